@@ -1,0 +1,61 @@
+// Contracts between the local cloud's services. The CloudFormation engine (src/cloudformation) provisions
+// resources through these; the S3, Lambda and Step Functions services (src/s3, src/lambda, src/stepfunctions)
+// implement them. Keep this file the one place these shapes are defined.
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Local S3: buckets are folders under `<stateDir>/s3/<bucket>/`. */
+export interface ObjectStore {
+  createBucket(bucket: string): Promise<void>;
+  /** Throws a `BucketNotEmpty`-named error when the bucket still has objects (as AWS does). */
+  deleteBucket(bucket: string): Promise<void>;
+  bucketExists(bucket: string): Promise<boolean>;
+  putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  getObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
+  listObjects(bucket: string, prefix?: string): Promise<{ key: string; size: number; lastModified: Date }[]>;
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** The folder that holds a bucket's objects (for engines such as DuckDB that read files directly). */
+  bucketPath(bucket: string): string;
+}
+
+export interface LocalFunctionDefinition {
+  functionName: string;
+  /** `file.export`, e.g. `src/handlers/trigger.handler` as serverless-esbuild writes it. */
+  handler: string;
+  runtime: string;
+  role?: string;
+  timeoutSeconds: number;
+  memorySize?: number;
+  environment: Record<string, string>;
+  code: { s3Bucket: string; s3Key: string } | { zipFile: string };
+}
+
+export interface InvokeResult {
+  statusCode: number;
+  /** Set when the handler threw: AWS's `X-Amz-Function-Error: Unhandled`. */
+  functionError?: 'Unhandled';
+  /** JSON text of the handler's result, or of `{ errorType, errorMessage, trace }` when it threw. */
+  payload: string;
+  logs: string;
+}
+
+/** Local Lambda: runs the packaged bundles with each function's environment. */
+export interface FunctionRuntime {
+  createFunction(def: LocalFunctionDefinition): Promise<{ functionArn: string }>;
+  updateFunction(def: LocalFunctionDefinition): Promise<{ functionArn: string }>;
+  deleteFunction(functionName: string): Promise<void>;
+  invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeResult>;
+}
+
+/** Local Step Functions: runs the real ASL through aws-local-stepfunctions. */
+export interface StateMachineRegistry {
+  createStateMachine(def: { name: string; definition: string; roleArn?: string }): Promise<{ stateMachineArn: string }>;
+  updateStateMachine(stateMachineArn: string, def: { definition: string; roleArn?: string }): Promise<void>;
+  deleteStateMachine(stateMachineArn: string): Promise<void>;
+}
+
+export const functionArn = (name: string): string =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${name}`;
+export const stateMachineArn = (name: string): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${name}`;
