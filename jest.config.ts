@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Config } from 'jest';
 
-// One jest project per workspace package/service; tests live beside each in test/.
+// One jest project per workspace package/service (tests in <dir>/test), plus the repo-level tests in test/
+// (delivery pipeline template, end-to-end runs against the local cloud).
 const workspaces = [
   'packages/core',
   'packages/data-lake',
@@ -12,19 +14,21 @@ const workspaces = [
   'services/glue-etl',
 ];
 
-const project = (dir: string): Config => ({
-  displayName: dir,
-  rootDir: `<rootDir>/${dir}`,
+const repoRoot = __dirname;
+
+const project = (displayName: string, dir: string): Config => ({
+  displayName,
+  rootDir: path.join(repoRoot, dir),
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // Type checking is `pnpm typecheck`; jest only transpiles.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.base.json' }] },
-  moduleNameMapper: { '^@glue-cd/([a-z-]+)$': '<rootDir>/../../packages/$1/src' },
-  setupFiles: ['<rootDir>/../../jest.setup.ts'],
+  // Type checking is `pnpm typecheck`; jest only transpiles (isolatedModules in tsconfig.base.json).
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(repoRoot, 'tsconfig.base.json') }] },
+  moduleNameMapper: { '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src') },
+  setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
 });
 
 const config: Config = {
-  projects: workspaces.map(project),
+  projects: [...workspaces.map((dir) => project(dir, dir)), project('repo', '.')],
   testTimeout: 60_000,
 };
 
