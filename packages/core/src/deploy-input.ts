@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { SafetyPolicySchema } from './change-set/safety-policy';
+import { ConfigurationError, formatIssuePath } from './errors';
+
+export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+// CloudFormation's own rule for stack names.
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+const TemplateSourceSchema = z.union([
+  z.object({ url: z.string().regex(/^(https?|s3):\/\/\S+$/, 'must be an https:// or s3:// URL') }).strict(),
+  z
+    .object({
+      artifact: z.object({ bucket: z.string().min(3), key: z.string().min(1) }).strict(),
+      path: z.string().min(1),
+    })
+    .strict(),
+  z.object({ body: z.string().min(1) }).strict(),
+]);
+export type TemplateSource = z.infer<typeof TemplateSourceSchema>;
+
+// CodePipeline JSON may carry numbers or booleans; CloudFormation parameters are strings.
+const ParameterValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const DeployInputSchema = z
+  .object({
+    environmentName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'),
+    stackName: z.string().regex(STACK_NAME, 'must be a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]{0,127})'),
+    action: z.enum(['deploy', 'delete']).default('deploy'),
+    template: TemplateSourceSchema.optional(),
+    parameters: z.record(z.string(), ParameterValue).default({}),
+    capabilities: z.array(z.enum(CAPABILITIES)).default([...CAPABILITIES]),
+    onUnsafeChange: z.enum(['fail', 'blue-green']).default('fail'),
+    onRollbackComplete: z.enum(['delete-and-recreate', 'fail']).default('delete-and-recreate'),
+    safetyPolicy: SafetyPolicySchema.optional(),
+    tags: z.record(z.string(), z.string()).default({}),
+    /** Suffix of the new stack's name when blue/green deploys beside an unsafe change. */
+    blueGreenSuffix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/).optional(),
+    /** Set by the pipeline trigger: which CodePipeline job started this deploy. */
+    pipeline: z.object({ jobId: z.string().min(1), pipelineName: z.string().optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.action === 'deploy' && input.template === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['template'], message: 'is required when action is deploy' });
+    }
+  });
+
+export type DeployInput = z.output<typeof DeployInputSchema>;
+
+/** Validates a deploy input, naming every wrong field (`DeployInput.stackName: must be ...`). */
+export const parseDeployInput = (value: unknown, label = 'DeployInput'): DeployInput => {
+  const parsed = DeployInputSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = formatIssuePath(issue.path);
+    return `${label}${path ? `.${path}` : ''}: ${issue.message}`;
+  });
+  throw new ConfigurationError(problems.join('; '));
+};
