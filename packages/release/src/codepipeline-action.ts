@@ -1,0 +1,127 @@
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { CodePipelineEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { CloudClients } from './clients';
+
+/** Where a CodePipeline artifact zip is stored. */
+export interface ArtifactLocation {
+  name: string;
+  bucket: string;
+  key: string;
+}
+
+/** What the job worker reported to CodePipeline for one job (PutJobSuccessResult / PutJobFailureResult). */
+export type JobResult =
+  | {
+      kind: 'success';
+      jobId: string;
+      continuationToken?: string;
+      summary?: string;
+      outputVariables?: Record<string, string>;
+    }
+  | { kind: 'failure'; jobId: string; failureType: string; message: string };
+
+export interface InvokeActionOutcome {
+  status: 'Succeeded' | 'Failed';
+  jobIds: string[];
+  invocations: number;
+  summary?: string;
+  message?: string;
+  outputVariables: Record<string, string>;
+}
+
+export interface InvokeActionOptions {
+  clients: CloudClients;
+  /** Reads what the job worker reported for a job; the local cloud's CodePipeline records it. */
+  jobResult: (jobId: string) => Promise<JobResult | undefined>;
+  functionName: string;
+  userParameters: string;
+  inputArtifacts: ArtifactLocation[];
+  pollIntervalMs: number;
+  maxInvocations: number;
+  /** Called after each invocation, for progress output. */
+  onInvocation?: (invocation: number, result: JobResult) => void;
+}
+
+/**
+ * Runs one CodePipeline Lambda Invoke action the way CodePipeline does: invoke with a job, read the job result,
+ * and while the worker answers with a continuation token invoke again with a new job that carries it.
+ */
+export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promise<InvokeActionOutcome> => {
+  const jobIds: string[] = [];
+  let continuationToken: string | undefined;
+  for (let invocation = 1; invocation <= options.maxInvocations; invocation += 1) {
+    const jobId = randomUUID();
+    jobIds.push(jobId);
+    const event = codePipelineJobEvent({ ...options, jobId, continuationToken });
+    const response = await options.clients.lambda.send(
+      new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const result = await options.jobResult(jobId);
+    if (!result) {
+      const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+      return {
+        status: 'Failed',
+        jobIds,
+        invocations: invocation,
+        outputVariables: {},
+        message: `job ${jobId}: ${options.functionName} reported no result to CodePipeline${
+          response.FunctionError ? ` (function error: ${payload})` : ''
+        }; CodePipeline would time the action out`,
+      };
+    }
+    options.onInvocation?.(invocation, result);
+    if (result.kind === 'failure') {
+      return { status: 'Failed', jobIds, invocations: invocation, outputVariables: {}, message: result.message };
+    }
+    if (!result.continuationToken) {
+      return {
+        status: 'Succeeded',
+        jobIds,
+        invocations: invocation,
+        outputVariables: result.outputVariables ?? {},
+        ...(result.summary !== undefined ? { summary: result.summary } : {}),
+      };
+    }
+    continuationToken = result.continuationToken;
+    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+  }
+  return {
+    status: 'Failed',
+    jobIds,
+    invocations: options.maxInvocations,
+    outputVariables: {},
+    message: `still running after ${options.maxInvocations} invocations; CodePipeline would time the action out`,
+  };
+};
+
+export const codePipelineJobEvent = (job: {
+  jobId: string;
+  functionName: string;
+  userParameters: string;
+  inputArtifacts: ArtifactLocation[];
+  continuationToken?: string | undefined;
+}): CodePipelineEvent => ({
+  'CodePipeline.job': {
+    id: job.jobId,
+    accountId: '000000000000',
+    data: {
+      actionConfiguration: {
+        configuration: { FunctionName: job.functionName, UserParameters: job.userParameters },
+      },
+      inputArtifacts: job.inputArtifacts.map((artifact) => ({
+        name: artifact.name,
+        revision: null,
+        location: { type: 'S3', s3Location: { bucketName: artifact.bucket, objectKey: artifact.key } },
+      })),
+      outputArtifacts: [],
+      // Short-lived artifact credentials, as CodePipeline hands them to the worker (fake in the local cloud).
+      artifactCredentials: {
+        accessKeyId: 'LOCALARTIFACTKEY',
+        secretAccessKey: `local-artifact-secret-${randomUUID()}`,
+        sessionToken: 'local-session-token',
+      },
+      ...(job.continuationToken !== undefined ? { continuationToken: job.continuationToken } : {}),
+    },
+  },
+});

@@ -1,0 +1,142 @@
+import {
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type Output,
+} from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { classifyStackStatus, isEmptyChangeSet, operationOutcome } from '@glue-cd/core';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CloudClients } from './clients';
+import type { PackagedService } from './package-services';
+
+export class ServiceDeployError extends Error {
+  override name = 'ServiceDeployError';
+}
+
+const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const ensureBucket = async (clients: CloudClients, bucket: string): Promise<void> => {
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+};
+
+/** Uploads each Lambda function's zip to the S3 key its packaged template names (what `sls deploy` does). */
+export const uploadFunctionCode = async (clients: CloudClients, packaged: PackagedService): Promise<number> => {
+  let uploaded = 0;
+  for (const [logicalId, resource] of Object.entries(packaged.template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const code = resource.Properties?.Code as { S3Bucket?: unknown; S3Key?: unknown } | undefined;
+    if (typeof code?.S3Key !== 'string' || typeof code.S3Bucket !== 'string') {
+      throw new ServiceDeployError(`${packaged.service}: ${logicalId} has no literal Code.S3Bucket/S3Key to upload to`);
+    }
+    const zipName = path.posix.basename(code.S3Key);
+    if (!packaged.artifacts.includes(zipName)) {
+      throw new ServiceDeployError(`${packaged.service}: ${logicalId} needs ${zipName}, not in ${packaged.dir}`);
+    }
+    await ensureBucket(clients, code.S3Bucket);
+    const body = await readFile(path.join(packaged.dir, zipName));
+    await clients.s3.send(new PutObjectCommand({ Bucket: code.S3Bucket, Key: code.S3Key, Body: body }));
+    uploaded += 1;
+  }
+  return uploaded;
+};
+
+export interface StackDeployment {
+  stackName: string;
+  outcome: 'created' | 'updated' | 'no-changes';
+  outputs: Record<string, string>;
+}
+
+/**
+ * Deploys a packaged service straight through CloudFormation, as an operator's `sls deploy` would:
+ * the pipeline's own infrastructure (trigger, orchestrator) is not deployed by the pipeline.
+ */
+export const deployServiceStack = async (
+  clients: CloudClients,
+  packaged: PackagedService,
+  stackName: string,
+  pollMs = 50,
+): Promise<StackDeployment> => {
+  await uploadFunctionCode(clients, packaged);
+  const TemplateBody = JSON.stringify(packaged.template);
+  const existing = await describeStackStatus(clients, stackName);
+  if (classifyStackStatus(existing) === 'not-found') {
+    await clients.cloudFormation.send(
+      new CreateStackCommand({ StackName: stackName, TemplateBody, Capabilities: [...CAPABILITIES] }),
+    );
+    return { stackName, outcome: 'created', outputs: await waitForOperation(clients, stackName, 'create', pollMs) };
+  }
+  const changeSetName = `release-${Date.now()}`;
+  await clients.cloudFormation.send(
+    new CreateChangeSetCommand({
+      StackName: stackName,
+      ChangeSetName: changeSetName,
+      ChangeSetType: 'UPDATE',
+      TemplateBody,
+      Capabilities: [...CAPABILITIES],
+    }),
+  );
+  for (;;) {
+    const changeSet = await clients.cloudFormation.send(
+      new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
+    );
+    if (isEmptyChangeSet(changeSet)) {
+      await clients.cloudFormation.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+      return { stackName, outcome: 'no-changes', outputs: await stackOutputs(clients, stackName) };
+    }
+    if (changeSet.Status === 'FAILED') {
+      throw new ServiceDeployError(`${stackName}: change set failed: ${changeSet.StatusReason ?? 'no reason given'}`);
+    }
+    if (changeSet.Status === 'CREATE_COMPLETE') break;
+    await sleep(pollMs);
+  }
+  await clients.cloudFormation.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  return { stackName, outcome: 'updated', outputs: await waitForOperation(clients, stackName, 'update', pollMs) };
+};
+
+export const describeStackStatus = async (clients: CloudClients, stackName: string): Promise<string | undefined> => {
+  try {
+    const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Stacks?.[0]?.StackStatus;
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
+    throw error;
+  }
+};
+
+export const stackOutputs = async (clients: CloudClients, stackName: string): Promise<Record<string, string>> => {
+  const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  return outputsToRecord(Stacks?.[0]?.Outputs ?? []);
+};
+
+export const outputsToRecord = (outputs: Output[]): Record<string, string> =>
+  Object.fromEntries(outputs.flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])));
+
+const waitForOperation = async (
+  clients: CloudClients,
+  stackName: string,
+  operation: 'create' | 'update',
+  pollMs: number,
+): Promise<Record<string, string>> => {
+  for (;;) {
+    const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    const outcome = operationOutcome(operation, stack?.StackStatus);
+    if (outcome === 'succeeded') return outputsToRecord(stack?.Outputs ?? []);
+    if (outcome === 'failed') {
+      throw new ServiceDeployError(
+        `${stackName}: ${operation} ended in ${stack?.StackStatus}: ${stack?.StackStatusReason ?? 'no reason given'}`,
+      );
+    }
+    await sleep(pollMs);
+  }
+};

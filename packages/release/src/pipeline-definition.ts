@@ -1,0 +1,103 @@
+import type { CloudFormationTemplate } from './package-services';
+
+/** One action of the delivery pipeline, as the packaged top-level template defines it. */
+export interface PipelineAction {
+  stage: string;
+  name: string;
+  runOrder: number;
+  kind: 'source' | 'build' | 'lambda-invoke' | 'approval' | 'other';
+  /** CodeBuild project logical id (build actions). */
+  projectLogicalId?: string;
+  /** `Fn::ImportValue` name or literal of the function (Lambda invoke actions). */
+  functionName?: { importValue: string } | { literal: string };
+  userParameters?: string;
+  inputArtifacts: string[];
+  outputArtifacts: string[];
+}
+
+export interface PipelineDefinition {
+  logicalId: string;
+  pipelineType?: string;
+  executionMode?: string;
+  stages: { name: string; actions: PipelineAction[] }[];
+}
+
+export class PipelineDefinitionError extends Error {
+  override name = 'PipelineDefinitionError';
+}
+
+interface RawAction {
+  Name?: string;
+  RunOrder?: number;
+  ActionTypeId?: { Category?: string; Provider?: string };
+  Configuration?: Record<string, unknown>;
+  InputArtifacts?: { Name?: string }[];
+  OutputArtifacts?: { Name?: string }[];
+}
+
+const kindOf = (action: RawAction): PipelineAction['kind'] => {
+  const { Category, Provider } = action.ActionTypeId ?? {};
+  if (Category === 'Source') return 'source';
+  if (Category === 'Build' || (Category === 'Test' && Provider === 'CodeBuild')) return 'build';
+  if (Category === 'Invoke' && Provider === 'Lambda') return 'lambda-invoke';
+  if (Category === 'Approval') return 'approval';
+  return 'other';
+};
+
+const refLogicalId = (value: unknown): string | undefined =>
+  typeof value === 'object' && value !== null && 'Ref' in value && typeof value.Ref === 'string' ? value.Ref : undefined;
+
+const functionNameOf = (value: unknown): PipelineAction['functionName'] => {
+  if (typeof value === 'string') return { literal: value };
+  if (typeof value === 'object' && value !== null && 'Fn::ImportValue' in value) {
+    const name = value['Fn::ImportValue'];
+    if (typeof name === 'string') return { importValue: name };
+  }
+  throw new PipelineDefinitionError(`Lambda invoke FunctionName must be a literal or Fn::ImportValue of a literal, got ${JSON.stringify(value)}`);
+};
+
+const userParametersOf = (value: unknown): string | undefined => {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new PipelineDefinitionError(`UserParameters must be a literal JSON string, got ${JSON.stringify(value)}`);
+};
+
+/** Reads the delivery pipeline's stages and actions from its packaged CloudFormation template. */
+export const readPipelineDefinition = (template: CloudFormationTemplate): PipelineDefinition => {
+  const pipelines = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline');
+  const [entry] = pipelines;
+  if (!entry || pipelines.length > 1) {
+    throw new PipelineDefinitionError(`expected exactly one AWS::CodePipeline::Pipeline, found ${pipelines.length}`);
+  }
+  const [logicalId, resource] = entry;
+  const properties = resource.Properties ?? {};
+  const rawStages = (properties.Stages ?? []) as { Name?: string; Actions?: RawAction[] }[];
+  const stages = rawStages.map((stage) => {
+    const stageName = stage.Name ?? '(unnamed stage)';
+    const actions = (stage.Actions ?? [])
+      .map((action): PipelineAction => {
+        const kind = kindOf(action);
+        const configuration = action.Configuration ?? {};
+        const projectLogicalId = kind === 'build' ? refLogicalId(configuration.ProjectName) : undefined;
+        const userParameters = userParametersOf(configuration.UserParameters);
+        return {
+          stage: stageName,
+          name: action.Name ?? '(unnamed action)',
+          runOrder: action.RunOrder ?? 1,
+          kind,
+          ...(projectLogicalId !== undefined ? { projectLogicalId } : {}),
+          ...(kind === 'lambda-invoke' ? { functionName: functionNameOf(configuration.FunctionName) } : {}),
+          ...(userParameters !== undefined ? { userParameters } : {}),
+          inputArtifacts: (action.InputArtifacts ?? []).flatMap((a) => (a.Name ? [a.Name] : [])),
+          outputArtifacts: (action.OutputArtifacts ?? []).flatMap((a) => (a.Name ? [a.Name] : [])),
+        };
+      })
+      .sort((a, b) => a.runOrder - b.runOrder);
+    return { name: stageName, actions };
+  });
+  return {
+    logicalId,
+    ...(typeof properties.PipelineType === 'string' ? { pipelineType: properties.PipelineType } : {}),
+    ...(typeof properties.ExecutionMode === 'string' ? { executionMode: properties.ExecutionMode } : {}),
+    stages,
+  };
+};
