@@ -59,3 +59,28 @@ export const functionArn = (name: string): string =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${name}`;
 export const stateMachineArn = (name: string): string =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${name}`;
+
+/** One HTTP request as the local cloud's router hands it to a service (body already de-chunked for S3). */
+export interface LocalRequest {
+  method: string;
+  /** URL path without the query string, percent-decoded per segment by the service itself. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface LocalResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** A service's wire-protocol front end (`cloudformation`, `states`, `lambda`, `codepipeline`, `s3`). */
+export type ServiceHandler = (request: LocalRequest) => Promise<LocalResponse>;
+
+/** CodePipeline job results recorded by the local CodePipeline service. */
+export type JobResult =
+  | { jobId: string; status: 'succeeded'; summary?: string; continuationToken?: string; outputVariables?: Record<string, string> }
+  | { jobId: string; status: 'failed'; failureType: string; message: string };
