@@ -1,6 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import type { JobResult } from '@glue-cd/local-cloud';
 import type { CloudClients } from './clients';
 
 /** Where a CodePipeline artifact zip is stored. */
@@ -10,16 +11,8 @@ export interface ArtifactLocation {
   key: string;
 }
 
-/** What the job worker reported to CodePipeline for one job (PutJobSuccessResult / PutJobFailureResult). */
-export type JobResult =
-  | {
-      kind: 'success';
-      jobId: string;
-      continuationToken?: string;
-      summary?: string;
-      outputVariables?: Record<string, string>;
-    }
-  | { kind: 'failure'; jobId: string; failureType: string; message: string };
+/** What the job worker reported to CodePipeline for one job (recorded by the local cloud's CodePipeline). */
+export type { JobResult };
 
 export interface InvokeActionOutcome {
   status: 'Succeeded' | 'Failed';
@@ -71,7 +64,7 @@ export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promi
       };
     }
     options.onInvocation?.(invocation, result);
-    if (result.kind === 'failure') {
+    if (result.status === 'failed') {
       return { status: 'Failed', jobIds, invocations: invocation, outputVariables: {}, message: result.message };
     }
     if (!result.continuationToken) {

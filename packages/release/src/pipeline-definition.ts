@@ -6,6 +6,8 @@ export interface PipelineAction {
   name: string;
   runOrder: number;
   kind: 'source' | 'build' | 'lambda-invoke' | 'approval' | 'other';
+  /** CodePipeline action category: Source, Build, Test, Invoke, Approval, Deploy. */
+  category: string;
   /** CodeBuild project logical id (build actions). */
   projectLogicalId?: string;
   /** `Fn::ImportValue` name or literal of the function (Lambda invoke actions). */
@@ -84,6 +86,7 @@ export const readPipelineDefinition = (template: CloudFormationTemplate): Pipeli
           name: action.Name ?? '(unnamed action)',
           runOrder: action.RunOrder ?? 1,
           kind,
+          category: action.ActionTypeId?.Category ?? 'unknown',
           ...(projectLogicalId !== undefined ? { projectLogicalId } : {}),
           ...(kind === 'lambda-invoke' ? { functionName: functionNameOf(configuration.FunctionName) } : {}),
           ...(userParameters !== undefined ? { userParameters } : {}),

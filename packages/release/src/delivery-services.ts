@@ -1,0 +1,76 @@
+import { ListExportsCommand } from '@aws-sdk/client-cloudformation';
+import path from 'node:path';
+import type { CloudClients } from './clients';
+import { deployServiceStack, type StackDeployment } from './deploy-service';
+import { packageService, type PackagedService } from './package-services';
+
+/** The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs. */
+export const DELIVERY_SERVICES = [
+  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
+  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
+] as const;
+
+export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
+
+export interface DeliveryServices {
+  stage: string;
+  deployments: StackDeployment[];
+  /** What the pipeline's Lambda invoke actions import: `glue-cd-pipeline-trigger-<stage>-TriggerFunctionName`. */
+  exports: Record<string, string>;
+  stateMachineArn: string;
+  triggerFunctionName: string;
+}
+
+export const packageDeliveryServices = async (options: {
+  repoRoot: string;
+  buildDir: string;
+  stage: string;
+}): Promise<PackagedService[]> =>
+  Promise.all(
+    DELIVERY_SERVICES.map((service) =>
+      packageService({
+        repoRoot: options.repoRoot,
+        serviceDir: service.dir,
+        stage: options.stage,
+        outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
+        deploymentBucket: deploymentBucketFor(options.stage),
+      }),
+    ),
+  );
+
+/** Deploys the orchestrator, then the trigger (it imports the state machine's ARN), like `sls deploy` would. */
+export const deployDeliveryServices = async (
+  clients: CloudClients,
+  packaged: PackagedService[],
+  stage: string,
+): Promise<DeliveryServices> => {
+  const deployments: StackDeployment[] = [];
+  for (const service of DELIVERY_SERVICES) {
+    const match = packaged.find((p) => p.service === path.basename(service.dir));
+    if (!match) throw new Error(`${service.dir} was not packaged`);
+    deployments.push(await deployServiceStack(clients, match, `${service.stackPrefix}-${stage}`));
+  }
+  const exports = await listExports(clients);
+  const stateMachineArn = requireExport(exports, `glue-cd-deploy-orchestrator-${stage}-DeployStateMachineArn`);
+  const triggerFunctionName = requireExport(exports, `glue-cd-pipeline-trigger-${stage}-TriggerFunctionName`);
+  return { stage, deployments, exports, stateMachineArn, triggerFunctionName };
+};
+
+export const listExports = async (clients: CloudClients): Promise<Record<string, string>> => {
+  const exports: Record<string, string> = {};
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.cloudFormation.send(new ListExportsCommand({ NextToken }));
+    for (const item of page.Exports ?? []) if (item.Name && item.Value !== undefined) exports[item.Name] = item.Value;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return exports;
+};
+
+const requireExport = (exports: Record<string, string>, name: string): string => {
+  const value = exports[name];
+  if (value === undefined) {
+    throw new Error(`CloudFormation export ${name} is missing; known exports: ${Object.keys(exports).join(', ') || 'none'}`);
+  }
+  return value;
+};

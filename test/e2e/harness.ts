@@ -1,0 +1,112 @@
+import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import {
+  deployDeliveryServices,
+  packageDeliveryServices,
+  runLambdaInvokeAction,
+  startReleaseCloud,
+  type DeliveryServices,
+  type InvokeActionOutcome,
+  type ReleaseCloud,
+} from '@glue-cd/release';
+import { zipSync, strToU8 } from 'fflate';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+const STAGE = 'e2e';
+const ARTIFACT_BUCKET = 'glue-cd-e2e-artifacts';
+
+/**
+ * The pipeline's own services (orchestrator + trigger) packaged by `sls package` and deployed on a fresh local cloud;
+ * `deploy` runs one CodePipeline Lambda invoke action against them with a build artifact made of `files`.
+ */
+export interface Harness {
+  release: ReleaseCloud;
+  delivery: DeliveryServices;
+  runAction(files: Record<string, unknown>, userParameters: unknown): Promise<InvokeActionOutcome>;
+  /** Uploads a build artifact zip made of `files` and returns its location. */
+  uploadArtifact(files: Record<string, unknown>): Promise<{ name: string; bucket: string; key: string }>;
+  describeStack(stackName: string): Promise<Stack | undefined>;
+  executionCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const startHarness = async (): Promise<Harness> => {
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-e2e-'));
+  const release = await startReleaseCloud({ stateDir, waitScale: 0.001 });
+  const packaged = await packageDeliveryServices({ repoRoot: REPO_ROOT, buildDir: path.join(stateDir, 'build'), stage: STAGE });
+  const delivery = await deployDeliveryServices(release.clients, packaged, STAGE);
+  await release.clients.s3.send(new CreateBucketCommand({ Bucket: ARTIFACT_BUCKET }));
+  let artifacts = 0;
+  const uploadArtifact = async (files: Record<string, unknown>) => {
+      artifacts += 1;
+      const key = `BuildOutput/${artifacts}.zip`;
+      const zip = zipSync(
+        Object.fromEntries(
+          Object.entries(files).map(([name, content]) => [
+            name,
+            strToU8(typeof content === 'string' ? content : JSON.stringify(content, null, 2)),
+          ]),
+        ),
+      );
+      await release.clients.s3.send(new PutObjectCommand({ Bucket: ARTIFACT_BUCKET, Key: key, Body: zip }));
+      return { name: 'BuildOutput', bucket: ARTIFACT_BUCKET, key };
+  };
+  return {
+    release,
+    delivery,
+    uploadArtifact,
+    runAction: async (files, userParameters) =>
+      runLambdaInvokeAction({
+        clients: release.clients,
+        jobResult: async (jobId) => release.cloud.jobResults.get(jobId),
+        functionName: delivery.triggerFunctionName,
+        userParameters: JSON.stringify(userParameters),
+        inputArtifacts: [await uploadArtifact(files)],
+        pollIntervalMs: 20,
+        maxInvocations: 3000,
+      }),
+    describeStack: async (stackName) => {
+      try {
+        const { Stacks } = await release.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+        return Stacks?.[0];
+      } catch (error) {
+        if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
+        throw error;
+      }
+    },
+    executionCount: async () => {
+      const { executions } = await release.clients.stepFunctions.send(
+        new ListExecutionsCommand({ stateMachineArn: delivery.stateMachineArn }),
+      );
+      return executions?.length ?? 0;
+    },
+    close: async () => {
+      await release.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** A small application template: a data bucket (name given), a Glue database and an output. */
+export const dataTemplate = (options: { bucketName: string; databaseName?: string; extraTag?: string; retain?: boolean }) => ({
+  AWSTemplateFormatVersion: '2010-09-09',
+  Resources: {
+    DataBucket: {
+      Type: 'AWS::S3::Bucket',
+      ...(options.retain ? { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } : {}),
+      Properties: {
+        BucketName: options.bucketName,
+        ...(options.extraTag ? { Tags: [{ Key: 'purpose', Value: options.extraTag }] } : {}),
+      },
+    },
+    Database: {
+      Type: 'AWS::Glue::Database',
+      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: options.databaseName ?? 'e2e_db' } },
+    },
+  },
+  Outputs: { DataBucketName: { Value: { Ref: 'DataBucket' } } },
+});
