@@ -1,0 +1,77 @@
+import { ConfigurationError, parseDeployInput, type DeployInput, type PipelineJob } from '@glue-cd/core';
+import { readFileFromZip } from './artifact-zip';
+
+/** Reads one S3 object with the job's artifact credentials; rejects with the S3 error. */
+export type ReadObject = (location: { bucket: string; key: string }) => Promise<Uint8Array>;
+
+const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/** `s3://bucket/key` → `{ bucket, key }`, or undefined for anything else (a path inside the artifact). */
+export const parseS3Url = (url: string): { bucket: string; key: string } | undefined => {
+  const match = S3_URL.exec(url);
+  return match?.[1] && match[2] ? { bucket: match[1], key: match[2] } : undefined;
+};
+
+const firstInputArtifact = (job: PipelineJob, why: string) => {
+  const artifact = job.inputArtifacts[0];
+  if (!artifact) throw new ConfigurationError(`${why}, but the action has no input artifact`);
+  return artifact;
+};
+
+const parseJson = (bytes: Uint8Array, source: string): unknown => {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`inputFile ${source} is not valid JSON: ${(error as Error).message}`);
+  }
+};
+
+/**
+ * The deploy input document named by UserParameters: the inline `input`, a JSON file inside the action's first
+ * input artifact, or an `s3://bucket/key` object (read with the artifact credentials too).
+ */
+export const loadDeployInputDocument = async (job: PipelineJob, readObject: ReadObject): Promise<unknown> => {
+  const { input, inputFile } = job.userParameters;
+  if (input !== undefined) return input;
+  if (inputFile === undefined) throw new ConfigurationError('UserParameters: give exactly one of "input" (inline) or "inputFile"');
+  const s3Location = parseS3Url(inputFile);
+  if (s3Location) return parseJson(await readObject(s3Location), inputFile);
+  const artifact = firstInputArtifact(job, `UserParameters.inputFile "${inputFile}" is a path inside the input artifact`);
+  const zip = await readObject({ bucket: artifact.bucket, key: artifact.key });
+  const described = `input artifact ${artifact.name} (s3://${artifact.bucket}/${artifact.key})`;
+  return parseJson(readFileFromZip(zip, inputFile, described), `"${inputFile}" in ${described}`);
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Expands `"template": { "artifactPath": "<path>" }` to the first input artifact's location plus the path, adds
+ * which CodePipeline job this is, and validates the result (ConfigurationError naming the field).
+ */
+export const buildDeployInput = (document: unknown, job: PipelineJob): DeployInput => {
+  if (!isRecord(document)) {
+    throw new ConfigurationError(`DeployInput: must be a JSON object, got ${Array.isArray(document) ? 'an array' : typeof document}`);
+  }
+  const expanded: Record<string, unknown> = { ...document };
+  const template = document.template;
+  if (isRecord(template) && 'artifactPath' in template) {
+    const { artifactPath, ...rest } = template;
+    if (typeof artifactPath !== 'string' || artifactPath.trim() === '') {
+      throw new ConfigurationError('DeployInput.template.artifactPath: must be a non-empty path inside the input artifact');
+    }
+    if (Object.keys(rest).length > 0) {
+      throw new ConfigurationError(
+        `DeployInput.template: artifactPath cannot be combined with ${Object.keys(rest).map((key) => `"${key}"`).join(', ')}`,
+      );
+    }
+    const artifact = firstInputArtifact(job, `DeployInput.template.artifactPath "${artifactPath}" is a path inside the input artifact`);
+    expanded.template = { artifact: { bucket: artifact.bucket, key: artifact.key }, path: artifactPath };
+  }
+  const given = isRecord(document.pipeline) ? document.pipeline : {};
+  expanded.pipeline = {
+    jobId: job.jobId,
+    ...(typeof given.pipelineName === 'string' ? { pipelineName: given.pipelineName } : {}),
+  };
+  return parseDeployInput(expanded);
+};

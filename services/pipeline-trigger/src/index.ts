@@ -1,0 +1,4 @@
+export * from './artifact-zip';
+export * from './deploy-input-document';
+export * from './job-answer';
+export * from './trigger';

@@ -1,0 +1,97 @@
+import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CodePipelineEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { makeTrigger, type ArtifactCredentials } from '../src';
+
+export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:glue-cd-deploy-test';
+export const FIRST_JOB_ID = '0f6c1b7e-1111-4a2b-9c3d-aaaaaaaaaaaa';
+export const ARTIFACT = { name: 'BuildOutput', bucket: 'glue-cd-artifacts-123456789012', key: 'glue-cd-pipeline/BuildOutpu/Xk3v9Qe.zip' };
+// Distinctive fake secrets, so a test can prove they never reach the logs.
+export const CREDENTIALS: ArtifactCredentials = {
+  accessKeyId: 'ASIAFAKEARTIFACTKEY77',
+  secretAccessKey: 'fake/Secret+Artifact+Key+DoNotLog+0123456789',
+  sessionToken: 'FAKE-SESSION-TOKEN-do-not-log-IQoJb3JpZ2luX2VjEXAMPLE',
+};
+
+export const VALID_INPUT = {
+  environmentName: 'test',
+  stackName: 'glue-etl-test',
+  template: { url: 's3://glue-cd-templates/glue-etl/template.json' },
+  parameters: { Stage: 'test' },
+};
+
+export const jobEvent = (
+  userParameters: unknown,
+  options: { jobId?: string; continuationToken?: string; inputArtifacts?: (typeof ARTIFACT)[] } = {},
+): CodePipelineEvent => ({
+  'CodePipeline.job': {
+    id: options.jobId ?? FIRST_JOB_ID,
+    accountId: '123456789012',
+    data: {
+      actionConfiguration: {
+        configuration: {
+          FunctionName: 'glue-cd-pipeline-trigger-test-trigger',
+          UserParameters: typeof userParameters === 'string' ? userParameters : JSON.stringify(userParameters),
+        },
+      },
+      inputArtifacts: (options.inputArtifacts ?? [ARTIFACT]).map((artifact) => ({
+        name: artifact.name,
+        revision: null,
+        location: { type: 'S3', s3Location: { bucketName: artifact.bucket, objectKey: artifact.key } },
+      })),
+      outputArtifacts: [],
+      artifactCredentials: { ...CREDENTIALS, sessionToken: CREDENTIALS.sessionToken ?? '' },
+      ...(options.continuationToken !== undefined ? { continuationToken: options.continuationToken } : {}),
+    },
+  },
+});
+
+/** A GetObject body as the SDK returns it (only the method the trigger uses). */
+export const objectBody = (bytes: Uint8Array | string): GetObjectCommandOutput['Body'] =>
+  ({
+    transformToByteArray: async () => (typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes),
+  }) as unknown as GetObjectCommandOutput['Body'];
+
+/** The trigger wired to mocked SDK clients and a logger whose output the test can read. */
+export const harness = (
+  options: { defaultStateMachineArn?: string | undefined; now?: () => Date; logLevel?: 'DEBUG' | 'SILENT' } = {},
+) => {
+  const sfnMock = mockClient(SFNClient);
+  const codePipelineMock = mockClient(CodePipelineClient);
+  const s3Mock = mockClient(S3Client);
+  codePipelineMock.on(PutJobSuccessResultCommand).resolves({}).on(PutJobFailureResultCommand).resolves({});
+  s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+  const artifactS3Factory = jest.fn((credentials: ArtifactCredentials) => new S3Client({ region: 'eu-west-1', credentials }));
+  const trigger = makeTrigger({
+    sfn: new SFNClient({ region: 'eu-west-1' }),
+    codePipeline: new CodePipelineClient({ region: 'eu-west-1' }),
+    artifactS3Factory,
+    logger: new Logger({ serviceName: 'glue-cd-pipeline-trigger-test', logLevel: options.logLevel ?? 'SILENT' }),
+    defaultStateMachineArn: 'defaultStateMachineArn' in options ? options.defaultStateMachineArn : STATE_MACHINE_ARN,
+    now: options.now ?? (() => new Date('2026-01-02T03:04:05.000Z')),
+  });
+  const successes = () => codePipelineMock.commandCalls(PutJobSuccessResultCommand).map((call) => call.args[0].input);
+  const failures = () => codePipelineMock.commandCalls(PutJobFailureResultCommand).map((call) => call.args[0].input);
+  return { trigger, sfnMock, codePipelineMock, s3Mock, artifactS3Factory, successes, failures };
+};
+
+/** Everything written to stdout/stderr while `run` runs (the Powertools Logger writes there). */
+export const captureOutput = async (run: () => Promise<unknown>): Promise<string> => {
+  const chunks: string[] = [];
+  const record = (chunk: unknown) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(record);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(record);
+  try {
+    await run();
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return chunks.join('');
+};

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const SERVICE_DIR = path.join(__dirname, '..');
+const SLS = path.join(SERVICE_DIR, '../../node_modules/.bin/sls');
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Outputs: Record<string, { Value: unknown; Export?: { Name: string } }>;
+}
+
+const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
+
+describe('sls package --stage test (offline, no AWS credentials)', () => {
+  let packageDir: string;
+  let template: Template;
+
+  beforeAll(() => {
+    packageDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-pipeline-trigger-'));
+    // No AWS credentials, no local override: the template must not need AWS to build.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN'),
+    );
+    const run = spawnSync(SLS, ['package', '--stage', 'test', '--package', packageDir], {
+      cwd: SERVICE_DIR,
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (run.status !== 0) throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+    template = JSON.parse(readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  }, 90_000);
+
+  afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
+
+  const role = () => template.Resources.PipelineTriggerRole;
+  const statements = (): Statement[] =>
+    (role()?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+
+  test('the function runs the trigger handler with its own role and the imported state machine ARN', () => {
+    const fn = template.Resources.TriggerLambdaFunction?.Properties;
+    expect(fn?.Handler).toBe('src/handlers/trigger.handler');
+    expect(fn?.Role).toEqual({ 'Fn::GetAtt': ['PipelineTriggerRole', 'Arn'] });
+    expect(fn?.Timeout).toBeLessThanOrEqual(60);
+    expect((fn?.Environment as { Variables: Record<string, unknown> }).Variables.DEPLOY_STATE_MACHINE_ARN).toEqual({
+      'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn',
+    });
+    // One role only: ours, not the framework's shared one.
+    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::IAM::Role')).toHaveLength(1);
+  });
+
+  test('no statement allows a wildcard action', () => {
+    for (const statement of statements()) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+    }
+  });
+
+  test('each permission is scoped to what the trigger touches', () => {
+    const byAction = (action: string) => statements().filter((statement) => actionsOf(statement).includes(action));
+    expect(byAction('states:StartExecution')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' } }),
+    ]);
+    expect(byAction('states:DescribeExecution')).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:glue-cd-deploy-test:*' },
+      }),
+    ]);
+    for (const action of ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult']) {
+      expect(byAction(action)).toHaveLength(1);
+    }
+    expect(byAction('logs:PutLogEvents')[0]?.Resource).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/glue-cd-pipeline-trigger-test-trigger:*',
+    });
+    // Only the CodePipeline job-worker calls (no resource-level permissions in AWS) use Resource "*".
+    const wildcardResources = statements().filter((statement) => statement.Resource === '*').flatMap(actionsOf);
+    expect(wildcardResources.sort()).toEqual(['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult']);
+  });
+
+  test('exports the function ARN and name for the pipeline stack', () => {
+    expect(template.Outputs.TriggerFunctionArn).toEqual(
+      expect.objectContaining({
+        Value: { 'Fn::GetAtt': ['TriggerLambdaFunction', 'Arn'] },
+        Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionArn' },
+      }),
+    );
+    expect(template.Outputs.TriggerFunctionName).toEqual(
+      expect.objectContaining({ Value: { Ref: 'TriggerLambdaFunction' }, Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionName' } }),
+    );
+  });
+});
