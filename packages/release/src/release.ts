@@ -47,6 +47,8 @@ export interface ReleaseSummary {
   stages: StageRecord[];
   executions: ExecutionRecord[];
   liveTest?: LiveTestReport;
+  /** Output variables of each Lambda invoke action, by action name (stackName, outcome, stack outputs). */
+  variables: Record<string, Record<string, string>>;
   reportPath: string;
 }
 
@@ -134,7 +136,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       stateNames: await stateNames(repoRoot),
     });
     const succeeded = stages.every((s) => s.status === 'Succeeded');
-    return { succeeded, stages, executions, reportPath, ...(context.liveTest ? { liveTest: context.liveTest } : {}) };
+    return { succeeded, stages, executions, reportPath, variables: context.variables, ...(context.liveTest ? { liveTest: context.liveTest } : {}) };
   } finally {
     await release.close();
   }
