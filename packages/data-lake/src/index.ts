@@ -1,0 +1,41 @@
+export {
+  ColumnMappingEntrySchema,
+  ColumnMappingSchema,
+  SIMPLE_COLUMN_TYPES,
+  decimalPrecisionScale,
+  loadColumnMapping,
+  parseColumnMapping,
+  type ColumnMapping,
+  type ColumnMappingEntry,
+  type ColumnType,
+} from './column-mapping';
+export {
+  CATALOG_FILE_NAME,
+  CatalogStateSchema,
+  LocalCatalog,
+  type CatalogColumn,
+  type CatalogDatabase,
+  type CatalogState,
+  type CatalogTable,
+} from './catalog';
+export { crawl, glueColumnType, glueTableName, type CrawlInput } from './crawler';
+export { CsvRecordCounter, countCsvFileRecords, countCsvRecords } from './csv-records';
+export { listDataFiles, type DataFiles, type DataFormat } from './data-files';
+export { CatalogError, ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
+export {
+  REJECTS_FILE_NAME,
+  TARGET_FILE_NAME,
+  runMappingJob,
+  type MappingJobInput,
+  type MappingJobResult,
+} from './mapping-job';
+export { queryCatalog, type QueryOptions, type QueryRow } from './query';
+export {
+  BOOLEAN_FALSE_VALUES,
+  BOOLEAN_TRUE_VALUES,
+  REJECT_REASON_COLUMN,
+  REJECT_REASON_SEPARATOR,
+  VALUE_PATTERNS,
+  invalidValueReason,
+  missingRequiredReason,
+} from './value-rules';

@@ -1,0 +1,40 @@
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const SAMPLE_FILE = resolve(REPO_ROOT, '..', 'shared', 'data', 'yellow_tripdata_7500_lines_sample_2019-01.csv');
+export const MAPPING_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'mapping.json');
+
+export const makeTempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), `${prefix}-`));
+
+/** Copies the sample into `<dir>/<folder>/` and returns the folder. */
+export const copySampleInto = async (dir: string, folder = 'yellow_tripdata'): Promise<string> => {
+  const target = join(dir, folder);
+  await mkdir(target, { recursive: true });
+  await copyFile(SAMPLE_FILE, join(target, 'sample.csv'));
+  return target;
+};
+
+export interface SampleCsv {
+  header: string[];
+  rows: string[][];
+}
+
+/**
+ * The sample parsed the simplest possible way, independently of the engine: it has no quotes (asserted), so a
+ * record is a non-empty line and fields split on commas.
+ */
+export const readSampleCsv = async (): Promise<SampleCsv> => {
+  const text = await readFile(SAMPLE_FILE, 'utf8');
+  if (text.includes('"')) throw new Error('sample has quotes; the simple parser in the tests no longer applies');
+  const [headerLine, ...lines] = text.split(/\r\n|\n|\r/).filter((line) => line.length > 0);
+  if (!headerLine) throw new Error('sample is empty');
+  return { header: headerLine.split(','), rows: lines.map((line) => line.split(',')) };
+};
+
+export const columnValues = (sample: SampleCsv, column: string): string[] => {
+  const index = sample.header.indexOf(column);
+  if (index < 0) throw new Error(`sample has no column ${column}`);
+  return sample.rows.map((row) => row[index] ?? '');
+};

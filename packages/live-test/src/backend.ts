@@ -1,0 +1,51 @@
+import type { QueryRow } from '@glue-cd/data-lake';
+
+export type { QueryRow };
+
+export interface CrawlerRun {
+  crawlerName: string;
+  status: 'SUCCEEDED';
+  /** Tables created or updated (local backend), when known. */
+  tables?: string[];
+}
+
+export interface JobRun {
+  jobName: string;
+  runId: string;
+  state: 'SUCCEEDED';
+}
+
+export interface StoredObject {
+  key: string;
+  text: string;
+}
+
+/**
+ * What the live test needs from a Glue/Athena-like environment. Every run method resolves only on success and
+ * throws a named error (CrawlerRunError, JobRunError, QueryError, LiveTestTimeoutError) otherwise.
+ */
+export interface LiveTestBackend {
+  readonly kind: 'aws' | 'local';
+  /** Seeds one object (used unless runLiveTest is given its own S3 client). */
+  seed(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  /** Objects under a prefix, as text (the job's rejects CSV). */
+  readObjects(bucket: string, prefix: string): Promise<StoredObject[]>;
+  runCrawler(name: string): Promise<CrawlerRun>;
+  runJob(name: string): Promise<JobRun>;
+  /** Runs SQL with `databaseName` as the default database; values as plain JS (numbers for numeric columns). */
+  query(databaseName: string, sql: string): Promise<QueryRow[]>;
+}
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
+/** Splits `s3://bucket/key` (key may be empty or a prefix). */
+export const parseS3Url = (url: string): S3Location => {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!match?.[1]) throw new Error(`Not an s3:// URL: ${url}`);
+  return { bucket: match[1], key: match[2] ?? '' };
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

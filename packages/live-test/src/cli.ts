@@ -1,0 +1,101 @@
+// The pipeline's AutomatedLiveTest CodeBuild action:
+//   node scripts/run-ts.cjs packages/live-test/src/cli.ts --outputs '<stack outputs JSON>' [--sample <csv>] [--validation <yaml>]
+// Without --outputs the stack outputs come from RAW_BUCKET_NAME, DATA_LAKE_BUCKET_NAME, ... (see outputs.ts).
+// Exit codes: 0 all checks passed, 1 a check failed, 2 the live test could not run (configuration, crawler, job, query).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createAwsBackend } from './aws-backend';
+import { LiveTestConfigurationError } from './errors';
+import { outputsFromEnvironment, parseGlueEtlStackOutputs, type GlueEtlStackOutputs } from './outputs';
+import { formatLiveTestReport, runLiveTest } from './run-live-test';
+import { loadValidationRules } from './validation';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const DEFAULT_SAMPLE_FILE = resolve(
+  REPO_ROOT,
+  'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv',
+);
+export const DEFAULT_VALIDATION_FILE = resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/validation.yaml');
+
+export interface CliOptions {
+  outputs: GlueEtlStackOutputs;
+  sampleFile: string;
+  validationFile: string;
+  pollIntervalMs?: number;
+}
+
+/** Parses the CLI arguments (and the environment when --outputs is absent). */
+export const parseCliOptions = (argv: string[], env: NodeJS.ProcessEnv): CliOptions => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        outputs: { type: 'string' },
+        sample: { type: 'string' },
+        validation: { type: 'string' },
+        'poll-interval-ms': { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new LiveTestConfigurationError((error as Error).message);
+  }
+  let outputs: GlueEtlStackOutputs;
+  if (values.outputs !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(values.outputs);
+    } catch (error) {
+      throw new LiveTestConfigurationError(`--outputs is not valid JSON: ${(error as Error).message}`);
+    }
+    outputs = parseGlueEtlStackOutputs(json, '--outputs');
+  } else {
+    outputs = outputsFromEnvironment(env);
+  }
+  const pollIntervalMs = values['poll-interval-ms'] === undefined ? undefined : Number(values['poll-interval-ms']);
+  if (pollIntervalMs !== undefined && !(pollIntervalMs >= 0))
+    throw new LiveTestConfigurationError('--poll-interval-ms must be a non-negative number');
+  return {
+    outputs,
+    sampleFile: resolve(values.sample ?? DEFAULT_SAMPLE_FILE),
+    validationFile: resolve(values.validation ?? DEFAULT_VALIDATION_FILE),
+    ...(pollIntervalMs !== undefined && { pollIntervalMs }),
+  };
+};
+
+export const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => {
+  try {
+    const options = parseCliOptions(argv, env);
+    const s3 = new S3Client({});
+    const backend = createAwsBackend({
+      glue: new GlueClient({}),
+      athena: new AthenaClient({}),
+      s3,
+      workGroup: options.outputs.AthenaWorkGroupName,
+      ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+    });
+    const report = await runLiveTest({
+      backend,
+      outputs: options.outputs,
+      validation: await loadValidationRules(options.validationFile),
+      seed: { sampleFile: options.sampleFile, s3 },
+      log: (event) => console.log(JSON.stringify(event)),
+    });
+    console.log(formatLiveTestReport(report));
+    return report.passed ? 0 : 1;
+  } catch (error) {
+    console.error(`Live test could not run: ${(error as Error).name}: ${(error as Error).message}`);
+    return 2;
+  }
+};
+
+// scripts/run-ts.cjs requires the entry (so require.main is the runner) and sets argv[1] to it.
+if (require.main === module || process.argv[1] === __filename) {
+  void main(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

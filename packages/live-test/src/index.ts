@@ -1,0 +1,41 @@
+export {
+  parseS3Url,
+  type CrawlerRun,
+  type JobRun,
+  type LiveTestBackend,
+  type QueryRow,
+  type S3Location,
+  type StoredObject,
+} from './backend';
+export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS, createAwsBackend, type AwsBackendOptions } from './aws-backend';
+export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
+export {
+  glueDefinitionsFromResources,
+  type DeployedResource,
+  type LocalCrawlerDefinition,
+  type LocalGlueDefinitions,
+  type LocalJobDefinition,
+} from './glue-definitions';
+export { JOB_ARGUMENTS, createLocalBackend, type LocalBackendOptions } from './local-backend';
+export {
+  GlueEtlStackOutputsSchema,
+  OUTPUT_ENVIRONMENT_VARIABLES,
+  outputsFromEnvironment,
+  parseGlueEtlStackOutputs,
+  type GlueEtlStackOutputs,
+} from './outputs';
+export {
+  formatLiveTestReport,
+  runLiveTest,
+  type LiveTestCheck,
+  type LiveTestInput,
+  type LiveTestReport,
+} from './run-live-test';
+export {
+  ValidationRulesSchema,
+  ValueRangeRuleSchema,
+  loadValidationRules,
+  parseValidationRules,
+  type ValidationRules,
+  type ValueRangeRule,
+} from './validation';

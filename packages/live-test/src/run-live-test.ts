@@ -1,0 +1,209 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { countCsvRecords } from '@glue-cd/data-lake';
+import type { LiveTestBackend, QueryRow } from './backend';
+import { parseGlueEtlStackOutputs, type GlueEtlStackOutputs } from './outputs';
+import type { ValidationRules, ValueRangeRule } from './validation';
+
+export interface LiveTestInput {
+  backend: LiveTestBackend;
+  /** Glue ETL stack outputs (validated here). */
+  outputs: GlueEtlStackOutputs | Record<string, unknown>;
+  /** Parsed glue-jobs/nyc-taxi/validation.yaml. */
+  validation: ValidationRules;
+  /** The sample CSV to upload; with `s3` the upload goes through that client, otherwise through backend.seed. */
+  seed: { sampleFile: string; s3?: S3Client };
+  /** Progress lines (default: none). */
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export interface LiveTestCheck {
+  rule: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface LiveTestReport {
+  passed: boolean;
+  counts: { seeded: number; raw: number; transformed: number; rejected: number };
+  checks: LiveTestCheck[];
+  jobRunId: string;
+  seededObject: string;
+}
+
+const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A numeric query value (Athena and DuckDB both deliver numbers here; anything else is a broken query). */
+const numberFrom = (row: QueryRow | undefined, column: string, what: string): number => {
+  const value = row?.[column];
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (Number.isNaN(number))
+    throw new Error(`${what}: expected a number in column ${column}, got ${JSON.stringify(value)}`);
+  return number;
+};
+
+/** A SUM(...) count: NULL (no rows) is 0, but the column must be in the answer. */
+const sumFrom = (row: QueryRow | undefined, column: string, what: string): number => {
+  if (row === undefined || !(column in row)) throw new Error(`${what}: the query answer has no column ${column}`);
+  return row[column] === null ? 0 : numberFrom(row, column, what);
+};
+
+/** Runs one check; a query that fails makes the check fail with the error, it does not abort the report. */
+const evaluate = async (rule: string, check: () => Promise<Omit<LiveTestCheck, 'rule'>>): Promise<LiveTestCheck> => {
+  try {
+    return { rule, ...(await check()) };
+  } catch (error) {
+    return { rule, passed: false, detail: `could not evaluate: ${(error as Error).message}` };
+  }
+};
+
+const rangeText = ({ min, max }: ValueRangeRule): string => `[${min ?? '-inf'}, ${max ?? '+inf'}]`;
+
+/**
+ * The automated live test: seeds the sample CSV under the raw prefix, runs the raw crawler, the job and the data-lake
+ * crawler, counts raw and transformed records with SQL through the backend and the rejects from the rejects CSV, and
+ * evaluates every rule of validation.yaml. Crawler/job/seed failures throw named errors; rule failures are reported.
+ */
+export const runLiveTest = async ({
+  backend,
+  outputs: rawOutputs,
+  validation,
+  seed,
+  log = () => {},
+}: LiveTestInput): Promise<LiveTestReport> => {
+  const outputs = parseGlueEtlStackOutputs(rawOutputs);
+  const { dataset } = validation;
+  const table = quoteIdentifier(dataset.table);
+
+  const sample = await readFile(seed.sampleFile);
+  const seededRecords = countCsvRecords(sample.toString('utf8'));
+  const seedKey = `${dataset.rawPrefix}${basename(seed.sampleFile)}`;
+  if (seed.s3) await seed.s3.send(new PutObjectCommand({ Bucket: outputs.RawBucketName, Key: seedKey, Body: sample }));
+  else await backend.seed(outputs.RawBucketName, seedKey, sample);
+  const seededObject = `s3://${outputs.RawBucketName}/${seedKey}`;
+  log({ event: 'seeded', object: seededObject, records: seededRecords });
+
+  await backend.runCrawler(outputs.RawCrawlerName);
+  log({ event: 'crawler-succeeded', crawlerName: outputs.RawCrawlerName });
+  const jobRun = await backend.runJob(outputs.JobName);
+  log({ event: 'job-succeeded', jobName: outputs.JobName, runId: jobRun.runId });
+  await backend.runCrawler(outputs.DataLakeCrawlerName);
+  log({ event: 'crawler-succeeded', crawlerName: outputs.DataLakeCrawlerName });
+
+  const countSql = `SELECT count(*) AS record_count FROM ${table}`;
+  const raw = numberFrom(
+    (await backend.query(outputs.RawDatabaseName, countSql))[0],
+    'record_count',
+    `raw count in ${outputs.RawDatabaseName}`,
+  );
+  const transformed = numberFrom(
+    (await backend.query(outputs.DataLakeDatabaseName, countSql))[0],
+    'record_count',
+    `transformed count in ${outputs.DataLakeDatabaseName}`,
+  );
+  const rejectObjects = (await backend.readObjects(outputs.DataLakeBucketName, dataset.rejectsPrefix)).filter(
+    ({ key }) => {
+      const name = basename(key);
+      return name.endsWith('.csv') && !name.startsWith('_') && !name.startsWith('.');
+    },
+  );
+  const rejected = rejectObjects.reduce((sum, { text }) => sum + countCsvRecords(text), 0);
+  log({ event: 'counted', raw, transformed, rejected });
+
+  const checks: LiveTestCheck[] = [];
+  checks.push({
+    rule: 'seededRecordsCrawled',
+    passed: raw === seededRecords,
+    detail: `raw table ${outputs.RawDatabaseName}.${dataset.table} holds ${raw} records; the seeded sample ${seededObject} holds ${seededRecords}`,
+  });
+
+  const { maxRejected } = validation.recordCount;
+  const balanced = raw === transformed + rejected;
+  const withinRejects = rejected <= maxRejected;
+  checks.push({
+    rule: 'recordCount',
+    passed: balanced && withinRejects,
+    detail:
+      `raw ${raw} ${balanced ? '=' : '!='} transformed ${transformed} + rejected ${rejected}` +
+      (withinRejects
+        ? `; rejected ${rejected} <= maxRejected ${maxRejected}`
+        : `; rejected ${rejected} exceeds maxRejected ${maxRejected}`) +
+      (rejected > 0 ? ` (rejects: ${rejectObjects.map(({ key }) => key).join(', ')})` : ''),
+  });
+
+  if (validation.requiredColumnsComplete.length > 0) {
+    const columns = validation.requiredColumnsComplete;
+    checks.push(
+      await evaluate('requiredColumnsComplete', async () => {
+        const nullCounts = columns.map(
+          (column, index) => `SUM(CASE WHEN ${quoteIdentifier(column)} IS NULL THEN 1 ELSE 0 END) AS nulls_${index}`,
+        );
+        const [row] = await backend.query(
+          outputs.DataLakeDatabaseName,
+          `SELECT count(*) AS record_count, ${nullCounts.join(', ')} FROM ${table}`,
+        );
+        const total = numberFrom(row, 'record_count', 'requiredColumnsComplete');
+        const incomplete = columns
+          .map((column, index) => ({ column, nulls: sumFrom(row, `nulls_${index}`, 'requiredColumnsComplete') }))
+          .filter(({ nulls }) => nulls > 0);
+        return {
+          passed: incomplete.length === 0,
+          detail:
+            incomplete.length === 0
+              ? `${columns.length} columns have no null in ${total} records`
+              : incomplete.map(({ column, nulls }) => `${column}: ${nulls} nulls of ${total} records`).join('; '),
+        };
+      }),
+    );
+  }
+
+  for (const rule of validation.valueRanges) {
+    const rangeName = `valueRange ${rule.column} ${rangeText(rule)}`;
+    checks.push(
+      await evaluate(rangeName, async () => {
+        const column = quoteIdentifier(rule.column);
+        const outside = [
+          rule.min !== undefined ? `${column} < ${rule.min}` : undefined,
+          rule.max !== undefined ? `${column} > ${rule.max}` : undefined,
+        ]
+          .filter((condition) => condition !== undefined)
+          .join(' OR ');
+        const [row] = await backend.query(
+          outputs.DataLakeDatabaseName,
+          `SELECT count(${column}) AS value_count, min(${column}) AS min_value, max(${column}) AS max_value, ` +
+            `SUM(CASE WHEN ${outside} THEN 1 ELSE 0 END) AS outside_count FROM ${table}`,
+        );
+        const values = numberFrom(row, 'value_count', rangeName);
+        const outsideCount = sumFrom(row, 'outside_count', rangeName);
+        const observed = `observed min ${String(row?.min_value)}, max ${String(row?.max_value)}`;
+        if (values === 0) return { passed: false, detail: `${rule.column} has no non-null values to check` };
+        return {
+          passed: outsideCount === 0,
+          detail: `${outsideCount} of ${values} ${rule.column} values outside ${rangeText(rule)} (${observed})`,
+        };
+      }),
+    );
+  }
+
+  return {
+    passed: checks.every((check) => check.passed),
+    counts: { seeded: seededRecords, raw, transformed, rejected },
+    checks,
+    jobRunId: jobRun.runId,
+    seededObject,
+  };
+};
+
+/** The report for humans: a verdict line, the counts, one line per check. */
+export const formatLiveTestReport = (report: LiveTestReport): string => {
+  const { seeded, raw, transformed, rejected } = report.counts;
+  const failed = report.checks.filter((check) => !check.passed).length;
+  return [
+    `Live test ${report.passed ? 'PASSED' : 'FAILED'}: ${report.checks.length - failed}/${report.checks.length} checks passed`,
+    `  seeded ${report.seededObject} (${seeded} records), job run ${report.jobRunId}`,
+    `  records: raw ${raw}, transformed ${transformed}, rejected ${rejected}`,
+    ...report.checks.map((check) => `  [${check.passed ? 'PASS' : 'FAIL'}] ${check.rule}: ${check.detail}`),
+  ].join('\n');
+};
