@@ -1,0 +1,95 @@
+import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
+
+/** Whether changing a property replaces the resource, as the CloudFormation resource specification says. */
+export type ReplacementRequirement = 'yes' | 'maybe' | 'no';
+
+// The slice of @aws-cdk/service-spec-types this engine reads (that package is not a direct dependency).
+interface SpecType {
+  type: string;
+  reference?: { $ref: string };
+  element?: SpecType;
+  inner?: SpecType[];
+}
+interface SpecProperty {
+  type: SpecType;
+  causesReplacement?: ReplacementRequirement;
+}
+interface SpecResource {
+  cloudFormationType: string;
+  properties: Record<string, SpecProperty>;
+  attributes: Record<string, unknown>;
+  arnTemplate?: string;
+}
+interface SpecTypeDefinition {
+  properties: Record<string, SpecProperty>;
+}
+
+type SpecDatabase = ReturnType<typeof loadAwsServiceSpecSync>;
+
+let database: SpecDatabase | undefined;
+// Loading the specification takes a few hundred milliseconds: once per process, on first use.
+const specDatabase = (): SpecDatabase => (database ??= loadAwsServiceSpecSync());
+
+const resourceCache = new Map<string, SpecResource | undefined>();
+
+/** The specification of a resource type, or undefined for a type the specification does not know. */
+export const resourceSpec = (resourceType: string): SpecResource | undefined => {
+  if (!resourceCache.has(resourceType)) {
+    const found = specDatabase().lookup('resource', 'cloudFormationType', 'equals', resourceType) as unknown as SpecResource[];
+    resourceCache.set(resourceType, found[0]);
+  }
+  return resourceCache.get(resourceType);
+};
+
+const RANK: Record<ReplacementRequirement, number> = { no: 0, maybe: 1, yes: 2 };
+const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): ReplacementRequirement => (RANK[b] > RANK[a] ? b : a);
+
+const typeDefinitionProperties = (type: SpecType | undefined): Record<string, SpecProperty> | undefined => {
+  if (!type) return undefined;
+  if (type.type === 'ref' && type.reference) {
+    const definition = specDatabase().get('typeDefinition', type.reference.$ref) as unknown as SpecTypeDefinition;
+    return definition.properties;
+  }
+  if (type.type === 'union') {
+    for (const inner of type.inner ?? []) {
+      const found = typeDefinitionProperties(inner);
+      if (found) return found;
+    }
+  }
+  return undefined;
+};
+
+/**
+ * The replacement requirement of a change at a property path (`['DatabaseInput', 'Name']`); the strongest along the
+ * path wins. Undefined when the resource type or the first property is unknown to the specification.
+ */
+export const replacementForPath = (resourceType: string, path: readonly string[]): ReplacementRequirement | undefined => {
+  const resource = resourceSpec(resourceType);
+  const first = path[0];
+  if (!resource || first === undefined) return undefined;
+  let property = resource.properties[first];
+  if (!property) return undefined;
+  let requirement: ReplacementRequirement = property.causesReplacement ?? 'no';
+  let type: SpecType | undefined = property.type;
+  for (const segment of path.slice(1)) {
+    // A list index or a map key: the next property is on the element type.
+    if (type && (type.type === 'array' || type.type === 'map')) {
+      type = type.element;
+      continue;
+    }
+    property = typeDefinitionProperties(type)?.[segment];
+    if (!property) break;
+    requirement = stronger(requirement, property.causesReplacement ?? 'no');
+    type = property.type;
+  }
+  return requirement;
+};
+
+/** Attribute names the specification lists for Fn::GetAtt on a resource type. */
+export const specAttributes = (resourceType: string): string[] | undefined => {
+  const resource = resourceSpec(resourceType);
+  return resource ? Object.keys(resource.attributes ?? {}) : undefined;
+};
+
+/** The ARN template of a resource type (`arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`). */
+export const specArnTemplate = (resourceType: string): string | undefined => resourceSpec(resourceType)?.arnTemplate;

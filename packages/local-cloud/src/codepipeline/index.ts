@@ -1,0 +1,1 @@
+export { createCodePipelineService, type JobResultLog, type RecordedJobResult } from './job-results';

@@ -1,0 +1,169 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const BOOTSTRAP = path.join(__dirname, 'bootstrap.cjs');
+/** Written by bootstrap.cjs after an invocation's last output line: `\u001eLOCAL_CLOUD_END:<requestId>\u001e`. */
+const END_MARKER = '\u001eLOCAL_CLOUD_END:';
+
+export type ContainerOutcome =
+  | { kind: 'answered'; ok: boolean; payload: string; output: string }
+  | { kind: 'timed-out'; output: string }
+  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string };
+
+export interface InvocationMessage {
+  requestId: string;
+  taskRoot: string;
+  handler: string;
+  eventJson: string;
+  deadlineMs: number;
+  context: Record<string, string>;
+}
+
+interface Sink {
+  requestId: string;
+  lines: string[];
+  answer?: { ok: boolean; payload: string };
+  logsComplete: boolean;
+  timedOut: boolean;
+  settle: (outcome: ContainerOutcome) => void;
+}
+
+/**
+ * One warm Lambda "container": a child Node process running bootstrap.cjs that serves invocations one at a time,
+ * like a Lambda execution environment (module-scope state such as SDK clients survives between invocations).
+ */
+export class FunctionContainer {
+  private readonly child: ChildProcess;
+  private sink: Sink | undefined;
+  private readonly partial = { stdout: '', stderr: '' };
+  private exited = false;
+  private retiring = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: { cwd: string; env: Record<string, string>; onLog: (line: string) => void }) {
+    this.onLog = options.onLog;
+    this.child = fork(BOOTSTRAP, [], { cwd: options.cwd, env: options.env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+    this.child.stdout?.on('data', (chunk: Buffer) => this.onData('stdout', chunk.toString('utf8')));
+    this.child.stderr?.on('data', (chunk: Buffer) => this.onData('stderr', chunk.toString('utf8')));
+    this.child.on('message', (message: { requestId?: string; ok?: boolean; payload?: string; exiting?: boolean }) => {
+      // A crashed runtime or a failed init retires the container: it must not take another invocation.
+      if (message.exiting) this.retiring = true;
+      if (this.sink && message.requestId === this.sink.requestId) {
+        this.sink.answer = { ok: message.ok === true, payload: String(message.payload) };
+        this.maybeSettle();
+      }
+    });
+    this.child.on('error', (error) => {
+      this.onLog(`container error: ${error.message}`);
+      // A process that never started emits no 'close': fail the invocation here instead of waiting forever.
+      if (this.child.pid === undefined) {
+        this.exited = true;
+        const sink = this.sink;
+        this.sink = undefined;
+        sink?.settle({ kind: 'exited', code: null, signal: null, output: `could not start the runtime: ${error.message}` });
+      }
+    });
+    this.child.on('close', (code, signal) => {
+      this.exited = true;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (this.partial[stream] !== '') this.onLine(this.partial[stream]);
+        this.partial[stream] = '';
+      }
+      const sink = this.sink;
+      if (!sink) return;
+      this.sink = undefined;
+      const output = sink.lines.join('\n');
+      if (sink.timedOut) sink.settle({ kind: 'timed-out', output });
+      else if (sink.answer) sink.settle({ kind: 'answered', ...sink.answer, output });
+      else sink.settle({ kind: 'exited', code, signal, output });
+    });
+  }
+
+  private readonly onLog: (line: string) => void;
+
+  /** Whether the container can take another invocation. */
+  get alive(): boolean {
+    return !this.exited && !this.retiring;
+  }
+
+  /** Runs one invocation; the container is killed when it outlives `timeoutMs`. */
+  invoke(message: InvocationMessage, timeoutMs: number): Promise<ContainerOutcome> {
+    if (this.sink) throw new Error('a local Lambda container runs one invocation at a time');
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.setReferenced(true);
+    return new Promise<ContainerOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.sink) this.sink.timedOut = true;
+        this.kill();
+      }, timeoutMs);
+      this.sink = {
+        requestId: message.requestId,
+        lines: [],
+        logsComplete: false,
+        timedOut: false,
+        settle: (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+      };
+      this.child.send(message);
+    });
+  }
+
+  /** Parks an idle container: it no longer keeps the parent process alive and retires after `idleMs`. */
+  park(idleMs: number, onRetire: () => void): void {
+    this.setReferenced(false);
+    this.idleTimer = setTimeout(() => {
+      onRetire();
+      this.kill();
+    }, idleMs);
+    this.idleTimer.unref();
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  private setReferenced(referenced: boolean): void {
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.child.channel] as ({ ref?: () => void; unref?: () => void } | null | undefined)[];
+    for (const handle of handles) (referenced ? handle?.ref : handle?.unref)?.call(handle);
+  }
+
+  private onData(stream: 'stdout' | 'stderr', text: string): void {
+    this.partial[stream] += text;
+    let newline: number;
+    while ((newline = this.partial[stream].indexOf('\n')) >= 0) {
+      const line = this.partial[stream].slice(0, newline);
+      this.partial[stream] = this.partial[stream].slice(newline + 1);
+      this.onLine(line);
+    }
+  }
+
+  private onLine(line: string): void {
+    const at = line.indexOf(END_MARKER);
+    if (at < 0) {
+      this.emit(line);
+      return;
+    }
+    if (at > 0) this.emit(line.slice(0, at));
+    const rest = line.slice(at + END_MARKER.length);
+    const requestId = rest.endsWith('\u001e') ? rest.slice(0, -1) : rest;
+    if (this.sink && this.sink.requestId === requestId) {
+      this.sink.logsComplete = true;
+      this.maybeSettle();
+    }
+  }
+
+  private emit(line: string): void {
+    this.sink?.lines.push(line);
+    if (line.trim() !== '') this.onLog(line);
+  }
+
+  private maybeSettle(): void {
+    const sink = this.sink;
+    if (!sink?.answer || !sink.logsComplete) return;
+    this.sink = undefined;
+    sink.settle({ kind: 'answered', ...sink.answer, output: sink.lines.join('\n') });
+  }
+}

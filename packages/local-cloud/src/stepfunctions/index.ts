@@ -1,0 +1,13 @@
+export {
+  createStateMachines,
+  parseDefinition,
+  executionArnFor,
+  LambdaTaskError,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type LocalStateMachines,
+  type StateMachineOptions,
+  type StateMachineRecord,
+} from './state-machines';
+export { createStatesService } from './states-service';

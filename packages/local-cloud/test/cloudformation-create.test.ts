@@ -1,0 +1,260 @@
+import {
+  CreateChangeSetCommand, CreateStackCommand, DeleteStackCommand, DescribeStackEventsCommand,
+  DescribeStackResourceCommand, DescribeStacksCommand, GetTemplateCommand, ListExportsCommand,
+  ListStackResourcesCommand, UpdateStackCommand, ValidateTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { functionArn } from '../src/contracts';
+import { type Harness, json, startHarness } from './cloudformation/harness';
+
+const appTemplate = {
+  Description: 'app with intrinsics',
+  Parameters: {
+    Env: { Type: 'String', AllowedValues: ['dev', 'prod'], Default: 'dev' },
+    Memory: { Type: 'Number', Default: 256, MinValue: 128 },
+  },
+  Mappings: { Timeouts: { dev: { Seconds: 30 }, prod: { Seconds: 60 } } },
+  Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
+  Resources: {
+    Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-data-${Env}' } } },
+    ProdOnly: { Type: 'AWS::S3::Bucket', Condition: 'IsProd' },
+    Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] } } },
+    Worker: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Handler: 'index.handler',
+        Runtime: 'nodejs20.x',
+        Role: { 'Fn::GetAtt': ['Role', 'Arn'] },
+        Code: { ZipFile: 'exports.handler = async () => 1' },
+        Timeout: { 'Fn::FindInMap': ['Timeouts', { Ref: 'Env' }, 'Seconds'] },
+        MemorySize: { Ref: 'Memory' },
+        Environment: {
+          Variables: {
+            BUCKET: { Ref: 'Data' },
+            BUCKET_ARN: { 'Fn::GetAtt': ['Data', 'Arn'] },
+            SECOND: { 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] },
+            PROD: { 'Fn::If': ['IsProd', 'yes', 'no'] },
+            OPTIONAL: { 'Fn::If': ['IsProd', 'x', { Ref: 'AWS::NoValue' }] },
+            LITERAL: { 'Fn::Sub': '${!NotResolved}-${AWS::Region}' },
+            WHERE: { 'Fn::Join': ['/', [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::AccountId' }, { Ref: 'AWS::URLSuffix' }]] },
+            ENCODED: { 'Fn::Base64': 'hi' },
+            VARS: { 'Fn::Sub': ['${Name}:${Data.DomainName}', { Name: { Ref: 'AWS::StackName' } }] },
+          },
+        },
+      },
+    },
+    Machine: {
+      Type: 'AWS::StepFunctions::StateMachine',
+      Properties: {
+        RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
+        DefinitionString: { 'Fn::Sub': '{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"${Worker.Arn}","Next":"Done"},"Done":{"Type":"Pass","Comment":"${!Greeting}","End":true}}}' },
+        DefinitionSubstitutions: { Greeting: 'hello' },
+      },
+    },
+  },
+  Outputs: {
+    BucketName: { Value: { Ref: 'Data' }, Export: { Name: { 'Fn::Sub': '${AWS::StackName}-bucket' } } },
+    MachineArn: { Value: { Ref: 'Machine' }, Description: 'the state machine' },
+    MachineName: { Value: { 'Fn::GetAtt': ['Machine', 'Name'] } },
+    ProdOutput: { Value: 'only in prod', Condition: 'IsProd' },
+  },
+};
+
+describe('local CloudFormation: creating stacks', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  it('refuses an IAM template without CAPABILITY_IAM, naming the capability', async () => {
+    const create = h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate) }));
+    await expect(create).rejects.toMatchObject({ name: 'InsufficientCapabilitiesException', message: 'Requires capabilities : [CAPABILITY_IAM]' });
+  });
+
+  it('creates asynchronously in dependency order, resolving intrinsics, outputs and exports', async () => {
+    const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'] }));
+    expect(StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/app\/[0-9a-f-]{36}$/);
+    expect((await h.stack('app')).StackStatus).toBe('CREATE_IN_PROGRESS');
+    await h.engine.waitForIdle();
+
+    const stack = await h.stack('app');
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+    expect(stack.Description).toBe('app with intrinsics');
+    expect(stack.Parameters).toEqual(expect.arrayContaining([{ ParameterKey: 'Env', ParameterValue: 'dev' }, { ParameterKey: 'Memory', ParameterValue: '256' }]));
+    const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o]));
+    expect(outputs.BucketName).toMatchObject({ OutputValue: 'app-data-dev', ExportName: 'app-bucket' });
+    expect(outputs.MachineArn!.OutputValue).toMatch(/^arn:aws:states:us-east-1:000000000000:stateMachine:Machine-[A-Z0-9]{12}$/);
+    expect(outputs.MachineArn!.Description).toBe('the state machine');
+    expect(outputs.MachineName!.OutputValue).toBe(outputs.MachineArn!.OutputValue!.split(':').pop());
+    expect(outputs.ProdOutput).toBeUndefined();
+
+    expect([...h.objects.buckets.keys()]).toEqual(['app-data-dev']);
+    const [[functionName, worker]] = [...h.functions.functions.entries()] as [[string, (typeof h.functions.functions extends Map<string, infer D> ? D : never)]];
+    expect(functionName).toMatch(/^app-Worker-[A-Z0-9]{12}$/);
+    expect(worker).toMatchObject({
+      handler: 'index.handler', runtime: 'nodejs20.x', timeoutSeconds: 30, memorySize: 256, code: { zipFile: 'exports.handler = async () => 1' },
+      role: expect.stringMatching(/^arn:aws:iam::000000000000:role\/app-Role-[A-Z0-9]+$/),
+    });
+    expect(worker.environment).toEqual({
+      BUCKET: 'app-data-dev', BUCKET_ARN: 'arn:aws:s3:::app-data-dev', SECOND: 'b', PROD: 'no', LITERAL: '${NotResolved}-us-east-1',
+      WHERE: 'aws/000000000000/amazonaws.com', ENCODED: Buffer.from('hi').toString('base64'), VARS: 'app:app-data-dev.s3.amazonaws.com',
+    });
+    const machine = h.stateMachines.machines.get(outputs.MachineArn!.OutputValue!)!;
+    expect(JSON.parse(machine.definition)).toMatchObject({ States: { Run: { Resource: functionArn(functionName) }, Done: { Comment: 'hello' } } });
+    expect(h.functions.calls[0]).toBe(`createFunction ${functionName}`);
+
+    const { Exports } = await h.cfn.send(new ListExportsCommand({}));
+    expect(Exports).toEqual([{ ExportingStackId: StackId, Name: 'app-bucket', Value: 'app-data-dev' }]);
+    expect(h.engine.exports()).toEqual({ 'app-bucket': 'app-data-dev' });
+
+    const { StackResourceSummaries } = await h.cfn.send(new ListStackResourcesCommand({ StackName: 'app' }));
+    expect(StackResourceSummaries!.map((r) => r.LogicalResourceId).sort()).toEqual(['Data', 'Machine', 'Role', 'Worker']);
+    expect(StackResourceSummaries!.every((r) => r.ResourceStatus === 'CREATE_COMPLETE')).toBe(true);
+    const { StackResourceDetail } = await h.cfn.send(new DescribeStackResourceCommand({ StackName: 'app', LogicalResourceId: 'Machine' }));
+    expect(StackResourceDetail!.PhysicalResourceId).toBe(outputs.MachineArn!.OutputValue);
+
+    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'app' }));
+    expect(StackEvents![0]).toMatchObject({ LogicalResourceId: 'app', ResourceStatus: 'CREATE_COMPLETE', ResourceType: 'AWS::CloudFormation::Stack' });
+    expect(StackEvents![StackEvents!.length - 1]).toMatchObject({ LogicalResourceId: 'app', ResourceStatus: 'CREATE_IN_PROGRESS', ResourceStatusReason: 'User Initiated' });
+    // Dependencies first: the role and the bucket exist before the function, the function before the state machine.
+    const completed = StackEvents!.filter((e) => e.ResourceStatus === 'CREATE_COMPLETE' && e.LogicalResourceId !== 'app').map((e) => e.LogicalResourceId).reverse();
+    expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Role'));
+    expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Data'));
+    expect(completed.indexOf('Machine')).toBeGreaterThan(completed.indexOf('Worker'));
+
+    const { TemplateBody } = await h.cfn.send(new GetTemplateCommand({ StackName: 'app' }));
+    expect(JSON.parse(TemplateBody!)).toEqual(appTemplate);
+    expect(h.engine.stackResources('app').find((r) => r.logicalId === 'Data')).toMatchObject({
+      type: 'AWS::S3::Bucket', physicalId: 'app-data-dev', status: 'CREATE_COMPLETE', properties: { BucketName: 'app-data-dev' },
+    });
+  });
+
+  it('answers AWS errors for duplicates, unknown stacks, bad parameters, cycles and busy stacks', async () => {
+    const busy = await startHarness({ stepDelayMs: 200 });
+    try {
+      const template = json({ Resources: { A: { Type: 'AWS::S3::Bucket' } } });
+      const { StackId } = await busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
+      await expect(busy.cfn.send(new UpdateStackCommand({ StackName: 'busy', TemplateBody: template }))).rejects.toThrow(
+        `Stack:${StackId} is in CREATE_IN_PROGRESS state and can not be updated.`,
+      );
+      const again = busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
+      await expect(again).rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [busy] already exists' });
+    } finally {
+      await busy.close();
+    }
+    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'nope' }))).rejects.toMatchObject({ name: 'ValidationError', message: 'Stack with id nope does not exist' });
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'p', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'], Parameters: [{ ParameterKey: 'Env', ParameterValue: 'test' }] })))
+      .rejects.toThrow("Parameter 'Env' must be one of AllowedValues");
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'p', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'], Parameters: [{ ParameterKey: 'Nope', ParameterValue: 'x' }] })))
+      .rejects.toThrow('Parameters: [Nope] do not exist in the template');
+    const cycle = { Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'B' } } }, B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'TopicName'] } } } } };
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'c', TemplateBody: json(cycle) }))).rejects.toThrow('Circular dependency between resources: [A, B]');
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'u', TemplateBody: json({ Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Missing' } } } } }) })))
+      .rejects.toThrow('Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template');
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'g', TemplateBody: json({ Resources: { A: { Type: 'AWS::S3::Bucket' }, B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'Colour'] } } } } }) })))
+      .rejects.toThrow('Template error: resource A does not support attribute type Colour in Fn::GetAtt');
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'y', TemplateBody: 'Resources: [unclosed' }))).rejects.toThrow(/^Template format error: YAML not well-formed/);
+    expect(h.objects.calls).toEqual([]);
+  });
+
+  it('rolls a failed create back: the failed resource has its reason, created ones are deleted, ROLLBACK_COMPLETE only deletes', async () => {
+    const template = {
+      Resources: {
+        Good: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'good-bucket' } },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'orders' } },
+        Bad: { Type: 'AWS::S3::Bucket', DependsOn: ['Good', 'Topic'], Properties: { BucketName: 'Bad_Bucket' } },
+        Never: { Type: 'AWS::S3::Bucket', DependsOn: 'Bad' },
+      },
+    };
+    const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'broken', TemplateBody: json(template) }));
+    await h.engine.waitForIdle();
+    const stack = await h.stack('broken');
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(stack.StackStatusReason).toBe('The following resource(s) failed to create: [Bad]. Rollback requested by user.');
+    expect(h.objects.calls).toEqual(['createBucket good-bucket', 'deleteBucket good-bucket']);
+    expect(h.objects.buckets.size).toBe(0);
+
+    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'broken' }));
+    const failed = StackEvents!.find((e) => e.ResourceStatus === 'CREATE_FAILED')!;
+    expect(failed.LogicalResourceId).toBe('Bad');
+    expect(failed.ResourceStatusReason).toContain("Bucket name 'Bad_Bucket' is not valid");
+    expect(failed.ResourceStatusReason).toContain('InvalidBucketName');
+    expect(StackEvents!.filter((e) => e.ResourceStatus === 'DELETE_COMPLETE').map((e) => e.LogicalResourceId)).toEqual(['Good', 'Topic', 'Bad']);
+    expect(StackEvents!.some((e) => e.LogicalResourceId === 'Never')).toBe(false);
+
+    const refused = `Stack:${StackId} is in ROLLBACK_COMPLETE state and can not be updated.`;
+    await expect(h.cfn.send(new UpdateStackCommand({ StackName: 'broken', TemplateBody: json(template) }))).rejects.toThrow(refused);
+    await expect(h.cfn.send(new CreateChangeSetCommand({ StackName: 'broken', ChangeSetName: 'retry', TemplateBody: json(template) }))).rejects.toThrow(refused);
+
+    await h.cfn.send(new DeleteStackCommand({ StackName: 'broken' }));
+    await h.engine.waitForIdle();
+    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'broken' }))).rejects.toThrow('Stack with id broken does not exist');
+    const { Stacks } = await h.cfn.send(new DescribeStacksCommand({ StackName: StackId }));
+    expect(Stacks![0]).toMatchObject({ StackStatus: 'DELETE_COMPLETE', DeletionTime: expect.any(Date) });
+  });
+
+  it('reads YAML templates with short-form tags, also from a TemplateURL', async () => {
+    const yaml = [
+      'AWSTemplateFormatVersion: 2010-09-09',
+      'Parameters:',
+      '  Stage: { Type: String, Default: test }',
+      'Conditions:',
+      '  IsTest: !Equals [!Ref Stage, test]',
+      'Resources:',
+      '  Bucket:',
+      '    Type: AWS::S3::Bucket',
+      '    Properties:',
+      '      BucketName: !Sub "${AWS::StackName}-${Stage}"',
+      '  Logs:',
+      '    Type: AWS::Logs::LogGroup',
+      '    Properties:',
+      '      LogGroupName: !Join ["/", ["", app, !Ref Stage]]',
+      '      RetentionInDays: !If [IsTest, 7, 30]',
+      'Outputs:',
+      '  Arn: { Value: !GetAtt Bucket.Arn }',
+      '  LogArn: { Value: !GetAtt Logs.Arn }',
+      '  Zone: { Value: !Select [0, !GetAZs ""] }',
+      '  Name: { Value: !Select [2, !Split ["-", !Ref Bucket]] }',
+      '  Imported:',
+      '    Value: !Base64 plain',
+    ].join('\n');
+    await h.objects.createBucket('templates');
+    await h.objects.putObject('templates', 'app/template.yaml', Buffer.from(yaml));
+    h.objects.calls.length = 0;
+    await h.cfn.send(new CreateStackCommand({ StackName: 'yaml-app', TemplateURL: 'https://templates.s3.us-east-1.amazonaws.com/app/template.yaml' }));
+    await h.engine.waitForIdle();
+    const stack = await h.stack('yaml-app');
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+    expect(Object.fromEntries(stack.Outputs!.map((o) => [o.OutputKey, o.OutputValue]))).toEqual({
+      Arn: 'arn:aws:s3:::yaml-app-test',
+      LogArn: 'arn:aws:logs:us-east-1:000000000000:log-group:/app/test:*',
+      Zone: 'us-east-1a',
+      Name: 'test',
+      Imported: Buffer.from('plain').toString('base64'),
+    });
+    expect(h.engine.stackResources('yaml-app').find((r) => r.logicalId === 'Logs')).toMatchObject({ physicalId: '/app/test', properties: { RetentionInDays: 7 } });
+    const { Parameters, Description } = await h.cfn.send(new ValidateTemplateCommand({ TemplateBody: yaml }));
+    expect(Parameters).toEqual([{ ParameterKey: 'Stage', DefaultValue: 'test', NoEcho: false }]);
+    expect(Description).toBeUndefined();
+  });
+
+  it('records types it does not run: physical id from the name property, Arn from the ARN pattern', async () => {
+    const template = {
+      Resources: {
+        Db: { Type: 'AWS::Glue::Database', Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales' } } },
+        Job: { Type: 'AWS::Glue::Job', Properties: { Name: 'etl', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://b/k.py' } } },
+        Group: { Type: 'AWS::Athena::WorkGroup', Properties: { Name: 'analysts' } },
+        Unnamed: { Type: 'AWS::Glue::Crawler', Properties: { Role: 'r', DatabaseName: { Ref: 'Db' }, Targets: {} } },
+      },
+      Outputs: { Group: { Value: { Ref: 'Group' } }, CrawlerDb: { Value: { Ref: 'Db' } } },
+    };
+    await h.cfn.send(new CreateStackCommand({ StackName: 'glue', TemplateBody: json(template) }));
+    await h.engine.waitForIdle();
+    const resources = Object.fromEntries(h.engine.stackResources('glue').map((r) => [r.logicalId, r]));
+    expect(resources.Db).toMatchObject({ physicalId: 'sales', properties: { CatalogId: '000000000000', DatabaseInput: { Name: 'sales' } } });
+    expect(resources.Job!.physicalId).toBe('etl');
+    expect(resources.Unnamed!.physicalId).toMatch(/^glue-Unnamed-[A-Z0-9]{12}$/);
+    expect(resources.Unnamed!.properties.DatabaseName).toBe('sales');
+    expect(h.objects.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,259 @@
+import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { LocalCloud } from '../src';
+import { functionArn } from '../src';
+import { buildProbePackage, removeDir, startTestCloud } from './helpers';
+
+let cloud: LocalCloud;
+let logs: string[];
+let restore: () => void;
+let lambda: LambdaClient;
+const decoder = new TextDecoder();
+
+const invoke = async (functionName: string, payload: unknown, logType?: 'Tail') => {
+  const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(payload), ...(logType ? { LogType: logType } : {}) }));
+  return { ...result, body: JSON.parse(decoder.decode(result.Payload)) as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  ({ cloud, logs, restore } = await startTestCloud());
+  lambda = new LambdaClient({});
+  await cloud.objects.createBucket('deployment-bucket');
+  await cloud.objects.putObject('deployment-bucket', 'serverless/probe/probe.zip', buildProbePackage());
+  await cloud.functions.createFunction({
+    functionName: 'probe',
+    handler: 'src/handlers/probe.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: 10,
+    memorySize: 256,
+    environment: { GREETING: 'hello from the function environment', NODE_OPTIONS: '--enable-source-maps' },
+    code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+  });
+  await cloud.objects.createBucket('lambda-scratch');
+});
+
+afterAll(async () => {
+  lambda.destroy();
+  await cloud.close();
+  restore();
+  removeDir(cloud.stateDir);
+});
+
+describe('local Lambda runtime through a plain LambdaClient', () => {
+  test('extracts the package once per code version under lambda/<name>/<hash>/', () => {
+    const versions = readdirSync(path.join(cloud.stateDir, 'lambda', 'probe'));
+    expect(versions).toHaveLength(1);
+    expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js'))).toBe(true);
+    expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js.map'))).toBe(true);
+  });
+
+  test('returns the handler result, with the function environment and without the parent AWS_* variables', async () => {
+    process.env.AWS_LEAK_CANARY = 'parent-only';
+    process.env.AWS_ROLE_SESSION_NAME = 'parent-session';
+    try {
+      const { body, FunctionError, StatusCode, ExecutedVersion } = await invoke('probe', { action: 'echo', n: 42 });
+      expect(StatusCode).toBe(200);
+      expect(FunctionError).toBeUndefined();
+      expect(ExecutedVersion).toBe('$LATEST');
+      expect(body.event).toEqual({ action: 'echo', n: 42 });
+      expect(body.functionName).toBe('probe');
+      expect(body.remainingMs).toBeGreaterThan(0);
+      expect(body.remainingMs).toBeLessThanOrEqual(10_000);
+      expect(body.env).toEqual({
+        GREETING: 'hello from the function environment',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'LOCALCLOUDACCESSKEY',
+        AWS_LAMBDA_FUNCTION_NAME: 'probe',
+        AWS_ENDPOINT_URL: cloud.endpoint,
+        AWS_LEAK_CANARY: null,
+        AWS_ROLE_SESSION_NAME: null,
+      });
+    } finally {
+      delete process.env.AWS_LEAK_CANARY;
+      delete process.env.AWS_ROLE_SESSION_NAME;
+    }
+  });
+
+  test('invokes by ARN too, and tails the log (X-Amz-Log-Result) also forwarded to the cloud log', async () => {
+    const { body, LogResult } = await invoke(functionArn('probe'), { action: 'echo' }, 'Tail');
+    expect(body.functionName).toBe('probe');
+    const tail = Buffer.from(LogResult!, 'base64').toString('utf8');
+    expect(tail).toMatch(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+    expect(tail).toMatch(/probe echo in probe \([0-9a-f-]{36}\)/);
+    expect(tail).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: /);
+    expect(logs.some((line) => line.startsWith('[probe] probe echo in probe ('))).toBe(true);
+  });
+
+  test('a thrown named error is X-Amz-Function-Error: Unhandled with { errorType, errorMessage, trace }', async () => {
+    const { body, FunctionError, StatusCode } = await invoke('probe', { action: 'unsafe', message: 'Bucket DataLake would be replaced' });
+    expect(StatusCode).toBe(200);
+    expect(FunctionError).toBe('Unhandled');
+    expect(body.errorType).toBe('UnsafeChangeSetError');
+    expect(body.errorMessage).toBe('Bucket DataLake would be replaced');
+    expect(Array.isArray(body.trace)).toBe(true);
+    // --enable-source-maps from the function environment maps the trace back to the TypeScript source.
+    expect((body.trace as string[]).join('\n')).toContain('probe-handler.ts');
+  });
+
+  test('a handler that runs past its timeout is killed: Sandbox.Timedout', async () => {
+    await cloud.functions.createFunction({
+      functionName: 'probe-short-timeout',
+      handler: 'src/handlers/probe.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 1,
+      environment: {},
+      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+    });
+    const started = Date.now();
+    const { body, FunctionError } = await invoke('probe-short-timeout', { action: 'sleep', ms: 10_000 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(FunctionError).toBe('Unhandled');
+    expect(body).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
+    // The killed container is not reused: the next invocation starts a new one.
+    const after = await invoke('probe-short-timeout', { action: 'count' });
+    expect(after.FunctionError).toBeUndefined();
+    expect(after.body.invocationsInThisContainer).toBe(1);
+  });
+
+  test('the bundle calls back into the local cloud through AWS_ENDPOINT_URL (S3)', async () => {
+    const { body, FunctionError } = await invoke('probe', { action: 's3', bucket: 'lambda-scratch', key: 'hello.txt' });
+    expect(FunctionError).toBeUndefined();
+    expect(body).toEqual({ readBack: 'written by probe' });
+    expect(decoder.decode(await cloud.objects.getObject('lambda-scratch', 'hello.txt'))).toBe('written by probe');
+  });
+
+  test('containers stay warm between invocations, each invocation keeps its own log, updates start fresh containers', async () => {
+    await cloud.functions.createFunction({
+      functionName: 'counter',
+      handler: 'src/handlers/probe.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 10,
+      environment: { VERSION: '1' },
+      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+    });
+    const first = await cloud.functions.invoke('counter', { action: 'count' });
+    const second = await cloud.functions.invoke('counter', { action: 'count' });
+    const firstBody = JSON.parse(first.payload) as { invocationsInThisContainer: number; pid: number };
+    const secondBody = JSON.parse(second.payload) as { invocationsInThisContainer: number; pid: number };
+    expect(firstBody.invocationsInThisContainer).toBe(1);
+    expect(secondBody).toEqual({ invocationsInThisContainer: 2, pid: firstBody.pid });
+    // stdout and stderr lines of an invocation land in its own log, not the next one's.
+    expect(first.logs).toContain(`probe count in counter (${first.requestId})`);
+    expect(first.logs).toContain(`count on stderr (${first.requestId})`);
+    expect(first.logs).not.toContain(second.requestId);
+    expect(second.logs).toContain(`count on stderr (${second.requestId})`);
+    expect(second.logs).not.toContain(first.requestId);
+
+    await cloud.functions.updateFunction({
+      functionName: 'counter',
+      handler: 'src/handlers/probe.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 10,
+      environment: { VERSION: '2' },
+      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+    });
+    const afterUpdate = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as { invocationsInThisContainer: number; pid: number };
+    expect(afterUpdate.invocationsInThisContainer).toBe(1);
+    expect(afterUpdate.pid).not.toBe(firstBody.pid);
+  });
+
+  test('a runtime crash fails that invocation and the next one gets a fresh container', async () => {
+    const crashed = await cloud.functions.invoke('counter', { action: 'crash' });
+    expect(crashed.functionError).toBe('Unhandled');
+    expect(JSON.parse(crashed.payload)).toMatchObject({ errorType: 'TypeError', errorMessage: 'crashed outside the handler' });
+    const next = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as { invocationsInThisContainer: number };
+    expect(next.invocationsInThisContainer).toBe(1);
+  });
+
+  test('callback-style handlers and inline ZipFile source work', async () => {
+    await cloud.functions.createFunction({
+      functionName: 'callback-style',
+      handler: 'src/handlers/probe.callbackHandler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 3,
+      environment: {},
+      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+    });
+    expect((await invoke('callback-style', { value: 21 })).body).toEqual({ doubled: 42 });
+
+    await cloud.functions.createFunction({
+      functionName: 'inline',
+      handler: 'index.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 3,
+      environment: { SUFFIX: '!' },
+      code: { zipFile: "exports.handler = async (event) => ({ shout: String(event.word).toUpperCase() + process.env.SUFFIX });" },
+    });
+    expect((await cloud.functions.invoke('inline', { word: 'deploy' })).payload).toBe('{"shout":"DEPLOY!"}');
+  });
+
+  test('GetFunction, ListFunctions, and ResourceNotFoundException for an unknown function', async () => {
+    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: 'probe' }));
+    expect(fn.Configuration).toMatchObject({
+      FunctionName: 'probe',
+      FunctionArn: functionArn('probe'),
+      Handler: 'src/handlers/probe.handler',
+      Runtime: 'nodejs22.x',
+      Timeout: 10,
+      MemorySize: 256,
+      State: 'Active',
+    });
+    expect(fn.Configuration?.Environment?.Variables?.GREETING).toBe('hello from the function environment');
+    const listed = await lambda.send(new ListFunctionsCommand({}));
+    expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(expect.arrayContaining(['probe', 'callback-style', 'inline']));
+
+    const missing = await lambda.send(new InvokeCommand({ FunctionName: 'no-such-function' })).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ResourceNotFoundException);
+    expect((missing as ResourceNotFoundException).message).toBe(`Function not found: ${functionArn('no-such-function')}`);
+    expect((missing as ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
+  });
+
+  test('bad definitions and missing code are refused with AWS errors naming the problem', async () => {
+    await expect(
+      cloud.functions.createFunction({
+        functionName: 'probe',
+        handler: 'src/handlers/probe.handler',
+        runtime: 'nodejs22.x',
+        timeoutSeconds: 3,
+        environment: {},
+        code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+      }),
+    ).rejects.toMatchObject({ name: 'ResourceConflictException', message: 'Function already exist: probe' });
+    await expect(
+      cloud.functions.createFunction({
+        functionName: 'no-code',
+        handler: 'index.handler',
+        runtime: 'nodejs22.x',
+        timeoutSeconds: 3,
+        environment: {},
+        code: { s3Bucket: 'deployment-bucket', s3Key: 'missing.zip' },
+      }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('NoSuchKey') });
+    await expect(
+      cloud.functions.createFunction({ functionName: 'bad-timeout', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 0, environment: {}, code: { zipFile: '' } }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('Timeout 0') });
+    await expect(cloud.functions.updateFunction({ functionName: 'ghost', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {}, code: { zipFile: '' } })).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  test('a handler that is not exported is Runtime.HandlerNotFound; updateFunction takes effect on the next invoke', async () => {
+    await cloud.functions.updateFunction({
+      functionName: 'inline',
+      handler: 'index.missing',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 3,
+      environment: {},
+      code: { zipFile: 'exports.handler = async () => "v2";' },
+    });
+    const broken = await cloud.functions.invoke('inline', {});
+    expect(broken.functionError).toBe('Unhandled');
+    expect(JSON.parse(broken.payload)).toMatchObject({ errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.missing is undefined or not exported' });
+
+    await cloud.functions.updateFunction({ functionName: 'inline', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {}, code: { zipFile: 'exports.handler = async () => "v2";' } });
+    expect((await cloud.functions.invoke('inline', {})).payload).toBe('"v2"');
+    await cloud.functions.deleteFunction('inline');
+    await expect(cloud.functions.invoke('inline', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});

@@ -1,0 +1,89 @@
+import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CodePipelineClient, InvalidJobStateException, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { functionArn, stateMachineArn } from '../src';
+import { buildProbePackage, removeDir, startTestCloud, tempStateDir } from './helpers';
+
+const stateDir = tempStateDir();
+afterAll(() => removeDir(stateDir));
+
+const echoMachine = {
+  StartAt: 'Echo',
+  States: { Echo: { Type: 'Task', Resource: functionArn('probe'), End: true } },
+};
+const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
+
+test('a restarted cloud on the same stateDir keeps buckets, functions, state machines, executions and job results', async () => {
+  // First life.
+  const first = await startTestCloud({ stateDir, waitScale: 1 });
+  let crashSnapshot: string;
+  let finishedArn: string;
+  let interruptedArn: string;
+  try {
+    const s3 = new S3Client({});
+    await first.cloud.objects.createBucket('kept-bucket');
+    await first.cloud.objects.putObject('kept-bucket', 'probe.zip', buildProbePackage());
+    await first.cloud.objects.putObject('kept-bucket', 'notes/readme.txt', new TextEncoder().encode('still here'));
+    await first.cloud.functions.createFunction({
+      functionName: 'probe',
+      handler: 'src/handlers/probe.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 10,
+      environment: { GREETING: 'persisted environment' },
+      code: { s3Bucket: 'kept-bucket', s3Key: 'probe.zip' },
+    });
+    await first.cloud.stateMachines.createStateMachine({ name: 'echo', definition: JSON.stringify(echoMachine) });
+    await first.cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
+    const sfn = new SFNClient({});
+    finishedArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('echo'), name: 'before-restart', input: '{"action":"echo"}' }))).executionArn!;
+    await first.cloud.stateMachines.waitForExecution(finishedArn);
+    interruptedArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }))).executionArn!;
+    // The state file as a process killed right now would leave it: the slow execution still RUNNING.
+    crashSnapshot = readFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), 'utf8');
+    expect(JSON.parse(crashSnapshot).executions.find((e: { name: string }) => e.name === 'interrupted').status).toBe('RUNNING');
+    await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart', executionDetails: { summary: 'done' } }));
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name)).toEqual(['kept-bucket']);
+  } finally {
+    await first.cloud.close();
+    first.restore();
+  }
+  writeFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), crashSnapshot);
+
+  // Second life, a new port, same folder.
+  const second = await startTestCloud({ stateDir });
+  try {
+    expect(second.cloud.endpoint).not.toBe('');
+    const s3 = new S3Client({});
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name)).toEqual(['kept-bucket']);
+    const readme = await s3.send(new GetObjectCommand({ Bucket: 'kept-bucket', Key: 'notes/readme.txt' }));
+    expect(await readme.Body!.transformToString()).toBe('still here');
+
+    const invoked = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: 'probe', Payload: JSON.stringify({ action: 'echo' }) }));
+    const body = JSON.parse(new TextDecoder().decode(invoked.Payload)) as { env: Record<string, string | null> };
+    expect(body.env.GREETING).toBe('persisted environment');
+    // The restarted function calls the new endpoint, not the old one.
+    expect(body.env.AWS_ENDPOINT_URL).toBe(second.cloud.endpoint);
+
+    const sfn = new SFNClient({});
+    const finished = await sfn.send(new DescribeExecutionCommand({ executionArn: finishedArn }));
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(JSON.parse(finished.output!).event).toEqual({ action: 'echo' });
+    const events = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: finishedArn }))).events ?? [];
+    expect(events.map((event) => event.type)).toContain('LambdaFunctionSucceeded');
+
+    const interrupted = await sfn.send(new DescribeExecutionCommand({ executionArn: interruptedArn }));
+    expect(interrupted.status).toBe('ABORTED');
+    expect(interrupted.stopDate).toBeInstanceOf(Date);
+    expect(second.cloud.stateMachines.executions(stateMachineArn('slow')).map((execution) => execution.status)).toEqual(['ABORTED']);
+
+    expect(second.cloud.jobResults.get('job-before-restart')).toMatchObject({ status: 'succeeded', summary: 'done' });
+    const twice = await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart' })).catch((error: unknown) => error);
+    expect(twice).toBeInstanceOf(InvalidJobStateException);
+  } finally {
+    await second.cloud.close();
+    second.restore();
+  }
+});

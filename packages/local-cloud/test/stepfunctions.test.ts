@@ -1,0 +1,311 @@
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  InvalidDefinition,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import type { LocalCloud } from '../src';
+import { functionArn, stateMachineArn } from '../src';
+import { buildProbePackage, removeDir, startTestCloud } from './helpers';
+
+let cloud: LocalCloud;
+let restore: () => void;
+let sfn: SFNClient;
+
+const PROBE = functionArn('probe');
+
+/** Pass → Wait 30 s → Lambda task (Retry FlakyError, Catch UnsafeChangeSetError → Fail) → Succeed. */
+const deployDefinition = {
+  Comment: 'A deploy-like machine',
+  StartAt: 'Prepare',
+  States: {
+    Prepare: { Type: 'Pass', Result: { prepared: true }, ResultPath: '$.preparation', Next: 'WaitForStack' },
+    WaitForStack: { Type: 'Wait', Seconds: 30, Next: 'RunTask' },
+    RunTask: {
+      Type: 'Task',
+      Resource: PROBE,
+      InputPath: '$.task',
+      ResultPath: '$.result',
+      Retry: [{ ErrorEquals: ['FlakyError'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }],
+      Catch: [{ ErrorEquals: ['UnsafeChangeSetError'], ResultPath: '$.failure', Next: 'RefuseDeploy' }],
+      Next: 'Deployed',
+    },
+    RefuseDeploy: { Type: 'Fail', Error: 'DeployRefused', CausePath: '$.failure.Cause' },
+    Deployed: { Type: 'Succeed' },
+  },
+};
+
+/** The optimised lambda:invoke integration inside a Parallel branch, and an Error-less Fail. */
+const integrationDefinition = {
+  StartAt: 'Fan',
+  States: {
+    Fan: {
+      Type: 'Parallel',
+      Branches: [
+        {
+          StartAt: 'InvokeProbe',
+          States: {
+            InvokeProbe: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: PROBE, 'Payload.$': '$' },
+              ResultSelector: { 'echoed.$': '$.Payload.event', 'status.$': '$.StatusCode' },
+              End: true,
+            },
+          },
+        },
+        { StartAt: 'Context', States: { Context: { Type: 'Pass', Parameters: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'machine.$': '$$.StateMachine.Name' }, End: true } } },
+      ],
+      Next: 'Check',
+    },
+    Check: { Type: 'Choice', Choices: [{ Variable: '$[1].machine', StringEquals: 'integration', Next: 'Done' }], Default: 'Broken' },
+    Broken: { Type: 'Fail' },
+    Done: { Type: 'Succeed' },
+  },
+};
+
+beforeAll(async () => {
+  ({ cloud, restore } = await startTestCloud({ waitScale: 0.01 }));
+  sfn = new SFNClient({});
+  await cloud.objects.createBucket('artifacts');
+  await cloud.objects.putObject('artifacts', 'probe.zip', buildProbePackage());
+  await cloud.functions.createFunction({
+    functionName: 'probe',
+    handler: 'src/handlers/probe.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: 10,
+    environment: {},
+    code: { s3Bucket: 'artifacts', s3Key: 'probe.zip' },
+  });
+  await cloud.objects.createBucket('attempt-counters');
+  await cloud.stateMachines.createStateMachine({ name: 'deploy', definition: JSON.stringify(deployDefinition) });
+  await cloud.stateMachines.createStateMachine({ name: 'integration', definition: JSON.stringify(integrationDefinition) });
+});
+
+afterAll(async () => {
+  sfn.destroy();
+  await cloud.close();
+  restore();
+  removeDir(cloud.stateDir);
+});
+
+const start = (name: string | undefined, input: unknown, machine = 'deploy') =>
+  sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(machine), ...(name ? { name } : {}), input: JSON.stringify(input) }));
+
+const history = async (executionArn: string): Promise<HistoryEvent[]> => (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
+
+const enteredStates = (events: HistoryEvent[]): string[] =>
+  events.filter((event) => event.type?.endsWith('StateEntered')).map((event) => event.stateEnteredEventDetails?.name ?? '?');
+
+describe('local Step Functions through a plain SFNClient', () => {
+  test('runs the real definition: Pass, scaled Wait, Lambda task → SUCCEEDED with the output', async () => {
+    const { executionArn } = await start('happy-path', { task: { action: 'echo', stack: 'glue-etl' } });
+    expect(executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:deploy:happy-path');
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('SUCCEEDED');
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(described.name).toBe('happy-path');
+    expect(described.stateMachineArn).toBe(stateMachineArn('deploy'));
+    expect(described.startDate).toBeInstanceOf(Date);
+    expect(described.stopDate!.getTime()).toBeGreaterThanOrEqual(described.startDate!.getTime());
+    expect(JSON.parse(described.input!)).toEqual({ task: { action: 'echo', stack: 'glue-etl' } });
+    const output = JSON.parse(described.output!) as { preparation: unknown; result: { event: unknown; functionName: string } };
+    expect(output.preparation).toEqual({ prepared: true });
+    expect(output.result.event).toEqual({ action: 'echo', stack: 'glue-etl' });
+    expect(output.result.functionName).toBe('probe');
+
+    const events = await history(executionArn!);
+    expect(events.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
+    expect(events[6]?.lambdaFunctionScheduledEventDetails?.resource).toBe(PROBE);
+    // Wait 30 s × waitScale 0.01 ≈ 300 ms.
+    const waitMs = events[4]!.timestamp!.getTime() - events[3]!.timestamp!.getTime();
+    expect(waitMs).toBeGreaterThanOrEqual(250);
+    expect(waitMs).toBeLessThan(5_000);
+  });
+
+  test('StartExecution is idempotent for the same name and input while RUNNING; otherwise ExecutionAlreadyExists', async () => {
+    const input = { task: { action: 'echo' } };
+    const first = await start('same-name', input);
+    const second = await start('same-name', input);
+    expect(second.executionArn).toBe(first.executionArn);
+    expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
+
+    const different = await start('same-name', { task: { action: 'echo', other: true } }).catch((error: unknown) => error);
+    expect(different).toBeInstanceOf(ExecutionAlreadyExists);
+    expect((different as Error).message).toBe(`Execution Already Exists: '${first.executionArn}'`);
+
+    await cloud.stateMachines.waitForExecution(first.executionArn!);
+    const afterwards = await start('same-name', input).catch((error: unknown) => error);
+    expect(afterwards).toBeInstanceOf(ExecutionAlreadyExists);
+
+    const unnamed = await start(undefined, input);
+    expect(unnamed.executionArn).toMatch(/:execution:deploy:[0-9a-f-]{36}$/);
+    await cloud.stateMachines.waitForExecution(unnamed.executionArn!);
+  });
+
+  test('a caught named Lambda error reaches the Catch with Error = class name and Cause = the error JSON, then Fail', async () => {
+    const { executionArn } = await start('refused', { task: { action: 'unsafe', message: 'Table orders would be replaced' } });
+    await cloud.stateMachines.waitForExecution(executionArn!);
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('FAILED');
+    expect(described.error).toBe('DeployRefused');
+    // CausePath $.failure.Cause: the Catch put the Lambda error payload there, as AWS does.
+    expect(JSON.parse(described.cause!)).toMatchObject({ errorType: 'UnsafeChangeSetError', errorMessage: 'Table orders would be replaced' });
+
+    const events = await history(executionArn!);
+    expect(enteredStates(events)).toEqual(['Prepare', 'WaitForStack', 'RunTask', 'RefuseDeploy']);
+    const failed = events.find((event) => event.type === 'LambdaFunctionFailed');
+    expect(failed?.lambdaFunctionFailedEventDetails?.error).toBe('UnsafeChangeSetError');
+    expect(events.at(-2)?.type).toBe('FailStateEntered');
+    expect(events.at(-1)?.type).toBe('ExecutionFailed');
+    expect(events.at(-1)?.executionFailedEventDetails?.error).toBe('DeployRefused');
+  });
+
+  test('an uncaught named Lambda error fails the execution with error = errorType and cause = the error payload', async () => {
+    const { executionArn } = await start('busy', { task: { action: 'busy', message: 'stack glue-etl is UPDATE_IN_PROGRESS' } });
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('FAILED');
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.error).toBe('StackBusyError');
+    const cause = JSON.parse(described.cause!) as { errorType: string; errorMessage: string; trace: string[] };
+    expect(cause.errorType).toBe('StackBusyError');
+    expect(cause.errorMessage).toBe('stack glue-etl is UPDATE_IN_PROGRESS');
+    expect(Array.isArray(cause.trace)).toBe(true);
+    const events = await history(executionArn!);
+    expect(events.map((event) => event.type).slice(-3)).toEqual(['LambdaFunctionStarted', 'LambdaFunctionFailed', 'ExecutionFailed']);
+    expect(events.at(-1)?.executionFailedEventDetails).toEqual({ error: 'StackBusyError', cause: described.cause });
+  });
+
+  test('Retry on the error class name re-invokes the Lambda until it succeeds (scaled intervals)', async () => {
+    const { executionArn } = await start('flaky', { task: { action: 'flaky', bucket: 'attempt-counters', key: 'flaky-run', succeedOnAttempt: 3 } });
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('SUCCEEDED');
+    expect((JSON.parse(record.output!) as { result: unknown }).result).toEqual({ attempts: 3 });
+    const events = await history(executionArn!);
+    expect(events.filter((event) => event.type === 'LambdaFunctionScheduled')).toHaveLength(3);
+    expect(events.filter((event) => event.type === 'LambdaFunctionFailed').map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual(['FlakyError', 'FlakyError']);
+  });
+
+  test('lambda:invoke integration inside a Parallel branch returns { Payload, StatusCode }; $$ context is the execution', async () => {
+    const { executionArn } = await start('integration-run', { action: 'echo', via: 'integration' }, 'integration');
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(JSON.parse(record.output!)).toEqual([
+      { echoed: { action: 'echo', via: 'integration' }, status: 200 },
+      { id: executionArn, name: 'integration-run', machine: 'integration' },
+    ]);
+    expect(enteredStates(await history(executionArn!)).sort()).toEqual(['Check', 'Context', 'Done', 'Fan', 'InvokeProbe']);
+  });
+
+  test('ListExecutions, DescribeStateMachine, ListStateMachines, StopExecution and errors for unknown ARNs', async () => {
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineArn('deploy'), statusFilter: 'FAILED' }));
+    expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['busy', 'refused']);
+
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('deploy') }));
+    expect(JSON.parse(machine.definition!)).toEqual(deployDefinition);
+    expect(machine.status).toBe('ACTIVE');
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
+    expect(machines.stateMachines?.map((m) => m.name)).toEqual(['deploy', 'integration']);
+
+    const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
+    await cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
+    const { executionArn } = await start('to-stop', {}, 'slow');
+    const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped by the test' }));
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', cause: 'stopped by the test' });
+
+    const missing = await sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never' })).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ExecutionDoesNotExist);
+    expect((missing as Error).message).toBe("Execution Does Not Exist: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never'");
+    const noMachine = await start('x', {}, 'no-such-machine').catch((error: unknown) => error);
+    expect((noMachine as Error).name).toBe('StateMachineDoesNotExist');
+    const badInput = await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('deploy'), input: '{not json' })).catch((error: unknown) => error);
+    expect((badInput as Error).name).toBe('InvalidExecutionInput');
+  });
+
+  test('an invalid definition is refused with InvalidDefinition', async () => {
+    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }) })).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+      message: expect.stringMatching(/^Invalid State Machine Definition: '.+'$/),
+    });
+    expect(cloud.stateMachines.getStateMachine(stateMachineArn('broken'))).toBeUndefined();
+    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: '{' })).rejects.toMatchObject({ name: 'InvalidDefinition' });
+    const viaApi = await sfn
+      .send(new CreateStateMachineCommand({ name: 'broken', definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }), roleArn: 'arn:aws:iam::000000000000:role/x' }))
+      .catch((error: unknown) => error);
+    expect(viaApi).toBeInstanceOf(InvalidDefinition);
+  });
+
+  test('Wait SecondsPath (as the deploy machine polls) is scaled too, keeps Wait semantics, and a bad path value is States.Runtime', async () => {
+    const definition = {
+      StartAt: 'WaitForOperation',
+      States: {
+        WaitForOperation: { Type: 'Wait', SecondsPath: '$.operation.waitSeconds', OutputPath: '$.operation', Next: 'Done' },
+        Done: { Type: 'Succeed' },
+      },
+    };
+    await cloud.stateMachines.createStateMachine({ name: 'poll-wait', definition: JSON.stringify(definition) });
+    const { executionArn } = await start('poll', { operation: { waitSeconds: 40, stack: 'app' }, other: 1 }, 'poll-wait');
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(JSON.parse(record.output!)).toEqual({ waitSeconds: 40, stack: 'app' });
+    const events = await history(executionArn!);
+    expect(events.map((event) => event.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
+    // 40 s × 0.01 ≈ 400 ms.
+    const waitedMs = events[2]!.timestamp!.getTime() - events[1]!.timestamp!.getTime();
+    expect(waitedMs).toBeGreaterThanOrEqual(350);
+    expect(waitedMs).toBeLessThan(5_000);
+
+    const bad = await start('bad-poll', { operation: { waitSeconds: 'soon' } }, 'poll-wait');
+    const failed = await cloud.stateMachines.waitForExecution(bad.executionArn!);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('States.Runtime');
+    expect(failed.cause).toBe(`Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer >= 0`);
+  });
+
+  test('a Task on a resource the local cloud cannot run fails with States.Runtime naming it', async () => {
+    const definition = { StartAt: 'Crawl', States: { Crawl: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', Parameters: { JobName: 'etl' }, End: true } } };
+    await cloud.stateMachines.createStateMachine({ name: 'glue-task', definition: JSON.stringify(definition) });
+    const { executionArn } = await start('glue', {}, 'glue-task');
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('States.Runtime');
+    expect(record.cause).toContain('arn:aws:states:::glue:startJobRun.sync');
+  });
+
+  test('an Error-less Fail state fails without error or cause, as on AWS', async () => {
+    await cloud.stateMachines.createStateMachine({ name: 'bare-fail', definition: JSON.stringify({ StartAt: 'Stop', States: { Stop: { Type: 'Fail' } } }) });
+    const { executionArn } = await start('bare', {}, 'bare-fail');
+    const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBeUndefined();
+    expect(record.cause).toBeUndefined();
+  });
+});
