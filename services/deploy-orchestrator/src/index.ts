@@ -1,0 +1,12 @@
+export * from './state';
+export * from './errors';
+export * from './polling';
+export * from './settings';
+export * from './clients';
+export { taskHandlers, type TaskFunctionName } from './handlers';
+export { routeFor, checkStack } from './tasks/check-stack';
+export { blueGreenStackName } from './tasks/stack-operations';
+export { changeSetNameFor, describeChangeSetTree } from './tasks/change-sets';
+export { TEMPLATE_BODY_LIMIT_BYTES, extractFromZip } from './tasks/prepare-template';
+export { retainedLogicalIds } from './tasks/empty-buckets';
+export type { FinishResult } from './tasks/finish';

@@ -1,0 +1,167 @@
+// `sls package` of this service works offline and yields the template the issue asks for.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { taskHandlers } from '../src/handlers';
+
+const serviceDir = path.resolve(__dirname, '..');
+const sls = path.resolve(serviceDir, '../../node_modules/.bin/sls');
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown; Export?: { Name: string } }>;
+}
+
+/** Every IAM statement anywhere in the template (roles' inline policies and bucket policies). */
+const statementsOf = (template: Template): { Action?: unknown; Effect?: string }[] =>
+  Object.values(template.Resources).flatMap((resource) => {
+    const documents = [
+      ...((resource.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map(
+        (p) => p.PolicyDocument,
+      ),
+      resource.Properties.PolicyDocument,
+    ].filter((d): d is { Statement: { Action?: unknown }[] } => typeof d === 'object' && d !== null);
+    return documents.flatMap((d) => d.Statement);
+  });
+
+describe('sls package --stage test', () => {
+  let outDir: string;
+  let template: Template;
+
+  beforeAll(() => {
+    outDir = mkdtempSync(path.join(tmpdir(), 'deploy-orchestrator-package-'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    const result = spawnSync(sls, ['package', '--stage', 'test', '--package', outDir], {
+      cwd: serviceDir,
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    if (result.status !== 0)
+      throw new Error(`sls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    template = JSON.parse(
+      readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+  }, 300_000);
+
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  const functions = Object.keys(taskHandlers);
+  const logicalId = (fn: string): string => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`;
+
+  it('defines the deploy state machine under its stage name, with its own role', () => {
+    const machine = template.Resources.DeployStateMachine;
+    expect(machine?.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine?.Properties.StateMachineName).toBe('glue-cd-deploy-test');
+    expect(machine?.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['DeployStateMachineRole', 'Arn'] });
+  });
+
+  it('builds the DefinitionString from deploy.asl.yaml with every task function', () => {
+    const definition = template.Resources.DeployStateMachine?.Properties.DefinitionString as {
+      'Fn::Sub': [string, Record<string, unknown>];
+    };
+    const [body, substitutions] = definition['Fn::Sub'];
+    expect(JSON.parse(body.replace(/\$\{[0-9a-f]+\}/g, 'arn')).StartAt).toBe('ValidateInput');
+    const referenced = Object.values(substitutions).map(
+      (v) => (v as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+    expect(new Set(referenced)).toEqual(new Set(functions.map(logicalId)));
+  });
+
+  it('gives every function its own role', () => {
+    const roles = functions.map(
+      (fn) => (template.Resources[logicalId(fn)]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    expect(roles).toHaveLength(functions.length);
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const role of roles) expect(template.Resources[role ?? '']?.Type).toBe('AWS::IAM::Role');
+  });
+
+  it('names every action: no "*" Action in any policy', () => {
+    const statements = statementsOf(template);
+    expect(statements.length).toBeGreaterThan(functions.length);
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions.filter((a) => typeof a !== 'string' || a.includes('*'))).toEqual([]);
+  });
+
+  it('lets the state machine invoke only its own task functions', () => {
+    const [statement, ...others] = statementsOf({
+      Resources: { R: template.Resources.DeployStateMachineRole as Resource },
+      Outputs: {},
+    });
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: ['lambda:InvokeFunction'] });
+    const resources = (statement as { Resource: unknown[] }).Resource;
+    expect(resources).toHaveLength(functions.length * 2);
+    expect(resources).toEqual(
+      expect.arrayContaining(functions.map((fn) => ({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }))),
+    );
+  });
+
+  it('exports the state machine ARN and outputs its name', () => {
+    expect(template.Outputs.DeployStateMachineArn).toEqual({
+      Description: expect.any(String),
+      Value: { Ref: 'DeployStateMachine' },
+      Export: { Name: 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' },
+    });
+    expect(template.Outputs.DeployStateMachineName?.Value).toEqual({ 'Fn::GetAtt': ['DeployStateMachine', 'Name'] });
+  });
+
+  it('stages templates in an encrypted, private, TLS-only bucket that expires them', () => {
+    const bucket = template.Resources.TemplateStagingBucket?.Properties;
+    expect(bucket?.BucketEncryption).toBeDefined();
+    expect(bucket?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(JSON.stringify(bucket?.LifecycleConfiguration)).toContain('ExpirationInDays');
+    expect(JSON.stringify(template.Resources.TemplateStagingBucketPolicy)).toContain('aws:SecureTransport');
+  });
+
+  it('gives CloudFormation a service role the task functions pass as RoleARN', () => {
+    const role = template.Resources.CloudFormationServiceRole?.Properties;
+    expect(JSON.stringify(role?.AssumeRolePolicyDocument)).toContain('cloudformation.amazonaws.com');
+    for (const fn of ['createStack', 'createChangeSet', 'deleteStack']) {
+      const environment = template.Resources[logicalId(fn)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      };
+      expect(environment.Variables.CLOUDFORMATION_ROLE_ARN).toEqual({
+        'Fn::GetAtt': ['CloudFormationServiceRole', 'Arn'],
+      });
+    }
+  });
+});
+
+describe('sls invoke local', () => {
+  it('runs validateInput on its example event', () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    const result = spawnSync(
+      sls,
+      ['invoke', 'local', '-f', 'validateInput', '--stage', 'test', '--path', 'events/validateInput.json'],
+      {
+        cwd: serviceDir,
+        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(result.status).toBe(0);
+    // The handler's result is printed last, pretty-printed.
+    const output = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf('\n{\n') + 1)) as {
+      executionName: string;
+      input: unknown;
+    };
+    const event = JSON.parse(readFileSync(path.join(serviceDir, 'events/validateInput.json'), 'utf8')) as {
+      input: object;
+    };
+    expect(output.executionName).toBe('codepipeline-3f7c1a9e');
+    expect(output.input).toEqual(event.input);
+  }, 150_000);
+});

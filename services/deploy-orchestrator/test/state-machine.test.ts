@@ -1,0 +1,346 @@
+import { formatVerdict, changeSetVerdict } from '@glue-cd/core';
+import { logger } from '../src/logger';
+import { BUSY_STACK_POLLING, CHANGE_SET_POLLING, maxTotalWaitSeconds, STACK_OPERATION_POLLING } from '../src/polling';
+import { blueGreenStackName } from '../src/tasks/stack-operations';
+import { loadDeployDefinition } from './support/asl';
+import { FakeCloud } from './support/fake-cloud';
+import { deployInput, resourceChange, STACK, TEMPLATE, zipOf } from './support/fixtures';
+import { runDeploy } from './support/run-deploy';
+
+logger.setLogLevel('SILENT');
+
+let cloud: FakeCloud;
+beforeEach(() => {
+  cloud = new FakeCloud();
+});
+afterEach(() => cloud.restore());
+
+const LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+describe('deploy.asl.yaml structure', () => {
+  const { definition } = loadDeployDefinition();
+  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+
+  it('bounds the whole execution with TimeoutSeconds, beyond the polling bounds of the longest path', () => {
+    // The longest path (busy wait, then a rollback delete and a create) trips its own counters first, with a clear error.
+    const longestPath =
+      maxTotalWaitSeconds(BUSY_STACK_POLLING) +
+      maxTotalWaitSeconds(CHANGE_SET_POLLING) +
+      2 * maxTotalWaitSeconds(STACK_OPERATION_POLLING);
+    expect(definition.TimeoutSeconds).toBeGreaterThan(longestPath);
+  });
+
+  it.each(tasks.map(([name]) => name))(
+    '%s retries Lambda service errors and throttling, and catches everything into DeployFailed',
+    (name) => {
+      const state = definition.States[name] as {
+        Retry: { ErrorEquals: string[] }[];
+        Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+      };
+      const retried = state.Retry.flatMap((r) => r.ErrorEquals);
+      expect(retried).toEqual(expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError']));
+      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeployFailed' }]);
+    },
+  );
+
+  it('fails with the caught Error and Cause', () => {
+    expect(definition.States.DeployFailed).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+});
+
+describe('deploy state machine on aws-local-stepfunctions', () => {
+  it('creates a stack that does not exist yet', async () => {
+    const run = await runDeploy(deployInput());
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    const stack = cloud.live(STACK);
+    expect(stack?.status).toBe('CREATE_COMPLETE');
+    expect(run.output).toEqual({
+      outcome: 'created',
+      stackName: STACK,
+      stackId: stack?.stackId,
+      outputs: { DataBucketName: `${STACK}-data` },
+    });
+    expect(run.visited.filter((s) => s === 'PollStackOperation').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('updates through a safe change set, reading every page and the nested change set', async () => {
+    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    const nestedId = 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/nested/1';
+    cloud.script.changeSetPageSize = 1;
+    cloud.script.changeSetChanges = [
+      resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' }),
+      resourceChange('Tables', 'AWS::CloudFormation::Stack', 'Modify', { Replacement: 'False', ChangeSetId: nestedId }),
+    ];
+    cloud.script.nestedChangeSets[nestedId] = [
+      resourceChange('Crawler', 'AWS::Glue::Crawler', 'Modify', { Replacement: 'False' }),
+    ];
+
+    const run = await runDeploy(deployInput());
+
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(run.output).toMatchObject({
+      outcome: 'updated',
+      stackName: STACK,
+      stackId: existing.stackId,
+      changeSetName: 'glue-cd-codepipeline-job-1',
+      verdict: { verdict: 'CAN-SAFELY-UPDATE-EXISTING-STACK', safe: true, inspectedChanges: 3, violations: [] },
+    });
+    expect(existing.status).toBe('UPDATE_COMPLETE');
+    expect(existing.lastUpdatedTime?.toISOString()).toBe('2026-06-01T00:00:00.000Z');
+    expect(cloud.calls).toContain(`DescribeChangeSet ${nestedId}`);
+    expect(cloud.calls.filter((c) => c.startsWith('ExecuteChangeSet'))).toHaveLength(1);
+  });
+
+  it('does not mistake the previous UPDATE_COMPLETE for the end of the update', async () => {
+    cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.update = 'rollback';
+    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
+    const run = await runDeploy(deployInput());
+    // Had the stale status counted as success, this would have been "updated".
+    expect(run.error).toBe('StackOperationFailedError');
+  });
+
+  it('succeeds as no-changes and deletes the empty change set', async () => {
+    cloud.addStack(STACK, 'CREATE_COMPLETE');
+    const run = await runDeploy(deployInput());
+    expect(run.output).toMatchObject({
+      outcome: 'no-changes',
+      stackName: STACK,
+      changeSetName: 'glue-cd-codepipeline-job-1',
+    });
+    expect(cloud.changeSets).toHaveLength(0);
+    expect(cloud.calls.some((c) => c.startsWith('ExecuteChangeSet'))).toBe(false);
+    expect(run.visited).toContain('DeleteEmptyChangeSet');
+  });
+
+  it('refuses an unsafe change set, lists every violation and deletes it', async () => {
+    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    const nestedId = 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/nested/2';
+    const changes = [
+      resourceChange('DataBucket', 'AWS::S3::Bucket', 'Remove'),
+      resourceChange('Tables', 'AWS::CloudFormation::Stack', 'Modify', { Replacement: 'False', ChangeSetId: nestedId }),
+    ];
+    const nested = [resourceChange('TripsTable', 'AWS::Glue::Table', 'Modify', { Replacement: 'True' })];
+    cloud.script.changeSetChanges = changes;
+    cloud.script.nestedChangeSets[nestedId] = nested;
+
+    const run = await runDeploy(deployInput());
+
+    expect(run.error).toBe('UnsafeChangeSetError');
+    const expected = formatVerdict(changeSetVerdict({ changes, nested: { Tables: { changes: nested } } }));
+    expect(run.cause).toContain(expected);
+    expect(run.cause).toContain('DataBucket (AWS::S3::Bucket): Remove');
+    expect(run.cause).toContain('TripsTable (AWS::Glue::Table) in nested stack Tables');
+    expect(cloud.changeSets).toHaveLength(0);
+    expect(existing.status).toBe('UPDATE_COMPLETE');
+  });
+
+  it('accepts a replacement the input safety policy allow-lists', async () => {
+    cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.changeSetChanges = [resourceChange('JobRole', 'AWS::IAM::Role', 'Modify', { Replacement: 'True' })];
+    const run = await runDeploy(deployInput({ safetyPolicy: { allowedLogicalIds: ['JobRole'] } }));
+    expect(run.output).toMatchObject({
+      outcome: 'updated',
+      verdict: { safe: true, accepted: [expect.objectContaining({ logicalId: 'JobRole' })] },
+    });
+  });
+
+  it('deploys blue/green beside an unsafe change: a new stack, the old one untouched', async () => {
+    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.changeSetChanges = [
+      resourceChange('DataBucket', 'AWS::S3::Bucket', 'Modify', { Replacement: 'True' }),
+    ];
+
+    const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green', blueGreenSuffix: 'green' }));
+
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    const green = cloud.live(`${STACK}-green`);
+    expect(green?.status).toBe('CREATE_COMPLETE');
+    expect(run.output).toMatchObject({
+      outcome: 'blue-green-created',
+      stackName: `${STACK}-green`,
+      stackId: green?.stackId,
+      verdict: { safe: false },
+    });
+    expect(existing.status).toBe('UPDATE_COMPLETE');
+    expect(cloud.changeSets).toHaveLength(0);
+  });
+
+  it('derives the blue/green stack name from the execution name when no suffix is given', async () => {
+    cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.changeSetChanges = [resourceChange('DataBucket', 'AWS::S3::Bucket', 'Remove')];
+    const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green' }), { executionName: 'codepipeline-abc' });
+    const expected = blueGreenStackName(STACK, 'codepipeline-abc');
+    expect(expected).toMatch(new RegExp(`^${STACK}-bg-[0-9a-f]{10}$`));
+    expect(run.output).toMatchObject({ outcome: 'blue-green-created', stackName: expected });
+  });
+
+  it('deletes a ROLLBACK_COMPLETE stack and creates it again', async () => {
+    const failed = cloud.addStack(STACK, 'ROLLBACK_COMPLETE');
+    const run = await runDeploy(deployInput());
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(failed.status).toBe('DELETE_COMPLETE');
+    const recreated = cloud.live(STACK);
+    expect(recreated?.stackId).not.toBe(failed.stackId);
+    expect(run.output).toMatchObject({ outcome: 'recreated', stackName: STACK, stackId: recreated?.stackId });
+    expect(run.visited).toEqual(expect.arrayContaining(['DeleteRolledBackStack', 'RecreateStack']));
+  });
+
+  it('leaves a ROLLBACK_COMPLETE stack alone and fails when onRollbackComplete is fail', async () => {
+    const failed = cloud.addStack(STACK, 'ROLLBACK_COMPLETE', {
+      statusReason: 'The following resource(s) failed to create: [GlueJob].',
+    });
+    const run = await runDeploy(deployInput({ onRollbackComplete: 'fail' }));
+    expect(run.error).toBe('StackOperationFailedError');
+    expect(run.cause).toContain(
+      `stack ${STACK} is ROLLBACK_COMPLETE (The following resource(s) failed to create: [GlueJob].)`,
+    );
+    expect(failed.status).toBe('ROLLBACK_COMPLETE');
+    expect(cloud.calls.some((c) => c.startsWith('DeleteStack'))).toBe(false);
+  });
+
+  it('waits while another operation runs on the stack, then deploys', async () => {
+    cloud.addStack(STACK, 'UPDATE_IN_PROGRESS', {
+      upcoming: ['UPDATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    });
+    const run = await runDeploy(deployInput());
+    expect(run.output).toMatchObject({ outcome: 'no-changes' });
+    expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(2);
+    expect(run.visited).toContain('RecheckStack');
+  });
+
+  it('gives up on a stack that stays busy, after a bounded number of checks', async () => {
+    cloud.addStack(STACK, 'UPDATE_IN_PROGRESS');
+    const run = await runDeploy(deployInput());
+    expect(run.error).toBe('StackBusyError');
+    expect(run.cause).toContain(`still UPDATE_IN_PROGRESS after ${BUSY_STACK_POLLING.maxPolls} checks`);
+    expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(BUSY_STACK_POLLING.maxPolls - 1);
+  });
+
+  it('fails a create that rolls back with the failed resource and its reason', async () => {
+    cloud.script.create = 'rollback';
+    const run = await runDeploy(deployInput());
+    expect(run.error).toBe('StackOperationFailedError');
+    expect(run.cause).toContain(`stack ${STACK}: create failed (ROLLBACK_COMPLETE)`);
+    expect(run.cause).toContain(
+      'GlueJob (AWS::Glue::Job) CREATE_FAILED: Resource handler returned message: "Invalid input"',
+    );
+    expect(run.cause).not.toContain('Resource creation cancelled');
+  });
+
+  it('fails an update that rolls back with the reason', async () => {
+    cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.update = 'rollback';
+    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
+    const run = await runDeploy(deployInput());
+    expect(run.error).toBe('StackOperationFailedError');
+    expect(run.cause).toContain('update failed (UPDATE_ROLLBACK_COMPLETE)');
+    expect(run.cause).toContain('GlueJob (AWS::Glue::Job) UPDATE_FAILED');
+  });
+
+  it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED'])('fails explicitly on a stack in %s', async (status) => {
+    cloud.addStack(STACK, status, { statusReason: 'Resource GlueJob failed to stabilize' });
+    const run = await runDeploy(deployInput());
+    expect(run.error).toBe('StackBusyError');
+    expect(run.cause).toContain(`stack ${STACK} is ${status} (Resource GlueJob failed to stabilize)`);
+    expect(cloud.calls.filter((c) => !c.startsWith('DescribeStacks'))).toEqual([]);
+  });
+
+  it('deletes a stack after emptying its buckets, keeping retained buckets and their data', async () => {
+    const template = JSON.stringify({
+      Resources: {
+        DataBucket: { Type: 'AWS::S3::Bucket' },
+        RawBucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' },
+        GoneBucket: { Type: 'AWS::S3::Bucket' },
+      },
+    });
+    const bucket = (logicalId: string, physical: string) => ({
+      LogicalResourceId: logicalId,
+      PhysicalResourceId: physical,
+      ResourceType: 'AWS::S3::Bucket',
+      ResourceStatus: 'CREATE_COMPLETE' as const,
+      LastUpdatedTimestamp: new Date(),
+    });
+    const stack = cloud.addStack(STACK, 'UPDATE_COMPLETE', {
+      template,
+      resources: [
+        bucket('DataBucket', 'data-bucket'),
+        bucket('RawBucket', 'raw-bucket'),
+        bucket('GoneBucket', 'gone-bucket'),
+      ],
+    });
+    cloud.addBucketObjects('data-bucket', ['a.parquet', 'b.parquet'], 3);
+    cloud.addBucketObjects('raw-bucket', ['trips.csv']);
+
+    const run = await runDeploy(deployInput({ action: 'delete', template: undefined }));
+
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(run.output).toMatchObject({ outcome: 'deleted', stackName: STACK, stackId: stack.stackId, outputs: {} });
+    expect(stack.status).toBe('DELETE_COMPLETE');
+    expect(cloud.buckets.get('data-bucket')?.size).toBe(0);
+    expect(cloud.buckets.get('raw-bucket')?.get('trips.csv')).toEqual(['v1']);
+    expect(run.visited).toEqual(expect.arrayContaining(['EmptyStackBuckets', 'DeleteStack']));
+  });
+
+  it('succeeds as deleted, with a note, when the stack does not exist', async () => {
+    const run = await runDeploy(deployInput({ action: 'delete' }));
+    expect(run.output).toEqual({
+      outcome: 'deleted',
+      stackName: STACK,
+      outputs: {},
+      note: `stack ${STACK} did not exist: nothing to delete`,
+    });
+    expect(cloud.calls.some((c) => c.startsWith('DeleteStack'))).toBe(false);
+  });
+
+  it('retries a throttled CloudFormation call', async () => {
+    cloud.addStack(STACK, 'UPDATE_COMPLETE');
+    cloud.script.throttleCreateChangeSet = 2;
+    const run = await runDeploy(deployInput());
+    expect(run.output).toMatchObject({ outcome: 'no-changes' });
+    expect(run.retries.CreateChangeSet).toBe(2);
+  });
+
+  it('retries Lambda service errors', async () => {
+    const run = await runDeploy(deployInput(), {
+      lambdaFaults: { CheckStack: { name: 'Lambda.ServiceException', times: 2 } },
+    });
+    expect(run.output).toMatchObject({ outcome: 'created' });
+    expect(run.retries.CheckStack).toBe(2);
+  });
+
+  it('gives up on a stack operation that never settles, after a bounded number of checks', async () => {
+    cloud.script.inProgressChecks = STACK_OPERATION_POLLING.maxPolls + 5;
+    const run = await runDeploy(deployInput());
+    expect(run.error).toBe('StackOperationFailedError');
+    expect(run.cause).toBe(
+      `stack ${STACK}: gave up waiting for the create after ${STACK_OPERATION_POLLING.maxPolls} checks (last status CREATE_IN_PROGRESS)`,
+    );
+  });
+
+  it('fails bad input with a ConfigurationError naming the field, before touching CloudFormation', async () => {
+    const run = await runDeploy(deployInput({ stackName: '1-not-a-stack', onUnsafeChange: 'ignore' }));
+    expect(run.error).toBe('ConfigurationError');
+    expect(run.cause).toContain('DeployInput.stackName');
+    expect(run.cause).toContain('DeployInput.onUnsafeChange');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('fails when the template artifact lacks the path, naming both', async () => {
+    cloud.putObject('artifacts', 'build.zip', zipOf({ 'other.json': TEMPLATE }));
+    const run = await runDeploy(
+      deployInput({ template: { artifact: { bucket: 'artifacts', key: 'build.zip' }, path: 'cfn/app.json' } }),
+    );
+    expect(run.error).toBe('ConfigurationError');
+    expect(run.cause).toContain('cfn/app.json is not in artifact s3://artifacts/build.zip');
+  });
+});
