@@ -384,7 +384,7 @@ describe('the build produces what the deploy files point at', () => {
     const commands = Object.values(build.phases).flatMap((phase) => phase.commands ?? []);
     for (const stage of ['test', 'prod']) {
       expect(commands).toContainEqual(
-        expect.stringMatching(new RegExp(`^aws s3 sync glue-jobs/ s3://glue-cd-deployments-${stage}/glue-jobs/`)),
+        expect.stringMatching(new RegExp(`^aws s3 sync glue-jobs/ s3://glue-cd-deployments-${stage}/glue-jobs/\\$\\{GLUE_JOBS_VERSION\\}/`)),
       );
     }
   });

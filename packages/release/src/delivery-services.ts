@@ -70,7 +70,9 @@ export const listExports = async (clients: CloudClients): Promise<Record<string,
 const requireExport = (exports: Record<string, string>, name: string): string => {
   const value = exports[name];
   if (value === undefined) {
-    throw new Error(`CloudFormation export ${name} is missing; known exports: ${Object.keys(exports).join(', ') || 'none'}`);
+    throw new Error(
+      `CloudFormation export ${name} is missing; known exports: ${Object.keys(exports).join(', ') || 'none'}`,
+    );
   }
   return value;
 };

@@ -90,7 +90,9 @@ export const deployServiceStack = async (
       new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
     );
     if (isEmptyChangeSet(changeSet)) {
-      await clients.cloudFormation.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+      await clients.cloudFormation.send(
+        new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
+      );
       return { stackName, outcome: 'no-changes', outputs: await stackOutputs(clients, stackName) };
     }
     if (changeSet.Status === 'FAILED') {
@@ -99,7 +101,9 @@ export const deployServiceStack = async (
     if (changeSet.Status === 'CREATE_COMPLETE') break;
     await sleep(pollMs);
   }
-  await clients.cloudFormation.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  await clients.cloudFormation.send(
+    new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
+  );
   return { stackName, outcome: 'updated', outputs: await waitForOperation(clients, stackName, 'update', pollMs) };
 };
 
@@ -119,7 +123,9 @@ export const stackOutputs = async (clients: CloudClients, stackName: string): Pr
 };
 
 export const outputsToRecord = (outputs: Output[]): Record<string, string> =>
-  Object.fromEntries(outputs.flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])));
+  Object.fromEntries(
+    outputs.flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])),
+  );
 
 const waitForOperation = async (
   clients: CloudClients,

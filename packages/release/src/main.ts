@@ -15,9 +15,10 @@ const USAGE = `pnpm start [-- options]
   --sample FILE     the taxi CSV the live test uploads (default ../shared/data/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
 
 const main = async (): Promise<number> => {
-  const repoRoot = process.env.INIT_CWD && existsSync(path.join(process.env.INIT_CWD, 'pnpm-workspace.yaml'))
-    ? process.env.INIT_CWD
-    : path.resolve(__dirname, '../../..');
+  const repoRoot =
+    process.env.INIT_CWD && existsSync(path.join(process.env.INIT_CWD, 'pnpm-workspace.yaml'))
+      ? process.env.INIT_CWD
+      : path.resolve(__dirname, '../../..');
   const { values } = parseArgs({
     args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
@@ -65,7 +66,9 @@ const main = async (): Promise<number> => {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(2);
   },
 );

@@ -47,7 +47,9 @@ const kindOf = (action: RawAction): PipelineAction['kind'] => {
 };
 
 const refLogicalId = (value: unknown): string | undefined =>
-  typeof value === 'object' && value !== null && 'Ref' in value && typeof value.Ref === 'string' ? value.Ref : undefined;
+  typeof value === 'object' && value !== null && 'Ref' in value && typeof value.Ref === 'string'
+    ? value.Ref
+    : undefined;
 
 const functionNameOf = (value: unknown): PipelineAction['functionName'] => {
   if (typeof value === 'string') return { literal: value };
@@ -55,7 +57,9 @@ const functionNameOf = (value: unknown): PipelineAction['functionName'] => {
     const name = value['Fn::ImportValue'];
     if (typeof name === 'string') return { importValue: name };
   }
-  throw new PipelineDefinitionError(`Lambda invoke FunctionName must be a literal or Fn::ImportValue of a literal, got ${JSON.stringify(value)}`);
+  throw new PipelineDefinitionError(
+    `Lambda invoke FunctionName must be a literal or Fn::ImportValue of a literal, got ${JSON.stringify(value)}`,
+  );
 };
 
 const userParametersOf = (value: unknown): string | undefined => {

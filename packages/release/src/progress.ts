@@ -7,13 +7,21 @@ export interface Progress {
   fail(text: string): void;
 }
 
-export const consoleProgress = (write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Progress => {
+export const consoleProgress = (
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Progress => {
   const started = Date.now();
   const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
   return {
     stage: (name) => write(`\n${clock()}  ▶ ${name}`),
     step: (text) => write(`${clock()}    • ${text}`),
-    detail: (text) => write(text.split('\n').map((line) => `           ${line}`).join('\n')),
+    detail: (text) =>
+      write(
+        text
+          .split('\n')
+          .map((line) => `           ${line}`)
+          .join('\n'),
+      ),
     done: (text) => write(`${clock()}    ✔ ${text}`),
     fail: (text) => write(`${clock()}    ✘ ${text}`),
   };

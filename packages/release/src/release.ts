@@ -13,10 +13,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { Approver } from './approval';
-import { buildOutputArtifact, filesUnder } from './build-artifact';
+import { buildOutputArtifact } from './build-artifact';
 import type { CloudClients } from './clients';
 import { runLambdaInvokeAction, type ArtifactLocation, type InvokeActionOutcome } from './codepipeline-action';
-import { deployDeliveryServices, deploymentBucketFor, packageDeliveryServices, type DeliveryServices } from './delivery-services';
+import {
+  deployDeliveryServices,
+  deploymentBucketFor,
+  packageDeliveryServices,
+  type DeliveryServices,
+} from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud, type ReleaseCloud } from './local-environment';
 import { packageService, type PackagedService } from './package-services';
@@ -93,7 +98,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       ' and ',
     )}, ${deliveryPackages.map((p) => p.service).join(' and ')}`,
   );
-  record('Package', 'sls package', began, 'Succeeded', `${deliveryPackages.length + glueEtl.length + 1} services packaged`);
+  record(
+    'Package',
+    'sls package',
+    began,
+    'Succeeded',
+    `${deliveryPackages.length + glueEtl.length + 1} services packaged`,
+  );
 
   progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
   const release = await startReleaseCloud({
@@ -107,7 +118,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     began = Date.now();
     const delivery = await deployDeliveryServices(release.clients, deliveryPackages, infraStage);
     for (const deployment of delivery.deployments) progress.done(`${deployment.stackName}: ${deployment.outcome}`);
-    record('Bootstrap', 'sls deploy', began, 'Succeeded', delivery.deployments.map((d) => `${d.stackName}: ${d.outcome}`).join('\n'));
+    record(
+      'Bootstrap',
+      'sls deploy',
+      began,
+      'Succeeded',
+      delivery.deployments.map((d) => `${d.stackName}: ${d.outcome}`).join('\n'),
+    );
 
     const context: ActionContext = { release, delivery, artifacts: {}, variables: {}, executions: [] };
     let stopped = false;
@@ -122,7 +139,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         const result = await runAction(action, context, { ...options, glueEtl, pipeline, infraStage });
         (result.ok ? progress.done : progress.fail)(`${action.name}: ${result.headline}`);
         if (result.detail) progress.detail(result.detail);
-        record(stage.name, action.name, began, result.ok ? 'Succeeded' : result.stopped ? 'Stopped' : 'Failed', result.detail ?? result.headline);
+        record(
+          stage.name,
+          action.name,
+          began,
+          result.ok ? 'Succeeded' : result.stopped ? 'Stopped' : 'Failed',
+          result.detail ?? result.headline,
+        );
         if (!result.ok) stopped = true;
       }
     }
@@ -136,7 +159,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       stateNames: await stateNames(repoRoot),
     });
     const succeeded = stages.every((s) => s.status === 'Succeeded');
-    return { succeeded, stages, executions, reportPath, variables: context.variables, ...(context.liveTest ? { liveTest: context.liveTest } : {}) };
+    return {
+      succeeded,
+      stages,
+      executions,
+      reportPath,
+      variables: context.variables,
+      ...(context.liveTest ? { liveTest: context.liveTest } : {}),
+    };
   } finally {
     await release.close();
   }
@@ -155,7 +185,11 @@ interface RunSettings extends ReleaseOptions {
   infraStage: string;
 }
 
-const runAction = async (action: PipelineAction, context: ActionContext, settings: RunSettings): Promise<ActionResult> => {
+const runAction = async (
+  action: PipelineAction,
+  context: ActionContext,
+  settings: RunSettings,
+): Promise<ActionResult> => {
   switch (action.category) {
     case 'Source':
       return { ok: true, headline: 'the working tree of this checkout' };
@@ -177,7 +211,9 @@ const runAction = async (action: PipelineAction, context: ActionContext, setting
             ok: false,
             stopped: true,
             headline: 'rejected',
-            detail: process.stdin.isTTY ? 'rejected at the prompt' : 'no terminal to ask on: run with --approve to approve',
+            detail: process.stdin.isTTY
+              ? 'rejected at the prompt'
+              : 'no terminal to ask on: run with --approve to approve',
           };
     }
     default:
@@ -186,17 +222,24 @@ const runAction = async (action: PipelineAction, context: ActionContext, setting
 };
 
 /** The Build action: what buildspecs/build.yml does after the tests — glue-jobs to S3, BuildOutput artifact. */
-const runBuildAction = async (action: PipelineAction, context: ActionContext, settings: RunSettings): Promise<ActionResult> => {
+const runBuildAction = async (
+  action: PipelineAction,
+  context: ActionContext,
+  settings: RunSettings,
+): Promise<ActionResult> => {
   const { clients } = context.release;
   const uploaded: string[] = [];
+  // What buildspecs/build.yml syncs: the job files under their content version (scripts/glue-jobs-version.js).
+  const { glueJobsVersion, jobFiles } = glueJobsVersioning(settings.repoRoot);
+  const version = glueJobsVersion();
   for (const stage of APPLICATION_STAGES) {
     const bucket = deploymentBucketFor(stage);
     await ensureBucket(clients, bucket);
-    const files = await filesUnder(path.join(settings.repoRoot, 'glue-jobs'), 'glue-jobs/');
-    for (const [key, body] of Object.entries(files)) {
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    for (const file of jobFiles()) {
+      const body = await readFile(path.join(settings.repoRoot, 'glue-jobs', file));
+      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `glue-jobs/${version}/${file}`, Body: body }));
     }
-    uploaded.push(`s3://${bucket}/glue-jobs/ (${Object.keys(files).length} files)`);
+    uploaded.push(`s3://${bucket}/glue-jobs/${version}/ (${jobFiles().length} files)`);
   }
   const zip = await buildOutputArtifact({
     repoRoot: settings.repoRoot,
@@ -216,11 +259,16 @@ const runBuildAction = async (action: PipelineAction, context: ActionContext, se
   };
 };
 
-const runInvokeAction = async (action: PipelineAction, context: ActionContext, settings: RunSettings): Promise<ActionResult> => {
+const runInvokeAction = async (
+  action: PipelineAction,
+  context: ActionContext,
+  settings: RunSettings,
+): Promise<ActionResult> => {
   const name = action.functionName;
   const functionName =
     name === undefined ? undefined : 'literal' in name ? name.literal : context.delivery.exports[name.importValue];
-  if (!functionName) return { ok: false, headline: `cannot resolve the function of ${action.name}: ${JSON.stringify(name)}` };
+  if (!functionName)
+    return { ok: false, headline: `cannot resolve the function of ${action.name}: ${JSON.stringify(name)}` };
   const inputArtifacts = action.inputArtifacts.map((artifact) => context.artifacts[artifact]);
   if (inputArtifacts.some((artifact) => artifact === undefined)) {
     return { ok: false, headline: `input artifacts ${action.inputArtifacts.join(', ')} were not produced` };
@@ -254,7 +302,8 @@ const runInvokeAction = async (action: PipelineAction, context: ActionContext, s
 const runLiveTestAction = async (context: ActionContext, settings: RunSettings): Promise<ActionResult> => {
   const deployed = Object.values(context.variables).at(-1) ?? {};
   const stackName = deployed.stackName;
-  if (!stackName) return { ok: false, headline: 'no deployed test stack to test (the deploy action reported no stackName)' };
+  if (!stackName)
+    return { ok: false, headline: 'no deployed test stack to test (the deploy action reported no stackName)' };
   const { cloud, cloudFormation, clients } = context.release;
   const backend = createLocalBackend({
     stateDir: path.join(settings.stateDir, 'data-lake', stackName),
@@ -279,6 +328,13 @@ const runLiveTestAction = async (context: ActionContext, settings: RunSettings):
     detail: formatLiveTestReport(report),
   };
 };
+
+const glueJobsVersioning = (repoRoot: string) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(path.join(repoRoot, 'scripts/glue-jobs-version.js')) as {
+    glueJobsVersion: () => string;
+    jobFiles: () => string[];
+  };
 
 const packageGlueEtl = (repoRoot: string, buildDir: string): Promise<PackagedService[]> =>
   Promise.all(

@@ -71,7 +71,9 @@ export const renderReport = (report: ReleaseReport): string => {
       const path = executionPath(execution.history);
       const visited = new Set(path.map((visit) => visit.name));
       const chips = path
-        .map((visit, i) => `<span class="chip ${statusClass(visit.outcome)}">${i + 1}. ${escapeHtml(visit.name)}</span>`)
+        .map(
+          (visit, i) => `<span class="chip ${statusClass(visit.outcome)}">${i + 1}. ${escapeHtml(visit.name)}</span>`,
+        )
         .join('<span class="arrow">→</span>');
       const machine = report.stateNames
         .map((name) => `<span class="state ${visited.has(name) ? 'visited' : ''}">${escapeHtml(name)}</span>`)
@@ -80,7 +82,9 @@ export const renderReport = (report: ReleaseReport): string => {
         execution.error !== undefined
           ? `<p class="bad"><b>${escapeHtml(execution.error)}</b>: <pre>${escapeHtml(execution.cause ?? '')}</pre></p>`
           : '';
-      const output = execution.output ? `<details><summary>output</summary><pre>${escapeHtml(execution.output)}</pre></details>` : '';
+      const output = execution.output
+        ? `<details><summary>output</summary><pre>${escapeHtml(execution.output)}</pre></details>`
+        : '';
       return `<section><h3>${escapeHtml(execution.action)} <span class="${statusClass(execution.status)}">${escapeHtml(
         execution.status,
       )}</span></h3><p class="arn">${escapeHtml(execution.executionArn)}</p>

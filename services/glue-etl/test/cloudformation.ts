@@ -31,7 +31,9 @@ export const packageStage = async (stage: string, outDir: string, deploymentBuck
       recursive: true,
       filter: (source) => !/(^|[\\/])(node_modules|test|\.serverless)$/.test(path.relative(serviceDir, source)),
     });
-    await cp(path.join(repoRoot, 'config'), path.join(sandbox, 'config'), { recursive: true });
+    for (const shared of ['config', 'scripts', 'glue-jobs']) {
+      await cp(path.join(repoRoot, shared), path.join(sandbox, shared), { recursive: true });
+    }
     await runSls(['package', '--stage', stage, '--package', outDir], cwd, deploymentBucket);
   } finally {
     await rm(sandbox, { recursive: true, force: true });

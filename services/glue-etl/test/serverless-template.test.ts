@@ -2,6 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+// The content version of glue-jobs/ that the template's job locations carry (scripts/glue-jobs-version.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { glueJobsVersion } = require('../../../scripts/glue-jobs-version.js') as { glueJobsVersion: () => string };
 import {
   type PolicyStatement,
   type Template,
@@ -225,12 +229,12 @@ describe.each(stages)('glue-etl packaged for stage %s', (stage) => {
     expect(['4.0', '5.0']).toContain(job.GlueVersion);
     expect(job.MaxRetries).toBe(0);
     expect(job.Role).toBe(resolverFor(stage)({ 'Fn::GetAtt': ['JobRole', 'Arn'] }));
-    expect(command.ScriptLocation).toBe(`s3://${deploymentBucket}/glue-jobs/nyc-taxi/job.py`);
+    expect(command.ScriptLocation).toBe(`s3://${deploymentBucket}/glue-jobs/${glueJobsVersion()}/nyc-taxi/job.py`);
     expect(args).toMatchObject({
       '--source_path': `s3://${raw}/nyc-taxi/yellow_tripdata/`,
       '--target_path': `s3://${lake}/nyc-taxi/yellow_tripdata/`,
       '--rejects_path': `s3://${lake}/rejects/nyc-taxi/yellow_tripdata/`,
-      '--mapping_path': `s3://${deploymentBucket}/glue-jobs/nyc-taxi/mapping.json`,
+      '--mapping_path': `s3://${deploymentBucket}/glue-jobs/${glueJobsVersion()}/nyc-taxi/mapping.json`,
       '--job-language': 'python',
       '--enable-continuous-cloudwatch-log': 'true',
     });
@@ -242,9 +246,11 @@ describe.each(stages)('glue-etl packaged for stage %s', (stage) => {
     const script = parseS3Url((job.Command as { ScriptLocation: string }).ScriptLocation);
     const mapping = parseS3Url((job.DefaultArguments as Record<string, string>)['--mapping_path'] as string);
     const keys = [script.key, mapping.key];
-    for (const key of keys) expect(key.startsWith('glue-jobs/')).toBe(true);
-    // The pipeline uploads glue-jobs/ as is, so a key without a file in the repo is a job that cannot start.
-    expect(keys.filter((key) => !existsSync(path.join(repoRoot, key)))).toEqual([]);
+    const prefix = `glue-jobs/${glueJobsVersion()}/`;
+    for (const key of keys) expect(key.startsWith(prefix)).toBe(true);
+    // The pipeline uploads glue-jobs/ under its content version, so a key without a file in the repo is a job that cannot start.
+    const files = keys.map((key) => path.join(repoRoot, 'glue-jobs', key.slice(prefix.length)));
+    expect(files.filter((file) => !existsSync(file))).toEqual([]);
   });
 
   it('lets the job read raw data and its files, and write only the curated and rejects prefixes', () => {
