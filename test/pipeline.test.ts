@@ -1,5 +1,6 @@
 import { parseDeployInput, parseUserParameters, type DeployInput } from '@glue-cd/core';
 import { spawn } from 'node:child_process';
+import { withFolderLock } from '@glue-cd/release';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -55,25 +56,30 @@ const withoutAws = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
 
 /** `sls package` at the repo root, offline: no AWS_* variables, no telemetry. */
+// sls stages every run in <folder>/.serverless: one run per folder at a time, across jest workers and releases.
 const slsPackage = (outDir: string, extraArgs: string[] = []): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'sls'),
-      ['package', '--stage', STAGE, '--package', outDir, ...extraArgs],
-      {
-        cwd: REPO_ROOT,
-        env: { ...withoutAws(process.env), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`sls package exited ${code}:\n${output}`)),
-    );
-  });
+  withFolderLock(
+    path.join(REPO_ROOT, '.serverless-package.lock'),
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          path.join(REPO_ROOT, 'node_modules', '.bin', 'sls'),
+          ['package', '--stage', STAGE, '--package', outDir, ...extraArgs],
+          {
+            cwd: REPO_ROOT,
+            env: { ...withoutAws(process.env), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0 ? resolve(output) : reject(new Error(`sls package exited ${code}:\n${output}`)),
+        );
+      }),
+  );
 
 const readTemplate = async (dir: string): Promise<Template> =>
   JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
@@ -384,7 +390,9 @@ describe('the build produces what the deploy files point at', () => {
     const commands = Object.values(build.phases).flatMap((phase) => phase.commands ?? []);
     for (const stage of ['test', 'prod']) {
       expect(commands).toContainEqual(
-        expect.stringMatching(new RegExp(`^aws s3 sync glue-jobs/ s3://glue-cd-deployments-${stage}/glue-jobs/\\$\\{GLUE_JOBS_VERSION\\}/`)),
+        expect.stringMatching(
+          new RegExp(`^aws s3 sync glue-jobs/ s3://glue-cd-deployments-${stage}/glue-jobs/\\$\\{GLUE_JOBS_VERSION\\}/`),
+        ),
       );
     }
   });

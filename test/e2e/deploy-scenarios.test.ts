@@ -30,7 +30,7 @@ const deploy = (stackName: string, template: unknown, extra: Record<string, unkn
   );
 
 describe('deploying an application stack through the pipeline trigger and the deploy state machine', () => {
-  const stackName = 'e2e-app';
+  const stackName = 'glue-cd-e2e-app';
   const bucketName = `e2e-app-data-${randomUUID().slice(0, 8)}`;
 
   test('first deploy creates the stack and reports its outputs as output variables', async () => {
@@ -91,7 +91,7 @@ describe('deploying an application stack through the pipeline trigger and the de
 });
 
 describe('a stack left in ROLLBACK_COMPLETE', () => {
-  const stackName = 'e2e-rollback';
+  const stackName = 'glue-cd-e2e-rollback';
 
   test('a failed first create ends the action with the stack failure reason', async () => {
     // An upper-case bucket name is invalid in S3: the bucket fails to create and the stack rolls back.
@@ -120,7 +120,7 @@ describe('a stack left in ROLLBACK_COMPLETE', () => {
 
 describe('a duplicate invocation of the same CodePipeline job', () => {
   test('starts one deployment, not two', async () => {
-    const stackName = 'e2e-duplicate';
+    const stackName = 'glue-cd-e2e-duplicate';
     const bucketName = `e2e-duplicate-${randomUUID().slice(0, 8)}`;
     const artifact = await harness.uploadArtifact({
       'deploy/app.json': deployFile(stackName),

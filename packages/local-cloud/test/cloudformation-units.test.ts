@@ -118,6 +118,16 @@ describe('AWS Query wire format', () => {
     });
   });
 
+  it('decodes an empty list the way the SDK sends it (`Tags=`) as an empty list, and keeps empty values', () => {
+    const form = new URLSearchParams('Action=CreateStack&StackName=s&Tags=&Capabilities=&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=');
+    expect(decodeQueryMembers(form)).toEqual({
+      StackName: 's',
+      Tags: [],
+      Capabilities: [],
+      Parameters: [{ ParameterKey: 'A', ParameterValue: '' }],
+    });
+  });
+
   it('encodes lists as members, dates as ISO 8601 and escapes text', () => {
     expect(toXml({ A: [{ B: 'x<y&"z"' }], T: new Date('2026-01-02T03:04:05.000Z'), F: false, U: undefined })).toBe(
       '<A><member><B>x&lt;y&amp;&quot;z&quot;</B></member></A><T>2026-01-02T03:04:05.000Z</T><F>false</F>',

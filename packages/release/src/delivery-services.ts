@@ -50,10 +50,10 @@ export const deployDeliveryServices = async (
     if (!match) throw new Error(`${service.dir} was not packaged`);
     deployments.push(await deployServiceStack(clients, match, `${service.stackPrefix}-${stage}`));
   }
-  const exports = await listExports(clients);
-  const stateMachineArn = requireExport(exports, `glue-cd-deploy-orchestrator-${stage}-DeployStateMachineArn`);
-  const triggerFunctionName = requireExport(exports, `glue-cd-pipeline-trigger-${stage}-TriggerFunctionName`);
-  return { stage, deployments, exports, stateMachineArn, triggerFunctionName };
+  const stackExports = await listExports(clients);
+  const stateMachineArn = requireExport(stackExports, `glue-cd-deploy-orchestrator-${stage}-DeployStateMachineArn`);
+  const triggerFunctionName = requireExport(stackExports, `glue-cd-pipeline-trigger-${stage}-TriggerFunctionName`);
+  return { stage, deployments, exports: stackExports, stateMachineArn, triggerFunctionName };
 };
 
 export const listExports = async (clients: CloudClients): Promise<Record<string, string>> => {

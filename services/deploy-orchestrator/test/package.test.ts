@@ -1,5 +1,6 @@
 // `sls package` of this service works offline and yields the template the issue asks for.
 import { spawnSync } from 'node:child_process';
+import { withFolderLock } from '@glue-cd/release';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,15 +34,18 @@ describe('sls package --stage test', () => {
   let outDir: string;
   let template: Template;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     outDir = mkdtempSync(path.join(tmpdir(), 'deploy-orchestrator-package-'));
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-    const result = spawnSync(sls, ['package', '--stage', 'test', '--package', outDir], {
-      cwd: serviceDir,
-      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    // sls stages every run in <service>/.serverless: one run per folder at a time, across jest workers.
+    const result = await withFolderLock(path.join(serviceDir, '.serverless-package.lock'), async () =>
+      spawnSync(sls, ['package', '--stage', 'test', '--package', outDir], {
+        cwd: serviceDir,
+        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        encoding: 'utf8',
+        timeout: 240_000,
+      }),
+    );
     if (result.status !== 0)
       throw new Error(`sls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
     template = JSON.parse(
@@ -140,17 +144,19 @@ describe('sls package --stage test', () => {
 });
 
 describe('sls invoke local', () => {
-  it('runs validateInput on its example event', () => {
+  it('runs validateInput on its example event', async () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-    const result = spawnSync(
-      sls,
-      ['invoke', 'local', '-f', 'validateInput', '--stage', 'test', '--path', 'events/validateInput.json'],
-      {
-        cwd: serviceDir,
-        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', POWERTOOLS_LOG_LEVEL: 'SILENT' },
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
+    const result = await withFolderLock(path.join(serviceDir, '.serverless-package.lock'), async () =>
+      spawnSync(
+        sls,
+        ['invoke', 'local', '-f', 'validateInput', '--stage', 'test', '--path', 'events/validateInput.json'],
+        {
+          cwd: serviceDir,
+          env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      ),
     );
     expect(result.status).toBe(0);
     // The handler's result is printed last, pretty-printed.

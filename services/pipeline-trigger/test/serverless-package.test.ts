@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { withFolderLock } from '@glue-cd/release';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,27 +24,37 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
   let packageDir: string;
   let template: Template;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     packageDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-pipeline-trigger-'));
     // No AWS credentials, no local override: the template must not need AWS to build.
     const env = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN'),
+      Object.entries(process.env).filter(
+        ([name]) => !name.startsWith('AWS_') && name !== 'GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN',
+      ),
     );
-    const run = spawnSync(SLS, ['package', '--stage', 'test', '--package', packageDir], {
-      cwd: SERVICE_DIR,
-      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    if (run.status !== 0) throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
-    template = JSON.parse(readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  }, 90_000);
+    // sls stages every run in <service>/.serverless: one run per folder at a time, across jest workers.
+    const run = await withFolderLock(path.join(SERVICE_DIR, '.serverless-package.lock'), async () =>
+      spawnSync(SLS, ['package', '--stage', 'test', '--package', packageDir], {
+        cwd: SERVICE_DIR,
+        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      }),
+    );
+    if (run.status !== 0)
+      throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+    template = JSON.parse(
+      readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+  }, 300_000);
 
   afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
 
   const role = () => template.Resources.PipelineTriggerRole;
   const statements = (): Statement[] =>
-    (role()?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+    (role()?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
 
   test('the function runs the trigger handler with its own role and the imported state machine ARN', () => {
     const fn = template.Resources.TriggerLambdaFunction?.Properties;
@@ -66,21 +77,29 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
   test('each permission is scoped to what the trigger touches', () => {
     const byAction = (action: string) => statements().filter((statement) => actionsOf(statement).includes(action));
     expect(byAction('states:StartExecution')).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: { 'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' },
+      }),
     ]);
     expect(byAction('states:DescribeExecution')).toEqual([
       expect.objectContaining({
-        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:glue-cd-deploy-test:*' },
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:glue-cd-deploy-test:*',
+        },
       }),
     ]);
     for (const action of ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult']) {
       expect(byAction(action)).toHaveLength(1);
     }
     expect(byAction('logs:PutLogEvents')[0]?.Resource).toEqual({
-      'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/glue-cd-pipeline-trigger-test-trigger:*',
+      'Fn::Sub':
+        'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/glue-cd-pipeline-trigger-test-trigger:*',
     });
     // Only the CodePipeline job-worker calls (no resource-level permissions in AWS) use Resource "*".
-    const wildcardResources = statements().filter((statement) => statement.Resource === '*').flatMap(actionsOf);
+    const wildcardResources = statements()
+      .filter((statement) => statement.Resource === '*')
+      .flatMap(actionsOf);
     expect(wildcardResources.sort()).toEqual(['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult']);
   });
 
@@ -92,7 +111,10 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
       }),
     );
     expect(template.Outputs.TriggerFunctionName).toEqual(
-      expect.objectContaining({ Value: { Ref: 'TriggerLambdaFunction' }, Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionName' } }),
+      expect.objectContaining({
+        Value: { Ref: 'TriggerLambdaFunction' },
+        Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionName' },
+      }),
     );
   });
 });

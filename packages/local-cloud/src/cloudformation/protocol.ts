@@ -21,6 +21,11 @@ interface FormObject {
  * Decodes AWS Query form members into an input object: `Parameters.member.2.ParameterKey=x` becomes
  * `{ Parameters: [, { ParameterKey: 'x' }] }` (lists are compacted afterwards).
  */
+const LIST_MEMBERS = new Set([
+  'Tags', 'Capabilities', 'Parameters', 'NotificationARNs', 'ResourceTypes', 'StackStatusFilter', 'RetainResources',
+  'ResourcesToImport', 'ResourcesToSkip',
+]);
+
 export const decodeQueryMembers = (form: URLSearchParams): Record<string, unknown> => {
   const root: FormObject = {};
   for (const [key, raw] of form) {
@@ -35,6 +40,11 @@ export const decodeQueryMembers = (form: URLSearchParams): Record<string, unknow
       } else path.push(segment);
     }
     const leaf = path[path.length - 1];
+    // The SDK sends an empty list as `Tags=` (no members).
+    if (path.length === 1 && typeof leaf === 'string' && LIST_MEMBERS.has(leaf) && raw === '') {
+      root[leaf] = [];
+      continue;
+    }
     const value: FormValue = typeof leaf === 'string' && BOOLEAN_MEMBERS.has(leaf) ? raw === 'true'
       : typeof leaf === 'string' && NUMBER_MEMBERS.has(leaf) ? Number(raw) : raw;
     let node: FormObject | FormValue[] = root;
