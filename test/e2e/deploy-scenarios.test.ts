@@ -56,8 +56,13 @@ describe('deploying an application stack through the pipeline trigger and the de
   });
 
   test('a destructive change (renaming the bucket) is refused with the violation named, and the stack is untouched', async () => {
-    await harness.release.clients.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: 'keep/me.csv', Body: 'a,b\n1,2\n' }));
-    const outcome = await deploy(stackName, dataTemplate({ bucketName: `${bucketName}-renamed`, extraTag: 'raw-data' }));
+    await harness.release.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucketName, Key: 'keep/me.csv', Body: 'a,b\n1,2\n' }),
+    );
+    const outcome = await deploy(
+      stackName,
+      dataTemplate({ bucketName: `${bucketName}-renamed`, extraTag: 'raw-data' }),
+    );
     expect(outcome.status).toBe('Failed');
     expect(outcome.message).toMatch(/UnsafeChangeSetError/);
     expect(outcome.message).toMatch(/DataBucket/);
@@ -69,10 +74,14 @@ describe('deploying an application stack through the pipeline trigger and the de
   });
 
   test('with onUnsafeChange blue-green the destructive change goes to a new stack beside the old one', async () => {
-    const outcome = await deploy(stackName, dataTemplate({ bucketName: `${bucketName}-green`, databaseName: 'e2e_green' }), {
-      onUnsafeChange: 'blue-green',
-      blueGreenSuffix: 'green',
-    });
+    const outcome = await deploy(
+      stackName,
+      dataTemplate({ bucketName: `${bucketName}-green`, databaseName: 'e2e_green' }),
+      {
+        onUnsafeChange: 'blue-green',
+        blueGreenSuffix: 'green',
+      },
+    );
     expect(outcome.status).toBe('Succeeded');
     expect(outcome.outputVariables).toMatchObject({ outcome: 'blue-green-created', stackName: `${stackName}-green` });
     expect((await harness.describeStack(`${stackName}-green`))?.StackStatus).toBe('CREATE_COMPLETE');
@@ -111,7 +120,9 @@ describe('a stack left in ROLLBACK_COMPLETE', () => {
 
   test('with delete-and-recreate the next deploy deletes it and creates it again', async () => {
     const bucketName = `e2e-rollback-${randomUUID().slice(0, 8)}`;
-    const outcome = await deploy(stackName, dataTemplate({ bucketName }), { onRollbackComplete: 'delete-and-recreate' });
+    const outcome = await deploy(stackName, dataTemplate({ bucketName }), {
+      onRollbackComplete: 'delete-and-recreate',
+    });
     expect(outcome.status).toBe('Succeeded');
     expect(outcome.outputVariables.outcome).toBe('recreated');
     expect((await harness.describeStack(stackName))?.StackStatus).toBe('CREATE_COMPLETE');
@@ -135,7 +146,10 @@ describe('a duplicate invocation of the same CodePipeline job', () => {
     });
     const invoke = () =>
       harness.release.clients.lambda.send(
-        new InvokeCommand({ FunctionName: harness.delivery.triggerFunctionName, Payload: Buffer.from(JSON.stringify(event)) }),
+        new InvokeCommand({
+          FunctionName: harness.delivery.triggerFunctionName,
+          Payload: Buffer.from(JSON.stringify(event)),
+        }),
       );
     await Promise.all([invoke(), invoke()]);
     await invoke();
@@ -144,9 +158,9 @@ describe('a duplicate invocation of the same CodePipeline job', () => {
     const jobId = event['CodePipeline.job'].id;
     const result = harness.release.cloud.jobResults.get(jobId);
     expect(result).toMatchObject({ status: 'succeeded' });
-    const [execution] = harness.release.cloud.stateMachines.executions(harness.delivery.stateMachineArn).filter((e) =>
-      e.executionArn.endsWith(jobId),
-    );
+    const [execution] = harness.release.cloud.stateMachines
+      .executions(harness.delivery.stateMachineArn)
+      .filter((e) => e.executionArn.endsWith(jobId));
     expect(execution).toBeDefined();
     const finished = await harness.release.cloud.stateMachines.waitForExecution(execution!.executionArn);
     expect(finished.status).toBe('SUCCEEDED');

@@ -37,23 +37,27 @@ export interface Harness {
 export const startHarness = async (): Promise<Harness> => {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-e2e-'));
   const release = await startReleaseCloud({ stateDir, waitScale: 0.001 });
-  const packaged = await packageDeliveryServices({ repoRoot: REPO_ROOT, buildDir: path.join(stateDir, 'build'), stage: STAGE });
+  const packaged = await packageDeliveryServices({
+    repoRoot: REPO_ROOT,
+    buildDir: path.join(stateDir, 'build'),
+    stage: STAGE,
+  });
   const delivery = await deployDeliveryServices(release.clients, packaged, STAGE);
   await release.clients.s3.send(new CreateBucketCommand({ Bucket: ARTIFACT_BUCKET }));
   let artifacts = 0;
   const uploadArtifact = async (files: Record<string, unknown>) => {
-      artifacts += 1;
-      const key = `BuildOutput/${artifacts}.zip`;
-      const zip = zipSync(
-        Object.fromEntries(
-          Object.entries(files).map(([name, content]) => [
-            name,
-            strToU8(typeof content === 'string' ? content : JSON.stringify(content, null, 2)),
-          ]),
-        ),
-      );
-      await release.clients.s3.send(new PutObjectCommand({ Bucket: ARTIFACT_BUCKET, Key: key, Body: zip }));
-      return { name: 'BuildOutput', bucket: ARTIFACT_BUCKET, key };
+    artifacts += 1;
+    const key = `BuildOutput/${artifacts}.zip`;
+    const zip = zipSync(
+      Object.fromEntries(
+        Object.entries(files).map(([name, content]) => [
+          name,
+          strToU8(typeof content === 'string' ? content : JSON.stringify(content, null, 2)),
+        ]),
+      ),
+    );
+    await release.clients.s3.send(new PutObjectCommand({ Bucket: ARTIFACT_BUCKET, Key: key, Body: zip }));
+    return { name: 'BuildOutput', bucket: ARTIFACT_BUCKET, key };
   };
   return {
     release,
@@ -71,7 +75,9 @@ export const startHarness = async (): Promise<Harness> => {
       }),
     describeStack: async (stackName) => {
       try {
-        const { Stacks } = await release.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+        const { Stacks } = await release.clients.cloudFormation.send(
+          new DescribeStacksCommand({ StackName: stackName }),
+        );
         return Stacks?.[0];
       } catch (error) {
         if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
@@ -92,7 +98,12 @@ export const startHarness = async (): Promise<Harness> => {
 };
 
 /** A small application template: a data bucket (name given), a Glue database and an output. */
-export const dataTemplate = (options: { bucketName: string; databaseName?: string; extraTag?: string; retain?: boolean }) => ({
+export const dataTemplate = (options: {
+  bucketName: string;
+  databaseName?: string;
+  extraTag?: string;
+  retain?: boolean;
+}) => ({
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
     DataBucket: {

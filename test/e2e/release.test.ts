@@ -2,7 +2,7 @@
 import { approveAll } from './release-helpers';
 import { silentProgress, runRelease } from '@glue-cd/release';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './harness';
@@ -12,13 +12,31 @@ jest.setTimeout(300_000);
 const SAMPLE = path.resolve(REPO_ROOT, '../shared/data/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
 let workDir: string;
+/** A copy of services/glue-etl two levels under the repo root (its serverless.yml reaches ../../config). */
+let changedService: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-release-'));
+  const parent = path.join(REPO_ROOT, '.e2e-services');
+  await mkdir(parent, { recursive: true });
+  changedService = await mkdtemp(path.join(parent, 'glue-etl-'));
+  await cp(path.join(REPO_ROOT, 'services/glue-etl/serverless.yml'), path.join(changedService, 'serverless.yml'));
 });
-afterAll(async () => rm(workDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+  await rm(changedService, { recursive: true, force: true });
+});
 
-const release = (approve: boolean) =>
+/** Edits the copied Glue ETL service's serverless.yml (the change a developer would push). */
+const changeGlueEtl = async (from: string, to: string) => {
+  const file = path.join(changedService, 'serverless.yml');
+  const text = await readFile(file, 'utf8');
+  expect(text).toContain(from);
+  await writeFile(file, text.replace(from, to));
+};
+
+const release = (approve: boolean, glueEtlServiceDir?: string) =>
   runRelease({
+    ...(glueEtlServiceDir ? { glueEtlServiceDir: path.relative(REPO_ROOT, glueEtlServiceDir) } : {}),
     repoRoot: REPO_ROOT,
     stateDir: path.join(workDir, 'state'),
     reportDir: path.join(workDir, 'reports'),
@@ -35,7 +53,10 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(summary.liveTest?.passed).toBe(true);
   expect(summary.liveTest?.counts.raw).toBeGreaterThan(0);
   expect(summary.variables.LiveTestCleanup).toMatchObject({ outcome: 'deleted' });
-  expect(summary.variables.DeployToProduction).toMatchObject({ stackName: 'glue-cd-glue-etl-prod', outcome: 'created' });
+  expect(summary.variables.DeployToProduction).toMatchObject({
+    stackName: 'glue-cd-glue-etl-prod',
+    outcome: 'created',
+  });
   expect(summary.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   expect(existsSync(summary.reportPath)).toBe(true);
   const html = await readFile(summary.reportPath, 'utf8');
@@ -55,4 +76,35 @@ test('a rejected approval stops the release before production and says so', asyn
   expect(approval?.status).toBe('Stopped');
   expect(summary.stages.find((s) => s.action === 'DeployToProduction')?.status).toBe('Skipped');
   expect(summary.variables.DeployToProduction).toBeUndefined();
+});
+
+test('after a safe template change, production is updated in place', async () => {
+  await changeGlueEtl(
+    'Description: Catalogues the raw NYC yellow taxi CSV.',
+    'Description: Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
+  );
+  const summary = await release(true, changedService);
+  expect(summary.stages.filter((s) => s.status !== 'Succeeded')).toEqual([]);
+  expect(summary.variables.DeployToProduction).toMatchObject({
+    stackName: 'glue-cd-glue-etl-prod',
+    outcome: 'updated',
+  });
+});
+
+test('after a destructive template change, production refuses it and lists the violations', async () => {
+  // A new raw bucket name replaces the bucket, and with it the data it holds.
+  await changeGlueEtl(
+    "BucketName: !Sub '${AWS::StackName}-raw-${AWS::AccountId}'",
+    "BucketName: !Sub '${AWS::StackName}-landing-${AWS::AccountId}'",
+  );
+  const summary = await release(true, changedService);
+  expect(summary.succeeded).toBe(false);
+  // The test stack is created anew each run (cleanup deletes it), so only production meets the destructive change.
+  expect(summary.stages.find((s) => s.action === 'DeployTestStack')?.status).toBe('Succeeded');
+  const production = summary.stages.find((s) => s.action === 'DeployToProduction');
+  expect(production?.status).toBe('Failed');
+  expect(production?.detail).toMatch(/UnsafeChangeSetError/);
+  expect(production?.detail).toMatch(/RawBucket.*AWS::S3::Bucket/);
+  const refused = summary.executions.find((e) => e.action === 'DeployToProduction');
+  expect(refused).toMatchObject({ status: 'FAILED', error: 'UnsafeChangeSetError' });
 });

@@ -1,3 +1,6 @@
+// The SDK warns on every run that its 2027 releases need Node 22; the local release runs on the machine's Node.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -42,6 +42,8 @@ export interface ReleaseOptions {
   /** Stage of the pipeline's own services (trigger, orchestrator, pipeline), as an operator would `sls deploy` them. */
   infraStage?: string;
   sampleFile: string;
+  /** The Glue ETL service folder, relative to repoRoot (default services/glue-etl); tests release a changed copy. */
+  glueEtlServiceDir?: string;
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
@@ -89,7 +91,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       outDir: path.join(buildDir, 'pipeline', infraStage),
       deploymentBucket: deploymentBucketFor(infraStage),
     }),
-    packageGlueEtl(repoRoot, buildDir),
+    packageGlueEtl(repoRoot, buildDir, options.glueEtlServiceDir ?? 'services/glue-etl'),
     packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
   ]);
   const pipeline = readPipelineDefinition(pipelineTemplate.template);
@@ -336,12 +338,12 @@ const glueJobsVersioning = (repoRoot: string) =>
     jobFiles: () => string[];
   };
 
-const packageGlueEtl = (repoRoot: string, buildDir: string): Promise<PackagedService[]> =>
+const packageGlueEtl = (repoRoot: string, buildDir: string, serviceDir: string): Promise<PackagedService[]> =>
   Promise.all(
     APPLICATION_STAGES.map((stage) =>
       packageService({
         repoRoot,
-        serviceDir: 'services/glue-etl',
+        serviceDir,
         stage,
         outDir: path.join(buildDir, 'packaged', stage, 'glue-etl'),
         deploymentBucket: deploymentBucketFor(stage),
