@@ -28,6 +28,8 @@ export const DeployResultSchema = z.object({
     })
     .optional(),
   changeSetName: z.string().optional(),
+  /** What a deploy engineer should know beyond the outcome (e.g. a delete of a stack that was already gone). */
+  note: z.string().optional(),
 });
 
 export type DeployOutcome = (typeof DEPLOY_OUTCOMES)[number];
