@@ -1,6 +1,5 @@
 import { parseDeployInput, parseUserParameters, type DeployInput } from '@glue-cd/core';
-import { spawn } from 'node:child_process';
-import { withFolderLock } from '@glue-cd/release';
+import { packageService } from '@glue-cd/release';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -52,34 +51,9 @@ interface Buildspec {
   artifacts?: { files?: string[] };
 }
 
-const withoutAws = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
-
-/** `sls package` at the repo root, offline: no AWS_* variables, no telemetry. */
-// sls stages every run in <folder>/.serverless: one run per folder at a time, across jest workers and releases.
-const slsPackage = (outDir: string, extraArgs: string[] = []): Promise<string> =>
-  withFolderLock(
-    path.join(REPO_ROOT, '.serverless-package.lock'),
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          path.join(REPO_ROOT, 'node_modules', '.bin', 'sls'),
-          ['package', '--stage', STAGE, '--package', outDir, ...extraArgs],
-          {
-            cwd: REPO_ROOT,
-            env: { ...withoutAws(process.env), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (code) =>
-          code === 0 ? resolve(output) : reject(new Error(`sls package exited ${code}:\n${output}`)),
-        );
-      }),
-  );
+/** `sls package` at the repo root, offline (no AWS_* variables), one packaging of the folder at a time. */
+const slsPackage = async (outDir: string, extraArgs: string[] = []): Promise<string> =>
+  (await packageService({ repoRoot: REPO_ROOT, serviceDir: '.', stage: STAGE, outDir, extraArgs })).output;
 
 const readTemplate = async (dir: string): Promise<Template> =>
   JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;

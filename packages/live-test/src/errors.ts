@@ -25,10 +25,5 @@ export class LiveTestTimeoutError extends Error {
   override name = 'LiveTestTimeoutError';
 }
 
-/** Formats a zod issue path as `a.b[0].c` for error messages. */
-export const formatIssuePath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>(
-    (text, segment) =>
-      typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${String(segment)}` : String(segment),
-    '',
-  );
+// One formatting of zod issue paths for every package's messages.
+export { formatIssuePath } from '@glue-cd/core';

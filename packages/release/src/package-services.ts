@@ -9,6 +9,8 @@ export interface PackagedService {
   dir: string;
   template: CloudFormationTemplate;
   artifacts: string[];
+  /** What sls printed. */
+  output: string;
 }
 
 export interface CloudFormationTemplate {
@@ -30,26 +32,35 @@ export const packageService = async (options: {
   serviceDir: string;
   stage: string;
   outDir: string;
-  deploymentBucket: string;
+  /** GLUE_CD_DEPLOYMENT_BUCKET for the packaging; unset, the services' default per stage applies. */
+  deploymentBucket?: string;
+  /** More `sls package` arguments, e.g. `--param=repository=org/repo`. */
+  extraArgs?: string[];
+  /** More environment for sls (never AWS credentials: they are removed). */
+  env?: Record<string, string>;
 }): Promise<PackagedService> => {
   const { repoRoot, serviceDir, stage, outDir, deploymentBucket } = options;
   await mkdir(outDir, { recursive: true });
-  const cwd = path.join(repoRoot, serviceDir);
+  const cwd = path.resolve(repoRoot, serviceDir);
   // sls stages every packaging in <service>/.serverless, even with --package: one packaging per folder at a time.
   const output = await withFolderLock(
     path.join(cwd, '.serverless-package.lock'),
     () =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(slsBin(repoRoot), ['package', '--stage', stage, '--package', outDir], {
-          cwd,
-          env: {
-            ...withoutAwsCredentials(process.env),
-            SLS_TELEMETRY_DISABLED: '1',
-            SLS_NOTIFICATIONS_MODE: 'off',
-            GLUE_CD_DEPLOYMENT_BUCKET: deploymentBucket,
+        const child = spawn(
+          slsBin(repoRoot),
+          ['package', '--stage', stage, '--package', outDir, ...(options.extraArgs ?? [])],
+          {
+            cwd,
+            env: {
+              ...withoutAwsCredentials({ ...process.env, ...options.env }),
+              SLS_TELEMETRY_DISABLED: '1',
+              SLS_NOTIFICATIONS_MODE: 'off',
+              ...(deploymentBucket !== undefined ? { GLUE_CD_DEPLOYMENT_BUCKET: deploymentBucket } : {}),
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
           },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        );
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -63,19 +74,16 @@ export const packageService = async (options: {
         );
       }),
   );
-  void output;
   const template = JSON.parse(
     await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CloudFormationTemplate;
   const artifacts = (await readdir(outDir)).filter((name) => name.endsWith('.zip'));
-  return { service: path.basename(serviceDir), stage, dir: outDir, template, artifacts };
+  return { service: path.basename(cwd), stage, dir: outDir, template, artifacts, output };
 };
 
-// Packaging must never reach a real account, whatever the caller's shell has.
+// Packaging must never reach a real account, whatever the caller's shell has: no AWS_* variable gets through.
 const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  Object.fromEntries(
-    Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(key)),
-  );
+  Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
 
 const STALE_LOCK_MS = 5 * 60_000;
 

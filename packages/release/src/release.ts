@@ -146,7 +146,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           action.name,
           began,
           result.ok ? 'Succeeded' : result.stopped ? 'Stopped' : 'Failed',
-          result.detail ?? result.headline,
+          result.detail ? `${result.headline}\n${result.detail}` : result.headline,
         );
         if (!result.ok) stopped = true;
       }

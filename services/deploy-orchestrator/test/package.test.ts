@@ -1,12 +1,13 @@
 // `sls package` of this service works offline and yields the template the issue asks for.
 import { spawnSync } from 'node:child_process';
-import { withFolderLock } from '@glue-cd/release';
+import { packageService, withFolderLock } from '@glue-cd/release';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { taskHandlers } from '../src/handlers';
 
 const serviceDir = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(serviceDir, '../..');
 const sls = path.resolve(serviceDir, '../../node_modules/.bin/sls');
 
 interface Resource {
@@ -36,21 +37,8 @@ describe('sls package --stage test', () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(tmpdir(), 'deploy-orchestrator-package-'));
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-    // sls stages every run in <service>/.serverless: one run per folder at a time, across jest workers.
-    const result = await withFolderLock(path.join(serviceDir, '.serverless-package.lock'), async () =>
-      spawnSync(sls, ['package', '--stage', 'test', '--package', outDir], {
-        cwd: serviceDir,
-        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-        encoding: 'utf8',
-        timeout: 240_000,
-      }),
-    );
-    if (result.status !== 0)
-      throw new Error(`sls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-    template = JSON.parse(
-      readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as Template;
+    // Offline (no AWS_* variables), one packaging of the folder at a time.
+    template = (await packageService({ repoRoot, serviceDir, stage: 'test', outDir })).template as Template;
   }, 300_000);
 
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { packageService } from '@glue-cd/release';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -34,34 +34,10 @@ export const packageStage = async (stage: string, outDir: string, deploymentBuck
     for (const shared of ['config', 'scripts', 'glue-jobs']) {
       await cp(path.join(repoRoot, shared), path.join(sandbox, shared), { recursive: true });
     }
-    await runSls(['package', '--stage', stage, '--package', outDir], cwd, deploymentBucket);
+    return (await packageService({ repoRoot, serviceDir: cwd, stage, outDir, deploymentBucket })).template as Template;
   } finally {
     await rm(sandbox, { recursive: true, force: true });
   }
-  return JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-};
-
-const runSls = (args: string[], cwd: string, deploymentBucket: string): Promise<void> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'sls'), args, {
-      cwd,
-      env: {
-        ...env,
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-        GLUE_CD_DEPLOYMENT_BUCKET: deploymentBucket,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`sls ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-  });
 };
 
 export const resourcesOfType = (template: Template, type: string): [string, Resource][] =>

@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { withFolderLock } from '@glue-cd/release';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { packageService } from '@glue-cd/release';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const SERVICE_DIR = path.join(__dirname, '..');
-const SLS = path.join(SERVICE_DIR, '../../node_modules/.bin/sls');
+const REPO_ROOT = path.join(SERVICE_DIR, '../..');
 
 interface Statement {
   Sid?: string;
@@ -26,26 +25,11 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
 
   beforeAll(async () => {
     packageDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-pipeline-trigger-'));
-    // No AWS credentials, no local override: the template must not need AWS to build.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([name]) => !name.startsWith('AWS_') && name !== 'GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN',
-      ),
-    );
-    // sls stages every run in <service>/.serverless: one run per folder at a time, across jest workers.
-    const run = await withFolderLock(path.join(SERVICE_DIR, '.serverless-package.lock'), async () =>
-      spawnSync(SLS, ['package', '--stage', 'test', '--package', packageDir], {
-        cwd: SERVICE_DIR,
-        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-        encoding: 'utf8',
-        timeout: 120_000,
-      }),
-    );
-    if (run.status !== 0)
-      throw new Error(`sls package failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
-    template = JSON.parse(
-      readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as Template;
+    // No AWS credentials (packageService drops AWS_*), no local override: the template must not need AWS to build.
+    delete process.env.GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN;
+    template = (
+      await packageService({ repoRoot: REPO_ROOT, serviceDir: SERVICE_DIR, stage: 'test', outDir: packageDir })
+    ).template as Template;
   }, 300_000);
 
   afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
