@@ -9,7 +9,7 @@ import { REPO_ROOT } from './harness';
 
 jest.setTimeout(300_000);
 
-const SAMPLE = path.resolve(REPO_ROOT, '../shared/data/yellow_tripdata_7500_lines_sample_2019-01.csv');
+const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
 let workDir: string;
 /** A copy of services/glue-etl two levels under the repo root (its serverless.yml reaches ../../config). */

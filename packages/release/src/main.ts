@@ -15,7 +15,7 @@ const USAGE = `pnpm start [-- options]
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the HTML report goes (default reports)
-  --sample FILE     the taxi CSV the live test uploads (default ../shared/data/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
+  --sample FILE     the taxi CSV the live test uploads (default glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
 
 const main = async (): Promise<number> => {
   const repoRoot =
@@ -32,7 +32,7 @@ const main = async (): Promise<number> => {
       'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
       sample: {
         type: 'string',
-        default: path.resolve(repoRoot, '../shared/data/yellow_tripdata_7500_lines_sample_2019-01.csv'),
+        default: path.resolve(repoRoot, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv'),
       },
       help: { type: 'boolean', default: false },
     },
