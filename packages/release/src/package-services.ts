@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A service packaged by `sls package`: the CloudFormation template and the artefacts next to it. */
@@ -86,20 +86,35 @@ const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
 
 const STALE_LOCK_MS = 5 * 60_000;
+const OWNER_FILE = 'owner.pid';
 
-/** A lock across processes (jest workers, a release beside the tests): mkdir is atomic. */
+/** A lock left by a process that is gone (killed mid-packaging) or older than any packaging takes. */
+const isStale = async (lockDir: string): Promise<boolean> => {
+  const owner = Number(await readFile(path.join(lockDir, OWNER_FILE), 'utf8').catch(() => ''));
+  if (Number.isInteger(owner) && owner > 0) {
+    try {
+      process.kill(owner, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    }
+  }
+  const age = await stat(lockDir).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+  return age > STALE_LOCK_MS;
+};
+
+/** A lock across processes (jest workers, a release beside the tests): mkdir is atomic; the owner's pid is inside. */
 export const withFolderLock = async <T>(lockDir: string, work: () => Promise<T>): Promise<T> => {
   for (;;) {
     try {
       await mkdir(lockDir);
+      await writeFile(path.join(lockDir, OWNER_FILE), String(process.pid));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const since = await stat(lockDir).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (since > STALE_LOCK_MS) await rm(lockDir, { recursive: true, force: true });
+      if (await isStale(lockDir)) await rm(lockDir, { recursive: true, force: true });
       else await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
