@@ -7,3 +7,4 @@ export * from './codepipeline/job';
 export * from './deploy-input';
 export * from './deploy-result';
 export * from './stack-status';
+export * from './s3-location';

@@ -36,16 +36,4 @@ export interface LiveTestBackend {
   query(databaseName: string, sql: string): Promise<QueryRow[]>;
 }
 
-export interface S3Location {
-  bucket: string;
-  key: string;
-}
-
-/** Splits `s3://bucket/key` (key may be empty or a prefix). */
-export const parseS3Url = (url: string): S3Location => {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!match?.[1]) throw new Error(`Not an s3:// URL: ${url}`);
-  return { bucket: match[1], key: match[2] ?? '' };
-};
-
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

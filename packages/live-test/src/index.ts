@@ -1,12 +1,4 @@
-export {
-  parseS3Url,
-  type CrawlerRun,
-  type JobRun,
-  type LiveTestBackend,
-  type QueryRow,
-  type S3Location,
-  type StoredObject,
-} from './backend';
+export { type CrawlerRun, type JobRun, type LiveTestBackend, type QueryRow, type StoredObject } from './backend';
 export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS, createAwsBackend, type AwsBackendOptions } from './aws-backend';
 export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
 export {

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { executionArnFor, executionNameForJob } from '@glue-cd/core';
+import { executionArnFor, executionNameForJob, parseS3Url } from '@glue-cd/core';
 import {
   createLocalBackend,
   formatLiveTestReport,
@@ -234,14 +234,16 @@ const runBuildAction = async (
   // What buildspecs/build.yml syncs: the job files under their content version (scripts/glue-jobs-version.js).
   const { glueJobsVersion, jobFiles } = glueJobsVersioning(settings.repoRoot);
   const version = glueJobsVersion();
+  const files = await Promise.all(
+    jobFiles().map(async (file) => ({ file, body: await readFile(path.join(settings.repoRoot, 'glue-jobs', file)) })),
+  );
   for (const stage of APPLICATION_STAGES) {
     const bucket = deploymentBucketFor(stage);
     await ensureBucket(clients, bucket);
-    for (const file of jobFiles()) {
-      const body = await readFile(path.join(settings.repoRoot, 'glue-jobs', file));
+    for (const { file, body } of files) {
       await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `glue-jobs/${version}/${file}`, Body: body }));
     }
-    uploaded.push(`s3://${bucket}/glue-jobs/${version}/ (${jobFiles().length} files)`);
+    uploaded.push(`s3://${bucket}/glue-jobs/${version}/ (${files.length} files)`);
   }
   const zip = await buildOutputArtifact({
     repoRoot: settings.repoRoot,
@@ -310,9 +312,9 @@ const runLiveTestAction = async (context: ActionContext, settings: RunSettings):
   const backend = createLocalBackend({
     stateDir: path.join(settings.stateDir, 'data-lake', stackName),
     resolveS3Url: (url: string) => {
-      const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-      if (!match?.[1]) throw new Error(`not an s3:// URL: ${url}`);
-      return path.join(cloud.objects.bucketPath(match[1]), match[2] ?? '');
+      const location = parseS3Url(url);
+      if (!location) throw new Error(`not an s3:// URL: ${url}`);
+      return path.join(cloud.objects.bucketPath(location.bucket), location.key);
     },
     definitions: glueDefinitionsFromResources(cloudFormation.stackResources(stackName)),
   });

@@ -1,3 +1,4 @@
+import { parseS3Url as parseS3UrlOrUndefined, type S3Location } from '@glue-cd/core';
 import { packageService } from '@glue-cd/release';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -224,9 +225,9 @@ export const roleAllows = (
       );
     });
 
-/** `s3://bucket/key` -> { bucket, key } */
-export const parseS3Url = (url: string): { bucket: string; key: string } => {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(url);
-  if (!match) throw new Error(`not an s3 URL: ${url}`);
-  return { bucket: match[1] as string, key: match[2] as string };
+/** `s3://bucket/key` -> { bucket, key }; a template value that is no s3:// URL fails the test. */
+export const parseS3Url = (url: string): S3Location => {
+  const location = parseS3UrlOrUndefined(url);
+  if (!location) throw new Error(`not an s3 URL: ${url}`);
+  return location;
 };

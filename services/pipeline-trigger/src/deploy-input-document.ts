@@ -1,15 +1,13 @@
-import { ConfigurationError, parseDeployInput, type DeployInput, type PipelineJob } from '@glue-cd/core';
+import { ConfigurationError, parseDeployInput, parseS3Url, type DeployInput, type PipelineJob, type S3Location } from '@glue-cd/core';
 import { readFileFromZip } from './artifact-zip';
 
 /** Reads one S3 object with the job's artifact credentials; rejects with the S3 error. */
-export type ReadObject = (location: { bucket: string; key: string }) => Promise<Uint8Array>;
+export type ReadObject = (location: S3Location) => Promise<Uint8Array>;
 
-const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
-
-/** `s3://bucket/key` → `{ bucket, key }`, or undefined for anything else (a path inside the artifact). */
-export const parseS3Url = (url: string): { bucket: string; key: string } | undefined => {
-  const match = S3_URL.exec(url);
-  return match?.[1] && match[2] ? { bucket: match[1], key: match[2] } : undefined;
+/** `s3://bucket/key` names an S3 object; anything else (`s3://bucket` without a key too) is a path in the artifact. */
+const s3ObjectOf = (url: string): S3Location | undefined => {
+  const location = parseS3Url(url);
+  return location?.key ? location : undefined;
 };
 
 const firstInputArtifact = (job: PipelineJob, why: string) => {
@@ -34,7 +32,7 @@ export const loadDeployInputDocument = async (job: PipelineJob, readObject: Read
   const { input, inputFile } = job.userParameters;
   if (input !== undefined) return input;
   if (inputFile === undefined) throw new ConfigurationError('UserParameters: give exactly one of "input" (inline) or "inputFile"');
-  const s3Location = parseS3Url(inputFile);
+  const s3Location = s3ObjectOf(inputFile);
   if (s3Location) return parseJson(await readObject(s3Location), inputFile);
   const artifact = firstInputArtifact(job, `UserParameters.inputFile "${inputFile}" is a path inside the input artifact`);
   const zip = await readObject({ bucket: artifact.bucket, key: artifact.key });

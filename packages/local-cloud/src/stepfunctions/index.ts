@@ -1,7 +1,6 @@
 export {
   createStateMachines,
   parseDefinition,
-  executionArnFor,
   LambdaTaskError,
   type ExecutionRecord,
   type ExecutionStatus,

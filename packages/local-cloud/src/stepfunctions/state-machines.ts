@@ -2,6 +2,7 @@
 import '../../../../scripts/promise-with-resolvers';
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { executionArnFor } from '@glue-cd/core';
 import { AwsServiceError } from '../aws-error';
 import type { FunctionRuntime, StateMachineRegistry } from '../contracts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, stateMachineArn as arnForStateMachine } from '../contracts';
@@ -89,9 +90,6 @@ const MAX_TIMER_SECONDS = 2_147_483;
 const NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:([a-zA-Z0-9_-]{1,80})$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([a-zA-Z0-9_-]{1,80}):([a-zA-Z0-9_-]{1,80})$/;
-
-export const executionArnFor = (stateMachineName: string, executionName: string): string =>
-  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${stateMachineName}:${executionName}`;
 
 const invalidArn = (arn: string, kind: string): AwsServiceError => new AwsServiceError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${kind}' (${arn})`, 400);
 
@@ -495,7 +493,7 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
       } catch (error) {
         throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`, 400);
       }
-      const executionArn = executionArnFor(machine.name, executionName);
+      const executionArn = executionArnFor(machine.stateMachineArn, executionName);
       const existing = byArn.get(executionArn);
       if (existing) {
         // Standard workflows: the same name and input while RUNNING is the same execution (idempotent retry).

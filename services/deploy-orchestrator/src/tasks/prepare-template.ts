@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError, type TemplateSource } from '@glue-cd/core';
+import { ConfigurationError, parseS3Url, type TemplateSource } from '@glue-cd/core';
 import { unzipSync } from 'fflate';
 import { errorMessage, errorName } from '../errors';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
@@ -14,8 +14,8 @@ export const s3HttpsUrl = (bucket: string, key: string, region: string): string 
 
 /** `s3://bucket/key` as an https URL; https URLs unchanged. */
 export const templateUrl = (url: string, region: string): string => {
-  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-  if (s3?.[1] !== undefined && s3[2] !== undefined) return s3HttpsUrl(s3[1], s3[2], region);
+  const s3 = parseS3Url(url);
+  if (s3?.key) return s3HttpsUrl(s3.bucket, s3.key, region);
   if (url.startsWith('s3://')) throw new ConfigurationError(`DeployInput.template.url: ${url} names no object key`);
   return url;
 };
