@@ -1,12 +1,7 @@
 // Benchmarks with targets: `pnpm bench` prints a table and exits non-zero when a target is missed.
 // Timings are medians of repeated runs after a warm-up; targets are generous for a 2-core CI machine.
 import type { Change } from '@aws-sdk/client-cloudformation';
-import {
-  changeSetVerdict,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  type ChangeSetTree,
-} from '@glue-cd/core';
+import { changeSetVerdict, decodeContinuationToken, encodeContinuationToken, type ChangeSetTree } from '@glue-cd/core';
 import { performance } from 'node:perf_hooks';
 import { benchmarks as extraBenchmarks } from './suites';
 
@@ -56,9 +51,17 @@ const coreBenchmarks = (): Benchmark[] => {
       name: 'continuation token encode + decode',
       targetMs: 0.5,
       runs: 2000,
-      run: () => decodeContinuationToken(encodeContinuationToken({ ...state, polls: state.polls + 1 }), { stateMachineArn: STATE_MACHINE }),
+      run: () =>
+        decodeContinuationToken(encodeContinuationToken({ ...state, polls: state.polls + 1 }), {
+          stateMachineArn: STATE_MACHINE,
+        }),
     },
-    { name: 'continuation token decode', targetMs: 0.5, runs: 2000, run: () => decodeContinuationToken(token, { stateMachineArn: STATE_MACHINE }) },
+    {
+      name: 'continuation token decode',
+      targetMs: 0.5,
+      runs: 2000,
+      run: () => decodeContinuationToken(token, { stateMachineArn: STATE_MACHINE }),
+    },
   ];
 };
 

@@ -21,7 +21,11 @@ const jobFiles = (dir = GLUE_JOBS) =>
 
 const glueJobsVersion = () => {
   const hash = createHash('sha256');
-  for (const file of jobFiles()) hash.update(`${file}\0`).update(fs.readFileSync(path.join(GLUE_JOBS, file))).update('\0');
+  for (const file of jobFiles())
+    hash
+      .update(`${file}\0`)
+      .update(fs.readFileSync(path.join(GLUE_JOBS, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 12);
 };
 

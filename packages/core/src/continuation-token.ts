@@ -32,7 +32,9 @@ const checksum = (payload: string): string =>
 export const encodeContinuationToken = (state: ContinuationState): string => {
   const parsed = ContinuationStateSchema.safeParse(state);
   if (!parsed.success) {
-    throw new ContinuationTokenError(`cannot encode continuation state: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new ContinuationTokenError(
+      `cannot encode continuation state: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   const payload = Buffer.from(JSON.stringify(parsed.data), 'utf8').toString('base64url');
   const token = `${VERSION}.${payload}.${checksum(payload)}`;
@@ -57,7 +59,9 @@ export const executionArnFor = (stateMachineArn: string, executionName: string):
  */
 export const decodeContinuationToken = (token: string, expected: { stateMachineArn: string }): ContinuationState => {
   if (token.length > CONTINUATION_TOKEN_LIMIT) {
-    throw new ContinuationTokenError(`continuation token is ${token.length} characters, over ${CONTINUATION_TOKEN_LIMIT}`);
+    throw new ContinuationTokenError(
+      `continuation token is ${token.length} characters, over ${CONTINUATION_TOKEN_LIMIT}`,
+    );
   }
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== VERSION) {
@@ -76,7 +80,9 @@ export const decodeContinuationToken = (token: string, expected: { stateMachineA
   const parsed = ContinuationStateSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ContinuationTokenError(`continuation token payload invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message}`);
+    throw new ContinuationTokenError(
+      `continuation token payload invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message}`,
+    );
   }
   const state = parsed.data;
   if (executionArnFor(expected.stateMachineArn, state.executionName) !== state.executionArn) {

@@ -36,9 +36,15 @@ export const DeployInputSchema = z
     safetyPolicy: SafetyPolicySchema.optional(),
     tags: z.record(z.string(), z.string()).default({}),
     /** Suffix of the new stack's name when blue/green deploys beside an unsafe change. */
-    blueGreenSuffix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/).optional(),
+    blueGreenSuffix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/)
+      .optional(),
     /** Set by the pipeline trigger: which CodePipeline job started this deploy. */
-    pipeline: z.object({ jobId: z.string().min(1), pipelineName: z.string().optional() }).strict().optional(),
+    pipeline: z
+      .object({ jobId: z.string().min(1), pipelineName: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((input, ctx) => {

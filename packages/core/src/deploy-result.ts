@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
-export const DEPLOY_OUTCOMES = ['created', 'updated', 'no-changes', 'blue-green-created', 'recreated', 'deleted'] as const;
+export const DEPLOY_OUTCOMES = [
+  'created',
+  'updated',
+  'no-changes',
+  'blue-green-created',
+  'recreated',
+  'deleted',
+] as const;
 
 const ViolationSchema = z.object({
   logicalId: z.string(),

@@ -9,7 +9,12 @@ const change = (resourceChange: NonNullable<Change['ResourceChange']>): Change =
 });
 
 const fn = (action: string, extra: Partial<NonNullable<Change['ResourceChange']>> = {}) =>
-  change({ Action: action as 'Modify', LogicalResourceId: 'TransformFunction', ResourceType: 'AWS::Lambda::Function', ...extra });
+  change({
+    Action: action as 'Modify',
+    LogicalResourceId: 'TransformFunction',
+    ResourceType: 'AWS::Lambda::Function',
+    ...extra,
+  });
 
 describe('changeSetVerdict', () => {
   test.each([
@@ -21,7 +26,11 @@ describe('changeSetVerdict', () => {
     ['refuses a Modify with Replacement True', fn('Modify', { Replacement: 'True' }), false],
     ['refuses a Conditional replacement by default', fn('Modify', { Replacement: 'Conditional' }), false],
     ['refuses a Dynamic change', fn('Dynamic'), false],
-    ['refuses a Modify whose PolicyAction is Delete', fn('Modify', { Replacement: 'False', PolicyAction: 'Delete' }), false],
+    [
+      'refuses a Modify whose PolicyAction is Delete',
+      fn('Modify', { Replacement: 'False', PolicyAction: 'Delete' }),
+      false,
+    ],
     ['refuses a ReplaceAndDelete', fn('Modify', { Replacement: 'True', PolicyAction: 'ReplaceAndDelete' }), false],
     ['refuses an unknown action', fn('Teleport'), false],
   ])('%s', (_name, input, safe) => {
@@ -33,7 +42,12 @@ describe('changeSetVerdict', () => {
 
   test('names the logical id, type, action, replacement and reason of each violation', () => {
     const verdict = changeSetVerdict([
-      change({ Action: 'Modify', LogicalResourceId: 'RawBucket', ResourceType: 'AWS::S3::Bucket', Replacement: 'True' }),
+      change({
+        Action: 'Modify',
+        LogicalResourceId: 'RawBucket',
+        ResourceType: 'AWS::S3::Bucket',
+        Replacement: 'True',
+      }),
     ]);
     expect(verdict.violations).toEqual([
       {
@@ -45,18 +59,25 @@ describe('changeSetVerdict', () => {
         reason: expect.stringContaining('replaced'),
       },
     ]);
-    expect(formatVerdict(verdict)).toMatch(/RawBucket \(AWS::S3::Bucket\): Modify, Replacement True: resource would be replaced/);
+    expect(formatVerdict(verdict)).toMatch(
+      /RawBucket \(AWS::S3::Bucket\): Modify, Replacement True: resource would be replaced/,
+    );
   });
 
   test('accepts a Conditional replacement when the policy allows it', () => {
-    expect(changeSetVerdict([fn('Modify', { Replacement: 'Conditional' })], { conditionalReplacement: 'allow' }).safe).toBe(true);
+    expect(
+      changeSetVerdict([fn('Modify', { Replacement: 'Conditional' })], { conditionalReplacement: 'allow' }).safe,
+    ).toBe(true);
   });
 
   test('accepts an allow-listed logical id or type and reports it as accepted', () => {
     const byId = changeSetVerdict([fn('Remove')], { allowedLogicalIds: ['TransformFunction'] });
     expect(byId.safe).toBe(true);
     expect(byId.accepted.map((v) => v.logicalId)).toEqual(['TransformFunction']);
-    expect(changeSetVerdict([fn('Modify', { Replacement: 'True' })], { allowedResourceTypes: ['AWS::Lambda::Function'] }).safe).toBe(true);
+    expect(
+      changeSetVerdict([fn('Modify', { Replacement: 'True' })], { allowedResourceTypes: ['AWS::Lambda::Function'] })
+        .safe,
+    ).toBe(true);
   });
 
   test.each(['AWS::S3::Bucket', 'AWS::Glue::Database', 'AWS::Glue::Table'])(
@@ -70,13 +91,22 @@ describe('changeSetVerdict', () => {
 
   test('inspects nested change sets and reports the nested stack path', () => {
     const tree: ChangeSetTree = {
-      changes: [change({ Action: 'Modify', Replacement: 'False', LogicalResourceId: 'Storage', ResourceType: 'AWS::CloudFormation::Stack' })],
+      changes: [
+        change({
+          Action: 'Modify',
+          Replacement: 'False',
+          LogicalResourceId: 'Storage',
+          ResourceType: 'AWS::CloudFormation::Stack',
+        }),
+      ],
       nested: {
         Storage: {
           changes: [],
           nested: {
             Catalog: {
-              changes: [change({ Action: 'Remove', LogicalResourceId: 'RawDatabase', ResourceType: 'AWS::Glue::Database' })],
+              changes: [
+                change({ Action: 'Remove', LogicalResourceId: 'RawDatabase', ResourceType: 'AWS::Glue::Database' }),
+              ],
             },
           },
         },
@@ -100,7 +130,11 @@ describe('changeSetVerdict', () => {
 
 describe('isEmptyChangeSet', () => {
   test.each([
-    ['FAILED', "The submitted information didn't contain changes. Submit different information to create a change set.", true],
+    [
+      'FAILED',
+      "The submitted information didn't contain changes. Submit different information to create a change set.",
+      true,
+    ],
     ['FAILED', 'No updates are to be performed.', true],
     ['FAILED', 'Template format error: Unresolved resource dependencies [X]', false],
     ['CREATE_COMPLETE', undefined, false],

@@ -6,7 +6,11 @@ import { runCli } from '../src/cli/inspect';
 const fixture = path.join(__dirname, 'fixtures/glue-etl-bucket-rename.describe-change-set.json');
 const files: Record<string, string> = {
   'unsafe.json': readFileSync(fixture, 'utf8'),
-  'safe.json': JSON.stringify({ Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Q', ResourceType: 'AWS::SQS::Queue' } }] }),
+  'safe.json': JSON.stringify({
+    Changes: [
+      { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Q', ResourceType: 'AWS::SQS::Queue' } },
+    ],
+  }),
   'pages.json': JSON.stringify([{ Changes: [], NextToken: 'n' }, JSON.parse(readFileSync(fixture, 'utf8'))]),
   'policy.json': JSON.stringify({ allowedLogicalIds: ['RawBucket'] }),
   'broken.json': '{"Changes": [',
@@ -27,7 +31,10 @@ describe('glue-cd inspect', () => {
   });
 
   test('exits 0 for a safe change set', () => {
-    expect(runCli(['inspect', 'safe.json'], read)).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^CAN-SAFELY-UPDATE-EXISTING-STACK/) });
+    expect(runCli(['inspect', 'safe.json'], read)).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^CAN-SAFELY-UPDATE-EXISTING-STACK/),
+    });
   });
 
   test('reads several pages, in one array or in several files', () => {

@@ -21,23 +21,29 @@ describe('CodePipeline properties', () => {
 
   test('tokens round-trip and any single-character change is rejected', () => {
     fc.assert(
-      fc.property(fc.uuid(), fc.nat({ max: 10_000 }), fc.nat(), fc.integer({ min: 32, max: 126 }), (jobId, polls, position, code) => {
-        const executionName = executionNameForJob(jobId);
-        const state = {
-          executionArn: executionArnFor(stateMachineArn, executionName),
-          executionName,
-          jobId,
-          startedAt: new Date(Date.UTC(2026, 10, 24)).toISOString(),
-          polls,
-        };
-        const token = encodeContinuationToken(state);
-        expect(decodeContinuationToken(token, { stateMachineArn })).toEqual(state);
-        const index = position % token.length;
-        const replacement = String.fromCharCode(code);
-        fc.pre(token[index] !== replacement);
-        const mutated = `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
-        expect(() => decodeContinuationToken(mutated, { stateMachineArn })).toThrow();
-      }),
+      fc.property(
+        fc.uuid(),
+        fc.nat({ max: 10_000 }),
+        fc.nat(),
+        fc.integer({ min: 32, max: 126 }),
+        (jobId, polls, position, code) => {
+          const executionName = executionNameForJob(jobId);
+          const state = {
+            executionArn: executionArnFor(stateMachineArn, executionName),
+            executionName,
+            jobId,
+            startedAt: new Date(Date.UTC(2026, 10, 24)).toISOString(),
+            polls,
+          };
+          const token = encodeContinuationToken(state);
+          expect(decodeContinuationToken(token, { stateMachineArn })).toEqual(state);
+          const index = position % token.length;
+          const replacement = String.fromCharCode(code);
+          fc.pre(token[index] !== replacement);
+          const mutated = `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
+          expect(() => decodeContinuationToken(mutated, { stateMachineArn })).toThrow();
+        },
+      ),
     );
   });
 });

@@ -1,4 +1,10 @@
-import { ContinuationTokenError, decodeContinuationToken, encodeContinuationToken, executionArnFor, type ContinuationState } from '../src';
+import {
+  ContinuationTokenError,
+  decodeContinuationToken,
+  encodeContinuationToken,
+  executionArnFor,
+  type ContinuationState,
+} from '../src';
 
 const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:glue-cd-deploy-prod';
 const state: ContinuationState = {
@@ -20,7 +26,11 @@ describe('continuation tokens', () => {
   test.each([
     ['another version', (t: string) => t.replace(/^gcd1/, 'gcd2'), /not a glue-cd gcd1 token/],
     ['a truncated token', (t: string) => t.slice(0, -5), /integrity check/],
-    ['an altered payload', (t: string) => t.replace(/\.(.)/, (_m, c: string) => `.${c === 'A' ? 'B' : 'A'}`), /integrity check/],
+    [
+      'an altered payload',
+      (t: string) => t.replace(/\.(.)/, (_m, c: string) => `.${c === 'A' ? 'B' : 'A'}`),
+      /integrity check/,
+    ],
     ['something else entirely', () => 'arn:aws:states:us-east-1:1:execution:x:y', /not a glue-cd gcd1 token/],
     ['an oversize token', () => `gcd1.${'a'.repeat(3000)}.x`, /over 2048/],
   ])('rejects %s', (_name, mutate, message) => {

@@ -20,11 +20,16 @@ describe('parseDeployInput', () => {
   });
 
   test('turns parameter numbers and booleans into CloudFormation strings', () => {
-    expect(parseDeployInput({ ...valid, parameters: { Workers: 2, Bookmarks: true } }).parameters).toEqual({ Workers: '2', Bookmarks: 'true' });
+    expect(parseDeployInput({ ...valid, parameters: { Workers: 2, Bookmarks: true } }).parameters).toEqual({
+      Workers: '2',
+      Bookmarks: 'true',
+    });
   });
 
   test('a delete needs no template', () => {
-    expect(parseDeployInput({ environmentName: 'test', stackName: 'glue-cd-glue-etl-test', action: 'delete' }).action).toBe('delete');
+    expect(
+      parseDeployInput({ environmentName: 'test', stackName: 'glue-cd-glue-etl-test', action: 'delete' }).action,
+    ).toBe('delete');
   });
 
   test.each([
@@ -34,7 +39,10 @@ describe('parseDeployInput', () => {
     [{ ...valid, capabilities: ['CAPABILITY_EVERYTHING'] }, /DeployInput\.capabilities\[0\]/],
     [{ ...valid, template: { url: 'ftp://x' } }, /DeployInput\.template/],
     [{ ...valid, surprise: true }, /Unrecognized key/],
-    [{ ...valid, safetyPolicy: { conditionalReplacement: 'maybe' } }, /DeployInput\.safetyPolicy\.conditionalReplacement/],
+    [
+      { ...valid, safetyPolicy: { conditionalReplacement: 'maybe' } },
+      /DeployInput\.safetyPolicy\.conditionalReplacement/,
+    ],
   ])('rejects %p naming the field', (input, message) => {
     expect(() => parseDeployInput(input)).toThrow(ConfigurationError);
     expect(() => parseDeployInput(input)).toThrow(message);

@@ -9,14 +9,23 @@ import {
   truncateFailureMessage,
 } from '../src';
 
-const jobEvent = (userParameters: string, extra: Partial<CodePipelineEvent['CodePipeline.job']['data']> = {}): CodePipelineEvent => ({
+const jobEvent = (
+  userParameters: string,
+  extra: Partial<CodePipelineEvent['CodePipeline.job']['data']> = {},
+): CodePipelineEvent => ({
   'CodePipeline.job': {
     id: '11111111-2222-3333-4444-555555555555',
     accountId: '123456789012',
     data: {
-      actionConfiguration: { configuration: { FunctionName: 'glue-cd-pipeline-trigger-prod-trigger', UserParameters: userParameters } },
+      actionConfiguration: {
+        configuration: { FunctionName: 'glue-cd-pipeline-trigger-prod-trigger', UserParameters: userParameters },
+      },
       inputArtifacts: [
-        { name: 'BuildOutput', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'glue-cd/BuildOutpu/abc.zip' } } },
+        {
+          name: 'BuildOutput',
+          revision: null,
+          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'glue-cd/BuildOutpu/abc.zip' } },
+        },
       ],
       outputArtifacts: [],
       artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'very-secret-key', sessionToken: 'session' },
@@ -30,12 +39,16 @@ describe('parsePipelineJob', () => {
     const job = parsePipelineJob(jobEvent('{"inputFile":"deploy/prod.json"}'));
     expect(job.jobId).toBe('11111111-2222-3333-4444-555555555555');
     expect(job.userParameters).toEqual({ inputFile: 'deploy/prod.json' });
-    expect(job.inputArtifacts).toEqual([{ name: 'BuildOutput', bucket: 'artifacts', key: 'glue-cd/BuildOutpu/abc.zip' }]);
+    expect(job.inputArtifacts).toEqual([
+      { name: 'BuildOutput', bucket: 'artifacts', key: 'glue-cd/BuildOutpu/abc.zip' },
+    ]);
     expect(job.continuationToken).toBeUndefined();
   });
 
   test('carries the continuation token of a later invocation', () => {
-    expect(parsePipelineJob(jobEvent('{"inputFile":"x.json"}', { continuationToken: 'gcd1.a.b' })).continuationToken).toBe('gcd1.a.b');
+    expect(
+      parsePipelineJob(jobEvent('{"inputFile":"x.json"}', { continuationToken: 'gcd1.a.b' })).continuationToken,
+    ).toBe('gcd1.a.b');
   });
 
   test.each([
@@ -67,7 +80,9 @@ describe('parsePipelineJob', () => {
 
 describe('truncateFailureMessage', () => {
   test('keeps short messages as they are', () => {
-    expect(truncateFailureMessage('UnsafeChangeSetError: RawBucket replaced')).toBe('UnsafeChangeSetError: RawBucket replaced');
+    expect(truncateFailureMessage('UnsafeChangeSetError: RawBucket replaced')).toBe(
+      'UnsafeChangeSetError: RawBucket replaced',
+    );
   });
 
   test.each([5001, 6000, 100_000])('cuts a %i-character message to 5000 and says how much was cut', (length) => {

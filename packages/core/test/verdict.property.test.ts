@@ -3,11 +3,17 @@ import fc from 'fast-check';
 import { ALWAYS_PROTECTED_RESOURCE_TYPES, changeSetVerdict, type ChangeSetTree } from '../src';
 
 const logicalId = fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,20}$/);
-const resourceType = fc.constantFrom('AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::IAM::Role', ...ALWAYS_PROTECTED_RESOURCE_TYPES);
+const resourceType = fc.constantFrom(
+  'AWS::Lambda::Function',
+  'AWS::SQS::Queue',
+  'AWS::IAM::Role',
+  ...ALWAYS_PROTECTED_RESOURCE_TYPES,
+);
 
 const resourceChange = (action: fc.Arbitrary<string>, replacement: fc.Arbitrary<string | undefined>) =>
-  fc.record({ id: logicalId, type: resourceType, action, replacement }).map(
-    ({ id, type, action: a, replacement: r }): Change => ({
+  fc
+    .record({ id: logicalId, type: resourceType, action, replacement })
+    .map(({ id, type, action: a, replacement: r }): Change => ({
       Type: 'Resource',
       ResourceChange: {
         Action: a as 'Add',
@@ -15,8 +21,7 @@ const resourceChange = (action: fc.Arbitrary<string>, replacement: fc.Arbitrary<
         ResourceType: type,
         ...(r !== undefined ? { Replacement: r as 'False' } : {}),
       },
-    }),
-  );
+    }));
 
 const safeChange = fc.oneof(
   resourceChange(fc.constant('Add'), fc.constant(undefined)),
@@ -66,7 +71,11 @@ describe('changeSetVerdict properties', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(safeChange, destructiveChange), { maxLength: 40 }), (changes) => {
         const verdict = changeSetVerdict(changes);
-        const destructive = changes.filter((c) => ['Remove'].includes(c.ResourceChange?.Action ?? '') || ['True', 'Conditional'].includes(c.ResourceChange?.Replacement ?? ''));
+        const destructive = changes.filter(
+          (c) =>
+            ['Remove'].includes(c.ResourceChange?.Action ?? '') ||
+            ['True', 'Conditional'].includes(c.ResourceChange?.Replacement ?? ''),
+        );
         return verdict.inspectedChanges === changes.length && verdict.violations.length === destructive.length;
       }),
     );

@@ -4,7 +4,13 @@ import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 // The repository's copy of the shared TLC sample (glue-jobs/nyc-taxi/sample/SOURCE.md): present in every clone.
-export const SAMPLE_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'sample', 'yellow_tripdata_7500_lines_sample_2019-01.csv');
+export const SAMPLE_FILE = resolve(
+  REPO_ROOT,
+  'glue-jobs',
+  'nyc-taxi',
+  'sample',
+  'yellow_tripdata_7500_lines_sample_2019-01.csv',
+);
 export const MAPPING_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'mapping.json');
 
 export const makeTempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), `${prefix}-`));

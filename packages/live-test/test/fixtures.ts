@@ -5,8 +5,20 @@ import type { DeployedResource } from '@glue-cd/live-test';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 // The repository's copy of the shared TLC sample (glue-jobs/nyc-taxi/sample/SOURCE.md): present in every clone.
-export const SAMPLE_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'sample', 'yellow_tripdata_7500_lines_sample_2019-01.csv');
-export const SHARED_SAMPLE_FILE = resolve(REPO_ROOT, '..', 'shared', 'data', 'yellow_tripdata_7500_lines_sample_2019-01.csv');
+export const SAMPLE_FILE = resolve(
+  REPO_ROOT,
+  'glue-jobs',
+  'nyc-taxi',
+  'sample',
+  'yellow_tripdata_7500_lines_sample_2019-01.csv',
+);
+export const SHARED_SAMPLE_FILE = resolve(
+  REPO_ROOT,
+  '..',
+  'shared',
+  'data',
+  'yellow_tripdata_7500_lines_sample_2019-01.csv',
+);
 export const JOB_DIR = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi');
 export const MAPPING_FILE = join(JOB_DIR, 'mapping.json');
 export const VALIDATION_FILE = join(JOB_DIR, 'validation.yaml');

@@ -19,7 +19,8 @@ export interface DecodedChunkedBody {
  */
 export function decodeAwsChunked(body: Buffer, headers: Record<string, string> = {}): DecodedChunkedBody {
   const chunks: Buffer[] = [];
-  const malformed = (why: string): AwsServiceError => new AwsServiceError('IncompleteBody', `The aws-chunked request body is malformed: ${why}`, 400);
+  const malformed = (why: string): AwsServiceError =>
+    new AwsServiceError('IncompleteBody', `The aws-chunked request body is malformed: ${why}`, 400);
   let position = 0;
   for (;;) {
     const lineEnd = body.indexOf('\r\n', position);
@@ -32,7 +33,8 @@ export function decodeAwsChunked(body: Buffer, headers: Record<string, string> =
     if (position + size > body.length) throw malformed(`chunk of ${size} bytes runs past the end of the body`);
     chunks.push(body.subarray(position, position + size));
     position += size;
-    if (body.subarray(position, position + 2).toString('latin1') !== '\r\n') throw malformed(`chunk data not followed by CRLF at byte ${position}`);
+    if (body.subarray(position, position + 2).toString('latin1') !== '\r\n')
+      throw malformed(`chunk data not followed by CRLF at byte ${position}`);
     position += 2;
   }
   const trailers: Record<string, string> = {};
@@ -55,7 +57,11 @@ export function decodeAwsChunked(body: Buffer, headers: Record<string, string> =
     const actual = Buffer.alloc(4);
     actual.writeUInt32BE(zlibCrc32(payload) >>> 0);
     if (actual.toString('base64') !== crc32) {
-      throw new AwsServiceError('BadDigest', `The CRC32 you specified (${crc32}) did not match the calculated checksum (${actual.toString('base64')}).`, 400);
+      throw new AwsServiceError(
+        'BadDigest',
+        `The CRC32 you specified (${crc32}) did not match the calculated checksum (${actual.toString('base64')}).`,
+        400,
+      );
     }
   }
   return { payload, trailers };

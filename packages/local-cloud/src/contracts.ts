@@ -82,5 +82,11 @@ export type ServiceHandler = (request: LocalRequest) => Promise<LocalResponse>;
 
 /** CodePipeline job results recorded by the local CodePipeline service. */
 export type JobResult =
-  | { jobId: string; status: 'succeeded'; summary?: string; continuationToken?: string; outputVariables?: Record<string, string> }
+  | {
+      jobId: string;
+      status: 'succeeded';
+      summary?: string;
+      continuationToken?: string;
+      outputVariables?: Record<string, string>;
+    }
   | { jobId: string; status: 'failed'; failureType: string; message: string };

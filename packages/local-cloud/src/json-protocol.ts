@@ -2,7 +2,11 @@ import { AwsServiceError, isAwsServiceError, newRequestId } from './aws-error';
 import type { LocalResponse, ServiceHandler } from './contracts';
 
 /** Body + headers of an AWS JSON-protocol error, which the SDK maps to an exception named `code`. */
-export function jsonErrorResponse(error: AwsServiceError, contentType = 'application/x-amz-json-1.0', requestId = newRequestId()): LocalResponse {
+export function jsonErrorResponse(
+  error: AwsServiceError,
+  contentType = 'application/x-amz-json-1.0',
+  requestId = newRequestId(),
+): LocalResponse {
   return {
     status: error.statusCode,
     headers: { 'content-type': contentType, 'x-amzn-errortype': error.code, 'x-amzn-requestid': requestId },
@@ -35,7 +39,9 @@ export function createJsonService(options: {
           400,
         );
       }
-      const operation = Object.hasOwn(options.operations, operationName) ? options.operations[operationName] : undefined;
+      const operation = Object.hasOwn(options.operations, operationName)
+        ? options.operations[operationName]
+        : undefined;
       if (!operation) {
         throw new AwsServiceError(
           'UnknownOperationException',
@@ -49,14 +55,26 @@ export function createJsonService(options: {
         try {
           input = JSON.parse(text);
         } catch {
-          throw new AwsServiceError('SerializationException', `The request body of ${operationName} is not valid JSON`, 400);
+          throw new AwsServiceError(
+            'SerializationException',
+            `The request body of ${operationName} is not valid JSON`,
+            400,
+          );
         }
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        throw new AwsServiceError('SerializationException', `The request body of ${operationName} must be a JSON object`, 400);
+        throw new AwsServiceError(
+          'SerializationException',
+          `The request body of ${operationName} must be a JSON object`,
+          400,
+        );
       }
       const output = await operation(input as Record<string, unknown>);
-      return { status: 200, headers: { 'content-type': contentType, 'x-amzn-requestid': requestId }, body: JSON.stringify(output ?? {}) };
+      return {
+        status: 200,
+        headers: { 'content-type': contentType, 'x-amzn-requestid': requestId },
+        body: JSON.stringify(output ?? {}),
+      };
     } catch (error) {
       if (isAwsServiceError(error)) return jsonErrorResponse(error, contentType, requestId);
       throw error;
@@ -68,16 +86,28 @@ export function createJsonService(options: {
 export function requireString(input: Record<string, unknown>, member: string, code = 'ValidationException'): string {
   const value = input[member];
   if (typeof value !== 'string' || value === '') {
-    throw new AwsServiceError(code, `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null and must be a non-empty string`, 400);
+    throw new AwsServiceError(
+      code,
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null and must be a non-empty string`,
+      400,
+    );
   }
   return value;
 }
 
-export function optionalString(input: Record<string, unknown>, member: string, code = 'ValidationException'): string | undefined {
+export function optionalString(
+  input: Record<string, unknown>,
+  member: string,
+  code = 'ValidationException',
+): string | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw new AwsServiceError(code, `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a string`, 400);
+    throw new AwsServiceError(
+      code,
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a string`,
+      400,
+    );
   }
   return value;
 }

@@ -43,15 +43,29 @@ export interface LocalCloud {
 }
 
 /** Services whose SDK protocols read XML error bodies (the rest are JSON protocols). */
-const XML_PROTOCOL_SERVICES = new Set(['s3', 'cloudformation', 'sts', 'iam', 'sqs', 'sns', 'ec2', 'elasticloadbalancing', 'rds']);
-const JSON_TARGET_SERVICES: Record<string, string> = { AWSStepFunctions: 'states', CodePipeline_20150709: 'codepipeline' };
+const XML_PROTOCOL_SERVICES = new Set([
+  's3',
+  'cloudformation',
+  'sts',
+  'iam',
+  'sqs',
+  'sns',
+  'ec2',
+  'elasticloadbalancing',
+  'rds',
+]);
+const JSON_TARGET_SERVICES: Record<string, string> = {
+  AWSStepFunctions: 'states',
+  CodePipeline_20150709: 'codepipeline',
+};
 
 /**
  * The signing name from the SigV4 credential scope `AKID/<date>/<region>/<service>/aws4_request`
  * (Authorization header, or X-Amz-Credential of a presigned URL). Unsigned JSON requests fall back to X-Amz-Target.
  */
 export function serviceOfRequest(headers: Record<string, string>, query: URLSearchParams): string | undefined {
-  const scope = /Credential=([^,\s]+)/.exec(headers.authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? undefined;
+  const scope =
+    /Credential=([^,\s]+)/.exec(headers.authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? undefined;
   const service = scope?.split('/')[3];
   if (service) return service;
   const targetPrefix = (headers['x-amz-target'] ?? '').split('.')[0] ?? '';
@@ -64,8 +78,16 @@ function errorForService(service: string | undefined, error: AwsServiceError): L
     const body =
       service === 's3'
         ? el('Error', el('Code', error.code), el('Message', error.message), el('RequestId', requestId))
-        : el('ErrorResponse', el('Error', el('Type', 'Sender'), el('Code', error.code), el('Message', error.message)), el('RequestId', requestId));
-    return { status: error.statusCode, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: xmlDocument(body) };
+        : el(
+            'ErrorResponse',
+            el('Error', el('Type', 'Sender'), el('Code', error.code), el('Message', error.message)),
+            el('RequestId', requestId),
+          );
+    return {
+      status: error.statusCode,
+      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+      body: xmlDocument(body),
+    };
   }
   return jsonErrorResponse(error, 'application/json');
 }
@@ -88,7 +110,13 @@ function toLocalRequest(request: IncomingMessage, body: Buffer): LocalRequest {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  return { method: (request.method ?? 'GET').toUpperCase(), path: rawPath.startsWith('/') ? rawPath : `/${rawPath}`, query, headers, body };
+  return {
+    method: (request.method ?? 'GET').toUpperCase(),
+    path: rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
+    query,
+    headers,
+    body,
+  };
 }
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -125,21 +153,38 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
       const handler = services.get(service);
       if (!handler) {
-        throw new AwsServiceError('UnsupportedService', `The local cloud does not serve "${service}" (it serves: ${[...services.keys()].sort().join(', ')})`, 400);
+        throw new AwsServiceError(
+          'UnsupportedService',
+          `The local cloud does not serve "${service}" (it serves: ${[...services.keys()].sort().join(', ')})`,
+          400,
+        );
       }
       if (service === 's3' && isAwsChunked(request.headers)) {
         request.body = decodeAwsChunked(raw, request.headers).payload;
-        log(`[local-cloud] s3 ${request.method} ${request.path}: decoded aws-chunked body (${raw.length} → ${request.body.length} bytes)`);
+        log(
+          `[local-cloud] s3 ${request.method} ${request.path}: decoded aws-chunked body (${raw.length} → ${request.body.length} bytes)`,
+        );
       }
       response = await handler(request);
     } catch (error) {
       if (isAwsServiceError(error)) response = errorForService(service, error);
       else {
-        log(`[local-cloud] ${service ?? '?'} ${request.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`);
-        response = errorForService(service, new AwsServiceError('InternalFailure', `The local ${service ?? 'cloud'} failed: ${(error as Error).message}`, 500));
+        log(
+          `[local-cloud] ${service ?? '?'} ${request.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`,
+        );
+        response = errorForService(
+          service,
+          new AwsServiceError(
+            'InternalFailure',
+            `The local ${service ?? 'cloud'} failed: ${(error as Error).message}`,
+            500,
+          ),
+        );
       }
     }
-    log(`[local-cloud] ${service ?? '?'} ${request.method} ${request.path}${request.headers['x-amz-target'] ? ` ${request.headers['x-amz-target']}` : ''} → ${response.status}`);
+    log(
+      `[local-cloud] ${service ?? '?'} ${request.method} ${request.path}${request.headers['x-amz-target'] ? ` ${request.headers['x-amz-target']}` : ''} → ${response.status}`,
+    );
     outgoing.statusCode = response.status;
     for (const [name, value] of Object.entries(response.headers ?? {})) outgoing.setHeader(name, value);
     if (request.method === 'HEAD' || response.body === undefined) {

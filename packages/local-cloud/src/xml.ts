@@ -7,11 +7,18 @@ export interface XmlNode {
 }
 
 export const escapeXml = (text: string): string =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char] ?? char);
+  text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char] ?? char,
+  );
 
 export const el = (name: string, ...children: XmlChild[]): XmlNode => ({ name, children });
 
-export const elWithAttributes = (name: string, attributes: Record<string, string>, ...children: XmlChild[]): XmlNode => ({
+export const elWithAttributes = (
+  name: string,
+  attributes: Record<string, string>,
+  ...children: XmlChild[]
+): XmlNode => ({
   name,
   attributes,
   children,

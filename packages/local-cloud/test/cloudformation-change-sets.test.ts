@@ -1,6 +1,15 @@
 import {
-  type Change, CreateChangeSetCommand, CreateStackCommand, DeleteChangeSetCommand, DescribeChangeSetCommand, type DescribeChangeSetOutput,
-  DescribeStackEventsCommand, ExecuteChangeSetCommand, GetTemplateCommand, ListChangeSetsCommand, type ResourceChange,
+  type Change,
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  type DescribeChangeSetOutput,
+  DescribeStackEventsCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  ListChangeSetsCommand,
+  type ResourceChange,
 } from '@aws-sdk/client-cloudformation';
 import { changeSetVerdict, isEmptyChangeSet } from '@glue-cd/core';
 import { type Harness, json, startHarness } from './cloudformation/harness';
@@ -11,16 +20,26 @@ interface TemplateJson {
 }
 
 const workerProperties = {
-  FunctionName: 'worker', Handler: 'index.handler', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r',
-  Code: { S3Bucket: 'artifacts', S3Key: 'worker/1.zip' }, Environment: { Variables: { BUCKET: { Ref: 'Data' } } as Record<string, unknown> },
+  FunctionName: 'worker',
+  Handler: 'index.handler',
+  Runtime: 'nodejs20.x',
+  Role: 'arn:aws:iam::000000000000:role/r',
+  Code: { S3Bucket: 'artifacts', S3Key: 'worker/1.zip' },
+  Environment: { Variables: { BUCKET: { Ref: 'Data' } } as Record<string, unknown> },
 };
 
 const baseTemplate = (): TemplateJson => ({
   Parameters: { Retention: { Type: 'Number', Default: 7 } },
   Resources: {
     Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-data' } } },
-    Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/app/logs', RetentionInDays: { Ref: 'Retention' } } },
-    Db: { Type: 'AWS::Glue::Database', Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales', Description: 'v1' } } },
+    Logs: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: '/app/logs', RetentionInDays: { Ref: 'Retention' } },
+    },
+    Db: {
+      Type: 'AWS::Glue::Database',
+      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales', Description: 'v1' } },
+    },
     Kept: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain', Properties: { TopicName: 'kept' } },
     Gone: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'gone' } },
     Worker: { Type: 'AWS::Lambda::Function', Properties: workerProperties },
@@ -34,7 +53,14 @@ describe('local CloudFormation: change sets', () => {
   let h: Harness;
   let stackId: string;
 
-  const changeSet = async (name: string, input: { TemplateBody?: string; UsePreviousTemplate?: boolean; Parameters?: { ParameterKey: string; ParameterValue?: string; UsePreviousValue?: boolean }[] }): Promise<DescribeChangeSetOutput> => {
+  const changeSet = async (
+    name: string,
+    input: {
+      TemplateBody?: string;
+      UsePreviousTemplate?: boolean;
+      Parameters?: { ParameterKey: string; ParameterValue?: string; UsePreviousValue?: boolean }[];
+    },
+  ): Promise<DescribeChangeSetOutput> => {
     const { Id } = await h.cfn.send(new CreateChangeSetCommand({ StackName: 'app', ChangeSetName: name, ...input }));
     expect(Id).toMatch(new RegExp(`^arn:aws:cloudformation:us-east-1:000000000000:changeSet/${name}/`));
     await h.engine.waitForIdle();
@@ -43,24 +69,52 @@ describe('local CloudFormation: change sets', () => {
 
   beforeEach(async () => {
     h = await startHarness();
-    ({ StackId: stackId } = (await h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(baseTemplate()) }))) as { StackId: string });
+    ({ StackId: stackId } = (await h.cfn.send(
+      new CreateStackCommand({ StackName: 'app', TemplateBody: json(baseTemplate()) }),
+    )) as { StackId: string });
     await h.engine.waitForIdle();
     expect((await h.stack('app')).StackStatus).toBe('CREATE_COMPLETE');
   });
   afterEach(() => h.close());
 
   it('a changed parameter value is a safe Modify (Replacement False)', async () => {
-    const described = await changeSet('retention', { UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Retention', ParameterValue: '14' }] });
-    expect(described).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', StackId: stackId, StackName: 'app' });
+    const described = await changeSet('retention', {
+      UsePreviousTemplate: true,
+      Parameters: [{ ParameterKey: 'Retention', ParameterValue: '14' }],
+    });
+    expect(described).toMatchObject({
+      Status: 'CREATE_COMPLETE',
+      ExecutionStatus: 'AVAILABLE',
+      StackId: stackId,
+      StackName: 'app',
+    });
     expect(described.Parameters).toEqual([{ ParameterKey: 'Retention', ParameterValue: '14' }]);
-    expect(described.Changes).toEqual([{
-      Type: 'Resource',
-      HookInvocationCount: 0,
-      ResourceChange: {
-        Action: 'Modify', LogicalResourceId: 'Logs', PhysicalResourceId: '/app/logs', ResourceType: 'AWS::Logs::LogGroup', Replacement: 'False', Scope: ['Properties'],
-        Details: [{ Target: { Attribute: 'Properties', Name: 'RetentionInDays', RequiresRecreation: 'Never', Path: '/Properties/RetentionInDays' }, Evaluation: 'Static', ChangeSource: 'DirectModification' }],
+    expect(described.Changes).toEqual([
+      {
+        Type: 'Resource',
+        HookInvocationCount: 0,
+        ResourceChange: {
+          Action: 'Modify',
+          LogicalResourceId: 'Logs',
+          PhysicalResourceId: '/app/logs',
+          ResourceType: 'AWS::Logs::LogGroup',
+          Replacement: 'False',
+          Scope: ['Properties'],
+          Details: [
+            {
+              Target: {
+                Attribute: 'Properties',
+                Name: 'RetentionInDays',
+                RequiresRecreation: 'Never',
+                Path: '/Properties/RetentionInDays',
+              },
+              Evaluation: 'Static',
+              ChangeSource: 'DirectModification',
+            },
+          ],
+        },
       },
-    }]);
+    ]);
     expect(changeSetVerdict(described.Changes!).safe).toBe(true);
 
     await h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: described.ChangeSetId }));
@@ -74,7 +128,10 @@ describe('local CloudFormation: change sets', () => {
   it('reports replacements (top-level and nested), removals with their PolicyAction, additions and dynamic references; executing applies them', async () => {
     const next = baseTemplate();
     next.Resources.Data = { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'app-data-v2' } };
-    next.Resources.Db = { Type: 'AWS::Glue::Database', Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales_v2', Description: 'v1' } } };
+    next.Resources.Db = {
+      Type: 'AWS::Glue::Database',
+      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales_v2', Description: 'v1' } },
+    };
     delete next.Resources.Kept;
     delete next.Resources.Gone;
     next.Resources.Alerts = { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'alerts' } };
@@ -83,18 +140,44 @@ describe('local CloudFormation: change sets', () => {
     const changes = byLogicalId(described.Changes);
     expect(Object.keys(changes).sort()).toEqual(['Alerts', 'Data', 'Db', 'Gone', 'Kept', 'Worker']);
     expect(changes.Data).toMatchObject({
-      Action: 'Modify', PhysicalResourceId: 'app-data', Replacement: 'True', PolicyAction: 'ReplaceAndDelete',
-      Details: [{ Target: { Attribute: 'Properties', Name: 'BucketName', RequiresRecreation: 'Always' }, Evaluation: 'Static', ChangeSource: 'DirectModification' }],
+      Action: 'Modify',
+      PhysicalResourceId: 'app-data',
+      Replacement: 'True',
+      PolicyAction: 'ReplaceAndDelete',
+      Details: [
+        {
+          Target: { Attribute: 'Properties', Name: 'BucketName', RequiresRecreation: 'Always' },
+          Evaluation: 'Static',
+          ChangeSource: 'DirectModification',
+        },
+      ],
     });
     // fullDiff alone calls this WILL_UPDATE; the resource specification marks DatabaseInput.Name as replacing.
-    expect(changes.Db).toMatchObject({ Action: 'Modify', Replacement: 'True', PolicyAction: 'ReplaceAndDelete', Details: [{ Target: { Name: 'DatabaseInput', RequiresRecreation: 'Always' } }] });
-    expect(changes.Gone).toMatchObject({ Action: 'Remove', PhysicalResourceId: 'arn:aws:sns:us-east-1:000000000000:gone', PolicyAction: 'Delete' });
+    expect(changes.Db).toMatchObject({
+      Action: 'Modify',
+      Replacement: 'True',
+      PolicyAction: 'ReplaceAndDelete',
+      Details: [{ Target: { Name: 'DatabaseInput', RequiresRecreation: 'Always' } }],
+    });
+    expect(changes.Gone).toMatchObject({
+      Action: 'Remove',
+      PhysicalResourceId: 'arn:aws:sns:us-east-1:000000000000:gone',
+      PolicyAction: 'Delete',
+    });
     expect(changes.Kept).toMatchObject({ Action: 'Remove', PolicyAction: 'Retain' });
     expect(changes.Alerts).toMatchObject({ Action: 'Add', ResourceType: 'AWS::SNS::Topic' });
     expect(changes.Alerts!.PhysicalResourceId).toBeUndefined();
     expect(changes.Worker).toMatchObject({
-      Action: 'Modify', Replacement: 'False',
-      Details: [{ Target: { Name: 'Environment', RequiresRecreation: 'Never' }, Evaluation: 'Dynamic', ChangeSource: 'ResourceReference', CausingEntity: 'Data' }],
+      Action: 'Modify',
+      Replacement: 'False',
+      Details: [
+        {
+          Target: { Name: 'Environment', RequiresRecreation: 'Never' },
+          Evaluation: 'Dynamic',
+          ChangeSource: 'ResourceReference',
+          CausingEntity: 'Data',
+        },
+      ],
     });
     const verdict = changeSetVerdict(described.Changes!);
     expect(verdict.safe).toBe(false);
@@ -117,29 +200,54 @@ describe('local CloudFormation: change sets', () => {
     const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'app' }));
     const statuses = StackEvents!.map((e) => `${e.LogicalResourceId} ${e.ResourceStatus}`).reverse();
     const after = statuses.slice(statuses.lastIndexOf('app UPDATE_IN_PROGRESS'));
-    expect(after).toEqual(expect.arrayContaining(['app UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'Kept DELETE_SKIPPED', 'Gone DELETE_COMPLETE', 'Data DELETE_COMPLETE', 'app UPDATE_COMPLETE']));
-    expect(after.indexOf('Data DELETE_COMPLETE')).toBeGreaterThan(after.indexOf('app UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'));
-    expect(StackEvents!.find((e) => e.LogicalResourceId === 'Data' && e.ResourceStatus === 'UPDATE_IN_PROGRESS')!.ResourceStatusReason)
-      .toBe('Requested update requires the creation of a new physical resource; hence creating one.');
+    expect(after).toEqual(
+      expect.arrayContaining([
+        'app UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+        'Kept DELETE_SKIPPED',
+        'Gone DELETE_COMPLETE',
+        'Data DELETE_COMPLETE',
+        'app UPDATE_COMPLETE',
+      ]),
+    );
+    expect(after.indexOf('Data DELETE_COMPLETE')).toBeGreaterThan(
+      after.indexOf('app UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    );
+    expect(
+      StackEvents!.find((e) => e.LogicalResourceId === 'Data' && e.ResourceStatus === 'UPDATE_IN_PROGRESS')!
+        .ResourceStatusReason,
+    ).toBe('Requested update requires the creation of a new physical resource; hence creating one.');
   });
 
   it('an unchanged template makes an empty change set that FAILED with AWS reason', async () => {
-    const described = await changeSet('same', { TemplateBody: json(baseTemplate()), Parameters: [{ ParameterKey: 'Retention', UsePreviousValue: true }] });
+    const described = await changeSet('same', {
+      TemplateBody: json(baseTemplate()),
+      Parameters: [{ ParameterKey: 'Retention', UsePreviousValue: true }],
+    });
     expect(described).toMatchObject({
-      Status: 'FAILED', ExecutionStatus: 'UNAVAILABLE', Changes: [],
-      StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+      Status: 'FAILED',
+      ExecutionStatus: 'UNAVAILABLE',
+      Changes: [],
+      StatusReason:
+        "The submitted information didn't contain changes. Submit different information to create a change set.",
     });
     expect(isEmptyChangeSet(described)).toBe(true);
     const execute = h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: 'same', StackName: 'app' }));
     await expect(execute).rejects.toMatchObject({ name: expect.stringMatching(/^InvalidChangeSetStatus/) });
     await h.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: 'same', StackName: 'app' }));
     const missing = h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'same', StackName: 'app' }));
-    await expect(missing).rejects.toMatchObject({ name: expect.stringMatching(/^ChangeSetNotFound/), message: 'ChangeSet [same] does not exist', $metadata: { httpStatusCode: 404 } });
+    await expect(missing).rejects.toMatchObject({
+      name: expect.stringMatching(/^ChangeSetNotFound/),
+      message: 'ChangeSet [same] does not exist',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('a failed update rolls back to the previous template and resources (UPDATE_ROLLBACK_COMPLETE)', async () => {
     const next = baseTemplate();
-    next.Resources.Worker = { Type: 'AWS::Lambda::Function', Properties: { ...workerProperties, Environment: { Variables: { BUCKET: 'changed' } } } };
+    next.Resources.Worker = {
+      Type: 'AWS::Lambda::Function',
+      Properties: { ...workerProperties, Environment: { Variables: { BUCKET: 'changed' } } },
+    };
     next.Resources.Broken = { Type: 'AWS::S3::Bucket', DependsOn: 'Worker', Properties: { BucketName: 'NOT valid' } };
     await changeSet('breaks', { TemplateBody: json(next) });
     await h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: 'breaks', StackName: 'app' }));
@@ -149,13 +257,21 @@ describe('local CloudFormation: change sets', () => {
     expect(stack.StackStatusReason).toBe('The following resource(s) failed to create: [Broken].');
     expect(h.functions.calls.filter((c) => c.startsWith('updateFunction'))).toHaveLength(2);
     expect(h.functions.functions.get('worker')!.environment).toEqual({ BUCKET: 'app-data' });
-    expect(h.engine.stackResources('app').map((r) => r.logicalId).sort()).toEqual(['Data', 'Db', 'Gone', 'Kept', 'Logs', 'Worker']);
+    expect(
+      h.engine
+        .stackResources('app')
+        .map((r) => r.logicalId)
+        .sort(),
+    ).toEqual(['Data', 'Db', 'Gone', 'Kept', 'Logs', 'Worker']);
     const { TemplateBody } = await h.cfn.send(new GetTemplateCommand({ StackName: 'app' }));
     expect(JSON.parse(TemplateBody!)).toEqual(baseTemplate());
     const executed = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'breaks', StackName: 'app' }));
     expect(executed.ExecutionStatus).toBe('EXECUTE_FAILED');
     // Back on the previous template, the stack takes updates again.
-    const retry = await changeSet('retry', { UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Retention', ParameterValue: '30' }] });
+    const retry = await changeSet('retry', {
+      UsePreviousTemplate: true,
+      Parameters: [{ ParameterKey: 'Retention', ParameterValue: '30' }],
+    });
     expect(retry.Status).toBe('CREATE_COMPLETE');
   });
 });
@@ -165,23 +281,42 @@ describe('local CloudFormation: replacing a custom-named resource', () => {
     const h = await startHarness();
     try {
       const table = (database: string) => ({
-        Resources: { Trips: { Type: 'AWS::Glue::Table', Properties: { CatalogId: '000000000000', DatabaseName: database, TableInput: { Name: 'trips' } } } },
+        Resources: {
+          Trips: {
+            Type: 'AWS::Glue::Table',
+            Properties: { CatalogId: '000000000000', DatabaseName: database, TableInput: { Name: 'trips' } },
+          },
+        },
       });
       await h.cfn.send(new CreateStackCommand({ StackName: 'tables', TemplateBody: json(table('raw')) }));
       await h.engine.waitForIdle();
-      await h.cfn.send(new CreateChangeSetCommand({ StackName: 'tables', ChangeSetName: 'move', TemplateBody: json(table('curated')) }));
+      await h.cfn.send(
+        new CreateChangeSetCommand({
+          StackName: 'tables',
+          ChangeSetName: 'move',
+          TemplateBody: json(table('curated')),
+        }),
+      );
       await h.engine.waitForIdle();
       const described = await h.cfn.send(new DescribeChangeSetCommand({ StackName: 'tables', ChangeSetName: 'move' }));
-      expect(byLogicalId(described.Changes).Trips).toMatchObject({ Action: 'Modify', Replacement: 'True', PhysicalResourceId: 'trips' });
+      expect(byLogicalId(described.Changes).Trips).toMatchObject({
+        Action: 'Modify',
+        Replacement: 'True',
+        PhysicalResourceId: 'trips',
+      });
       await h.cfn.send(new ExecuteChangeSetCommand({ StackName: 'tables', ChangeSetName: 'move' }));
       await h.engine.waitForIdle();
       expect((await h.stack('tables')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
       const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'tables' }));
       expect(StackEvents!.find((e) => e.ResourceStatus === 'UPDATE_FAILED')).toMatchObject({
         LogicalResourceId: 'Trips',
-        ResourceStatusReason: 'CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename trips and update the stack again.',
+        ResourceStatusReason:
+          'CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename trips and update the stack again.',
       });
-      expect(h.engine.stackResources('tables')[0]).toMatchObject({ physicalId: 'trips', properties: { DatabaseName: 'raw' } });
+      expect(h.engine.stackResources('tables')[0]).toMatchObject({
+        physicalId: 'trips',
+        properties: { DatabaseName: 'raw' },
+      });
     } finally {
       await h.close();
     }
@@ -196,11 +331,21 @@ describe('local CloudFormation: CREATE change sets and pagination', () => {
   afterEach(() => h.close());
 
   it('a CREATE change set makes a REVIEW_IN_PROGRESS stack; DescribeChangeSet pages by NextToken; executing creates it', async () => {
-    const template = { Resources: Object.fromEntries(['A', 'B', 'C', 'D', 'E'].map((id) => [id, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `t-${id}` } }])) };
-    const { Id, StackId } = await h.cfn.send(new CreateChangeSetCommand({
-      StackName: 'fresh', ChangeSetName: 'initial', ChangeSetType: 'CREATE', TemplateBody: json(template), IncludeNestedStacks: true,
-      Tags: [{ Key: 'team', Value: 'data' }],
-    }));
+    const template = {
+      Resources: Object.fromEntries(
+        ['A', 'B', 'C', 'D', 'E'].map((id) => [id, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `t-${id}` } }]),
+      ),
+    };
+    const { Id, StackId } = await h.cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'fresh',
+        ChangeSetName: 'initial',
+        ChangeSetType: 'CREATE',
+        TemplateBody: json(template),
+        IncludeNestedStacks: true,
+        Tags: [{ Key: 'team', Value: 'data' }],
+      }),
+    );
     const pending = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: Id }));
     expect(['CREATE_PENDING', 'CREATE_IN_PROGRESS']).toContain(pending.Status);
     expect((await h.stack('fresh')).StackStatus).toBe('REVIEW_IN_PROGRESS');
@@ -209,28 +354,71 @@ describe('local CloudFormation: CREATE change sets and pagination', () => {
     const pages: DescribeChangeSetOutput[] = [];
     let token: string | undefined;
     do {
-      const described = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: token }));
+      const described = await h.cfn.send(
+        new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: token }),
+      );
       pages.push(described);
       token = described.NextToken;
     } while (token);
     expect(pages.map((p) => p.Changes!.length)).toEqual([2, 2, 1]);
-    expect(pages.flatMap((p) => p.Changes!.map((c) => `${c.ResourceChange!.Action} ${c.ResourceChange!.LogicalResourceId}`))).toEqual(['Add A', 'Add B', 'Add C', 'Add D', 'Add E']);
-    expect(pages[0]).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', IncludeNestedStacks: true, Tags: [{ Key: 'team', Value: 'data' }] });
-    await expect(h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: 'garbage' }))).rejects.toThrow('Invalid NextToken');
+    expect(
+      pages.flatMap((p) => p.Changes!.map((c) => `${c.ResourceChange!.Action} ${c.ResourceChange!.LogicalResourceId}`)),
+    ).toEqual(['Add A', 'Add B', 'Add C', 'Add D', 'Add E']);
+    expect(pages[0]).toMatchObject({
+      Status: 'CREATE_COMPLETE',
+      ExecutionStatus: 'AVAILABLE',
+      IncludeNestedStacks: true,
+      Tags: [{ Key: 'team', Value: 'data' }],
+    });
+    await expect(
+      h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: 'garbage' })),
+    ).rejects.toThrow('Invalid NextToken');
 
     const { Summaries } = await h.cfn.send(new ListChangeSetsCommand({ StackName: 'fresh' }));
-    expect(Summaries).toEqual([expect.objectContaining({ ChangeSetId: Id, ChangeSetName: 'initial', StackId, Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' })]);
-    await expect(h.cfn.send(new CreateChangeSetCommand({ StackName: 'fresh', ChangeSetName: 'initial', ChangeSetType: 'CREATE', TemplateBody: json(template) })))
-      .rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'ChangeSet [initial] already exists' });
+    expect(Summaries).toEqual([
+      expect.objectContaining({
+        ChangeSetId: Id,
+        ChangeSetName: 'initial',
+        StackId,
+        Status: 'CREATE_COMPLETE',
+        ExecutionStatus: 'AVAILABLE',
+      }),
+    ]);
+    await expect(
+      h.cfn.send(
+        new CreateChangeSetCommand({
+          StackName: 'fresh',
+          ChangeSetName: 'initial',
+          ChangeSetType: 'CREATE',
+          TemplateBody: json(template),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'ChangeSet [initial] already exists' });
 
     await h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: Id }));
     await h.engine.waitForIdle();
     const stack = await h.stack('fresh');
-    expect(stack).toMatchObject({ StackId, StackStatus: 'CREATE_COMPLETE', Tags: [{ Key: 'team', Value: 'data' }], ChangeSetId: Id });
+    expect(stack).toMatchObject({
+      StackId,
+      StackStatus: 'CREATE_COMPLETE',
+      Tags: [{ Key: 'team', Value: 'data' }],
+      ChangeSetId: Id,
+    });
     expect(h.engine.stackResources('fresh')).toHaveLength(5);
-    await expect(h.cfn.send(new CreateChangeSetCommand({ StackName: 'fresh', ChangeSetName: 'again', ChangeSetType: 'CREATE', TemplateBody: json(template) })))
-      .rejects.toThrow('Stack [fresh] already exists and cannot be created again with the changeSet [again].');
-    await expect(h.cfn.send(new CreateChangeSetCommand({ StackName: 'other', ChangeSetName: 'upd', TemplateBody: json(template) })))
-      .rejects.toThrow('Stack [other] does not exist');
+    await expect(
+      h.cfn.send(
+        new CreateChangeSetCommand({
+          StackName: 'fresh',
+          ChangeSetName: 'again',
+          ChangeSetType: 'CREATE',
+          TemplateBody: json(template),
+        }),
+      ),
+    ).rejects.toThrow('Stack [fresh] already exists and cannot be created again with the changeSet [again].');
+    await expect(
+      h.cfn.send(
+        new CreateChangeSetCommand({ StackName: 'other', ChangeSetName: 'upd', TemplateBody: json(template) }),
+      ),
+    ).rejects.toThrow('Stack [other] does not exist');
   });
 });

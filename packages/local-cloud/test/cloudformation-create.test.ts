@@ -1,7 +1,15 @@
 import {
-  CreateChangeSetCommand, CreateStackCommand, DeleteStackCommand, DescribeStackEventsCommand,
-  DescribeStackResourceCommand, DescribeStacksCommand, GetTemplateCommand, ListExportsCommand,
-  ListStackResourcesCommand, UpdateStackCommand, ValidateTemplateCommand,
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListExportsCommand,
+  ListStackResourcesCommand,
+  UpdateStackCommand,
+  ValidateTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { functionArn } from '../src/contracts';
 import { type Harness, json, startHarness } from './cloudformation/harness';
@@ -17,7 +25,10 @@ const appTemplate = {
   Resources: {
     Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-data-${Env}' } } },
     ProdOnly: { Type: 'AWS::S3::Bucket', Condition: 'IsProd' },
-    Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] } } },
+    Role: {
+      Type: 'AWS::IAM::Role',
+      Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] } },
+    },
     Worker: {
       Type: 'AWS::Lambda::Function',
       Properties: {
@@ -35,7 +46,9 @@ const appTemplate = {
             PROD: { 'Fn::If': ['IsProd', 'yes', 'no'] },
             OPTIONAL: { 'Fn::If': ['IsProd', 'x', { Ref: 'AWS::NoValue' }] },
             LITERAL: { 'Fn::Sub': '${!NotResolved}-${AWS::Region}' },
-            WHERE: { 'Fn::Join': ['/', [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::AccountId' }, { Ref: 'AWS::URLSuffix' }]] },
+            WHERE: {
+              'Fn::Join': ['/', [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::AccountId' }, { Ref: 'AWS::URLSuffix' }]],
+            },
             ENCODED: { 'Fn::Base64': 'hi' },
             VARS: { 'Fn::Sub': ['${Name}:${Data.DomainName}', { Name: { Ref: 'AWS::StackName' } }] },
           },
@@ -46,7 +59,10 @@ const appTemplate = {
       Type: 'AWS::StepFunctions::StateMachine',
       Properties: {
         RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
-        DefinitionString: { 'Fn::Sub': '{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"${Worker.Arn}","Next":"Done"},"Done":{"Type":"Pass","Comment":"${!Greeting}","End":true}}}' },
+        DefinitionString: {
+          'Fn::Sub':
+            '{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"${Worker.Arn}","Next":"Done"},"Done":{"Type":"Pass","Comment":"${!Greeting}","End":true}}}',
+        },
         DefinitionSubstitutions: { Greeting: 'hello' },
       },
     },
@@ -68,11 +84,16 @@ describe('local CloudFormation: creating stacks', () => {
 
   it('refuses an IAM template without CAPABILITY_IAM, naming the capability', async () => {
     const create = h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate) }));
-    await expect(create).rejects.toMatchObject({ name: 'InsufficientCapabilitiesException', message: 'Requires capabilities : [CAPABILITY_IAM]' });
+    await expect(create).rejects.toMatchObject({
+      name: 'InsufficientCapabilitiesException',
+      message: 'Requires capabilities : [CAPABILITY_IAM]',
+    });
   });
 
   it('creates asynchronously in dependency order, resolving intrinsics, outputs and exports', async () => {
-    const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'] }));
+    const { StackId } = await h.cfn.send(
+      new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'] }),
+    );
     expect(StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/app\/[0-9a-f-]{36}$/);
     expect((await h.stack('app')).StackStatus).toBe('CREATE_IN_PROGRESS');
     await h.engine.waitForIdle();
@@ -80,27 +101,48 @@ describe('local CloudFormation: creating stacks', () => {
     const stack = await h.stack('app');
     expect(stack.StackStatus).toBe('CREATE_COMPLETE');
     expect(stack.Description).toBe('app with intrinsics');
-    expect(stack.Parameters).toEqual(expect.arrayContaining([{ ParameterKey: 'Env', ParameterValue: 'dev' }, { ParameterKey: 'Memory', ParameterValue: '256' }]));
+    expect(stack.Parameters).toEqual(
+      expect.arrayContaining([
+        { ParameterKey: 'Env', ParameterValue: 'dev' },
+        { ParameterKey: 'Memory', ParameterValue: '256' },
+      ]),
+    );
     const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o]));
     expect(outputs.BucketName).toMatchObject({ OutputValue: 'app-data-dev', ExportName: 'app-bucket' });
-    expect(outputs.MachineArn!.OutputValue).toMatch(/^arn:aws:states:us-east-1:000000000000:stateMachine:Machine-[A-Z0-9]{12}$/);
+    expect(outputs.MachineArn!.OutputValue).toMatch(
+      /^arn:aws:states:us-east-1:000000000000:stateMachine:Machine-[A-Z0-9]{12}$/,
+    );
     expect(outputs.MachineArn!.Description).toBe('the state machine');
     expect(outputs.MachineName!.OutputValue).toBe(outputs.MachineArn!.OutputValue!.split(':').pop());
     expect(outputs.ProdOutput).toBeUndefined();
 
     expect([...h.objects.buckets.keys()]).toEqual(['app-data-dev']);
-    const [[functionName, worker]] = [...h.functions.functions.entries()] as [[string, (typeof h.functions.functions extends Map<string, infer D> ? D : never)]];
+    const [[functionName, worker]] = [...h.functions.functions.entries()] as [
+      [string, typeof h.functions.functions extends Map<string, infer D> ? D : never],
+    ];
     expect(functionName).toMatch(/^app-Worker-[A-Z0-9]{12}$/);
     expect(worker).toMatchObject({
-      handler: 'index.handler', runtime: 'nodejs20.x', timeoutSeconds: 30, memorySize: 256, code: { zipFile: 'exports.handler = async () => 1' },
+      handler: 'index.handler',
+      runtime: 'nodejs20.x',
+      timeoutSeconds: 30,
+      memorySize: 256,
+      code: { zipFile: 'exports.handler = async () => 1' },
       role: expect.stringMatching(/^arn:aws:iam::000000000000:role\/app-Role-[A-Z0-9]+$/),
     });
     expect(worker.environment).toEqual({
-      BUCKET: 'app-data-dev', BUCKET_ARN: 'arn:aws:s3:::app-data-dev', SECOND: 'b', PROD: 'no', LITERAL: '${NotResolved}-us-east-1',
-      WHERE: 'aws/000000000000/amazonaws.com', ENCODED: Buffer.from('hi').toString('base64'), VARS: 'app:app-data-dev.s3.amazonaws.com',
+      BUCKET: 'app-data-dev',
+      BUCKET_ARN: 'arn:aws:s3:::app-data-dev',
+      SECOND: 'b',
+      PROD: 'no',
+      LITERAL: '${NotResolved}-us-east-1',
+      WHERE: 'aws/000000000000/amazonaws.com',
+      ENCODED: Buffer.from('hi').toString('base64'),
+      VARS: 'app:app-data-dev.s3.amazonaws.com',
     });
     const machine = h.stateMachines.machines.get(outputs.MachineArn!.OutputValue!)!;
-    expect(JSON.parse(machine.definition)).toMatchObject({ States: { Run: { Resource: functionArn(functionName) }, Done: { Comment: 'hello' } } });
+    expect(JSON.parse(machine.definition)).toMatchObject({
+      States: { Run: { Resource: functionArn(functionName) }, Done: { Comment: 'hello' } },
+    });
     expect(h.functions.calls[0]).toBe(`createFunction ${functionName}`);
 
     const { Exports } = await h.cfn.send(new ListExportsCommand({}));
@@ -108,16 +150,34 @@ describe('local CloudFormation: creating stacks', () => {
     expect(h.engine.exports()).toEqual({ 'app-bucket': 'app-data-dev' });
 
     const { StackResourceSummaries } = await h.cfn.send(new ListStackResourcesCommand({ StackName: 'app' }));
-    expect(StackResourceSummaries!.map((r) => r.LogicalResourceId).sort()).toEqual(['Data', 'Machine', 'Role', 'Worker']);
+    expect(StackResourceSummaries!.map((r) => r.LogicalResourceId).sort()).toEqual([
+      'Data',
+      'Machine',
+      'Role',
+      'Worker',
+    ]);
     expect(StackResourceSummaries!.every((r) => r.ResourceStatus === 'CREATE_COMPLETE')).toBe(true);
-    const { StackResourceDetail } = await h.cfn.send(new DescribeStackResourceCommand({ StackName: 'app', LogicalResourceId: 'Machine' }));
+    const { StackResourceDetail } = await h.cfn.send(
+      new DescribeStackResourceCommand({ StackName: 'app', LogicalResourceId: 'Machine' }),
+    );
     expect(StackResourceDetail!.PhysicalResourceId).toBe(outputs.MachineArn!.OutputValue);
 
     const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'app' }));
-    expect(StackEvents![0]).toMatchObject({ LogicalResourceId: 'app', ResourceStatus: 'CREATE_COMPLETE', ResourceType: 'AWS::CloudFormation::Stack' });
-    expect(StackEvents![StackEvents!.length - 1]).toMatchObject({ LogicalResourceId: 'app', ResourceStatus: 'CREATE_IN_PROGRESS', ResourceStatusReason: 'User Initiated' });
+    expect(StackEvents![0]).toMatchObject({
+      LogicalResourceId: 'app',
+      ResourceStatus: 'CREATE_COMPLETE',
+      ResourceType: 'AWS::CloudFormation::Stack',
+    });
+    expect(StackEvents![StackEvents!.length - 1]).toMatchObject({
+      LogicalResourceId: 'app',
+      ResourceStatus: 'CREATE_IN_PROGRESS',
+      ResourceStatusReason: 'User Initiated',
+    });
     // Dependencies first: the role and the bucket exist before the function, the function before the state machine.
-    const completed = StackEvents!.filter((e) => e.ResourceStatus === 'CREATE_COMPLETE' && e.LogicalResourceId !== 'app').map((e) => e.LogicalResourceId).reverse();
+    const completed = StackEvents!
+      .filter((e) => e.ResourceStatus === 'CREATE_COMPLETE' && e.LogicalResourceId !== 'app')
+      .map((e) => e.LogicalResourceId)
+      .reverse();
     expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Role'));
     expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Data'));
     expect(completed.indexOf('Machine')).toBeGreaterThan(completed.indexOf('Worker'));
@@ -125,7 +185,10 @@ describe('local CloudFormation: creating stacks', () => {
     const { TemplateBody } = await h.cfn.send(new GetTemplateCommand({ StackName: 'app' }));
     expect(JSON.parse(TemplateBody!)).toEqual(appTemplate);
     expect(h.engine.stackResources('app').find((r) => r.logicalId === 'Data')).toMatchObject({
-      type: 'AWS::S3::Bucket', physicalId: 'app-data-dev', status: 'CREATE_COMPLETE', properties: { BucketName: 'app-data-dev' },
+      type: 'AWS::S3::Bucket',
+      physicalId: 'app-data-dev',
+      status: 'CREATE_COMPLETE',
+      properties: { BucketName: 'app-data-dev' },
     });
   });
 
@@ -134,26 +197,78 @@ describe('local CloudFormation: creating stacks', () => {
     try {
       const template = json({ Resources: { A: { Type: 'AWS::S3::Bucket' } } });
       const { StackId } = await busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
-      await expect(busy.cfn.send(new UpdateStackCommand({ StackName: 'busy', TemplateBody: template }))).rejects.toThrow(
-        `Stack:${StackId} is in CREATE_IN_PROGRESS state and can not be updated.`,
-      );
+      await expect(
+        busy.cfn.send(new UpdateStackCommand({ StackName: 'busy', TemplateBody: template })),
+      ).rejects.toThrow(`Stack:${StackId} is in CREATE_IN_PROGRESS state and can not be updated.`);
       const again = busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
-      await expect(again).rejects.toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [busy] already exists' });
+      await expect(again).rejects.toMatchObject({
+        name: 'AlreadyExistsException',
+        message: 'Stack [busy] already exists',
+      });
     } finally {
       await busy.close();
     }
-    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'nope' }))).rejects.toMatchObject({ name: 'ValidationError', message: 'Stack with id nope does not exist' });
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'p', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'], Parameters: [{ ParameterKey: 'Env', ParameterValue: 'test' }] })))
-      .rejects.toThrow("Parameter 'Env' must be one of AllowedValues");
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'p', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'], Parameters: [{ ParameterKey: 'Nope', ParameterValue: 'x' }] })))
-      .rejects.toThrow('Parameters: [Nope] do not exist in the template');
-    const cycle = { Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'B' } } }, B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'TopicName'] } } } } };
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'c', TemplateBody: json(cycle) }))).rejects.toThrow('Circular dependency between resources: [A, B]');
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'u', TemplateBody: json({ Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Missing' } } } } }) })))
-      .rejects.toThrow('Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template');
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'g', TemplateBody: json({ Resources: { A: { Type: 'AWS::S3::Bucket' }, B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'Colour'] } } } } }) })))
-      .rejects.toThrow('Template error: resource A does not support attribute type Colour in Fn::GetAtt');
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'y', TemplateBody: 'Resources: [unclosed' }))).rejects.toThrow(/^Template format error: YAML not well-formed/);
+    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'nope' }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Stack with id nope does not exist',
+    });
+    await expect(
+      h.cfn.send(
+        new CreateStackCommand({
+          StackName: 'p',
+          TemplateBody: json(appTemplate),
+          Capabilities: ['CAPABILITY_IAM'],
+          Parameters: [{ ParameterKey: 'Env', ParameterValue: 'test' }],
+        }),
+      ),
+    ).rejects.toThrow("Parameter 'Env' must be one of AllowedValues");
+    await expect(
+      h.cfn.send(
+        new CreateStackCommand({
+          StackName: 'p',
+          TemplateBody: json(appTemplate),
+          Capabilities: ['CAPABILITY_IAM'],
+          Parameters: [{ ParameterKey: 'Nope', ParameterValue: 'x' }],
+        }),
+      ),
+    ).rejects.toThrow('Parameters: [Nope] do not exist in the template');
+    const cycle = {
+      Resources: {
+        A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'B' } } },
+        B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'TopicName'] } } },
+      },
+    };
+    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'c', TemplateBody: json(cycle) }))).rejects.toThrow(
+      'Circular dependency between resources: [A, B]',
+    );
+    await expect(
+      h.cfn.send(
+        new CreateStackCommand({
+          StackName: 'u',
+          TemplateBody: json({
+            Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Missing' } } } },
+          }),
+        }),
+      ),
+    ).rejects.toThrow(
+      'Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template',
+    );
+    await expect(
+      h.cfn.send(
+        new CreateStackCommand({
+          StackName: 'g',
+          TemplateBody: json({
+            Resources: {
+              A: { Type: 'AWS::S3::Bucket' },
+              B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'Colour'] } } },
+            },
+          }),
+        }),
+      ),
+    ).rejects.toThrow('Template error: resource A does not support attribute type Colour in Fn::GetAtt');
+    await expect(
+      h.cfn.send(new CreateStackCommand({ StackName: 'y', TemplateBody: 'Resources: [unclosed' })),
+    ).rejects.toThrow(/^Template format error: YAML not well-formed/);
     expect(h.objects.calls).toEqual([]);
   });
 
@@ -170,7 +285,9 @@ describe('local CloudFormation: creating stacks', () => {
     await h.engine.waitForIdle();
     const stack = await h.stack('broken');
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
-    expect(stack.StackStatusReason).toBe('The following resource(s) failed to create: [Bad]. Rollback requested by user.');
+    expect(stack.StackStatusReason).toBe(
+      'The following resource(s) failed to create: [Bad]. Rollback requested by user.',
+    );
     expect(h.objects.calls).toEqual(['createBucket good-bucket', 'deleteBucket good-bucket']);
     expect(h.objects.buckets.size).toBe(0);
 
@@ -179,16 +296,28 @@ describe('local CloudFormation: creating stacks', () => {
     expect(failed.LogicalResourceId).toBe('Bad');
     expect(failed.ResourceStatusReason).toContain("Bucket name 'Bad_Bucket' is not valid");
     expect(failed.ResourceStatusReason).toContain('InvalidBucketName');
-    expect(StackEvents!.filter((e) => e.ResourceStatus === 'DELETE_COMPLETE').map((e) => e.LogicalResourceId)).toEqual(['Good', 'Topic', 'Bad']);
+    expect(StackEvents!.filter((e) => e.ResourceStatus === 'DELETE_COMPLETE').map((e) => e.LogicalResourceId)).toEqual([
+      'Good',
+      'Topic',
+      'Bad',
+    ]);
     expect(StackEvents!.some((e) => e.LogicalResourceId === 'Never')).toBe(false);
 
     const refused = `Stack:${StackId} is in ROLLBACK_COMPLETE state and can not be updated.`;
-    await expect(h.cfn.send(new UpdateStackCommand({ StackName: 'broken', TemplateBody: json(template) }))).rejects.toThrow(refused);
-    await expect(h.cfn.send(new CreateChangeSetCommand({ StackName: 'broken', ChangeSetName: 'retry', TemplateBody: json(template) }))).rejects.toThrow(refused);
+    await expect(
+      h.cfn.send(new UpdateStackCommand({ StackName: 'broken', TemplateBody: json(template) })),
+    ).rejects.toThrow(refused);
+    await expect(
+      h.cfn.send(
+        new CreateChangeSetCommand({ StackName: 'broken', ChangeSetName: 'retry', TemplateBody: json(template) }),
+      ),
+    ).rejects.toThrow(refused);
 
     await h.cfn.send(new DeleteStackCommand({ StackName: 'broken' }));
     await h.engine.waitForIdle();
-    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'broken' }))).rejects.toThrow('Stack with id broken does not exist');
+    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'broken' }))).rejects.toThrow(
+      'Stack with id broken does not exist',
+    );
     const { Stacks } = await h.cfn.send(new DescribeStacksCommand({ StackName: StackId }));
     expect(Stacks![0]).toMatchObject({ StackStatus: 'DELETE_COMPLETE', DeletionTime: expect.any(Date) });
   });
@@ -221,7 +350,12 @@ describe('local CloudFormation: creating stacks', () => {
     await h.objects.createBucket('templates');
     await h.objects.putObject('templates', 'app/template.yaml', Buffer.from(yaml));
     h.objects.calls.length = 0;
-    await h.cfn.send(new CreateStackCommand({ StackName: 'yaml-app', TemplateURL: 'https://templates.s3.us-east-1.amazonaws.com/app/template.yaml' }));
+    await h.cfn.send(
+      new CreateStackCommand({
+        StackName: 'yaml-app',
+        TemplateURL: 'https://templates.s3.us-east-1.amazonaws.com/app/template.yaml',
+      }),
+    );
     await h.engine.waitForIdle();
     const stack = await h.stack('yaml-app');
     expect(stack.StackStatus).toBe('CREATE_COMPLETE');
@@ -232,7 +366,10 @@ describe('local CloudFormation: creating stacks', () => {
       Name: 'test',
       Imported: Buffer.from('plain').toString('base64'),
     });
-    expect(h.engine.stackResources('yaml-app').find((r) => r.logicalId === 'Logs')).toMatchObject({ physicalId: '/app/test', properties: { RetentionInDays: 7 } });
+    expect(h.engine.stackResources('yaml-app').find((r) => r.logicalId === 'Logs')).toMatchObject({
+      physicalId: '/app/test',
+      properties: { RetentionInDays: 7 },
+    });
     const { Parameters, Description } = await h.cfn.send(new ValidateTemplateCommand({ TemplateBody: yaml }));
     expect(Parameters).toEqual([{ ParameterKey: 'Stage', DefaultValue: 'test', NoEcho: false }]);
     expect(Description).toBeUndefined();
@@ -241,8 +378,14 @@ describe('local CloudFormation: creating stacks', () => {
   it('records types it does not run: physical id from the name property, Arn from the ARN pattern', async () => {
     const template = {
       Resources: {
-        Db: { Type: 'AWS::Glue::Database', Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales' } } },
-        Job: { Type: 'AWS::Glue::Job', Properties: { Name: 'etl', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://b/k.py' } } },
+        Db: {
+          Type: 'AWS::Glue::Database',
+          Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales' } },
+        },
+        Job: {
+          Type: 'AWS::Glue::Job',
+          Properties: { Name: 'etl', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://b/k.py' } },
+        },
         Group: { Type: 'AWS::Athena::WorkGroup', Properties: { Name: 'analysts' } },
         Unnamed: { Type: 'AWS::Glue::Crawler', Properties: { Role: 'r', DatabaseName: { Ref: 'Db' }, Targets: {} } },
       },
@@ -251,7 +394,10 @@ describe('local CloudFormation: creating stacks', () => {
     await h.cfn.send(new CreateStackCommand({ StackName: 'glue', TemplateBody: json(template) }));
     await h.engine.waitForIdle();
     const resources = Object.fromEntries(h.engine.stackResources('glue').map((r) => [r.logicalId, r]));
-    expect(resources.Db).toMatchObject({ physicalId: 'sales', properties: { CatalogId: '000000000000', DatabaseInput: { Name: 'sales' } } });
+    expect(resources.Db).toMatchObject({
+      physicalId: 'sales',
+      properties: { CatalogId: '000000000000', DatabaseInput: { Name: 'sales' } },
+    });
     expect(resources.Job!.physicalId).toBe('etl');
     expect(resources.Unnamed!.physicalId).toMatch(/^glue-Unnamed-[A-Z0-9]{12}$/);
     expect(resources.Unnamed!.properties.DatabaseName).toBe('sales');

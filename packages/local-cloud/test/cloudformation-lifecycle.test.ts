@@ -2,11 +2,24 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateChangeSetCommand, CreateStackCommand, DeleteStackCommand, DescribeChangeSetCommand, DescribeStackEventsCommand,
-  DescribeStacksCommand, ListStacksCommand, UpdateStackCommand,
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ListStacksCommand,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { createCloudFormationService } from '../src/cloudformation';
-import { FakeFunctionRuntime, FakeObjectStore, FakeStateMachineRegistry, type Harness, json, startHarness } from './cloudformation/harness';
+import {
+  FakeFunctionRuntime,
+  FakeObjectStore,
+  FakeStateMachineRegistry,
+  type Harness,
+  json,
+  startHarness,
+} from './cloudformation/harness';
 
 const exporter = (value: string) => ({
   Resources: { Lake: { Type: 'AWS::S3::Bucket', Properties: { BucketName: value } } },
@@ -18,8 +31,12 @@ const consumer = {
     Reader: {
       Type: 'AWS::Lambda::Function',
       Properties: {
-        FunctionName: 'reader', Handler: 'h.handler', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r',
-        Code: { ZipFile: 'x' }, Environment: { Variables: { LAKE: { 'Fn::ImportValue': 'shared-lake-bucket' } } },
+        FunctionName: 'reader',
+        Handler: 'h.handler',
+        Runtime: 'nodejs20.x',
+        Role: 'arn:aws:iam::000000000000:role/r',
+        Code: { ZipFile: 'x' },
+        Environment: { Variables: { LAKE: { 'Fn::ImportValue': 'shared-lake-bucket' } } },
       },
     },
   },
@@ -33,7 +50,12 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
   afterEach(() => h.close());
 
   it('deleting a stack with a non-empty bucket ends DELETE_FAILED with S3 reason; emptied, it deletes', async () => {
-    const template = { Resources: { Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'full-bucket' } }, Topic: { Type: 'AWS::SNS::Topic' } } };
+    const template = {
+      Resources: {
+        Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'full-bucket' } },
+        Topic: { Type: 'AWS::SNS::Topic' },
+      },
+    };
     const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'full', TemplateBody: json(template) }));
     await h.engine.waitForIdle();
     await h.objects.putObject('full-bucket', 'data/part-0.parquet', Buffer.from('rows'));
@@ -42,11 +64,21 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
     expect((await h.stack('full')).StackStatus).toBe('DELETE_IN_PROGRESS');
     await h.engine.waitForIdle();
     const failed = await h.stack('full');
-    expect(failed).toMatchObject({ StackStatus: 'DELETE_FAILED', StackStatusReason: 'The following resource(s) failed to delete: [Data]. ' });
+    expect(failed).toMatchObject({
+      StackStatus: 'DELETE_FAILED',
+      StackStatusReason: 'The following resource(s) failed to delete: [Data]. ',
+    });
     const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'full' }));
-    expect(StackEvents!.find((e) => e.ResourceStatus === 'DELETE_FAILED' && e.LogicalResourceId === 'Data')!.ResourceStatusReason)
-      .toMatch(/^The bucket you tried to delete is not empty/);
-    expect(h.engine.stackResources('full').map((r) => `${r.logicalId} ${r.status}`).sort()).toEqual(['Data DELETE_FAILED', 'Topic DELETE_COMPLETE']);
+    expect(
+      StackEvents!.find((e) => e.ResourceStatus === 'DELETE_FAILED' && e.LogicalResourceId === 'Data')!
+        .ResourceStatusReason,
+    ).toMatch(/^The bucket you tried to delete is not empty/);
+    expect(
+      h.engine
+        .stackResources('full')
+        .map((r) => `${r.logicalId} ${r.status}`)
+        .sort(),
+    ).toEqual(['Data DELETE_FAILED', 'Topic DELETE_COMPLETE']);
 
     await h.objects.deleteObject('full-bucket', 'data/part-0.parquet');
     await h.cfn.send(new DeleteStackCommand({ StackName: StackId }));
@@ -63,7 +95,9 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
   });
 
   it('Fn::ImportValue reads another stack’s export; an export in use can neither change nor disappear', async () => {
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'consumer', TemplateBody: json(consumer) }))).rejects.toThrow('No export named shared-lake-bucket found.');
+    await expect(
+      h.cfn.send(new CreateStackCommand({ StackName: 'consumer', TemplateBody: json(consumer) })),
+    ).rejects.toThrow('No export named shared-lake-bucket found.');
     await h.cfn.send(new CreateStackCommand({ StackName: 'exporter', TemplateBody: json(exporter('lake-v1')) }));
     await h.engine.waitForIdle();
     await h.cfn.send(new CreateStackCommand({ StackName: 'consumer', TemplateBody: json(consumer) }));
@@ -74,13 +108,19 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
     await h.cfn.send(new UpdateStackCommand({ StackName: 'exporter', TemplateBody: json(exporter('lake-v2')) }));
     await h.engine.waitForIdle();
     const exporterStack = await h.stack('exporter');
-    expect(exporterStack).toMatchObject({ StackStatus: 'UPDATE_ROLLBACK_COMPLETE', StackStatusReason: 'Cannot update export shared-lake-bucket as it is in use by consumer' });
+    expect(exporterStack).toMatchObject({
+      StackStatus: 'UPDATE_ROLLBACK_COMPLETE',
+      StackStatusReason: 'Cannot update export shared-lake-bucket as it is in use by consumer',
+    });
     expect([...h.objects.buckets.keys()]).toEqual(['lake-v1']);
     expect(h.engine.exports()).toEqual({ 'shared-lake-bucket': 'lake-v1' });
 
     await h.cfn.send(new DeleteStackCommand({ StackName: 'exporter' }));
     await h.engine.waitForIdle();
-    expect(await h.stack('exporter')).toMatchObject({ StackStatus: 'DELETE_FAILED', StackStatusReason: 'Export shared-lake-bucket cannot be deleted as it is in use by consumer' });
+    expect(await h.stack('exporter')).toMatchObject({
+      StackStatus: 'DELETE_FAILED',
+      StackStatusReason: 'Export shared-lake-bucket cannot be deleted as it is in use by consumer',
+    });
     expect(h.objects.buckets.has('lake-v1')).toBe(true);
 
     await h.cfn.send(new DeleteStackCommand({ StackName: 'consumer' }));
@@ -93,30 +133,60 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
   });
 
   it('UpdateStack without changes answers "No updates are to be performed."; DeletionPolicy Retain keeps the resource', async () => {
-    const template = { Resources: { Keep: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'kept-bucket' } } } };
+    const template = {
+      Resources: {
+        Keep: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'kept-bucket' } },
+      },
+    };
     await h.cfn.send(new CreateStackCommand({ StackName: 'retain', TemplateBody: json(template) }));
     await h.engine.waitForIdle();
-    await expect(h.cfn.send(new UpdateStackCommand({ StackName: 'retain', UsePreviousTemplate: true }))).rejects.toThrow('No updates are to be performed.');
+    await expect(
+      h.cfn.send(new UpdateStackCommand({ StackName: 'retain', UsePreviousTemplate: true })),
+    ).rejects.toThrow('No updates are to be performed.');
     await h.cfn.send(new DeleteStackCommand({ StackName: 'retain' }));
     await h.engine.waitForIdle();
     expect(h.objects.buckets.has('kept-bucket')).toBe(true);
-    const events = (await h.cfn.send(new DescribeStackEventsCommand({ StackName: (await h.cfn.send(new ListStacksCommand({}))).StackSummaries![0]!.StackId }))).StackEvents!;
-    expect(events.map((e) => `${e.LogicalResourceId} ${e.ResourceStatus}`).slice(0, 2)).toEqual(['retain DELETE_COMPLETE', 'Keep DELETE_SKIPPED']);
+    const events = (
+      await h.cfn.send(
+        new DescribeStackEventsCommand({
+          StackName: (await h.cfn.send(new ListStacksCommand({}))).StackSummaries![0]!.StackId,
+        }),
+      )
+    ).StackEvents!;
+    expect(events.map((e) => `${e.LogicalResourceId} ${e.ResourceStatus}`).slice(0, 2)).toEqual([
+      'retain DELETE_COMPLETE',
+      'Keep DELETE_SKIPPED',
+    ]);
   });
 
   it('persists stacks, change sets and exports: a new service over the same state folder sees them', async () => {
     await h.cfn.send(new CreateStackCommand({ StackName: 'exporter', TemplateBody: json(exporter('lake-v1')) }));
     await h.engine.waitForIdle();
-    await h.cfn.send(new CreateChangeSetCommand({ StackName: 'exporter', ChangeSetName: 'pending', TemplateBody: json(exporter('lake-v1')), Parameters: [] }));
+    await h.cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'exporter',
+        ChangeSetName: 'pending',
+        TemplateBody: json(exporter('lake-v1')),
+        Parameters: [],
+      }),
+    );
     await h.engine.waitForIdle();
-    const state = JSON.parse(readFileSync(path.join(h.stateDir, 'state', 'cloudformation.json'), 'utf8')) as { stacks: unknown[]; changeSets: unknown[] };
+    const state = JSON.parse(readFileSync(path.join(h.stateDir, 'state', 'cloudformation.json'), 'utf8')) as {
+      stacks: unknown[];
+      changeSets: unknown[];
+    };
     expect(state.stacks).toHaveLength(1);
 
     await h.restart();
     const stack = await h.stack('exporter');
-    expect(stack).toMatchObject({ StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LakeBucket', OutputValue: 'lake-v1', ExportName: 'shared-lake-bucket' }] });
+    expect(stack).toMatchObject({
+      StackStatus: 'CREATE_COMPLETE',
+      Outputs: [{ OutputKey: 'LakeBucket', OutputValue: 'lake-v1', ExportName: 'shared-lake-bucket' }],
+    });
     expect(h.engine.exports()).toEqual({ 'shared-lake-bucket': 'lake-v1' });
-    expect((await h.cfn.send(new DescribeChangeSetCommand({ StackName: 'exporter', ChangeSetName: 'pending' }))).Status).toBe('FAILED');
+    expect(
+      (await h.cfn.send(new DescribeChangeSetCommand({ StackName: 'exporter', ChangeSetName: 'pending' }))).Status,
+    ).toBe('FAILED');
     await h.cfn.send(new DeleteStackCommand({ StackName: 'exporter' }));
     await h.engine.waitForIdle();
     expect(h.objects.buckets.size).toBe(0);
@@ -126,14 +196,25 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
 describe('local CloudFormation: a process that died mid-operation', () => {
   it('marks the stack it left CREATE_IN_PROGRESS as CREATE_FAILED, with the reason', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'local-cfn-dead-'));
-    const deps = { stateDir, objects: new FakeObjectStore(), functions: new FakeFunctionRuntime(), stateMachines: new FakeStateMachineRegistry() };
+    const deps = {
+      stateDir,
+      objects: new FakeObjectStore(),
+      functions: new FakeFunctionRuntime(),
+      stateMachines: new FakeStateMachineRegistry(),
+    };
     try {
       const dying = createCloudFormationService({ ...deps, stepDelayMs: 100 });
-      await dying.engine.createStack({ StackName: 'interrupted', TemplateBody: json({ Resources: { A: { Type: 'AWS::SNS::Topic' }, B: { Type: 'AWS::SNS::Topic' } } }) });
+      await dying.engine.createStack({
+        StackName: 'interrupted',
+        TemplateBody: json({ Resources: { A: { Type: 'AWS::SNS::Topic' }, B: { Type: 'AWS::SNS::Topic' } } }),
+      });
       // A second process over the same state folder while the first is still creating.
       const revived = createCloudFormationService({ ...deps, stepDelayMs: 0 });
       const { Stacks } = await revived.engine.describeStacks({ StackName: 'interrupted' });
-      expect(Stacks![0]).toMatchObject({ StackStatus: 'CREATE_FAILED', StackStatusReason: expect.stringContaining('The local cloud stopped while this stack was CREATE_IN_PROGRESS') });
+      expect(Stacks![0]).toMatchObject({
+        StackStatus: 'CREATE_FAILED',
+        StackStatusReason: expect.stringContaining('The local cloud stopped while this stack was CREATE_IN_PROGRESS'),
+      });
       await dying.engine.waitForIdle();
       await revived.engine.deleteStack({ StackName: 'interrupted' });
       await revived.engine.waitForIdle();

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  changedPaths, createCloudFormationService, decodeQueryMembers, parseTemplate, parseTemplateUrl, replacementForPath, toXml,
+  changedPaths,
+  createCloudFormationService,
+  decodeQueryMembers,
+  parseTemplate,
+  parseTemplateUrl,
+  replacementForPath,
+  toXml,
 } from '../src/cloudformation';
 import { NO_VALUE, type ResolveContext, resolveValue } from '../src/cloudformation/intrinsics';
 import { FakeFunctionRuntime, FakeObjectStore, FakeStateMachineRegistry } from './cloudformation/harness';
@@ -19,16 +25,25 @@ describe('TemplateURL forms', () => {
     expect(parseTemplateUrl(url)).toEqual({ bucket, key });
   });
 
-  it.each(['ftp://b/k', 'https://example.com/b/k', 'https://s3.amazonaws.com/only-bucket', 'not a url'])('rejects %s naming it', (url) => {
-    expect(() => parseTemplateUrl(url)).toThrow(`TemplateURL must be a supported URL: ${url}`);
-  });
+  it.each(['ftp://b/k', 'https://example.com/b/k', 'https://s3.amazonaws.com/only-bucket', 'not a url'])(
+    'rejects %s naming it',
+    (url) => {
+      expect(() => parseTemplateUrl(url)).toThrow(`TemplateURL must be a supported URL: ${url}`);
+    },
+  );
 });
 
 describe('intrinsic functions', () => {
   const ctx = (overrides: Partial<ResolveContext> = {}): ResolveContext => ({
-    stackName: 's', stackId: 'arn:aws:cloudformation:us-east-1:000000000000:stack/s/1', parameters: { Env: 'dev', Subnets: ['a', 'b'] },
-    conditions: { On: true, Off: false }, mappings: { M: { dev: { Size: 3 } } }, resourceIds: new Set(['Bucket']),
-    resourceRef: () => 'bucket-1', resourceAttribute: (_id, attribute) => `attr-${attribute}`, importValue: (name) => `imported-${name}`,
+    stackName: 's',
+    stackId: 'arn:aws:cloudformation:us-east-1:000000000000:stack/s/1',
+    parameters: { Env: 'dev', Subnets: ['a', 'b'] },
+    conditions: { On: true, Off: false },
+    mappings: { M: { dev: { Size: 3 } } },
+    resourceIds: new Set(['Bucket']),
+    resourceRef: () => 'bucket-1',
+    resourceAttribute: (_id, attribute) => `attr-${attribute}`,
+    importValue: (name) => `imported-${name}`,
     ...overrides,
   });
 
@@ -39,7 +54,11 @@ describe('intrinsic functions', () => {
     ['Join skips NoValue', { 'Fn::Join': ['-', ['a', { Ref: 'AWS::NoValue' }, 'b']] }, 'a-b'],
     ['Select from a list parameter', { 'Fn::Select': ['1', { Ref: 'Subnets' }] }, 'b'],
     ['If on a false condition', { 'Fn::If': ['Off', 'x', 'y'] }, 'y'],
-    ['And/Or/Not', { 'Fn::And': [{ 'Fn::Or': [{ Condition: 'Off' }, { Condition: 'On' }] }, { 'Fn::Not': [{ Condition: 'Off' }] }] }, true],
+    [
+      'And/Or/Not',
+      { 'Fn::And': [{ 'Fn::Or': [{ Condition: 'Off' }, { Condition: 'On' }] }, { 'Fn::Not': [{ Condition: 'Off' }] }] },
+      true,
+    ],
     ['Equals compares numbers as strings', { 'Fn::Equals': [3, '3'] }, true],
     ['FindInMap', { 'Fn::FindInMap': ['M', { Ref: 'Env' }, 'Size'] }, 3],
     ['ImportValue', { 'Fn::ImportValue': { 'Fn::Sub': '${Env}-x' } }, 'imported-dev-x'],
@@ -50,27 +69,39 @@ describe('intrinsic functions', () => {
   });
 
   it('removes properties that resolve to AWS::NoValue', () => {
-    expect(resolveValue({ A: { Ref: 'AWS::NoValue' }, B: [1, { 'Fn::If': ['Off', 2, { Ref: 'AWS::NoValue' }] }] }, ctx())).toEqual({ B: [1] });
+    expect(
+      resolveValue({ A: { Ref: 'AWS::NoValue' }, B: [1, { 'Fn::If': ['Off', 2, { Ref: 'AWS::NoValue' }] }] }, ctx()),
+    ).toEqual({ B: [1] });
     expect(resolveValue({ Ref: 'AWS::NoValue' }, ctx())).toBe(NO_VALUE);
   });
 
   it('names what is wrong', () => {
     expect(() => resolveValue({ Ref: 'Nope' }, ctx())).toThrow('Unresolved resource dependencies [Nope]');
-    expect(() => resolveValue({ 'Fn::FindInMap': ['M', 'prod', 'Size'] }, ctx())).toThrow('Unable to get mapping for M::prod::Size');
-    expect(() => resolveValue({ 'Fn::Select': [5, ['a']] }, ctx())).toThrow('Fn::Select cannot select nonexistent value at index 5');
-    expect(() => resolveValue({ 'Fn::If': ['Missing', 1, 2] }, ctx())).toThrow('Unresolved condition dependency Missing');
+    expect(() => resolveValue({ 'Fn::FindInMap': ['M', 'prod', 'Size'] }, ctx())).toThrow(
+      'Unable to get mapping for M::prod::Size',
+    );
+    expect(() => resolveValue({ 'Fn::Select': [5, ['a']] }, ctx())).toThrow(
+      'Fn::Select cannot select nonexistent value at index 5',
+    );
+    expect(() => resolveValue({ 'Fn::If': ['Missing', 1, 2] }, ctx())).toThrow(
+      'Unresolved condition dependency Missing',
+    );
   });
 
   it('partial resolution (for diffs) fills parameters and keeps resource references', () => {
     const partial = ctx({ partial: true });
     expect(resolveValue({ 'Fn::Sub': '${Env}-${Bucket}' }, partial)).toEqual({ 'Fn::Sub': 'dev-${Bucket}' });
-    expect(resolveValue({ 'Fn::Join': ['/', [{ Ref: 'Env' }, { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] }, partial)).toEqual({ 'Fn::Join': ['/', ['dev', { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] });
+    expect(resolveValue({ 'Fn::Join': ['/', [{ Ref: 'Env' }, { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] }, partial)).toEqual(
+      { 'Fn::Join': ['/', ['dev', { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] },
+    );
   });
 });
 
 describe('templates', () => {
   it('parses the YAML short forms into their long forms', () => {
-    const template = parseTemplate('Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: !Sub ["${A}", {A: !GetAtt X.Y.Z}]\n      Tags: [{Key: k, Value: !ImportValue shared}]\n');
+    const template = parseTemplate(
+      'Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: !Sub ["${A}", {A: !GetAtt X.Y.Z}]\n      Tags: [{Key: k, Value: !ImportValue shared}]\n',
+    );
     expect(template.Resources.T!.Properties).toEqual({
       DisplayName: { 'Fn::Sub': ['${A}', { A: { 'Fn::GetAtt': ['X', 'Y.Z'] } }] },
       Tags: [{ Key: 'k', Value: { 'Fn::ImportValue': 'shared' } }],
@@ -78,9 +109,15 @@ describe('templates', () => {
   });
 
   it('rejects templates without resources, resources without Type, and transforms', () => {
-    expect(() => parseTemplate('{"Resources":{}}')).toThrow('Template format error: At least one Resources member must be defined.');
-    expect(() => parseTemplate('{"Resources":{"A":{"Properties":{}}}}')).toThrow(/^Template format error: \[\/Resources\/A\/Type\]/);
-    expect(() => parseTemplate('{"Transform":"AWS::Serverless-2016-10-31","Resources":{"A":{"Type":"X::Y::Z"}}}')).toThrow('is not supported by the local cloud');
+    expect(() => parseTemplate('{"Resources":{}}')).toThrow(
+      'Template format error: At least one Resources member must be defined.',
+    );
+    expect(() => parseTemplate('{"Resources":{"A":{"Properties":{}}}}')).toThrow(
+      /^Template format error: \[\/Resources\/A\/Type\]/,
+    );
+    expect(() =>
+      parseTemplate('{"Transform":"AWS::Serverless-2016-10-31","Resources":{"A":{"Type":"X::Y::Z"}}}'),
+    ).toThrow('is not supported by the local cloud');
   });
 });
 
@@ -98,7 +135,10 @@ describe('replacement from the resource specification', () => {
   });
 
   it('finds the changed nested paths', () => {
-    expect(changedPaths({ A: { B: 1, C: [1, 2] }, D: 1 }, { A: { B: 2, C: [1, 3] }, D: 1 })).toEqual([['A', 'B'], ['A', 'C', '1']]);
+    expect(changedPaths({ A: { B: 1, C: [1, 2] }, D: 1 }, { A: { B: 2, C: [1, 3] }, D: 1 })).toEqual([
+      ['A', 'B'],
+      ['A', 'C', '1'],
+    ]);
     expect(changedPaths({ L: [1] }, { L: [1, 2] })).toEqual([['L']]);
   });
 });
@@ -107,11 +147,14 @@ describe('AWS Query wire format', () => {
   it('decodes members, lists and booleans', () => {
     const form = new URLSearchParams(
       'Action=CreateChangeSet&Version=2010-05-15&StackName=s&Parameters.member.2.ParameterKey=B&Parameters.member.2.UsePreviousValue=true' +
-      '&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=x&Capabilities.member.1=CAPABILITY_IAM&Tags.member.1.Key=k&Tags.member.1.Value=v&IncludeNestedStacks=false',
+        '&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=x&Capabilities.member.1=CAPABILITY_IAM&Tags.member.1.Key=k&Tags.member.1.Value=v&IncludeNestedStacks=false',
     );
     expect(decodeQueryMembers(form)).toEqual({
       StackName: 's',
-      Parameters: [{ ParameterKey: 'A', ParameterValue: 'x' }, { ParameterKey: 'B', UsePreviousValue: true }],
+      Parameters: [
+        { ParameterKey: 'A', ParameterValue: 'x' },
+        { ParameterKey: 'B', UsePreviousValue: true },
+      ],
       Capabilities: ['CAPABILITY_IAM'],
       Tags: [{ Key: 'k', Value: 'v' }],
       IncludeNestedStacks: false,
@@ -119,7 +162,9 @@ describe('AWS Query wire format', () => {
   });
 
   it('decodes an empty list the way the SDK sends it (`Tags=`) as an empty list, and keeps empty values', () => {
-    const form = new URLSearchParams('Action=CreateStack&StackName=s&Tags=&Capabilities=&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=');
+    const form = new URLSearchParams(
+      'Action=CreateStack&StackName=s&Tags=&Capabilities=&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=',
+    );
     expect(decodeQueryMembers(form)).toEqual({
       StackName: 's',
       Tags: [],
@@ -137,13 +182,22 @@ describe('AWS Query wire format', () => {
 
 describe('AWS Query envelopes from the handler', () => {
   const request = (body: string) => ({
-    method: 'POST', path: '/', query: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(body),
+    method: 'POST',
+    path: '/',
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: Buffer.from(body),
   });
 
   it('answers errors as <ErrorResponse> with Type, Code, Message and RequestId, status 400', async () => {
     const stateDir = mkdtempSync(`${tmpdir()}/local-cfn-envelope-`);
     try {
-      const { handle } = createCloudFormationService({ stateDir, objects: new FakeObjectStore(), functions: new FakeFunctionRuntime(), stateMachines: new FakeStateMachineRegistry() });
+      const { handle } = createCloudFormationService({
+        stateDir,
+        objects: new FakeObjectStore(),
+        functions: new FakeFunctionRuntime(),
+        stateMachines: new FakeStateMachineRegistry(),
+      });
       const missing = await handle(request('Action=DescribeStacks&Version=2010-05-15&StackName=ghost'));
       expect(missing.status).toBe(400);
       expect(missing.headers?.['content-type']).toBe('text/xml');
@@ -152,10 +206,18 @@ describe('AWS Query envelopes from the handler', () => {
       );
       const unknown = await handle(request('Action=FlyStack&Version=2010-05-15'));
       expect(unknown.status).toBe(400);
-      expect(String(unknown.body)).toContain('<Code>InvalidAction</Code><Message>The action FlyStack is not valid for this web service.</Message>');
-      const listed = await handle({ ...request(''), method: 'GET', query: new URLSearchParams('Action=ListExports&Version=2010-05-15') });
+      expect(String(unknown.body)).toContain(
+        '<Code>InvalidAction</Code><Message>The action FlyStack is not valid for this web service.</Message>',
+      );
+      const listed = await handle({
+        ...request(''),
+        method: 'GET',
+        query: new URLSearchParams('Action=ListExports&Version=2010-05-15'),
+      });
       expect(listed.status).toBe(200);
-      expect(String(listed.body)).toMatch(/<ListExportsResponse xmlns="[^"]+"><ListExportsResult><Exports><\/Exports><\/ListExportsResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/ListExportsResponse>$/);
+      expect(String(listed.body)).toMatch(
+        /<ListExportsResponse xmlns="[^"]+"><ListExportsResult><Exports><\/Exports><\/ListExportsResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/ListExportsResponse>$/,
+      );
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }

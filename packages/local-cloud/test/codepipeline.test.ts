@@ -1,4 +1,9 @@
-import { CodePipelineClient, InvalidJobStateException, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import {
+  CodePipelineClient,
+  InvalidJobStateException,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+} from '@aws-sdk/client-codepipeline';
 import type { LocalCloud } from '../src';
 import { removeDir, startTestCloud } from './helpers';
 
@@ -20,34 +25,87 @@ afterAll(async () => {
 
 describe('local CodePipeline job results through a plain CodePipelineClient', () => {
   test('records a continuation, a final success with output variables and a failure', async () => {
-    await codePipeline.send(new PutJobSuccessResultCommand({ jobId: 'job-1', continuationToken: 'token-abc', executionDetails: { summary: 'deploy running', externalExecutionId: 'exec-1' } }));
-    await codePipeline.send(new PutJobSuccessResultCommand({ jobId: 'job-2', executionDetails: { summary: 'stack updated' }, outputVariables: { StackId: 'stack-1', Outcome: 'updated' } }));
-    await codePipeline.send(new PutJobFailureResultCommand({ jobId: 'job-3', failureDetails: { type: 'JobFailed', message: 'UnsafeChangeSetError: Bucket DataLake would be replaced', externalExecutionId: 'exec-3' } }));
+    await codePipeline.send(
+      new PutJobSuccessResultCommand({
+        jobId: 'job-1',
+        continuationToken: 'token-abc',
+        executionDetails: { summary: 'deploy running', externalExecutionId: 'exec-1' },
+      }),
+    );
+    await codePipeline.send(
+      new PutJobSuccessResultCommand({
+        jobId: 'job-2',
+        executionDetails: { summary: 'stack updated' },
+        outputVariables: { StackId: 'stack-1', Outcome: 'updated' },
+      }),
+    );
+    await codePipeline.send(
+      new PutJobFailureResultCommand({
+        jobId: 'job-3',
+        failureDetails: {
+          type: 'JobFailed',
+          message: 'UnsafeChangeSetError: Bucket DataLake would be replaced',
+          externalExecutionId: 'exec-3',
+        },
+      }),
+    );
 
-    expect(cloud.jobResults.get('job-1')).toMatchObject({ jobId: 'job-1', status: 'succeeded', continuationToken: 'token-abc', summary: 'deploy running' });
-    expect(cloud.jobResults.get('job-2')).toMatchObject({ status: 'succeeded', summary: 'stack updated', outputVariables: { StackId: 'stack-1', Outcome: 'updated' } });
+    expect(cloud.jobResults.get('job-1')).toMatchObject({
+      jobId: 'job-1',
+      status: 'succeeded',
+      continuationToken: 'token-abc',
+      summary: 'deploy running',
+    });
+    expect(cloud.jobResults.get('job-2')).toMatchObject({
+      status: 'succeeded',
+      summary: 'stack updated',
+      outputVariables: { StackId: 'stack-1', Outcome: 'updated' },
+    });
     expect(cloud.jobResults.get('job-2')).not.toHaveProperty('continuationToken');
-    expect(cloud.jobResults.get('job-3')).toMatchObject({ status: 'failed', failureType: 'JobFailed', message: 'UnsafeChangeSetError: Bucket DataLake would be replaced' });
+    expect(cloud.jobResults.get('job-3')).toMatchObject({
+      status: 'failed',
+      failureType: 'JobFailed',
+      message: 'UnsafeChangeSetError: Bucket DataLake would be replaced',
+    });
     expect(cloud.jobResults.all().map((result) => result.jobId)).toEqual(['job-1', 'job-2', 'job-3']);
     expect(cloud.jobResults.get('job-unknown')).toBeUndefined();
   });
 
   test('answering a job twice is InvalidJobStateException, and the first answer stands', async () => {
-    const twice = await codePipeline.send(new PutJobFailureResultCommand({ jobId: 'job-2', failureDetails: { type: 'JobFailed', message: 'late failure' } })).catch((error: unknown) => error);
+    const twice = await codePipeline
+      .send(
+        new PutJobFailureResultCommand({
+          jobId: 'job-2',
+          failureDetails: { type: 'JobFailed', message: 'late failure' },
+        }),
+      )
+      .catch((error: unknown) => error);
     expect(twice).toBeInstanceOf(InvalidJobStateException);
     expect((twice as Error).message).toContain('job-2');
     expect(cloud.jobResults.get('job-2')?.status).toBe('succeeded');
-    const againSuccess = await codePipeline.send(new PutJobSuccessResultCommand({ jobId: 'job-3' })).catch((error: unknown) => error);
+    const againSuccess = await codePipeline
+      .send(new PutJobSuccessResultCommand({ jobId: 'job-3' }))
+      .catch((error: unknown) => error);
     expect(againSuccess).toBeInstanceOf(InvalidJobStateException);
   });
 
   test('invalid input is a ValidationException naming the member', async () => {
     const badType = await codePipeline
-      .send(new PutJobFailureResultCommand({ jobId: 'job-4', failureDetails: { type: 'NotAType' as never, message: 'x' } }))
+      .send(
+        new PutJobFailureResultCommand({ jobId: 'job-4', failureDetails: { type: 'NotAType' as never, message: 'x' } }),
+      )
       .catch((error: unknown) => error as Error);
-    expect(badType).toMatchObject({ name: 'ValidationException', message: expect.stringContaining("'failureDetails.type'") });
+    expect(badType).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining("'failureDetails.type'"),
+    });
     const tooLong = await codePipeline
-      .send(new PutJobFailureResultCommand({ jobId: 'job-4', failureDetails: { type: 'JobFailed', message: 'x'.repeat(5001) } }))
+      .send(
+        new PutJobFailureResultCommand({
+          jobId: 'job-4',
+          failureDetails: { type: 'JobFailed', message: 'x'.repeat(5001) },
+        }),
+      )
       .catch((error: unknown) => error as Error);
     expect(tooLong).toMatchObject({ name: 'ValidationException', message: expect.stringContaining('5000') });
     expect(cloud.jobResults.get('job-4')).toBeUndefined();

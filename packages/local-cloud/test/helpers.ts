@@ -11,9 +11,16 @@ export const tempStateDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'lo
  * Starts a local cloud on a random port and points this process's SDK clients at it through the environment only
  * (what our Lambdas and tools rely on). `restore()` puts the previous environment back.
  */
-export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<{ cloud: LocalCloud; logs: string[]; restore: () => void }> {
+export async function startTestCloud(
+  options: Partial<LocalCloudOptions> = {},
+): Promise<{ cloud: LocalCloud; logs: string[]; restore: () => void }> {
   const logs: string[] = [];
-  const cloud = await startLocalCloud({ stateDir: options.stateDir ?? tempStateDir(), port: 0, log: (line) => logs.push(line), ...options });
+  const cloud = await startLocalCloud({
+    stateDir: options.stateDir ?? tempStateDir(),
+    port: 0,
+    log: (line) => logs.push(line),
+    ...options,
+  });
   const saved: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(cloud.environment())) {
     saved[name] = process.env[name];

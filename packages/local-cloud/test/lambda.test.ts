@@ -1,4 +1,10 @@
-import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../src';
@@ -12,7 +18,13 @@ let lambda: LambdaClient;
 const decoder = new TextDecoder();
 
 const invoke = async (functionName: string, payload: unknown, logType?: 'Tail') => {
-  const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(payload), ...(logType ? { LogType: logType } : {}) }));
+  const result = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      Payload: JSON.stringify(payload),
+      ...(logType ? { LogType: logType } : {}),
+    }),
+  );
   return { ...result, body: JSON.parse(decoder.decode(result.Payload)) as Record<string, unknown> };
 };
 
@@ -44,8 +56,12 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   test('extracts the package once per code version under lambda/<name>/<hash>/', () => {
     const versions = readdirSync(path.join(cloud.stateDir, 'lambda', 'probe'));
     expect(versions).toHaveLength(1);
-    expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js'))).toBe(true);
-    expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js.map'))).toBe(true);
+    expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js'))).toBe(
+      true,
+    );
+    expect(
+      existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js.map')),
+    ).toBe(true);
   });
 
   test('returns the handler result, with the function environment and without the parent AWS_* variables', async () => {
@@ -86,7 +102,10 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('a thrown named error is X-Amz-Function-Error: Unhandled with { errorType, errorMessage, trace }', async () => {
-    const { body, FunctionError, StatusCode } = await invoke('probe', { action: 'unsafe', message: 'Bucket DataLake would be replaced' });
+    const { body, FunctionError, StatusCode } = await invoke('probe', {
+      action: 'unsafe',
+      message: 'Bucket DataLake would be replaced',
+    });
     expect(StatusCode).toBe(200);
     expect(FunctionError).toBe('Unhandled');
     expect(body.errorType).toBe('UnsafeChangeSetError');
@@ -153,7 +172,10 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       environment: { VERSION: '2' },
       code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
     });
-    const afterUpdate = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as { invocationsInThisContainer: number; pid: number };
+    const afterUpdate = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as {
+      invocationsInThisContainer: number;
+      pid: number;
+    };
     expect(afterUpdate.invocationsInThisContainer).toBe(1);
     expect(afterUpdate.pid).not.toBe(firstBody.pid);
   });
@@ -161,8 +183,13 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   test('a runtime crash fails that invocation and the next one gets a fresh container', async () => {
     const crashed = await cloud.functions.invoke('counter', { action: 'crash' });
     expect(crashed.functionError).toBe('Unhandled');
-    expect(JSON.parse(crashed.payload)).toMatchObject({ errorType: 'TypeError', errorMessage: 'crashed outside the handler' });
-    const next = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as { invocationsInThisContainer: number };
+    expect(JSON.parse(crashed.payload)).toMatchObject({
+      errorType: 'TypeError',
+      errorMessage: 'crashed outside the handler',
+    });
+    const next = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as {
+      invocationsInThisContainer: number;
+    };
     expect(next.invocationsInThisContainer).toBe(1);
   });
 
@@ -183,7 +210,10 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       runtime: 'nodejs22.x',
       timeoutSeconds: 3,
       environment: { SUFFIX: '!' },
-      code: { zipFile: "exports.handler = async (event) => ({ shout: String(event.word).toUpperCase() + process.env.SUFFIX });" },
+      code: {
+        zipFile:
+          'exports.handler = async (event) => ({ shout: String(event.word).toUpperCase() + process.env.SUFFIX });',
+      },
     });
     expect((await cloud.functions.invoke('inline', { word: 'deploy' })).payload).toBe('{"shout":"DEPLOY!"}');
   });
@@ -201,11 +231,17 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     });
     expect(fn.Configuration?.Environment?.Variables?.GREETING).toBe('hello from the function environment');
     const listed = await lambda.send(new ListFunctionsCommand({}));
-    expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(expect.arrayContaining(['probe', 'callback-style', 'inline']));
+    expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(
+      expect.arrayContaining(['probe', 'callback-style', 'inline']),
+    );
 
-    const missing = await lambda.send(new InvokeCommand({ FunctionName: 'no-such-function' })).catch((error: unknown) => error);
+    const missing = await lambda
+      .send(new InvokeCommand({ FunctionName: 'no-such-function' }))
+      .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
-    expect((missing as ResourceNotFoundException).message).toBe(`Function not found: ${functionArn('no-such-function')}`);
+    expect((missing as ResourceNotFoundException).message).toBe(
+      `Function not found: ${functionArn('no-such-function')}`,
+    );
     expect((missing as ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
   });
 
@@ -231,9 +267,25 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       }),
     ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('NoSuchKey') });
     await expect(
-      cloud.functions.createFunction({ functionName: 'bad-timeout', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 0, environment: {}, code: { zipFile: '' } }),
+      cloud.functions.createFunction({
+        functionName: 'bad-timeout',
+        handler: 'index.handler',
+        runtime: 'nodejs22.x',
+        timeoutSeconds: 0,
+        environment: {},
+        code: { zipFile: '' },
+      }),
     ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('Timeout 0') });
-    await expect(cloud.functions.updateFunction({ functionName: 'ghost', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {}, code: { zipFile: '' } })).rejects.toMatchObject({
+    await expect(
+      cloud.functions.updateFunction({
+        functionName: 'ghost',
+        handler: 'index.handler',
+        runtime: 'nodejs22.x',
+        timeoutSeconds: 3,
+        environment: {},
+        code: { zipFile: '' },
+      }),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
@@ -249,9 +301,19 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     });
     const broken = await cloud.functions.invoke('inline', {});
     expect(broken.functionError).toBe('Unhandled');
-    expect(JSON.parse(broken.payload)).toMatchObject({ errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.missing is undefined or not exported' });
+    expect(JSON.parse(broken.payload)).toMatchObject({
+      errorType: 'Runtime.HandlerNotFound',
+      errorMessage: 'index.missing is undefined or not exported',
+    });
 
-    await cloud.functions.updateFunction({ functionName: 'inline', handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {}, code: { zipFile: 'exports.handler = async () => "v2";' } });
+    await cloud.functions.updateFunction({
+      functionName: 'inline',
+      handler: 'index.handler',
+      runtime: 'nodejs22.x',
+      timeoutSeconds: 3,
+      environment: {},
+      code: { zipFile: 'exports.handler = async () => "v2";' },
+    });
     expect((await cloud.functions.invoke('inline', {})).payload).toBe('"v2"');
     await cloud.functions.deleteFunction('inline');
     await expect(cloud.functions.invoke('inline', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });

@@ -1,7 +1,12 @@
 import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CodePipelineClient, InvalidJobStateException, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionArn, stateMachineArn } from '../src';
@@ -38,13 +43,29 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     await first.cloud.stateMachines.createStateMachine({ name: 'echo', definition: JSON.stringify(echoMachine) });
     await first.cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
     const sfn = new SFNClient({});
-    finishedArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('echo'), name: 'before-restart', input: '{"action":"echo"}' }))).executionArn!;
+    finishedArn = (
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn('echo'),
+          name: 'before-restart',
+          input: '{"action":"echo"}',
+        }),
+      )
+    ).executionArn!;
     await first.cloud.stateMachines.waitForExecution(finishedArn);
-    interruptedArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }))).executionArn!;
+    interruptedArn = (
+      await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }),
+      )
+    ).executionArn!;
     // The state file as a process killed right now would leave it: the slow execution still RUNNING.
     crashSnapshot = readFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), 'utf8');
-    expect(JSON.parse(crashSnapshot).executions.find((e: { name: string }) => e.name === 'interrupted').status).toBe('RUNNING');
-    await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart', executionDetails: { summary: 'done' } }));
+    expect(JSON.parse(crashSnapshot).executions.find((e: { name: string }) => e.name === 'interrupted').status).toBe(
+      'RUNNING',
+    );
+    await new CodePipelineClient({}).send(
+      new PutJobSuccessResultCommand({ jobId: 'job-before-restart', executionDetails: { summary: 'done' } }),
+    );
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name)).toEqual(['kept-bucket']);
   } finally {
     await first.cloud.close();
@@ -61,7 +82,9 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     const readme = await s3.send(new GetObjectCommand({ Bucket: 'kept-bucket', Key: 'notes/readme.txt' }));
     expect(await readme.Body!.transformToString()).toBe('still here');
 
-    const invoked = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: 'probe', Payload: JSON.stringify({ action: 'echo' }) }));
+    const invoked = await new LambdaClient({}).send(
+      new InvokeCommand({ FunctionName: 'probe', Payload: JSON.stringify({ action: 'echo' }) }),
+    );
     const body = JSON.parse(new TextDecoder().decode(invoked.Payload)) as { env: Record<string, string | null> };
     expect(body.env.GREETING).toBe('persisted environment');
     // The restarted function calls the new endpoint, not the old one.
@@ -77,10 +100,14 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     const interrupted = await sfn.send(new DescribeExecutionCommand({ executionArn: interruptedArn }));
     expect(interrupted.status).toBe('ABORTED');
     expect(interrupted.stopDate).toBeInstanceOf(Date);
-    expect(second.cloud.stateMachines.executions(stateMachineArn('slow')).map((execution) => execution.status)).toEqual(['ABORTED']);
+    expect(second.cloud.stateMachines.executions(stateMachineArn('slow')).map((execution) => execution.status)).toEqual(
+      ['ABORTED'],
+    );
 
     expect(second.cloud.jobResults.get('job-before-restart')).toMatchObject({ status: 'succeeded', summary: 'done' });
-    const twice = await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart' })).catch((error: unknown) => error);
+    const twice = await new CodePipelineClient({})
+      .send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart' }))
+      .catch((error: unknown) => error);
     expect(twice).toBeInstanceOf(InvalidJobStateException);
   } finally {
     await second.cloud.close();

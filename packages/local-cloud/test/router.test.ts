@@ -22,17 +22,27 @@ const authorization = (service: string): string =>
 describe('router', () => {
   test('reads the service from the SigV4 credential scope, a presigned X-Amz-Credential, or X-Amz-Target', () => {
     expect(serviceOfRequest({ authorization: authorization('states') }, new URLSearchParams())).toBe('states');
-    expect(serviceOfRequest({}, new URLSearchParams({ 'X-Amz-Credential': 'AKID/20261125/us-east-1/s3/aws4_request' }))).toBe('s3');
-    expect(serviceOfRequest({ 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' }, new URLSearchParams())).toBe('codepipeline');
+    expect(
+      serviceOfRequest({}, new URLSearchParams({ 'X-Amz-Credential': 'AKID/20261125/us-east-1/s3/aws4_request' })),
+    ).toBe('s3');
+    expect(
+      serviceOfRequest({ 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' }, new URLSearchParams()),
+    ).toBe('codepipeline');
     expect(serviceOfRequest({}, new URLSearchParams())).toBeUndefined();
   });
 
   test('an unregistered service gets an error naming it and the services served', async () => {
-    const response = await fetch(`${cloud.endpoint}/`, { method: 'POST', headers: { authorization: authorization('dynamodb'), 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' });
+    const response = await fetch(`${cloud.endpoint}/`, {
+      method: 'POST',
+      headers: { authorization: authorization('dynamodb'), 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('UnsupportedService');
     const body = (await response.json()) as { message: string };
-    expect(body.message).toBe('The local cloud does not serve "dynamodb" (it serves: codepipeline, lambda, s3, states)');
+    expect(body.message).toBe(
+      'The local cloud does not serve "dynamodb" (it serves: codepipeline, lambda, s3, states)',
+    );
   });
 
   test('a request without any SigV4 scope is refused with 403', async () => {
@@ -65,7 +75,12 @@ describe('router', () => {
     await cloud.objects.createBucket('chunked-bucket');
     // CRC32('123456789') = 0xCBF43926, the standard check value (base64 y/Q5Jg==).
     const payload = Buffer.from('123456789');
-    const framed = (trailer: string): Buffer => Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from(`\r\n0\r\n${trailer}\r\n\r\n`)]);
+    const framed = (trailer: string): Buffer =>
+      Buffer.concat([
+        Buffer.from(`${payload.length.toString(16)}\r\n`),
+        payload,
+        Buffer.from(`\r\n0\r\n${trailer}\r\n\r\n`),
+      ]);
     const headers = {
       authorization: authorization('s3'),
       'content-encoding': 'aws-chunked',
@@ -73,23 +88,40 @@ describe('router', () => {
       'x-amz-decoded-content-length': String(payload.length),
       'x-amz-trailer': 'x-amz-checksum-crc32',
     };
-    const good = await fetch(`${cloud.endpoint}/chunked-bucket/good.txt`, { method: 'PUT', headers, body: framed('x-amz-checksum-crc32:y/Q5Jg==') });
+    const good = await fetch(`${cloud.endpoint}/chunked-bucket/good.txt`, {
+      method: 'PUT',
+      headers,
+      body: framed('x-amz-checksum-crc32:y/Q5Jg=='),
+    });
     expect(good.status).toBe(200);
     expect(Buffer.from((await cloud.objects.getObject('chunked-bucket', 'good.txt'))!).toString()).toBe('123456789');
 
-    const bad = await fetch(`${cloud.endpoint}/chunked-bucket/bad.txt`, { method: 'PUT', headers, body: framed('x-amz-checksum-crc32:AAAAAA==') });
+    const bad = await fetch(`${cloud.endpoint}/chunked-bucket/bad.txt`, {
+      method: 'PUT',
+      headers,
+      body: framed('x-amz-checksum-crc32:AAAAAA=='),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('<Code>BadDigest</Code>');
 
-    const truncated = await fetch(`${cloud.endpoint}/chunked-bucket/short.txt`, { method: 'PUT', headers, body: Buffer.from('ff\r\nshort') });
+    const truncated = await fetch(`${cloud.endpoint}/chunked-bucket/short.txt`, {
+      method: 'PUT',
+      headers,
+      body: Buffer.from('ff\r\nshort'),
+    });
     expect(truncated.status).toBe(400);
     expect(await truncated.text()).toContain('<Code>IncompleteBody</Code>');
     expect(await cloud.objects.getObject('chunked-bucket', 'bad.txt')).toBeUndefined();
   });
 
   test('decodeAwsChunked joins signed chunks and reads trailers', () => {
-    const body = Buffer.from('3;chunk-signature=abc\r\nfoo\r\n4;chunk-signature=def\r\nbar!\r\n0;chunk-signature=ghi\r\nx-amz-checksum-sha256:xyz\r\n\r\n');
-    expect(decodeAwsChunked(body)).toEqual({ payload: Buffer.from('foobar!'), trailers: { 'x-amz-checksum-sha256': 'xyz' } });
+    const body = Buffer.from(
+      '3;chunk-signature=abc\r\nfoo\r\n4;chunk-signature=def\r\nbar!\r\n0;chunk-signature=ghi\r\nx-amz-checksum-sha256:xyz\r\n\r\n',
+    );
+    expect(decodeAwsChunked(body)).toEqual({
+      payload: Buffer.from('foobar!'),
+      trailers: { 'x-amz-checksum-sha256': 'xyz' },
+    });
     expect(() => decodeAwsChunked(Buffer.from('zz\r\nfoo'))).toThrow(/chunk size "zz" is not hexadecimal/);
   });
 });

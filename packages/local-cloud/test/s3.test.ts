@@ -72,7 +72,15 @@ describe('local S3 through a plain S3Client', () => {
 
   test('puts objects from a Buffer and from a stream (aws-chunked) and gets them back with metadata', async () => {
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, index) => index % 251));
-    const put = await s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'data/buffer.bin', Body: bytes, ContentType: 'application/x-test', Metadata: { owner: 'tests' } }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'roundtrip-bucket',
+        Key: 'data/buffer.bin',
+        Body: bytes,
+        ContentType: 'application/x-test',
+        Metadata: { owner: 'tests' },
+      }),
+    );
     expect(put.ETag).toMatch(/^"[0-9a-f]{32}"$/);
 
     const streamed = 'line one\n'.repeat(10_000);
@@ -95,15 +103,21 @@ describe('local S3 through a plain S3Client', () => {
     const gotStream = await s3.send(new GetObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'data/stream.txt' }));
     expect(await gotStream.Body!.transformToString()).toBe(streamed);
     // The SDK streamed that body with aws-chunked framing + a CRC32 trailer, which the router decoded.
-    expect(logs.some((line) => line.includes('PUT /roundtrip-bucket/data/stream.txt: decoded aws-chunked body'))).toBe(true);
+    expect(logs.some((line) => line.includes('PUT /roundtrip-bucket/data/stream.txt: decoded aws-chunked body'))).toBe(
+      true,
+    );
     // The file on disk holds the decoded payload, not the aws-chunked framing.
     expect(cloud.objects.bucketPath('roundtrip-bucket')).toBe(path.join(cloud.stateDir, 's3', 'roundtrip-bucket'));
-    expect(Buffer.from((await cloud.objects.getObject('roundtrip-bucket', 'data/stream.txt'))!).toString()).toBe(streamed);
+    expect(Buffer.from((await cloud.objects.getObject('roundtrip-bucket', 'data/stream.txt'))!).toString()).toBe(
+      streamed,
+    );
 
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'data/buffer.bin' }));
     expect(head.ContentLength).toBe(bytes.length);
 
-    const range = await s3.send(new GetObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'data/stream.txt', Range: 'bytes=5-7' }));
+    const range = await s3.send(
+      new GetObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'data/stream.txt', Range: 'bytes=5-7' }),
+    );
     expect(await range.Body!.transformToString()).toBe('one');
   });
 
@@ -147,17 +161,27 @@ describe('local S3 through a plain S3Client', () => {
     const pages: string[][] = [];
     let token: string | undefined;
     do {
-      const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: 'listing-bucket', Delimiter: '/', MaxKeys: 2, ContinuationToken: token }));
-      pages.push([...(page.CommonPrefixes ?? []).map((prefix) => prefix.Prefix!), ...(page.Contents ?? []).map((object) => object.Key!)]);
+      const page: ListObjectsV2CommandOutput = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'listing-bucket', Delimiter: '/', MaxKeys: 2, ContinuationToken: token }),
+      );
+      pages.push([
+        ...(page.CommonPrefixes ?? []).map((prefix) => prefix.Prefix!),
+        ...(page.Contents ?? []).map((object) => object.Key!),
+      ]);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       expect(page.IsTruncated ? token : 'done').toBeDefined();
     } while (token);
-    expect(pages).toEqual([['a/', 'b/'], ['root.txt', 'z.txt']]);
+    expect(pages).toEqual([
+      ['a/', 'b/'],
+      ['root.txt', 'z.txt'],
+    ]);
 
     const flatPages: string[] = [];
     token = undefined;
     do {
-      const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: 'listing-bucket', MaxKeys: 3, ContinuationToken: token }));
+      const page: ListObjectsV2CommandOutput = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'listing-bucket', MaxKeys: 3, ContinuationToken: token }),
+      );
       expect(page.Contents!.length).toBeLessThanOrEqual(3);
       flatPages.push(...page.Contents!.map((object) => object.Key!));
       token = page.NextContinuationToken;
@@ -167,7 +191,9 @@ describe('local S3 through a plain S3Client', () => {
     const afterStart = await s3.send(new ListObjectsV2Command({ Bucket: 'listing-bucket', StartAfter: 'b/4.txt' }));
     expect(afterStart.Contents?.map((object) => object.Key)).toEqual(['b/5.txt', 'root.txt', 'z.txt']);
 
-    const badToken = await failure(s3.send(new ListObjectsV2Command({ Bucket: 'listing-bucket', ContinuationToken: 'not-a-token' })));
+    const badToken = await failure(
+      s3.send(new ListObjectsV2Command({ Bucket: 'listing-bucket', ContinuationToken: 'not-a-token' })),
+    );
     expect(badToken.name).toBe('InvalidArgument');
   });
 
@@ -181,12 +207,28 @@ describe('local S3 through a plain S3Client', () => {
 
     const firstPage = await s3.send(new ListObjectVersionsCommand({ Bucket: 'listing-bucket', MaxKeys: 4 }));
     expect(firstPage.IsTruncated).toBe(true);
-    const secondPage = await s3.send(new ListObjectVersionsCommand({ Bucket: 'listing-bucket', KeyMarker: firstPage.NextKeyMarker }));
-    expect([...firstPage.Versions!, ...secondPage.Versions!].map((version) => version.Key)).toEqual(['a/1.txt', 'a/2.txt', 'a/deep/3.txt', 'b/4.txt', 'b/5.txt', 'root.txt', 'z.txt']);
+    const secondPage = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: 'listing-bucket', KeyMarker: firstPage.NextKeyMarker }),
+    );
+    expect([...firstPage.Versions!, ...secondPage.Versions!].map((version) => version.Key)).toEqual([
+      'a/1.txt',
+      'a/2.txt',
+      'a/deep/3.txt',
+      'b/4.txt',
+      'b/5.txt',
+      'root.txt',
+      'z.txt',
+    ]);
   });
 
   test('copies an object with its metadata', async () => {
-    await s3.send(new CopyObjectCommand({ Bucket: 'listing-bucket', Key: 'copies/root.txt', CopySource: 'listing-bucket/root.txt' }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'listing-bucket',
+        Key: 'copies/root.txt',
+        CopySource: 'listing-bucket/root.txt',
+      }),
+    );
     const copy = await s3.send(new GetObjectCommand({ Bucket: 'listing-bucket', Key: 'copies/root.txt' }));
     expect(await copy.Body!.transformToString()).toBe('root.txt');
   });
@@ -196,10 +238,21 @@ describe('local S3 through a plain S3Client', () => {
     expect(notEmpty.name).toBe('BucketNotEmpty');
     expect(notEmpty.$metadata.httpStatusCode).toBe(409);
 
-    const verbose = await s3.send(new DeleteObjectsCommand({ Bucket: 'listing-bucket', Delete: { Objects: [{ Key: 'a/1.txt' }, { Key: 'a/deep/3.txt' }, { Key: 'never-existed' }] } }));
+    const verbose = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'listing-bucket',
+        Delete: { Objects: [{ Key: 'a/1.txt' }, { Key: 'a/deep/3.txt' }, { Key: 'never-existed' }] },
+      }),
+    );
     expect(verbose.Deleted?.map((deleted) => deleted.Key)).toEqual(['a/1.txt', 'a/deep/3.txt', 'never-existed']);
     const quiet = await s3.send(
-      new DeleteObjectsCommand({ Bucket: 'listing-bucket', Delete: { Quiet: true, Objects: ['a/2.txt', 'b/4.txt', 'b/5.txt', 'root.txt', 'copies/root.txt'].map((Key) => ({ Key })) } }),
+      new DeleteObjectsCommand({
+        Bucket: 'listing-bucket',
+        Delete: {
+          Quiet: true,
+          Objects: ['a/2.txt', 'b/4.txt', 'b/5.txt', 'root.txt', 'copies/root.txt'].map((Key) => ({ Key })),
+        },
+      }),
     );
     expect(quiet.Deleted ?? []).toEqual([]);
     expect(quiet.Errors ?? []).toEqual([]);
@@ -216,22 +269,38 @@ describe('local S3 through a plain S3Client', () => {
   });
 
   test('keys the file system cannot hold are refused with a message naming the key', async () => {
-    const dotDot = await failure(s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'a/../../escape', Body: 'x' })));
+    const dotDot = await failure(
+      s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'a/../../escape', Body: 'x' })),
+    );
     expect(dotDot.name).toBe('InvalidArgument');
     expect(dotDot.message).toContain('a/../../escape');
     await s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'file', Body: 'x' }));
-    const clash = await failure(s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'file/child', Body: 'x' })));
+    const clash = await failure(
+      s3.send(new PutObjectCommand({ Bucket: 'roundtrip-bucket', Key: 'file/child', Body: 'x' })),
+    );
     expect(clash.name).toBe('InvalidArgument');
     expect(clash.message).toContain('"file/child"');
   });
 });
 
 /** A raw request with a chosen Host header (fetch does not let a caller set Host). */
-function rawRequest(method: string, urlPath: string, host: string, body?: string): Promise<{ status: number; body: string }> {
+function rawRequest(
+  method: string,
+  urlPath: string,
+  host: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${cloud.endpoint}${urlPath}`,
-      { method, headers: { host, authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0' } },
+      {
+        method,
+        headers: {
+          host,
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+        },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -257,7 +326,11 @@ describe('addressing', () => {
 describe('ObjectStore used directly (as the CloudFormation engine and the release do)', () => {
   test('objects written directly are visible to the SDK, and sidecars never list as objects', async () => {
     await cloud.objects.createBucket('direct-bucket');
-    await cloud.objects.putObject('direct-bucket', 'templates/stack.json', new TextEncoder().encode('{"Resources":{}}'));
+    await cloud.objects.putObject(
+      'direct-bucket',
+      'templates/stack.json',
+      new TextEncoder().encode('{"Resources":{}}'),
+    );
     const listed = await cloud.objects.listObjects('direct-bucket');
     expect(listed.map((object) => object.key)).toEqual(['templates/stack.json']);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'direct-bucket', Key: 'templates/stack.json' }));

@@ -63,11 +63,28 @@ const integrationDefinition = {
             },
           },
         },
-        { StartAt: 'Context', States: { Context: { Type: 'Pass', Parameters: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'machine.$': '$$.StateMachine.Name' }, End: true } } },
+        {
+          StartAt: 'Context',
+          States: {
+            Context: {
+              Type: 'Pass',
+              Parameters: {
+                'id.$': '$$.Execution.Id',
+                'name.$': '$$.Execution.Name',
+                'machine.$': '$$.StateMachine.Name',
+              },
+              End: true,
+            },
+          },
+        },
       ],
       Next: 'Check',
     },
-    Check: { Type: 'Choice', Choices: [{ Variable: '$[1].machine', StringEquals: 'integration', Next: 'Done' }], Default: 'Broken' },
+    Check: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$[1].machine', StringEquals: 'integration', Next: 'Done' }],
+      Default: 'Broken',
+    },
     Broken: { Type: 'Fail' },
     Done: { Type: 'Succeed' },
   },
@@ -88,7 +105,10 @@ beforeAll(async () => {
   });
   await cloud.objects.createBucket('attempt-counters');
   await cloud.stateMachines.createStateMachine({ name: 'deploy', definition: JSON.stringify(deployDefinition) });
-  await cloud.stateMachines.createStateMachine({ name: 'integration', definition: JSON.stringify(integrationDefinition) });
+  await cloud.stateMachines.createStateMachine({
+    name: 'integration',
+    definition: JSON.stringify(integrationDefinition),
+  });
 });
 
 afterAll(async () => {
@@ -99,12 +119,21 @@ afterAll(async () => {
 });
 
 const start = (name: string | undefined, input: unknown, machine = 'deploy') =>
-  sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(machine), ...(name ? { name } : {}), input: JSON.stringify(input) }));
+  sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: stateMachineArn(machine),
+      ...(name ? { name } : {}),
+      input: JSON.stringify(input),
+    }),
+  );
 
-const history = async (executionArn: string): Promise<HistoryEvent[]> => (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
+const history = async (executionArn: string): Promise<HistoryEvent[]> =>
+  (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
 
 const enteredStates = (events: HistoryEvent[]): string[] =>
-  events.filter((event) => event.type?.endsWith('StateEntered')).map((event) => event.stateEnteredEventDetails?.name ?? '?');
+  events
+    .filter((event) => event.type?.endsWith('StateEntered'))
+    .map((event) => event.stateEnteredEventDetails?.name ?? '?');
 
 describe('local Step Functions through a plain SFNClient', () => {
   test('runs the real definition: Pass, scaled Wait, Lambda task → SUCCEEDED with the output', async () => {
@@ -120,7 +149,10 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(described.startDate).toBeInstanceOf(Date);
     expect(described.stopDate!.getTime()).toBeGreaterThanOrEqual(described.startDate!.getTime());
     expect(JSON.parse(described.input!)).toEqual({ task: { action: 'echo', stack: 'glue-etl' } });
-    const output = JSON.parse(described.output!) as { preparation: unknown; result: { event: unknown; functionName: string } };
+    const output = JSON.parse(described.output!) as {
+      preparation: unknown;
+      result: { event: unknown; functionName: string };
+    };
     expect(output.preparation).toEqual({ prepared: true });
     expect(output.result.event).toEqual({ action: 'echo', stack: 'glue-etl' });
     expect(output.result.functionName).toBe('probe');
@@ -156,7 +188,9 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(second.executionArn).toBe(first.executionArn);
     expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
 
-    const different = await start('same-name', { task: { action: 'echo', other: true } }).catch((error: unknown) => error);
+    const different = await start('same-name', { task: { action: 'echo', other: true } }).catch(
+      (error: unknown) => error,
+    );
     expect(different).toBeInstanceOf(ExecutionAlreadyExists);
     expect((different as Error).message).toBe(`Execution Already Exists: '${first.executionArn}'`);
 
@@ -170,13 +204,18 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('a caught named Lambda error reaches the Catch with Error = class name and Cause = the error JSON, then Fail', async () => {
-    const { executionArn } = await start('refused', { task: { action: 'unsafe', message: 'Table orders would be replaced' } });
+    const { executionArn } = await start('refused', {
+      task: { action: 'unsafe', message: 'Table orders would be replaced' },
+    });
     await cloud.stateMachines.waitForExecution(executionArn!);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(described.status).toBe('FAILED');
     expect(described.error).toBe('DeployRefused');
     // CausePath $.failure.Cause: the Catch put the Lambda error payload there, as AWS does.
-    expect(JSON.parse(described.cause!)).toMatchObject({ errorType: 'UnsafeChangeSetError', errorMessage: 'Table orders would be replaced' });
+    expect(JSON.parse(described.cause!)).toMatchObject({
+      errorType: 'UnsafeChangeSetError',
+      errorMessage: 'Table orders would be replaced',
+    });
 
     const events = await history(executionArn!);
     expect(enteredStates(events)).toEqual(['Prepare', 'WaitForStack', 'RunTask', 'RefuseDeploy']);
@@ -188,7 +227,9 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('an uncaught named Lambda error fails the execution with error = errorType and cause = the error payload', async () => {
-    const { executionArn } = await start('busy', { task: { action: 'busy', message: 'stack glue-etl is UPDATE_IN_PROGRESS' } });
+    const { executionArn } = await start('busy', {
+      task: { action: 'busy', message: 'stack glue-etl is UPDATE_IN_PROGRESS' },
+    });
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
     expect(record.status).toBe('FAILED');
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -198,18 +239,28 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(cause.errorMessage).toBe('stack glue-etl is UPDATE_IN_PROGRESS');
     expect(Array.isArray(cause.trace)).toBe(true);
     const events = await history(executionArn!);
-    expect(events.map((event) => event.type).slice(-3)).toEqual(['LambdaFunctionStarted', 'LambdaFunctionFailed', 'ExecutionFailed']);
+    expect(events.map((event) => event.type).slice(-3)).toEqual([
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'ExecutionFailed',
+    ]);
     expect(events.at(-1)?.executionFailedEventDetails).toEqual({ error: 'StackBusyError', cause: described.cause });
   });
 
   test('Retry on the error class name re-invokes the Lambda until it succeeds (scaled intervals)', async () => {
-    const { executionArn } = await start('flaky', { task: { action: 'flaky', bucket: 'attempt-counters', key: 'flaky-run', succeedOnAttempt: 3 } });
+    const { executionArn } = await start('flaky', {
+      task: { action: 'flaky', bucket: 'attempt-counters', key: 'flaky-run', succeedOnAttempt: 3 },
+    });
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
     expect(record.status).toBe('SUCCEEDED');
     expect((JSON.parse(record.output!) as { result: unknown }).result).toEqual({ attempts: 3 });
     const events = await history(executionArn!);
     expect(events.filter((event) => event.type === 'LambdaFunctionScheduled')).toHaveLength(3);
-    expect(events.filter((event) => event.type === 'LambdaFunctionFailed').map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual(['FlakyError', 'FlakyError']);
+    expect(
+      events
+        .filter((event) => event.type === 'LambdaFunctionFailed')
+        .map((event) => event.lambdaFunctionFailedEventDetails?.error),
+    ).toEqual(['FlakyError', 'FlakyError']);
   });
 
   test('lambda:invoke integration inside a Parallel branch returns { Payload, StatusCode }; $$ context is the execution', async () => {
@@ -220,11 +271,19 @@ describe('local Step Functions through a plain SFNClient', () => {
       { echoed: { action: 'echo', via: 'integration' }, status: 200 },
       { id: executionArn, name: 'integration-run', machine: 'integration' },
     ]);
-    expect(enteredStates(await history(executionArn!)).sort()).toEqual(['Check', 'Context', 'Done', 'Fan', 'InvokeProbe']);
+    expect(enteredStates(await history(executionArn!)).sort()).toEqual([
+      'Check',
+      'Context',
+      'Done',
+      'Fan',
+      'InvokeProbe',
+    ]);
   });
 
   test('ListExecutions, DescribeStateMachine, ListStateMachines, StopExecution and errors for unknown ARNs', async () => {
-    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineArn('deploy'), statusFilter: 'FAILED' }));
+    const listed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: stateMachineArn('deploy'), statusFilter: 'FAILED' }),
+    );
     expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['busy', 'refused']);
 
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('deploy') }));
@@ -236,29 +295,52 @@ describe('local Step Functions through a plain SFNClient', () => {
     const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
     await cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
     const { executionArn } = await start('to-stop', {}, 'slow');
-    const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped by the test' }));
+    const stopped = await sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped by the test' }),
+    );
     expect(stopped.stopDate).toBeInstanceOf(Date);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', cause: 'stopped by the test' });
 
-    const missing = await sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never' })).catch((error: unknown) => error);
+    const missing = await sfn
+      .send(
+        new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never' }),
+      )
+      .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(ExecutionDoesNotExist);
-    expect((missing as Error).message).toBe("Execution Does Not Exist: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never'");
+    expect((missing as Error).message).toBe(
+      "Execution Does Not Exist: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never'",
+    );
     const noMachine = await start('x', {}, 'no-such-machine').catch((error: unknown) => error);
     expect((noMachine as Error).name).toBe('StateMachineDoesNotExist');
-    const badInput = await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('deploy'), input: '{not json' })).catch((error: unknown) => error);
+    const badInput = await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('deploy'), input: '{not json' }))
+      .catch((error: unknown) => error);
     expect((badInput as Error).name).toBe('InvalidExecutionInput');
   });
 
   test('an invalid definition is refused with InvalidDefinition', async () => {
-    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }) })).rejects.toMatchObject({
+    await expect(
+      cloud.stateMachines.createStateMachine({
+        name: 'broken',
+        definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }),
+      }),
+    ).rejects.toMatchObject({
       name: 'InvalidDefinition',
       message: expect.stringMatching(/^Invalid State Machine Definition: '.+'$/),
     });
     expect(cloud.stateMachines.getStateMachine(stateMachineArn('broken'))).toBeUndefined();
-    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: '{' })).rejects.toMatchObject({ name: 'InvalidDefinition' });
+    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: '{' })).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+    });
     const viaApi = await sfn
-      .send(new CreateStateMachineCommand({ name: 'broken', definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }), roleArn: 'arn:aws:iam::000000000000:role/x' }))
+      .send(
+        new CreateStateMachineCommand({
+          name: 'broken',
+          definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }),
+          roleArn: 'arn:aws:iam::000000000000:role/x',
+        }),
+      )
       .catch((error: unknown) => error);
     expect(viaApi).toBeInstanceOf(InvalidDefinition);
   });
@@ -267,17 +349,33 @@ describe('local Step Functions through a plain SFNClient', () => {
     const definition = {
       StartAt: 'WaitForOperation',
       States: {
-        WaitForOperation: { Type: 'Wait', SecondsPath: '$.operation.waitSeconds', OutputPath: '$.operation', Next: 'Done' },
+        WaitForOperation: {
+          Type: 'Wait',
+          SecondsPath: '$.operation.waitSeconds',
+          OutputPath: '$.operation',
+          Next: 'Done',
+        },
         Done: { Type: 'Succeed' },
       },
     };
     await cloud.stateMachines.createStateMachine({ name: 'poll-wait', definition: JSON.stringify(definition) });
-    const { executionArn } = await start('poll', { operation: { waitSeconds: 40, stack: 'app' }, other: 1 }, 'poll-wait');
+    const { executionArn } = await start(
+      'poll',
+      { operation: { waitSeconds: 40, stack: 'app' }, other: 1 },
+      'poll-wait',
+    );
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output!)).toEqual({ waitSeconds: 40, stack: 'app' });
     const events = await history(executionArn!);
-    expect(events.map((event) => event.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
+    expect(events.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
     // 40 s × 0.01 ≈ 400 ms.
     const waitedMs = events[2]!.timestamp!.getTime() - events[1]!.timestamp!.getTime();
     expect(waitedMs).toBeGreaterThanOrEqual(350);
@@ -287,11 +385,23 @@ describe('local Step Functions through a plain SFNClient', () => {
     const failed = await cloud.stateMachines.waitForExecution(bad.executionArn!);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('States.Runtime');
-    expect(failed.cause).toBe(`Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer >= 0`);
+    expect(failed.cause).toBe(
+      `Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer >= 0`,
+    );
   });
 
   test('a Task on a resource the local cloud cannot run fails with States.Runtime naming it', async () => {
-    const definition = { StartAt: 'Crawl', States: { Crawl: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', Parameters: { JobName: 'etl' }, End: true } } };
+    const definition = {
+      StartAt: 'Crawl',
+      States: {
+        Crawl: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::glue:startJobRun.sync',
+          Parameters: { JobName: 'etl' },
+          End: true,
+        },
+      },
+    };
     await cloud.stateMachines.createStateMachine({ name: 'glue-task', definition: JSON.stringify(definition) });
     const { executionArn } = await start('glue', {}, 'glue-task');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
@@ -301,7 +411,10 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('an Error-less Fail state fails without error or cause, as on AWS', async () => {
-    await cloud.stateMachines.createStateMachine({ name: 'bare-fail', definition: JSON.stringify({ StartAt: 'Stop', States: { Stop: { Type: 'Fail' } } }) });
+    await cloud.stateMachines.createStateMachine({
+      name: 'bare-fail',
+      definition: JSON.stringify({ StartAt: 'Stop', States: { Stop: { Type: 'Fail' } } }),
+    });
     const { executionArn } = await start('bare', {}, 'bare-fail');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
     expect(record.status).toBe('FAILED');

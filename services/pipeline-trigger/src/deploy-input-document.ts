@@ -1,4 +1,11 @@
-import { ConfigurationError, parseDeployInput, parseS3Url, type DeployInput, type PipelineJob, type S3Location } from '@glue-cd/core';
+import {
+  ConfigurationError,
+  parseDeployInput,
+  parseS3Url,
+  type DeployInput,
+  type PipelineJob,
+  type S3Location,
+} from '@glue-cd/core';
 import { readFileFromZip } from './artifact-zip';
 
 /** Reads one S3 object with the job's artifact credentials; rejects with the S3 error. */
@@ -31,10 +38,14 @@ const parseJson = (bytes: Uint8Array, source: string): unknown => {
 export const loadDeployInputDocument = async (job: PipelineJob, readObject: ReadObject): Promise<unknown> => {
   const { input, inputFile } = job.userParameters;
   if (input !== undefined) return input;
-  if (inputFile === undefined) throw new ConfigurationError('UserParameters: give exactly one of "input" (inline) or "inputFile"');
+  if (inputFile === undefined)
+    throw new ConfigurationError('UserParameters: give exactly one of "input" (inline) or "inputFile"');
   const s3Location = s3ObjectOf(inputFile);
   if (s3Location) return parseJson(await readObject(s3Location), inputFile);
-  const artifact = firstInputArtifact(job, `UserParameters.inputFile "${inputFile}" is a path inside the input artifact`);
+  const artifact = firstInputArtifact(
+    job,
+    `UserParameters.inputFile "${inputFile}" is a path inside the input artifact`,
+  );
   const zip = await readObject({ bucket: artifact.bucket, key: artifact.key });
   const described = `input artifact ${artifact.name} (s3://${artifact.bucket}/${artifact.key})`;
   return parseJson(readFileFromZip(zip, inputFile, described), `"${inputFile}" in ${described}`);
@@ -49,21 +60,30 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export const buildDeployInput = (document: unknown, job: PipelineJob): DeployInput => {
   if (!isRecord(document)) {
-    throw new ConfigurationError(`DeployInput: must be a JSON object, got ${Array.isArray(document) ? 'an array' : typeof document}`);
+    throw new ConfigurationError(
+      `DeployInput: must be a JSON object, got ${Array.isArray(document) ? 'an array' : typeof document}`,
+    );
   }
   const expanded: Record<string, unknown> = { ...document };
   const template = document.template;
   if (isRecord(template) && 'artifactPath' in template) {
     const { artifactPath, ...rest } = template;
     if (typeof artifactPath !== 'string' || artifactPath.trim() === '') {
-      throw new ConfigurationError('DeployInput.template.artifactPath: must be a non-empty path inside the input artifact');
+      throw new ConfigurationError(
+        'DeployInput.template.artifactPath: must be a non-empty path inside the input artifact',
+      );
     }
     if (Object.keys(rest).length > 0) {
       throw new ConfigurationError(
-        `DeployInput.template: artifactPath cannot be combined with ${Object.keys(rest).map((key) => `"${key}"`).join(', ')}`,
+        `DeployInput.template: artifactPath cannot be combined with ${Object.keys(rest)
+          .map((key) => `"${key}"`)
+          .join(', ')}`,
       );
     }
-    const artifact = firstInputArtifact(job, `DeployInput.template.artifactPath "${artifactPath}" is a path inside the input artifact`);
+    const artifact = firstInputArtifact(
+      job,
+      `DeployInput.template.artifactPath "${artifactPath}" is a path inside the input artifact`,
+    );
     expanded.template = { artifact: { bucket: artifact.bucket, key: artifact.key }, path: artifactPath };
   }
   const given = isRecord(document.pipeline) ? document.pipeline : {};

@@ -16,7 +16,13 @@ const OUTPUT_VARIABLE_KEY = /^[A-Za-z0-9@\-_]+$/;
 /** What the trigger tells CodePipeline about one job. */
 export type JobAnswer =
   | { kind: 'in-progress'; state: ContinuationState; summary: string }
-  | { kind: 'succeeded'; executionArn: string; summary: string; outputVariables: Record<string, string>; droppedOutputs: string[] }
+  | {
+      kind: 'succeeded';
+      executionArn: string;
+      summary: string;
+      outputVariables: Record<string, string>;
+      droppedOutputs: string[];
+    }
   | { kind: 'failed'; failureType: FailureType; message: string; executionArn?: string };
 
 export const inProgress = (state: ContinuationState, summary: string): JobAnswer => ({
@@ -104,7 +110,11 @@ export const answerForExecution = (
       try {
         json = JSON.parse(execution.output ?? '');
       } catch {
-        return failed('JobFailed', `Deploy SUCCEEDED but its output is not JSON: ${execution.output ?? '(none)'}`, executionArn);
+        return failed(
+          'JobFailed',
+          `Deploy SUCCEEDED but its output is not JSON: ${execution.output ?? '(none)'}`,
+          executionArn,
+        );
       }
       const parsed = DeployResultSchema.safeParse(json);
       if (!parsed.success) {
@@ -116,13 +126,23 @@ export const answerForExecution = (
         );
       }
       const { variables, dropped } = outputVariablesFor(parsed.data, executionArn);
-      return { kind: 'succeeded', executionArn, summary: summaryFor(parsed.data), outputVariables: variables, droppedOutputs: dropped };
+      return {
+        kind: 'succeeded',
+        executionArn,
+        summary: summaryFor(parsed.data),
+        outputVariables: variables,
+        droppedOutputs: dropped,
+      };
     }
     case 'FAILED':
     case 'TIMED_OUT':
     case 'ABORTED':
       return failed('JobFailed', failureMessageFor(execution.status, execution.error, execution.cause), executionArn);
     default:
-      return failed('JobFailed', `Deploy execution ${executionArn} has an unknown status: ${String(execution.status)}`, executionArn);
+      return failed(
+        'JobFailed',
+        `Deploy execution ${executionArn} has an unknown status: ${String(execution.status)}`,
+        executionArn,
+      );
   }
 };

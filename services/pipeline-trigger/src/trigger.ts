@@ -48,7 +48,13 @@ export const artifactS3Client = (credentials: ArtifactCredentials): S3Client =>
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
   });
 
-const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'Forbidden', 'InvalidAccessKeyId', 'ExpiredToken']);
+const PERMISSION_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'Forbidden',
+  'InvalidAccessKeyId',
+  'ExpiredToken',
+]);
 const CONFIGURATION_ERRORS = new Set([
   'ConfigurationError',
   'StateMachineDoesNotExist',
@@ -68,7 +74,13 @@ export const failureTypeFor = (error: unknown): FailureType => {
   return 'JobFailed';
 };
 
-const TRANSIENT_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable', 'InternalServerError', 'TimeoutError']);
+const TRANSIENT_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TimeoutError',
+]);
 
 /** Worth asking again on the next poll rather than failing a deploy that is still running. */
 export const isTransientAwsError = (error: unknown): boolean => {
@@ -77,11 +89,17 @@ export const isTransientAwsError = (error: unknown): boolean => {
   if (TRANSIENT_ERRORS.has(error.name)) return true;
   if (metadata?.httpStatusCode !== undefined) return metadata.httpStatusCode >= 500;
   // No HTTP response at all: a network error.
-  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND'].includes((error as NodeJS.ErrnoException).code ?? '');
+  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND'].includes(
+    (error as NodeJS.ErrnoException).code ?? '',
+  );
 };
 
 const describeError = (error: unknown): string =>
-  error instanceof Error ? (error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message) : String(error);
+  error instanceof Error
+    ? error.name && error.name !== 'Error'
+      ? `${error.name}: ${error.message}`
+      : error.message
+    : String(error);
 
 const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined): string => {
   const arn = job.userParameters.stateMachineArn ?? (fallback?.trim() || undefined);
@@ -98,7 +116,8 @@ const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined):
   return arn;
 };
 
-const isExecutionAlreadyExists = (error: unknown): boolean => error instanceof Error && error.name === 'ExecutionAlreadyExists';
+const isExecutionAlreadyExists = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ExecutionAlreadyExists';
 
 /**
  * The CodePipeline Invoke action: the first invocation of a job starts the deploy state machine (idempotently,
@@ -118,7 +137,9 @@ export const makeTrigger = (deps: TriggerDependencies) => {
         if (!object.Body) throw new Error('empty body');
         return await object.Body.transformToByteArray();
       } catch (error) {
-        const wrapped = new Error(`cannot read s3://${bucket}/${key}: ${error instanceof Error ? error.message : String(error)}`);
+        const wrapped = new Error(
+          `cannot read s3://${bucket}/${key}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         wrapped.name = error instanceof Error ? error.name : 'Error';
         throw wrapped;
       }
@@ -131,7 +152,9 @@ export const makeTrigger = (deps: TriggerDependencies) => {
     let executionArn: string;
     try {
       // Deterministic input (no timestamps): a duplicate invocation of this job names the same execution.
-      const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
+      const started = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
       executionArn = started.executionArn ?? executionArnFor(stateMachineArn, executionName);
       logger.appendKeys({ executionArn });
       logger.info('deploy execution started', { environmentName: input.environmentName, action: input.action });
@@ -141,8 +164,17 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       logger.appendKeys({ executionArn });
       logger.warn('deploy execution for this job already exists: following it instead of starting another');
     }
-    const state: ContinuationState = { executionArn, executionName, jobId: job.jobId, startedAt: now().toISOString(), polls: 0 };
-    return inProgress(state, `Deploying stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`);
+    const state: ContinuationState = {
+      executionArn,
+      executionName,
+      jobId: job.jobId,
+      startedAt: now().toISOString(),
+      polls: 0,
+    };
+    return inProgress(
+      state,
+      `Deploying stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`,
+    );
   };
 
   const poll = async (job: PipelineJob, token: string, stateMachineArn: string): Promise<JobAnswer> => {
@@ -154,9 +186,14 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       return answerForExecution(state, execution);
     } catch (error) {
       if (!isTransientAwsError(error)) throw error;
-      logger.warn('could not read the deploy execution; asking again on the next poll', { error: describeError(error) });
+      logger.warn('could not read the deploy execution; asking again on the next poll', {
+        error: describeError(error),
+      });
       const next = { ...state, polls: state.polls + 1 };
-      return inProgress(next, `Deploy execution ${state.executionName}: status unknown for now (${describeError(error)})`);
+      return inProgress(
+        next,
+        `Deploy execution ${state.executionName}: status unknown for now (${describeError(error)})`,
+      );
     }
   };
 
@@ -165,7 +202,9 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       const job = parsePipelineJob(event);
       logger.info('CodePipeline job received', describeJobForLog(job));
       const stateMachineArn = resolveStateMachineArn(job, deps.defaultStateMachineArn);
-      return job.continuationToken === undefined ? await start(job, stateMachineArn) : await poll(job, job.continuationToken, stateMachineArn);
+      return job.continuationToken === undefined
+        ? await start(job, stateMachineArn)
+        : await poll(job, job.continuationToken, stateMachineArn);
     } catch (error) {
       const failureType = failureTypeFor(error);
       logger.error('job failed before the deploy could finish', { failureType, error: describeError(error) });
@@ -198,7 +237,11 @@ export const makeTrigger = (deps: TriggerDependencies) => {
         await codePipeline.send(
           new PutJobSuccessResultCommand({
             jobId,
-            executionDetails: { summary: result.summary, externalExecutionId: result.executionArn, percentComplete: 100 },
+            executionDetails: {
+              summary: result.summary,
+              externalExecutionId: result.executionArn,
+              percentComplete: 100,
+            },
             outputVariables: result.outputVariables,
           }),
         );

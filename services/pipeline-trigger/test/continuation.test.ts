@@ -1,4 +1,8 @@
-import { DescribeExecutionCommand, ExecutionDoesNotExist, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  type DescribeExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import { PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import {
   CODEPIPELINE_MESSAGE_LIMIT,
@@ -28,7 +32,9 @@ const USER_PARAMETERS = { inputFile: 'deploy/test.json' };
 
 const poll = async (execution: Partial<DescribeExecutionCommandOutput>, token = encodeContinuationToken(STATE)) => {
   const h = harness();
-  h.sfnMock.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves({ executionArn: EXECUTION_ARN, ...execution });
+  h.sfnMock
+    .on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN })
+    .resolves({ executionArn: EXECUTION_ARN, ...execution });
   const answer = await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: token }));
   return { h, answer };
 };
@@ -50,7 +56,10 @@ describe('later invocations: poll the execution named in the continuation token'
     expect(h.sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
     const [success] = h.successes();
     expect(success).toMatchObject({ jobId: POLL_JOB_ID, executionDetails: { externalExecutionId: EXECUTION_ARN } });
-    expect(decodeContinuationToken(success?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN })).toEqual({ ...STATE, polls: 3 });
+    expect(decodeContinuationToken(success?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN })).toEqual({
+      ...STATE,
+      polls: 3,
+    });
     expect(success?.outputVariables).toBeUndefined();
     expect(h.failures()).toEqual([]);
     // Polling reads nothing from the artifact.
@@ -58,7 +67,10 @@ describe('later invocations: poll the execution named in the continuation token'
   });
 
   test('SUCCEEDED: summary with outcome and stack, output variables with the stack outputs, no token', async () => {
-    const { h } = await poll({ status: 'SUCCEEDED', output: JSON.stringify(deployResult({ outputs: { RawBucketName: 'glue-etl-test-raw', 'Odd.Name': 'x' } })) });
+    const { h } = await poll({
+      status: 'SUCCEEDED',
+      output: JSON.stringify(deployResult({ outputs: { RawBucketName: 'glue-etl-test-raw', 'Odd.Name': 'x' } })),
+    });
 
     const [success] = h.successes();
     expect(success?.jobId).toBe(POLL_JOB_ID);
@@ -93,7 +105,13 @@ describe('later invocations: poll the execution named in the continuation token'
     const verdict = changeSetVerdict([
       {
         Type: 'Resource',
-        ResourceChange: { Action: 'Modify', LogicalResourceId: 'RawTable', ResourceType: 'AWS::Glue::Table', Replacement: 'True', Details: [] },
+        ResourceChange: {
+          Action: 'Modify',
+          LogicalResourceId: 'RawTable',
+          ResourceType: 'AWS::Glue::Table',
+          Replacement: 'True',
+          Details: [],
+        },
       },
     ]);
     const cause = JSON.stringify({
@@ -116,7 +134,11 @@ describe('later invocations: poll the execution named in the continuation token'
   });
 
   test('FAILED with a plain cause keeps the cause as it is', async () => {
-    const { h } = await poll({ status: 'FAILED', error: 'StackOperationFailedError', cause: 'UPDATE_ROLLBACK_COMPLETE: Resource RawTable failed' });
+    const { h } = await poll({
+      status: 'FAILED',
+      error: 'StackOperationFailedError',
+      cause: 'UPDATE_ROLLBACK_COMPLETE: Resource RawTable failed',
+    });
 
     expect(h.failures()[0]?.failureDetails?.message).toBe(
       'Deploy FAILED: StackOperationFailedError: UPDATE_ROLLBACK_COMPLETE: Resource RawTable failed',
@@ -124,7 +146,11 @@ describe('later invocations: poll the execution named in the continuation token'
   });
 
   test.each([
-    ['TIMED_OUT', { error: 'States.Timeout', cause: 'execution exceeded 3600 s' }, 'Deploy TIMED_OUT: States.Timeout: execution exceeded 3600 s'],
+    [
+      'TIMED_OUT',
+      { error: 'States.Timeout', cause: 'execution exceeded 3600 s' },
+      'Deploy TIMED_OUT: States.Timeout: execution exceeded 3600 s',
+    ],
     ['ABORTED', {}, 'Deploy ABORTED'],
     ['ABORTED', { error: 'Manual', cause: 'stopped by an operator' }, 'Deploy ABORTED: Manual: stopped by an operator'],
   ] as const)('%s fails the job: %j', async (status, details, message) => {
@@ -134,7 +160,10 @@ describe('later invocations: poll the execution named in the continuation token'
   });
 
   test('a failure message longer than CodePipeline allows is cut to 5000 characters, saying so', async () => {
-    const cause = JSON.stringify({ errorType: 'UnsafeChangeSetError', errorMessage: `violations:\n${'  - Table replaced\n'.repeat(600)}` });
+    const cause = JSON.stringify({
+      errorType: 'UnsafeChangeSetError',
+      errorMessage: `violations:\n${'  - Table replaced\n'.repeat(600)}`,
+    });
 
     const { h } = await poll({ status: 'FAILED', error: 'UnsafeChangeSetError', cause });
 
@@ -148,7 +177,9 @@ describe('later invocations: poll the execution named in the continuation token'
   test('a tampered token fails the job without touching Step Functions', async () => {
     const token = encodeContinuationToken(STATE);
     const [version, payload, sum] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...STATE, polls: 0, executionArn: `${EXECUTION_ARN}x` })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...STATE, polls: 0, executionArn: `${EXECUTION_ARN}x` })).toString(
+      'base64url',
+    );
 
     const { h } = await poll({ status: 'RUNNING' }, `${version}.${forged}.${sum}`);
 
@@ -176,21 +207,36 @@ describe('later invocations: poll the execution named in the continuation token'
 
   test('a throttled DescribeExecution keeps polling instead of failing a deploy that still runs', async () => {
     const h = harness();
-    h.sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    h.sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      );
 
-    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }));
+    await h.trigger(
+      jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }),
+    );
 
     expect(h.failures()).toEqual([]);
-    expect(decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN }).polls).toBe(3);
+    expect(
+      decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN }).polls,
+    ).toBe(3);
   });
 
   test('an execution that does not exist fails the job', async () => {
     const h = harness();
-    h.sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: { httpStatusCode: 400 } }));
+    h.sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: { httpStatusCode: 400 } }));
 
-    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }));
+    await h.trigger(
+      jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }),
+    );
 
-    expect(h.failures()[0]?.failureDetails).toMatchObject({ type: 'JobFailed', message: 'ExecutionDoesNotExist: Execution Does Not Exist' });
+    expect(h.failures()[0]?.failureDetails).toMatchObject({
+      type: 'JobFailed',
+      message: 'ExecutionDoesNotExist: Execution Does Not Exist',
+    });
   });
 });
 
@@ -198,7 +244,9 @@ describe('answering CodePipeline', () => {
   test('when PutJobSuccessResult itself fails, the Lambda throws (CodePipeline then retries or times out)', async () => {
     const h = harness();
     h.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-    h.codePipelineMock.on(PutJobSuccessResultCommand).rejects(Object.assign(new Error('job is not in progress'), { name: 'InvalidJobStateException' }));
+    h.codePipelineMock
+      .on(PutJobSuccessResultCommand)
+      .rejects(Object.assign(new Error('job is not in progress'), { name: 'InvalidJobStateException' }));
 
     await expect(
       h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) })),

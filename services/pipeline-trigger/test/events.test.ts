@@ -14,13 +14,18 @@ describe('sample events for sls invoke local', () => {
     expect(job.continuationToken).toBeUndefined();
     const input = buildDeployInput(job.userParameters.input, job);
     expect(parseDeployInput(input)).toEqual(input);
-    expect(input.template).toEqual({ artifact: { bucket: job.inputArtifacts[0]?.bucket, key: job.inputArtifacts[0]?.key }, path: expect.any(String) });
+    expect(input.template).toEqual({
+      artifact: { bucket: job.inputArtifacts[0]?.bucket, key: job.inputArtifacts[0]?.key },
+      path: expect.any(String),
+    });
   });
 
   test('continuation.json carries a token of the first job for the same state machine, under a new job id', () => {
     const first = parsePipelineJob(event('first-invocation.json'));
     const later = parsePipelineJob(event('continuation.json'));
-    const state = decodeContinuationToken(later.continuationToken ?? '', { stateMachineArn: later.userParameters.stateMachineArn ?? '' });
+    const state = decodeContinuationToken(later.continuationToken ?? '', {
+      stateMachineArn: later.userParameters.stateMachineArn ?? '',
+    });
     expect(later.jobId).not.toBe(first.jobId);
     expect(state.jobId).toBe(first.jobId);
   });

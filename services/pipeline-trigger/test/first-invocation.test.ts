@@ -2,7 +2,16 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
 import { decodeContinuationToken, executionArnFor, executionNameForJob, parseDeployInput } from '@glue-cd/core';
 import { zipSync, strToU8 } from 'fflate';
-import { ARTIFACT, CREDENTIALS, FIRST_JOB_ID, STATE_MACHINE_ARN, VALID_INPUT, harness, jobEvent, objectBody } from './fixtures';
+import {
+  ARTIFACT,
+  CREDENTIALS,
+  FIRST_JOB_ID,
+  STATE_MACHINE_ARN,
+  VALID_INPUT,
+  harness,
+  jobEvent,
+  objectBody,
+} from './fixtures';
 
 const EXECUTION_NAME = executionNameForJob(FIRST_JOB_ID);
 const EXECUTION_ARN = executionArnFor(STATE_MACHINE_ARN, EXECUTION_NAME);
@@ -32,7 +41,10 @@ describe('first invocation: starts the deploy state machine', () => {
     expect(start[0]?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: EXECUTION_NAME });
     expect(startedInput(h)).toEqual({ ...parseDeployInput(VALID_INPUT), pipeline: { jobId: FIRST_JOB_ID } });
     expect(h.successes()).toHaveLength(1);
-    expect(h.successes()[0]).toMatchObject({ jobId: FIRST_JOB_ID, executionDetails: { externalExecutionId: EXECUTION_ARN } });
+    expect(h.successes()[0]).toMatchObject({
+      jobId: FIRST_JOB_ID,
+      executionDetails: { externalExecutionId: EXECUTION_ARN },
+    });
     expect(h.successes()[0]?.executionDetails?.summary).toContain('glue-etl-test');
     expect(tokenOf(h)).toEqual({
       executionArn: EXECUTION_ARN,
@@ -54,9 +66,9 @@ describe('first invocation: starts the deploy state machine', () => {
     await h.trigger(jobEvent({ stateMachineArn: other, input: VALID_INPUT }));
 
     expect(h.sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe(other);
-    expect(decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: other }).executionArn).toBe(
-      executionArnFor(other, EXECUTION_NAME),
-    );
+    expect(
+      decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: other }).executionArn,
+    ).toBe(executionArnFor(other, EXECUTION_NAME));
   });
 
   test('inputFile in the first input artifact zip, with the template artifactPath shorthand expanded', async () => {
@@ -75,7 +87,10 @@ describe('first invocation: starts the deploy state machine', () => {
     expect(h.artifactS3Factory).toHaveBeenCalledWith(CREDENTIALS);
     expect(startedInput(h)).toMatchObject({
       stackName: 'glue-etl-test',
-      template: { artifact: { bucket: ARTIFACT.bucket, key: ARTIFACT.key }, path: 'glue-etl/cloudformation-template.json' },
+      template: {
+        artifact: { bucket: ARTIFACT.bucket, key: ARTIFACT.key },
+        path: 'glue-etl/cloudformation-template.json',
+      },
       pipeline: { jobId: FIRST_JOB_ID },
     });
     expect(tokenOf(h).executionArn).toBe(EXECUTION_ARN);
@@ -83,7 +98,9 @@ describe('first invocation: starts the deploy state machine', () => {
 
   test('inputFile as an s3://bucket/key URL', async () => {
     const h = harness();
-    h.s3Mock.on(GetObjectCommand, { Bucket: 'deploy-inputs', Key: 'glue-etl/test.json' }).resolves({ Body: objectBody(JSON.stringify(VALID_INPUT)) });
+    h.s3Mock
+      .on(GetObjectCommand, { Bucket: 'deploy-inputs', Key: 'glue-etl/test.json' })
+      .resolves({ Body: objectBody(JSON.stringify(VALID_INPUT)) });
     h.sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN });
 
     await h.trigger(jobEvent({ inputFile: 's3://deploy-inputs/glue-etl/test.json' }));
@@ -122,7 +139,9 @@ describe('first invocation: starts the deploy state machine', () => {
 
     await h.trigger(jobEvent({ inputFile: 's3://deploy-inputs/test.json' }));
 
-    expect(startedInput(h)).toMatchObject({ template: { artifact: { bucket: ARTIFACT.bucket, key: ARTIFACT.key }, path: 't.json' } });
+    expect(startedInput(h)).toMatchObject({
+      template: { artifact: { bucket: ARTIFACT.bucket, key: ARTIFACT.key }, path: 't.json' },
+    });
   });
 });
 
@@ -130,13 +149,33 @@ describe('first invocation: configuration problems end in a ConfigurationError f
   test.each([
     ['UserParameters that are not JSON', '{input:', /UserParameters is not valid JSON/],
     ['empty UserParameters', '', /UserParameters is empty/],
-    ['both input and inputFile', { input: VALID_INPUT, inputFile: 'deploy/test.json' }, /exactly one of "input".*"inputFile"/],
+    [
+      'both input and inputFile',
+      { input: VALID_INPUT, inputFile: 'deploy/test.json' },
+      /exactly one of "input".*"inputFile"/,
+    ],
     ['neither input nor inputFile', {}, /exactly one of "input"/],
     ['an unknown UserParameters key', { input: VALID_INPUT, stage: 'x' }, /UserParameters.*stage/],
-    ['a stateMachineArn that is not an ARN', { stateMachineArn: 'glue-cd-deploy', input: VALID_INPUT }, /UserParameters\.stateMachineArn: must be a state machine ARN/],
-    ['a bad stack name in the deploy input', { input: { ...VALID_INPUT, stackName: '1-bad_name' } }, /DeployInput\.stackName/],
-    ['a deploy without a template', { input: { environmentName: 'test', stackName: 'glue-etl-test' } }, /DeployInput\.template: is required/],
-    ['an empty artifactPath', { input: { ...VALID_INPUT, template: { artifactPath: '' } } }, /DeployInput\.template\.artifactPath/],
+    [
+      'a stateMachineArn that is not an ARN',
+      { stateMachineArn: 'glue-cd-deploy', input: VALID_INPUT },
+      /UserParameters\.stateMachineArn: must be a state machine ARN/,
+    ],
+    [
+      'a bad stack name in the deploy input',
+      { input: { ...VALID_INPUT, stackName: '1-bad_name' } },
+      /DeployInput\.stackName/,
+    ],
+    [
+      'a deploy without a template',
+      { input: { environmentName: 'test', stackName: 'glue-etl-test' } },
+      /DeployInput\.template: is required/,
+    ],
+    [
+      'an empty artifactPath',
+      { input: { ...VALID_INPUT, template: { artifactPath: '' } } },
+      /DeployInput\.template\.artifactPath/,
+    ],
     ['an unknown deploy input field', { input: { ...VALID_INPUT, stackname: 'x' } }, /DeployInput.*stackname/],
   ])('%s', async (_case, userParameters, message) => {
     const h = harness();
@@ -156,7 +195,9 @@ describe('first invocation: configuration problems end in a ConfigurationError f
     await h.trigger(jobEvent({ input: VALID_INPUT }));
 
     expect(h.failures()[0]?.failureDetails).toMatchObject({ type: 'ConfigurationError' });
-    expect(h.failures()[0]?.failureDetails?.message).toMatch(/UserParameters\.stateMachineArn or the DEPLOY_STATE_MACHINE_ARN/);
+    expect(h.failures()[0]?.failureDetails?.message).toMatch(
+      /UserParameters\.stateMachineArn or the DEPLOY_STATE_MACHINE_ARN/,
+    );
   });
 
   test('a DEPLOY_STATE_MACHINE_ARN that is not a state machine ARN', async () => {
@@ -169,7 +210,9 @@ describe('first invocation: configuration problems end in a ConfigurationError f
 
   test('an inputFile missing from the artifact zip: names the file and what the zip holds', async () => {
     const h = harness();
-    h.s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(artifactZip({ 'deploy/prod.json': '{}', 'README.md': '#' })) });
+    h.s3Mock
+      .on(GetObjectCommand)
+      .resolves({ Body: objectBody(artifactZip({ 'deploy/prod.json': '{}', 'README.md': '#' })) });
 
     await h.trigger(jobEvent({ inputFile: 'deploy/test.json' }));
 
@@ -188,7 +231,9 @@ describe('first invocation: configuration problems end in a ConfigurationError f
     await h.trigger(jobEvent({ inputFile: './deploy/test.json' }));
 
     expect(h.failures()[0]?.failureDetails?.type).toBe('ConfigurationError');
-    expect(h.failures()[0]?.failureDetails?.message).toMatch(/inputFile "\.\/deploy\/test\.json" in input artifact BuildOutput .* is not valid JSON/);
+    expect(h.failures()[0]?.failureDetails?.message).toMatch(
+      /inputFile "\.\/deploy\/test\.json" in input artifact BuildOutput .* is not valid JSON/,
+    );
   });
 
   test('an artifact that is not a zip', async () => {
@@ -206,7 +251,9 @@ describe('first invocation: configuration problems end in a ConfigurationError f
     await h.trigger(jobEvent({ inputFile: 'deploy/test.json' }, { inputArtifacts: [] }));
 
     expect(h.failures()[0]?.failureDetails).toMatchObject({ type: 'ConfigurationError' });
-    expect(h.failures()[0]?.failureDetails?.message).toMatch(/inputFile "deploy\/test.json" is a path inside the input artifact, but the action has no input artifact/);
+    expect(h.failures()[0]?.failureDetails?.message).toMatch(
+      /inputFile "deploy\/test.json" is a path inside the input artifact, but the action has no input artifact/,
+    );
   });
 
   test('an s3:// inputFile that does not exist', async () => {
@@ -222,7 +269,9 @@ describe('first invocation: configuration problems end in a ConfigurationError f
 
   test('an artifact the credentials may not read is a PermissionError', async () => {
     const h = harness();
-    h.s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    h.s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
 
     await h.trigger(jobEvent({ inputFile: 'deploy/test.json' }));
 
@@ -232,7 +281,12 @@ describe('first invocation: configuration problems end in a ConfigurationError f
 
   test('a state machine that does not exist', async () => {
     const h = harness();
-    h.sfnMock.on(StartExecutionCommand).rejects(new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${STATE_MACHINE_ARN}'`, $metadata: {} }));
+    h.sfnMock.on(StartExecutionCommand).rejects(
+      new StateMachineDoesNotExist({
+        message: `State Machine Does Not Exist: '${STATE_MACHINE_ARN}'`,
+        $metadata: {},
+      }),
+    );
 
     await h.trigger(jobEvent({ input: VALID_INPUT }));
 

@@ -1,4 +1,8 @@
-import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import {
+  CodePipelineClient,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+} from '@aws-sdk/client-codepipeline';
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -8,7 +12,11 @@ import { makeTrigger, type ArtifactCredentials } from '../src';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:glue-cd-deploy-test';
 export const FIRST_JOB_ID = '0f6c1b7e-1111-4a2b-9c3d-aaaaaaaaaaaa';
-export const ARTIFACT = { name: 'BuildOutput', bucket: 'glue-cd-artifacts-123456789012', key: 'glue-cd-pipeline/BuildOutpu/Xk3v9Qe.zip' };
+export const ARTIFACT = {
+  name: 'BuildOutput',
+  bucket: 'glue-cd-artifacts-123456789012',
+  key: 'glue-cd-pipeline/BuildOutpu/Xk3v9Qe.zip',
+};
 // Distinctive fake secrets, so a test can prove they never reach the logs.
 export const CREDENTIALS: ArtifactCredentials = {
   accessKeyId: 'ASIAFAKEARTIFACTKEY77',
@@ -63,8 +71,12 @@ export const harness = (
   const codePipelineMock = mockClient(CodePipelineClient);
   const s3Mock = mockClient(S3Client);
   codePipelineMock.on(PutJobSuccessResultCommand).resolves({}).on(PutJobFailureResultCommand).resolves({});
-  s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
-  const artifactS3Factory = jest.fn((credentials: ArtifactCredentials) => new S3Client({ region: 'eu-west-1', credentials }));
+  s3Mock
+    .on(GetObjectCommand)
+    .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+  const artifactS3Factory = jest.fn(
+    (credentials: ArtifactCredentials) => new S3Client({ region: 'eu-west-1', credentials }),
+  );
   const trigger = makeTrigger({
     sfn: new SFNClient({ region: 'eu-west-1' }),
     codePipeline: new CodePipelineClient({ region: 'eu-west-1' }),

@@ -1,4 +1,10 @@
-import { OUTPUT_VARIABLES_LIMIT_BYTES, answerForExecution, failureMessageFor, outputVariableKey, outputVariablesFor } from '../src';
+import {
+  OUTPUT_VARIABLES_LIMIT_BYTES,
+  answerForExecution,
+  failureMessageFor,
+  outputVariableKey,
+  outputVariablesFor,
+} from '../src';
 import { normaliseZipPath, readFileFromZip } from '../src';
 import { strToU8, zipSync } from 'fflate';
 
@@ -11,7 +17,10 @@ describe('output variables', () => {
   });
 
   test('an output cannot overwrite stackName, outcome or executionArn', () => {
-    const { variables, dropped } = outputVariablesFor({ outcome: 'created', stackName: 's', outputs: { stackName: 'evil' } }, ARN);
+    const { variables, dropped } = outputVariablesFor(
+      { outcome: 'created', stackName: 's', outputs: { stackName: 'evil' } },
+      ARN,
+    );
     expect(variables.stackName).toBe('s');
     expect(dropped).toEqual(['stackName']);
   });
@@ -21,16 +30,23 @@ describe('output variables', () => {
     const { variables, dropped } = outputVariablesFor({ outcome: 'updated', stackName: 's', outputs }, ARN);
     expect(Object.keys(variables)).toEqual(['stackName', 'outcome', 'executionArn', 'A', 'C']);
     expect(dropped).toEqual(['B']);
-    const bytes = Object.entries(variables).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    const bytes = Object.entries(variables).reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
     expect(bytes).toBeLessThanOrEqual(OUTPUT_VARIABLES_LIMIT_BYTES);
   });
 });
 
 describe('failure messages', () => {
   test('a Lambda task cause contributes its errorMessage only', () => {
-    expect(failureMessageFor('FAILED', 'StackBusyError', JSON.stringify({ errorType: 'StackBusyError', errorMessage: 'busy', trace: ['at x'] }))).toBe(
-      'Deploy FAILED: StackBusyError: busy',
-    );
+    expect(
+      failureMessageFor(
+        'FAILED',
+        'StackBusyError',
+        JSON.stringify({ errorType: 'StackBusyError', errorMessage: 'busy', trace: ['at x'] }),
+      ),
+    ).toBe('Deploy FAILED: StackBusyError: busy');
   });
 
   test('missing error and cause are left out rather than printed as undefined', () => {
@@ -48,7 +64,9 @@ describe('reading a file from an artifact zip', () => {
 
   test('lists at most 20 entries when the file is missing', () => {
     const many = zipSync(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}.txt`, strToU8('x')])));
-    expect(() => readFileFromZip(many, 'nope.json', 'the zip')).toThrow(/"nope.json" is not in the zip; it holds f0.txt, .*f19.txt and 5 more$/);
+    expect(() => readFileFromZip(many, 'nope.json', 'the zip')).toThrow(
+      /"nope.json" is not in the zip; it holds f0.txt, .*f19.txt and 5 more$/,
+    );
   });
 
   test('normalises Windows separators and leading ./', () => {
@@ -57,10 +75,19 @@ describe('reading a file from an artifact zip', () => {
 });
 
 describe('execution statuses', () => {
-  const state = { executionArn: ARN, executionName: 'codepipeline-1', jobId: 'job-1', startedAt: '2026-01-02T03:04:05.000Z', polls: 0 };
+  const state = {
+    executionArn: ARN,
+    executionName: 'codepipeline-1',
+    jobId: 'job-1',
+    startedAt: '2026-01-02T03:04:05.000Z',
+    polls: 0,
+  };
 
   test('PENDING_REDRIVE keeps polling', () => {
-    expect(answerForExecution(state, { status: 'PENDING_REDRIVE' })).toMatchObject({ kind: 'in-progress', state: { polls: 1 } });
+    expect(answerForExecution(state, { status: 'PENDING_REDRIVE' })).toMatchObject({
+      kind: 'in-progress',
+      state: { polls: 1 },
+    });
   });
 
   test('an unknown status fails the job rather than polling forever', () => {

@@ -2,7 +2,16 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { encodeContinuationToken, executionArnFor, executionNameForJob } from '@glue-cd/core';
 import { strToU8, zipSync } from 'fflate';
-import { CREDENTIALS, FIRST_JOB_ID, STATE_MACHINE_ARN, VALID_INPUT, captureOutput, harness, jobEvent, objectBody } from './fixtures';
+import {
+  CREDENTIALS,
+  FIRST_JOB_ID,
+  STATE_MACHINE_ARN,
+  VALID_INPUT,
+  captureOutput,
+  harness,
+  jobEvent,
+  objectBody,
+} from './fixtures';
 
 const EXECUTION_NAME = executionNameForJob(FIRST_JOB_ID);
 const EXECUTION_ARN = executionArnFor(STATE_MACHINE_ARN, EXECUTION_NAME);
@@ -16,11 +25,21 @@ const logLines = (output: string) =>
 describe('logs', () => {
   test('never contain the artifact credentials, on success, poll and failure paths', async () => {
     const h = harness({ logLevel: 'DEBUG' });
-    const zip = zipSync({ 'deploy/test.json': strToU8(JSON.stringify({ ...VALID_INPUT, template: { artifactPath: 't.json' } })) });
+    const zip = zipSync({
+      'deploy/test.json': strToU8(JSON.stringify({ ...VALID_INPUT, template: { artifactPath: 't.json' } })),
+    });
     h.s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(zip) });
     h.sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN });
-    h.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'UnsafeChangeSetError', cause: 'replaces RawTable' });
-    const token = encodeContinuationToken({ executionArn: EXECUTION_ARN, executionName: EXECUTION_NAME, jobId: FIRST_JOB_ID, startedAt: '2026-01-02T03:04:05.000Z', polls: 0 });
+    h.sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'FAILED', error: 'UnsafeChangeSetError', cause: 'replaces RawTable' });
+    const token = encodeContinuationToken({
+      executionArn: EXECUTION_ARN,
+      executionName: EXECUTION_NAME,
+      jobId: FIRST_JOB_ID,
+      startedAt: '2026-01-02T03:04:05.000Z',
+      polls: 0,
+    });
 
     const output = await captureOutput(async () => {
       await h.trigger(jobEvent({ inputFile: 'deploy/test.json' }));
@@ -32,8 +51,22 @@ describe('logs', () => {
     // The capture works: the logger did write, with the stable keys.
     const lines = logLines(output);
     expect(lines.length).toBeGreaterThanOrEqual(8);
-    expect(lines).toContainEqual(expect.objectContaining({ message: 'deploy execution started', jobId: FIRST_JOB_ID, executionArn: EXECUTION_ARN, stackName: 'glue-etl-test' }));
-    expect(lines).toContainEqual(expect.objectContaining({ jobId: 'second-job', executionArn: EXECUTION_ARN, firstJobId: FIRST_JOB_ID, status: 'FAILED' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'deploy execution started',
+        jobId: FIRST_JOB_ID,
+        executionArn: EXECUTION_ARN,
+        stackName: 'glue-etl-test',
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        jobId: 'second-job',
+        executionArn: EXECUTION_ARN,
+        firstJobId: FIRST_JOB_ID,
+        status: 'FAILED',
+      }),
+    );
     for (const secret of [CREDENTIALS.accessKeyId, CREDENTIALS.secretAccessKey, CREDENTIALS.sessionToken ?? 'unset']) {
       expect(output).not.toContain(secret);
     }

@@ -5,6 +5,9 @@ const EMPTY_CHANGE_SET_REASONS = [
 ];
 
 /** True when a FAILED change set failed only because the template and parameters change nothing. */
-export const isEmptyChangeSet = (changeSet: { Status?: string | undefined; StatusReason?: string | undefined }): boolean =>
+export const isEmptyChangeSet = (changeSet: {
+  Status?: string | undefined;
+  StatusReason?: string | undefined;
+}): boolean =>
   changeSet.Status === 'FAILED' &&
   EMPTY_CHANGE_SET_REASONS.some((pattern) => pattern.test(changeSet.StatusReason ?? ''));

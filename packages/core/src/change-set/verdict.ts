@@ -68,8 +68,7 @@ const isAllowListed = (change: ResourceChange, policy: SafetyPolicy): boolean =>
   (policy.allowedLogicalIds.includes(change.LogicalResourceId ?? '') ||
     policy.allowedResourceTypes.includes(change.ResourceType ?? ''));
 
-const toTree = (input: ChangeSetTree | Change[]): ChangeSetTree =>
-  Array.isArray(input) ? { changes: input } : input;
+const toTree = (input: ChangeSetTree | Change[]): ChangeSetTree => (Array.isArray(input) ? { changes: input } : input);
 
 /**
  * The safety verdict over a change set: every change that removes or replaces a resource is a violation,

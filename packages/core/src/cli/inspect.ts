@@ -27,7 +27,9 @@ const parsePages = (file: string, text: string): Change[] => {
   return pages.flatMap((page, index) => {
     const parsed = PageSchema.safeParse(page);
     if (!parsed.success) {
-      throw new Error(`${file}${Array.isArray(json) ? `[${index}]` : ''} is not describe-change-set output: it has no "Changes" list`);
+      throw new Error(
+        `${file}${Array.isArray(json) ? `[${index}]` : ''} is not describe-change-set output: it has no "Changes" list`,
+      );
     }
     return parsed.data.Changes as Change[];
   });

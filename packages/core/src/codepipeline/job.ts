@@ -10,7 +10,10 @@ export const UserParametersSchema = z
   .object({
     stateMachineArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, 'must be a state machine ARN')
+      .regex(
+        /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/,
+        'must be a state machine ARN',
+      )
       .optional(),
     /** The deploy input, inline. */
     input: z.record(z.string(), z.unknown()).optional(),
@@ -45,7 +48,8 @@ export interface PipelineJob {
 
 const jobOf = (event: unknown) =>
   typeof event === 'object' && event !== null
-    ? ((event as Partial<CodePipelineEvent>)['CodePipeline.job'] as Partial<CodePipelineEvent['CodePipeline.job']> | undefined)
+    ? ((event as Partial<CodePipelineEvent>)['CodePipeline.job'] as
+        Partial<CodePipelineEvent['CodePipeline.job']> | undefined)
     : undefined;
 
 /** The job id alone, so that a job with bad parameters can still be answered. */

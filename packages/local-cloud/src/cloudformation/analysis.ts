@@ -15,23 +15,35 @@ const asText = (value: unknown): string => (Array.isArray(value) ? value.join(',
 
 const checkConstraints = (name: string, declaration: ParameterDeclaration, text: string): void => {
   const fail = (message: string): never => {
-    throw validationError(declaration.ConstraintDescription ? `Parameter '${name}' ${message}: ${declaration.ConstraintDescription}` : `Parameter '${name}' ${message}`);
+    throw validationError(
+      declaration.ConstraintDescription
+        ? `Parameter '${name}' ${message}: ${declaration.ConstraintDescription}`
+        : `Parameter '${name}' ${message}`,
+    );
   };
   const type = declaration.Type;
-  if (type.startsWith('AWS::SSM::Parameter')) throw validationError(`Parameter '${name}' has type ${type}: SSM parameter types are not supported by the local cloud`);
+  if (type.startsWith('AWS::SSM::Parameter'))
+    throw validationError(
+      `Parameter '${name}' has type ${type}: SSM parameter types are not supported by the local cloud`,
+    );
   const items = isListType(type) ? text.split(',').map((s) => s.trim()) : [text];
   for (const item of items) {
-    if (declaration.AllowedValues && !declaration.AllowedValues.map(String).includes(item)) fail('must be one of AllowedValues');
+    if (declaration.AllowedValues && !declaration.AllowedValues.map(String).includes(item))
+      fail('must be one of AllowedValues');
     if (declaration.AllowedPattern !== undefined && !new RegExp(`^(?:${declaration.AllowedPattern})$`).test(item)) {
       fail(`failed to satisfy constraint: must match pattern ${declaration.AllowedPattern}`);
     }
-    if (declaration.MinLength !== undefined && item.length < Number(declaration.MinLength)) fail(`must contain at least ${String(declaration.MinLength)} characters`);
-    if (declaration.MaxLength !== undefined && item.length > Number(declaration.MaxLength)) fail(`must contain at most ${String(declaration.MaxLength)} characters`);
+    if (declaration.MinLength !== undefined && item.length < Number(declaration.MinLength))
+      fail(`must contain at least ${String(declaration.MinLength)} characters`);
+    if (declaration.MaxLength !== undefined && item.length > Number(declaration.MaxLength))
+      fail(`must contain at most ${String(declaration.MaxLength)} characters`);
     if (type === 'Number' || type === 'List<Number>') {
       const number = Number(item);
       if (item.trim() === '' || Number.isNaN(number)) fail('must be a number');
-      if (declaration.MinValue !== undefined && number < Number(declaration.MinValue)) fail(`must be a number not less than ${String(declaration.MinValue)}`);
-      if (declaration.MaxValue !== undefined && number > Number(declaration.MaxValue)) fail(`must be a number not greater than ${String(declaration.MaxValue)}`);
+      if (declaration.MinValue !== undefined && number < Number(declaration.MinValue))
+        fail(`must be a number not less than ${String(declaration.MinValue)}`);
+      if (declaration.MaxValue !== undefined && number > Number(declaration.MaxValue))
+        fail(`must be a number not greater than ${String(declaration.MaxValue)}`);
     }
   }
 };
@@ -57,7 +69,9 @@ export const resolveParameters = (
     let text: string | undefined;
     if (parameter?.UsePreviousValue) {
       if (previous === undefined || !(name in previous)) {
-        throw validationError(`Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+        throw validationError(
+          `Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
       }
       text = asText(previous[name]);
     } else if (parameter?.ParameterValue !== undefined) text = parameter.ParameterValue;
@@ -70,7 +84,9 @@ export const resolveParameters = (
     values[name] = isListType(declaration.Type) ? (text === '' ? [] : text.split(',').map((s) => s.trim())) : text;
   }
   if (missing.length > 0) throw validationError(`Parameters: [${missing.join(', ')}] must have values`);
-  const noEcho = Object.entries(declared).filter(([, d]) => d.NoEcho === true || d.NoEcho === 'true').map(([name]) => name);
+  const noEcho = Object.entries(declared)
+    .filter(([, d]) => d.NoEcho === true || d.NoEcho === 'true')
+    .map(([name]) => name);
   return { values, noEcho };
 };
 
@@ -86,29 +102,47 @@ const IAM_TYPES: Record<string, string | undefined> = {
 };
 
 /** CAPABILITY_IAM / CAPABILITY_NAMED_IAM the template needs, and the types that need them (ValidateTemplate). */
-export const requiredCapabilities = (resources: Record<string, ResourceDeclaration>): { capabilities: string[]; types: string[] } => {
+export const requiredCapabilities = (
+  resources: Record<string, ResourceDeclaration>,
+): { capabilities: string[]; types: string[] } => {
   const iam = Object.values(resources).filter((r) => r.Type in IAM_TYPES);
   if (iam.length === 0) return { capabilities: [], types: [] };
   const named = iam.some((r) => {
     const nameProperty = IAM_TYPES[r.Type];
     return nameProperty !== undefined && r.Properties?.[nameProperty] !== undefined;
   });
-  return { capabilities: [named ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'], types: [...new Set(iam.map((r) => r.Type))] };
+  return {
+    capabilities: [named ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'],
+    types: [...new Set(iam.map((r) => r.Type))],
+  };
 };
 
-export const checkCapabilities = (resources: Record<string, ResourceDeclaration>, granted: readonly string[] | undefined): void => {
+export const checkCapabilities = (
+  resources: Record<string, ResourceDeclaration>,
+  granted: readonly string[] | undefined,
+): void => {
   const { capabilities } = requiredCapabilities(resources);
   const have = new Set(granted ?? []);
-  const lacking = capabilities.filter((c) => !have.has(c) && !(c === 'CAPABILITY_IAM' && have.has('CAPABILITY_NAMED_IAM')));
-  if (lacking.length > 0) throw new CloudFormationError('InsufficientCapabilitiesException', `Requires capabilities : [${lacking.join(', ')}]`);
+  const lacking = capabilities.filter(
+    (c) => !have.has(c) && !(c === 'CAPABILITY_IAM' && have.has('CAPABILITY_NAMED_IAM')),
+  );
+  if (lacking.length > 0)
+    throw new CloudFormationError(
+      'InsufficientCapabilitiesException',
+      `Requires capabilities : [${lacking.join(', ')}]`,
+    );
 };
 
 /** The resources (and outputs) whose Condition holds. */
-export const activeResources = (template: Template, conditions: Record<string, boolean>): Record<string, ResourceDeclaration> => {
+export const activeResources = (
+  template: Template,
+  conditions: Record<string, boolean>,
+): Record<string, ResourceDeclaration> => {
   const active: Record<string, ResourceDeclaration> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Condition !== undefined) {
-      if (!(resource.Condition in conditions)) throw templateError(`Unresolved condition dependency ${resource.Condition} in resource ${logicalId}`);
+      if (!(resource.Condition in conditions))
+        throw templateError(`Unresolved condition dependency ${resource.Condition} in resource ${logicalId}`);
       if (!conditions[resource.Condition]) continue;
     }
     active[logicalId] = resource;
@@ -129,12 +163,21 @@ export const resourceDependencies = (
   const graph = new Map<string, Set<string>>();
   for (const [logicalId, resource] of Object.entries(resources)) {
     const references = collectReferences(resource.Properties ?? {}, conditions);
-    const unresolved = [...references].filter((name) => !(name in resources) && !parameters.has(name) && !PSEUDO_PARAMETER_NAMES.includes(name));
+    const unresolved = [...references].filter(
+      (name) => !(name in resources) && !parameters.has(name) && !PSEUDO_PARAMETER_NAMES.includes(name),
+    );
     const missingDependsOn = dependsOnList(resource).filter((name) => !(name in resources));
     if (unresolved.length > 0 || missingDependsOn.length > 0) {
-      throw templateError(`Unresolved resource dependencies [${[...unresolved, ...missingDependsOn].join(', ')}] in the Resources block of the template`);
+      throw templateError(
+        `Unresolved resource dependencies [${[...unresolved, ...missingDependsOn].join(', ')}] in the Resources block of the template`,
+      );
     }
-    graph.set(logicalId, new Set([...references].filter((name) => name in resources && name !== logicalId).concat(dependsOnList(resource))));
+    graph.set(
+      logicalId,
+      new Set(
+        [...references].filter((name) => name in resources && name !== logicalId).concat(dependsOnList(resource)),
+      ),
+    );
     if (references.has(logicalId)) throw validationError(`Circular dependency between resources: [${logicalId}]`);
   }
   return graph;
@@ -168,12 +211,24 @@ export const checkGetAttAttributes = (resources: Record<string, ResourceDeclarat
     const record = value as Record<string, unknown>;
     const getAtt = record['Fn::GetAtt'];
     if (Object.keys(record).length === 1 && getAtt !== undefined) {
-      const [target, attribute] = typeof getAtt === 'string' ? [getAtt.slice(0, getAtt.indexOf('.')), getAtt.slice(getAtt.indexOf('.') + 1)] : Array.isArray(getAtt) ? getAtt : [];
+      const [target, attribute] =
+        typeof getAtt === 'string'
+          ? [getAtt.slice(0, getAtt.indexOf('.')), getAtt.slice(getAtt.indexOf('.') + 1)]
+          : Array.isArray(getAtt)
+            ? getAtt
+            : [];
       const type = typeof target === 'string' ? resources[target]?.Type : undefined;
-      if (type && typeof attribute === 'string' && type !== 'AWS::CloudFormation::Stack' && !type.startsWith('Custom::')) {
+      if (
+        type &&
+        typeof attribute === 'string' &&
+        type !== 'AWS::CloudFormation::Stack' &&
+        !type.startsWith('Custom::')
+      ) {
         const known = specAttributes(type);
         if (known && !known.includes(attribute)) {
-          throw validationError(`Template error: resource ${String(target)} does not support attribute type ${attribute} in Fn::GetAtt`);
+          throw validationError(
+            `Template error: resource ${String(target)} does not support attribute type ${attribute} in Fn::GetAtt`,
+          );
         }
       }
       return;

@@ -48,18 +48,34 @@ const RECREATION = { yes: 'Always', maybe: 'Conditionally', no: 'Never' } as con
 const REPLACEMENT = { yes: 'True', maybe: 'Conditional', no: 'False' } as const;
 
 /** Whether changing these properties replaces the resource: the resource specification, nested paths included. */
-export const propertyChangeRequirement = (resourceType: string, before: Record<string, unknown>, after: Record<string, unknown>): ReplacementRequirement =>
+export const propertyChangeRequirement = (
+  resourceType: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): ReplacementRequirement =>
   strongest(changedPaths(before, after).map((path) => replacementForPath(resourceType, path) ?? 'no'));
 
 const replacementPolicyAction = (declaration: ResourceDeclaration | undefined): ResourceChange['PolicyAction'] =>
-  declaration?.UpdateReplacePolicy === 'Retain' ? 'ReplaceAndRetain' : declaration?.UpdateReplacePolicy === 'Snapshot' ? 'ReplaceAndSnapshot' : 'ReplaceAndDelete';
+  declaration?.UpdateReplacePolicy === 'Retain'
+    ? 'ReplaceAndRetain'
+    : declaration?.UpdateReplacePolicy === 'Snapshot'
+      ? 'ReplaceAndSnapshot'
+      : 'ReplaceAndDelete';
 
 const removalPolicyAction = (declaration: ResourceDeclaration | undefined): ResourceChange['PolicyAction'] => {
   const policy = declaration?.DeletionPolicy;
-  return policy === 'Retain' || policy === 'RetainExceptOnCreate' ? 'Retain' : policy === 'Snapshot' ? 'Snapshot' : 'Delete';
+  return policy === 'Retain' || policy === 'RetainExceptOnCreate'
+    ? 'Retain'
+    : policy === 'Snapshot'
+      ? 'Snapshot'
+      : 'Delete';
 };
 
-const resourceChange = (change: ResourceChange): Change => ({ Type: 'Resource', HookInvocationCount: 0, ResourceChange: change });
+const resourceChange = (change: ResourceChange): Change => ({
+  Type: 'Resource',
+  HookInvocationCount: 0,
+  ResourceChange: change,
+});
 
 /**
  * The ResourceChanges CloudFormation would report between two templates: fullDiff of @aws-cdk/cloudformation-diff,
@@ -74,7 +90,13 @@ export const computeResourceChanges = (before: DiffSide | undefined, after: Diff
     const declared = after.resources[logicalId];
     const previous = old[logicalId];
     if (difference.isAddition) {
-      changes.set(logicalId, { Action: 'Add', LogicalResourceId: logicalId, ResourceType: declared?.Type, Scope: [], Details: [] });
+      changes.set(logicalId, {
+        Action: 'Add',
+        LogicalResourceId: logicalId,
+        ResourceType: declared?.Type,
+        Scope: [],
+        Details: [],
+      });
       return;
     }
     if (difference.isRemoval) {
@@ -97,20 +119,31 @@ export const computeResourceChanges = (before: DiffSide | undefined, after: Diff
     const oldProperties = previous.Properties ?? {};
     const newProperties = declared.Properties ?? {};
     for (const [name, update] of Object.entries(difference.propertyUpdates)) {
-      const nested = changedPaths(oldProperties[name], newProperties[name], [name]).map((path) => replacementForPath(declared.Type, path) ?? 'no');
+      const nested = changedPaths(oldProperties[name], newProperties[name], [name]).map(
+        (path) => replacementForPath(declared.Type, path) ?? 'no',
+      );
       const requirement = strongest([fromImpact(update.changeImpact), ...nested]);
       requirements.push(requirement);
       const attribute = name === 'Tags' ? 'Tags' : 'Properties';
       scope.add(attribute);
       details.push({
-        Target: { Attribute: attribute, Name: name, RequiresRecreation: RECREATION[requirement], Path: `/Properties/${name}` },
+        Target: {
+          Attribute: attribute,
+          Name: name,
+          RequiresRecreation: RECREATION[requirement],
+          Path: `/Properties/${name}`,
+        },
         Evaluation: 'Static',
         ChangeSource: 'DirectModification',
       });
     }
     if (!deepEqual(previous.Metadata, declared.Metadata)) {
       scope.add('Metadata');
-      details.push({ Target: { Attribute: 'Metadata', RequiresRecreation: 'Never' }, Evaluation: 'Static', ChangeSource: 'DirectModification' });
+      details.push({
+        Target: { Attribute: 'Metadata', RequiresRecreation: 'Never' },
+        Evaluation: 'Static',
+        ChangeSource: 'DirectModification',
+      });
     }
     if (details.length === 0 && !typeChanged) return;
     const requirement = strongest(requirements);
@@ -130,12 +163,20 @@ export const computeResourceChanges = (before: DiffSide | undefined, after: Diff
 };
 
 /** Resources that refer to a replaced resource get a new value at execution time: CloudFormation reports them too. */
-const addDynamicChanges = (changes: Map<string, ResourceChange>, before: DiffSide | undefined, after: DiffSide): void => {
+const addDynamicChanges = (
+  changes: Map<string, ResourceChange>,
+  before: DiffSide | undefined,
+  after: DiffSide,
+): void => {
   if (!before) return;
   let grew = true;
   while (grew) {
     grew = false;
-    const replaced = new Set([...changes.values()].filter((c) => c.Action === 'Modify' && c.Replacement !== 'False').map((c) => c.LogicalResourceId!));
+    const replaced = new Set(
+      [...changes.values()]
+        .filter((c) => c.Action === 'Modify' && c.Replacement !== 'False')
+        .map((c) => c.LogicalResourceId!),
+    );
     for (const [logicalId, declared] of Object.entries(after.resources)) {
       const previous = before.resources[logicalId];
       if (!previous) continue;
@@ -143,18 +184,35 @@ const addDynamicChanges = (changes: Map<string, ResourceChange>, before: DiffSid
         const causes = [...collectReferences(value, after.conditions)].filter((id) => replaced.has(id));
         for (const cause of causes) {
           const existing = changes.get(logicalId);
-          if (existing?.Action === 'Add' || existing?.Details?.some((d) => d.CausingEntity === cause && d.Target?.Name === name)) continue;
+          if (
+            existing?.Action === 'Add' ||
+            existing?.Details?.some((d) => d.CausingEntity === cause && d.Target?.Name === name)
+          )
+            continue;
           const requirement = replacementForPath(declared.Type, [name]) ?? 'no';
           const change: ResourceChange = existing ?? {
-            Action: 'Modify', LogicalResourceId: logicalId, PhysicalResourceId: before.physicalIds[logicalId],
-            ResourceType: declared.Type, Replacement: 'False', Scope: [], Details: [],
+            Action: 'Modify',
+            LogicalResourceId: logicalId,
+            PhysicalResourceId: before.physicalIds[logicalId],
+            ResourceType: declared.Type,
+            Replacement: 'False',
+            Scope: [],
+            Details: [],
           };
-          change.Details = [...(change.Details ?? []), {
-            Target: { Attribute: 'Properties', Name: name, RequiresRecreation: RECREATION[requirement], Path: `/Properties/${name}` },
-            Evaluation: 'Dynamic',
-            ChangeSource: 'ResourceReference',
-            CausingEntity: cause,
-          }];
+          change.Details = [
+            ...(change.Details ?? []),
+            {
+              Target: {
+                Attribute: 'Properties',
+                Name: name,
+                RequiresRecreation: RECREATION[requirement],
+                Path: `/Properties/${name}`,
+              },
+              Evaluation: 'Dynamic',
+              ChangeSource: 'ResourceReference',
+              CausingEntity: cause,
+            },
+          ];
           if (!change.Scope?.includes('Properties')) change.Scope = [...(change.Scope ?? []), 'Properties'];
           // The referenced value may or may not change: a property that would replace makes the replacement conditional.
           if (requirement !== 'no' && change.Replacement === 'False') {

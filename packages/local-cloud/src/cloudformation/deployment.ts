@@ -1,6 +1,11 @@
 import type { Parameter } from '@aws-sdk/client-cloudformation';
 import {
-  activeResources, checkGetAttAttributes, creationOrder, type ResolvedParameters, resolveParameters, resourceDependencies,
+  activeResources,
+  checkGetAttAttributes,
+  creationOrder,
+  type ResolvedParameters,
+  resolveParameters,
+  resourceDependencies,
 } from './analysis';
 import { evaluateConditions, type ParameterValue, type ResolveContext } from './intrinsics';
 import { parseTemplate, type ResourceDeclaration, type Template } from './template';
@@ -45,14 +50,24 @@ export const prepareDeployment = (
   const conditions = evaluateConditions(template, conditionContext);
   const resources = activeResources(template, conditions);
   const order = creationOrder(resourceDependencies(template, resources, conditions));
-  checkGetAttAttributes(resources, [...Object.values(resources).map((r) => r.Properties), ...Object.values(template.Outputs ?? {})]);
+  checkGetAttAttributes(resources, [
+    ...Object.values(resources).map((r) => r.Properties),
+    ...Object.values(template.Outputs ?? {}),
+  ]);
   return { templateBody, template, parameters, conditions, resources, order };
 };
 
 /** The deployment a stack currently stands on (its template and stored parameter values). */
-export const currentDeployment = (identity: StackIdentity, templateBody: string, parameters: Record<string, ParameterValue>): Deployment =>
+export const currentDeployment = (
+  identity: StackIdentity,
+  templateBody: string,
+  parameters: Record<string, ParameterValue>,
+): Deployment =>
   prepareDeployment(
     identity,
     templateBody,
-    Object.entries(parameters).map(([key, value]) => ({ ParameterKey: key, ParameterValue: Array.isArray(value) ? value.join(',') : value })),
+    Object.entries(parameters).map(([key, value]) => ({
+      ParameterKey: key,
+      ParameterValue: Array.isArray(value) ? value.join(',') : value,
+    })),
   );

@@ -1,12 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  Change, CreateChangeSetInput, CreateChangeSetOutput, CreateStackInput, CreateStackOutput, DeleteChangeSetInput,
-  DeleteChangeSetOutput, DeleteStackInput, DescribeChangeSetInput, DescribeChangeSetOutput, DescribeStackEventsInput,
-  DescribeStackEventsOutput, DescribeStackResourceInput, DescribeStackResourceOutput, DescribeStackResourcesInput,
-  DescribeStackResourcesOutput, DescribeStacksInput, DescribeStacksOutput, ExecuteChangeSetInput, ExecuteChangeSetOutput,
-  GetTemplateInput, GetTemplateOutput, ListChangeSetsInput, ListChangeSetsOutput, ListExportsInput, ListExportsOutput,
-  ListStackResourcesInput, ListStackResourcesOutput, ListStacksInput, ListStacksOutput, Parameter,
-  StackStatus, Tag, UpdateStackInput, UpdateStackOutput, ValidateTemplateInput, ValidateTemplateOutput,
+  Change,
+  CreateChangeSetInput,
+  CreateChangeSetOutput,
+  CreateStackInput,
+  CreateStackOutput,
+  DeleteChangeSetInput,
+  DeleteChangeSetOutput,
+  DeleteStackInput,
+  DescribeChangeSetInput,
+  DescribeChangeSetOutput,
+  DescribeStackEventsInput,
+  DescribeStackEventsOutput,
+  DescribeStackResourceInput,
+  DescribeStackResourceOutput,
+  DescribeStackResourcesInput,
+  DescribeStackResourcesOutput,
+  DescribeStacksInput,
+  DescribeStacksOutput,
+  ExecuteChangeSetInput,
+  ExecuteChangeSetOutput,
+  GetTemplateInput,
+  GetTemplateOutput,
+  ListChangeSetsInput,
+  ListChangeSetsOutput,
+  ListExportsInput,
+  ListExportsOutput,
+  ListStackResourcesInput,
+  ListStackResourcesOutput,
+  ListStacksInput,
+  ListStacksOutput,
+  Parameter,
+  StackStatus,
+  Tag,
+  UpdateStackInput,
+  UpdateStackOutput,
+  ValidateTemplateInput,
+  ValidateTemplateOutput,
 } from '@aws-sdk/client-cloudformation';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../contracts';
 import { checkCapabilities, requiredCapabilities, resourceDependencies } from './analysis';
@@ -14,10 +44,24 @@ import { computeResourceChanges, deepEqual, type DiffSide, propertyChangeRequire
 import { currentDeployment, type Deployment, prepareDeployment } from './deployment';
 import { CloudFormationError, errorMessage, validationError } from './errors';
 import { collectImports, type ResolveContext, resolveValue } from './intrinsics';
-import { customPhysicalName, type ProvisionedResource, type Provisioner, provisionerFor, type ProvisionerDeps, type ResourceContext } from './resources';
+import {
+  customPhysicalName,
+  type ProvisionedResource,
+  type Provisioner,
+  provisionerFor,
+  type ProvisionerDeps,
+  type ResourceContext,
+} from './resources';
 import { type NestedStackHost, nestedStackParameters, nestedStackProvisioner } from './resources/nested-stack';
 import { randomSuffix } from './resources/types';
-import { type ChangeSetRecord, failedStatusFor, type OutputRecord, type ResourceRecord, type StackRecord, StateFile } from './state';
+import {
+  type ChangeSetRecord,
+  failedStatusFor,
+  type OutputRecord,
+  type ResourceRecord,
+  type StackRecord,
+  StateFile,
+} from './state';
 import { parseTemplate, parseTemplateUrl, type ResourceDeclaration } from './template';
 import { outputText, page, parameterList, toEvent, toStack } from './views';
 
@@ -45,7 +89,14 @@ const EMPTY_CHANGE_SET_REASON =
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 // Statuses from which only DeleteStack helps.
-const NOT_UPDATABLE = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'CREATE_FAILED', 'DELETE_FAILED', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_FAILED']);
+const NOT_UPDATABLE = new Set([
+  'ROLLBACK_COMPLETE',
+  'ROLLBACK_FAILED',
+  'CREATE_FAILED',
+  'DELETE_FAILED',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_FAILED',
+]);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): string => new Date().toISOString();
@@ -57,7 +108,6 @@ const changeSetArn = (name: string): string =>
   `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:changeSet/${name}/${randomUUID()}`;
 
 const isInProgress = (status: string): boolean => status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS';
-
 
 /** Fn::GetAtt of a nested stack: `Outputs.<key>`. */
 const nestedAttributes = (nested: StackRecord): Record<string, unknown> =>
@@ -95,18 +145,29 @@ export class CloudFormationEngine {
 
   async createStack(input: CreateStackInput): Promise<CreateStackOutput> {
     const stackName = this.checkStackName(input.StackName);
-    if (this.activeStack(stackName)) throw new CloudFormationError('AlreadyExistsException', `Stack [${stackName}] already exists`);
+    if (this.activeStack(stackName))
+      throw new CloudFormationError('AlreadyExistsException', `Stack [${stackName}] already exists`);
     const templateBody = await this.templateBody(input);
     const identity = { stackName, stackId: stackArn(stackName) };
     const deployment = prepareDeployment(identity, templateBody, input.Parameters);
     checkCapabilities(deployment.resources, input.Capabilities);
     this.checkImports(deployment, identity.stackId);
     const stack: StackRecord = {
-      ...identity, status: 'CREATE_IN_PROGRESS', createdAt: now(), templateBody,
+      ...identity,
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: now(),
+      templateBody,
       ...(deployment.template.Description === undefined ? {} : { description: deployment.template.Description }),
-      parameters: deployment.parameters.values, noEcho: deployment.parameters.noEcho, capabilities: [...(input.Capabilities ?? [])],
-      tags: this.checkTags(input.Tags), ...(input.RoleARN ? { roleArn: input.RoleARN } : {}), disableRollback: input.DisableRollback ?? input.OnFailure === 'DO_NOTHING',
-      resources: {}, outputs: [], imports: [], events: [],
+      parameters: deployment.parameters.values,
+      noEcho: deployment.parameters.noEcho,
+      capabilities: [...(input.Capabilities ?? [])],
+      tags: this.checkTags(input.Tags),
+      ...(input.RoleARN ? { roleArn: input.RoleARN } : {}),
+      disableRollback: input.DisableRollback ?? input.OnFailure === 'DO_NOTHING',
+      resources: {},
+      outputs: [],
+      imports: [],
+      events: [],
     };
     this.stacks.push(stack);
     this.stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
@@ -116,13 +177,16 @@ export class CloudFormationEngine {
 
   async updateStack(input: UpdateStackInput): Promise<UpdateStackOutput> {
     const stack = this.stackForUpdate(input.StackName);
-    const templateBody = input.UsePreviousTemplate ? this.previousTemplate(stack, input) : await this.templateBody(input);
+    const templateBody = input.UsePreviousTemplate
+      ? this.previousTemplate(stack, input)
+      : await this.templateBody(input);
     const deployment = prepareDeployment(stack, templateBody, input.Parameters, stack.parameters);
     checkCapabilities(deployment.resources, input.Capabilities);
     this.checkImports(deployment, stack.stackId);
     const tags = input.Tags === undefined ? stack.tags : this.checkTags(input.Tags);
     const changes = this.diff(stack, deployment);
-    if (changes.length === 0 && !this.outputsOrTagsChanged(stack, deployment, tags)) throw validationError('No updates are to be performed.');
+    if (changes.length === 0 && !this.outputsOrTagsChanged(stack, deployment, tags))
+      throw validationError('No updates are to be performed.');
     this.applyStackSettings(stack, input.Capabilities, tags, input.RoleARN);
     this.stackEvent(stack, 'UPDATE_IN_PROGRESS', 'User Initiated');
     this.track(this.runUpdate(stack, deployment), stack);
@@ -130,14 +194,22 @@ export class CloudFormationEngine {
   }
 
   async deleteStack(input: DeleteStackInput): Promise<void> {
-    if (!input.StackName) throw validationError('1 validation error detected: Value null at \'stackName\' failed to satisfy constraint: Member must not be null');
+    if (!input.StackName)
+      throw validationError(
+        "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null",
+      );
     const stack = this.findStack(input.StackName, { includeDeleted: true, missingOk: true });
     // Deleting a stack that does not exist (or is already gone) succeeds, as on AWS.
     if (!stack || stack.status === 'DELETE_COMPLETE' || stack.status === 'DELETE_IN_PROGRESS') return;
-    if (isInProgress(stack.status)) throw validationError(`Stack [${stack.stackName}] cannot be deleted while in status ${stack.status}`);
+    if (isInProgress(stack.status))
+      throw validationError(`Stack [${stack.stackName}] cannot be deleted while in status ${stack.status}`);
     const retain = new Set(input.RetainResources ?? []);
     if (retain.size > 0 && stack.status !== 'DELETE_FAILED') {
-      throw validationError('Invalid operation on stack ' + stack.stackId + '. RetainResources can only be specified when the stack is in the DELETE_FAILED state');
+      throw validationError(
+        'Invalid operation on stack ' +
+          stack.stackId +
+          '. RetainResources can only be specified when the stack is in the DELETE_FAILED state',
+      );
     }
     this.stackEvent(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
     this.track(this.runDelete(stack, retain), stack);
@@ -157,9 +229,14 @@ export class CloudFormationEngine {
     const { items, nextToken } = page(stacks, input.NextToken, LIST_PAGE_SIZE, 'ListStacks');
     return {
       StackSummaries: items.map((s) => ({
-        StackId: s.stackId, StackName: s.stackName, TemplateDescription: s.description, CreationTime: new Date(s.createdAt),
-        LastUpdatedTime: s.updatedAt ? new Date(s.updatedAt) : undefined, DeletionTime: s.deletedAt ? new Date(s.deletedAt) : undefined,
-        StackStatus: s.status as StackStatus, StackStatusReason: s.reason,
+        StackId: s.stackId,
+        StackName: s.stackName,
+        TemplateDescription: s.description,
+        CreationTime: new Date(s.createdAt),
+        LastUpdatedTime: s.updatedAt ? new Date(s.updatedAt) : undefined,
+        DeletionTime: s.deletedAt ? new Date(s.deletedAt) : undefined,
+        StackStatus: s.status as StackStatus,
+        StackStatusReason: s.reason,
       })),
       ...(nextToken ? { NextToken: nextToken } : {}),
     };
@@ -176,17 +253,27 @@ export class CloudFormationEngine {
     let stack: StackRecord | undefined;
     if (input.StackName) stack = this.findStack(input.StackName, { includeDeleted: true });
     else if (input.PhysicalResourceId) {
-      stack = this.stacks.find((s) => Object.values(s.resources).some((r) => r.physicalId === input.PhysicalResourceId));
+      stack = this.stacks.find((s) =>
+        Object.values(s.resources).some((r) => r.physicalId === input.PhysicalResourceId),
+      );
       if (!stack) throw validationError(`Stack for ${input.PhysicalResourceId} does not exist`);
     } else throw validationError('Either StackName or PhysicalResourceId must be specified.');
     const found = stack!;
     const resources = Object.values(found.resources).filter(
-      (r) => (!input.LogicalResourceId || r.logicalId === input.LogicalResourceId) && (!input.PhysicalResourceId || r.physicalId === input.PhysicalResourceId),
+      (r) =>
+        (!input.LogicalResourceId || r.logicalId === input.LogicalResourceId) &&
+        (!input.PhysicalResourceId || r.physicalId === input.PhysicalResourceId),
     );
     return {
       StackResources: resources.map((r) => ({
-        StackName: found.stackName, StackId: found.stackId, LogicalResourceId: r.logicalId, PhysicalResourceId: r.physicalId || undefined,
-        ResourceType: r.type, Timestamp: new Date(r.updatedAt), ResourceStatus: r.status as never, ResourceStatusReason: r.reason,
+        StackName: found.stackName,
+        StackId: found.stackId,
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: r.physicalId || undefined,
+        ResourceType: r.type,
+        Timestamp: new Date(r.updatedAt),
+        ResourceStatus: r.status as never,
+        ResourceStatusReason: r.reason,
         DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
       })),
     };
@@ -194,11 +281,20 @@ export class CloudFormationEngine {
 
   async listStackResources(input: ListStackResourcesInput): Promise<ListStackResourcesOutput> {
     const stack = this.findStack(this.required(input.StackName, 'stackName'), { includeDeleted: true })!;
-    const { items, nextToken } = page(Object.values(stack.resources), input.NextToken, LIST_PAGE_SIZE, `Resources:${stack.stackId}`);
+    const { items, nextToken } = page(
+      Object.values(stack.resources),
+      input.NextToken,
+      LIST_PAGE_SIZE,
+      `Resources:${stack.stackId}`,
+    );
     return {
       StackResourceSummaries: items.map((r) => ({
-        LogicalResourceId: r.logicalId, PhysicalResourceId: r.physicalId || undefined, ResourceType: r.type,
-        LastUpdatedTimestamp: new Date(r.updatedAt), ResourceStatus: r.status as never, ResourceStatusReason: r.reason,
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: r.physicalId || undefined,
+        ResourceType: r.type,
+        LastUpdatedTimestamp: new Date(r.updatedAt),
+        ResourceStatus: r.status as never,
+        ResourceStatusReason: r.reason,
         DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
       })),
       ...(nextToken ? { NextToken: nextToken } : {}),
@@ -212,9 +308,15 @@ export class CloudFormationEngine {
     if (!resource) throw validationError(`Resource ${logicalId} does not exist for stack ${stack.stackName}`);
     return {
       StackResourceDetail: {
-        StackName: stack.stackName, StackId: stack.stackId, LogicalResourceId: logicalId, PhysicalResourceId: resource.physicalId || undefined,
-        ResourceType: resource.type, LastUpdatedTimestamp: new Date(resource.updatedAt), ResourceStatus: resource.status as never,
-        ResourceStatusReason: resource.reason, DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+        StackName: stack.stackName,
+        StackId: stack.stackId,
+        LogicalResourceId: logicalId,
+        PhysicalResourceId: resource.physicalId || undefined,
+        ResourceType: resource.type,
+        LastUpdatedTimestamp: new Date(resource.updatedAt),
+        ResourceStatus: resource.status as never,
+        ResourceStatusReason: resource.reason,
+        DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
       },
     };
   }
@@ -244,7 +346,9 @@ export class CloudFormationEngine {
       })),
       Description: template.Description,
       Capabilities: capabilities as never,
-      ...(types.length > 0 ? { CapabilitiesReason: `The following resource(s) require capabilities: [${types.join(', ')}]` } : {}),
+      ...(types.length > 0
+        ? { CapabilitiesReason: `The following resource(s) require capabilities: [${types.join(', ')}]` }
+        : {}),
       DeclaredTransforms: [],
     };
   }
@@ -252,7 +356,10 @@ export class CloudFormationEngine {
   async listExports(input: ListExportsInput = {}): Promise<ListExportsOutput> {
     const all = this.exportList();
     const { items, nextToken } = page(all, input.NextToken, LIST_PAGE_SIZE, 'Exports');
-    return { Exports: items.map((e) => ({ ExportingStackId: e.stackId, Name: e.name, Value: e.value })), ...(nextToken ? { NextToken: nextToken } : {}) };
+    return {
+      Exports: items.map((e) => ({ ExportingStackId: e.stackId, Name: e.name, Value: e.value })),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
   }
 
   // ---- change sets ------------------------------------------------------------------------------------------------
@@ -261,13 +368,18 @@ export class CloudFormationEngine {
     const stackName = this.checkStackName(input.StackName);
     const changeSetName = this.required(input.ChangeSetName, 'changeSetName');
     if (!CHANGE_SET_NAME.test(changeSetName) || changeSetName.length > 128) {
-      throw validationError(`1 validation error detected: Value '${changeSetName}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+      throw validationError(
+        `1 validation error detected: Value '${changeSetName}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+      );
     }
     const type = input.ChangeSetType ?? 'UPDATE';
-    if (type !== 'CREATE' && type !== 'UPDATE') throw validationError(`ChangeSetType ${type} is not supported by the local cloud (CREATE or UPDATE)`);
+    if (type !== 'CREATE' && type !== 'UPDATE')
+      throw validationError(`ChangeSetType ${type} is not supported by the local cloud (CREATE or UPDATE)`);
     let stack = this.activeStack(stackName);
     if (type === 'CREATE' && stack && stack.status !== 'REVIEW_IN_PROGRESS') {
-      throw validationError(`Stack [${stackName}] already exists and cannot be created again with the changeSet [${changeSetName}].`);
+      throw validationError(
+        `Stack [${stackName}] already exists and cannot be created again with the changeSet [${changeSetName}].`,
+      );
     }
     if (type === 'UPDATE') {
       if (!stack) throw validationError(`Stack [${stackName}] does not exist`);
@@ -276,25 +388,53 @@ export class CloudFormationEngine {
     if (stack && this.changeSets.some((c) => c.stackId === stack!.stackId && c.changeSetName === changeSetName)) {
       throw new CloudFormationError('AlreadyExistsException', `ChangeSet [${changeSetName}] already exists`);
     }
-    const templateBody = input.UsePreviousTemplate && stack ? this.previousTemplate(stack, input) : await this.templateBody(input);
+    const templateBody =
+      input.UsePreviousTemplate && stack ? this.previousTemplate(stack, input) : await this.templateBody(input);
     const identity = stack ?? { stackName, stackId: stackArn(stackName) };
-    const deployment = prepareDeployment(identity, templateBody, input.Parameters, type === 'UPDATE' ? stack!.parameters : undefined);
+    const deployment = prepareDeployment(
+      identity,
+      templateBody,
+      input.Parameters,
+      type === 'UPDATE' ? stack!.parameters : undefined,
+    );
     checkCapabilities(deployment.resources, input.Capabilities);
     if (!stack) {
       stack = {
-        ...identity, status: 'REVIEW_IN_PROGRESS', createdAt: now(), templateBody: '', parameters: {}, noEcho: [], capabilities: [],
-        tags: [], disableRollback: false, resources: {}, outputs: [], imports: [], events: [],
+        ...identity,
+        status: 'REVIEW_IN_PROGRESS',
+        createdAt: now(),
+        templateBody: '',
+        parameters: {},
+        noEcho: [],
+        capabilities: [],
+        tags: [],
+        disableRollback: false,
+        resources: {},
+        outputs: [],
+        imports: [],
+        events: [],
       };
       this.stacks.push(stack);
       this.stackEvent(stack, 'REVIEW_IN_PROGRESS', 'User Initiated');
     }
     const changeSet: ChangeSetRecord = {
-      changeSetId: changeSetArn(changeSetName), changeSetName, stackId: stack.stackId, stackName, changeSetType: type,
-      status: 'CREATE_PENDING', executionStatus: 'UNAVAILABLE', createdAt: now(),
+      changeSetId: changeSetArn(changeSetName),
+      changeSetName,
+      stackId: stack.stackId,
+      stackName,
+      changeSetType: type,
+      status: 'CREATE_PENDING',
+      executionStatus: 'UNAVAILABLE',
+      createdAt: now(),
       ...(input.Description === undefined ? {} : { description: input.Description }),
-      templateBody, parameters: deployment.parameters.values, noEcho: deployment.parameters.noEcho,
-      capabilities: [...(input.Capabilities ?? [])], tags: input.Tags === undefined ? stack.tags : this.checkTags(input.Tags),
-      ...(input.RoleARN ? { roleArn: input.RoleARN } : {}), includeNestedStacks: input.IncludeNestedStacks ?? false, changes: [],
+      templateBody,
+      parameters: deployment.parameters.values,
+      noEcho: deployment.parameters.noEcho,
+      capabilities: [...(input.Capabilities ?? [])],
+      tags: input.Tags === undefined ? stack.tags : this.checkTags(input.Tags),
+      ...(input.RoleARN ? { roleArn: input.RoleARN } : {}),
+      includeNestedStacks: input.IncludeNestedStacks ?? false,
+      changes: [],
     };
     this.changeSets.push(changeSet);
     this.persist();
@@ -306,12 +446,24 @@ export class CloudFormationEngine {
     const changeSet = this.findChangeSet(this.required(input.ChangeSetName, 'changeSetName'), input.StackName);
     const { items, nextToken } = page(changeSet.changes, input.NextToken, this.pageSize, changeSet.changeSetId);
     return {
-      ChangeSetName: changeSet.changeSetName, ChangeSetId: changeSet.changeSetId, StackId: changeSet.stackId, StackName: changeSet.stackName,
-      Description: changeSet.description, Parameters: parameterList(changeSet.parameters, changeSet.noEcho),
-      CreationTime: new Date(changeSet.createdAt), ExecutionStatus: changeSet.executionStatus as never, Status: changeSet.status as never,
-      StatusReason: changeSet.statusReason, NotificationARNs: [], RollbackConfiguration: {}, Capabilities: changeSet.capabilities as never,
-      Tags: changeSet.tags, Changes: items, IncludeNestedStacks: changeSet.includeNestedStacks,
-      ParentChangeSetId: changeSet.parentChangeSetId, RootChangeSetId: changeSet.rootChangeSetId,
+      ChangeSetName: changeSet.changeSetName,
+      ChangeSetId: changeSet.changeSetId,
+      StackId: changeSet.stackId,
+      StackName: changeSet.stackName,
+      Description: changeSet.description,
+      Parameters: parameterList(changeSet.parameters, changeSet.noEcho),
+      CreationTime: new Date(changeSet.createdAt),
+      ExecutionStatus: changeSet.executionStatus as never,
+      Status: changeSet.status as never,
+      StatusReason: changeSet.statusReason,
+      NotificationARNs: [],
+      RollbackConfiguration: {},
+      Capabilities: changeSet.capabilities as never,
+      Tags: changeSet.tags,
+      Changes: items,
+      IncludeNestedStacks: changeSet.includeNestedStacks,
+      ParentChangeSetId: changeSet.parentChangeSetId,
+      RootChangeSetId: changeSet.rootChangeSetId,
       ...(nextToken ? { NextToken: nextToken } : {}),
     };
   }
@@ -322,9 +474,16 @@ export class CloudFormationEngine {
     const { items, nextToken } = page(all, input.NextToken, LIST_PAGE_SIZE, `ChangeSets:${stack.stackId}`);
     return {
       Summaries: items.map((c) => ({
-        StackId: c.stackId, StackName: c.stackName, ChangeSetId: c.changeSetId, ChangeSetName: c.changeSetName,
-        ExecutionStatus: c.executionStatus as never, Status: c.status as never, StatusReason: c.statusReason,
-        CreationTime: new Date(c.createdAt), Description: c.description, IncludeNestedStacks: c.includeNestedStacks,
+        StackId: c.stackId,
+        StackName: c.stackName,
+        ChangeSetId: c.changeSetId,
+        ChangeSetName: c.changeSetName,
+        ExecutionStatus: c.executionStatus as never,
+        Status: c.status as never,
+        StatusReason: c.statusReason,
+        CreationTime: new Date(c.createdAt),
+        Description: c.description,
+        IncludeNestedStacks: c.includeNestedStacks,
       })),
       ...(nextToken ? { NextToken: nextToken } : {}),
     };
@@ -333,7 +492,10 @@ export class CloudFormationEngine {
   async executeChangeSet(input: ExecuteChangeSetInput): Promise<ExecuteChangeSetOutput> {
     const changeSet = this.findChangeSet(this.required(input.ChangeSetName, 'changeSetName'), input.StackName);
     if (changeSet.rootChangeSetId !== undefined) {
-      throw new CloudFormationError('InvalidChangeSetStatus', `ChangeSet [${changeSet.changeSetId}] is a nested change set; execute its root change set [${changeSet.rootChangeSetId}]`);
+      throw new CloudFormationError(
+        'InvalidChangeSetStatus',
+        `ChangeSet [${changeSet.changeSetId}] is a nested change set; execute its root change set [${changeSet.rootChangeSetId}]`,
+      );
     }
     if (changeSet.executionStatus !== 'AVAILABLE') {
       throw new CloudFormationError(
@@ -344,24 +506,32 @@ export class CloudFormationEngine {
     const stack = this.stacks.find((s) => s.stackId === changeSet.stackId)!;
     if (changeSet.changeSetType === 'UPDATE') this.assertUpdatable(stack);
     const deployment = prepareDeployment(
-      stack, changeSet.templateBody,
-      Object.entries(changeSet.parameters).map(([key, value]) => ({ ParameterKey: key, ParameterValue: Array.isArray(value) ? value.join(',') : value })),
+      stack,
+      changeSet.templateBody,
+      Object.entries(changeSet.parameters).map(([key, value]) => ({
+        ParameterKey: key,
+        ParameterValue: Array.isArray(value) ? value.join(',') : value,
+      })),
     );
     this.checkImports(deployment, stack.stackId);
     changeSet.executionStatus = 'EXECUTE_IN_PROGRESS';
     // Executing one change set makes the stack's other change sets obsolete; AWS deletes them.
-    for (const other of this.changeSets.filter((c) => c.stackId === stack.stackId && c !== changeSet)) this.changeSets.splice(this.changeSets.indexOf(other), 1);
+    for (const other of this.changeSets.filter((c) => c.stackId === stack.stackId && c !== changeSet))
+      this.changeSets.splice(this.changeSets.indexOf(other), 1);
     stack.lastChangeSetId = changeSet.changeSetId;
     this.applyStackSettings(stack, changeSet.capabilities, changeSet.tags, changeSet.roleArn);
     if (input.DisableRollback !== undefined) stack.disableRollback = input.DisableRollback;
     const run = async (): Promise<void> => {
-      const succeeded = await (changeSet.changeSetType === 'CREATE' ? this.runCreate(stack, deployment) : this.runUpdate(stack, deployment))
-        .catch((error: unknown) => {
-          changeSet.executionStatus = 'EXECUTE_FAILED';
-          throw error;
-        });
+      const succeeded = await (
+        changeSet.changeSetType === 'CREATE' ? this.runCreate(stack, deployment) : this.runUpdate(stack, deployment)
+      ).catch((error: unknown) => {
+        changeSet.executionStatus = 'EXECUTE_FAILED';
+        throw error;
+      });
       changeSet.executionStatus = succeeded ? 'EXECUTE_COMPLETE' : 'EXECUTE_FAILED';
-      for (const nested of this.changeSets.filter((c) => c.rootChangeSetId === changeSet.changeSetId && c.executionStatus === 'AVAILABLE')) {
+      for (const nested of this.changeSets.filter(
+        (c) => c.rootChangeSetId === changeSet.changeSetId && c.executionStatus === 'AVAILABLE',
+      )) {
         nested.executionStatus = changeSet.executionStatus;
       }
       this.persist();
@@ -380,9 +550,14 @@ export class CloudFormationEngine {
   async deleteChangeSet(input: DeleteChangeSetInput): Promise<DeleteChangeSetOutput> {
     const changeSet = this.findChangeSet(this.required(input.ChangeSetName, 'changeSetName'), input.StackName);
     if (changeSet.executionStatus === 'EXECUTE_IN_PROGRESS') {
-      throw new CloudFormationError('InvalidChangeSetStatus', `Cannot delete ChangeSet [${changeSet.changeSetId}] while it is executing`);
+      throw new CloudFormationError(
+        'InvalidChangeSetStatus',
+        `Cannot delete ChangeSet [${changeSet.changeSetId}] while it is executing`,
+      );
     }
-    for (const doomed of this.changeSets.filter((c) => c === changeSet || c.rootChangeSetId === changeSet.changeSetId)) {
+    for (const doomed of this.changeSets.filter(
+      (c) => c === changeSet || c.rootChangeSetId === changeSet.changeSetId,
+    )) {
       this.changeSets.splice(this.changeSets.indexOf(doomed), 1);
     }
     this.persist();
@@ -394,7 +569,11 @@ export class CloudFormationEngine {
   stackResources(stackName: string): StackResourceView[] {
     const stack = this.findStack(stackName, { includeDeleted: true })!;
     return Object.values(stack.resources).map((r) => ({
-      logicalId: r.logicalId, type: r.type, physicalId: r.physicalId, status: r.status, properties: clone(r.properties),
+      logicalId: r.logicalId,
+      type: r.type,
+      physicalId: r.physicalId,
+      status: r.status,
+      properties: clone(r.properties),
     }));
   }
 
@@ -411,17 +590,27 @@ export class CloudFormationEngine {
 
   /** Runs an operation in the background; if it crashes, its stack does not stay in progress forever. */
   private track(operation: Promise<unknown>, stack?: StackRecord): void {
-    const tracked: Promise<void> = operation.then(
-      () => undefined,
-      (error: unknown) => {
-        console.error(JSON.stringify({ service: 'cloudformation', event: 'operation-crashed', stackName: stack?.stackName, error: errorMessage(error) }));
-        const failed = stack ? failedStatusFor(stack.status) : undefined;
-        if (stack && failed) this.stackEvent(stack, failed, `Internal error in the local CloudFormation: ${errorMessage(error)}`);
-      },
-    ).finally(() => {
-      this.running.delete(tracked);
-      this.persist();
-    });
+    const tracked: Promise<void> = operation
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          console.error(
+            JSON.stringify({
+              service: 'cloudformation',
+              event: 'operation-crashed',
+              stackName: stack?.stackName,
+              error: errorMessage(error),
+            }),
+          );
+          const failed = stack ? failedStatusFor(stack.status) : undefined;
+          if (stack && failed)
+            this.stackEvent(stack, failed, `Internal error in the local CloudFormation: ${errorMessage(error)}`);
+        },
+      )
+      .finally(() => {
+        this.running.delete(tracked);
+        this.persist();
+      });
     this.running.add(tracked);
   }
 
@@ -429,7 +618,11 @@ export class CloudFormationEngine {
     if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
   }
 
-  private async computeChangeSet(stack: StackRecord, changeSet: ChangeSetRecord, deployment: Deployment): Promise<void> {
+  private async computeChangeSet(
+    stack: StackRecord,
+    changeSet: ChangeSetRecord,
+    deployment: Deployment,
+  ): Promise<void> {
     await this.step();
     changeSet.status = 'CREATE_IN_PROGRESS';
     this.persist();
@@ -437,9 +630,15 @@ export class CloudFormationEngine {
     try {
       this.checkImports(deployment, stack.stackId);
       const direct = this.diff(stack, deployment);
-      const changes = changeSet.changeSetType === 'CREATE' ? direct : await this.withNestedChanges(stack, deployment, changeSet, direct);
+      const changes =
+        changeSet.changeSetType === 'CREATE'
+          ? direct
+          : await this.withNestedChanges(stack, deployment, changeSet, direct);
       changeSet.changes = changes;
-      if (changes.length === 0 && (changeSet.changeSetType === 'CREATE' || !this.outputsOrTagsChanged(stack, deployment, changeSet.tags))) {
+      if (
+        changes.length === 0 &&
+        (changeSet.changeSetType === 'CREATE' || !this.outputsOrTagsChanged(stack, deployment, changeSet.tags))
+      ) {
         changeSet.status = 'FAILED';
         changeSet.statusReason = EMPTY_CHANGE_SET_REASON;
       } else {
@@ -508,8 +707,13 @@ export class CloudFormationEngine {
   private async runUpdate(stack: StackRecord, deployment: Deployment): Promise<boolean> {
     const before = currentDeployment(stack, stack.templateBody, stack.parameters);
     const snapshot = {
-      resources: clone(stack.resources), templateBody: stack.templateBody, parameters: stack.parameters, noEcho: stack.noEcho,
-      outputs: stack.outputs, imports: stack.imports, description: stack.description,
+      resources: clone(stack.resources),
+      templateBody: stack.templateBody,
+      parameters: stack.parameters,
+      noEcho: stack.noEcho,
+      outputs: stack.outputs,
+      imports: stack.imports,
+      description: stack.description,
     };
     stack.templateBody = deployment.templateBody;
     stack.parameters = deployment.parameters.values;
@@ -524,20 +728,38 @@ export class CloudFormationEngine {
       try {
         if (!previous || previous.status === 'DELETE_COMPLETE') {
           await this.step();
-          journal.push({ kind: 'created', logicalId, record: await this.createResource(stack, deployment, logicalId, imports) });
+          journal.push({
+            kind: 'created',
+            logicalId,
+            record: await this.createResource(stack, deployment, logicalId, imports),
+          });
           continue;
         }
         const properties = this.resolveProperties(stack, deployment, declaration, imports);
         // A nested stack's template may have changed behind an unchanged TemplateURL: it is always re-evaluated.
-        if (previous.type === declaration.Type && declaration.Type !== STACK_TYPE && deepEqual(previous.properties, properties)) continue;
+        if (
+          previous.type === declaration.Type &&
+          declaration.Type !== STACK_TYPE &&
+          deepEqual(previous.properties, properties)
+        )
+          continue;
         await this.step();
-        const replace = previous.type !== declaration.Type || propertyChangeRequirement(declaration.Type, previous.properties, properties) === 'yes';
+        const replace =
+          previous.type !== declaration.Type ||
+          propertyChangeRequirement(declaration.Type, previous.properties, properties) === 'yes';
         if (replace) {
           const customName = customPhysicalName(declaration.Type, properties);
           if (customName !== undefined && customName === customPhysicalName(previous.type, previous.properties)) {
-            throw new Error(`CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${customName} and update the stack again.`);
+            throw new Error(
+              `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${customName} and update the stack again.`,
+            );
           }
-          this.resourceEvent(stack, previous, 'UPDATE_IN_PROGRESS', 'Requested update requires the creation of a new physical resource; hence creating one.');
+          this.resourceEvent(
+            stack,
+            previous,
+            'UPDATE_IN_PROGRESS',
+            'Requested update requires the creation of a new physical resource; hence creating one.',
+          );
           const created = await this.provision(stack, logicalId, declaration.Type, properties, 'UPDATE');
           journal.push({ kind: 'replaced', logicalId, record: created });
         } else {
@@ -574,7 +796,17 @@ export class CloudFormationEngine {
     for (const entry of journal.filter((e) => e.kind === 'replaced')) {
       const old = snapshot.resources[entry.logicalId]!;
       await this.step();
-      await this.deleteResource(stack, old, { Type: old.type, ...(deployment.resources[entry.logicalId]?.UpdateReplacePolicy === 'Retain' ? { DeletionPolicy: 'Retain' as const } : {}) }, { keepRecord: true }).catch(() => undefined);
+      await this.deleteResource(
+        stack,
+        old,
+        {
+          Type: old.type,
+          ...(deployment.resources[entry.logicalId]?.UpdateReplacePolicy === 'Retain'
+            ? { DeletionPolicy: 'Retain' as const }
+            : {}),
+        },
+        { keepRecord: true },
+      ).catch(() => undefined);
     }
     for (const logicalId of [...before.order].reverse()) {
       if (logicalId in deployment.resources) continue;
@@ -592,7 +824,15 @@ export class CloudFormationEngine {
 
   private async rollbackUpdate(
     stack: StackRecord,
-    snapshot: { resources: Record<string, ResourceRecord>; templateBody: string; parameters: StackRecord['parameters']; noEcho: string[]; outputs: OutputRecord[]; imports: string[]; description?: string | undefined },
+    snapshot: {
+      resources: Record<string, ResourceRecord>;
+      templateBody: string;
+      parameters: StackRecord['parameters'];
+      noEcho: string[];
+      outputs: OutputRecord[];
+      imports: string[];
+      description?: string | undefined;
+    },
     journal: { kind: 'created' | 'updated' | 'replaced'; logicalId: string; record: ResourceRecord }[],
     reason: string,
   ): Promise<boolean> {
@@ -605,8 +845,17 @@ export class CloudFormationEngine {
       await this.step();
       try {
         this.resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
-        const result = await this.provisionerFor(previous.type).update(this.resourceContext(stack, entry.logicalId, previous.type), current, previous.properties);
-        restored[entry.logicalId] = { ...previous, attributes: result.attributes, status: 'UPDATE_COMPLETE', updatedAt: now() };
+        const result = await this.provisionerFor(previous.type).update(
+          this.resourceContext(stack, entry.logicalId, previous.type),
+          current,
+          previous.properties,
+        );
+        restored[entry.logicalId] = {
+          ...previous,
+          attributes: result.attributes,
+          status: 'UPDATE_COMPLETE',
+          updatedAt: now(),
+        };
         this.resourceEvent(stack, restored[entry.logicalId]!, 'UPDATE_COMPLETE');
       } catch (error) {
         rollbackFailed = true;
@@ -626,7 +875,9 @@ export class CloudFormationEngine {
     this.stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
     // The resources this update created (new ones and replacements) go away; the previous ones stay.
     const createdRecords = journal.filter((e) => e.kind !== 'updated').map((e) => e.record);
-    const failedCreations = Object.values(stack.resources).filter((r) => r.status === 'CREATE_FAILED' && !(r.logicalId in snapshot.resources));
+    const failedCreations = Object.values(stack.resources).filter(
+      (r) => r.status === 'CREATE_FAILED' && !(r.logicalId in snapshot.resources),
+    );
     stack.resources = restored;
     for (const record of [...createdRecords].reverse()) {
       await this.step();
@@ -642,10 +893,17 @@ export class CloudFormationEngine {
   }
 
   private async runDelete(stack: StackRecord, retain: Set<string>): Promise<void> {
-    const inUse = stack.outputs.filter((o) => o.exportName !== undefined).map((o) => [o.exportName!, this.importers(o.exportName!, stack.stackId)] as const).find(([, importers]) => importers.length > 0);
+    const inUse = stack.outputs
+      .filter((o) => o.exportName !== undefined)
+      .map((o) => [o.exportName!, this.importers(o.exportName!, stack.stackId)] as const)
+      .find(([, importers]) => importers.length > 0);
     await this.step();
     if (inUse) {
-      this.stackEvent(stack, 'DELETE_FAILED', `Export ${inUse[0]} cannot be deleted as it is in use by ${inUse[1].join(', ')}`);
+      this.stackEvent(
+        stack,
+        'DELETE_FAILED',
+        `Export ${inUse[0]} cannot be deleted as it is in use by ${inUse[1].join(', ')}`,
+      );
       return;
     }
     let order: string[] = Object.keys(stack.resources);
@@ -662,11 +920,16 @@ export class CloudFormationEngine {
     const failed: string[] = [];
     for (const logicalId of [...order].reverse()) {
       const record = stack.resources[logicalId];
-      if (!record || record.status === 'DELETE_COMPLETE' || record.status === 'DELETE_SKIPPED' || !record.physicalId) continue;
+      if (!record || record.status === 'DELETE_COMPLETE' || record.status === 'DELETE_SKIPPED' || !record.physicalId)
+        continue;
       await this.step();
       const declaration = declarations[logicalId] ?? { Type: record.type };
       try {
-        await this.deleteResource(stack, record, retain.has(logicalId) ? { ...declaration, DeletionPolicy: 'Retain' } : declaration);
+        await this.deleteResource(
+          stack,
+          record,
+          retain.has(logicalId) ? { ...declaration, DeletionPolicy: 'Retain' } : declaration,
+        );
       } catch {
         failed.push(logicalId);
       }
@@ -678,7 +941,8 @@ export class CloudFormationEngine {
     stack.deletedAt = now();
     stack.outputs = [];
     stack.imports = [];
-    for (const changeSet of this.changeSets.filter((c) => c.stackId === stack.stackId)) this.changeSets.splice(this.changeSets.indexOf(changeSet), 1);
+    for (const changeSet of this.changeSets.filter((c) => c.stackId === stack.stackId))
+      this.changeSets.splice(this.changeSets.indexOf(changeSet), 1);
     this.stackEvent(stack, 'DELETE_COMPLETE');
   }
 
@@ -702,14 +966,29 @@ export class CloudFormationEngine {
         const suffix = randomSuffix();
         const stackName = `${parent.stackName.slice(0, 128 - suffix.length - ctx.logicalId.length - 2)}-${ctx.logicalId}-${suffix}`;
         const identity = { stackName, stackId: stackArn(stackName) };
-        const deployment = prepareDeployment(identity, await this.templateBody({ TemplateURL: templateUrl }), parameters);
+        const deployment = prepareDeployment(
+          identity,
+          await this.templateBody({ TemplateURL: templateUrl }),
+          parameters,
+        );
         this.checkImports(deployment, identity.stackId);
         const nested: StackRecord = {
-          ...identity, status: 'CREATE_IN_PROGRESS', createdAt: now(), templateBody: deployment.templateBody,
+          ...identity,
+          status: 'CREATE_IN_PROGRESS',
+          createdAt: now(),
+          templateBody: deployment.templateBody,
           ...(deployment.template.Description === undefined ? {} : { description: deployment.template.Description }),
-          parameters: deployment.parameters.values, noEcho: deployment.parameters.noEcho, capabilities: parent.capabilities,
-          tags: parent.tags, disableRollback: parent.disableRollback, resources: {}, outputs: [], imports: [], events: [],
-          parentId: parent.stackId, rootId: parent.rootId ?? parent.stackId,
+          parameters: deployment.parameters.values,
+          noEcho: deployment.parameters.noEcho,
+          capabilities: parent.capabilities,
+          tags: parent.tags,
+          disableRollback: parent.disableRollback,
+          resources: {},
+          outputs: [],
+          imports: [],
+          events: [],
+          parentId: parent.stackId,
+          rootId: parent.rootId ?? parent.stackId,
         };
         this.stacks.push(nested);
         this.stackEvent(nested, 'CREATE_IN_PROGRESS', 'User Initiated');
@@ -724,13 +1003,21 @@ export class CloudFormationEngine {
       },
       updateNestedStack: async (_ctx, stackId, templateUrl, parameters): Promise<ProvisionedResource> => {
         const nested = nestedOrFail(stackId);
-        const deployment = prepareDeployment(nested, await this.templateBody({ TemplateURL: templateUrl }), parameters, nested.parameters);
+        const deployment = prepareDeployment(
+          nested,
+          await this.templateBody({ TemplateURL: templateUrl }),
+          parameters,
+          nested.parameters,
+        );
         this.checkImports(deployment, nested.stackId);
-        const unchanged = this.diff(nested, deployment).length === 0 && !this.outputsOrTagsChanged(nested, deployment, nested.tags);
+        const unchanged =
+          this.diff(nested, deployment).length === 0 && !this.outputsOrTagsChanged(nested, deployment, nested.tags);
         if (!unchanged) {
           this.stackEvent(nested, 'UPDATE_IN_PROGRESS', 'User Initiated');
           if (!(await this.runUpdate(nested, deployment))) {
-            throw new Error(`Embedded stack ${stackId} was not successfully updated. Currently in ${nested.status} with reason: ${nested.reason ?? ''}`);
+            throw new Error(
+              `Embedded stack ${stackId} was not successfully updated. Currently in ${nested.status} with reason: ${nested.reason ?? ''}`,
+            );
           }
         }
         return { physicalId: nested.stackId, attributes: nestedAttributes(nested) };
@@ -740,7 +1027,8 @@ export class CloudFormationEngine {
         if (!nested) return;
         this.stackEvent(nested, 'DELETE_IN_PROGRESS', 'User Initiated');
         await this.runDelete(nested, new Set());
-        if (nested.status !== 'DELETE_COMPLETE') throw new Error(`Embedded stack ${stackId} was not successfully deleted: ${nested.reason ?? nested.status}`);
+        if (nested.status !== 'DELETE_COMPLETE')
+          throw new Error(`Embedded stack ${stackId} was not successfully deleted: ${nested.reason ?? nested.status}`);
       },
     };
   }
@@ -749,33 +1037,65 @@ export class CloudFormationEngine {
    * The nested change sets of a change set's AWS::CloudFormation::Stack resources: each existing nested stack is
    * diffed against its (possibly new) template; a nested stack with changes is a Modify of the parent's resource.
    */
-  private async withNestedChanges(stack: StackRecord, deployment: Deployment, changeSet: ChangeSetRecord, changes: Change[]): Promise<Change[]> {
+  private async withNestedChanges(
+    stack: StackRecord,
+    deployment: Deployment,
+    changeSet: ChangeSetRecord,
+    changes: Change[],
+  ): Promise<Change[]> {
     const result = [...changes];
     const ctx = this.resolveContext(stack, deployment, undefined, true);
     for (const [logicalId, declaration] of Object.entries(deployment.resources)) {
       if (declaration.Type !== STACK_TYPE) continue;
       const existing = stack.resources[logicalId];
-      const nested = existing?.physicalId ? this.stacks.find((s) => s.stackId === existing.physicalId && s.status !== 'DELETE_COMPLETE') : undefined;
+      const nested = existing?.physicalId
+        ? this.stacks.find((s) => s.stackId === existing.physicalId && s.status !== 'DELETE_COMPLETE')
+        : undefined;
       if (!nested) continue;
       const properties = resolveValue(declaration.Properties ?? {}, ctx) as Record<string, unknown>;
       if (typeof properties.TemplateURL !== 'string') continue;
       // A parameter that depends on a parent resource keeps its previous value in the preview.
-      const parameters: Parameter[] = Object.entries((properties.Parameters ?? {}) as Record<string, unknown>).map(([key, value]) =>
-        typeof value === 'object' && value !== null && !Array.isArray(value)
-          ? { ParameterKey: key, UsePreviousValue: true }
-          : { ParameterKey: key, ParameterValue: Array.isArray(value) ? value.join(',') : String(value) });
+      const parameters: Parameter[] = Object.entries((properties.Parameters ?? {}) as Record<string, unknown>).map(
+        ([key, value]) =>
+          typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? { ParameterKey: key, UsePreviousValue: true }
+            : { ParameterKey: key, ParameterValue: Array.isArray(value) ? value.join(',') : String(value) },
+      );
       nestedStackParameters(this.resourceContext(stack, logicalId, STACK_TYPE), properties); // rejects a Parameters that is not a map
-      const nestedDeployment = prepareDeployment(nested, await this.templateBody({ TemplateURL: properties.TemplateURL }), parameters, nested.parameters);
+      const nestedDeployment = prepareDeployment(
+        nested,
+        await this.templateBody({ TemplateURL: properties.TemplateURL }),
+        parameters,
+        nested.parameters,
+      );
       const name = `${changeSet.changeSetName.slice(0, 60)}-${logicalId.slice(0, 50)}-${randomSuffix()}`;
       const nestedChangeSet: ChangeSetRecord = {
-        changeSetId: changeSetArn(name), changeSetName: name, stackId: nested.stackId, stackName: nested.stackName, changeSetType: 'UPDATE',
-        status: 'CREATE_COMPLETE', executionStatus: 'AVAILABLE', createdAt: now(), templateBody: nestedDeployment.templateBody,
-        parameters: nestedDeployment.parameters.values, noEcho: nestedDeployment.parameters.noEcho, capabilities: changeSet.capabilities,
-        tags: nested.tags, includeNestedStacks: true, changes: [],
-        parentChangeSetId: changeSet.changeSetId, rootChangeSetId: changeSet.rootChangeSetId ?? changeSet.changeSetId,
+        changeSetId: changeSetArn(name),
+        changeSetName: name,
+        stackId: nested.stackId,
+        stackName: nested.stackName,
+        changeSetType: 'UPDATE',
+        status: 'CREATE_COMPLETE',
+        executionStatus: 'AVAILABLE',
+        createdAt: now(),
+        templateBody: nestedDeployment.templateBody,
+        parameters: nestedDeployment.parameters.values,
+        noEcho: nestedDeployment.parameters.noEcho,
+        capabilities: changeSet.capabilities,
+        tags: nested.tags,
+        includeNestedStacks: true,
+        changes: [],
+        parentChangeSetId: changeSet.changeSetId,
+        rootChangeSetId: changeSet.rootChangeSetId ?? changeSet.changeSetId,
       };
-      nestedChangeSet.changes = await this.withNestedChanges(nested, nestedDeployment, nestedChangeSet, this.diff(nested, nestedDeployment));
-      const nestedChanged = nestedChangeSet.changes.length > 0 || this.outputsOrTagsChanged(nested, nestedDeployment, nested.tags);
+      nestedChangeSet.changes = await this.withNestedChanges(
+        nested,
+        nestedDeployment,
+        nestedChangeSet,
+        this.diff(nested, nestedDeployment),
+      );
+      const nestedChanged =
+        nestedChangeSet.changes.length > 0 || this.outputsOrTagsChanged(nested, nestedDeployment, nested.tags);
       if (!nestedChanged) {
         nestedChangeSet.status = 'FAILED';
         nestedChangeSet.executionStatus = 'UNAVAILABLE';
@@ -790,9 +1110,20 @@ export class CloudFormationEngine {
           Type: 'Resource',
           HookInvocationCount: 0,
           ResourceChange: {
-            Action: 'Modify', LogicalResourceId: logicalId, PhysicalResourceId: nested.stackId, ResourceType: STACK_TYPE, Replacement: 'False',
-            Scope: ['Properties'], ...link,
-            Details: [{ Target: { Attribute: 'Properties', RequiresRecreation: 'Never' }, Evaluation: 'Dynamic', ChangeSource: 'Automatic' }],
+            Action: 'Modify',
+            LogicalResourceId: logicalId,
+            PhysicalResourceId: nested.stackId,
+            ResourceType: STACK_TYPE,
+            Replacement: 'False',
+            Scope: ['Properties'],
+            ...link,
+            Details: [
+              {
+                Target: { Attribute: 'Properties', RequiresRecreation: 'Never' },
+                Evaluation: 'Dynamic',
+                ChangeSource: 'Automatic',
+              },
+            ],
           },
         });
       }
@@ -802,12 +1133,19 @@ export class CloudFormationEngine {
 
   private resourceContext(stack: StackRecord, logicalId: string, resourceType: string): ResourceContext {
     return {
-      stackName: stack.stackName, logicalId, resourceType,
+      stackName: stack.stackName,
+      logicalId,
+      resourceType,
       deps: { objects: this.deps.objects, functions: this.deps.functions, stateMachines: this.deps.stateMachines },
     };
   }
 
-  private resolveContext(stack: StackRecord, deployment: Deployment, imports?: Set<string>, partial = false): ResolveContext {
+  private resolveContext(
+    stack: StackRecord,
+    deployment: Deployment,
+    imports?: Set<string>,
+    partial = false,
+  ): ResolveContext {
     return {
       stackName: stack.stackName,
       stackId: stack.stackId,
@@ -821,7 +1159,9 @@ export class CloudFormationEngine {
         const record = this.liveResource(stack, logicalId);
         const value = record.attributes[attribute];
         if (value === undefined) {
-          throw validationError(`Template error: attribute ${attribute} of ${logicalId} (${record.type}) is not available in the local cloud`);
+          throw validationError(
+            `Template error: attribute ${attribute} of ${logicalId} (${record.type}) is not available in the local cloud`,
+          );
         }
         return value;
       },
@@ -842,14 +1182,35 @@ export class CloudFormationEngine {
     return record;
   }
 
-  private resolveProperties(stack: StackRecord, deployment: Deployment, declaration: ResourceDeclaration, imports: Set<string>): Record<string, unknown> {
-    return resolveValue(declaration.Properties ?? {}, this.resolveContext(stack, deployment, imports)) as Record<string, unknown>;
+  private resolveProperties(
+    stack: StackRecord,
+    deployment: Deployment,
+    declaration: ResourceDeclaration,
+    imports: Set<string>,
+  ): Record<string, unknown> {
+    return resolveValue(declaration.Properties ?? {}, this.resolveContext(stack, deployment, imports)) as Record<
+      string,
+      unknown
+    >;
   }
 
   /** Creates one resource; a failure is recorded (CREATE_FAILED with the reason) and rethrown as OperationFailure. */
-  private async createResource(stack: StackRecord, deployment: Deployment, logicalId: string, imports: Set<string>): Promise<ResourceRecord> {
+  private async createResource(
+    stack: StackRecord,
+    deployment: Deployment,
+    logicalId: string,
+    imports: Set<string>,
+  ): Promise<ResourceRecord> {
     const declaration = deployment.resources[logicalId]!;
-    const pending: ResourceRecord = { logicalId, type: declaration.Type, physicalId: '', status: 'CREATE_IN_PROGRESS', properties: {}, attributes: {}, updatedAt: now() };
+    const pending: ResourceRecord = {
+      logicalId,
+      type: declaration.Type,
+      physicalId: '',
+      status: 'CREATE_IN_PROGRESS',
+      properties: {},
+      attributes: {},
+      updatedAt: now(),
+    };
     stack.resources[logicalId] = pending;
     this.resourceEvent(stack, pending, 'CREATE_IN_PROGRESS');
     let properties: Record<string, unknown>;
@@ -866,7 +1227,12 @@ export class CloudFormationEngine {
 
   /** Runs the provisioner (create, or update when `existing` is given) and records the outcome with its events. */
   private async provision(
-    stack: StackRecord, logicalId: string, type: string, properties: Record<string, unknown>, phase: 'CREATE' | 'UPDATE', existing?: ResourceRecord,
+    stack: StackRecord,
+    logicalId: string,
+    type: string,
+    properties: Record<string, unknown>,
+    phase: 'CREATE' | 'UPDATE',
+    existing?: ResourceRecord,
   ): Promise<ResourceRecord> {
     const ctx = this.resourceContext(stack, logicalId, type);
     const provisioner = this.provisionerFor(type);
@@ -876,7 +1242,13 @@ export class CloudFormationEngine {
         ? await provisioner.update(ctx, existing, properties)
         : await provisioner.create(ctx, properties);
       const record: ResourceRecord = {
-        logicalId, type, physicalId: result.physicalId, status: `${phase}_COMPLETE`, properties, attributes: result.attributes, updatedAt: now(),
+        logicalId,
+        type,
+        physicalId: result.physicalId,
+        status: `${phase}_COMPLETE`,
+        properties,
+        attributes: result.attributes,
+        updatedAt: now(),
       };
       stack.resources[logicalId] = record;
       this.resourceEvent(stack, record, `${phase}_COMPLETE`, undefined, properties);
@@ -885,10 +1257,24 @@ export class CloudFormationEngine {
       const reason = errorMessage(error);
       const record: ResourceRecord = existing
         ? { ...existing, status: failedStatus, reason, updatedAt: now() }
-        : { logicalId, type, physicalId: stack.resources[logicalId]?.physicalId ?? '', status: failedStatus, reason, properties, attributes: {}, updatedAt: now() };
+        : {
+            logicalId,
+            type,
+            physicalId: stack.resources[logicalId]?.physicalId ?? '',
+            status: failedStatus,
+            reason,
+            properties,
+            attributes: {},
+            updatedAt: now(),
+          };
       if (!existing && phase === 'UPDATE') {
         // A failed replacement leaves the previous physical resource in place.
-        this.resourceEvent(stack, { ...record, physicalId: stack.resources[logicalId]?.physicalId ?? '' }, failedStatus, reason);
+        this.resourceEvent(
+          stack,
+          { ...record, physicalId: stack.resources[logicalId]?.physicalId ?? '' },
+          failedStatus,
+          reason,
+        );
       } else {
         stack.resources[logicalId] = record;
         this.resourceEvent(stack, record, failedStatus, reason);
@@ -899,11 +1285,14 @@ export class CloudFormationEngine {
 
   /** Deletes one resource, honouring DeletionPolicy; throws after recording DELETE_FAILED. */
   private async deleteResource(
-    stack: StackRecord, record: ResourceRecord, declaration: Pick<ResourceDeclaration, 'Type' | 'DeletionPolicy'> | undefined,
+    stack: StackRecord,
+    record: ResourceRecord,
+    declaration: Pick<ResourceDeclaration, 'Type' | 'DeletionPolicy'> | undefined,
     options: { onCreateRollback?: boolean; keepRecord?: boolean } = {},
   ): Promise<void> {
     const policy = declaration?.DeletionPolicy;
-    const retained = policy === 'Retain' || policy === 'Snapshot' || (policy === 'RetainExceptOnCreate' && !options.onCreateRollback);
+    const retained =
+      policy === 'Retain' || policy === 'Snapshot' || (policy === 'RetainExceptOnCreate' && !options.onCreateRollback);
     const target = options.keepRecord ? { ...record } : record;
     if (retained) {
       target.status = 'DELETE_SKIPPED';
@@ -937,7 +1326,8 @@ export class CloudFormationEngine {
       if (output.Export) {
         const exportName = outputText(resolveValue(output.Export.Name, ctx));
         const owner = this.exportList().find((e) => e.name === exportName && e.stackId !== stack.stackId);
-        if (owner) throw validationError(`Export with name ${exportName} is already exported by stack ${owner.stackName}`);
+        if (owner)
+          throw validationError(`Export with name ${exportName} is already exported by stack ${owner.stackName}`);
         record.exportName = exportName;
       }
       outputs.push(record);
@@ -950,11 +1340,17 @@ export class CloudFormationEngine {
   private exportList(): { name: string; value: string; stackId: string; stackName: string }[] {
     return this.stacks
       .filter((s) => s.status !== 'DELETE_COMPLETE')
-      .flatMap((s) => s.outputs.filter((o) => o.exportName !== undefined).map((o) => ({ name: o.exportName!, value: o.value, stackId: s.stackId, stackName: s.stackName })));
+      .flatMap((s) =>
+        s.outputs
+          .filter((o) => o.exportName !== undefined)
+          .map((o) => ({ name: o.exportName!, value: o.value, stackId: s.stackId, stackName: s.stackName })),
+      );
   }
 
   private importers(exportName: string, exporterId: string): string[] {
-    return this.stacks.filter((s) => s.status !== 'DELETE_COMPLETE' && s.stackId !== exporterId && s.imports.includes(exportName)).map((s) => s.stackName);
+    return this.stacks
+      .filter((s) => s.status !== 'DELETE_COMPLETE' && s.stackId !== exporterId && s.imports.includes(exportName))
+      .map((s) => s.stackName);
   }
 
   /** An export another stack imports may neither change value nor disappear (AWS's rule). */
@@ -963,8 +1359,14 @@ export class CloudFormationEngine {
       const importers = this.importers(previous.exportName!, stack.stackId);
       if (importers.length === 0) continue;
       const next = outputs.find((o) => o.exportName === previous.exportName);
-      if (!next) throw validationError(`Export ${previous.exportName!} cannot be deleted as it is in use by ${importers.join(', ')}`);
-      if (next.value !== previous.value) throw validationError(`Cannot update export ${previous.exportName!} as it is in use by ${importers.join(', ')}`);
+      if (!next)
+        throw validationError(
+          `Export ${previous.exportName!} cannot be deleted as it is in use by ${importers.join(', ')}`,
+        );
+      if (next.value !== previous.value)
+        throw validationError(
+          `Cannot update export ${previous.exportName!} as it is in use by ${importers.join(', ')}`,
+        );
     }
   }
 
@@ -973,7 +1375,11 @@ export class CloudFormationEngine {
     const names = new Set<string>();
     for (const resource of Object.values(deployment.resources)) collectImports(resource.Properties ?? {}, names);
     collectImports(deployment.template.Outputs ?? {}, names);
-    const exported = new Set(this.exportList().filter((e) => e.stackId !== stackId).map((e) => e.name));
+    const exported = new Set(
+      this.exportList()
+        .filter((e) => e.stackId !== stackId)
+        .map((e) => e.name),
+    );
     const missing = [...names].find((name) => !exported.has(name));
     if (missing !== undefined) throw validationError(`No export named ${missing} found.`);
   }
@@ -984,15 +1390,24 @@ export class CloudFormationEngine {
     const ctx = this.resolveContext(stack, deployment, undefined, true);
     const resources: Record<string, ResourceDeclaration> = {};
     for (const [logicalId, declaration] of Object.entries(deployment.resources)) {
-      resources[logicalId] = { ...declaration, Properties: resolveValue(declaration.Properties ?? {}, ctx) as Record<string, unknown> };
+      resources[logicalId] = {
+        ...declaration,
+        Properties: resolveValue(declaration.Properties ?? {}, ctx) as Record<string, unknown>,
+      };
     }
-    const physicalIds = Object.fromEntries(Object.values(stack.resources).filter((r) => r.physicalId).map((r) => [r.logicalId, r.physicalId]));
+    const physicalIds = Object.fromEntries(
+      Object.values(stack.resources)
+        .filter((r) => r.physicalId)
+        .map((r) => [r.logicalId, r.physicalId]),
+    );
     return { resources, conditions: deployment.conditions, physicalIds };
   }
 
   /** The changes from what the stack runs now to a deployment (all Adds for a stack that holds no template yet). */
   private diff(stack: StackRecord, deployment: Deployment): Change[] {
-    const before = stack.templateBody ? this.diffSide(stack, currentDeployment(stack, stack.templateBody, stack.parameters)) : undefined;
+    const before = stack.templateBody
+      ? this.diffSide(stack, currentDeployment(stack, stack.templateBody, stack.parameters))
+      : undefined;
     return computeResourceChanges(before, this.diffSide(stack, deployment));
   }
 
@@ -1001,7 +1416,10 @@ export class CloudFormationEngine {
     const ctx = this.resolveContext(stack, deployment, undefined, true);
     const previous = currentDeployment(stack, stack.templateBody, stack.parameters);
     const previousCtx = this.resolveContext(stack, previous, undefined, true);
-    return !deepEqual(resolveValue(previous.template.Outputs ?? {}, previousCtx), resolveValue(deployment.template.Outputs ?? {}, ctx));
+    return !deepEqual(
+      resolveValue(previous.template.Outputs ?? {}, previousCtx),
+      resolveValue(deployment.template.Outputs ?? {}, ctx),
+    );
   }
 
   // ---- lookups and checks ------------------------------------------------------------------------------------------
@@ -1010,7 +1428,10 @@ export class CloudFormationEngine {
     return this.stacks.find((s) => s.stackName === stackName && s.status !== 'DELETE_COMPLETE');
   }
 
-  private findStack(nameOrId: string, options: { includeDeleted: boolean; missingOk?: boolean }): StackRecord | undefined {
+  private findStack(
+    nameOrId: string,
+    options: { includeDeleted: boolean; missingOk?: boolean },
+  ): StackRecord | undefined {
     const stack = nameOrId.startsWith('arn:')
       ? this.stacks.find((s) => s.stackId === nameOrId && (options.includeDeleted || s.status !== 'DELETE_COMPLETE'))
       : this.activeStack(nameOrId);
@@ -1048,7 +1469,9 @@ export class CloudFormationEngine {
 
   private required(value: string | undefined, member: string): string {
     if (value === undefined || value === '') {
-      throw validationError(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+      throw validationError(
+        `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return value;
   }
@@ -1056,7 +1479,9 @@ export class CloudFormationEngine {
   private checkStackName(stackName: string | undefined): string {
     const name = this.required(stackName, 'stackName');
     if (!STACK_NAME.test(name) || name.length > 128) {
-      throw validationError(`1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+      throw validationError(
+        `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+      );
     }
     return name;
   }
@@ -1068,26 +1493,41 @@ export class CloudFormationEngine {
     return (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
   }
 
-  private applyStackSettings(stack: StackRecord, capabilities: readonly string[] | undefined, tags: Tag[], roleArn: string | undefined): void {
+  private applyStackSettings(
+    stack: StackRecord,
+    capabilities: readonly string[] | undefined,
+    tags: Tag[],
+    roleArn: string | undefined,
+  ): void {
     stack.capabilities = [...(capabilities ?? [])];
     stack.tags = tags;
     if (roleArn) stack.roleArn = roleArn;
   }
 
-  private previousTemplate(stack: StackRecord, input: { TemplateBody?: string | undefined; TemplateURL?: string | undefined }): string {
-    if (input.TemplateBody || input.TemplateURL) throw validationError('You cannot specify both usePreviousTemplate and Template Body/Template URL');
+  private previousTemplate(
+    stack: StackRecord,
+    input: { TemplateBody?: string | undefined; TemplateURL?: string | undefined },
+  ): string {
+    if (input.TemplateBody || input.TemplateURL)
+      throw validationError('You cannot specify both usePreviousTemplate and Template Body/Template URL');
     if (!stack.templateBody) throw validationError(`Stack [${stack.stackName}] has no previous template`);
     return stack.templateBody;
   }
 
-  private async templateBody(input: { TemplateBody?: string | undefined; TemplateURL?: string | undefined }): Promise<string> {
+  private async templateBody(input: {
+    TemplateBody?: string | undefined;
+    TemplateURL?: string | undefined;
+  }): Promise<string> {
     const hasBody = input.TemplateBody !== undefined && input.TemplateBody !== '';
     const hasUrl = input.TemplateURL !== undefined && input.TemplateURL !== '';
     if (hasBody === hasUrl) throw validationError('Exactly one of TemplateBody or TemplateUrl must be specified.');
     if (hasBody) return input.TemplateBody!;
     const { bucket, key } = parseTemplateUrl(input.TemplateURL!);
     const object = await this.deps.objects.getObject(bucket, key);
-    if (object === undefined) throw validationError(`S3 error: the template ${input.TemplateURL!} does not exist (bucket ${bucket}, key ${key})`);
+    if (object === undefined)
+      throw validationError(
+        `S3 error: the template ${input.TemplateURL!} does not exist (bucket ${bucket}, key ${key})`,
+      );
     return Buffer.from(object).toString('utf8');
   }
 
@@ -1097,24 +1537,51 @@ export class CloudFormationEngine {
     stack.status = status;
     if (reason === undefined) delete stack.reason;
     else stack.reason = reason;
-    this.pushEvent(stack, { logicalId: stack.stackName, physicalId: stack.stackId, resourceType: STACK_TYPE, status, reason });
+    this.pushEvent(stack, {
+      logicalId: stack.stackName,
+      physicalId: stack.stackId,
+      resourceType: STACK_TYPE,
+      status,
+      reason,
+    });
   }
 
-  private resourceEvent(stack: StackRecord, record: ResourceRecord, status: string, reason?: string, properties?: Record<string, unknown>): void {
+  private resourceEvent(
+    stack: StackRecord,
+    record: ResourceRecord,
+    status: string,
+    reason?: string,
+    properties?: Record<string, unknown>,
+  ): void {
     this.pushEvent(stack, {
-      logicalId: record.logicalId, physicalId: record.physicalId, resourceType: record.type, status, reason,
+      logicalId: record.logicalId,
+      physicalId: record.physicalId,
+      resourceType: record.type,
+      status,
+      reason,
       properties: properties === undefined ? undefined : JSON.stringify(properties),
     });
   }
 
   private pushEvent(
     stack: StackRecord,
-    event: { logicalId: string; physicalId: string; resourceType: string; status: string; reason?: string | undefined; properties?: string | undefined },
+    event: {
+      logicalId: string;
+      physicalId: string;
+      resourceType: string;
+      status: string;
+      reason?: string | undefined;
+      properties?: string | undefined;
+    },
   ): void {
     this.eventCounter += 1;
     stack.events.push({
       eventId: `${event.logicalId}-${event.status}-${Date.now()}-${this.eventCounter}`,
-      logicalId: event.logicalId, physicalId: event.physicalId, resourceType: event.resourceType, timestamp: now(), status: event.status,
+      logicalId: event.logicalId,
+      physicalId: event.physicalId,
+      resourceType: event.resourceType,
+      timestamp: now(),
+      status: event.status,
       ...(event.reason === undefined ? {} : { reason: event.reason }),
       ...(event.properties === undefined ? {} : { properties: event.properties }),
     });

@@ -24,7 +24,8 @@ export class CloudFormationError extends Error {
   }
 }
 
-export const validationError = (message: string): CloudFormationError => new CloudFormationError('ValidationError', message);
+export const validationError = (message: string): CloudFormationError =>
+  new CloudFormationError('ValidationError', message);
 
 /** A template problem found before any resource is touched (AWS prefixes these with "Template format error:"). */
 export const templateError = (message: string): CloudFormationError =>

@@ -26,16 +26,38 @@ export interface ResolveContext {
 }
 
 export const PSEUDO_PARAMETER_NAMES = [
-  'AWS::StackName', 'AWS::StackId', 'AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix',
-  'AWS::NoValue', 'AWS::NotificationARNs',
+  'AWS::StackName',
+  'AWS::StackId',
+  'AWS::Region',
+  'AWS::AccountId',
+  'AWS::Partition',
+  'AWS::URLSuffix',
+  'AWS::NoValue',
+  'AWS::NotificationARNs',
 ];
 
 export const AVAILABILITY_ZONES = ['a', 'b', 'c', 'd', 'e', 'f'].map((suffix) => `${LOCAL_REGION}${suffix}`);
 
 const INTRINSIC_KEYS = new Set([
-  'Ref', 'Condition', 'Fn::Sub', 'Fn::GetAtt', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::If', 'Fn::Equals',
-  'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::FindInMap', 'Fn::GetAZs', 'Fn::Base64', 'Fn::ImportValue', 'Fn::Cidr',
-  'Fn::ToJsonString', 'Fn::Length',
+  'Ref',
+  'Condition',
+  'Fn::Sub',
+  'Fn::GetAtt',
+  'Fn::Join',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::If',
+  'Fn::Equals',
+  'Fn::Not',
+  'Fn::And',
+  'Fn::Or',
+  'Fn::FindInMap',
+  'Fn::GetAZs',
+  'Fn::Base64',
+  'Fn::ImportValue',
+  'Fn::Cidr',
+  'Fn::ToJsonString',
+  'Fn::Length',
 ]);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -51,34 +73,48 @@ export const asIntrinsic = (value: unknown): { name: string; args: unknown } | u
 
 const pseudoParameter = (name: string, ctx: ResolveContext): unknown => {
   switch (name) {
-    case 'AWS::StackName': return ctx.stackName;
-    case 'AWS::StackId': return ctx.stackId;
-    case 'AWS::Region': return LOCAL_REGION;
-    case 'AWS::AccountId': return LOCAL_ACCOUNT_ID;
-    case 'AWS::Partition': return 'aws';
-    case 'AWS::URLSuffix': return 'amazonaws.com';
-    case 'AWS::NoValue': return NO_VALUE;
-    case 'AWS::NotificationARNs': return [];
-    default: throw validationError(`Template format error: Unrecognized parameter type: ${name}`);
+    case 'AWS::StackName':
+      return ctx.stackName;
+    case 'AWS::StackId':
+      return ctx.stackId;
+    case 'AWS::Region':
+      return LOCAL_REGION;
+    case 'AWS::AccountId':
+      return LOCAL_ACCOUNT_ID;
+    case 'AWS::Partition':
+      return 'aws';
+    case 'AWS::URLSuffix':
+      return 'amazonaws.com';
+    case 'AWS::NoValue':
+      return NO_VALUE;
+    case 'AWS::NotificationARNs':
+      return [];
+    default:
+      throw validationError(`Template format error: Unrecognized parameter type: ${name}`);
   }
 };
 
 const ref = (name: unknown, ctx: ResolveContext): unknown => {
-  if (typeof name !== 'string') throw validationError('Template error: every Ref object must have a single String value.');
+  if (typeof name !== 'string')
+    throw validationError('Template error: every Ref object must have a single String value.');
   if (name.startsWith('AWS::')) return pseudoParameter(name, ctx);
   if (name in ctx.parameters) return ctx.parameters[name];
   if (ctx.resourceIds.has(name)) {
     if (ctx.partial) throw new Unresolvable(name);
     return ctx.resourceRef(name);
   }
-  throw validationError(`Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`);
+  throw validationError(
+    `Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`,
+  );
 };
 
 const getAtt = (args: unknown, ctx: ResolveContext): unknown => {
   const resolved = resolveValue(args, ctx);
   const parts = typeof resolved === 'string' ? splitAttribute(resolved) : resolved;
   if (!Array.isArray(parts) || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') {
-    throw validationError('Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute');
+    throw validationError(
+      'Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute',
+    );
   }
   const [logicalId, attribute] = parts as [string, string];
   if (!ctx.resourceIds.has(logicalId)) {
@@ -115,7 +151,8 @@ const sub = (args: unknown, ctx: ResolveContext): unknown => {
   let text: unknown = args;
   let variables: Record<string, unknown> = {};
   if (Array.isArray(args)) {
-    if (args.length !== 2 || !isRecord(args[1])) throw validationError('Template error: Fn::Sub requires a string and a map of variables');
+    if (args.length !== 2 || !isRecord(args[1]))
+      throw validationError('Template error: Fn::Sub requires a string and a map of variables');
     text = args[0];
     variables = args[1];
   }
@@ -150,21 +187,30 @@ const condition = (name: unknown, ctx: ResolveContext): boolean => {
 
 const evaluate = (name: string, args: unknown, ctx: ResolveContext): unknown => {
   switch (name) {
-    case 'Ref': return ref(args, ctx);
-    case 'Condition': return condition(args, ctx);
-    case 'Fn::GetAtt': return getAtt(args, ctx);
-    case 'Fn::Sub': return sub(args, ctx);
+    case 'Ref':
+      return ref(args, ctx);
+    case 'Condition':
+      return condition(args, ctx);
+    case 'Fn::GetAtt':
+      return getAtt(args, ctx);
+    case 'Fn::Sub':
+      return sub(args, ctx);
     case 'Fn::Join': {
       const [delimiter, list] = asList(args, 'Fn::Join');
       const values = asList(resolveValue(list, ctx), 'Fn::Join');
-      return values.filter((v) => v !== NO_VALUE).map((v) => asString(v, 'Fn::Join')).join(asString(delimiter, 'Fn::Join'));
+      return values
+        .filter((v) => v !== NO_VALUE)
+        .map((v) => asString(v, 'Fn::Join'))
+        .join(asString(delimiter, 'Fn::Join'));
     }
     case 'Fn::Select': {
       const [index, list] = asList(args, 'Fn::Select');
       const position = Number(resolveValue(index, ctx));
       const values = asList(resolveValue(list, ctx), 'Fn::Select');
       if (!Number.isInteger(position) || position < 0 || position >= values.length) {
-        throw validationError(`Template error: Fn::Select cannot select nonexistent value at index ${String(position)}`);
+        throw validationError(
+          `Template error: Fn::Select cannot select nonexistent value at index ${String(position)}`,
+        );
       }
       return values[position];
     }
@@ -180,33 +226,45 @@ const evaluate = (name: string, args: unknown, ctx: ResolveContext): unknown => 
       const [left, right] = asList(args, 'Fn::Equals').map((v) => resolveValue(v, ctx));
       return JSON.stringify(normalizeScalar(left)) === JSON.stringify(normalizeScalar(right));
     }
-    case 'Fn::Not': return !asBoolean(resolveValue(asList(args, 'Fn::Not')[0], ctx));
-    case 'Fn::And': return asList(args, 'Fn::And').every((v) => asBoolean(resolveValue(v, ctx)));
-    case 'Fn::Or': return asList(args, 'Fn::Or').some((v) => asBoolean(resolveValue(v, ctx)));
+    case 'Fn::Not':
+      return !asBoolean(resolveValue(asList(args, 'Fn::Not')[0], ctx));
+    case 'Fn::And':
+      return asList(args, 'Fn::And').every((v) => asBoolean(resolveValue(v, ctx)));
+    case 'Fn::Or':
+      return asList(args, 'Fn::Or').some((v) => asBoolean(resolveValue(v, ctx)));
     case 'Fn::FindInMap': {
-      const [mapName, top, second] = asList(resolveValue(args, ctx), 'Fn::FindInMap').map((v) => asString(v, 'Fn::FindInMap'));
+      const [mapName, top, second] = asList(resolveValue(args, ctx), 'Fn::FindInMap').map((v) =>
+        asString(v, 'Fn::FindInMap'),
+      );
       const value = ctx.mappings?.[mapName ?? '']?.[top ?? '']?.[second ?? ''];
-      if (value === undefined) throw validationError(`Template error: Unable to get mapping for ${mapName}::${top}::${second}`);
+      if (value === undefined)
+        throw validationError(`Template error: Unable to get mapping for ${mapName}::${top}::${second}`);
       return value;
     }
     case 'Fn::GetAZs': {
       const region = resolveValue(args, ctx);
-      if (region !== '' && region !== LOCAL_REGION) throw validationError(`Template error: Fn::GetAZs only knows region ${LOCAL_REGION}, not ${String(region)}`);
+      if (region !== '' && region !== LOCAL_REGION)
+        throw validationError(`Template error: Fn::GetAZs only knows region ${LOCAL_REGION}, not ${String(region)}`);
       return [...AVAILABILITY_ZONES];
     }
-    case 'Fn::Base64': return Buffer.from(asString(resolveValue(args, ctx), 'Fn::Base64')).toString('base64');
+    case 'Fn::Base64':
+      return Buffer.from(asString(resolveValue(args, ctx), 'Fn::Base64')).toString('base64');
     case 'Fn::ImportValue': {
       const exportName = resolveValue(args, ctx);
       if (ctx.partial && isRecord(exportName)) throw new Unresolvable('Fn::ImportValue');
       return ctx.importValue(asString(exportName, 'Fn::ImportValue'));
     }
-    case 'Fn::ToJsonString': return JSON.stringify(resolveValue(args, ctx));
-    case 'Fn::Length': return asList(resolveValue(args, ctx), 'Fn::Length').length;
-    default: throw validationError(`Template error: ${name} is not supported by the local cloud`);
+    case 'Fn::ToJsonString':
+      return JSON.stringify(resolveValue(args, ctx));
+    case 'Fn::Length':
+      return asList(resolveValue(args, ctx), 'Fn::Length').length;
+    default:
+      throw validationError(`Template error: ${name} is not supported by the local cloud`);
   }
 };
 
-const normalizeScalar = (value: unknown): unknown => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value);
+const normalizeScalar = (value: unknown): unknown =>
+  typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 
 const asBoolean = (value: unknown): boolean => {
   if (typeof value === 'boolean') return value;
@@ -240,7 +298,10 @@ export const resolveValue = (value: unknown, ctx: ResolveContext): unknown => {
 };
 
 /** Evaluates every condition of the template (conditions may refer to each other; cycles are an error). */
-export const evaluateConditions = (template: Template, ctx: Omit<ResolveContext, 'conditions'>): Record<string, boolean> => {
+export const evaluateConditions = (
+  template: Template,
+  ctx: Omit<ResolveContext, 'conditions'>,
+): Record<string, boolean> => {
   const declared = template.Conditions ?? {};
   const results: Record<string, boolean> = {};
   const visiting = new Set<string>();
@@ -263,7 +324,11 @@ export const evaluateConditions = (template: Template, ctx: Omit<ResolveContext,
 };
 
 /** The logical ids a value refers to (Ref, Fn::GetAtt, Fn::Sub), following only the taken branch of Fn::If. */
-export const collectReferences = (value: unknown, conditions: Record<string, boolean>, into = new Set<string>()): Set<string> => {
+export const collectReferences = (
+  value: unknown,
+  conditions: Record<string, boolean>,
+  into = new Set<string>(),
+): Set<string> => {
   if (Array.isArray(value)) {
     for (const v of value) collectReferences(v, conditions, into);
     return into;

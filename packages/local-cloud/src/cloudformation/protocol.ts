@@ -7,8 +7,14 @@ export const CLOUDFORMATION_XMLNS = 'http://cloudformation.amazonaws.com/doc/201
 
 // Query-protocol members that are booleans or numbers; everything else stays a string.
 const BOOLEAN_MEMBERS = new Set([
-  'IncludeNestedStacks', 'UsePreviousValue', 'UsePreviousTemplate', 'DisableRollback', 'EnableTerminationProtection',
-  'RetainExceptOnCreate', 'ImportExistingResources', 'IncludePropertyValues',
+  'IncludeNestedStacks',
+  'UsePreviousValue',
+  'UsePreviousTemplate',
+  'DisableRollback',
+  'EnableTerminationProtection',
+  'RetainExceptOnCreate',
+  'ImportExistingResources',
+  'IncludePropertyValues',
 ]);
 const NUMBER_MEMBERS = new Set(['TimeoutInMinutes', 'MaxResults']);
 
@@ -22,8 +28,15 @@ interface FormObject {
  * `{ Parameters: [, { ParameterKey: 'x' }] }` (lists are compacted afterwards).
  */
 const LIST_MEMBERS = new Set([
-  'Tags', 'Capabilities', 'Parameters', 'NotificationARNs', 'ResourceTypes', 'StackStatusFilter', 'RetainResources',
-  'ResourcesToImport', 'ResourcesToSkip',
+  'Tags',
+  'Capabilities',
+  'Parameters',
+  'NotificationARNs',
+  'ResourceTypes',
+  'StackStatusFilter',
+  'RetainResources',
+  'ResourcesToImport',
+  'ResourcesToSkip',
 ]);
 
 export const decodeQueryMembers = (form: URLSearchParams): Record<string, unknown> => {
@@ -45,8 +58,12 @@ export const decodeQueryMembers = (form: URLSearchParams): Record<string, unknow
       root[leaf] = [];
       continue;
     }
-    const value: FormValue = typeof leaf === 'string' && BOOLEAN_MEMBERS.has(leaf) ? raw === 'true'
-      : typeof leaf === 'string' && NUMBER_MEMBERS.has(leaf) ? Number(raw) : raw;
+    const value: FormValue =
+      typeof leaf === 'string' && BOOLEAN_MEMBERS.has(leaf)
+        ? raw === 'true'
+        : typeof leaf === 'string' && NUMBER_MEMBERS.has(leaf)
+          ? Number(raw)
+          : raw;
     let node: FormObject | FormValue[] = root;
     path.forEach((segment, index) => {
       const last = index === path.length - 1;
@@ -67,7 +84,12 @@ export const decodeQueryMembers = (form: URLSearchParams): Record<string, unknow
 };
 
 const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
     // Carriage returns survive XML parsing only as character references.
     .replace(/\r/g, '&#xD;');
 
@@ -115,7 +137,13 @@ const xmlResponse = (status: number, requestId: string, body: string): LocalResp
   body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
 });
 
-const errorResponse = (requestId: string, status: number, type: 'Sender' | 'Receiver', code: string, message: string): LocalResponse =>
+const errorResponse = (
+  requestId: string,
+  status: number,
+  type: 'Sender' | 'Receiver',
+  code: string,
+  message: string,
+): LocalResponse =>
   xmlResponse(
     status,
     requestId,
@@ -123,24 +151,49 @@ const errorResponse = (requestId: string, status: number, type: 'Sender' | 'Rece
   );
 
 /** The AWS Query front end of the engine: form-encoded POST (or GET query) in, XML out. */
-export const createQueryHandler = (engine: CloudFormationEngine): ServiceHandler => async (request: LocalRequest) => {
-  const requestId = randomUUID();
-  const form = new URLSearchParams(request.query);
-  if (request.body.length > 0) for (const [key, value] of new URLSearchParams(request.body.toString('utf8'))) form.append(key, value);
-  const action = form.get('Action');
-  if (!action) return errorResponse(requestId, 400, 'Sender', 'MissingAction', 'Missing Action');
-  const handler = ACTIONS[action];
-  if (!handler) return errorResponse(requestId, 400, 'Sender', 'InvalidAction', `The action ${action} is not valid for this web service.`);
-  try {
-    const output = await handler(engine, decodeQueryMembers(form) as never);
-    return xmlResponse(
-      200,
-      requestId,
-      `<${action}Response xmlns="${CLOUDFORMATION_XMLNS}"><${action}Result>${toXml(output)}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
-    );
-  } catch (error) {
-    if (error instanceof CloudFormationError) return errorResponse(requestId, error.status, 'Sender', error.code, error.message);
-    console.error(JSON.stringify({ service: 'cloudformation', action, requestId, event: 'internal-error', error: (error as Error).stack ?? String(error) }));
-    return errorResponse(requestId, 500, 'Receiver', 'InternalFailure', `The local CloudFormation failed on ${action}: ${(error as Error).message}`);
-  }
-};
+export const createQueryHandler =
+  (engine: CloudFormationEngine): ServiceHandler =>
+  async (request: LocalRequest) => {
+    const requestId = randomUUID();
+    const form = new URLSearchParams(request.query);
+    if (request.body.length > 0)
+      for (const [key, value] of new URLSearchParams(request.body.toString('utf8'))) form.append(key, value);
+    const action = form.get('Action');
+    if (!action) return errorResponse(requestId, 400, 'Sender', 'MissingAction', 'Missing Action');
+    const handler = ACTIONS[action];
+    if (!handler)
+      return errorResponse(
+        requestId,
+        400,
+        'Sender',
+        'InvalidAction',
+        `The action ${action} is not valid for this web service.`,
+      );
+    try {
+      const output = await handler(engine, decodeQueryMembers(form) as never);
+      return xmlResponse(
+        200,
+        requestId,
+        `<${action}Response xmlns="${CLOUDFORMATION_XMLNS}"><${action}Result>${toXml(output)}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+      );
+    } catch (error) {
+      if (error instanceof CloudFormationError)
+        return errorResponse(requestId, error.status, 'Sender', error.code, error.message);
+      console.error(
+        JSON.stringify({
+          service: 'cloudformation',
+          action,
+          requestId,
+          event: 'internal-error',
+          error: (error as Error).stack ?? String(error),
+        }),
+      );
+      return errorResponse(
+        requestId,
+        500,
+        'Receiver',
+        'InternalFailure',
+        `The local CloudFormation failed on ${action}: ${(error as Error).message}`,
+      );
+    }
+  };

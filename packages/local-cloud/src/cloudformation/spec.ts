@@ -35,14 +35,20 @@ const resourceCache = new Map<string, SpecResource | undefined>();
 /** The specification of a resource type, or undefined for a type the specification does not know. */
 export const resourceSpec = (resourceType: string): SpecResource | undefined => {
   if (!resourceCache.has(resourceType)) {
-    const found = specDatabase().lookup('resource', 'cloudFormationType', 'equals', resourceType) as unknown as SpecResource[];
+    const found = specDatabase().lookup(
+      'resource',
+      'cloudFormationType',
+      'equals',
+      resourceType,
+    ) as unknown as SpecResource[];
     resourceCache.set(resourceType, found[0]);
   }
   return resourceCache.get(resourceType);
 };
 
 const RANK: Record<ReplacementRequirement, number> = { no: 0, maybe: 1, yes: 2 };
-const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): ReplacementRequirement => (RANK[b] > RANK[a] ? b : a);
+const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): ReplacementRequirement =>
+  RANK[b] > RANK[a] ? b : a;
 
 const typeDefinitionProperties = (type: SpecType | undefined): Record<string, SpecProperty> | undefined => {
   if (!type) return undefined;
@@ -63,7 +69,10 @@ const typeDefinitionProperties = (type: SpecType | undefined): Record<string, Sp
  * The replacement requirement of a change at a property path (`['DatabaseInput', 'Name']`); the strongest along the
  * path wins. Undefined when the resource type or the first property is unknown to the specification.
  */
-export const replacementForPath = (resourceType: string, path: readonly string[]): ReplacementRequirement | undefined => {
+export const replacementForPath = (
+  resourceType: string,
+  path: readonly string[],
+): ReplacementRequirement | undefined => {
   const resource = resourceSpec(resourceType);
   const first = path[0];
   if (!resource || first === undefined) return undefined;

@@ -127,7 +127,9 @@ export class StateFile {
     try {
       state = JSON.parse(text) as CloudFormationState;
     } catch (error) {
-      throw new Error(`The local CloudFormation state ${this.file} is not valid JSON (${(error as Error).message}); fix or remove it`);
+      throw new Error(
+        `The local CloudFormation state ${this.file} is not valid JSON (${(error as Error).message}); fix or remove it`,
+      );
     }
     if (!Array.isArray(state.stacks) || !Array.isArray(state.changeSets)) {
       throw new Error(`The local CloudFormation state ${this.file} has no stacks/changeSets lists; fix or remove it`);
@@ -140,8 +142,13 @@ export class StateFile {
       stack.status = failed;
       stack.reason = reason;
       stack.events.push({
-        eventId: `${stack.stackName}-${now}-recovered`, logicalId: stack.stackName, physicalId: stack.stackId,
-        resourceType: 'AWS::CloudFormation::Stack', timestamp: now, status: failed, reason,
+        eventId: `${stack.stackName}-${now}-recovered`,
+        logicalId: stack.stackName,
+        physicalId: stack.stackId,
+        resourceType: 'AWS::CloudFormation::Stack',
+        timestamp: now,
+        status: failed,
+        reason,
       });
       for (const resource of Object.values(stack.resources)) {
         if (resource.status.endsWith('_IN_PROGRESS')) {

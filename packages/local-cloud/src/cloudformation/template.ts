@@ -58,8 +58,26 @@ export type ResourceDeclaration = z.infer<typeof ResourceDeclarationSchema>;
 export type ParameterDeclaration = z.infer<typeof ParameterDeclarationSchema>;
 
 const FUNCTION_TAGS = [
-  'Ref', 'Condition', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or',
-  'FindInMap', 'GetAZs', 'Base64', 'ImportValue', 'Cidr', 'ToJsonString', 'Length', 'Transform',
+  'Ref',
+  'Condition',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'Select',
+  'Split',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'GetAZs',
+  'Base64',
+  'ImportValue',
+  'Cidr',
+  'ToJsonString',
+  'Length',
+  'Transform',
 ] as const;
 
 const intrinsicKey = (tag: string): string => (tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`);
@@ -86,13 +104,21 @@ export const parseTemplate = (body: string): Template => {
   let raw: unknown;
   const trimmed = body.trimStart();
   try {
-    raw = trimmed.startsWith('{') ? JSON.parse(body) : YAML.parse(body, { customTags: SHORT_FORM_TAGS, uniqueKeys: true });
+    raw = trimmed.startsWith('{')
+      ? JSON.parse(body)
+      : YAML.parse(body, { customTags: SHORT_FORM_TAGS, uniqueKeys: true });
   } catch (error) {
-    throw templateError(`${trimmed.startsWith('{') ? 'JSON' : 'YAML'} not well-formed. (${(error as Error).message.split('\n')[0]})`);
+    throw templateError(
+      `${trimmed.startsWith('{') ? 'JSON' : 'YAML'} not well-formed. (${(error as Error).message.split('\n')[0]})`,
+    );
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw templateError('template must be a JSON or YAML object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw templateError('template must be a JSON or YAML object');
   const record = raw as Record<string, unknown>;
-  if (record.Resources === undefined || (typeof record.Resources === 'object' && record.Resources !== null && Object.keys(record.Resources).length === 0)) {
+  if (
+    record.Resources === undefined ||
+    (typeof record.Resources === 'object' && record.Resources !== null && Object.keys(record.Resources).length === 0)
+  ) {
     throw templateError('At least one Resources member must be defined.');
   }
   const parsed = TemplateSchema.safeParse(raw);
@@ -102,7 +128,9 @@ export const parseTemplate = (body: string): Template => {
     throw templateError(`${where ? `[/${where.replaceAll('.', '/')}] ` : ''}${issue?.message ?? 'invalid template'}`);
   }
   if (parsed.data.Transform !== undefined) {
-    throw validationError(`Transform ${JSON.stringify(parsed.data.Transform)} is not supported by the local cloud; deploy the processed template`);
+    throw validationError(
+      `Transform ${JSON.stringify(parsed.data.Transform)} is not supported by the local cloud; deploy the processed template`,
+    );
   }
   return parsed.data;
 };
@@ -138,6 +166,7 @@ export const parseTemplateUrl = (templateUrl: string): S3Location => {
     if (!path) throw invalid();
     return { bucket: virtualHosted[1], key: path };
   }
-  if (/^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.test(host) || host === '127.0.0.1' || host === 'localhost') return pathStyle();
+  if (/^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.test(host) || host === '127.0.0.1' || host === 'localhost')
+    return pathStyle();
   throw invalid();
 };

@@ -4,25 +4,43 @@ import type { StackEventRecord, StackRecord } from './state';
 
 // Records as the CloudFormation API shows them, and the opaque NextToken of its paginated actions.
 
-const encodeToken = (offset: number, scope: string): string => Buffer.from(JSON.stringify({ offset, scope })).toString('base64url');
+const encodeToken = (offset: number, scope: string): string =>
+  Buffer.from(JSON.stringify({ offset, scope })).toString('base64url');
 const decodeToken = (token: string | undefined, scope: string): number => {
   if (!token) return 0;
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown; scope?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0 && parsed.scope === scope) return parsed.offset;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset?: unknown;
+      scope?: unknown;
+    };
+    if (
+      typeof parsed.offset === 'number' &&
+      Number.isInteger(parsed.offset) &&
+      parsed.offset >= 0 &&
+      parsed.scope === scope
+    )
+      return parsed.offset;
   } catch {
     // fall through to the error below
   }
   throw validationError(`Invalid NextToken: ${token}`);
 };
 
-export const page = <T>(items: T[], token: string | undefined, size: number, scope: string): { items: T[]; nextToken?: string } => {
+export const page = <T>(
+  items: T[],
+  token: string | undefined,
+  size: number,
+  scope: string,
+): { items: T[]; nextToken?: string } => {
   const offset = decodeToken(token, scope);
   const slice = items.slice(offset, offset + size);
-  return offset + size < items.length ? { items: slice, nextToken: encodeToken(offset + size, scope) } : { items: slice };
+  return offset + size < items.length
+    ? { items: slice, nextToken: encodeToken(offset + size, scope) }
+    : { items: slice };
 };
 
-export const outputText = (value: unknown): string => (Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value));
+export const outputText = (value: unknown): string =>
+  Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 /** Parameter values as DescribeStacks shows them: NoEcho ones masked. */
 export const parameterList = (values: StackRecord['parameters'], noEcho: string[]): Parameter[] =>
@@ -47,7 +65,12 @@ export const toStack = (stack: StackRecord): Stack => {
     DisableRollback: stack.disableRollback,
     NotificationARNs: [],
     Capabilities: stack.capabilities as never,
-    Outputs: stack.outputs.map((o) => ({ OutputKey: o.key, OutputValue: o.value, Description: o.description, ExportName: o.exportName })),
+    Outputs: stack.outputs.map((o) => ({
+      OutputKey: o.key,
+      OutputValue: o.value,
+      Description: o.description,
+      ExportName: o.exportName,
+    })),
     RoleARN: stack.roleArn,
     Tags: stack.tags,
     EnableTerminationProtection: false,
@@ -59,8 +82,15 @@ export const toStack = (stack: StackRecord): Stack => {
 
 export const toEvent = (stack: StackRecord, event: StackEventRecord): StackEvent => {
   return {
-    StackId: stack.stackId, EventId: event.eventId, StackName: stack.stackName, LogicalResourceId: event.logicalId,
-    PhysicalResourceId: event.physicalId || undefined, ResourceType: event.resourceType, Timestamp: new Date(event.timestamp),
-    ResourceStatus: event.status as never, ResourceStatusReason: event.reason, ResourceProperties: event.properties,
+    StackId: stack.stackId,
+    EventId: event.eventId,
+    StackName: stack.stackName,
+    LogicalResourceId: event.logicalId,
+    PhysicalResourceId: event.physicalId || undefined,
+    ResourceType: event.resourceType,
+    Timestamp: new Date(event.timestamp),
+    ResourceStatus: event.status as never,
+    ResourceStatusReason: event.reason,
+    ResourceProperties: event.properties,
   };
 };

@@ -5,7 +5,11 @@ import type { ServiceHandler } from '../contracts';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
 
 /** A recorded answer to a CodePipeline job: the contract's JobResult plus when and with which external id. */
-export type RecordedJobResult = JobResult & { recordedAt: string; externalExecutionId?: string; percentComplete?: number };
+export type RecordedJobResult = JobResult & {
+  recordedAt: string;
+  externalExecutionId?: string;
+  percentComplete?: number;
+};
 
 export interface JobResultLog {
   get(jobId: string): RecordedJobResult | undefined;
@@ -16,7 +20,14 @@ interface CodePipelineState {
   jobResults: RecordedJobResult[];
 }
 
-const FAILURE_TYPES = ['JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable'];
+const FAILURE_TYPES = [
+  'JobFailed',
+  'ConfigurationError',
+  'PermissionError',
+  'RevisionOutOfSync',
+  'RevisionUnavailable',
+  'SystemUnavailable',
+];
 const MESSAGE_LIMIT = 5000;
 const SUMMARY_LIMIT = 2048;
 
@@ -24,15 +35,23 @@ const validation = (message: string): AwsServiceError => new AwsServiceError('Va
 
 const asRecord = (value: unknown, member: string): Record<string, unknown> | undefined => {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw validation(`1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a structure`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw validation(
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a structure`,
+    );
   return value as Record<string, unknown>;
 };
 
 const optionalText = (value: unknown, member: string, limit: number): string | undefined => {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validation(`1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a string`);
+  if (typeof value !== 'string')
+    throw validation(
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a string`,
+    );
   if (value.length > limit) {
-    throw validation(`1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${limit}`);
+    throw validation(
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${limit}`,
+    );
   }
   return value;
 };
@@ -70,20 +89,36 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
         const continuationToken = optionalText(input.continuationToken, 'continuationToken', 2048);
         const details = asRecord(input.executionDetails, 'executionDetails');
         const summary = optionalText(details?.summary, 'executionDetails.summary', SUMMARY_LIMIT);
-        const externalExecutionId = optionalText(details?.externalExecutionId, 'executionDetails.externalExecutionId', 1500);
+        const externalExecutionId = optionalText(
+          details?.externalExecutionId,
+          'executionDetails.externalExecutionId',
+          1500,
+        );
         const percentComplete = details?.percentComplete;
-        if (percentComplete !== undefined && (typeof percentComplete !== 'number' || percentComplete < 0 || percentComplete > 100)) {
-          throw validation(`1 validation error detected: Value at 'executionDetails.percentComplete' failed to satisfy constraint: Member must be between 0 and 100`);
+        if (
+          percentComplete !== undefined &&
+          (typeof percentComplete !== 'number' || percentComplete < 0 || percentComplete > 100)
+        ) {
+          throw validation(
+            `1 validation error detected: Value at 'executionDetails.percentComplete' failed to satisfy constraint: Member must be between 0 and 100`,
+          );
         }
         const variables = asRecord(input.outputVariables, 'outputVariables');
         let outputVariables: Record<string, string> | undefined;
         if (variables) {
           if (continuationToken !== undefined) {
-            throw new AwsServiceError('OutputVariablesSizeExceededException', 'Output variables can be reported only with the final result, not together with a continuation token', 400);
+            throw new AwsServiceError(
+              'OutputVariablesSizeExceededException',
+              'Output variables can be reported only with the final result, not together with a continuation token',
+              400,
+            );
           }
           outputVariables = {};
           for (const [name, value] of Object.entries(variables)) {
-            if (typeof value !== 'string') throw validation(`1 validation error detected: Value at 'outputVariables.${name}' failed to satisfy constraint: Member must be a string`);
+            if (typeof value !== 'string')
+              throw validation(
+                `1 validation error detected: Value at 'outputVariables.${name}' failed to satisfy constraint: Member must be a string`,
+              );
             outputVariables[name] = value;
           }
         }
@@ -103,7 +138,10 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
       async PutJobFailureResult(input) {
         const jobId = requireString(input, 'jobId');
         const details = asRecord(input.failureDetails, 'failureDetails');
-        if (!details) throw validation(`1 validation error detected: Value at 'failureDetails' failed to satisfy constraint: Member must not be null`);
+        if (!details)
+          throw validation(
+            `1 validation error detected: Value at 'failureDetails' failed to satisfy constraint: Member must not be null`,
+          );
         const failureType = details.type;
         if (typeof failureType !== 'string' || !FAILURE_TYPES.includes(failureType)) {
           throw validation(
@@ -112,9 +150,15 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
         }
         const message = optionalText(details.message, 'failureDetails.message', MESSAGE_LIMIT);
         if (message === undefined || message === '') {
-          throw validation(`1 validation error detected: Value at 'failureDetails.message' failed to satisfy constraint: Member must not be null and must have length greater than or equal to 1`);
+          throw validation(
+            `1 validation error detected: Value at 'failureDetails.message' failed to satisfy constraint: Member must not be null and must have length greater than or equal to 1`,
+          );
         }
-        const externalExecutionId = optionalText(details.externalExecutionId, 'failureDetails.externalExecutionId', 1500);
+        const externalExecutionId = optionalText(
+          details.externalExecutionId,
+          'failureDetails.externalExecutionId',
+          1500,
+        );
         record({
           jobId,
           status: 'failed',

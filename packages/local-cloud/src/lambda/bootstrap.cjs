@@ -27,7 +27,11 @@ process.emitWarning = (warning, ...rest) => {
 function errorPayload(error, errorTypeOverride) {
   if (error !== null && typeof error === 'object') {
     const errorType = errorTypeOverride || (typeof error.name === 'string' && error.name) || 'Error';
-    return { errorType, errorMessage: String(error.message ?? ''), trace: typeof error.stack === 'string' ? error.stack.split('\n') : [] };
+    return {
+      errorType,
+      errorMessage: String(error.message ?? ''),
+      trace: typeof error.stack === 'string' ? error.stack.split('\n') : [],
+    };
   }
   return { errorType: errorTypeOverride || typeof error, errorMessage: String(error), trace: [] };
 }
@@ -38,9 +42,19 @@ function finish(requestId, outcome, exitAfter = false) {
   current.settled = true;
   let message;
   try {
-    message = { requestId, exiting: exitAfter, ok: outcome.ok, payload: JSON.stringify(outcome.payload === undefined ? null : outcome.payload) };
+    message = {
+      requestId,
+      exiting: exitAfter,
+      ok: outcome.ok,
+      payload: JSON.stringify(outcome.payload === undefined ? null : outcome.payload),
+    };
   } catch (error) {
-    message = { requestId, exiting: exitAfter, ok: false, payload: JSON.stringify(errorPayload(error, 'Runtime.MalformedResponse')) };
+    message = {
+      requestId,
+      exiting: exitAfter,
+      ok: false,
+      payload: JSON.stringify(errorPayload(error, 'Runtime.MalformedResponse')),
+    };
   }
   const marker = `\u001eLOCAL_CLOUD_END:${requestId}\u001e\n`;
   process.stdout.write(marker);
@@ -115,7 +129,9 @@ process.on('message', async (invocation) => {
   }
   try {
     const callback = (error, result) =>
-      error ? finish(requestId, { ok: false, payload: errorPayload(error) }) : finish(requestId, { ok: true, payload: result });
+      error
+        ? finish(requestId, { ok: false, payload: errorPayload(error) })
+        : finish(requestId, { ok: true, payload: result });
     const context = {
       ...contextInfo,
       callbackWaitsForEmptyEventLoop: true,

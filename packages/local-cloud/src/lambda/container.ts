@@ -42,7 +42,13 @@ export class FunctionContainer {
 
   constructor(options: { cwd: string; env: Record<string, string>; onLog: (line: string) => void }) {
     this.onLog = options.onLog;
-    this.child = fork(BOOTSTRAP, [], { cwd: options.cwd, env: options.env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+    this.child = fork(BOOTSTRAP, [], {
+      cwd: options.cwd,
+      env: options.env,
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
     this.child.stdout?.on('data', (chunk: Buffer) => this.onData('stdout', chunk.toString('utf8')));
     this.child.stderr?.on('data', (chunk: Buffer) => this.onData('stderr', chunk.toString('utf8')));
     this.child.on('message', (message: { requestId?: string; ok?: boolean; payload?: string; exiting?: boolean }) => {
@@ -60,7 +66,12 @@ export class FunctionContainer {
         this.exited = true;
         const sink = this.sink;
         this.sink = undefined;
-        sink?.settle({ kind: 'exited', code: null, signal: null, output: `could not start the runtime: ${error.message}` });
+        sink?.settle({
+          kind: 'exited',
+          code: null,
+          signal: null,
+          output: `could not start the runtime: ${error.message}`,
+        });
       }
     });
     this.child.on('close', (code, signal) => {
@@ -126,7 +137,9 @@ export class FunctionContainer {
   }
 
   private setReferenced(referenced: boolean): void {
-    const handles = [this.child, this.child.stdout, this.child.stderr, this.child.channel] as ({ ref?: () => void; unref?: () => void } | null | undefined)[];
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.child.channel] as (
+      { ref?: () => void; unref?: () => void } | null | undefined
+    )[];
     for (const handle of handles) (referenced ? handle?.ref : handle?.unref)?.call(handle);
   }
 

@@ -70,24 +70,34 @@ const notFound = (name: string): AwsServiceError =>
   new AwsServiceError('ResourceNotFoundException', `Function not found: ${functionArn(name)}`, 404, { Type: 'User' });
 
 function validateDefinition(def: LocalFunctionDefinition): void {
-  const invalid = (message: string): AwsServiceError => new AwsServiceError('InvalidParameterValueException', message, 400, { Type: 'User' });
+  const invalid = (message: string): AwsServiceError =>
+    new AwsServiceError('InvalidParameterValueException', message, 400, { Type: 'User' });
   if (!FUNCTION_NAME.test(def.functionName)) {
     throw invalid(`Function name "${def.functionName}" is invalid: use 1-64 letters, numbers, hyphens or underscores`);
   }
-  if (!def.handler || !def.handler.includes('.')) throw invalid(`Handler "${def.handler}" of ${def.functionName} is invalid: expected <file>.<export>`);
+  if (!def.handler || !def.handler.includes('.'))
+    throw invalid(`Handler "${def.handler}" of ${def.functionName} is invalid: expected <file>.<export>`);
   if (!Number.isFinite(def.timeoutSeconds) || def.timeoutSeconds < 1 || def.timeoutSeconds > 900) {
-    throw invalid(`Timeout ${def.timeoutSeconds} of ${def.functionName} is invalid: it must be between 1 and 900 seconds`);
+    throw invalid(
+      `Timeout ${def.timeoutSeconds} of ${def.functionName} is invalid: it must be between 1 and 900 seconds`,
+    );
   }
   for (const [name, value] of Object.entries(def.environment)) {
-    if (typeof value !== 'string') throw invalid(`Environment variable ${name} of ${def.functionName} must be a string`);
+    if (typeof value !== 'string')
+      throw invalid(`Environment variable ${name} of ${def.functionName} must be a string`);
   }
 }
 
-const isZip = (bytes: Uint8Array): boolean => bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+const isZip = (bytes: Uint8Array): boolean =>
+  bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 
 /** The deployment package's files: the S3 zip, or inline `ZipFile` source (written as `index.js`, as CloudFormation does). */
-async function loadPackage(def: LocalFunctionDefinition, objects: ObjectStore): Promise<{ bytes: Uint8Array; files: Record<string, Uint8Array> }> {
-  const invalid = (message: string): AwsServiceError => new AwsServiceError('InvalidParameterValueException', message, 400, { Type: 'User' });
+async function loadPackage(
+  def: LocalFunctionDefinition,
+  objects: ObjectStore,
+): Promise<{ bytes: Uint8Array; files: Record<string, Uint8Array> }> {
+  const invalid = (message: string): AwsServiceError =>
+    new AwsServiceError('InvalidParameterValueException', message, 400, { Type: 'User' });
   let bytes: Uint8Array;
   if ('s3Bucket' in def.code) {
     const { s3Bucket, s3Key } = def.code;
@@ -96,9 +106,14 @@ async function loadPackage(def: LocalFunctionDefinition, objects: ObjectStore): 
       found = await objects.getObject(s3Bucket, s3Key);
     } catch (error) {
       const code = error instanceof AwsServiceError ? error.code : 'InternalError';
-      throw invalid(`Error occurred while GetObject. S3 Error Code: ${code}. S3 Error Message: ${(error as Error).message} (s3://${s3Bucket}/${s3Key})`);
+      throw invalid(
+        `Error occurred while GetObject. S3 Error Code: ${code}. S3 Error Message: ${(error as Error).message} (s3://${s3Bucket}/${s3Key})`,
+      );
     }
-    if (!found) throw invalid(`Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (s3://${s3Bucket}/${s3Key})`);
+    if (!found)
+      throw invalid(
+        `Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (s3://${s3Bucket}/${s3Key})`,
+      );
     bytes = found;
   } else {
     const decoded = Buffer.from(def.code.zipFile, 'base64');
@@ -118,7 +133,8 @@ async function loadPackage(def: LocalFunctionDefinition, objects: ObjectStore): 
   for (const [name, content] of Object.entries(entries)) {
     if (name.endsWith('/')) continue;
     const normalized = path.posix.normalize(name);
-    if (normalized.startsWith('../') || path.posix.isAbsolute(normalized)) throw invalid(`The deployment package of ${def.functionName} has an unsafe entry path "${name}"`);
+    if (normalized.startsWith('../') || path.posix.isAbsolute(normalized))
+      throw invalid(`The deployment package of ${def.functionName} has an unsafe entry path "${name}"`);
     files[normalized] = content;
   }
   return { bytes, files };
@@ -135,8 +151,10 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
   const idle = new Map<string, FunctionContainer[]>();
   const busy = new Set<FunctionContainer>();
   let closed = false;
-  const containerKey = (record: FunctionRecord): string => `${record.definition.functionName}\u0000${record.revisionId}`;
-  const currentRecord = (name: string): FunctionRecord | undefined => (Object.hasOwn(state.functions, name) ? state.functions[name] : undefined);
+  const containerKey = (record: FunctionRecord): string =>
+    `${record.definition.functionName}\u0000${record.revisionId}`;
+  const currentRecord = (name: string): FunctionRecord | undefined =>
+    Object.hasOwn(state.functions, name) ? state.functions[name] : undefined;
   const takeIdle = (key: string): FunctionContainer | undefined => {
     const list = idle.get(key) ?? [];
     let container: FunctionContainer | undefined;
@@ -149,7 +167,11 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     idle.set(key, list);
     container.park(IDLE_CONTAINER_MS, () => {
       const current = idle.get(key);
-      if (current) idle.set(key, current.filter((candidate) => candidate !== container));
+      if (current)
+        idle.set(
+          key,
+          current.filter((candidate) => candidate !== container),
+        );
     });
   };
   /** New code or configuration: the function's warm containers are discarded (busy ones finish first). */
@@ -163,7 +185,9 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
   const save = (): void => writeJsonState(file, state);
 
   /** Extracts a package once per content hash into `lambda/<name>/<hash>/` (temp folder + rename: never half-written). */
-  const install = async (def: LocalFunctionDefinition): Promise<Pick<FunctionRecord, 'codeSha256' | 'codeSize' | 'codeDir'>> => {
+  const install = async (
+    def: LocalFunctionDefinition,
+  ): Promise<Pick<FunctionRecord, 'codeSha256' | 'codeSize' | 'codeDir'>> => {
     const { bytes, files } = await loadPackage(def, objects);
     const digest = sha256(bytes);
     const codeDir = path.posix.join('lambda', def.functionName, digest.toString('hex').slice(0, 16));
@@ -211,7 +235,12 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     if (!record) throw notFound(functionNameOf(identifier));
     const def = record.definition;
     if (!def.runtime.startsWith('nodejs')) {
-      throw new AwsServiceError('InvalidRuntimeException', `The runtime ${def.runtime} of ${def.functionName} is not supported by the local cloud (Node.js runtimes only)`, 502, { Type: 'User' });
+      throw new AwsServiceError(
+        'InvalidRuntimeException',
+        `The runtime ${def.runtime} of ${def.functionName} is not supported by the local cloud (Node.js runtimes only)`,
+        502,
+        { Type: 'User' },
+      );
     }
     const taskRoot = path.join(stateDir, record.codeDir);
     if (!existsSync(taskRoot)) await install(def);
@@ -242,12 +271,19 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     try {
       eventJson = JSON.stringify(payload === undefined ? {} : payload);
     } catch (error) {
-      throw new AwsServiceError('InvalidRequestContentException', `Could not serialize the invocation payload as JSON: ${(error as Error).message}`, 400, { Type: 'User' });
+      throw new AwsServiceError(
+        'InvalidRequestContentException',
+        `Could not serialize the invocation payload as JSON: ${(error as Error).message}`,
+        400,
+        { Type: 'User' },
+      );
     }
     const started = Date.now();
     const timeoutMs = def.timeoutSeconds * 1000;
     const key = containerKey(record);
-    const container = takeIdle(key) ?? new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
+    const container =
+      takeIdle(key) ??
+      new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
     busy.add(container);
     let outcome: ContainerOutcome;
     try {
@@ -273,7 +309,8 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     } finally {
       busy.delete(container);
     }
-    if (container.alive && !closed && currentRecord(def.functionName)?.revisionId === record.revisionId) park(key, container);
+    if (container.alive && !closed && currentRecord(def.functionName)?.revisionId === record.revisionId)
+      park(key, container);
     else container.kill();
     const duration = Date.now() - started;
 
@@ -284,30 +321,40 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     } else if (outcome.kind === 'timed-out') {
       const message = `Task timed out after ${def.timeoutSeconds.toFixed(2)} seconds`;
       extraLog = `${new Date().toISOString()} ${requestId} ${message}\n`;
-      result = { functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message }) };
+      result = {
+        functionError: 'Unhandled',
+        payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message }),
+      };
     } else {
       const status = outcome.signal ? `signal ${outcome.signal}` : `exit status ${outcome.code ?? 'unknown'}`;
       result = {
         functionError: 'Unhandled',
-        payload: JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${status}` }),
+        payload: JSON.stringify({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
+        }),
       };
     }
     const output = outcome.output === '' ? '' : `${outcome.output}\n`;
     const logs =
       `START RequestId: ${requestId} Version: $LATEST\n${output}${extraLog}END RequestId: ${requestId}\n` +
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${def.memorySize ?? 128} MB\n`;
-    if (result.functionError) log(`[${def.functionName}] invocation ${requestId} failed: ${result.payload.slice(0, 500)}`);
+    if (result.functionError)
+      log(`[${def.functionName}] invocation ${requestId} failed: ${result.payload.slice(0, 500)}`);
     return { statusCode: 200, ...result, logs, requestId };
   };
 
   return {
     invoke,
     getFunction,
-    listFunctions: () => Object.values(state.functions).sort((a, b) => a.definition.functionName.localeCompare(b.definition.functionName)),
+    listFunctions: () =>
+      Object.values(state.functions).sort((a, b) => a.definition.functionName.localeCompare(b.definition.functionName)),
 
     async createFunction(def) {
       if (Object.hasOwn(state.functions, def.functionName)) {
-        throw new AwsServiceError('ResourceConflictException', `Function already exist: ${def.functionName}`, 409, { Type: 'User' });
+        throw new AwsServiceError('ResourceConflictException', `Function already exist: ${def.functionName}`, 409, {
+          Type: 'User',
+        });
       }
       return store(def);
     },

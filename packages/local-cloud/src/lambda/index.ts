@@ -1,2 +1,9 @@
-export { createFunctionRuntime, functionNameOf, type FunctionRecord, type FunctionRuntimeOptions, type LocalFunctionRuntime, type LocalInvokeResult } from './function-runtime';
+export {
+  createFunctionRuntime,
+  functionNameOf,
+  type FunctionRecord,
+  type FunctionRuntimeOptions,
+  type LocalFunctionRuntime,
+  type LocalInvokeResult,
+} from './function-runtime';
 export { createLambdaService, functionConfiguration } from './lambda-service';

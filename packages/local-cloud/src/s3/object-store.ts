@@ -18,7 +18,9 @@ export interface ObjectMetadata {
   cacheControl?: string;
 }
 
-export type PutObjectOptions = Partial<Pick<ObjectMetadata, 'contentType' | 'userMetadata' | 'contentEncoding' | 'contentDisposition' | 'cacheControl'>>;
+export type PutObjectOptions = Partial<
+  Pick<ObjectMetadata, 'contentType' | 'userMetadata' | 'contentEncoding' | 'contentDisposition' | 'cacheControl'>
+>;
 
 export interface ListedObject {
   key: string;
@@ -29,7 +31,12 @@ export interface ListedObject {
 /** The local S3 store: the `ObjectStore` contract plus what the S3 front end needs. */
 export interface LocalObjectStore extends ObjectStore {
   listBuckets(): Promise<{ name: string; creationDate: Date }[]>;
-  putObjectWithMetadata(bucket: string, key: string, body: Uint8Array, options?: PutObjectOptions): Promise<ObjectMetadata>;
+  putObjectWithMetadata(
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    options?: PutObjectOptions,
+  ): Promise<ObjectMetadata>;
   headObject(bucket: string, key: string): Promise<ObjectMetadata | undefined>;
   /** Every object of the bucket in S3 (UTF-8 binary) key order. */
   listObjects(bucket: string, prefix?: string): Promise<ListedObject[]>;
@@ -58,8 +65,10 @@ export function bucketNameProblem(bucket: string): string | undefined {
   }
   if (bucket.includes('..')) return 'bucket names must not contain two adjacent periods';
   if (IP_ADDRESS.test(bucket)) return 'bucket names must not be formatted as an IP address';
-  if (bucket.startsWith('xn--') || bucket.startsWith('sthree-')) return 'bucket names must not start with "xn--" or "sthree-"';
-  if (bucket.endsWith('-s3alias') || bucket.endsWith('--ol-s3')) return 'bucket names must not end with "-s3alias" or "--ol-s3"';
+  if (bucket.startsWith('xn--') || bucket.startsWith('sthree-'))
+    return 'bucket names must not start with "xn--" or "sthree-"';
+  if (bucket.endsWith('-s3alias') || bucket.endsWith('--ol-s3'))
+    return 'bucket names must not end with "-s3alias" or "--ol-s3"';
   return undefined;
 }
 
@@ -95,14 +104,21 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
 
   const bucketPath = (bucket: string): string => {
     const problem = bucketNameProblem(bucket);
-    if (problem) throw new AwsServiceError('InvalidBucketName', `The specified bucket is not valid: ${problem}.`, 400, { BucketName: bucket });
+    if (problem)
+      throw new AwsServiceError('InvalidBucketName', `The specified bucket is not valid: ${problem}.`, 400, {
+        BucketName: bucket,
+      });
     return path.join(dataRoot, bucket);
   };
 
   const objectPaths = (bucket: string, key: string): { file: string; sidecar: string } => {
     const problem = keyProblem(key);
-    if (problem) throw new AwsServiceError('InvalidArgument', `Invalid object key "${key}": ${problem}.`, 400, { Key: key });
-    return { file: path.join(bucketPath(bucket), ...key.split('/')), sidecar: `${path.join(metaRoot, bucket, ...key.split('/'))}.meta.json` };
+    if (problem)
+      throw new AwsServiceError('InvalidArgument', `Invalid object key "${key}": ${problem}.`, 400, { Key: key });
+    return {
+      file: path.join(bucketPath(bucket), ...key.split('/')),
+      sidecar: `${path.join(metaRoot, bucket, ...key.split('/'))}.meta.json`,
+    };
   };
 
   const bucketExists = async (bucket: string): Promise<boolean> => {
@@ -188,7 +204,12 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
     };
   };
 
-  const putObjectWithMetadata = async (bucket: string, key: string, body: Uint8Array, options: PutObjectOptions = {}): Promise<ObjectMetadata> => {
+  const putObjectWithMetadata = async (
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    options: PutObjectOptions = {},
+  ): Promise<ObjectMetadata> => {
     await requireBucket(bucket);
     const { file, sidecar } = objectPaths(bucket, key);
     const conflict = (): AwsServiceError =>
@@ -261,7 +282,9 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
     async deleteBucket(bucket) {
       const dir = await requireBucket(bucket);
       if ((await listObjects(bucket)).length > 0) {
-        throw new AwsServiceError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket });
+        throw new AwsServiceError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, {
+          BucketName: bucket,
+        });
       }
       await rm(dir, { recursive: true, force: true });
       await rm(path.join(metaRoot, bucket), { recursive: true, force: true });

@@ -3,7 +3,13 @@ import { AwsServiceError, isAwsServiceError, newRequestId } from '../aws-error';
 import type { LocalRequest, LocalResponse, ServiceHandler } from '../contracts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../contracts';
 import { el, elWithAttributes, optional, xmlDocument, type XmlNode } from '../xml';
-import { noSuchBucket, type ListedObject, type LocalObjectStore, type ObjectMetadata, type PutObjectOptions } from './object-store';
+import {
+  noSuchBucket,
+  type ListedObject,
+  type LocalObjectStore,
+  type ObjectMetadata,
+  type PutObjectOptions,
+} from './object-store';
 
 const S3_NAMESPACE = { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' };
 const MAX_KEYS = 1000;
@@ -52,7 +58,11 @@ const s3ErrorResponse = (error: AwsServiceError, method: string, requestId: stri
   // HEAD responses carry no body: the SDK maps the bare status (404 → NotFound) as AWS's own S3 does.
   if (method === 'HEAD') return { status: error.statusCode, headers };
   const details = Object.entries(error.details).map(([name, value]) => el(name, value));
-  return xmlResponse(el('Error', el('Code', error.code), el('Message', error.message), ...details, el('RequestId', requestId)), error.statusCode, headers);
+  return xmlResponse(
+    el('Error', el('Code', error.code), el('Message', error.message), ...details, el('RequestId', requestId)),
+    error.statusCode,
+    headers,
+  );
 };
 
 const httpDate = (date: Date): string => date.toUTCString();
@@ -93,7 +103,11 @@ const putOptionsFromHeaders = (headers: Record<string, string>): PutObjectOption
 const parseMaxKeys = (query: URLSearchParams, name: string): number => {
   const raw = query.get(name);
   if (raw === null) return MAX_KEYS;
-  if (!/^\d+$/.test(raw)) throw new AwsServiceError('InvalidArgument', `Provided ${name} not an integer or within integer range`, 400, { ArgumentName: name, ArgumentValue: raw });
+  if (!/^\d+$/.test(raw))
+    throw new AwsServiceError('InvalidArgument', `Provided ${name} not an integer or within integer range`, 400, {
+      ArgumentName: name,
+      ArgumentValue: raw,
+    });
   return Math.min(Number(raw), MAX_KEYS);
 };
 
@@ -116,14 +130,19 @@ function listPage(objects: ListedObject[], prefix: string, delimiter: string, ma
   const commonPrefixes: string[] = [];
   let last: Marker | undefined;
   for (const object of objects) {
-    if (after && (Buffer.compare(Buffer.from(object.key), Buffer.from(after.value)) <= 0 || (after.isPrefix && object.key.startsWith(after.value)))) {
+    if (
+      after &&
+      (Buffer.compare(Buffer.from(object.key), Buffer.from(after.value)) <= 0 ||
+        (after.isPrefix && object.key.startsWith(after.value)))
+    ) {
       continue;
     }
     const rest = object.key.slice(prefix.length);
     const cut = delimiter === '' ? -1 : rest.indexOf(delimiter);
     const commonPrefix = cut < 0 ? undefined : prefix + rest.slice(0, cut + delimiter.length);
     if (commonPrefix !== undefined && last?.isPrefix && last.value === commonPrefix) continue;
-    if (contents.length + commonPrefixes.length >= maxKeys) return { contents, commonPrefixes, isTruncated: true, ...(last ? { next: last } : {}) };
+    if (contents.length + commonPrefixes.length >= maxKeys)
+      return { contents, commonPrefixes, isTruncated: true, ...(last ? { next: last } : {}) };
     if (commonPrefix !== undefined) {
       commonPrefixes.push(commonPrefix);
       last = { value: commonPrefix, isPrefix: true };
@@ -140,11 +159,14 @@ const encodeToken = (marker: Marker): string => Buffer.from(JSON.stringify(marke
 const decodeToken = (token: string): Marker => {
   try {
     const marker = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Partial<Marker>;
-    if (typeof marker.value === 'string' && typeof marker.isPrefix === 'boolean') return { value: marker.value, isPrefix: marker.isPrefix };
+    if (typeof marker.value === 'string' && typeof marker.isPrefix === 'boolean')
+      return { value: marker.value, isPrefix: marker.isPrefix };
   } catch {
     // fall through to the AWS error below
   }
-  throw new AwsServiceError('InvalidArgument', 'The continuation token provided is incorrect', 400, { ArgumentName: 'continuation-token' });
+  throw new AwsServiceError('InvalidArgument', 'The continuation token provided is incorrect', 400, {
+    ArgumentName: 'continuation-token',
+  });
 };
 
 export function createS3Service(store: LocalObjectStore): ServiceHandler {
@@ -173,7 +195,14 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
     for (const object of page.contents) {
       const meta = await store.headObject(bucket, object.key);
       contents.push(
-        el('Contents', el('Key', encode(object.key)), el('LastModified', object.lastModified.toISOString()), el('ETag', meta?.etag ?? ''), el('Size', object.size), el('StorageClass', 'STANDARD')),
+        el(
+          'Contents',
+          el('Key', encode(object.key)),
+          el('LastModified', object.lastModified.toISOString()),
+          el('ETag', meta?.etag ?? ''),
+          el('Size', object.size),
+          el('StorageClass', 'STANDARD'),
+        ),
       );
     }
     const common = page.commonPrefixes.map((commonPrefix) => el('CommonPrefixes', el('Prefix', encode(commonPrefix))));
@@ -203,7 +232,10 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
           optional('Delimiter', delimiter === '' ? undefined : encode(delimiter)),
           el('MaxKeys', maxKeys),
           el('IsTruncated', page.isTruncated),
-          optional('NextMarker', page.isTruncated && page.next && delimiter !== '' ? encode(page.next.value) : undefined),
+          optional(
+            'NextMarker',
+            page.isTruncated && page.next && delimiter !== '' ? encode(page.next.value) : undefined,
+          ),
           optional('EncodingType', urlEncode ? 'url' : undefined),
           ...contents,
           ...common,
@@ -217,7 +249,8 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
     const delimiter = query.get('delimiter') ?? '';
     const maxKeys = parseMaxKeys(query, 'max-keys');
     const keyMarker = query.get('key-marker') ?? '';
-    const after = keyMarker === '' ? undefined : { value: keyMarker, isPrefix: delimiter !== '' && keyMarker.endsWith(delimiter) };
+    const after =
+      keyMarker === '' ? undefined : { value: keyMarker, isPrefix: delimiter !== '' && keyMarker.endsWith(delimiter) };
     const page = listPage(await store.listObjects(bucket, prefix), prefix, delimiter, maxKeys, after);
     const versions: XmlNode[] = [];
     for (const object of page.contents) {
@@ -260,13 +293,22 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
     try {
       parsed = deleteRequestParser.parse(body.toString('utf8')) as typeof parsed;
     } catch {
-      throw new AwsServiceError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+      throw new AwsServiceError(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+        400,
+      );
     }
     const objects = parsed.Delete?.Object ?? [];
     if (!parsed.Delete || objects.length === 0) {
-      throw new AwsServiceError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: <Delete> needs at least one <Object>', 400);
+      throw new AwsServiceError(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema: <Delete> needs at least one <Object>',
+        400,
+      );
     }
-    if (objects.length > 1000) throw new AwsServiceError('MalformedXML', 'DeleteObjects accepts at most 1000 keys per request', 400);
+    if (objects.length > 1000)
+      throw new AwsServiceError('MalformedXML', 'DeleteObjects accepts at most 1000 keys per request', 400);
     const quiet = String(parsed.Delete.Quiet ?? '').trim() === 'true';
     const results: XmlNode[] = [];
     for (const object of objects) {
@@ -298,7 +340,10 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
         end = body.length - 1;
       }
       if (!match || start === undefined || start >= body.length || (end !== undefined && end < start)) {
-        throw new AwsServiceError('InvalidRange', 'The requested range is not satisfiable', 416, { RangeRequested: range, ActualObjectSize: String(body.length) });
+        throw new AwsServiceError('InvalidRange', 'The requested range is not satisfiable', 416, {
+          RangeRequested: range,
+          ActualObjectSize: String(body.length),
+        });
       }
       const last = Math.min(end ?? body.length - 1, body.length - 1);
       return {
@@ -311,19 +356,28 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
   };
 
   const copyObject = async (bucket: string, key: string, request: LocalRequest): Promise<LocalResponse> => {
-    const source = decodeURIComponent((request.headers['x-amz-copy-source'] ?? '').split('?')[0] ?? '').replace(/^\/+/, '');
+    const source = decodeURIComponent((request.headers['x-amz-copy-source'] ?? '').split('?')[0] ?? '').replace(
+      /^\/+/,
+      '',
+    );
     const slash = source.indexOf('/');
     if (slash <= 0 || slash === source.length - 1) {
-      throw new AwsServiceError('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', 400, {
-        ArgumentName: 'x-amz-copy-source',
-      });
+      throw new AwsServiceError(
+        'InvalidArgument',
+        'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+        400,
+        {
+          ArgumentName: 'x-amz-copy-source',
+        },
+      );
     }
     const sourceBucket = source.slice(0, slash);
     const sourceKey = source.slice(slash + 1);
     await requireBucket(sourceBucket);
     const sourceMeta = await store.headObject(sourceBucket, sourceKey);
     const body = sourceMeta ? await store.getObject(sourceBucket, sourceKey) : undefined;
-    if (!sourceMeta || !body) throw new AwsServiceError('NoSuchKey', 'The specified key does not exist.', 404, { Key: sourceKey });
+    if (!sourceMeta || !body)
+      throw new AwsServiceError('NoSuchKey', 'The specified key does not exist.', 404, { Key: sourceKey });
     const replace = (request.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
     if (!replace && sourceBucket === bucket && sourceKey === key) {
       throw new AwsServiceError(
@@ -342,7 +396,14 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
           ...(sourceMeta.cacheControl ? { cacheControl: sourceMeta.cacheControl } : {}),
         };
     const written = await store.putObjectWithMetadata(bucket, key, body, options);
-    return xmlResponse(elWithAttributes('CopyObjectResult', S3_NAMESPACE, el('LastModified', written.lastModified.toISOString()), el('ETag', written.etag)));
+    return xmlResponse(
+      elWithAttributes(
+        'CopyObjectResult',
+        S3_NAMESPACE,
+        el('LastModified', written.lastModified.toISOString()),
+        el('ETag', written.etag),
+      ),
+    );
   };
 
   const bucketOperation = async (bucket: string, request: LocalRequest): Promise<LocalResponse> => {
@@ -357,11 +418,14 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
       await store.deleteBucket(bucket);
       return { status: 204 };
     }
-    if (method === 'GET' && query.has('location')) return xmlResponse(elWithAttributes('LocationConstraint', S3_NAMESPACE));
-    if (method === 'GET' && query.has('versioning')) return xmlResponse(elWithAttributes('VersioningConfiguration', S3_NAMESPACE));
+    if (method === 'GET' && query.has('location'))
+      return xmlResponse(elWithAttributes('LocationConstraint', S3_NAMESPACE));
+    if (method === 'GET' && query.has('versioning'))
+      return xmlResponse(elWithAttributes('VersioningConfiguration', S3_NAMESPACE));
     if (method === 'GET' && query.has('versions')) return listObjectVersions(bucket, query);
     if (method === 'POST' && query.has('delete')) return deleteObjects(bucket, request.body);
-    if (method === 'GET' && [...query.keys()].every((name) => LIST_PARAMETERS.has(name))) return listObjects(bucket, query);
+    if (method === 'GET' && [...query.keys()].every((name) => LIST_PARAMETERS.has(name)))
+      return listObjects(bucket, query);
     throw notImplemented(request);
   };
 
@@ -376,7 +440,12 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
         return getObject(bucket, key, request);
       case 'PUT': {
         if (request.headers['x-amz-copy-source']) return copyObject(bucket, key, request);
-        const written = await store.putObjectWithMetadata(bucket, key, request.body, putOptionsFromHeaders(request.headers));
+        const written = await store.putObjectWithMetadata(
+          bucket,
+          key,
+          request.body,
+          putOptionsFromHeaders(request.headers),
+        );
         return { status: 200, headers: { etag: written.etag } };
       }
       case 'DELETE':
@@ -400,7 +469,17 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
             'ListAllMyBucketsResult',
             S3_NAMESPACE,
             OWNER,
-            el('Buckets', ...buckets.map((bucket) => el('Bucket', el('Name', bucket.name), el('CreationDate', bucket.creationDate.toISOString()), el('BucketRegion', LOCAL_REGION)))),
+            el(
+              'Buckets',
+              ...buckets.map((bucket) =>
+                el(
+                  'Bucket',
+                  el('Name', bucket.name),
+                  el('CreationDate', bucket.creationDate.toISOString()),
+                  el('BucketRegion', LOCAL_REGION),
+                ),
+              ),
+            ),
           ),
         );
       } else if (target.key === undefined) {

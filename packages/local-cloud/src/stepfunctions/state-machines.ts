@@ -1,7 +1,12 @@
 // aws-local-stepfunctions 3 calls Promise.withResolvers, which Node 20 lacks: load the repo's polyfill first.
 import '../../../../scripts/promise-with-resolvers';
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { executionArnFor } from '@glue-cd/core';
 import { AwsServiceError } from '../aws-error';
 import type { FunctionRuntime, StateMachineRegistry } from '../contracts';
@@ -48,7 +53,10 @@ export interface StateMachineRecord {
 export interface LocalStateMachines extends StateMachineRegistry {
   getStateMachine(stateMachineArn: string): StateMachineRecord | undefined;
   listStateMachines(): StateMachineRecord[];
-  startExecution(input: { stateMachineArn: string; name?: string; input?: string }): { executionArn: string; startDate: string };
+  startExecution(input: { stateMachineArn: string; name?: string; input?: string }): {
+    executionArn: string;
+    startDate: string;
+  };
   getExecution(executionArn: string): ExecutionRecord | undefined;
   executions(stateMachineArn?: string): ExecutionRecord[];
   waitForExecution(executionArn: string): Promise<ExecutionRecord>;
@@ -91,7 +99,8 @@ const NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:([a-zA-Z0-9_-]{1,80})$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([a-zA-Z0-9_-]{1,80}):([a-zA-Z0-9_-]{1,80})$/;
 
-const invalidArn = (arn: string, kind: string): AwsServiceError => new AwsServiceError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${kind}' (${arn})`, 400);
+const invalidArn = (arn: string, kind: string): AwsServiceError =>
+  new AwsServiceError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${kind}' (${arn})`, 400);
 
 export function checkStateMachineArn(arn: string): void {
   if (!STATE_MACHINE_ARN.test(arn)) throw invalidArn(arn, 'stateMachine');
@@ -101,8 +110,10 @@ export function checkExecutionArn(arn: string): void {
   if (!EXECUTION_ARN.test(arn)) throw invalidArn(arn, 'execution');
 }
 
-const stateMachineDoesNotExist = (arn: string): AwsServiceError => new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`, 400);
-export const executionDoesNotExist = (arn: string): AwsServiceError => new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`, 400);
+const stateMachineDoesNotExist = (arn: string): AwsServiceError =>
+  new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`, 400);
+export const executionDoesNotExist = (arn: string): AwsServiceError =>
+  new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`, 400);
 
 /** Definitions that already passed validation: the library's validator costs about 0.7 s per call. */
 const validatedDefinitions = new Set<string>();
@@ -113,14 +124,22 @@ export function parseDefinition(definition: string): AslMachine {
   try {
     parsed = JSON.parse(definition);
   } catch (error) {
-    throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(error as Error).message}'`, 400);
+    throw new AwsServiceError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(error as Error).message}'`,
+      400,
+    );
   }
   if (validatedDefinitions.has(definition)) return parsed as AslMachine;
   try {
     new StateMachine(parsed as StateMachineDefinition);
     validatedDefinitions.add(definition);
   } catch (error) {
-    throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message.replace(/\s+/g, ' ').trim()}'`, 400);
+    throw new AwsServiceError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: '${(error as Error).message.replace(/\s+/g, ' ').trim()}'`,
+      400,
+    );
   }
   return parsed as AslMachine;
 }
@@ -144,7 +163,11 @@ export function readReferencePath(referencePath: string, input: unknown): { supp
   if (tokens.join('') !== rest) return { supported: false };
   let current: unknown = input;
   for (const token of tokens) {
-    const key = token.startsWith('.') ? token.slice(1) : token.startsWith('[\'') || token.startsWith('["') ? token.slice(2, -2) : Number(token.slice(1, -1));
+    const key = token.startsWith('.')
+      ? token.slice(1)
+      : token.startsWith("['") || token.startsWith('["')
+        ? token.slice(2, -2)
+        : Number(token.slice(1, -1));
     if (current === null || typeof current !== 'object') return { supported: true, value: undefined };
     current = (current as Record<string | number, unknown>)[key];
   }
@@ -152,17 +175,26 @@ export function readReferencePath(referencePath: string, input: unknown): { supp
 }
 
 /** The seconds a SecondsPath/Timestamp/TimestampPath Wait lasts on AWS, with AWS's States.Runtime errors. */
-function waitSeconds(stateName: string, wait: Pick<AslState, 'SecondsPath' | 'Timestamp' | 'TimestampPath'>, input: unknown): number {
+function waitSeconds(
+  stateName: string,
+  wait: Pick<AslState, 'SecondsPath' | 'Timestamp' | 'TimestampPath'>,
+  input: unknown,
+): number {
   const untilTimestamp = (timestamp: unknown, what: string): number => {
     const time = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
-    if (Number.isNaN(time)) throw runtimeError(`${what} of Wait state ${stateName} evaluated to ${toJson(timestamp)}, but expected an RFC3339 timestamp`);
+    if (Number.isNaN(time))
+      throw runtimeError(
+        `${what} of Wait state ${stateName} evaluated to ${toJson(timestamp)}, but expected an RFC3339 timestamp`,
+      );
     return Math.max(0, (time - Date.now()) / 1000);
   };
   if (wait.SecondsPath !== undefined) {
     const { supported, value } = readReferencePath(wait.SecondsPath, input);
     if (!supported) return DYNAMIC_WAIT_SECONDS;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw runtimeError(`Path expression '${wait.SecondsPath}' evaluated to ${toJson(value)}, but expected an integer >= 0`);
+      throw runtimeError(
+        `Path expression '${wait.SecondsPath}' evaluated to ${toJson(value)}, but expected an integer >= 0`,
+      );
     }
     return value;
   }
@@ -177,10 +209,13 @@ function waitSeconds(stateName: string, wait: Pick<AslState, 'SecondsPath' | 'Ti
 const scaledSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, Math.min(ms, MAX_TIMER_SECONDS * 1000)));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, Math.min(ms, MAX_TIMER_SECONDS * 1000)),
+    );
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve();
@@ -243,7 +278,11 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
     const dynamicWaits = new Map<string, Pick<AslState, 'SecondsPath' | 'Timestamp' | 'TimestampPath'>>();
     for (const { name, state: aslState } of states) {
       if (aslState.Type === 'Wait' && typeof aslState.Seconds !== 'number' && !dynamicWaits.has(name)) {
-        dynamicWaits.set(name, { SecondsPath: aslState.SecondsPath, Timestamp: aslState.Timestamp, TimestampPath: aslState.TimestampPath });
+        dynamicWaits.set(name, {
+          SecondsPath: aslState.SecondsPath,
+          Timestamp: aslState.Timestamp,
+          TimestampPath: aslState.TimestampPath,
+        });
         delete aslState.SecondsPath;
         delete aslState.Timestamp;
         delete aslState.TimestampPath;
@@ -252,14 +291,24 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
       }
       if (!stateByName.has(name)) stateByName.set(name, aslState);
       // AWS Tasks have no default timeout (the Lambda's own timeout bounds them); the library defaults to 60 s.
-      if (aslState.Type === 'Task' && aslState.TimeoutSeconds === undefined && aslState.TimeoutSecondsPath === undefined) {
+      if (
+        aslState.Type === 'Task' &&
+        aslState.TimeoutSeconds === undefined &&
+        aslState.TimeoutSecondsPath === undefined
+      ) {
         aslState.TimeoutSeconds = MAX_TIMER_SECONDS;
       }
     }
 
     const addEvent = (type: string, details?: Record<string, unknown>, timestamp = now()): void => {
       const last = execution.events[execution.events.length - 1];
-      execution.events.push({ id: (last?.id ?? 0) + 1, previousEventId: last?.id ?? 0, timestamp, type, ...(details ?? {}) });
+      execution.events.push({
+        id: (last?.id ?? 0) + 1,
+        previousEventId: last?.id ?? 0,
+        timestamp,
+        type,
+        ...(details ?? {}),
+      });
       saveSoon();
     };
     // Lambda events happen inside a Task; they are written just before the library's next event for that state,
@@ -293,14 +342,22 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
       const kind = taskKind(aslState.Resource).kind;
       taskHandlers[name] = async (input) => {
         if (kind === 'unsupported') {
-          const error = new Error(`The local cloud runs only Lambda tasks (a function ARN or arn:aws:states:::lambda:invoke); state ${name} has Resource ${aslState.Resource}`);
+          const error = new Error(
+            `The local cloud runs only Lambda tasks (a function ARN or arn:aws:states:::lambda:invoke); state ${name} has Resource ${aslState.Resource}`,
+          );
           error.name = 'States.Runtime';
           throw error;
         }
         const parameters = (input ?? {}) as Record<string, unknown>;
         const functionId = kind === 'lambda-arn' ? String(aslState.Resource) : String(parameters.FunctionName ?? '');
         const payload = kind === 'lambda-arn' ? input : (parameters.Payload ?? {});
-        defer(name, 'LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource: functionId, input: toJson(payload), inputDetails: { truncated: false } } });
+        defer(name, 'LambdaFunctionScheduled', {
+          lambdaFunctionScheduledEventDetails: {
+            resource: functionId,
+            input: toJson(payload),
+            inputDetails: { truncated: false },
+          },
+        });
         let result;
         try {
           result = await options.functions.invoke(functionId, payload);
@@ -308,7 +365,9 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
           const code = error instanceof AwsServiceError ? error.code : 'ServiceException';
           const failure = new Error((error as Error).message);
           failure.name = `Lambda.${code}`;
-          defer(name, 'LambdaFunctionStartFailed', { lambdaFunctionStartFailedEventDetails: { error: failure.name, cause: failure.message } });
+          defer(name, 'LambdaFunctionStartFailed', {
+            lambdaFunctionStartFailedEventDetails: { error: failure.name, cause: failure.message },
+          });
           lambdaFailedInAttempt.add(name);
           throw failure;
         }
@@ -323,11 +382,15 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
           } catch {
             // a payload that is not JSON keeps Lambda.Unknown, as AWS reports it
           }
-          defer(name, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: errorType, cause: result.payload } });
+          defer(name, 'LambdaFunctionFailed', {
+            lambdaFunctionFailedEventDetails: { error: errorType, cause: result.payload },
+          });
           lambdaFailedInAttempt.add(name);
           throw new LambdaTaskError(errorType, result.payload, errorMessage);
         }
-        defer(name, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: result.payload, outputDetails: { truncated: false } } });
+        defer(name, 'LambdaFunctionSucceeded', {
+          lambdaFunctionSucceededEventDetails: { output: result.payload, outputDetails: { truncated: false } },
+        });
         const output: unknown = JSON.parse(result.payload);
         if (kind === 'lambda-arn') return output;
         return {
@@ -342,36 +405,78 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};
     for (const { name, state: aslState } of states) {
-      if (aslState.Type === 'Wait' && typeof aslState.Seconds === 'number') waitTimeOverrides[name] = Math.round(aslState.Seconds * 1000 * waitScale);
-      if (aslState.Retry) retryIntervalOverrides[name] = aslState.Retry.map((retrier) => Math.round((retrier.IntervalSeconds ?? 1) * 1000 * waitScale));
+      if (aslState.Type === 'Wait' && typeof aslState.Seconds === 'number')
+        waitTimeOverrides[name] = Math.round(aslState.Seconds * 1000 * waitScale);
+      if (aslState.Retry)
+        retryIntervalOverrides[name] = aslState.Retry.map((retrier) =>
+          Math.round((retrier.IntervalSeconds ?? 1) * 1000 * waitScale),
+        );
     }
 
     // Validated when the state machine was created or updated; validating again would cost ~0.7 s per execution.
-    const stateMachine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+    const stateMachine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
     const handle = stateMachine.run(JSON.parse(execution.input), {
       overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides, retryIntervalOverrides },
       context: {
-        Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: machine.roleArn, StartTime: execution.startDate },
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          RoleArn: machine.roleArn,
+          StartTime: execution.startDate,
+        },
         StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
       },
     });
 
-    const typeOf = (eventState: { name: string; type: string }): string => (dynamicWaits.has(eventState.name) ? 'Wait' : eventState.type);
+    const typeOf = (eventState: { name: string; type: string }): string =>
+      dynamicWaits.has(eventState.name) ? 'Wait' : eventState.type;
     let failure: { error?: string; cause?: string } | undefined;
     const consume = (async (): Promise<void> => {
       for await (const event of handle.eventLogs) {
         const timestamp = new Date(event.timestamp).toISOString();
         switch (event.type) {
           case 'ExecutionStarted':
-            addEvent('ExecutionStarted', { executionStartedEventDetails: { input: execution.input, inputDetails: { truncated: false }, roleArn: machine.roleArn } }, timestamp);
+            addEvent(
+              'ExecutionStarted',
+              {
+                executionStartedEventDetails: {
+                  input: execution.input,
+                  inputDetails: { truncated: false },
+                  roleArn: machine.roleArn,
+                },
+              },
+              timestamp,
+            );
             break;
           case 'StateEntered':
             lambdaFailedInAttempt.delete(event.state.name);
-            addEvent(`${typeOf(event.state)}StateEntered`, { stateEnteredEventDetails: { name: event.state.name, input: toJson(event.state.input), inputDetails: { truncated: false } } }, timestamp);
+            addEvent(
+              `${typeOf(event.state)}StateEntered`,
+              {
+                stateEnteredEventDetails: {
+                  name: event.state.name,
+                  input: toJson(event.state.input),
+                  inputDetails: { truncated: false },
+                },
+              },
+              timestamp,
+            );
             break;
           case 'StateExited':
             flush(event.state.name);
-            addEvent(`${typeOf(event.state)}StateExited`, { stateExitedEventDetails: { name: event.state.name, output: toJson(event.state.output), outputDetails: { truncated: false } } }, timestamp);
+            addEvent(
+              `${typeOf(event.state)}StateExited`,
+              {
+                stateExitedEventDetails: {
+                  name: event.state.name,
+                  output: toJson(event.state.output),
+                  outputDetails: { truncated: false },
+                },
+              },
+              timestamp,
+            );
             break;
           case 'StateFailed': {
             flush(event.state.name);
@@ -380,12 +485,26 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
               // The library names an Error-less Fail "FailStateError"; AWS leaves error/cause empty instead.
               const hasError = definitionOfState?.Error !== undefined || definitionOfState?.ErrorPath !== undefined;
               const hasCause = definitionOfState?.Cause !== undefined || definitionOfState?.CausePath !== undefined;
-              failure = { ...(hasError ? { error: event.Error } : {}), ...(hasCause ? { cause: String(event.Cause) } : {}) };
+              failure = {
+                ...(hasError ? { error: event.Error } : {}),
+                ...(hasCause ? { cause: String(event.Cause) } : {}),
+              };
             } else {
-              if (event.state.type === 'Task' && event.Error === 'States.Timeout' && !lambdaFailedInAttempt.has(event.state.name)) {
-                addEvent('LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: { error: event.Error, cause: String(event.Cause) } }, timestamp);
+              if (
+                event.state.type === 'Task' &&
+                event.Error === 'States.Timeout' &&
+                !lambdaFailedInAttempt.has(event.state.name)
+              ) {
+                addEvent(
+                  'LambdaFunctionTimedOut',
+                  { lambdaFunctionTimedOutEventDetails: { error: event.Error, cause: String(event.Cause) } },
+                  timestamp,
+                );
               }
-              failure = { error: event.Error, cause: typeof event.Cause === 'string' ? event.Cause : toJson(event.Cause) };
+              failure = {
+                error: event.Error,
+                cause: typeof event.Cause === 'string' ? event.Cause : toJson(event.Cause),
+              };
             }
             lambdaFailedInAttempt.delete(event.state.name);
             break;
@@ -404,7 +523,10 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
           }
           case 'ExecutionFailed':
             flush();
-            failure ??= { error: event.Error, cause: typeof event.Cause === 'string' ? event.Cause : toJson(event.Cause) };
+            failure ??= {
+              error: event.Error,
+              cause: typeof event.Cause === 'string' ? event.Cause : toJson(event.Cause),
+            };
             break;
           default:
             flush();
@@ -420,24 +542,53 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
         execution.status = 'SUCCEEDED';
         execution.output = toJson(output);
         execution.stopDate = now();
-        addEvent('ExecutionSucceeded', { executionSucceededEventDetails: { output: execution.output, outputDetails: { truncated: false } } }, execution.stopDate);
+        addEvent(
+          'ExecutionSucceeded',
+          { executionSucceededEventDetails: { output: execution.output, outputDetails: { truncated: false } } },
+          execution.stopDate,
+        );
       } catch (error) {
         await consume.catch(() => undefined);
         flush();
         execution.stopDate = now();
         if (error instanceof ExecutionAbortedError) {
           execution.status = 'ABORTED';
-          addEvent('ExecutionAborted', { executionAbortedEventDetails: { ...(execution.error ? { error: execution.error } : {}), ...(execution.cause ? { cause: execution.cause } : {}) } }, execution.stopDate);
+          addEvent(
+            'ExecutionAborted',
+            {
+              executionAbortedEventDetails: {
+                ...(execution.error ? { error: execution.error } : {}),
+                ...(execution.cause ? { cause: execution.cause } : {}),
+              },
+            },
+            execution.stopDate,
+          );
         } else if (error instanceof ExecutionTimeoutError) {
           execution.status = 'TIMED_OUT';
           execution.error = 'States.Timeout';
-          addEvent('ExecutionTimedOut', { executionTimedOutEventDetails: { error: 'States.Timeout' } }, execution.stopDate);
+          addEvent(
+            'ExecutionTimedOut',
+            { executionTimedOutEventDetails: { error: 'States.Timeout' } },
+            execution.stopDate,
+          );
         } else {
           execution.status = 'FAILED';
-          const { error: errorName, cause } = failure ?? { error: (error as Error).name, cause: (error as Error).message };
+          const { error: errorName, cause } = failure ?? {
+            error: (error as Error).name,
+            cause: (error as Error).message,
+          };
           if (errorName !== undefined) execution.error = errorName;
           if (cause !== undefined) execution.cause = cause;
-          addEvent('ExecutionFailed', { executionFailedEventDetails: { ...(errorName !== undefined ? { error: errorName } : {}), ...(cause !== undefined ? { cause } : {}) } }, execution.stopDate);
+          addEvent(
+            'ExecutionFailed',
+            {
+              executionFailedEventDetails: {
+                ...(errorName !== undefined ? { error: errorName } : {}),
+                ...(cause !== undefined ? { cause } : {}),
+              },
+            },
+            execution.stopDate,
+          );
         }
       } finally {
         stopWaits.abort();
@@ -457,10 +608,18 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
       const existing = Object.hasOwn(state.stateMachines, arn) ? state.stateMachines[arn] : undefined;
       if (existing) {
         // AWS is idempotent for an identical create and refuses a different one.
-        if (existing.definition === def.definition && existing.roleArn === (def.roleArn ?? DEFAULT_ROLE)) return { stateMachineArn: arn };
+        if (existing.definition === def.definition && existing.roleArn === (def.roleArn ?? DEFAULT_ROLE))
+          return { stateMachineArn: arn };
         throw new AwsServiceError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`, 400);
       }
-      state.stateMachines[arn] = { name: def.name, stateMachineArn: arn, definition: def.definition, roleArn: def.roleArn ?? DEFAULT_ROLE, type: 'STANDARD', creationDate: now() };
+      state.stateMachines[arn] = {
+        name: def.name,
+        stateMachineArn: arn,
+        definition: def.definition,
+        roleArn: def.roleArn ?? DEFAULT_ROLE,
+        type: 'STANDARD',
+        creationDate: now(),
+      };
       save();
       return { stateMachineArn: arn };
     },
@@ -491,13 +650,18 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
       try {
         JSON.parse(inputText);
       } catch (error) {
-        throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`, 400);
+        throw new AwsServiceError(
+          'InvalidExecutionInput',
+          `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+          400,
+        );
       }
       const executionArn = executionArnFor(machine.stateMachineArn, executionName);
       const existing = byArn.get(executionArn);
       if (existing) {
         // Standard workflows: the same name and input while RUNNING is the same execution (idempotent retry).
-        if (existing.status === 'RUNNING' && existing.input === inputText) return { executionArn, startDate: existing.startDate };
+        if (existing.status === 'RUNNING' && existing.input === inputText)
+          return { executionArn, startDate: existing.startDate };
         throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`, 400);
       }
       const execution: ExecutionRecord = {

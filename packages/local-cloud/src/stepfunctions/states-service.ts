@@ -1,23 +1,42 @@
 import { AwsServiceError } from '../aws-error';
 import type { ServiceHandler } from '../contracts';
 import { createJsonService, optionalString, requireString } from '../json-protocol';
-import { checkExecutionArn, executionDoesNotExist, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type LocalStateMachines } from './state-machines';
+import {
+  checkExecutionArn,
+  executionDoesNotExist,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type LocalStateMachines,
+} from './state-machines';
 
 /** The JSON protocol's timestamps are epoch seconds. */
 const epochSeconds = (iso: string): number => new Date(iso).getTime() / 1000;
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
-const pageParameters = (input: Record<string, unknown>, maxDefault: number, maxLimit: number): { start: number; max: number } => {
+const pageParameters = (
+  input: Record<string, unknown>,
+  maxDefault: number,
+  maxLimit: number,
+): { start: number; max: number } => {
   const maxResults = input.maxResults;
-  if (maxResults !== undefined && (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 0 || maxResults > maxLimit)) {
-    throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${maxLimit}`, 400);
+  if (
+    maxResults !== undefined &&
+    (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 0 || maxResults > maxLimit)
+  ) {
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${maxLimit}`,
+      400,
+    );
   }
   const token = optionalString(input, 'nextToken');
   let start = 0;
   if (token !== undefined) {
     start = Number(Buffer.from(token, 'base64').toString('utf8'));
-    if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`, 400);
+    if (!Number.isInteger(start) || start < 0)
+      throw new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`, 400);
   }
   return { start, max: typeof maxResults === 'number' && maxResults > 0 ? maxResults : maxDefault };
 };
@@ -34,7 +53,10 @@ const executionSummary = (execution: ExecutionRecord): Record<string, unknown> =
   ...(execution.stopDate ? { stopDate: epochSeconds(execution.stopDate) } : {}),
 });
 
-const historyEvent = (event: HistoryEvent): Record<string, unknown> => ({ ...event, timestamp: epochSeconds(event.timestamp) });
+const historyEvent = (event: HistoryEvent): Record<string, unknown> => ({
+  ...event,
+  timestamp: epochSeconds(event.timestamp),
+});
 
 /** `AWSStepFunctions.*` (JSON 1.0) front end of the local Step Functions. */
 export function createStatesService(machines: LocalStateMachines): ServiceHandler {
@@ -101,20 +123,30 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
         requireMachine(arn);
         const statusFilter = optionalString(input, 'statusFilter');
         if (statusFilter !== undefined && !STATUSES.includes(statusFilter as ExecutionStatus)) {
-          throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`, 400);
+          throw new AwsServiceError(
+            'ValidationException',
+            `1 validation error detected: Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+            400,
+          );
         }
         const all = machines
           .executions(arn)
           .filter((execution) => statusFilter === undefined || execution.status === statusFilter)
           .sort((a, b) => b.startDate.localeCompare(a.startDate));
         const { start, max } = pageParameters(input, 100, 1000);
-        return { executions: all.slice(start, start + max).map(executionSummary), ...nextToken(start, max, all.length) };
+        return {
+          executions: all.slice(start, start + max).map(executionSummary),
+          ...nextToken(start, max, all.length),
+        };
       },
       async StopExecution(input) {
         const execution = requireExecution(input);
         const error = optionalString(input, 'error');
         const cause = optionalString(input, 'cause');
-        const stopped = await machines.stopExecution(execution.executionArn, { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) });
+        const stopped = await machines.stopExecution(execution.executionArn, {
+          ...(error !== undefined ? { error } : {}),
+          ...(cause !== undefined ? { cause } : {}),
+        });
         return { stopDate: epochSeconds(stopped.stopDate ?? new Date().toISOString()) };
       },
       async DescribeStateMachine(input) {
@@ -133,9 +165,12 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
         const all = machines.listStateMachines();
         const { start, max } = pageParameters(input, 100, 1000);
         return {
-          stateMachines: all
-            .slice(start, start + max)
-            .map((machine) => ({ stateMachineArn: machine.stateMachineArn, name: machine.name, type: machine.type, creationDate: epochSeconds(machine.creationDate) })),
+          stateMachines: all.slice(start, start + max).map((machine) => ({
+            stateMachineArn: machine.stateMachineArn,
+            name: machine.name,
+            type: machine.type,
+            creationDate: epochSeconds(machine.creationDate),
+          })),
           ...nextToken(start, max, all.length),
         };
       },
@@ -146,12 +181,18 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
           definition: requireString(input, 'definition'),
           ...(roleArn !== undefined ? { roleArn } : {}),
         });
-        return { stateMachineArn: created.stateMachineArn, creationDate: epochSeconds(requireMachine(created.stateMachineArn).creationDate) };
+        return {
+          stateMachineArn: created.stateMachineArn,
+          creationDate: epochSeconds(requireMachine(created.stateMachineArn).creationDate),
+        };
       },
       async UpdateStateMachine(input) {
         const arn = requireString(input, 'stateMachineArn');
         const roleArn = optionalString(input, 'roleArn');
-        await machines.updateStateMachine(arn, { definition: requireString(input, 'definition'), ...(roleArn ? { roleArn } : {}) });
+        await machines.updateStateMachine(arn, {
+          definition: requireString(input, 'definition'),
+          ...(roleArn ? { roleArn } : {}),
+        });
         return { updateDate: epochSeconds(requireMachine(arn).updatedDate ?? new Date().toISOString()) };
       },
       async DeleteStateMachine(input) {

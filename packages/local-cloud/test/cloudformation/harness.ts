@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
-  functionArn, type FunctionRuntime, type InvokeResult, type LocalFunctionDefinition, type ObjectStore, type ServiceHandler,
-  stateMachineArn, type StateMachineRegistry,
+  functionArn,
+  type FunctionRuntime,
+  type InvokeResult,
+  type LocalFunctionDefinition,
+  type ObjectStore,
+  type ServiceHandler,
+  stateMachineArn,
+  type StateMachineRegistry,
 } from '../../src/contracts';
 import { type CloudFormationEngine, createCloudFormationService } from '../../src/cloudformation';
 
@@ -17,14 +23,16 @@ export class FakeObjectStore implements ObjectStore {
 
   async createBucket(bucket: string): Promise<void> {
     this.calls.push(`createBucket ${bucket}`);
-    if (this.buckets.has(bucket)) throw Object.assign(new Error(`bucket ${bucket} exists`), { name: 'BucketAlreadyOwnedByYou' });
+    if (this.buckets.has(bucket))
+      throw Object.assign(new Error(`bucket ${bucket} exists`), { name: 'BucketAlreadyOwnedByYou' });
     this.buckets.set(bucket, new Map());
   }
   async deleteBucket(bucket: string): Promise<void> {
     this.calls.push(`deleteBucket ${bucket}`);
     const objects = this.buckets.get(bucket);
     if (!objects) throw Object.assign(new Error(`no bucket ${bucket}`), { name: 'NoSuchBucket' });
-    if (objects.size > 0) throw Object.assign(new Error('The bucket you tried to delete is not empty'), { name: 'BucketNotEmpty' });
+    if (objects.size > 0)
+      throw Object.assign(new Error('The bucket you tried to delete is not empty'), { name: 'BucketNotEmpty' });
     this.buckets.delete(bucket);
   }
   async bucketExists(bucket: string): Promise<boolean> {
@@ -80,7 +88,11 @@ export class FakeStateMachineRegistry implements StateMachineRegistry {
   readonly machines = new Map<string, { definition: string; roleArn?: string | undefined }>();
   readonly calls: string[] = [];
 
-  async createStateMachine(def: { name: string; definition: string; roleArn?: string }): Promise<{ stateMachineArn: string }> {
+  async createStateMachine(def: {
+    name: string;
+    definition: string;
+    roleArn?: string;
+  }): Promise<{ stateMachineArn: string }> {
     const arn = stateMachineArn(def.name);
     this.calls.push(`createStateMachine ${def.name}`);
     this.machines.set(arn, { definition: def.definition, roleArn: def.roleArn });
@@ -103,8 +115,16 @@ export const serve = async (handle: ServiceHandler): Promise<{ endpoint: string;
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v ?? '']));
-      handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: Buffer.concat(chunks) })
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      handle({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers,
+        body: Buffer.concat(chunks),
+      })
         .then((response) => {
           res.writeHead(response.status, response.headers);
           res.end(response.body);
@@ -133,22 +153,37 @@ export interface Harness {
   stack(name: string): Promise<Stack>;
 }
 
-export const startHarness = async (options: { changeSetPageSize?: number; stepDelayMs?: number } = {}): Promise<Harness> => {
+export const startHarness = async (
+  options: { changeSetPageSize?: number; stepDelayMs?: number } = {},
+): Promise<Harness> => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'local-cfn-'));
   const objects = new FakeObjectStore();
   const functions = new FakeFunctionRuntime();
   const stateMachines = new FakeStateMachineRegistry();
   const start = async () => {
-    const service = createCloudFormationService({ stateDir, objects, functions, stateMachines, stepDelayMs: 20, ...options });
+    const service = createCloudFormationService({
+      stateDir,
+      objects,
+      functions,
+      stateMachines,
+      stepDelayMs: 20,
+      ...options,
+    });
     const server = await serve(service.handle);
     const cfn = new CloudFormationClient({
-      endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1,
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
     });
     return { service, server, cfn };
   };
   let current = await start();
   const harness: Harness = {
-    stateDir, objects, functions, stateMachines,
+    stateDir,
+    objects,
+    functions,
+    stateMachines,
     engine: current.service.engine,
     cfn: current.cfn,
     async restart() {

@@ -1,10 +1,21 @@
 import type { Parameter } from '@aws-sdk/client-cloudformation';
-import { propertiesError, type ProvisionedResource, type Provisioner, type ResourceContext, requiredString } from './types';
+import {
+  propertiesError,
+  type ProvisionedResource,
+  type Provisioner,
+  type ResourceContext,
+  requiredString,
+} from './types';
 
 /** What the nested-stack provisioner needs from the engine that owns the parent stack. */
 export interface NestedStackHost {
   createNestedStack(ctx: ResourceContext, templateUrl: string, parameters: Parameter[]): Promise<ProvisionedResource>;
-  updateNestedStack(ctx: ResourceContext, stackId: string, templateUrl: string, parameters: Parameter[]): Promise<ProvisionedResource>;
+  updateNestedStack(
+    ctx: ResourceContext,
+    stackId: string,
+    templateUrl: string,
+    parameters: Parameter[],
+  ): Promise<ProvisionedResource>;
   deleteNestedStack(ctx: ResourceContext, stackId: string): Promise<void>;
 }
 
@@ -25,6 +36,11 @@ export const nestedStackProvisioner = (host: NestedStackHost): Provisioner => ({
   create: (ctx, properties) =>
     host.createNestedStack(ctx, requiredString(properties, 'TemplateURL', ctx), nestedStackParameters(ctx, properties)),
   update: (ctx, current, properties) =>
-    host.updateNestedStack(ctx, current.physicalId, requiredString(properties, 'TemplateURL', ctx), nestedStackParameters(ctx, properties)),
+    host.updateNestedStack(
+      ctx,
+      current.physicalId,
+      requiredString(properties, 'TemplateURL', ctx),
+      nestedStackParameters(ctx, properties),
+    ),
   delete: (ctx, current) => host.deleteNestedStack(ctx, current.physicalId),
 });

@@ -26,7 +26,10 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
   'AWS::IAM::Role': {
     nameProperty: ['RoleName'],
     maxNameLength: 64,
-    attributes: (id, p) => ({ Arn: `arn:aws:iam::${ACCOUNT}:role${typeof p.Path === 'string' ? p.Path : '/'}${id}`, RoleId: stableId('AROA', id) }),
+    attributes: (id, p) => ({
+      Arn: `arn:aws:iam::${ACCOUNT}:role${typeof p.Path === 'string' ? p.Path : '/'}${id}`,
+      RoleId: stableId('AROA', id),
+    }),
   },
   'AWS::IAM::ManagedPolicy': {
     nameProperty: ['ManagedPolicyName'],
@@ -60,14 +63,21 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
     nameProperty: ['QueueName'],
     maxNameLength: 80,
     physicalId: (name) => `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
-    attributes: (id) => ({ Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${lastSegment(id, '/')}`, QueueName: lastSegment(id, '/'), QueueUrl: id }),
+    attributes: (id) => ({
+      Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${lastSegment(id, '/')}`,
+      QueueName: lastSegment(id, '/'),
+      QueueUrl: id,
+    }),
   },
   'AWS::CodeBuild::Project': {
     nameProperty: ['Name'],
     attributes: (id) => ({ Arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${id}` }),
   },
   'AWS::CodePipeline::Pipeline': { nameProperty: ['Name'], attributes: () => ({ Version: '1' }) },
-  'AWS::Events::Rule': { nameProperty: ['Name'], attributes: (id) => ({ Arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}` }) },
+  'AWS::Events::Rule': {
+    nameProperty: ['Name'],
+    attributes: (id) => ({ Arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}` }),
+  },
   'AWS::Lambda::Version': {
     nameProperty: ['FunctionName'],
     // One published version per resource: the local Lambda runs $LATEST, the version number is a label.
@@ -76,7 +86,8 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
   },
   'AWS::Lambda::Alias': {
     nameProperty: ['Name'],
-    physicalId: (name, p) => `${typeof p.FunctionName === 'string' && p.FunctionName.startsWith('arn:') ? p.FunctionName : functionArn(String(p.FunctionName))}:${name}`,
+    physicalId: (name, p) =>
+      `${typeof p.FunctionName === 'string' && p.FunctionName.startsWith('arn:') ? p.FunctionName : functionArn(String(p.FunctionName))}:${name}`,
   },
   'AWS::Lambda::Permission': {},
   'AWS::S3::BucketPolicy': {},
@@ -85,12 +96,16 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
 
 const nameAt = (properties: Record<string, unknown>, path: readonly string[]): string | undefined => {
   let value: unknown = properties;
-  for (const segment of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
+  for (const segment of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
 /** A type not in the table: its `Name` or `<Type>Name` property, if any, is the physical id. */
-const genericNameProperty = (resourceType: string, properties: Record<string, unknown>): readonly string[] | undefined => {
+const genericNameProperty = (
+  resourceType: string,
+  properties: Record<string, unknown>,
+): readonly string[] | undefined => {
   const shortType = resourceType.split('::')[2] ?? '';
   return [['Name'], [`${shortType}Name`]].find((path) => nameAt(properties, path) !== undefined);
 };
@@ -99,7 +114,9 @@ const genericNameProperty = (resourceType: string, properties: Record<string, un
 const arnFromSpec = (resourceType: string, physicalId: string): string | undefined => {
   const template = specArnTemplate(resourceType);
   if (!template) return undefined;
-  const variables = [...template.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!).filter((v) => !['Partition', 'Region', 'Account'].includes(v));
+  const variables = [...template.matchAll(/\$\{([^}]+)\}/g)]
+    .map((m) => m[1]!)
+    .filter((v) => !['Partition', 'Region', 'Account'].includes(v));
   if (variables.length !== 1) return undefined;
   return template
     .replace('${Partition}', 'aws')
@@ -109,12 +126,22 @@ const arnFromSpec = (resourceType: string, physicalId: string): string | undefin
 };
 
 /** The property that names a recorded resource (its physical name), when the type has one. */
-export const recordedNameProperty = (resourceType: string, properties: Record<string, unknown>): readonly string[] | undefined =>
-  resourceType in RECORDED_TYPES ? RECORDED_TYPES[resourceType]!.nameProperty : genericNameProperty(resourceType, properties);
+export const recordedNameProperty = (
+  resourceType: string,
+  properties: Record<string, unknown>,
+): readonly string[] | undefined =>
+  resourceType in RECORDED_TYPES
+    ? RECORDED_TYPES[resourceType]!.nameProperty
+    : genericNameProperty(resourceType, properties);
 
-export const nameAtPath = (properties: Record<string, unknown>, path: readonly string[]): string | undefined => nameAt(properties, path);
+export const nameAtPath = (properties: Record<string, unknown>, path: readonly string[]): string | undefined =>
+  nameAt(properties, path);
 
-const attributesFor = (resourceType: string, physicalId: string, properties: Record<string, unknown>): Record<string, unknown> => {
+const attributesFor = (
+  resourceType: string,
+  physicalId: string,
+  properties: Record<string, unknown>,
+): Record<string, unknown> => {
   const attributes = RECORDED_TYPES[resourceType]?.attributes?.(physicalId, properties) ?? {};
   if (attributes.Arn === undefined) {
     const arn = arnFromSpec(resourceType, physicalId);
@@ -137,7 +164,10 @@ export const recordedProvisioner: Provisioner = {
   },
   // The physical id stays: a change of the name property is a replacement, which creates a new resource instead.
   async update(ctx, current, properties) {
-    return { physicalId: current.physicalId, attributes: attributesFor(ctx.resourceType, current.physicalId, properties) };
+    return {
+      physicalId: current.physicalId,
+      attributes: attributesFor(ctx.resourceType, current.physicalId, properties),
+    };
   },
   async delete() {},
 };

@@ -6,7 +6,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** S3's bucket naming rules: 3–63 characters of lower-case letters, digits, dots and hyphens. */
 export const bucketNameProblem = (name: string): string | undefined => {
   if (name.length < 3 || name.length > 63) return 'must be between 3 and 63 characters long';
-  if (!BUCKET_NAME.test(name)) return 'must contain only lower-case letters, digits, dots and hyphens, and begin and end with a letter or digit';
+  if (!BUCKET_NAME.test(name))
+    return 'must contain only lower-case letters, digits, dots and hyphens, and begin and end with a letter or digit';
   if (name.includes('..')) return 'must not contain two adjacent periods';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not be formatted as an IP address';
   return undefined;

@@ -5,18 +5,27 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** The ASL text: DefinitionString or Definition, with DefinitionSubstitutions applied as CloudFormation does. */
 const definitionText = (ctx: ResourceContext, properties: Record<string, unknown>): string => {
-  const text = properties.DefinitionString !== undefined
-    ? optionalString(properties, 'DefinitionString', ctx)
-    : isRecord(properties.Definition) ? JSON.stringify(properties.Definition) : undefined;
-  if (text === undefined) throw propertiesError(ctx, '#: one of [Definition, DefinitionString, DefinitionS3Location] is required');
+  const text =
+    properties.DefinitionString !== undefined
+      ? optionalString(properties, 'DefinitionString', ctx)
+      : isRecord(properties.Definition)
+        ? JSON.stringify(properties.Definition)
+        : undefined;
+  if (text === undefined)
+    throw propertiesError(ctx, '#: one of [Definition, DefinitionString, DefinitionS3Location] is required');
   const substitutions = properties.DefinitionSubstitutions;
-  if (substitutions !== undefined && !isRecord(substitutions)) throw propertiesError(ctx, '#/DefinitionSubstitutions: expected type: JSONObject');
+  if (substitutions !== undefined && !isRecord(substitutions))
+    throw propertiesError(ctx, '#/DefinitionSubstitutions: expected type: JSONObject');
   const definition = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) =>
-    substitutions && key in substitutions ? String(substitutions[key]) : whole);
+    substitutions && key in substitutions ? String(substitutions[key]) : whole,
+  );
   try {
     JSON.parse(definition);
   } catch (error) {
-    throw propertiesError(ctx, `#/DefinitionString: the state machine definition is not valid JSON (${(error as Error).message})`);
+    throw propertiesError(
+      ctx,
+      `#/DefinitionString: the state machine definition is not valid JSON (${(error as Error).message})`,
+    );
   }
   return definition;
 };

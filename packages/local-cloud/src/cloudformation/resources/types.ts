@@ -26,7 +26,11 @@ export interface CurrentResource extends ProvisionedResource {
 /** One resource type's create / update-in-place / delete against the local services. */
 export interface Provisioner {
   create(ctx: ResourceContext, properties: Record<string, unknown>): Promise<ProvisionedResource>;
-  update(ctx: ResourceContext, current: CurrentResource, properties: Record<string, unknown>): Promise<ProvisionedResource>;
+  update(
+    ctx: ResourceContext,
+    current: CurrentResource,
+    properties: Record<string, unknown>,
+  ): Promise<ProvisionedResource>;
   delete(ctx: ResourceContext, current: CurrentResource): Promise<void>;
 }
 
@@ -41,7 +45,11 @@ export const randomSuffix = (length = 12): string =>
   Array.from({ length }, () => RANDOM_ALPHABET[Math.floor(Math.random() * RANDOM_ALPHABET.length)]).join('');
 
 /** A physical name as CloudFormation generates one: `<stack>-<logicalId>-<RANDOM>`, trimmed to the type's limit. */
-export const generatedName = (ctx: ResourceContext, maxLength: number, options: { lowerCase?: boolean; withStack?: boolean } = {}): string => {
+export const generatedName = (
+  ctx: ResourceContext,
+  maxLength: number,
+  options: { lowerCase?: boolean; withStack?: boolean } = {},
+): string => {
   const suffix = randomSuffix();
   const prefixParts = options.withStack === false ? [ctx.logicalId] : [ctx.stackName, ctx.logicalId];
   const room = maxLength - suffix.length - prefixParts.length;
@@ -50,12 +58,19 @@ export const generatedName = (ctx: ResourceContext, maxLength: number, options: 
   return options.lowerCase ? name.toLowerCase() : name;
 };
 
-export const optionalString = (properties: Record<string, unknown>, key: string, ctx: ResourceContext): string | undefined => {
+export const optionalString = (
+  properties: Record<string, unknown>,
+  key: string,
+  ctx: ResourceContext,
+): string | undefined => {
   const value = properties[key];
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw propertiesError(ctx, `#/${key}: expected type: String, found: ${Array.isArray(value) ? 'JSONArray' : 'JSONObject'}`);
+  throw propertiesError(
+    ctx,
+    `#/${key}: expected type: String, found: ${Array.isArray(value) ? 'JSONArray' : 'JSONObject'}`,
+  );
 };
 
 export const requiredString = (properties: Record<string, unknown>, key: string, ctx: ResourceContext): string => {
