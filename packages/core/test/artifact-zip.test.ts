@@ -26,6 +26,15 @@ describe('readZipEntry', () => {
     );
   });
 
+  test('directory entries are skipped, and a missing file lists at most 20 entries', () => {
+    const withFolder = zipSync({ 'deploy/': {}, 'deploy/test.json': strToU8('{"a":1}') });
+    expect(text(readZipEntry(withFolder, 'deploy/test.json', options))).toBe('{"a":1}');
+    const many = zipSync(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}.txt`, strToU8('x')])));
+    expect(() => readZipEntry(many, 'nope.json', { ...options, describeZip: 'the zip' })).toThrow(
+      /"nope.json" is not in the zip; it holds f0.txt, .*f19.txt and 5 more$/,
+    );
+  });
+
   test('a zip bomb (262 KB expanding to 256 MiB) that admits its size fails before inflating anything', () => {
     const bomb = rawZip([zerosEntry('deploy/test.json', 256)]);
     expect(bomb.length).toBeLessThan(300_000);

@@ -1,13 +1,15 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { encodeContinuationToken, executionArnFor, executionNameForJob } from '@glue-cd/core';
+import { executionArnFor, executionNameForJob } from '@glue-cd/core';
 import { strToU8, zipSync } from 'fflate';
 import {
+  BINDING,
   CREDENTIALS,
   FIRST_JOB_ID,
   STATE_MACHINE_ARN,
   VALID_INPUT,
   captureOutput,
+  encode,
   harness,
   jobEvent,
   objectBody,
@@ -33,12 +35,13 @@ describe('logs', () => {
     h.sfnMock
       .on(DescribeExecutionCommand)
       .resolves({ status: 'FAILED', error: 'UnsafeChangeSetError', cause: 'replaces RawTable' });
-    const token = encodeContinuationToken({
+    const token = encode({
       executionArn: EXECUTION_ARN,
       executionName: EXECUTION_NAME,
       jobId: FIRST_JOB_ID,
       startedAt: '2026-01-02T03:04:05.000Z',
       polls: 0,
+      binding: BINDING,
     });
 
     const output = await captureOutput(async () => {
