@@ -6,17 +6,23 @@ import type { PipelineJob } from '@glue-cd/core';
 
 export type ArtifactCredentials = PipelineJob['artifactCredentials'];
 
+export interface ClientTimeouts {
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+}
+
 /** Per-request limits of every trigger client: a hung call fails in seconds, well inside the Lambda's 30 s. */
-export const CLIENT_TIMEOUTS = {
+export const CLIENT_TIMEOUTS: Readonly<ClientTimeouts> = {
   connectionTimeoutMs: 2_000,
   requestTimeoutMs: 5_000,
   maxAttempts: 3,
-} as const;
+};
 
 type Environment = Record<string, string | undefined>;
 
 /** The shared SDK settings: timeouts that throw (the SDK only warns unless told to), bounded retries. */
-export const clientConfig = (timeouts: Partial<typeof CLIENT_TIMEOUTS> = {}) => {
+export const clientConfig = (timeouts: Partial<ClientTimeouts> = {}) => {
   const { connectionTimeoutMs, requestTimeoutMs, maxAttempts } = { ...CLIENT_TIMEOUTS, ...timeouts };
   return {
     maxAttempts,
@@ -44,7 +50,7 @@ export interface TriggerClients {
 export const createTriggerClients = (
   options: {
     env?: Environment;
-    timeouts?: Partial<typeof CLIENT_TIMEOUTS>;
+    timeouts?: Partial<ClientTimeouts>;
     /** Region, endpoint or credentials of the Lambda role's clients; default: the SDK's own resolution. */
     clientOptions?: { region?: string; endpoint?: string; credentials?: ArtifactCredentials };
   } = {},

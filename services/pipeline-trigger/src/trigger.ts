@@ -308,6 +308,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
     progress.step = 'reading the continuation token key';
     progress.key = await withDeadline(signal, tokenKeys.current(signal));
     const signer = await withDeadline(signal, tokenKeys.find(keyId, signal));
+    redactor.remember(progress.key.secret, signer?.secret);
     const state = decodeContinuationToken(token, { stateMachineArn, binding, keys: signer ? [signer] : [] });
     logger.appendKeys({ executionArn: state.executionArn, firstJobId: state.jobId });
     if (signer && signer.id !== progress.key.id) {
@@ -371,6 +372,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       }
       progress.step = 'reading the continuation token key';
       progress.key = await withDeadline(signal, tokenKeys.current(signal));
+      redactor.remember(progress.key.secret);
       return decision(await start(job, stateMachineArn, binding, progress, signal));
     } catch (error) {
       if (signal?.aborted) return decision(outOfTime(progress, budgetMs));
