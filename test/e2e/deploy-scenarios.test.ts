@@ -3,7 +3,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { codePipelineJobEvent } from '@glue-cd/release';
+import { codePipelineJobEvent, localPipelineContext } from '@glue-cd/release';
 import { randomUUID } from 'node:crypto';
 import { dataTemplate, startHarness, type Harness } from './harness';
 
@@ -143,6 +143,10 @@ describe('a duplicate invocation of the same CodePipeline job', () => {
       functionName: harness.delivery.triggerFunctionName,
       userParameters: JSON.stringify({ inputFile: 'deploy/app.json' }),
       inputArtifacts: [artifact],
+    });
+    harness.release.cloud.jobResults.createJob(event['CodePipeline.job'].id, {
+      pipelineContext: localPipelineContext({ functionName: harness.delivery.triggerFunctionName }),
+      ...event['CodePipeline.job'].data,
     });
     const invoke = () =>
       harness.release.clients.lambda.send(

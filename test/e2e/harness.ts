@@ -67,6 +67,7 @@ export const startHarness = async (): Promise<Harness> => {
       runLambdaInvokeAction({
         clients: release.clients,
         jobResult: async (jobId) => release.cloud.jobResults.get(jobId),
+        jobs: release.cloud.jobResults,
         functionName: delivery.triggerFunctionName,
         userParameters: JSON.stringify(userParameters),
         inputArtifacts: [await uploadArtifact(files)],

@@ -8,3 +8,4 @@ export * from './deploy-input';
 export * from './deploy-result';
 export * from './stack-status';
 export * from './s3-location';
+export * from './codepipeline/artifact-zip';

@@ -1,6 +1,8 @@
 import {
   CodePipelineClient,
+  GetJobDetailsCommand,
   InvalidJobStateException,
+  JobNotFoundException,
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
 } from '@aws-sdk/client-codepipeline';
@@ -109,5 +111,46 @@ describe('local CodePipeline job results through a plain CodePipelineClient', ()
       .catch((error: unknown) => error as Error);
     expect(tooLong).toMatchObject({ name: 'ValidationException', message: expect.stringContaining('5000') });
     expect(cloud.jobResults.get('job-4')).toBeUndefined();
+  });
+});
+
+describe('local CodePipeline GetJobDetails', () => {
+  const pipelineContext = {
+    pipelineName: 'glue-cd-pipeline-local',
+    stage: { name: 'LiveTest' },
+    action: { name: 'DeployTestStack', actionExecutionId: 'a1b2c3d4-0000-4000-8000-000000000001' },
+    pipelineExecutionId: 'e1e2e3e4-0000-4000-8000-000000000002',
+  };
+
+  test('returns the pipeline context of a job the release created', async () => {
+    const jobId = '0f6c1b7e-1111-4a2b-9c3d-aaaaaaaaaaaa';
+    cloud.jobResults.createJob(jobId, {
+      pipelineContext,
+      actionConfiguration: { configuration: { FunctionName: 'trigger', UserParameters: '{}' } },
+    });
+
+    const { jobDetails } = await codePipeline.send(new GetJobDetailsCommand({ jobId }));
+
+    expect(jobDetails).toEqual({
+      id: jobId,
+      accountId: '000000000000',
+      data: {
+        pipelineContext,
+        actionConfiguration: { configuration: { FunctionName: 'trigger', UserParameters: '{}' } },
+      },
+    });
+    expect(() => cloud.jobResults.createJob(jobId, { pipelineContext })).toThrow(/already exists/);
+  });
+
+  test('an unknown job is JobNotFoundException, a malformed id a ValidationException, as on AWS', async () => {
+    const unknown = await codePipeline
+      .send(new GetJobDetailsCommand({ jobId: '99999999-1111-4a2b-9c3d-aaaaaaaaaaaa' }))
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(JobNotFoundException);
+    expect((unknown as Error).message).toContain('99999999-1111-4a2b-9c3d-aaaaaaaaaaaa');
+    const malformed = await codePipeline
+      .send(new GetJobDetailsCommand({ jobId: 'job-1' }))
+      .catch((error: unknown) => error as Error);
+    expect(malformed).toMatchObject({ name: 'ValidationException', message: expect.stringContaining("'jobId'") });
   });
 });

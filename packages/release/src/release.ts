@@ -281,6 +281,8 @@ const runInvokeAction = async (
   const outcome: InvokeActionOutcome = await runLambdaInvokeAction({
     clients: context.release.clients,
     jobResult: async (jobId) => context.release.cloud.jobResults.get(jobId),
+    jobs: context.release.cloud.jobResults,
+    pipelineContext: { stage: action.stage, action: action.name },
     functionName,
     userParameters: action.userParameters ?? '',
     inputArtifacts: inputArtifacts.filter((artifact): artifact is ArtifactLocation => artifact !== undefined),

@@ -1,13 +1,15 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
-import { decodeContinuationToken, executionArnFor, executionNameForJob, parseDeployInput } from '@glue-cd/core';
+import { executionArnFor, executionNameForJob, parseDeployInput } from '@glue-cd/core';
 import { zipSync, strToU8 } from 'fflate';
 import {
   ARTIFACT,
+  BINDING,
   CREDENTIALS,
   FIRST_JOB_ID,
   STATE_MACHINE_ARN,
   VALID_INPUT,
+  decode,
   harness,
   jobEvent,
   objectBody,
@@ -22,7 +24,7 @@ const startedInput = (h: ReturnType<typeof harness>, call = 0): unknown =>
 const tokenOf = (h: ReturnType<typeof harness>, call = 0) => {
   const token = h.successes()[call]?.continuationToken;
   if (token === undefined) throw new Error(`PutJobSuccessResult call ${call} has no continuation token`);
-  return decodeContinuationToken(token, { stateMachineArn: STATE_MACHINE_ARN });
+  return decode(token);
 };
 
 const artifactZip = (files: Record<string, string>) =>
@@ -52,6 +54,7 @@ describe('first invocation: starts the deploy state machine', () => {
       jobId: FIRST_JOB_ID,
       startedAt: '2026-01-02T03:04:05.000Z',
       polls: 0,
+      binding: BINDING,
     });
     expect(h.failures()).toHaveLength(0);
     // Inline input needs no artifact access.
@@ -66,9 +69,9 @@ describe('first invocation: starts the deploy state machine', () => {
     await h.trigger(jobEvent({ stateMachineArn: other, input: VALID_INPUT }));
 
     expect(h.sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe(other);
-    expect(
-      decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: other }).executionArn,
-    ).toBe(executionArnFor(other, EXECUTION_NAME));
+    expect(decode(h.successes()[0]?.continuationToken, other).executionArn).toBe(
+      executionArnFor(other, EXECUTION_NAME),
+    );
   });
 
   test('inputFile in the first input artifact zip, with the template artifactPath shorthand expanded', async () => {
