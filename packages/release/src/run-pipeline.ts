@@ -1,6 +1,6 @@
 import type { LiveTestReport } from '@glue-cd/live-test';
-import { actionType, runnerFor } from './actions/registry';
-import type { ActionEnvironment, ActionOutcome, PipelineArtifact } from './actions/types';
+import { ACTION_RUNNERS, actionType, runnerFor } from './actions/registry';
+import type { ActionEnvironment, ActionOutcome, ActionRunner, PipelineArtifact } from './actions/types';
 import type { PipelineAction } from './pipeline-definition';
 import { resolveConfiguration, type Namespaces } from './pipeline-variables';
 import type { ActionRecord } from './report-schema';
@@ -34,7 +34,10 @@ const errorOutcome = (error: unknown): ActionOutcome => ({
  * `#{Namespace.Variable}` resolved from the actions that succeeded before it. The first failed (or rejected) group
  * ends the run once its other actions have finished; later actions are recorded as Skipped.
  */
-export const runPipeline = async (environment: ActionEnvironment): Promise<PipelineRun> => {
+export const runPipeline = async (
+  environment: ActionEnvironment,
+  runners: Readonly<Record<string, ActionRunner>> = ACTION_RUNNERS,
+): Promise<PipelineRun> => {
   const { pipeline, progress } = environment;
   const run: PipelineRun = {
     records: [],
@@ -50,7 +53,7 @@ export const runPipeline = async (environment: ActionEnvironment): Promise<Pipel
   let stopped = false;
 
   const runAction = async (action: PipelineAction): Promise<ActionOutcome> => {
-    const runner = runnerFor(action);
+    const runner = runnerFor(action, runners);
     if (!runner) return { status: 'Failed', summary: `no local runner for ${actionType(action)} actions` };
     try {
       const configuration = resolveConfiguration(

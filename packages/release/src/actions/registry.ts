@@ -18,4 +18,7 @@ export const ACTION_RUNNERS: Readonly<Record<string, ActionRunner>> = {
 
 export const actionType = (action: PipelineAction): string => `${action.category}/${action.provider}`;
 
-export const runnerFor = (action: PipelineAction): ActionRunner | undefined => ACTION_RUNNERS[actionType(action)];
+export const runnerFor = (
+  action: PipelineAction,
+  runners: Readonly<Record<string, ActionRunner>> = ACTION_RUNNERS,
+): ActionRunner | undefined => runners[actionType(action)];
