@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './harness';
 
-jest.setTimeout(300_000);
+// Each run now also installs and packages inside the Build buildspec; shared machines are slow.
+jest.setTimeout(600_000);
 
 const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
