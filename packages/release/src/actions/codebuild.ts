@@ -57,14 +57,21 @@ const projectVariables = (project: CodeBuildProject): Record<string, string> => 
   );
 };
 
+// Parallel CodeBuild actions take their build numbers one after the other.
+let buildNumbers: Promise<unknown> = Promise.resolve();
+
 /** CODEBUILD_BUILD_NUMBER: one counter per project, kept with the local cloud's state. */
-const nextBuildNumber = async (stateDir: string, project: string): Promise<number> => {
-  const file = path.join(stateDir, 'codebuild', 'build-numbers.json');
-  const numbers = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, number>) : {};
-  numbers[project] = (numbers[project] ?? 0) + 1;
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(numbers, null, 2));
-  return numbers[project]!;
+const nextBuildNumber = (stateDir: string, project: string): Promise<number> => {
+  const next = buildNumbers.then(async () => {
+    const file = path.join(stateDir, 'codebuild', 'build-numbers.json');
+    const numbers = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, number>) : {};
+    numbers[project] = (numbers[project] ?? 0) + 1;
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(numbers, null, 2));
+    return numbers[project];
+  });
+  buildNumbers = next.catch(() => undefined);
+  return next;
 };
 
 /** Input artifacts unpacked as CodeBuild does: the primary one in CODEBUILD_SRC_DIR, the others beside it. */
