@@ -1,42 +1,46 @@
 // `pnpm start` end to end: the packaged pipeline run on the local cloud, twice on the same state.
 import { approveAll } from './release-helpers';
-import { silentProgress, runRelease } from '@glue-cd/release';
+import {
+  formatSummary,
+  localSkipList,
+  parseBuildspec,
+  PHASES,
+  ReleaseReportSchema,
+  runRelease,
+  silentProgress,
+  skipRuleFor,
+} from '@glue-cd/release';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './harness';
 
-jest.setTimeout(300_000);
+// Each run now also installs and packages inside the Build buildspec; shared machines are slow.
+jest.setTimeout(600_000);
 
 const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
 let workDir: string;
-/** A copy of services/glue-etl two levels under the repo root (its serverless.yml reaches ../../config). */
-let changedService: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-release-'));
-  const parent = path.join(REPO_ROOT, '.e2e-services');
-  await mkdir(parent, { recursive: true });
-  changedService = await mkdtemp(path.join(parent, 'glue-etl-'));
-  await cp(path.join(REPO_ROOT, 'services/glue-etl/serverless.yml'), path.join(changedService, 'serverless.yml'));
 });
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
-  await rm(changedService, { recursive: true, force: true });
 });
 
-/** Edits the copied Glue ETL service's serverless.yml (the change a developer would push). */
+/** services/glue-etl/serverless.yml as a developer edits it; the Source artifact carries the edit. */
+let glueEtl: string | undefined;
 const changeGlueEtl = async (from: string, to: string) => {
-  const file = path.join(changedService, 'serverless.yml');
-  const text = await readFile(file, 'utf8');
-  expect(text).toContain(from);
-  await writeFile(file, text.replace(from, to));
+  glueEtl ??= await readFile(path.join(REPO_ROOT, 'services/glue-etl/serverless.yml'), 'utf8');
+  expect(glueEtl).toContain(from);
+  glueEtl = glueEtl.replace(from, to);
 };
 
-const release = (approve: boolean, glueEtlServiceDir?: string) =>
+const release = (approve: boolean) =>
   runRelease({
-    ...(glueEtlServiceDir ? { glueEtlServiceDir: path.relative(REPO_ROOT, glueEtlServiceDir) } : {}),
+    ...(glueEtl !== undefined ? { sourceEdits: { 'services/glue-etl/serverless.yml': glueEtl } } : {}),
     repoRoot: REPO_ROOT,
     stateDir: path.join(workDir, 'state'),
     reportDir: path.join(workDir, 'reports'),
@@ -46,14 +50,17 @@ const release = (approve: boolean, glueEtlServiceDir?: string) =>
     pollIntervalMs: 20,
   });
 
+const actionNamed = (summary: Awaited<ReturnType<typeof release>>, name: string) =>
+  summary.actions.find((a) => a.action === name);
+
 test('the first run deploys the test stack, live-tests it, cleans it up and creates production', async () => {
   const summary = await release(true);
-  expect(summary.stages.filter((s) => s.status !== 'Succeeded')).toEqual([]);
-  expect(summary.variables.DeployTestStack).toMatchObject({ stackName: 'glue-cd-glue-etl-test' });
+  expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
+  expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: 'glue-cd-glue-etl-test' });
   expect(summary.liveTest?.passed).toBe(true);
   expect(summary.liveTest?.counts.raw).toBeGreaterThan(0);
-  expect(summary.variables.LiveTestCleanup).toMatchObject({ outcome: 'deleted' });
-  expect(summary.variables.DeployToProduction).toMatchObject({
+  expect(summary.outputVariables.LiveTestCleanup).toMatchObject({ outcome: 'deleted' });
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({
     stackName: 'glue-cd-glue-etl-prod',
     outcome: 'created',
   });
@@ -61,21 +68,51 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(existsSync(summary.reportPath)).toBe(true);
   const html = await readFile(summary.reportPath, 'utf8');
   for (const execution of summary.executions) expect(html).toContain(execution.executionArn);
+
+  // The Build ran buildspecs/build.yml verbatim but for its skip list: every command in order, with its exit code.
+  const buildspec = parseBuildspec(await readFile(path.join(REPO_ROOT, 'buildspecs/build.yml'), 'utf8'), 'build.yml');
+  const skipList = localSkipList();
+  const expected = PHASES.flatMap((phase) =>
+    (buildspec.phases?.[phase]?.commands ?? []).map((command) => [
+      phase,
+      command,
+      skipRuleFor(command, skipList) ? null : 0,
+    ]),
+  );
+  expect(expected).toContainEqual(['install', 'pnpm install --frozen-lockfile', 0]);
+  expect(expected).toContainEqual(['pre_build', 'pnpm test', null]);
+  const latest = ReleaseReportSchema.parse(
+    JSON.parse(await readFile(path.join(workDir, 'reports/latest.json'), 'utf8')),
+  );
+  expect(latest).toEqual(summary.report);
+  const build = latest.actions.find((a) => a.action === 'Build');
+  expect(build).toMatchObject({ category: 'Build', provider: 'CodeBuild', status: 'Succeeded' });
+  expect(build?.commands?.map((c) => [c.phase, c.command, c.exitCode])).toEqual(expected);
+  for (const skipped of build?.commands?.filter((c) => c.exitCode === null) ?? []) {
+    expect(latest.skipList.map((s) => s.reason)).toContain(skipped.reason);
+  }
+  const version = execFileSync('node', ['scripts/glue-jobs-version.js'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  expect(build?.outputVariables).toEqual({ GLUE_JOBS_VERSION: version });
+  const lines = formatSummary(summary).map((line) => line.text);
+  for (const [phase, command, exitCode] of expected) {
+    expect(lines).toContain(`[${phase}] ${command} → ${exitCode === null ? 'skipped: skip list' : `exit ${exitCode}`}`);
+  }
+  expect(html).toContain('<code>pnpm install --frozen-lockfile</code></td><td class="ok">0</td>');
+  expect(await readFile(build!.logFile!, 'utf8')).toMatch(/Running command pnpm install --frozen-lockfile\n/);
 });
 
 test('a second run on the same state finds production unchanged', async () => {
   const summary = await release(true);
   expect(summary.succeeded).toBe(true);
-  expect(summary.variables.DeployToProduction).toMatchObject({ outcome: 'no-changes' });
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({ outcome: 'no-changes' });
 });
 
 test('a rejected approval stops the release before production and says so', async () => {
   const summary = await release(false);
   expect(summary.succeeded).toBe(false);
-  const approval = summary.stages.find((s) => s.action === 'LiveTestApproval');
-  expect(approval?.status).toBe('Stopped');
-  expect(summary.stages.find((s) => s.action === 'DeployToProduction')?.status).toBe('Skipped');
-  expect(summary.variables.DeployToProduction).toBeUndefined();
+  expect(actionNamed(summary, 'LiveTestApproval')?.status).toBe('Stopped');
+  expect(actionNamed(summary, 'DeployToProduction')?.status).toBe('Skipped');
+  expect(summary.outputVariables.DeployToProduction).toBeUndefined();
 });
 
 test('after a safe template change, production is updated in place', async () => {
@@ -83,9 +120,9 @@ test('after a safe template change, production is updated in place', async () =>
     'Description: Catalogues the raw NYC yellow taxi CSV.',
     'Description: Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
   );
-  const summary = await release(true, changedService);
-  expect(summary.stages.filter((s) => s.status !== 'Succeeded')).toEqual([]);
-  expect(summary.variables.DeployToProduction).toMatchObject({
+  const summary = await release(true);
+  expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({
     stackName: 'glue-cd-glue-etl-prod',
     outcome: 'updated',
   });
@@ -97,11 +134,11 @@ test('after a destructive template change, production refuses it and lists the v
     "BucketName: !Sub '${AWS::StackName}-raw-${AWS::AccountId}'",
     "BucketName: !Sub '${AWS::StackName}-landing-${AWS::AccountId}'",
   );
-  const summary = await release(true, changedService);
+  const summary = await release(true);
   expect(summary.succeeded).toBe(false);
   // The test stack is created anew each run (cleanup deletes it), so only production meets the destructive change.
-  expect(summary.stages.find((s) => s.action === 'DeployTestStack')?.status).toBe('Succeeded');
-  const production = summary.stages.find((s) => s.action === 'DeployToProduction');
+  expect(actionNamed(summary, 'DeployTestStack')?.status).toBe('Succeeded');
+  const production = actionNamed(summary, 'DeployToProduction');
   expect(production?.status).toBe('Failed');
   expect(production?.detail).toMatch(/UnsafeChangeSetError/);
   expect(production?.detail).toMatch(/RawBucket.*AWS::S3::Bucket/);

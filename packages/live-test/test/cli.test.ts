@@ -15,7 +15,7 @@ import {
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LiveTestConfigurationError, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
-import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseCliOptions } from '../src/cli';
+import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseArguments, parseCliOptions } from '../src/cli';
 import { SAMPLE_FILE, VALIDATION_FILE, outputs, readSample } from './fixtures';
 
 const environment = Object.fromEntries(
@@ -54,6 +54,23 @@ describe('live-test CLI', () => {
     );
     expect(() => parseCliOptions(['--outputs', '{'], {})).toThrow('--outputs is not valid JSON');
     expect(() => parseCliOptions(['--bucket', 'x'], environment)).toThrow(/--bucket/);
+  });
+
+  it.each([
+    [['--backend', 'aws'], /Unknown option '--backend'/],
+    [['aws'], /Unexpected argument 'aws'/],
+    [['--outputs'], /--outputs/],
+  ])('refuses %j, naming it, before reading the environment', (argv, message) => {
+    expect(() => parseArguments(argv)).toThrow(LiveTestConfigurationError);
+    expect(() => parseArguments(argv)).toThrow(message);
+  });
+
+  it('parses the flags alone, without the environment', () => {
+    expect(parseArguments(['--sample', 's.csv', '--poll-interval-ms', '0'])).toEqual({
+      sample: 's.csv',
+      pollIntervalMs: '0',
+    });
+    expect(parseArguments([])).toEqual({});
   });
 
   it('exits 2 when the live test cannot run', async () => {

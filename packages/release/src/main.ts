@@ -8,14 +8,15 @@ import { parseArgs } from 'node:util';
 import { makeApprover, type ApprovalMode } from './approval';
 import { consoleProgress } from './progress';
 import { runRelease } from './release';
+import { formatSummary } from './summary';
 
 const USAGE = `pnpm start [-- options]
   --approve         approve LiveTestApproval without asking (for non-interactive runs)
   --reject          reject LiveTestApproval (the release stops before production)
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
-  --report-dir DIR  where the HTML report goes (default reports)
-  --sample FILE     the taxi CSV the live test uploads (default glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
+  --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
+  --sample FILE     the taxi CSV the in-process live test uploads (default glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
 
 const main = async (): Promise<number> => {
   const repoRoot =
@@ -58,11 +59,7 @@ const main = async (): Promise<number> => {
     sampleFile,
   });
   progress.stage('Summary');
-  for (const stage of summary.stages) {
-    const line = `${stage.stage} / ${stage.action}: ${stage.status}`;
-    (stage.status === 'Succeeded' ? progress.done : stage.status === 'Skipped' ? progress.step : progress.fail)(line);
-  }
-  progress.step(`report: ${summary.reportPath}`);
+  for (const line of formatSummary(summary)) progress[line.level](line.text);
   return summary.succeeded ? 0 : 1;
 };
 
