@@ -185,7 +185,17 @@ const secureBucket = (
   };
 };
 
+/**
+ * `resources.extensions` for serverless functions with their own role: serverless adds `DependsOn: <role>` although
+ * the function's `Role` GetAtt already orders them, which cfn-lint reports as W3005; silenced on those functions only.
+ */
+const functionRoleExtensions = (lambdaLogicalIds) =>
+  Object.fromEntries(
+    lambdaLogicalIds.map((id) => [id, { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } }]),
+  );
+
 module.exports = {
+  functionRoleExtensions,
   IamDeclarationError,
   ROLE_PERMISSION_ACTIONS,
   BOUNDARY_TAMPERING_ACTIONS,

@@ -5,7 +5,17 @@
 // Names: task `createStack` → handler src/handlers/create-stack.handler, role CreateStackRole, Lambda logical id
 // CreateStackLambdaFunction (serverless' naming).
 
-const { allow, arn, lambdaLogs, managedPolicy, passRole, secureBucket, serviceRole, sub } = require('../../config/iam');
+const {
+  allow,
+  functionRoleExtensions,
+  arn,
+  lambdaLogs,
+  managedPolicy,
+  passRole,
+  secureBucket,
+  serviceRole,
+  sub,
+} = require('../../config/iam');
 const {
   environments,
   permissionsBoundaryArn,
@@ -251,14 +261,7 @@ const resourcesFor = (context) => {
       ],
     }),
   );
-  // serverless adds DependsOn: <role> to each function although Role's GetAtt already orders them (cfn-lint W3005).
-  const extensions = Object.fromEntries(
-    TASK_NAMES.map((task) => [
-      lambdaLogicalId(task),
-      { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } },
-    ]),
-  );
-  return { Resources, extensions };
+  return { Resources, extensions: functionRoleExtensions(TASK_NAMES.map(lambdaLogicalId)) };
 };
 
 const contextOf = async ({ resolveVariable }) =>
