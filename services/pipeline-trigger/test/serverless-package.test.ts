@@ -84,7 +84,11 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     const wildcardResources = statements()
       .filter((statement) => statement.Resource === '*')
       .flatMap(actionsOf);
-    expect(wildcardResources.sort()).toEqual(['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult']);
+    expect(wildcardResources.sort()).toEqual([
+      'codepipeline:GetJobDetails',
+      'codepipeline:PutJobFailureResult',
+      'codepipeline:PutJobSuccessResult',
+    ]);
   });
 
   test('exports the function ARN and name for the pipeline stack', () => {
