@@ -124,11 +124,16 @@ const RESOURCE_TYPES = {
   'AWS::Glue::Crawler': [
     {
       on: ['crawlers'],
-      create: ['glue:CreateCrawler', 'glue:TagResource'],
+      create: ['glue:TagResource'],
       read: ['glue:GetCrawler', 'glue:GetTags'],
       update: ['glue:UpdateCrawler', 'glue:TagResource', 'glue:UntagResource'],
       // A running crawler cannot be deleted; the handler stops it first.
       delete: ['glue:StopCrawler', 'glue:DeleteCrawler'],
+    },
+    {
+      // CreateCrawler has no resource-level permissions; the role it may pass (PassRole, below) is what scopes it.
+      on: ['any'],
+      create: ['glue:CreateCrawler'],
     },
   ],
   'AWS::Glue::Job': [

@@ -76,6 +76,8 @@ const permissionsBoundaryArn = (env) => arn.policy(`${env.permissionsBoundaryPat
 
 /** ARNs of an environment's resources, by kind (the CloudFormation roles and the boundary scope with these). */
 const resourceArns = (env) => ({
+  /** For actions without resource-level permissions. */
+  any: ['*'],
   stacks: env.stackNames.map(arn.cloudformationStack),
   buckets: [arn.s3(env.bucketNames)],
   objects: [arn.s3(`${env.bucketNames}/*`)],

@@ -81,7 +81,6 @@ const TASKS = {
   createStack: {
     statements: (c) => [
       ...c.withRole('CreateStack', 'cloudformation:CreateStack'),
-      c.describeStacks,
       c.tagStacks,
       c.passCloudFormationRoles,
       c.readStagedTemplates,
@@ -97,7 +96,8 @@ const TASKS = {
   createChangeSet: {
     statements: (c) => [
       ...c.withRole('CreateChangeSet', 'cloudformation:CreateChangeSet'),
-      c.stacksAction('ReadChangeSets', ['cloudformation:DescribeStacks', 'cloudformation:DescribeChangeSet']),
+      // A retried call finds its own change set (ClientToken) and describes it instead of failing.
+      c.stacksAction('ReadChangeSets', 'cloudformation:DescribeChangeSet'),
       c.tagStacks,
       c.passCloudFormationRoles,
       c.readStagedTemplates,
@@ -148,7 +148,7 @@ const TASKS = {
       // Only unprotected environments' data buckets: IAM, not code, keeps this task off prod data.
       allow(
         'ListDataBuckets',
-        ['s3:ListBucket', 's3:ListBucketVersions'],
+        's3:ListBucketVersions',
         c.unprotected.flatMap((env) => resourceArns(env).buckets),
       ),
       allow(
@@ -162,11 +162,7 @@ const TASKS = {
     memorySize: 512,
   },
   deleteStack: {
-    statements: (c) => [
-      ...c.withRole('DeleteStack', 'cloudformation:DeleteStack'),
-      c.describeStacks,
-      c.passCloudFormationRoles,
-    ],
+    statements: (c) => [...c.withRole('DeleteStack', 'cloudformation:DeleteStack'), c.passCloudFormationRoles],
     environment: 'cloudFormationRoles',
   },
   finish: {
