@@ -12,23 +12,25 @@ jest.setTimeout(300_000);
 const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
 let workDir: string;
-/** A copy of services/glue-etl two levels under the repo root (its serverless.yml reaches ../../config). */
+/** A copy of services/glue-etl two levels under the repo root (serverless.yml and resources.js reach ../../config). */
 let changedService: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-release-'));
   const parent = path.join(REPO_ROOT, '.e2e-services');
   await mkdir(parent, { recursive: true });
   changedService = await mkdtemp(path.join(parent, 'glue-etl-'));
-  await cp(path.join(REPO_ROOT, 'services/glue-etl/serverless.yml'), path.join(changedService, 'serverless.yml'));
+  for (const file of ['serverless.yml', 'resources.js']) {
+    await cp(path.join(REPO_ROOT, 'services/glue-etl', file), path.join(changedService, file));
+  }
 });
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
   await rm(changedService, { recursive: true, force: true });
 });
 
-/** Edits the copied Glue ETL service's serverless.yml (the change a developer would push). */
-const changeGlueEtl = async (from: string, to: string) => {
-  const file = path.join(changedService, 'serverless.yml');
+/** Edits a file of the copied Glue ETL service (the change a developer would push). */
+const changeGlueEtl = async (from: string, to: string, name = 'serverless.yml') => {
+  const file = path.join(changedService, name);
   const text = await readFile(file, 'utf8');
   expect(text).toContain(from);
   await writeFile(file, text.replace(from, to));
@@ -94,8 +96,9 @@ test('after a safe template change, production is updated in place', async () =>
 test('after a destructive template change, production refuses it and lists the violations', async () => {
   // A new raw bucket name replaces the bucket, and with it the data it holds.
   await changeGlueEtl(
-    "BucketName: !Sub '${AWS::StackName}-raw-${AWS::AccountId}'",
-    "BucketName: !Sub '${AWS::StackName}-landing-${AWS::AccountId}'",
+    'name: sub(`\\${AWS::StackName}-raw-\\${AWS::AccountId}`)',
+    'name: sub(`\\${AWS::StackName}-landing-\\${AWS::AccountId}`)',
+    'resources.js',
   );
   const summary = await release(true, changedService);
   expect(summary.succeeded).toBe(false);
