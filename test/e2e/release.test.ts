@@ -30,17 +30,18 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/** services/glue-etl/serverless.yml as a developer edits it; the Source artifact carries the edit. */
-let glueEtl: string | undefined;
-const changeGlueEtl = async (from: string, to: string) => {
-  glueEtl ??= await readFile(path.join(REPO_ROOT, 'services/glue-etl/serverless.yml'), 'utf8');
-  expect(glueEtl).toContain(from);
-  glueEtl = glueEtl.replace(from, to);
+/** Files of services/glue-etl as a developer edits them; the Source artifact carries the edits. */
+const glueEtlEdits: Record<string, string> = {};
+const changeGlueEtl = async (from: string, to: string, name = 'serverless.yml') => {
+  const file = `services/glue-etl/${name}`;
+  const text = glueEtlEdits[file] ?? (await readFile(path.join(REPO_ROOT, file), 'utf8'));
+  expect(text).toContain(from);
+  glueEtlEdits[file] = text.replace(from, to);
 };
 
 const release = (approve: boolean) =>
   runRelease({
-    ...(glueEtl !== undefined ? { sourceEdits: { 'services/glue-etl/serverless.yml': glueEtl } } : {}),
+    ...(Object.keys(glueEtlEdits).length > 0 ? { sourceEdits: { ...glueEtlEdits } } : {}),
     repoRoot: REPO_ROOT,
     stateDir: path.join(workDir, 'state'),
     reportDir: path.join(workDir, 'reports'),
@@ -131,8 +132,9 @@ test('after a safe template change, production is updated in place', async () =>
 test('after a destructive template change, production refuses it and lists the violations', async () => {
   // A new raw bucket name replaces the bucket, and with it the data it holds.
   await changeGlueEtl(
-    "BucketName: !Sub '${AWS::StackName}-raw-${AWS::AccountId}'",
-    "BucketName: !Sub '${AWS::StackName}-landing-${AWS::AccountId}'",
+    'name: sub(`\\${AWS::StackName}-raw-\\${AWS::AccountId}`)',
+    'name: sub(`\\${AWS::StackName}-landing-\\${AWS::AccountId}`)',
+    'resources.js',
   );
   const summary = await release(true);
   expect(summary.succeeded).toBe(false);

@@ -74,11 +74,15 @@ describe('sls package --stage test', () => {
     for (const role of roles) expect(template.Resources[role ?? '']?.Type).toBe('AWS::IAM::Role');
   });
 
-  it('names every action: no "*" Action in any policy', () => {
+  it('names every action: no "*" Action in any grant (the only one is the TLS-only Deny)', () => {
     const statements = statementsOf(template);
     expect(statements.length).toBeGreaterThan(functions.length);
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    expect(actions.filter((a) => typeof a !== 'string' || a.includes('*'))).toEqual([]);
+    const wildcards = statements.filter((s) =>
+      (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => typeof a !== 'string' || a.includes('*')),
+    );
+    expect(wildcards).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
   });
 
   it('lets the state machine invoke only its own task functions', () => {
@@ -117,15 +121,17 @@ describe('sls package --stage test', () => {
     expect(JSON.stringify(template.Resources.TemplateStagingBucketPolicy)).toContain('aws:SecureTransport');
   });
 
-  it('gives CloudFormation a service role the task functions pass as RoleARN', () => {
-    const role = template.Resources.CloudFormationServiceRole?.Properties;
-    expect(JSON.stringify(role?.AssumeRolePolicyDocument)).toContain('cloudformation.amazonaws.com');
+  it('gives CloudFormation a service role per environment, which the task functions pass as RoleARN', () => {
+    for (const role of ['CloudFormationRoleTest', 'CloudFormationRoleProd']) {
+      const properties = template.Resources[role]?.Properties;
+      expect(JSON.stringify(properties?.AssumeRolePolicyDocument)).toContain('cloudformation.amazonaws.com');
+    }
     for (const fn of ['createStack', 'createChangeSet', 'deleteStack']) {
       const environment = template.Resources[logicalId(fn)]?.Properties.Environment as {
         Variables: Record<string, unknown>;
       };
-      expect(environment.Variables.CLOUDFORMATION_ROLE_ARN).toEqual({
-        'Fn::GetAtt': ['CloudFormationServiceRole', 'Arn'],
+      expect(environment.Variables.CLOUDFORMATION_ROLE_ARNS).toEqual({
+        'Fn::Sub': '{"test":"${CloudFormationRoleTest.Arn}","prod":"${CloudFormationRoleProd.Arn}"}',
       });
     }
   });
