@@ -42,6 +42,9 @@ export const parseGateArgs = (args: string[]): GateTarget[] => {
   return targets;
 };
 
+/** The project CLI convention (test/buildspec-commands.test.ts): the buildspec's argument lines parse, or throw. */
+export const parseArguments = parseGateArgs;
+
 /** The findings of every target, formatted; an unreadable or non-JSON template is a finding-free error. */
 export const runGate = async (targets: GateTarget[]): Promise<string[]> => {
   const lines: string[] = [];
