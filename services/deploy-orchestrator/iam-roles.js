@@ -16,7 +16,9 @@ const permissions = ({ stackPrefix, artifactBucketPrefix }) => {
     Effect: 'Allow',
     Action: ['iam:PassRole'],
     Resource: { 'Fn::GetAtt': ['CloudFormationServiceRole', 'Arn'] },
+    Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
   };
+  const staged = (prefix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${TemplateStagingBucket}/${prefix}*` });
   const readStagedTemplates = {
     Effect: 'Allow',
     Action: ['s3:GetObject'],
@@ -38,17 +40,48 @@ const permissions = ({ stackPrefix, artifactBucketPrefix }) => {
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${TemplateStagingBucket}/templates/*' },
       },
     ],
-    createStack: [cfn(['CreateStack', 'DescribeStacks', 'TagResource']), passServiceRole, readStagedTemplates],
-    createChangeSet: [
-      cfn(['CreateChangeSet', 'DescribeStacks', 'TagResource'], [stacks, changeSets]),
+    // Protected environments: termination protection and the stack policy are set by CreateStack itself; a retry
+    // after the create took effect recognises its ClientRequestToken in the stack events.
+    createStack: [
+      cfn([
+        'CreateStack',
+        'DescribeStacks',
+        'DescribeStackEvents',
+        'TagResource',
+        'SetStackPolicy',
+        'UpdateTerminationProtection',
+      ]),
       passServiceRole,
       readStagedTemplates,
     ],
-    pollChangeSet: [cfn(['DescribeChangeSet', 'DeleteChangeSet'], [stacks, changeSets])],
-    executeChangeSet: [cfn(['ExecuteChangeSet', 'DescribeStacks'], [stacks, changeSets])],
+    createChangeSet: [
+      cfn(['CreateChangeSet', 'DescribeChangeSet', 'DescribeStacks', 'TagResource'], [stacks, changeSets]),
+      passServiceRole,
+      readStagedTemplates,
+    ],
+    // Reads the change set and both templates, stores the verdict (verdicts/*) and plans (plans/*), reads an
+    // approved plan; a plan's failed CREATE change set takes its REVIEW_IN_PROGRESS stack with it.
+    pollChangeSet: [
+      cfn(['DescribeChangeSet', 'DeleteChangeSet', 'GetTemplate', 'DeleteStack'], [stacks, changeSets]),
+      passServiceRole,
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [staged('verdicts/'), staged('plans/')] },
+    ],
+    executeChangeSet: [
+      cfn(
+        [
+          'ExecuteChangeSet',
+          'DescribeChangeSet',
+          'DescribeStacks',
+          'GetStackPolicy',
+          'SetStackPolicy',
+          'UpdateTerminationProtection',
+        ],
+        [stacks, changeSets],
+      ),
+    ],
     deleteChangeSet: [cfn(['DeleteChangeSet'], [stacks, changeSets])],
     refuseChangeSet: [cfn(['DeleteChangeSet'], [stacks, changeSets])],
-    pollStackOperation: [cfn(['DescribeStacks', 'DescribeStackEvents'])],
+    pollStackOperation: [cfn(['DescribeStacks', 'DescribeStackEvents', 'DescribeChangeSet'], [stacks, changeSets])],
     emptyBuckets: [
       cfn(['ListStackResources', 'GetTemplate']),
       { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: [s3Arn(`${stackPrefix}*`)] },
@@ -58,7 +91,8 @@ const permissions = ({ stackPrefix, artifactBucketPrefix }) => {
         Resource: [s3Arn(`${stackPrefix}*/*`)],
       },
     ],
-    deleteStack: [cfn(['DeleteStack', 'DescribeStacks']), passServiceRole],
+    // Turns termination protection off only on a ROLLBACK_COMPLETE / REVIEW_IN_PROGRESS stack (no resources).
+    deleteStack: [cfn(['DeleteStack', 'DescribeStacks', 'UpdateTerminationProtection']), passServiceRole],
     finish: [cfn(['DescribeStacks'])],
   };
 };

@@ -28,7 +28,9 @@ export const parseEnvironmentList = (
     .filter((name) => name !== '');
   const bad = names.filter((name) => !ENVIRONMENT_NAME.test(name));
   if (bad.length > 0) {
-    throw new ConfigurationError(`${label}: ${bad.join(', ')} is not an environment name (lower-case letters, digits, -)`);
+    throw new ConfigurationError(
+      `${label}: ${bad.join(', ')} is not an environment name (lower-case letters, digits, -)`,
+    );
   }
   return [...new Set(names)];
 };
@@ -55,7 +57,9 @@ export const stackBelongsToEnvironment = (
   stackNamePrefix = '',
 ): boolean => {
   const name =
-    stackNamePrefix !== '' && stackName.startsWith(stackNamePrefix) ? stackName.slice(stackNamePrefix.length) : stackName;
+    stackNamePrefix !== '' && stackName.startsWith(stackNamePrefix)
+      ? stackName.slice(stackNamePrefix.length)
+      : stackName;
   if (!hasSegment(name, environmentName)) return false;
   return protectedEnvironments.every((other) => other === environmentName || !hasSegment(name, other));
 };

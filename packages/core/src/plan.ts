@@ -94,9 +94,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 export const planSummary = (plan: PlanSummaryInput): string => {
   const { counts } = plan;
   const what =
-    plan.changeSetType === 'CREATE'
-      ? `Plan for new stack ${plan.stackName}`
-      : `Plan for stack ${plan.stackName}`;
+    plan.changeSetType === 'CREATE' ? `Plan for new stack ${plan.stackName}` : `Plan for stack ${plan.stackName}`;
   const shown = plan.broadening.slice(0, 3).map((b) => b.description);
   const broadening =
     counts.broadening === 0

@@ -57,12 +57,22 @@ const canonical = (value: unknown): string => {
   return JSON.stringify(value);
 };
 
-/** True when the stack's current policy body is the protected policy (so SetStackPolicy is not needed). */
-export const isProtectedStackPolicy = (policyBody: string | undefined): boolean => {
-  if (policyBody === undefined || policyBody.trim() === '') return false;
+const protectingStatement = (): StackPolicyStatement => protectedStackPolicy().Statement[1] as StackPolicyStatement;
+
+/**
+ * The policy body to set on an existing protected stack, or undefined when its policy already denies replacing and
+ * deleting the stateful types. An operator's own statements are kept: the deny is added (a Deny always wins).
+ */
+export const protectedPolicyUpdate = (currentBody: string | undefined): string | undefined => {
+  let current: { Statement?: unknown } | undefined;
   try {
-    return canonical(JSON.parse(policyBody)) === canonical(protectedStackPolicy());
+    current = currentBody === undefined || currentBody.trim() === '' ? undefined : JSON.parse(currentBody);
   } catch {
-    return false;
+    current = undefined;
   }
+  const statements = Array.isArray(current?.Statement) ? (current.Statement as unknown[]) : undefined;
+  if (statements === undefined) return protectedStackPolicyBody();
+  const wanted = canonical(protectingStatement());
+  if (statements.some((statement) => canonical(statement) === wanted)) return undefined;
+  return JSON.stringify({ ...current, Statement: [...statements, protectingStatement()] });
 };

@@ -76,7 +76,10 @@ export const s3PublicAccessBroadening = (
     const acl = resource.Properties?.AccessControl;
     if (typeof acl === 'string' && PUBLIC_CANNED_ACLS.has(acl) && old.Properties?.AccessControl !== acl) {
       items.push(
-        item('bucket-acl', stackPath, `${logicalId} (${String(resource.Type)}): AccessControl ${acl}`, [logicalId, acl]),
+        item('bucket-acl', stackPath, `${logicalId} (${String(resource.Type)}): AccessControl ${acl}`, [
+          logicalId,
+          acl,
+        ]),
       );
     }
   }

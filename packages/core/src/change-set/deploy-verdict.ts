@@ -60,7 +60,11 @@ export const judgeBroadening = (
     };
   }
   if (approval === undefined) {
-    return { ...verdict, refused: items, reason: `onBroadening is approve but no approvedPlan is given; ${howToApprove(hint)}` };
+    return {
+      ...verdict,
+      refused: items,
+      reason: `onBroadening is approve but no approvedPlan is given; ${howToApprove(hint)}`,
+    };
   }
   if ('problem' in approval) {
     return { ...verdict, refused: items, reason: `approvedPlan ${approval.url} cannot be used: ${approval.problem}` };

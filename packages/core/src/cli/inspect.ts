@@ -1,7 +1,13 @@
 import type { Change } from '@aws-sdk/client-cloudformation';
 import { z } from 'zod';
 import { templateDiffReport } from '../change-set/broadening';
-import { deployVerdict, formatDeployVerdict, judgeBroadening, ON_BROADENING, type OnBroadening } from '../change-set/deploy-verdict';
+import {
+  deployVerdict,
+  formatDeployVerdict,
+  judgeBroadening,
+  ON_BROADENING,
+  type OnBroadening,
+} from '../change-set/deploy-verdict';
 import { changeSetVerdict, formatVerdict } from '../change-set/verdict';
 import { SafetyPolicySchema, type SafetyPolicy } from '../change-set/safety-policy';
 import { parseTemplateBody } from '../template/parse-template';
