@@ -10,7 +10,7 @@ export interface AwsClients {
 export interface SdkDeadlines {
   /** Milliseconds to establish the TCP/TLS connection. */
   connectionTimeoutMs: number;
-  /** Milliseconds of socket inactivity before a request is abandoned. */
+  /** Milliseconds a request may take, from sending to the full response, before it is abandoned. */
   requestTimeoutMs: number;
   /** SDK attempts per call (its own retries with backoff) before the task fails. */
   maxAttempts: number;
@@ -24,7 +24,12 @@ export const createAwsClients = (deadlines: Partial<SdkDeadlines> = {}, env = pr
   const { connectionTimeoutMs, requestTimeoutMs, maxAttempts } = { ...SDK_DEADLINES, ...deadlines };
   const common = {
     maxAttempts,
-    requestHandler: { connectionTimeout: connectionTimeoutMs, requestTimeout: requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // Without it the SDK's node handler only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
   return {
     cloudFormation: new CloudFormationClient(common),
