@@ -73,7 +73,6 @@ const keyStatements = (r: Resources): object[] => (r.Key!.Properties.KeyPolicy a
 const ingress = (r: Resources): object[] => r.Group!.Properties.SecurityGroupIngress as object[];
 const publicAccessBlock = (r: Resources): Record<string, boolean> =>
   r.Raw!.Properties.PublicAccessBlockConfiguration as Record<string, boolean>;
-const IAM_STAR = { Effect: 'Allow', Action: 'iam:*', Resource: '*' };
 
 describe('securityBroadening', () => {
   test('nothing changed: nothing broadened', () => {
@@ -266,7 +265,7 @@ describe('templateDiffReport', () => {
     const report = templateDiffReport(base(), proposed, { changes });
     expect(report.text).toContain('IAM Statement Changes');
     expect(report.text).toContain('[~] AWS::IAM::Role JobRole');
-    expect(report.text).not.toMatch(/\u001b\[/);
+    expect(report.text).not.toContain(String.fromCharCode(27));
     expect(report.broadening).toHaveLength(1);
   });
 });
