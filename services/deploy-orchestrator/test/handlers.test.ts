@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError } from '@glue-cd/core';
+import { ConfigurationError, deployRuleViolations } from '@glue-cd/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -100,6 +100,22 @@ describe('validateInput', () => {
       ),
     ).toThrow(/^DeployInput.environmentName: .*; DeployInput.onUnsafeChange: /);
   });
+});
+
+describe("the repository's deploy inputs", () => {
+  const deployDir = path.resolve(__dirname, '../../../deploy');
+  it.each(readdirSync(deployDir).filter((file) => file.endsWith('.json')))(
+    'deploy/%s passes the deploy rules',
+    (file) => {
+      const input = JSON.parse(readFileSync(path.join(deployDir, file), 'utf8')) as Record<string, string>;
+      expect(
+        deployRuleViolations(
+          { environmentName: input.environmentName!, stackName: input.stackName!, action: input.action ?? 'deploy' },
+          { protectedEnvironments: ['prod'], stackNamePrefix: 'glue-cd-' },
+        ),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe('readSettings', () => {

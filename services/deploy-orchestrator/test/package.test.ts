@@ -117,7 +117,7 @@ describe('sls package --stage test', () => {
     expect(JSON.stringify(template.Resources.TemplateStagingBucketPolicy)).toContain('aws:SecureTransport');
   });
 
-  it('gives the tasks that judge and protect the permissions they call, and nothing with a wildcard action', () => {
+  it('gives the tasks that judge and protect the permissions they call, and PassRole only to CloudFormation', () => {
     const actionsOf = (fn: string) =>
       statementsOf({
         Resources: { R: template.Resources[`${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`]! },

@@ -98,7 +98,11 @@ const statementItems = (diff: TemplateDiff, stackPath: string[]): BroadeningItem
   for (const { s, verb } of widened) {
     const r = s.render();
     // The rendered cells list values one per line (a table cell); one line here.
-    const cell = (text: string): string => text.trim().split(/\s*\n\s*/).join(', ');
+    const cell = (text: string): string =>
+      text
+        .trim()
+        .split(/\s*\n\s*/)
+        .join(', ');
     const condition = r.condition !== '' ? ` when ${r.condition.replace(/\s+/g, ' ').trim()}` : '';
     const text = `${r.effect} ${cell(r.action)} on ${cell(r.resource)} for ${cell(r.principal)}${condition}`;
     items.push(item('iam-statement', stackPath, verb === 'adds' ? text : `removes ${text}`, [verb, r]));
