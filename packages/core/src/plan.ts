@@ -95,7 +95,10 @@ export const planSummary = (plan: PlanSummaryInput): string => {
   const { counts } = plan;
   const what =
     plan.changeSetType === 'CREATE' ? `Plan for new stack ${plan.stackName}` : `Plan for stack ${plan.stackName}`;
-  const shown = plan.broadening.slice(0, 3).map((b) => b.description);
+  // A paragraph, not a listing: three descriptions at most, each cut to a line.
+  const shown = plan.broadening
+    .slice(0, 3)
+    .map((b) => (b.description.length > 160 ? `${b.description.slice(0, 159)}…` : b.description));
   const broadening =
     counts.broadening === 0
       ? 'no security broadening'
