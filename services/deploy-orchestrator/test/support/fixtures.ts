@@ -1,5 +1,8 @@
 import type { Change } from '@aws-sdk/client-cloudformation';
+import { parseTemplateBody, type TemplateDocument } from '@glue-cd/core';
 import { zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const STACK = 'glue-cd-etl-test';
 
@@ -31,3 +34,24 @@ export const resourceChange = (
 
 export const zipOf = (files: Record<string, string>): Uint8Array =>
   zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, new TextEncoder().encode(text)])));
+
+/** The Glue ETL stack's resources as declared in services/glue-etl/serverless.yml (a real template to diff). */
+export const glueEtlTemplate = (): TemplateDocument => {
+  const file = path.resolve(__dirname, '../../../glue-etl/serverless.yml');
+  const service = parseTemplateBody(readFileSync(file, 'utf8'), file) as { resources: { Resources: object } };
+  return { AWSTemplateFormatVersion: '2010-09-09', Resources: structuredClone(service.resources.Resources) };
+};
+
+/** The same template with `iam:*` on every resource added to the Glue job role. */
+export const withIamStarOnJobRole = (template: TemplateDocument): TemplateDocument => {
+  const copy = structuredClone(template) as {
+    Resources: { JobRole: { Properties: { Policies: { PolicyDocument: { Statement: object[] } }[] } } };
+  };
+  copy.Resources.JobRole.Properties.Policies[0]!.PolicyDocument.Statement.push({
+    Sid: 'EverythingIam',
+    Effect: 'Allow',
+    Action: 'iam:*',
+    Resource: '*',
+  });
+  return copy as unknown as TemplateDocument;
+};
