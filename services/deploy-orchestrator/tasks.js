@@ -85,7 +85,8 @@ const TASKS = {
   createStack: {
     statements: (c) => [
       ...c.withRole('CreateStack', 'cloudformation:CreateStack'),
-      // A retried CreateStack (same ClientRequestToken) reads the stack's events to find its own operation.
+      // A retried CreateStack (same ClientRequestToken) reads the stack and its events to find its own operation.
+      c.describeStacks,
       c.stacksAction('ReadStackEvents', 'cloudformation:DescribeStackEvents'),
       c.tagStacks,
       c.passCloudFormationRoles,
@@ -157,11 +158,8 @@ const TASKS = {
     statements: (c) => [c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet')],
   },
   refuseChangeSet: {
-    statements: (c) => [
-      c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet'),
-      allow('ReadVerdicts', 's3:GetObject', c.stagingObjects('verdicts')),
-    ],
-    environment: () => ({ TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' } }),
+    // The refusal message comes from the bounded verdict summary in the state, which names the full verdict's S3 URL.
+    statements: (c) => [c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet')],
   },
   pollStackOperation: {
     statements: (c) => [
@@ -203,11 +201,7 @@ const TASKS = {
     environment: 'cloudFormationRoles',
   },
   finish: {
-    statements: (c) => [
-      c.describeStacks,
-      allow('ReadVerdictsAndPlans', 's3:GetObject', [...c.stagingObjects('verdicts'), ...c.stagingObjects('plans')]),
-    ],
-    environment: () => ({ TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' } }),
+    statements: (c) => [c.describeStacks],
   },
 };
 

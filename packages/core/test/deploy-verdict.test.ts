@@ -22,7 +22,7 @@ const grant: BroadeningItem = {
   stackPath: [],
   description: 'Allow iam:* on * for AWS:${JobRole}',
 };
-const LOCATION = 's3://staging/verdicts/e1/verdict.json';
+const LOCATION = 's3://staging/verdicts/glue-cd-app-test/e1/verdict.json';
 
 describe('deployVerdict', () => {
   test.each([

@@ -1,5 +1,5 @@
 // What the orchestrator keeps in the template staging bucket besides staged templates: verdicts (and the pages of a
-// change set read across invocations) and plans. One place for the keys, so IAM (iam-roles.js) and docs match.
+// change set read across invocations) and plans. One place for the keys, so IAM (tasks.js) and docs match.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, parseS3Url } from '@glue-cd/core';
 import { errorName } from './errors';
@@ -7,9 +7,11 @@ import { errorName } from './errors';
 export const VERDICTS_PREFIX = 'verdicts/';
 export const PLANS_PREFIX = 'plans/';
 
-export const verdictKey = (executionName: string): string => `${VERDICTS_PREFIX}${executionName}/verdict.json`;
-export const progressKey = (executionName: string, pagesRead: number): string =>
-  `${VERDICTS_PREFIX}${executionName}/progress-${pagesRead}.json`;
+// Keyed by stack first, as templates/ and plans/ are: IAM scopes each environment's objects by its stack names.
+export const verdictKey = (stackName: string, executionName: string): string =>
+  `${VERDICTS_PREFIX}${stackName}/${executionName}/verdict.json`;
+export const progressKey = (stackName: string, executionName: string, pagesRead: number): string =>
+  `${VERDICTS_PREFIX}${stackName}/${executionName}/progress-${pagesRead}.json`;
 export const planKeys = (stackName: string, executionName: string): { json: string; text: string } => ({
   json: `${PLANS_PREFIX}${stackName}/${executionName}.json`,
   text: `${PLANS_PREFIX}${stackName}/${executionName}.txt`,

@@ -41,7 +41,7 @@ export interface ChangeSetCursor {
   entry: number;
   nextToken?: string;
   pagesRead: number;
-  /** `verdicts/<execution>/progress-<pagesRead>.json` in the staging bucket; one object per cursor, so a retried
+  /** `verdicts/<stack>/<execution>/progress-<pagesRead>.json` in the staging bucket; one object per cursor, so a retried
    * invocation reads exactly what its input cursor points at. */
   progressKey: string;
   /** Invocations spent reading and judging (bounded by CHANGE_SET_READING_POLLING). */

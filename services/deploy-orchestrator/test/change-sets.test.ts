@@ -283,10 +283,10 @@ describe('pollChangeSet', () => {
       verdict: {
         refusal: 'destructive',
         violations: [{ logicalId: 'ScratchQueue' }],
-        location: `s3://${STAGING}/verdicts/e1/verdict.json`,
+        location: `s3://${STAGING}/verdicts/${STACK}/e1/verdict.json`,
       },
     });
-    expect(JSON.parse(stored.get('verdicts/e1/verdict.json') ?? '{}')).toMatchObject({
+    expect(JSON.parse(stored.get(`verdicts/${STACK}/e1/verdict.json`) ?? '{}')).toMatchObject({
       kind: 'glue-cd-verdict',
       verdict: { violations: [{ logicalId: 'ScratchQueue' }], inspectedChanges: 2 },
     });
@@ -329,10 +329,10 @@ describe('pollChangeSet', () => {
         entry: 0,
         nextToken: 'p3',
         pagesRead: 2,
-        progressKey: 'verdicts/e1/progress-2.json',
+        progressKey: `verdicts/${STACK}/e1/progress-2.json`,
       },
     });
-    expect(JSON.parse(stored.get('verdicts/e1/progress-2.json') ?? '{}').entries[0].changes).toHaveLength(4);
+    expect(JSON.parse(stored.get(`verdicts/${STACK}/e1/progress-2.json`) ?? '{}').entries[0].changes).toHaveLength(4);
 
     const second = await poll(first, { remainingTimeMs: 60_000 });
 
@@ -354,11 +354,11 @@ describe('pollChangeSet', () => {
       phase: 'reading' as const,
       entry: 0,
       pagesRead: 2,
-      progressKey: 'verdicts/e1/progress-2.json',
+      progressKey: `verdicts/${STACK}/e1/progress-2.json`,
       invocations: 1,
     };
     await expect(poll(changeSet({ reading }))).rejects.toThrow(
-      `the pages read so far (s3://${STAGING}/verdicts/e1/progress-2.json) are gone`,
+      `the pages read so far (s3://${STAGING}/verdicts/${STACK}/e1/progress-2.json) are gone`,
     );
   });
 
@@ -532,7 +532,7 @@ describe('refuseChangeSet', () => {
 
   it('deletes the change set and fails with the violations', async () => {
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    const verdict = summarizeVerdict(verdictOf(2), `s3://${STAGING}/verdicts/e1/verdict.json`);
+    const verdict = summarizeVerdict(verdictOf(2), `s3://${STAGING}/verdicts/${STACK}/e1/verdict.json`);
     const refusal = refuseChangeSet(cfn, { changeSet: changeSet({ done: true, verdict }) });
     await expect(refusal).rejects.toBeInstanceOf(UnsafeChangeSetError);
     await expect(refusal).rejects.toThrow(
@@ -545,11 +545,11 @@ describe('refuseChangeSet', () => {
     cfnMock.on(DeleteChangeSetCommand).rejects(new Error('x'.repeat(10_000)));
     const long = verdictOf(10);
     long.violations = long.violations.map((v) => ({ ...v, reason: 'r'.repeat(2_000) }));
-    const verdict = summarizeVerdict(long, `s3://${STAGING}/verdicts/e1/verdict.json`);
+    const verdict = summarizeVerdict(long, `s3://${STAGING}/verdicts/${STACK}/e1/verdict.json`);
     const error = await refuseChangeSet(cfn, { changeSet: changeSet({ done: true, verdict }) }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(UnsafeChangeSetError);
     expect((error as Error).message.length).toBeLessThanOrEqual(5000);
-    expect((error as Error).message).toContain(`s3://${STAGING}/verdicts/e1/verdict.json`);
+    expect((error as Error).message).toContain(`s3://${STAGING}/verdicts/${STACK}/e1/verdict.json`);
     expect((error as Error).message).toContain('the change set could not be deleted');
   });
 });

@@ -144,7 +144,7 @@ export const VerdictSummarySchema = z.object({
   broadening: z.array(BroadeningItemSchema),
   onBroadening: z.enum(ON_BROADENING),
   broadeningReason: z.string().optional(),
-  /** The full verdict: `s3://<staging bucket>/verdicts/<execution>/verdict.json`. */
+  /** The full verdict: `s3://<staging bucket>/verdicts/<stack>/<execution>/verdict.json`. */
   location: z.string().optional(),
 });
 export type VerdictSummary = z.output<typeof VerdictSummarySchema>;

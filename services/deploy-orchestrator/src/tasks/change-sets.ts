@@ -178,7 +178,7 @@ const readAndJudge = async (
   // An invocation that starts with judging always judges: that is what the previous one saved its time for.
   if (!finished || (!judgingOnly && timeLeft < JUDGING_RESERVE_MS)) {
     // Out of time: the pages read so far go to S3 under a key of their own; the next poll resumes from there.
-    const key = progressKey(event.executionName, position.pagesRead);
+    const key = progressKey(next.stackName, event.executionName, position.pagesRead);
     await putJson(s3, bucket, key, progress);
     const reading: ChangeSetCursor = {
       phase: finished ? 'judging' : 'reading',

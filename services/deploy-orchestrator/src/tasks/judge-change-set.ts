@@ -138,7 +138,7 @@ const writePlan = async (
 /**
  * The verdict over a fully read change set: destructive changes (core's changeSetVerdict with the input's safety
  * policy) and security broadening (the input's onBroadening, with the approved plan if any). The full verdict goes to
- * `verdicts/<execution>/verdict.json`; the state gets the bounded summary. For action plan, the plan is written too.
+ * `verdicts/<stack>/<execution>/verdict.json`; the state gets the bounded summary. For action plan, the plan is written too.
  */
 export const judgeChangeSet = async (ctx: JudgeContext, progress: ReadProgress): Promise<Judgement> => {
   const tree = toChangeSetTree(progress);
@@ -150,7 +150,7 @@ export const judgeChangeSet = async (ctx: JudgeContext, progress: ReadProgress):
     plansPrefix,
   });
   const verdict = deployVerdict(changeSetVerdict(tree, ctx.input.safetyPolicy ?? {}), broadening);
-  const location = await putJson(ctx.s3, ctx.stagingBucket, verdictKey(ctx.executionName), {
+  const location = await putJson(ctx.s3, ctx.stagingBucket, verdictKey(ctx.changeSet.stackName, ctx.executionName), {
     kind: 'glue-cd-verdict',
     stackName: ctx.changeSet.stackName,
     changeSetName: ctx.changeSet.changeSetName,
