@@ -25,6 +25,10 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
   // First life.
   const first = await startTestCloud({ stateDir, waitScale: 1 });
   let crashSnapshot: string;
+  let crashHistory: string;
+  const executions = path.join(stateDir, 'state', 'stepfunctions', 'executions');
+  const interruptedFile = path.join(executions, 'slow', 'interrupted.json');
+  const interruptedHistory = path.join(executions, 'slow', 'interrupted.events.jsonl');
   let finishedArn: string;
   let interruptedArn: string;
   try {
@@ -58,11 +62,10 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
         new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }),
       )
     ).executionArn!;
-    // The state file as a process killed right now would leave it: the slow execution still RUNNING.
-    crashSnapshot = readFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), 'utf8');
-    expect(JSON.parse(crashSnapshot).executions.find((e: { name: string }) => e.name === 'interrupted').status).toBe(
-      'RUNNING',
-    );
+    // The execution's files as a process killed right now would leave them: the slow execution still RUNNING.
+    crashSnapshot = readFileSync(interruptedFile, 'utf8');
+    crashHistory = readFileSync(interruptedHistory, 'utf8');
+    expect(JSON.parse(crashSnapshot).status).toBe('RUNNING');
     await new CodePipelineClient({}).send(
       new PutJobSuccessResultCommand({ jobId: 'job-before-restart', executionDetails: { summary: 'done' } }),
     );
@@ -71,7 +74,8 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     await first.cloud.close();
     first.restore();
   }
-  writeFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), crashSnapshot);
+  writeFileSync(interruptedFile, crashSnapshot);
+  writeFileSync(interruptedHistory, crashHistory);
 
   // Second life, a new port, same folder.
   const second = await startTestCloud({ stateDir });

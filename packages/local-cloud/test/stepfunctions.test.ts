@@ -381,12 +381,17 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(waitedMs).toBeGreaterThanOrEqual(350);
     expect(waitedMs).toBeLessThan(5_000);
 
+    // The interpreter evaluates the path itself now (no rewritten Wait): its States.Runtime messages.
     const bad = await start('bad-poll', { operation: { waitSeconds: 'soon' } }, 'poll-wait');
     const failed = await cloud.stateMachines.waitForExecution(bad.executionArn!);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('States.Runtime');
-    expect(failed.cause).toBe(
-      `Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer >= 0`,
+    expect(failed.cause).toBe(`Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer`);
+    const negative = await start('negative-poll', { operation: { waitSeconds: -5 } }, 'poll-wait');
+    const refused = await cloud.stateMachines.waitForExecution(negative.executionArn!);
+    expect(refused.error).toBe('States.Runtime');
+    expect(refused.cause).toBe(
+      `Path expression '$.operation.waitSeconds' evaluated to -5, but expected an integer >= 0`,
     );
   });
 
