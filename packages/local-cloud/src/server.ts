@@ -109,6 +109,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       outgoing.end();
     });
   });
+  // As AWS endpoints do, keep idle connections longer than Node's 5 s: the SDK reuses them, and a socket the server
+  // closes just as a client sends on it is an ECONNRESET the caller sees.
+  server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
