@@ -1,6 +1,6 @@
 import { AwsServiceError, asAwsServiceError, isAwsServiceError, newRequestId } from '../aws-error';
 import type { LocalResponse, ServiceHandler } from '../contracts';
-import { type LogSink, logLine, silentLog } from '../log';
+import { type LogSink, logLine } from '../log';
 import { authorizeCall, newCall, type OperationCall } from './call';
 import { memberOf, operationModel, type ServiceModel, type Shape } from './shapes';
 
@@ -54,6 +54,7 @@ export interface JsonServiceOptions {
   operations: Record<string, JsonOperation>;
   /** The client package's model: output timestamps given as ISO text become epoch seconds where the shape says so. */
   model?: ServiceModel;
+  /** Where internal failures are logged; without it they go up to the router, which logs them with the cloud's sink. */
   log?: LogSink;
 }
 
@@ -63,7 +64,6 @@ export interface JsonServiceOptions {
  */
 export function createJsonService(options: JsonServiceOptions): ServiceHandler {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
-  const log = options.log ?? silentLog;
   return async (request) => {
     const call = newCall(request);
     const target = request.headers['x-amz-target'] ?? '';
@@ -116,7 +116,8 @@ export function createJsonService(options: JsonServiceOptions): ServiceHandler {
       };
     } catch (error) {
       if (!isAwsServiceError(error)) {
-        logLine(log, options.serviceName.toLowerCase(), 'internal error', {
+        if (!options.log) throw error;
+        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
           operation: operationName,
           requestId: call.requestId,
           error: (error as Error)?.stack ?? String(error),

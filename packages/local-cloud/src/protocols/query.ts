@@ -1,6 +1,6 @@
-import { AwsServiceError, asAwsServiceError } from '../aws-error';
+import { AwsServiceError, asAwsServiceError, isAwsServiceError } from '../aws-error';
 import type { LocalResponse, ServiceHandler } from '../contracts';
-import { type LogSink, logLine, silentLog } from '../log';
+import { type LogSink, logLine } from '../log';
 import { authorizeCall, newCall, type Operation } from './call';
 import { memberOf, membersOf, operationModel, type ServiceModel, type Shape } from './shapes';
 import { escapeXml } from './xml';
@@ -141,12 +141,12 @@ export interface QueryServiceOptions {
   xmlns: string;
   model: ServiceModel;
   operations: Readonly<Record<string, Operation>>;
+  /** Where internal failures are logged; without it they go up to the router, which logs them with the cloud's sink. */
   log?: LogSink;
 }
 
 /** An AWS Query front end: form-encoded POST (or GET query) in, `<ActionResponse><ActionResult>` XML out. */
 export function createQueryService(options: QueryServiceOptions): ServiceHandler {
-  const log = options.log ?? silentLog;
   return async (request) => {
     const call = newCall(request);
     const form = new URLSearchParams(request.query);
@@ -169,14 +169,15 @@ export function createQueryService(options: QueryServiceOptions): ServiceHandler
       );
       return { ...response, headers: { ...response.headers, ...call.headers } };
     } catch (error) {
-      const failure = asAwsServiceError(error, `The local ${options.serviceName} on ${action ?? 'a request'}`);
-      if (failure !== error) {
-        logLine(log, options.serviceName.toLowerCase(), 'internal error', {
+      if (!isAwsServiceError(error)) {
+        if (!options.log) throw error;
+        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
           action,
           requestId: call.requestId,
           error: (error as Error)?.stack ?? String(error),
         });
       }
+      const failure = asAwsServiceError(error, `The local ${options.serviceName} on ${action ?? 'a request'}`);
       return queryErrorResponse(failure, call.requestId, options.xmlns);
     }
   };

@@ -1,6 +1,6 @@
 import { AwsServiceError, asAwsServiceError, isAwsServiceError } from '../aws-error';
 import type { LocalRequest, ServiceHandler } from '../contracts';
-import { type LogSink, logLine, silentLog } from '../log';
+import { type LogSink, logLine } from '../log';
 import { authorizeCall, newCall, type Operation } from './call';
 import { encodeJsonValue, jsonErrorResponse } from './json';
 import { membersOf, type OperationModel, operationModel, type ServiceModel, type Shape } from './shapes';
@@ -107,12 +107,12 @@ export interface RestJsonServiceOptions {
   serviceName: string;
   model: ServiceModel;
   operations: Readonly<Record<string, Operation>>;
+  /** Where internal failures are logged; without it they go up to the router, which logs them with the cloud's sink. */
   log?: LogSink;
 }
 
 /** A REST-JSON front end whose routes, input bindings and output bindings all come from the service model. */
 export function createRestJsonService(options: RestJsonServiceOptions): ServiceHandler {
-  const log = options.log ?? silentLog;
   const routes = Object.keys(options.operations).map((name) => {
     const operation = operationModel(options.model, name);
     const route = operation && compile(operation);
@@ -166,7 +166,8 @@ export function createRestJsonService(options: RestJsonServiceOptions): ServiceH
       };
     } catch (error) {
       if (!isAwsServiceError(error)) {
-        logLine(log, options.serviceName.toLowerCase(), 'internal error', {
+        if (!options.log) throw error;
+        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
           operation: operationName,
           requestId: call.requestId,
           error: (error as Error)?.stack ?? String(error),

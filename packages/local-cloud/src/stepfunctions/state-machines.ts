@@ -121,16 +121,25 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
     return record;
   };
 
+  /** A write that fails (the state folder removed under a running execution) is logged; the execution goes on. */
+  const persisting = (execution: ExecutionRecord, write: () => void): void => {
+    try {
+      write();
+    } catch (error) {
+      logLine(log, 'states', `${execution.name}: state not written`, { error: (error as Error).message });
+    }
+  };
+
   const start = (execution: ExecutionRecord, machine: StateMachineRecord): void => {
     running.set(
       execution.executionArn,
       runExecution(execution, machine, {
         functions: options.functions,
         waitScale,
-        appendEvent: (target, event) => store.appendEvent(target, event),
+        appendEvent: (target, event) => persisting(target, () => store.appendEvent(target, event)),
         finished: (target) => {
           running.delete(target.executionArn);
-          store.saveExecution(target);
+          persisting(target, () => store.saveExecution(target));
           logLine(log, 'states', `${target.name} ${target.status}${target.error ? ` ${target.error}` : ''}`);
           prune();
         },

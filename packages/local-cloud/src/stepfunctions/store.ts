@@ -41,7 +41,8 @@ export class StepFunctionsStore {
   /** Writes an execution's header (everything but its history) and, for a new one, starts its history file. */
   saveExecution(execution: ExecutionRecord): void {
     const { events: _events, ...header } = execution;
-    writeJsonState(this.headerFile(execution), header);
+    // The folder is made when the execution starts; a state folder removed since is not brought back.
+    writeJsonState(this.headerFile(execution), header, { createFolder: false });
   }
 
   addExecution(execution: ExecutionRecord): void {
@@ -51,6 +52,7 @@ export class StepFunctionsStore {
     for (const event of execution.events) this.appendLine(execution, event);
   }
 
+  /** The event is the execution's at once; its line on disk follows (a failed write loses only the line). */
   appendEvent(execution: ExecutionRecord, event: HistoryEvent): void {
     execution.events.push(event);
     this.appendLine(execution, event);
