@@ -1,9 +1,23 @@
 export * from './contracts';
-export { AwsServiceError, isAwsServiceError } from './aws-error';
+export { AwsServiceError, isAwsServiceError, type AwsServiceErrorOptions } from './aws-error';
 export { decodeAwsChunked, isAwsChunked } from './aws-chunked';
+export { type LogSink, logLine } from './log';
 export { startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
+export {
+  createJsonService,
+  jsonErrorResponse,
+  optionalString,
+  requireString,
+  type JsonOperation,
+  type JsonServiceOptions,
+} from './protocols/json';
+export { createQueryService, type QueryServiceOptions } from './protocols/query';
+export { createRestJsonService, type RestJsonServiceOptions } from './protocols/rest-json';
+export type { Operation, OperationCall } from './protocols/call';
+export type { ServiceModel } from './protocols/shapes';
 export * from './s3';
 export * from './lambda';
 export * from './stepfunctions';
 export * from './codepipeline';
-export * from './cloudformation'; // the integrator adds the CloudFormation engine here
+export * from './cloudformation';

@@ -26,6 +26,7 @@ export const startReleaseCloud = async (options: {
     objects: cloud.objects,
     functions: cloud.functions,
     stateMachines: cloud.stateMachines,
+    log: cloud.log,
   });
   cloud.registerService('cloudformation', cloudFormation.handle);
   return {
