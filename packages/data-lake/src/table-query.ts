@@ -27,6 +27,11 @@ export interface TableSource {
   path: string;
   format: TableFormat;
   columns: CatalogColumn[];
+  /**
+   * A partitioned table reads its partitions' folders instead of `path`; the partition keys follow the data columns,
+   * each row carrying its partition's values (as Athena reads Hive partitions).
+   */
+  partitioning?: { keys: CatalogColumn[]; partitions: { path: string; values: string[] }[] };
 }
 
 /** What a query sees of the data catalog (the local Glue Data Catalog). */
@@ -189,14 +194,14 @@ const typedColumn = (column: CatalogColumn, sourceSql: string): string => {
     : `TRY_CAST(${sourceSql} AS ${type}) AS ${name}`;
 };
 
-const emptySelect = (columns: CatalogColumn[]): string =>
+const emptySelect = (columns: readonly CatalogColumn[]): string =>
   `SELECT ${columns.map((column) => `CAST(NULL AS ${scalarType(column.type) ?? 'VARCHAR'}) AS ${quoteIdentifier(column.name)}`).join(', ') || 'NULL AS empty'} WHERE false`;
 
 /**
  * The view over a table as Athena reads it: text files by position with the declared types (a value that does not
  * parse is NULL, `\N` is NULL, missing trailing fields are NULL), Parquet columns by name (absent ones NULL).
  */
-const tableViewSql = async (
+const folderSelectSql = async (
   connection: DuckDBConnection,
   source: TableSource,
   files: string[],
@@ -231,6 +236,39 @@ const tableViewSql = async (
       : `CAST(${value} AS ${type}) AS ${quoteIdentifier(column.name)}`;
   });
   return `SELECT ${selected.join(', ')} FROM ${reader}`;
+};
+
+/** The view of a table: its folder, or the union of its partitions' folders with the partition values appended. */
+const tableViewSql = async (
+  connection: DuckDBConnection,
+  source: TableSource,
+  name: string,
+): Promise<{ sql: string; files: string[]; bytes: number }> => {
+  if (!source.partitioning) {
+    const { files, bytes } = await tableFiles(source.path);
+    return { sql: await folderSelectSql(connection, source, files, name), files, bytes };
+  }
+  const { keys, partitions } = source.partitioning;
+  const selects: string[] = [];
+  const allFiles: string[] = [];
+  let total = 0;
+  for (const partition of partitions) {
+    const { files, bytes } = await tableFiles(partition.path);
+    if (files.length === 0) continue;
+    allFiles.push(...files);
+    total += bytes;
+    const values = keys.map((key, index) => {
+      const value = partition.values[index];
+      const literal = value === undefined ? 'NULL' : quoteLiteral(value);
+      return `TRY_CAST(${literal} AS ${scalarType(key.type) ?? 'VARCHAR'}) AS ${quoteIdentifier(key.name)}`;
+    });
+    const data = source.columns.map((column) => quoteIdentifier(column.name));
+    selects.push(
+      `SELECT ${[...data, ...values].join(', ')} FROM (${await folderSelectSql(connection, source, files, name)})`,
+    );
+  }
+  const sql = selects.length > 0 ? selects.join(' UNION ALL ') : emptySelect([...source.columns, ...keys]);
+  return { sql, files: allFiles, bytes: total };
 };
 
 const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0] ?? '';
@@ -283,7 +321,7 @@ export const queryTables = async ({
       };
       await createSchema(defaultDatabase.toLowerCase());
       const views = new Set<string>();
-      const allowedDirectories: string[] = [];
+      const allowedFiles: string[] = [];
       let scannedBytes = 0;
       for (const reference of shape.references) {
         if (reference.catalog !== '' && reference.catalog !== DATA_CATALOG) continue; // DuckDB reports it
@@ -297,18 +335,18 @@ export const queryTables = async ({
         }
         const table = await catalog.table(database, reference.table);
         if (!table) throw new SqlQueryError('TABLE_NOT_FOUND', `${where}Table '${qualified}' does not exist`);
-        const { files, bytes } = await tableFiles(table.path);
-        scannedBytes += bytes;
+        const view = await tableViewSql(connection, table, qualified);
+        scannedBytes += view.bytes;
         await createSchema(database);
-        const viewSql = await tableViewSql(connection, table, files, qualified);
         await connection.run(
-          `CREATE VIEW ${DATA_CATALOG}.${quoteIdentifier(database)}.${quoteIdentifier(reference.table)} AS ${viewSql}`,
+          `CREATE VIEW ${DATA_CATALOG}.${quoteIdentifier(database)}.${quoteIdentifier(reference.table)} AS ${view.sql}`,
         );
+        const files = view.files;
         views.add(qualified);
-        allowedDirectories.push(...files);
+        allowedFiles.push(...files);
       }
       // From here on the statement can read the tables' files and nothing else, and write nowhere.
-      await connection.run(`SET allowed_paths = [${allowedDirectories.map(quoteLiteral).join(', ')}]`);
+      await connection.run(`SET allowed_paths = [${allowedFiles.map(quoteLiteral).join(', ')}]`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET lock_configuration = true');
       await connection.run(`USE ${DATA_CATALOG}.${quoteIdentifier(defaultDatabase.toLowerCase())}`);

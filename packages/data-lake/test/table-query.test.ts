@@ -104,6 +104,47 @@ describe('queryTables', () => {
     ]);
   });
 
+  it('reads a partitioned table from its partitions, with the partition values as trailing columns', async () => {
+    const dir = await makeTempDir('table-query-partitions');
+    for (const [month, rows] of [
+      ['01', 'a,1\nb,2\n'],
+      ['02', 'c,3\n'],
+    ] as const) {
+      await mkdir(join(dir, `month=${month}`));
+      await writeFile(join(dir, `month=${month}`, 'part.csv'), rows);
+    }
+    const result = await queryTables({
+      sql: 'SELECT * FROM db.t ORDER BY name',
+      catalog: catalogOf({
+        db: {
+          t: {
+            path: dir,
+            format: { kind: 'text', delimiter: ',', skipHeaderLines: 0 },
+            columns: [
+              { name: 'name', type: 'string' },
+              { name: 'n', type: 'int' },
+            ],
+            partitioning: {
+              keys: [{ name: 'month', type: 'int' }],
+              partitions: [
+                { path: join(dir, 'month=01'), values: ['1'] },
+                { path: join(dir, 'month=02'), values: ['2'] },
+                { path: join(dir, 'month=03'), values: ['3'] },
+              ],
+            },
+          },
+        },
+      }),
+      defaultDatabase: 'db',
+    });
+    expect(result.columns.map((column) => column.name)).toEqual(['name', 'n', 'month']);
+    expect(result.rows).toEqual([
+      ['a', '1', '1'],
+      ['b', '2', '1'],
+      ['c', '3', '2'],
+    ]);
+  });
+
   it.each([
     ['SELEC 1', 'SYNTAX_ERROR', /^line 1:1: syntax error at or near "SELEC"/],
     ['SELECT * FROM nope', 'TABLE_NOT_FOUND', /^line 1:15: Table 'awsdatacatalog\.db\.nope' does not exist$/],

@@ -1,9 +1,14 @@
 export * from './contracts';
 export { AwsServiceError, isAwsServiceError } from './aws-error';
 export { decodeAwsChunked, isAwsChunked } from './aws-chunked';
-export { startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export { HEALTH_PATH, startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
 export * from './s3';
 export * from './lambda';
 export * from './stepfunctions';
 export * from './codepipeline';
-export * from './cloudformation'; // the integrator adds the CloudFormation engine here
+export * from './cloudformation';
+export * from './glue';
+export * from './athena';
+export * from './secretsmanager';
+export { createStsService } from './sts/sts-service';
+export { resolveS3Url, type LocalS3Location } from './s3/s3-url';

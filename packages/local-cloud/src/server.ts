@@ -2,18 +2,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createAthenaService, type LocalAthena } from './athena';
 import { AwsServiceError, isAwsServiceError, newRequestId } from './aws-error';
 import { decodeAwsChunked, isAwsChunked } from './aws-chunked';
+import { type CloudFormationEngine, createCloudFormationService } from './cloudformation';
 import { createCodePipelineService, type JobResultLog } from './codepipeline/job-results';
 import type { LocalRequest, LocalResponse, ServiceHandler } from './contracts';
-import { LOCAL_REGION } from './contracts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './contracts';
+import { createGlueService, type GlueJobEngine, type LocalGlue } from './glue';
 import { jsonErrorResponse } from './json-protocol';
 import { createFunctionRuntime, type LocalFunctionRuntime } from './lambda/function-runtime';
 import { createLambdaService } from './lambda/lambda-service';
 import { createObjectStore, type LocalObjectStore } from './s3/object-store';
 import { createS3Service } from './s3/s3-service';
+import { createSecretsManagerService } from './secretsmanager';
 import { createStateMachines, type LocalStateMachines } from './stepfunctions/state-machines';
 import { createStatesService } from './stepfunctions/states-service';
+import { createStsService } from './sts/sts-service';
 import { el, xmlDocument } from './xml';
 
 export interface LocalCloudOptions {
@@ -24,6 +29,8 @@ export interface LocalCloudOptions {
   host?: '127.0.0.1';
   /** Step Functions Wait seconds (and Retry intervals) are multiplied by this: 0.01 makes a 30 s Wait take 300 ms. */
   waitScale?: number;
+  /** Local engines for Glue job scripts (a job run executes the engine whose `script` matches its ScriptLocation). */
+  jobEngines?: readonly GlueJobEngine[];
   log?: (line: string) => void;
 }
 
@@ -35,6 +42,11 @@ export interface LocalCloud {
   functions: LocalFunctionRuntime;
   stateMachines: LocalStateMachines;
   jobResults: JobResultLog;
+  cloudFormation: CloudFormationEngine;
+  glue: LocalGlue;
+  athena: LocalAthena;
+  /** The services served, by SigV4 signing name (what GET /_glue-cd/health lists). */
+  services(): string[];
   /** Adds (or replaces) the front end of a service, keyed by its SigV4 signing name (`cloudformation` …). */
   registerService(service: string, handler: ServiceHandler): void;
   /** AWS_ENDPOINT_URL + region + fake credentials, for SDK clients in this process or in child processes. */
@@ -57,7 +69,13 @@ const XML_PROTOCOL_SERVICES = new Set([
 const JSON_TARGET_SERVICES: Record<string, string> = {
   AWSStepFunctions: 'states',
   CodePipeline_20150709: 'codepipeline',
+  AWSGlue: 'glue',
+  AmazonAthena: 'athena',
+  secretsmanager: 'secretsmanager',
 };
+
+/** Not an AWS API: a liveness probe naming what the cloud serves (no signature needed). */
+export const HEALTH_PATH = '/_glue-cd/health';
 
 /**
  * The signing name from the SigV4 credential scope `AKID/<date>/<region>/<service>/aws4_request`
@@ -129,19 +147,52 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const functions = createFunctionRuntime({ stateDir, objects, endpoint: () => endpoint, log });
   const stateMachines = createStateMachines({ stateDir, functions, waitScale: options.waitScale ?? 0.01, log });
   const codePipeline = createCodePipelineService(stateDir);
+  const glue = createGlueService({ stateDir, objects, jobEngines: options.jobEngines ?? [], log });
+  const athena = createAthenaService({ stateDir, objects, catalog: glue.catalog, log });
+  const secretsManager = createSecretsManagerService({ stateDir });
+  const cloudFormation = createCloudFormationService({
+    stateDir,
+    objects,
+    functions,
+    stateMachines,
+    glue: glue.client,
+    athena: athena.client,
+    secretsManager: secretsManager.client,
+  });
 
   const services = new Map<string, ServiceHandler>([
     ['s3', createS3Service(objects)],
     ['lambda', createLambdaService(functions, { log })],
     ['states', createStatesService(stateMachines)],
     ['codepipeline', codePipeline.handle],
+    ['cloudformation', cloudFormation.handle],
+    ['glue', glue.handle],
+    ['athena', athena.handle],
+    ['sts', createStsService()],
+    ['secretsmanager', secretsManager.handle],
   ]);
+  const serviceNames = (): string[] => [...services.keys()].sort();
 
   const handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     let service: string | undefined;
     let response: LocalResponse;
     const raw = await readBody(incoming);
     const request = toLocalRequest(incoming, raw);
+    if (request.method === 'GET' && request.path === HEALTH_PATH) {
+      outgoing.statusCode = 200;
+      outgoing.setHeader('content-type', 'application/json');
+      outgoing.end(
+        JSON.stringify({
+          status: 'ok',
+          endpoint,
+          region: LOCAL_REGION,
+          account: LOCAL_ACCOUNT_ID,
+          stateDir,
+          services: serviceNames(),
+        }),
+      );
+      return;
+    }
     try {
       service = serviceOfRequest(request.headers, request.query);
       if (service === undefined) {
@@ -155,7 +206,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (!handler) {
         throw new AwsServiceError(
           'UnsupportedService',
-          `The local cloud does not serve "${service}" (it serves: ${[...services.keys()].sort().join(', ')})`,
+          `The local cloud does not serve "${service}" (it serves: ${serviceNames().join(', ')})`,
           400,
         );
       }
@@ -223,6 +274,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     functions,
     stateMachines,
     jobResults: codePipeline.jobResults,
+    cloudFormation: cloudFormation.engine,
+    glue,
+    athena,
+    services: serviceNames,
     registerService(service, handler) {
       services.set(service, handler);
     },
@@ -235,7 +290,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_SECRET_ACCESS_KEY: 'local-cloud-secret-access-key',
       };
     },
+    // Stack operations finish first (they call the other services), then runs and queries end, then the rest.
     async close() {
+      await cloudFormation.engine.waitForIdle();
+      await Promise.all([glue.close(), athena.close()]);
       await stateMachines.close();
       await functions.close();
       await new Promise<void>((resolve) => {

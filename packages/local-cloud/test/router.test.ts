@@ -41,7 +41,7 @@ describe('router', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe('UnsupportedService');
     const body = (await response.json()) as { message: string };
     expect(body.message).toBe(
-      'The local cloud does not serve "dynamodb" (it serves: codepipeline, lambda, s3, states)',
+      'The local cloud does not serve "dynamodb" (it serves: athena, cloudformation, codepipeline, glue, lambda, s3, secretsmanager, states, sts)',
     );
   });
 
@@ -51,10 +51,23 @@ describe('router', () => {
     expect(((await response.json()) as { message: string }).message).toContain('credential scope');
   });
 
-  test('registerService adds a service (the integrator registers cloudformation this way)', async () => {
+  test('GET /_glue-cd/health answers without a signature, naming every service served', async () => {
+    const response = await fetch(`${cloud.endpoint}/_glue-cd/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      endpoint: cloud.endpoint,
+      region: 'us-east-1',
+      account: '000000000000',
+      stateDir: cloud.stateDir,
+      services: ['athena', 'cloudformation', 'codepipeline', 'glue', 'lambda', 's3', 'secretsmanager', 'states', 'sts'],
+    });
+  });
+
+  test('registerService replaces a service (CloudFormation is served by default)', async () => {
     const cfn = new CloudFormationClient({});
-    const before = await cfn.send(new ListStacksCommand({})).catch((error: unknown) => error as Error);
-    expect(before).toMatchObject({ name: 'UnsupportedService', message: expect.stringContaining('"cloudformation"') });
+    const before = await cfn.send(new ListStacksCommand({}));
+    expect(before.StackSummaries).toEqual([]);
 
     const seen: string[] = [];
     cloud.registerService('cloudformation', async (request) => {

@@ -10,3 +10,4 @@ export * from './pipeline-definition';
 export * from './progress';
 export * from './release';
 export * from './report';
+export * from './job-engines';

@@ -1136,7 +1136,7 @@ export class CloudFormationEngine {
       stackName: stack.stackName,
       logicalId,
       resourceType,
-      deps: { objects: this.deps.objects, functions: this.deps.functions, stateMachines: this.deps.stateMachines },
+      deps: this.deps,
     };
   }
 
