@@ -12,3 +12,14 @@ export * from './athena';
 export * from './secretsmanager';
 export { createStsService } from './sts/sts-service';
 export { resolveS3Url, type LocalS3Location } from './s3/s3-url';
+export {
+  CLOUD_USAGE,
+  CloudUsageError,
+  DEFAULT_PORT,
+  DEFAULT_STATE_DIR,
+  environmentLines,
+  parseCloudArgs,
+  runCloudCli,
+  type CloudCliIo,
+  type CloudCliSettings,
+} from './cli';

@@ -137,12 +137,13 @@ function toLocalRequest(request: IncomingMessage, body: Buffer): LocalRequest {
   };
 }
 
-export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
-  const stateDir = path.resolve(options.stateDir);
-  mkdirSync(path.join(stateDir, 'state'), { recursive: true });
-  const log = options.log ?? ((): void => undefined);
-  let endpoint = '';
-
+/** Every service of the cloud over one state folder (reading the state each persisted). */
+const createLocalServices = (
+  stateDir: string,
+  endpoint: string,
+  options: LocalCloudOptions,
+  log: (line: string) => void,
+) => {
   const objects = createObjectStore(stateDir);
   const functions = createFunctionRuntime({ stateDir, objects, endpoint: () => endpoint, log });
   const stateMachines = createStateMachines({ stateDir, functions, waitScale: options.waitScale ?? 0.01, log });
@@ -172,8 +173,63 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     ['secretsmanager', secretsManager.handle],
   ]);
   const serviceNames = (): string[] => [...services.keys()].sort();
+  return {
+    objects,
+    functions,
+    stateMachines,
+    codePipeline,
+    glue,
+    athena,
+    secretsManager,
+    cloudFormation,
+    services,
+    serviceNames,
+  };
+};
 
-  const handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
+type LocalServices = ReturnType<typeof createLocalServices>;
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const stateDir = path.resolve(options.stateDir);
+  mkdirSync(path.join(stateDir, 'state'), { recursive: true });
+  const log = options.log ?? ((): void => undefined);
+  // The port is taken before any state is read: a second cloud on a busy port must not touch the first one's state.
+  const router: { handle?: (incoming: IncomingMessage, outgoing: ServerResponse) => Promise<void> } = {};
+  const server = createServer((incoming, outgoing) => {
+    if (!router.handle) {
+      outgoing.statusCode = 503;
+      outgoing.end();
+      return;
+    }
+    router.handle(incoming, outgoing).catch((error: unknown) => {
+      log(`[local-cloud] request failed: ${(error as Error).stack ?? String(error)}`);
+      if (!outgoing.headersSent) outgoing.statusCode = 500;
+      outgoing.end();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host}:${port}`;
+
+  let built: LocalServices;
+  try {
+    built = createLocalServices(stateDir, endpoint, options, log);
+  } catch (error) {
+    // State that cannot be read: give the port back before failing.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const { objects, functions, stateMachines, codePipeline, glue, athena, cloudFormation, services, serviceNames } =
+    built;
+
+  router.handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     let service: string | undefined;
     let response: LocalResponse;
     const raw = await readBody(incoming);
@@ -247,23 +303,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     outgoing.end(body);
   };
 
-  const server = createServer((incoming, outgoing) => {
-    handle(incoming, outgoing).catch((error: unknown) => {
-      log(`[local-cloud] request failed: ${(error as Error).stack ?? String(error)}`);
-      if (!outgoing.headersSent) outgoing.statusCode = 500;
-      outgoing.end();
-    });
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  endpoint = `http://${host}:${port}`;
   log(`[local-cloud] listening on ${endpoint} (state in ${stateDir})`);
 
   return {
