@@ -288,11 +288,21 @@ const ERROR_CODES: [RegExp, SqlQueryErrorCode][] = [
   [/^INTERRUPT Error/, 'CANCELLED'],
 ];
 
+/** Trino's `line L:C: ` from DuckDB's `LINE L: <sql>` context line and the caret under it. */
+const duckDbPosition = (text: string): string => {
+  const match = /\nLINE (\d+): (.*)\n( *)\^/.exec(text);
+  // DuckDB shows a window of long lines (`LINE 1: ...`); the caret is then not a column of the statement.
+  if (!match || match[2]!.startsWith('...')) return '';
+  const column = match[3]!.length - `LINE ${match[1]}: `.length + 1;
+  return column > 0 ? `line ${match[1]}:${column}: ` : '';
+};
+
 const queryError = (error: unknown): SqlQueryError => {
   if (error instanceof SqlQueryError) return error;
+  const text = String((error as Error).message ?? error);
   const message = firstLine(error);
   const code = ERROR_CODES.find(([pattern]) => pattern.test(message))?.[1] ?? 'GENERIC_USER_ERROR';
-  return new SqlQueryError(code, message.replace(/^[A-Za-z ]+ Error: /, ''));
+  return new SqlQueryError(code, `${duckDbPosition(text)}${message.replace(/^[A-Za-z ]+ Error: /, '')}`);
 };
 
 /**

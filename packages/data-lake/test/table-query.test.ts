@@ -149,7 +149,7 @@ describe('queryTables', () => {
     ['SELEC 1', 'SYNTAX_ERROR', /^line 1:1: syntax error at or near "SELEC"/],
     ['SELECT * FROM nope', 'TABLE_NOT_FOUND', /^line 1:15: Table 'awsdatacatalog\.db\.nope' does not exist$/],
     ['SELECT * FROM other.t', 'SCHEMA_NOT_FOUND', /^line 1:15: Schema 'other' does not exist$/],
-    ['SELECT nope FROM t', 'COLUMN_NOT_FOUND', /Referenced column "nope" not found/],
+    ['SELECT nope FROM t', 'COLUMN_NOT_FOUND', /^line 1:8: Referenced column "nope" not found/],
     ['CREATE TABLE x (a int)', 'NOT_SUPPORTED', /SELECT, WITH, VALUES/],
     ["SELECT * FROM read_csv('/etc/passwd')", 'NOT_SUPPORTED', /table functions/],
     ["SELECT * FROM t UNION ALL SELECT content FROM read_text('/etc/hostname')", 'NOT_SUPPORTED', /table functions/],
