@@ -117,6 +117,10 @@ export class Secrets {
       );
       if (movesCurrent && wasCurrent) version.VersionStages.push(PREVIOUS);
     }
+    // A version without staging labels is deprecated; Secrets Manager removes those, so the state stays bounded.
+    for (const [id, version] of Object.entries(secret.versions)) {
+      if (version.VersionStages.length === 0) delete secret.versions[id];
+    }
     secret.versions[versionId] = {
       ...(value.SecretString !== undefined ? { SecretString: value.SecretString } : {}),
       ...(value.SecretBinary !== undefined ? { SecretBinary: value.SecretBinary } : {}),
