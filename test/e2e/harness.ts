@@ -98,7 +98,7 @@ export const startHarness = async (): Promise<Harness> => {
   };
 };
 
-/** A small application template: a data bucket (name given), a Glue database and an output. */
+/** A small application template: a data bucket (name given), a Glue database (named after the stack) and an output. */
 export const dataTemplate = (options: {
   bucketName: string;
   databaseName?: string;
@@ -117,7 +117,13 @@ export const dataTemplate = (options: {
     },
     Database: {
       Type: 'AWS::Glue::Database',
-      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: options.databaseName ?? 'e2e_db' } },
+      Properties: {
+        CatalogId: { Ref: 'AWS::AccountId' },
+        // A Glue database belongs to one stack: by default it is named after the stack, as the Glue ETL stack's are.
+        DatabaseInput: {
+          Name: options.databaseName ?? { 'Fn::Join': ['_', { 'Fn::Split': ['-', { Ref: 'AWS::StackName' }] }] },
+        },
+      },
     },
   },
   Outputs: { DataBucketName: { Value: { Ref: 'DataBucket' } } },

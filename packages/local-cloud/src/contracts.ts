@@ -116,3 +116,11 @@ export type JobResult =
       outputVariables?: Record<string, string>;
     }
   | { jobId: string; status: 'failed'; failureType: string; message: string };
+
+/**
+ * A JSON-protocol service called in-process with its wire shapes (the CloudFormation providers use this, so a
+ * resource goes through exactly what an SDK call would). Errors are the service's AwsServiceErrors.
+ */
+export interface LocalServiceClient {
+  call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+}

@@ -2,7 +2,7 @@ export * from './contracts';
 export { AwsServiceError, isAwsServiceError, type AwsServiceErrorOptions } from './aws-error';
 export { decodeAwsChunked, isAwsChunked } from './aws-chunked';
 export { type LogSink, logLine } from './log';
-export { startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export { HEALTH_PATH, startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
 export {
   createJsonService,
@@ -21,3 +21,19 @@ export * from './lambda';
 export * from './stepfunctions';
 export * from './codepipeline';
 export * from './cloudformation';
+export * from './glue';
+export * from './athena';
+export * from './secretsmanager';
+export { createStsService } from './sts/sts-service';
+export { resolveS3Url, type LocalS3Location } from './s3/s3-url';
+export {
+  CLOUD_USAGE,
+  CloudUsageError,
+  DEFAULT_PORT,
+  DEFAULT_STATE_DIR,
+  environmentLines,
+  parseCloudArgs,
+  runCloudCli,
+  type CloudCliIo,
+  type CloudCliSettings,
+} from './cli';

@@ -12,6 +12,9 @@ export const DEFAULT_MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024;
 const JSON_TARGET_SERVICES: Record<string, string> = {
   AWSStepFunctions: 'states',
   CodePipeline_20150709: 'codepipeline',
+  AWSGlue: 'glue',
+  AmazonAthena: 'athena',
+  secretsmanager: 'secretsmanager',
 };
 
 const credentialScope = (headers: Record<string, string>, query: URLSearchParams): string | undefined =>

@@ -1,20 +1,28 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createAthenaService, type LocalAthena } from './athena';
+import { type CloudFormationEngine, createCloudFormationService } from './cloudformation';
 import { createCodePipelineService, type JobResultLog } from './codepipeline/job-results';
 import type { AuthorizeHook, ServiceHandler } from './contracts';
-import { LOCAL_REGION } from './contracts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './contracts';
+import { createGlueService, type GlueJobEngine, type LocalGlue } from './glue';
 import { createFunctionRuntime, type LocalFunctionRuntime } from './lambda/function-runtime';
 import { createLambdaService } from './lambda/lambda-service';
 import { type LogSink, logLine, silentLog } from './log';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, readBody, routeRequest, toLocalRequest } from './router';
 import { createObjectStore, type LocalObjectStore } from './s3/object-store';
 import { createS3Service } from './s3/s3-service';
+import { createSecretsManagerService } from './secretsmanager';
 import { createStateMachines, type LocalStateMachines } from './stepfunctions/state-machines';
 import { createStatesService } from './stepfunctions/states-service';
+import { createStsService } from './sts/sts-service';
 
 export { serviceOfRequest } from './router';
+
+/** Not an AWS API: a liveness probe naming what the cloud serves (no signature needed). */
+export const HEALTH_PATH = '/_glue-cd/health';
 
 export interface LocalCloudOptions {
   /** Everything persists here: `s3/<bucket>/<key>`, `state/*.json`, `lambda/<function>/<hash>/`. */
@@ -30,6 +38,8 @@ export interface LocalCloudOptions {
   maxRequestBodyBytes?: number;
   /** Sees every decoded call (service, operation, input, principal) and may refuse it by throwing an AwsServiceError. */
   authorize?: AuthorizeHook;
+  /** Local engines for Glue job scripts (a job run executes the engine whose `script` matches its ScriptLocation). */
+  jobEngines?: readonly GlueJobEngine[];
   /** The one log sink of every service (default: silent). */
   log?: LogSink;
 }
@@ -42,8 +52,13 @@ export interface LocalCloud {
   functions: LocalFunctionRuntime;
   stateMachines: LocalStateMachines;
   jobResults: JobResultLog;
-  /** The cloud's log sink: hand it to services registered later (`createCloudFormationService({ …, log })`). */
+  cloudFormation: CloudFormationEngine;
+  glue: LocalGlue;
+  athena: LocalAthena;
+  /** The cloud's log sink: hand it to services registered later. */
   log: LogSink;
+  /** The services served, by SigV4 signing name (what GET /_glue-cd/health lists). */
+  services(): string[];
   /** Adds (or replaces) the front end of a service, keyed by its SigV4 signing name (`cloudformation` …). */
   registerService(service: string, handler: ServiceHandler): void;
   /** AWS_ENDPOINT_URL + region + fake credentials, for SDK clients in this process or in child processes. */
@@ -51,12 +66,8 @@ export interface LocalCloud {
   close(): Promise<void>;
 }
 
-export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
-  const stateDir = path.resolve(options.stateDir);
-  mkdirSync(path.join(stateDir, 'state'), { recursive: true });
-  const log = options.log ?? silentLog;
-  let endpoint = '';
-
+/** Every service of the cloud over one state folder (reading the state each persisted). */
+const createLocalServices = (stateDir: string, endpoint: string, options: LocalCloudOptions, log: LogSink) => {
   const objects = createObjectStore(stateDir);
   const functions = createFunctionRuntime({ stateDir, objects, endpoint: () => endpoint, log });
   const stateMachines = createStateMachines({
@@ -67,43 +78,51 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     log,
   });
   const codePipeline = createCodePipelineService(stateDir, { log });
+  const glue = createGlueService({ stateDir, objects, jobEngines: options.jobEngines ?? [], log });
+  const athena = createAthenaService({ stateDir, objects, catalog: glue.catalog, log });
+  const secretsManager = createSecretsManagerService({ stateDir });
+  const cloudFormation = createCloudFormationService({
+    stateDir,
+    objects,
+    functions,
+    stateMachines,
+    glue: glue.client,
+    athena: athena.client,
+    secretsManager: secretsManager.client,
+    log,
+  });
 
   const services = new Map<string, ServiceHandler>([
     ['s3', createS3Service(objects)],
     ['lambda', createLambdaService(functions, { log })],
     ['states', createStatesService(stateMachines, { log })],
     ['codepipeline', codePipeline.handle],
+    ['cloudformation', cloudFormation.handle],
+    ['glue', glue.handle],
+    ['athena', athena.handle],
+    ['sts', createStsService()],
+    ['secretsmanager', secretsManager.handle],
   ]);
+  const serviceNames = (): string[] => [...services.keys()].sort();
+  return { objects, functions, stateMachines, codePipeline, glue, athena, cloudFormation, services, serviceNames };
+};
 
+type LocalServices = ReturnType<typeof createLocalServices>;
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const stateDir = path.resolve(options.stateDir);
+  mkdirSync(path.join(stateDir, 'state'), { recursive: true });
+  const log = options.log ?? silentLog;
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+  // The port is taken before any state is read: a second cloud on a busy port must not touch the first one's state.
+  const router: { handle?: (incoming: IncomingMessage, outgoing: ServerResponse) => Promise<void> } = {};
   const server = createServer((incoming, outgoing) => {
-    (async () => {
-      const { body, tooLarge } = await readBody(incoming, maxRequestBodyBytes);
-      const request = toLocalRequest(incoming, body);
-      const response = await routeRequest(request, {
-        services,
-        log,
-        maxRequestBodyBytes,
-        ...(tooLarge === undefined ? {} : { tooLarge }),
-        ...(options.authorize ? { authorize: options.authorize } : {}),
-      });
-      const target = request.headers['x-amz-target'];
-      logLine(
-        log,
-        'local-cloud',
-        `${request.context?.service || '?'} ${request.method} ${request.path}${target ? ` ${target}` : ''} → ${response.status}`,
-      );
-      outgoing.statusCode = response.status;
-      for (const [name, value] of Object.entries(response.headers ?? {})) outgoing.setHeader(name, value);
-      if (request.method === 'HEAD' || response.body === undefined) {
-        outgoing.end();
-        return;
-      }
-      const payload =
-        typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : Buffer.from(response.body);
-      outgoing.setHeader('content-length', String(payload.length));
-      outgoing.end(payload);
-    })().catch((error: unknown) => {
+    if (!router.handle) {
+      outgoing.statusCode = 503;
+      outgoing.end();
+      return;
+    }
+    router.handle(incoming, outgoing).catch((error: unknown) => {
       logLine(log, 'local-cloud', 'request failed', { error: (error as Error)?.stack ?? String(error) });
       if (!outgoing.headersSent) outgoing.statusCode = 500;
       outgoing.end();
@@ -121,7 +140,60 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
   });
   const port = (server.address() as AddressInfo).port;
-  endpoint = `http://${host}:${port}`;
+  const endpoint = `http://${host}:${port}`;
+
+  let built: LocalServices;
+  try {
+    built = createLocalServices(stateDir, endpoint, options, log);
+  } catch (error) {
+    // State that cannot be read: give the port back before failing.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const { objects, functions, stateMachines, codePipeline, glue, athena, cloudFormation, services, serviceNames } =
+    built;
+
+  router.handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
+    const { body, tooLarge } = await readBody(incoming, maxRequestBodyBytes);
+    const request = toLocalRequest(incoming, body);
+    if (request.method === 'GET' && request.path === HEALTH_PATH) {
+      outgoing.statusCode = 200;
+      outgoing.setHeader('content-type', 'application/json');
+      outgoing.end(
+        JSON.stringify({
+          status: 'ok',
+          endpoint,
+          region: LOCAL_REGION,
+          account: LOCAL_ACCOUNT_ID,
+          stateDir,
+          services: serviceNames(),
+        }),
+      );
+      return;
+    }
+    const response = await routeRequest(request, {
+      services,
+      log,
+      maxRequestBodyBytes,
+      ...(tooLarge === undefined ? {} : { tooLarge }),
+      ...(options.authorize ? { authorize: options.authorize } : {}),
+    });
+    const target = request.headers['x-amz-target'];
+    logLine(
+      log,
+      'local-cloud',
+      `${request.context?.service || '?'} ${request.method} ${request.path}${target ? ` ${target}` : ''} → ${response.status}`,
+    );
+    outgoing.statusCode = response.status;
+    for (const [name, value] of Object.entries(response.headers ?? {})) outgoing.setHeader(name, value);
+    if (request.method === 'HEAD' || response.body === undefined) {
+      outgoing.end();
+      return;
+    }
+    const payload = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : Buffer.from(response.body);
+    outgoing.setHeader('content-length', String(payload.length));
+    outgoing.end(payload);
+  };
   logLine(log, 'local-cloud', `listening on ${endpoint} (state in ${stateDir})`);
 
   return {
@@ -132,7 +204,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     functions,
     stateMachines,
     jobResults: codePipeline.jobResults,
+    cloudFormation: cloudFormation.engine,
+    glue,
+    athena,
     log,
+    services: serviceNames,
     registerService(service, handler) {
       services.set(service, handler);
     },
@@ -145,7 +221,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_SECRET_ACCESS_KEY: 'local-cloud-secret-access-key',
       };
     },
+    // Stack operations finish first (they call the other services), then runs and queries end, then the rest.
     async close() {
+      await cloudFormation.engine.waitForIdle();
+      await Promise.all([glue.close(), athena.close()]);
       await stateMachines.close();
       await functions.close();
       await new Promise<void>((resolve) => {

@@ -54,7 +54,7 @@ describe('router', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('UnsupportedService');
     expect(body.message).toBe(
-      'The local cloud does not serve "dynamodb" (it serves: codepipeline, lambda, s3, states)',
+      'The local cloud does not serve "dynamodb" (it serves: athena, cloudformation, codepipeline, glue, lambda, s3, secretsmanager, states, sts)',
     );
   });
 
@@ -67,11 +67,27 @@ describe('router', () => {
     expect(((await response.json()) as { message: string }).message).toContain('credential scope');
   });
 
-  test('registerService adds a service (the integrator registers cloudformation this way)', async () => {
+  test('GET /_glue-cd/health answers without a signature, naming every service served', async () => {
+    // Act
+    const response = await fetch(`${cloud.endpoint}/_glue-cd/health`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      endpoint: cloud.endpoint,
+      region: 'us-east-1',
+      account: '000000000000',
+      stateDir: cloud.stateDir,
+      services: ['athena', 'cloudformation', 'codepipeline', 'glue', 'lambda', 's3', 'secretsmanager', 'states', 'sts'],
+    });
+  });
+
+  test('registerService replaces a service (CloudFormation is served by default)', async () => {
     // Arrange
     const cfn = new CloudFormationClient({});
     const seen: string[] = [];
-    const before = await cfn.send(new ListStacksCommand({})).catch((error: unknown) => error as Error);
+    const before = await cfn.send(new ListStacksCommand({}));
 
     // Act
     cloud.registerService('cloudformation', async (request) => {
@@ -86,7 +102,7 @@ describe('router', () => {
     cfn.destroy();
 
     // Assert
-    expect(before).toMatchObject({ name: 'UnsupportedService', message: expect.stringContaining('"cloudformation"') });
+    expect(before.StackSummaries).toEqual([]);
     expect(after.StackSummaries?.map((stack) => stack.StackName)).toEqual(['registered']);
     expect(seen).toEqual(['ListStacks']);
   });

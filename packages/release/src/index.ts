@@ -23,3 +23,4 @@ export * from './report';
 export * from './report-schema';
 export * from './run-pipeline';
 export * from './summary';
+export * from './job-engines';

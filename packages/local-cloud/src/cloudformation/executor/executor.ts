@@ -27,7 +27,14 @@ export class Executor {
   ) {
     this.runner = new OperationRunner(store, deps.log ?? silentLog, deps.stepDelayMs ?? 20);
     this.nestedStacks = nestedStackProvisioner(nestedStackHost(this));
-    this.provisionerDeps = { objects: deps.objects, functions: deps.functions, stateMachines: deps.stateMachines };
+    this.provisionerDeps = {
+      objects: deps.objects,
+      functions: deps.functions,
+      stateMachines: deps.stateMachines,
+      ...(deps.glue ? { glue: deps.glue } : {}),
+      ...(deps.athena ? { athena: deps.athena } : {}),
+      ...(deps.secretsManager ? { secretsManager: deps.secretsManager } : {}),
+    };
   }
 
   provisionerFor(resourceType: string): Provisioner {
