@@ -111,7 +111,7 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
         safe: true,
         counts: { inspectedChanges: 3, violations: 0 },
         violations: [],
-        location: `s3://${STAGING_BUCKET}/verdicts/codepipeline-job-1/verdict.json`,
+        location: `s3://${STAGING_BUCKET}/verdicts/${STACK}/codepipeline-job-1/verdict.json`,
       },
     });
     expect(existing.status).toBe('UPDATE_COMPLETE');
