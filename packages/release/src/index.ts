@@ -22,4 +22,5 @@ export * from './release';
 export * from './report';
 export * from './report-schema';
 export * from './run-pipeline';
+export * from './start';
 export * from './summary';
