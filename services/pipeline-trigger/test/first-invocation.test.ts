@@ -47,7 +47,9 @@ describe('first invocation: starts the deploy state machine', () => {
       jobId: FIRST_JOB_ID,
       executionDetails: { externalExecutionId: EXECUTION_ARN },
     });
-    expect(h.successes()[0]?.executionDetails?.summary).toContain('glue-etl-test');
+    expect(h.successes()[0]?.executionDetails?.summary).toBe(
+      `Deploying stack glue-etl-test (test) with execution ${EXECUTION_NAME}`,
+    );
     expect(tokenOf(h)).toEqual({
       executionArn: EXECUTION_ARN,
       executionName: EXECUTION_NAME,
