@@ -114,15 +114,20 @@ const isErrno = (error: unknown, ...codes: string[]): boolean =>
   codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 
 const readOwner = async (dir: string): Promise<LockOwner | 'gone' | 'unreadable'> => {
-  try {
-    const owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), 'utf8')) as Partial<LockOwner>;
-    const valid =
-      Number.isInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.token === 'string' && owner.token;
-    return valid ? (owner as LockOwner) : 'unreadable';
-  } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return existsSync(dir) ? 'unreadable' : 'gone';
-    if (error instanceof SyntaxError) return 'unreadable';
-    throw error;
+  // A lock instance is never without its owner file; a miss while the folder exists is a swap between two reads
+  // (one instance released, the next claimed), unless it repeats.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), 'utf8')) as Partial<LockOwner>;
+      const valid =
+        Number.isInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.token === 'string' && owner.token;
+      return valid ? (owner as LockOwner) : 'unreadable';
+    } catch (error) {
+      if (error instanceof SyntaxError) return 'unreadable';
+      if (!isErrno(error, 'ENOENT', 'ENOTDIR')) throw error;
+      if (!existsSync(dir)) return 'gone';
+      if (attempt === 3) return 'unreadable';
+    }
   }
 };
 
