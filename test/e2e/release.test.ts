@@ -1,7 +1,7 @@
 // `pnpm start` end to end: the packaged pipeline run on the local cloud. One cold release in beforeAll builds the
 // state every other test starts from (production created, the test stack cleaned up); each test releases on its
 // own copy of that state, after checking the state is what it relies on, so no test depends on another's run.
-import { approveAll } from './release-helpers';
+import { approveAll, copyLocalCloudState } from './release-helpers';
 import { DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -19,7 +19,7 @@ import {
 } from '@glue-cd/release';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './harness';
@@ -63,7 +63,7 @@ beforeAll(async () => {
   first = await release({ stateDir: firstState, reportDir: firstReportDir, approve: true });
   // Copied before anyone reads it: the first test inspects its own folder, the others copies of the snapshot.
   releasedState = path.join(workDir, 'released', 'state');
-  await cp(firstState, releasedState, { recursive: true });
+  await copyLocalCloudState(firstState, releasedState);
 });
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
@@ -73,7 +73,7 @@ afterAll(async () => {
 const releasedStateCopy = async () => {
   copies += 1;
   const dir = path.join(workDir, `test-${copies}`);
-  await cp(releasedState, path.join(dir, 'state'), { recursive: true });
+  await copyLocalCloudState(releasedState, path.join(dir, 'state'));
   return { stateDir: path.join(dir, 'state'), reportDir: path.join(dir, 'reports') };
 };
 
