@@ -1,5 +1,10 @@
-import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListChangeSetsCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   deployDeliveryServices,
@@ -30,6 +35,12 @@ export interface Harness {
   /** Uploads a build artifact zip made of `files` and returns its location. */
   uploadArtifact(files: Record<string, unknown>): Promise<{ name: string; bucket: string; key: string }>;
   describeStack(stackName: string): Promise<Stack | undefined>;
+  /** The stack's current template, as CloudFormation returns it (GetTemplate). */
+  stackTemplate(stackName: string): Promise<unknown>;
+  /** Change sets the stack still has (an empty one the orchestrator left behind would show here). */
+  changeSetNames(stackName: string): Promise<string[]>;
+  /** The keys in a bucket, or undefined when the bucket does not exist. */
+  bucketKeys(bucket: string): Promise<string[] | undefined>;
   executionCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -84,6 +95,28 @@ export const startHarness = async (): Promise<Harness> => {
         if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
         throw error;
       }
+    },
+    stackTemplate: async (stackName) => {
+      const { TemplateBody } = await release.clients.cloudFormation.send(
+        new GetTemplateCommand({ StackName: stackName }),
+      );
+      return JSON.parse(TemplateBody ?? 'null') as unknown;
+    },
+    changeSetNames: async (stackName) => {
+      const { Summaries } = await release.clients.cloudFormation.send(
+        new ListChangeSetsCommand({ StackName: stackName }),
+      );
+      return (Summaries ?? []).map((summary) => summary.ChangeSetName ?? '');
+    },
+    bucketKeys: async (bucket) => {
+      try {
+        await release.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        throw error;
+      }
+      const { Contents } = await release.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (Contents ?? []).map((object) => object.Key ?? '');
     },
     executionCount: async () => {
       const { executions } = await release.clients.stepFunctions.send(
