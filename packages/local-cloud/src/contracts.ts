@@ -73,9 +73,12 @@ export interface LocalRequest {
   context?: RequestContext;
 }
 
-/** Who sent a request: the access key id of its SigV4 credential scope (signatures are not verified). */
+/** Who sent a request: the access key id its SigV4 signature was verified with, and who that key acts as. */
 export interface Principal {
   accessKeyId?: string;
+  /** `arn:aws:iam::<account>:root` for the operator's key, the role ARN for a key issued to a role. */
+  arn?: string;
+  kind?: 'root' | 'role';
 }
 
 /** One decoded service call, as the router's authorize hook sees it (IAM enforcement plugs in here). */

@@ -2,7 +2,16 @@ export * from './contracts';
 export { AwsServiceError, isAwsServiceError, type AwsServiceErrorOptions } from './aws-error';
 export { decodeAwsChunked, isAwsChunked } from './aws-chunked';
 export { type LogSink, logLine } from './log';
-export { HEALTH_PATH, startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export {
+  cloudEnvironment,
+  HEALTH_PATH,
+  STATE_LOCK,
+  StateFolderBusyError,
+  startLocalCloud,
+  serviceOfRequest,
+  type LocalCloud,
+  type LocalCloudOptions,
+} from './server';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
 export {
   createJsonService,
@@ -37,3 +46,13 @@ export {
   type CloudCliIo,
   type CloudCliSettings,
 } from './cli';
+export {
+  acquireFolderLock,
+  FolderLockError,
+  withFolderLock,
+  type FolderLockOptions,
+  type HeldFolderLock,
+  type LockOwner,
+} from './folder-lock';
+export { CredentialStore, ROOT_ARN, type AccessKey, type Identity } from './auth/credentials';
+export { verifySignature } from './auth/sigv4';

@@ -21,8 +21,8 @@ export function readJsonState<T>(file: string, fallback: T): T {
 
 /** Written synchronously through a temp file + rename so a killed process never leaves half a file. */
 export function writeJsonState(file: string, value: unknown, options: { createFolder?: boolean } = {}): void {
-  if (options.createFolder !== false) mkdirSync(path.dirname(file), { recursive: true });
+  if (options.createFolder !== false) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { AwsServiceError, asAwsServiceError, newRequestId } from './aws-error';
 import { decodeAwsChunked, isAwsChunked } from './aws-chunked';
+import type { CredentialStore } from './auth/credentials';
+import { verifySignature } from './auth/sigv4';
 import type { AuthorizeHook, LocalRequest, LocalResponse, Principal, ServiceHandler } from './contracts';
 import { LOCAL_REGION } from './contracts';
 import { type LogSink, logLine } from './log';
@@ -31,7 +33,7 @@ export function serviceOfRequest(headers: Record<string, string>, query: URLSear
   return JSON_TARGET_SERVICES[targetPrefix];
 }
 
-/** The caller, as far as the local cloud knows it: the access key id of the credential scope (never verified). */
+/** The access key id of the credential scope, before its signature is verified. */
 export const principalOfRequest = (headers: Record<string, string>, query: URLSearchParams): Principal => {
   const accessKeyId = credentialScope(headers, query)?.split('/')[0];
   return accessKeyId ? { accessKeyId } : {};
@@ -77,6 +79,8 @@ export interface RouterOptions {
   maxRequestBodyBytes: number;
   /** Called with every decoded service call (operation, input, principal): where IAM enforcement plugs in. */
   authorize?: AuthorizeHook;
+  /** The keys the cloud issued: every request's SigV4 signature is verified against them. */
+  credentials: CredentialStore;
 }
 
 /**
@@ -114,6 +118,8 @@ export async function routeRequest(
         403,
       );
     }
+    const identity = verifySignature(request, protocolOfRequest(request, service), options.credentials);
+    Object.assign(principal, { arn: identity.arn, kind: identity.kind });
     const handler = options.services.get(service);
     if (!handler) {
       throw new AwsServiceError(

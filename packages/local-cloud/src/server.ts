@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createAthenaService, type LocalAthena } from './athena';
+import { type AccessKey, CredentialStore } from './auth/credentials';
 import { type CloudFormationEngine, createCloudFormationService } from './cloudformation';
 import { createCodePipelineService, type JobResultLog } from './codepipeline/job-results';
 import type { AuthorizeHook, ServiceHandler } from './contracts';
@@ -18,11 +19,20 @@ import { createSecretsManagerService } from './secretsmanager';
 import { createStateMachines, type LocalStateMachines } from './stepfunctions/state-machines';
 import { createStatesService } from './stepfunctions/states-service';
 import { createStsService } from './sts/sts-service';
+import { acquireFolderLock, FolderLockError, type HeldFolderLock } from './folder-lock';
 
 export { serviceOfRequest } from './router';
 
 /** Not an AWS API: a liveness probe naming what the cloud serves (no signature needed). */
 export const HEALTH_PATH = '/_glue-cd/health';
+
+/** The lock a running cloud holds on its state folder (a directory naming the holder's pid, host and start). */
+export const STATE_LOCK = '.lock';
+
+/** One cloud per state folder: a second one is refused, naming the process that holds it. */
+export class StateFolderBusyError extends Error {
+  override name = 'StateFolderBusyError';
+}
 
 export interface LocalCloudOptions {
   /** Everything persists here: `s3/<bucket>/<key>`, `state/*.json`, `lambda/<function>/<hash>/`. */
@@ -61,15 +71,34 @@ export interface LocalCloud {
   services(): string[];
   /** Adds (or replaces) the front end of a service, keyed by its SigV4 signing name (`cloudformation` …). */
   registerService(service: string, handler: ServiceHandler): void;
-  /** AWS_ENDPOINT_URL + region + fake credentials, for SDK clients in this process or in child processes. */
+  /**
+   * AWS_ENDPOINT_URL + region + the operator's access key (the account root), for SDK clients in this process or in
+   * child processes.
+   */
   environment(): Record<string, string>;
+  /** The same variables with the access key issued to `roleArn`: what code running as that role gets. */
+  environmentForRole(roleArn: string): Record<string, string>;
+  /** The key issued to `roleArn` (created on first use, the same after a restart). */
+  credentialsForRole(roleArn: string): AccessKey;
   close(): Promise<void>;
 }
 
 /** Every service of the cloud over one state folder (reading the state each persisted). */
-const createLocalServices = (stateDir: string, endpoint: string, options: LocalCloudOptions, log: LogSink) => {
+const createLocalServices = (
+  stateDir: string,
+  endpoint: string,
+  options: LocalCloudOptions,
+  log: LogSink,
+  credentials: CredentialStore,
+) => {
   const objects = createObjectStore(stateDir);
-  const functions = createFunctionRuntime({ stateDir, objects, endpoint: () => endpoint, log });
+  const functions = createFunctionRuntime({
+    stateDir,
+    objects,
+    endpoint: () => endpoint,
+    credentialsForRole: (roleArn) => credentials.forRole(roleArn),
+    log,
+  });
   const stateMachines = createStateMachines({
     stateDir,
     functions,
@@ -111,7 +140,36 @@ type LocalServices = ReturnType<typeof createLocalServices>;
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const stateDir = path.resolve(options.stateDir);
-  mkdirSync(path.join(stateDir, 'state'), { recursive: true });
+  // The state holds the cloud's keys and secrets: the folder is the owner's only (0700), its files 0600.
+  mkdirSync(path.join(stateDir, 'state'), { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
+  chmodSync(path.join(stateDir, 'state'), 0o700);
+  const lock = await lockStateFolder(stateDir);
+  try {
+    return await startOnLockedFolder(stateDir, options, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+const lockStateFolder = async (stateDir: string): Promise<HeldFolderLock> => {
+  try {
+    return await acquireFolderLock(path.join(stateDir, STATE_LOCK), { timeoutMs: 0, what: 'local cloud' });
+  } catch (error) {
+    if (!(error instanceof FolderLockError)) throw error;
+    throw new StateFolderBusyError(
+      `Another local cloud uses the state folder ${stateDir}: ${error.message}. Stop it, or start this one with another state folder (--state-dir).`,
+    );
+  }
+};
+
+async function startOnLockedFolder(
+  stateDir: string,
+  options: LocalCloudOptions,
+  lock: HeldFolderLock,
+): Promise<LocalCloud> {
+  const credentials = new CredentialStore(stateDir);
   const log = options.log ?? silentLog;
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   // The port is taken before any state is read: a second cloud on a busy port must not touch the first one's state.
@@ -144,7 +202,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
   let built: LocalServices;
   try {
-    built = createLocalServices(stateDir, endpoint, options, log);
+    built = createLocalServices(stateDir, endpoint, options, log, credentials);
   } catch (error) {
     // State that cannot be read: give the port back before failing.
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -175,6 +233,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       services,
       log,
       maxRequestBodyBytes,
+      credentials,
       ...(tooLarge === undefined ? {} : { tooLarge }),
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
@@ -212,15 +271,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     registerService(service, handler) {
       services.set(service, handler);
     },
-    environment() {
-      return {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: LOCAL_REGION,
-        AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: 'LOCALCLOUDACCESSKEY',
-        AWS_SECRET_ACCESS_KEY: 'local-cloud-secret-access-key',
-      };
-    },
+    environment: () => cloudEnvironment(endpoint, credentials.operator()),
+    environmentForRole: (roleArn) => cloudEnvironment(endpoint, credentials.forRole(roleArn)),
+    credentialsForRole: (roleArn) => credentials.forRole(roleArn),
     // Stack operations finish first (they call the other services), then runs and queries end, then the rest.
     async close() {
       await cloudFormation.engine.waitForIdle();
@@ -231,6 +284,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await lock.release();
     },
   };
 }
+
+/** The variables an SDK client (or the AWS CLI) needs to reach the cloud as the holder of `key`. */
+export const cloudEnvironment = (endpoint: string, key: AccessKey): Record<string, string> => ({
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: LOCAL_REGION,
+  AWS_DEFAULT_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: key.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+});

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { buildSync } from 'esbuild';
 import { zipSync } from 'fflate';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../src';
@@ -56,4 +59,37 @@ export function buildProbePackage(): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const file of result.outputFiles) files[`src/handlers/${path.basename(file.path)}`] = file.contents;
   return zipSync(files);
+}
+
+/**
+ * The headers of a raw request signed as the SDK signs (`@smithy/signature-v4`), with the cloud's operator key unless
+ * another key is given: for requests a test must craft by hand (malformed bodies, chosen Host headers).
+ */
+export async function signedHeaders(
+  cloud: Pick<LocalCloud, 'endpoint' | 'environment'>,
+  request: { method: string; path: string; service: string; headers?: Record<string, string>; body?: string | Buffer },
+  key?: { accessKeyId: string; secretAccessKey: string },
+): Promise<Record<string, string>> {
+  const env = cloud.environment();
+  const url = new URL(`${cloud.endpoint}${request.path}`);
+  const signer = new SignatureV4({
+    service: request.service,
+    region: 'us-east-1',
+    sha256: Hash.bind(null, 'sha256'),
+    credentials: key ?? { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+    uriEscapePath: request.service !== 's3',
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: request.method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { host: url.host, ...request.headers },
+      ...(request.body === undefined ? {} : { body: request.body }),
+    }),
+  );
+  return signed.headers;
 }

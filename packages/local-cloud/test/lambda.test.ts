@@ -28,6 +28,8 @@ const invoke = async (functionName: string, payload: unknown, logType?: 'Tail') 
   return { ...result, body: JSON.parse(decoder.decode(result.Payload)) as Record<string, unknown> };
 };
 
+const PROBE_ROLE = 'arn:aws:iam::000000000000:role/probe-role';
+
 beforeAll(async () => {
   ({ cloud, logs, restore } = await startTestCloud());
   lambda = new LambdaClient({});
@@ -37,6 +39,7 @@ beforeAll(async () => {
     functionName: 'probe',
     handler: 'src/handlers/probe.handler',
     runtime: 'nodejs22.x',
+    role: PROBE_ROLE,
     timeoutSeconds: 10,
     memorySize: 256,
     environment: { GREETING: 'hello from the function environment', NODE_OPTIONS: '--enable-source-maps' },
@@ -115,7 +118,8 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       expect(body.env).toEqual({
         GREETING: 'hello from the function environment',
         AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'LOCALCLOUDACCESSKEY',
+        // The key the cloud issued to the execution role, never the operator's.
+        AWS_ACCESS_KEY_ID: cloud.credentialsForRole(PROBE_ROLE).accessKeyId,
         AWS_LAMBDA_FUNCTION_NAME: 'probe',
         AWS_ENDPOINT_URL: cloud.endpoint,
         AWS_LEAK_CANARY: null,

@@ -1,7 +1,7 @@
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { LocalCloud } from '../src';
 import { decodeAwsChunked, serviceOfRequest } from '../src';
-import { removeDir, startTestCloud } from './helpers';
+import { removeDir, signedHeaders, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let restore: () => void;
@@ -18,6 +18,13 @@ afterAll(async () => {
 
 const authorization = (service: string): string =>
   `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=00`;
+
+const signedPut = async (path: string, headers: Record<string, string>, body: Buffer): Promise<Response> =>
+  fetch(`${cloud.endpoint}${path}`, {
+    method: 'PUT',
+    headers: await signedHeaders(cloud, { method: 'PUT', path, service: 's3', headers }),
+    body,
+  });
 
 describe('router', () => {
   test('reads the service from the SigV4 credential scope, a presigned X-Amz-Credential, or X-Amz-Target', () => {
@@ -42,10 +49,13 @@ describe('router', () => {
     // Act
     const response = await fetch(`${cloud.endpoint}/`, {
       method: 'POST',
-      headers: {
-        authorization: authorization('dynamodb'),
-        'x-amz-target': 'DynamoDB_20120810.ListTables',
-      },
+      headers: await signedHeaders(cloud, {
+        method: 'POST',
+        path: '/',
+        service: 'dynamodb',
+        headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+        body: '{}',
+      }),
       body: '{}',
     });
     const body = (await response.json()) as { message: string };
@@ -119,7 +129,6 @@ describe('router', () => {
         Buffer.from(`\r\n0\r\n${trailer}\r\n\r\n`),
       ]);
     const headers = {
-      authorization: authorization('s3'),
       'content-encoding': 'aws-chunked',
       'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
       'x-amz-decoded-content-length': String(payload.length),
@@ -127,21 +136,9 @@ describe('router', () => {
     };
 
     // Act
-    const good = await fetch(`${cloud.endpoint}/chunked-bucket/good.txt`, {
-      method: 'PUT',
-      headers,
-      body: framed('x-amz-checksum-crc32:y/Q5Jg=='),
-    });
-    const bad = await fetch(`${cloud.endpoint}/chunked-bucket/bad.txt`, {
-      method: 'PUT',
-      headers,
-      body: framed('x-amz-checksum-crc32:AAAAAA=='),
-    });
-    const truncated = await fetch(`${cloud.endpoint}/chunked-bucket/short.txt`, {
-      method: 'PUT',
-      headers,
-      body: Buffer.from('ff\r\nshort'),
-    });
+    const good = await signedPut('/chunked-bucket/good.txt', headers, framed('x-amz-checksum-crc32:y/Q5Jg=='));
+    const bad = await signedPut('/chunked-bucket/bad.txt', headers, framed('x-amz-checksum-crc32:AAAAAA=='));
+    const truncated = await signedPut('/chunked-bucket/short.txt', headers, Buffer.from('ff\r\nshort'));
 
     // Assert
     expect(good.status).toBe(200);

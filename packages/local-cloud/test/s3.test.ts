@@ -21,7 +21,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../src';
-import { removeDir, startTestCloud } from './helpers';
+import { removeDir, signedHeaders, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let logs: string[];
@@ -320,26 +320,33 @@ function rawRequest(
   host: string,
   body?: string,
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      `${cloud.endpoint}${urlPath}`,
-      {
-        method,
-        headers: {
-          host,
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
+  const signed = signedHeaders(cloud, {
+    method,
+    path: urlPath,
+    service: 's3',
+    headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
   });
+  return signed.then(
+    (headers) =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest(
+          `${cloud.endpoint}${urlPath}`,
+          {
+            method,
+            headers,
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+            );
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      }),
+  );
 }
 
 describe('addressing', () => {

@@ -37,15 +37,25 @@ const failure = (promise: Promise<unknown>): Promise<Error> =>
   );
 
 describe('STS', () => {
-  it('answers GetCallerIdentity with the local account and an ARN for the caller', async () => {
-    const sts = new STSClient({ credentials: { accessKeyId: 'AKIALOCALTEST', secretAccessKey: 'x' } });
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    expect(identity).toMatchObject({
+  it('answers GetCallerIdentity with the account root for the operator key and the role session for a role key', async () => {
+    const operator = new STSClient({});
+    const asRole = new STSClient({
+      credentials: cloud.credentialsForRole('arn:aws:iam::000000000000:role/etl/crawler'),
+    });
+    const root = await operator.send(new GetCallerIdentityCommand({}));
+    const role = await asRole.send(new GetCallerIdentityCommand({}));
+    expect(root).toMatchObject({
       Account: '000000000000',
       Arn: 'arn:aws:iam::000000000000:root',
-      UserId: 'AKIALOCALTEST',
+      UserId: cloud.environment().AWS_ACCESS_KEY_ID,
     });
-    sts.destroy();
+    expect(role).toMatchObject({
+      Account: '000000000000',
+      Arn: 'arn:aws:sts::000000000000:assumed-role/crawler/local-cloud',
+      UserId: cloud.credentialsForRole('arn:aws:iam::000000000000:role/etl/crawler').accessKeyId,
+    });
+    operator.destroy();
+    asRole.destroy();
   });
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { AwsServiceError } from '../aws-error';
 import type { FunctionRuntime, InvokeResult, LocalFunctionDefinition, ObjectStore } from '../contracts';
-import { LOCAL_REGION, functionArn } from '../contracts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, functionArn } from '../contracts';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
 import { BOOTSTRAP, FunctionContainer, type ContainerOutcome } from './container';
 
@@ -39,8 +39,13 @@ export interface FunctionRuntimeOptions {
   objects: ObjectStore;
   /** The local cloud's endpoint, handed to the functions as AWS_ENDPOINT_URL (known once the server listens). */
   endpoint: () => string;
+  /** The access key a function's code runs with: the one the cloud issued to its execution role. */
+  credentialsForRole: (roleArn: string) => { accessKeyId: string; secretAccessKey: string };
   log?: (line: string) => void;
 }
+
+/** What a function without a `Role` runs as: a role nobody defined, so IAM allows it nothing. */
+export const NO_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/local-cloud-function-without-role`;
 
 interface LambdaState {
   functions: Record<string, FunctionRecord>;
@@ -196,10 +201,10 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       const temp = `${target}.${randomUUID()}.tmp`;
       for (const [name, content] of Object.entries(files)) {
         const destination = path.join(temp, ...name.split('/'));
-        await mkdir(path.dirname(destination), { recursive: true });
-        await writeFile(destination, content);
+        await mkdir(path.dirname(destination), { recursive: true, mode: 0o700 });
+        await writeFile(destination, content, { mode: 0o600 });
       }
-      await mkdir(temp, { recursive: true });
+      await mkdir(temp, { recursive: true, mode: 0o700 });
       try {
         await rename(temp, target);
       } catch (error) {
@@ -246,6 +251,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     if (!existsSync(taskRoot)) await install(def);
     const requestId = randomUUID();
     const endpoint = options.endpoint();
+    const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
     const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${requestId.replace(/-/g, '')}`;
     const env: Record<string, string> = {
       ...def.environment,
@@ -255,9 +261,9 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'LOCALCLOUDACCESSKEY',
-      AWS_SECRET_ACCESS_KEY: 'local-cloud-secret-access-key',
-      AWS_SESSION_TOKEN: 'local-cloud-session-token',
+      // The execution role's key, as Lambda hands its code the role's session.
+      AWS_ACCESS_KEY_ID: roleKey.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: roleKey.secretAccessKey,
       AWS_LAMBDA_FUNCTION_NAME: def.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? 128),

@@ -219,11 +219,11 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
         400,
         { Key: key },
       );
-    await mkdir(tempRoot, { recursive: true });
+    await mkdir(tempRoot, { recursive: true, mode: 0o700 });
     const temp = path.join(tempRoot, randomUUID());
-    await writeFile(temp, body);
+    await writeFile(temp, body, { mode: 0o600 });
     try {
-      await mkdir(path.dirname(file), { recursive: true });
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true });
@@ -241,8 +241,8 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
       ...(options.contentDisposition ? { contentDisposition: options.contentDisposition } : {}),
       ...(options.cacheControl ? { cacheControl: options.cacheControl } : {}),
     };
-    await mkdir(path.dirname(sidecar), { recursive: true });
-    await writeFile(sidecar, JSON.stringify(meta));
+    await mkdir(path.dirname(sidecar), { recursive: true, mode: 0o700 });
+    await writeFile(sidecar, JSON.stringify(meta), { mode: 0o600 });
     return { ...meta, lastModified: info.mtime };
   };
 
@@ -276,7 +276,7 @@ export function createObjectStore(stateDir: string): LocalObjectStore {
           { BucketName: bucket },
         );
       }
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
     },
 
     async deleteBucket(bucket) {

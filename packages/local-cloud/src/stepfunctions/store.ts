@@ -25,7 +25,7 @@ export class StepFunctionsStore {
   constructor(stateDir: string, options: { retentionDays?: number; log: LogSink }) {
     this.root = path.join(stateDir, 'state', 'stepfunctions');
     this.retentionMs = (options.retentionDays ?? DEFAULT_EXECUTION_RETENTION_DAYS) * DAY_MS;
-    mkdirSync(path.join(this.root, 'executions'), { recursive: true });
+    mkdirSync(path.join(this.root, 'executions'), { recursive: true, mode: 0o700 });
     this.stateMachines = readJsonState<{ stateMachines: Record<string, StateMachineRecord> }>(this.machinesFile(), {
       stateMachines: {},
     }).stateMachines;
@@ -46,7 +46,7 @@ export class StepFunctionsStore {
   }
 
   addExecution(execution: ExecutionRecord): void {
-    mkdirSync(path.dirname(this.headerFile(execution)), { recursive: true });
+    mkdirSync(path.dirname(this.headerFile(execution)), { recursive: true, mode: 0o700 });
     this.executions.set(execution.executionArn, execution);
     this.saveExecution(execution);
     for (const event of execution.events) this.appendLine(execution, event);
@@ -89,7 +89,7 @@ export class StepFunctionsStore {
   }
 
   private appendLine(execution: ExecutionRecord, event: HistoryEvent): void {
-    appendFileSync(this.eventsFile(execution), `${JSON.stringify(event)}\n`);
+    appendFileSync(this.eventsFile(execution), `${JSON.stringify(event)}\n`, { mode: 0o600 });
   }
 
   private readExecutions(): ExecutionRecord[] {

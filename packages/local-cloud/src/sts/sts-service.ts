@@ -1,17 +1,19 @@
 import { AwsServiceError, newRequestId } from '../aws-error';
-import { LOCAL_ACCOUNT_ID, type ServiceHandler } from '../contracts';
+import { LOCAL_ACCOUNT_ID, type Principal, type ServiceHandler } from '../contracts';
 import { el, xmlDocument } from '../xml';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-/** The access key id of the request's SigV4 credential scope (header or presigned query). */
-const accessKeyOf = (headers: Record<string, string>, query: URLSearchParams): string | undefined =>
-  (/Credential=([^/,\s]+)\//.exec(headers.authorization ?? '')?.[1] ?? query.get('X-Amz-Credential')?.split('/')[0]) ||
-  undefined;
+/** A role's caller identity is its session, as STS names an assumed role: `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+const callerArn = (principal: Principal | undefined): string => {
+  if (principal?.kind !== 'role' || !principal.arn) return principal?.arn ?? `arn:aws:iam::${LOCAL_ACCOUNT_ID}:root`;
+  const roleName = principal.arn.slice(principal.arn.lastIndexOf('/') + 1);
+  return `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleName}/local-cloud`;
+};
 
 /**
- * The local STS (awsQuery/XML): GetCallerIdentity only. Every caller is the local account's root user
- * (`arn:aws:iam::000000000000:root`), whatever credentials it signs with; nothing else of STS is served.
+ * The local STS (awsQuery/XML): GetCallerIdentity only. The operator's key is the account root
+ * (`arn:aws:iam::000000000000:root`), a key issued to a role is that role's session; nothing else of STS is served.
  */
 export const createStsService = (): ServiceHandler => async (request) => {
   const form = new URLSearchParams(request.body.toString('utf8'));
@@ -24,7 +26,8 @@ export const createStsService = (): ServiceHandler => async (request) => {
     );
   }
   const requestId = newRequestId();
-  const accessKey = accessKeyOf(request.headers, request.query);
+  const principal = request.context?.principal;
+  const accessKey = principal?.accessKeyId;
   return {
     status: 200,
     headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
@@ -34,7 +37,7 @@ export const createStsService = (): ServiceHandler => async (request) => {
       children: [
         el(
           'GetCallerIdentityResult',
-          el('Arn', `arn:aws:iam::${LOCAL_ACCOUNT_ID}:root`),
+          el('Arn', callerArn(principal)),
           el('UserId', accessKey ?? LOCAL_ACCOUNT_ID),
           el('Account', LOCAL_ACCOUNT_ID),
         ),

@@ -80,9 +80,9 @@ export class StateFile {
   }
 
   save(state: CloudFormationState): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(state, null, 1));
+    writeFileSync(temporary, JSON.stringify(state, null, 1), { mode: 0o600 });
     renameSync(temporary, this.file);
   }
 }
