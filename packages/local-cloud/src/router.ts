@@ -120,6 +120,8 @@ export async function routeRequest(
     }
     const identity = verifySignature(request, protocolOfRequest(request, service), options.credentials);
     Object.assign(principal, { arn: identity.arn, kind: identity.kind });
+    // A presigned URL's signature parameters are authentication, not operation input.
+    for (const name of [...request.query.keys()]) if (/^x-amz-/i.test(name)) request.query.delete(name);
     const handler = options.services.get(service);
     if (!handler) {
       throw new AwsServiceError(

@@ -91,7 +91,9 @@ const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').up
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 const payloadHash = (request: LocalRequest, signed: SignedRequest): string => {
-  const declared = request.headers['x-amz-content-sha256'] ?? request.query.get('X-Amz-Content-Sha256') ?? undefined;
+  const declared =
+    request.headers['x-amz-content-sha256'] ??
+    [...request.query.entries()].find(([name]) => name.toLowerCase() === 'x-amz-content-sha256')?.[1];
   if (declared) return declared;
   return signed.presigned ? 'UNSIGNED-PAYLOAD' : sha256Hex(request.body);
 };
