@@ -56,3 +56,5 @@ export {
 } from './folder-lock';
 export { CredentialStore, ROOT_ARN, type AccessKey, type Identity } from './auth/credentials';
 export { verifySignature } from './auth/sigv4';
+export { iamRequestsOf, IAM_ACTION_TABLES, type IamLookups, type IamRequest } from './iam/actions';
+export { createIamEnforcer, type IamEnforcer, type IamMode } from './iam/enforcer';

@@ -19,6 +19,7 @@ import { createSecretsManagerService } from './secretsmanager';
 import { createStateMachines, type LocalStateMachines } from './stepfunctions/state-machines';
 import { createStatesService } from './stepfunctions/states-service';
 import { createStsService } from './sts/sts-service';
+import { createIamEnforcer, type IamEnforcer, type IamMode } from './iam/enforcer';
 import { acquireFolderLock, FolderLockError, type HeldFolderLock } from './folder-lock';
 
 export { serviceOfRequest } from './router';
@@ -46,8 +47,13 @@ export interface LocalCloudOptions {
   executionRetentionDays?: number;
   /** Larger request bodies are refused with 413 RequestEntityTooLarge (default 128 MiB). */
   maxRequestBodyBytes?: number;
-  /** Sees every decoded call (service, operation, input, principal) and may refuse it by throwing an AwsServiceError. */
+  /** Sees every decoded call (service, operation, input, principal) after IAM, and may refuse it (AwsServiceError). */
   authorize?: AuthorizeHook;
+  /**
+   * `enforce` (the default): every call a role's key signs, and what the cloud does in-process as a role, is judged by
+   * IAM against the policies the local CloudFormation declared. `off` is for unit tests of other layers only.
+   */
+  iam?: IamMode;
   /** Local engines for Glue job scripts (a job run executes the engine whose `script` matches its ScriptLocation). */
   jobEngines?: readonly GlueJobEngine[];
   /** The one log sink of every service (default: silent). */
@@ -90,6 +96,7 @@ const createLocalServices = (
   options: LocalCloudOptions,
   log: LogSink,
   credentials: CredentialStore,
+  iam: { current?: IamEnforcer },
 ) => {
   const objects = createObjectStore(stateDir);
   const functions = createFunctionRuntime({
@@ -104,6 +111,12 @@ const createLocalServices = (
     functions,
     waitScale: options.waitScale ?? 0.01,
     ...(options.executionRetentionDays === undefined ? {} : { executionRetentionDays: options.executionRetentionDays }),
+    authorizeInvoke: async (roleArn, arn) =>
+      iam.current?.require(
+        { kind: 'role', arn: roleArn },
+        [{ action: 'lambda:InvokeFunction', resource: arn }],
+        'lambda',
+      ),
     log,
   });
   const codePipeline = createCodePipelineService(stateDir, { log });
@@ -133,6 +146,30 @@ const createLocalServices = (
     ['secretsmanager', secretsManager.handle],
   ]);
   const serviceNames = (): string[] => [...services.keys()].sort();
+  if ((options.iam ?? 'enforce') === 'enforce') {
+    iam.current = createIamEnforcer({
+      resources: () =>
+        cloudFormation.engine.api.store.stacks
+          .filter((stack) => stack.status !== 'DELETE_COMPLETE')
+          .flatMap((stack) => Object.values(stack.resources))
+          .filter(
+            (resource) => resource.physicalId !== '' && !/^(DELETE_COMPLETE|CREATE_FAILED)$/.test(resource.status),
+          ),
+      lookups: {
+        stackOfChangeSet: (arn) =>
+          cloudFormation.engine.api.store.changeSets.find((changeSet) => changeSet.changeSetId === arn)?.stackName,
+        workGroupOfQuery: (id) => {
+          try {
+            return athena.queries.get(id).WorkGroup;
+          } catch {
+            return undefined;
+          }
+        },
+        secretArn: (id) => secretsManager.arnOf(id),
+      },
+      log,
+    });
+  }
   return { objects, functions, stateMachines, codePipeline, glue, athena, cloudFormation, services, serviceNames };
 };
 
@@ -170,6 +207,7 @@ async function startOnLockedFolder(
   lock: HeldFolderLock,
 ): Promise<LocalCloud> {
   const credentials = new CredentialStore(stateDir);
+  const iam: { current?: IamEnforcer } = {};
   const log = options.log ?? silentLog;
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   // The port is taken before any state is read: a second cloud on a busy port must not touch the first one's state.
@@ -202,7 +240,7 @@ async function startOnLockedFolder(
 
   let built: LocalServices;
   try {
-    built = createLocalServices(stateDir, endpoint, options, log, credentials);
+    built = createLocalServices(stateDir, endpoint, options, log, credentials, iam);
   } catch (error) {
     // State that cannot be read: give the port back before failing.
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -235,7 +273,10 @@ async function startOnLockedFolder(
       maxRequestBodyBytes,
       credentials,
       ...(tooLarge === undefined ? {} : { tooLarge }),
-      ...(options.authorize ? { authorize: options.authorize } : {}),
+      authorize: async (call) => {
+        await iam.current?.authorize(call);
+        await options.authorize?.(call);
+      },
     });
     const target = request.headers['x-amz-target'];
     logLine(

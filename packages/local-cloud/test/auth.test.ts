@@ -116,12 +116,13 @@ describe('SigV4 with the keys the cloud issued', () => {
     const tampered = fresh.replace('/signed/hello.txt', '/signed/other.txt');
 
     // Act
-    const [ok, late, forged, unsigned] = await Promise.all(
+    type Answer = { status: number; body: string };
+    const [ok, late, forged, unsigned] = (await Promise.all(
       [fresh, expired, tampered, `${cloud.endpoint}/signed/hello.txt`].map(async (url) => {
         const response = await fetch(url);
         return { status: response.status, body: await response.text() };
       }),
-    );
+    )) as [Answer, Answer, Answer, Answer];
 
     // Assert
     expect(ok).toEqual({ status: 200, body: 'hello' });

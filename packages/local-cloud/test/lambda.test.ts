@@ -31,7 +31,8 @@ const invoke = async (functionName: string, payload: unknown, logType?: 'Tail') 
 const PROBE_ROLE = 'arn:aws:iam::000000000000:role/probe-role';
 
 beforeAll(async () => {
-  ({ cloud, logs, restore } = await startTestCloud());
+  // The Lambda runtime's own behaviour; IAM for functions is test/iam.test.ts.
+  ({ cloud, logs, restore } = await startTestCloud({ iam: 'off' }));
   lambda = new LambdaClient({});
   await cloud.objects.createBucket('deployment-bucket');
   await cloud.objects.putObject('deployment-bucket', 'serverless/probe/probe.zip', buildProbePackage());

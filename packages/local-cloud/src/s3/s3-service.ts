@@ -132,6 +132,8 @@ export function createS3Service(store: LocalObjectStore): ServiceHandler {
       await authorizeCall(request, operationOf(request, target), {
         ...(target.bucket === undefined ? {} : { Bucket: target.bucket }),
         ...(target.key === undefined ? {} : { Key: target.key }),
+        ...(request.headers['x-amz-copy-source'] ? { CopySource: request.headers['x-amz-copy-source'] } : {}),
+        ...(request.query.has('prefix') ? { Prefix: request.query.get('prefix') } : {}),
       });
       let response: LocalResponse;
       if (target.bucket === undefined) {

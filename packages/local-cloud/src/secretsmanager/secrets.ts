@@ -85,6 +85,15 @@ export class Secrets {
     return secret;
   }
 
+  /** The full ARN of a secret given by name or ARN (what IAM authorizes a call on), if it exists. */
+  arnOf(secretId: string): string | undefined {
+    try {
+      return this.find(secretId).ARN;
+    } catch {
+      return undefined;
+    }
+  }
+
   private live(secretId: string): SecretRecord {
     const secret = this.find(secretId);
     if (secret.DeletedDate !== undefined) throw markedForDeletion();

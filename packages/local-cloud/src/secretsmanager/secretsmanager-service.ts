@@ -8,10 +8,13 @@ export interface LocalSecretsManager {
   handle: ServiceHandler;
   /** The same operations in-process (CloudFormation's AWS::SecretsManager::Secret provider). */
   client: LocalServiceClient;
+  /** The full ARN of a secret given by name or ARN, if it exists. */
+  arnOf(secretId: string): string | undefined;
 }
 
 export const createSecretsManagerService = (options: { stateDir: string }): LocalSecretsManager => {
-  const operations = new Secrets(options.stateDir).operations();
+  const secrets = new Secrets(options.stateDir);
+  const operations = secrets.operations();
   return {
     handle: createJsonService({
       serviceName: 'Secrets Manager',
@@ -20,5 +23,6 @@ export const createSecretsManagerService = (options: { stateDir: string }): Loca
       operations,
     }),
     client: localServiceClient('Secrets Manager', operations),
+    arnOf: (secretId) => secrets.arnOf(secretId),
   };
 };

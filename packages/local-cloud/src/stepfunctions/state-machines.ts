@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { executionArnFor } from '@glue-cd/core';
 import { AwsServiceError } from '../aws-error';
 import type { FunctionRuntime, StateMachineRegistry } from '../contracts';
-import { LOCAL_ACCOUNT_ID, stateMachineArn as arnForStateMachine } from '../contracts';
+import { LOCAL_ACCOUNT_ID, functionArn, stateMachineArn as arnForStateMachine } from '../contracts';
+import { functionNameOf } from '../lambda/function-runtime';
 import { type LogSink, logLine, silentLog } from '../log';
 import {
   checkExecutionArn,
@@ -47,6 +48,8 @@ export interface StateMachineOptions {
   waitScale?: number;
   /** Days a closed execution is kept (AWS: 90). */
   executionRetentionDays?: number;
+  /** Judges a Lambda invocation as the machine's role (IAM); throws the AccessDeniedException that fails the task. */
+  authorizeInvoke?: (roleArn: string, functionArn: string) => Promise<void>;
   log?: LogSink;
 }
 
@@ -130,11 +133,27 @@ export function createStateMachines(options: StateMachineOptions): LocalStateMac
     }
   };
 
+  // Step Functions invokes a task's function with the machine's role, as AWS does.
+  const invokingAs = (roleArn: string): FunctionRuntime => {
+    const authorize = options.authorizeInvoke;
+    if (!authorize) return options.functions;
+    const functions = options.functions;
+    return {
+      createFunction: (def) => functions.createFunction(def),
+      updateFunction: (def) => functions.updateFunction(def),
+      deleteFunction: (name) => functions.deleteFunction(name),
+      invoke: async (functionId, payload) => {
+        await authorize(roleArn, functionArn(functionNameOf(functionId)));
+        return functions.invoke(functionId, payload);
+      },
+    };
+  };
+
   const start = (execution: ExecutionRecord, machine: StateMachineRecord): void => {
     running.set(
       execution.executionArn,
       runExecution(execution, machine, {
-        functions: options.functions,
+        functions: invokingAs(machine.roleArn),
         waitScale,
         appendEvent: (target, event) => persisting(target, () => store.appendEvent(target, event)),
         finished: (target) => {
