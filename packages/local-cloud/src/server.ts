@@ -131,6 +131,8 @@ const createLocalServices = (
     glue: glue.client,
     athena: athena.client,
     secretsManager: secretsManager.client,
+    authorizeAs: async (roleArn, requests, service) =>
+      iam.current?.require({ kind: 'role', arn: roleArn }, requests, service),
     log,
   });
 

@@ -1,6 +1,7 @@
 import {
   CloudFormationClient,
   CreateStackCommand,
+  DescribeStackEventsCommand,
   UpdateStackCommand,
   waitUntilStackCreateComplete,
   waitUntilStackUpdateComplete,
@@ -68,6 +69,24 @@ const template = (readerStatements: object[]) =>
                     'lambda:InvokeFunction',
                     `arn:aws:lambda:us-east-1:${ACCOUNT}:function:other`,
                   ),
+                ],
+              },
+            },
+          ],
+        },
+      },
+      Deployer: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'deployer',
+          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
+          Policies: [
+            {
+              PolicyName: 'buckets',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  statement('AllowedBuckets', ['s3:CreateBucket', 's3:DeleteBucket'], 'arn:aws:s3:::allowed-*'),
                 ],
               },
             },
@@ -271,6 +290,44 @@ describe('IAM enforcement', () => {
     expect(execution.error).toBe('Lambda.AccessDeniedException');
     expect(execution.cause).toContain(
       `assumed-role/machine/local-cloud is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:target`,
+    );
+  });
+
+  test('CloudFormation provisions as the stack service role: a resource the role may not create fails', async () => {
+    // Arrange
+    const client = cfn();
+    const bucketStack = (bucket: string) =>
+      JSON.stringify({ Resources: { Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: bucket } } } });
+
+    // Act
+    await client.send(
+      new CreateStackCommand({
+        StackName: 'as-role-ok',
+        TemplateBody: bucketStack('allowed-data'),
+        RoleARN: roleArn('deployer'),
+      }),
+    );
+    await waitUntilStackCreateComplete({ client, maxWaitTime: 60, minDelay: 1 }, { StackName: 'as-role-ok' });
+    await client.send(
+      new CreateStackCommand({
+        StackName: 'as-role-denied',
+        TemplateBody: bucketStack('other-data'),
+        RoleARN: roleArn('deployer'),
+      }),
+    );
+    const failed = await waitUntilStackCreateComplete(
+      { client, maxWaitTime: 60, minDelay: 1 },
+      { StackName: 'as-role-denied' },
+    ).catch((error: Error) => error);
+    const events = await client.send(new DescribeStackEventsCommand({ StackName: 'as-role-denied' }));
+    client.destroy();
+
+    // Assert
+    expect(await cloud.objects.bucketExists('allowed-data')).toBe(true);
+    expect(await cloud.objects.bucketExists('other-data')).toBe(false);
+    expect(failed).toBeInstanceOf(Error);
+    expect(events.StackEvents?.find((event) => event.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toBe(
+      `Resource handler returned message: "User: arn:aws:sts::${ACCOUNT}:assumed-role/deployer/local-cloud is not authorized to perform: s3:CreateBucket on resource: arn:aws:s3:::other-data because no identity-based policy allows the s3:CreateBucket action (Service: s3, Status Code: 403, Error Code: AccessDenied)"`,
     );
   });
 

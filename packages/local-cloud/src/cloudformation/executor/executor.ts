@@ -6,6 +6,7 @@ import { nestedStackProvisioner } from '../resources/nested-stack';
 import { templateBody } from '../sources';
 import type { StackRecord } from '../store/records';
 import { STACK_TYPE, type StackStore } from '../store/store';
+import { asServiceRole } from './service-role';
 import { runCreate } from './create';
 import { runDelete } from './delete';
 import { nestedStackHost } from './nested';
@@ -38,11 +39,20 @@ export class Executor {
   }
 
   provisionerFor(resourceType: string): Provisioner {
-    return resourceType === STACK_TYPE ? this.nestedStacks : provisionerFor(resourceType);
+    if (resourceType === STACK_TYPE) return this.nestedStacks;
+    const authorizeAs = this.deps.authorizeAs;
+    return authorizeAs ? asServiceRole(provisionerFor(resourceType), authorizeAs) : provisionerFor(resourceType);
   }
 
   resourceContext(stack: StackRecord, logicalId: string, resourceType: string): ResourceContext {
-    return { stackName: stack.stackName, logicalId, resourceType, deps: this.provisionerDeps };
+    const roleArn = this.store.rootOf(stack).roleArn ?? stack.roleArn;
+    return {
+      stackName: stack.stackName,
+      logicalId,
+      resourceType,
+      deps: this.provisionerDeps,
+      ...(roleArn ? { roleArn } : {}),
+    };
   }
 
   step(): Promise<void> {

@@ -15,6 +15,8 @@ export interface ProvisionerDeps {
 
 export interface ResourceContext {
   stackName: string;
+  /** The service role the stack's resource operations run as (the root stack's RoleARN), if any. */
+  roleArn?: string;
   logicalId: string;
   resourceType: string;
   deps: ProvisionerDeps;
