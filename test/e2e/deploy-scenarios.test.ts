@@ -221,6 +221,7 @@ describe('a duplicate invocation of the same CodePipeline job', () => {
       functionName: harness.delivery.triggerFunctionName,
       userParameters: JSON.stringify({ inputFile: 'deploy/app.json' }),
       inputArtifacts: [artifact],
+      artifactCredentials: harness.release.artifactCredentials,
     });
     harness.release.cloud.jobResults.createJob(jobId, {
       pipelineContext: localPipelineContext({ functionName: harness.delivery.triggerFunctionName }),

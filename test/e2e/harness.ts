@@ -82,6 +82,7 @@ export const startHarness = async (): Promise<Harness> => {
         functionName: delivery.triggerFunctionName,
         userParameters: JSON.stringify(userParameters),
         inputArtifacts: [await uploadArtifact(files)],
+        artifactCredentials: release.artifactCredentials,
         pollIntervalMs: 20,
         maxInvocations: 3000,
       }),

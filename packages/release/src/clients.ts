@@ -11,12 +11,14 @@ export interface CloudClients {
   stepFunctions: SFNClient;
 }
 
-export const makeCloudClients = (endpoint: string): CloudClients => {
-  const config = {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  };
+/** An access key the local cloud issued (the operator's, or a role's). */
+export interface CloudCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export const makeCloudClients = (endpoint: string, credentials: CloudCredentials): CloudClients => {
+  const config = { endpoint, region: 'us-east-1', credentials };
   return {
     cloudFormation: new CloudFormationClient(config),
     lambda: new LambdaClient(config),

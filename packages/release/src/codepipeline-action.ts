@@ -30,6 +30,8 @@ export interface InvokeActionOptions {
   functionName: string;
   userParameters: string;
   inputArtifacts: ArtifactLocation[];
+  /** The keys the job hands the worker for its artifacts (issued by the local cloud). */
+  artifactCredentials: { accessKeyId: string; secretAccessKey: string };
   pollIntervalMs: number;
   maxInvocations: number;
   /** Called after each invocation, for progress output. */
@@ -115,6 +117,7 @@ export const codePipelineJobEvent = (job: {
   functionName: string;
   userParameters: string;
   inputArtifacts: ArtifactLocation[];
+  artifactCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   continuationToken?: string | undefined;
 }): CodePipelineEvent => ({
   'CodePipeline.job': {
@@ -130,12 +133,8 @@ export const codePipelineJobEvent = (job: {
         location: { type: 'S3', s3Location: { bucketName: artifact.bucket, objectKey: artifact.key } },
       })),
       outputArtifacts: [],
-      // Short-lived artifact credentials, as CodePipeline hands them to the worker (fake in the local cloud).
-      artifactCredentials: {
-        accessKeyId: 'LOCALARTIFACTKEY',
-        secretAccessKey: `local-artifact-secret-${randomUUID()}`,
-        sessionToken: 'local-session-token',
-      },
+      // The artifact credentials CodePipeline hands the worker: keys the local cloud issued (it verifies signatures).
+      artifactCredentials: { sessionToken: '', ...job.artifactCredentials },
       ...(job.continuationToken !== undefined ? { continuationToken: job.continuationToken } : {}),
     },
   },

@@ -71,7 +71,12 @@ describe('pnpm cloud', () => {
     });
 
     // A query that would run for minutes is still running when the process is asked to stop.
-    const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+    // The keys it printed: the cloud verifies every signature against the keys it issued.
+    const credentials = {
+      accessKeyId: /export AWS_ACCESS_KEY_ID=(\S+)/.exec(output.stdout)![1]!,
+      secretAccessKey: /export AWS_SECRET_ACCESS_KEY=(\S+)/.exec(output.stdout)![1]!,
+    };
+    const config = { endpoint, region: 'us-east-1', credentials };
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     const athena = new AthenaClient(config);
     await s3.send(new CreateBucketCommand({ Bucket: 'results' }));

@@ -14,8 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { CREDENTIALS, TOKEN_KEY_TEXT, VALID_INPUT, decode } from './fixtures';
 
-// The Lambda role's credentials, as the Lambda runtime puts them in the environment.
-const ROLE = { accessKeyId: 'ASIALAMBDAROLEKEY0001', secretAccessKey: 'role-secret', sessionToken: 'role-session' };
+// The Lambda role's credentials and the job's artifact credentials: keys the local cloud issued (it verifies every
+// signature), with session tokens as on AWS. Known once the cloud runs.
+let ROLE: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+let ARTIFACT: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 const FUNCTION_NAME = 'glue-cd-pipeline-trigger-test-trigger';
 const BUCKET = 'glue-cd-artifacts-000000000000';
 
@@ -96,7 +98,13 @@ const record = (incoming: IncomingMessage, response: ServerResponse) => {
 
 beforeAll(async () => {
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'trigger-credentials-'));
-  cloud = await startLocalCloud({ stateDir, port: 0, log: () => undefined });
+  // Which key signs what is under test here; what IAM allows those roles is test/e2e's and local-cloud's iam.test.
+  cloud = await startLocalCloud({ stateDir, port: 0, log: () => undefined, iam: 'off' });
+  ROLE = { ...cloud.credentialsForRole('arn:aws:iam::000000000000:role/trigger'), sessionToken: 'role-session' };
+  ARTIFACT = {
+    ...cloud.credentialsForRole('arn:aws:iam::000000000000:role/pipeline'),
+    sessionToken: CREDENTIALS.sessionToken ?? 'artifact-session',
+  };
   ({ stateMachineArn } = await cloud.stateMachines.createStateMachine({
     name: 'glue-cd-deploy-test',
     definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
@@ -162,7 +170,10 @@ test('the artifact is read with the job’s artifact credentials, never the Lamb
     endpoint: cloud.endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'seeder', secretAccessKey: 'seeder' },
+    credentials: {
+      accessKeyId: cloud.environment().AWS_ACCESS_KEY_ID!,
+      secretAccessKey: cloud.environment().AWS_SECRET_ACCESS_KEY!,
+    },
   });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const key = `glue-cd-pipeline/BuildOutput/${randomUUID()}.zip`;
@@ -175,13 +186,10 @@ test('the artifact is read with the job’s artifact credentials, never the Lamb
     functionName: FUNCTION_NAME,
     userParameters: JSON.stringify({ inputFile: 'deploy/test.json' }),
     inputArtifacts: [{ name: 'BuildOutput', bucket: BUCKET, key }],
+    artifactCredentials: ARTIFACT,
   });
   const job = event['CodePipeline.job'];
-  job.data.artifactCredentials = {
-    accessKeyId: CREDENTIALS.accessKeyId,
-    secretAccessKey: CREDENTIALS.secretAccessKey,
-    sessionToken: CREDENTIALS.sessionToken ?? '',
-  };
+  job.data.artifactCredentials = ARTIFACT;
   const pipelineContext = localPipelineContext({ functionName: FUNCTION_NAME });
   cloud.jobResults.createJob(jobId, { pipelineContext, ...job.data });
   s3Unavailable = 1;
@@ -213,8 +221,8 @@ test('the artifact is read with the job’s artifact credentials, never the Lamb
     [503, 200].map((status) => ({
       method: 'GET',
       url: `/${BUCKET}/${key}`,
-      accessKeyId: CREDENTIALS.accessKeyId,
-      sessionToken: CREDENTIALS.sessionToken,
+      accessKeyId: ARTIFACT.accessKeyId,
+      sessionToken: ARTIFACT.sessionToken,
       status,
     })),
   );

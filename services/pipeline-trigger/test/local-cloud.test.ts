@@ -21,6 +21,11 @@ let cloud: LocalCloud;
 let stateDir: string;
 let stateMachineArn: string;
 let trigger: ReturnType<typeof makeTrigger>;
+/** The key the local cloud issued its operator (it verifies every signature). */
+const operatorKey = () => ({
+  accessKeyId: cloud.environment().AWS_ACCESS_KEY_ID!,
+  secretAccessKey: cloud.environment().AWS_SECRET_ACCESS_KEY!,
+});
 
 beforeAll(async () => {
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'trigger-local-cloud-'));
@@ -46,7 +51,7 @@ beforeAll(async () => {
     clientOptions: {
       region: env.AWS_REGION,
       endpoint: cloud.endpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: operatorKey(),
     },
   });
   trigger = makeTrigger({
@@ -72,6 +77,7 @@ const invoke = async (context: ReturnType<typeof localPipelineContext>, continua
     functionName: FUNCTION_NAME,
     userParameters: JSON.stringify({ input: VALID_INPUT }),
     inputArtifacts: [],
+    artifactCredentials: operatorKey(),
     continuationToken,
   });
   cloud.jobResults.createJob(jobId, { pipelineContext: context, ...event['CodePipeline.job'].data });
@@ -110,7 +116,13 @@ describe('the trigger against the local cloud', () => {
 
     const jobId = randomUUID();
     await trigger(
-      codePipelineJobEvent({ jobId, functionName: FUNCTION_NAME, userParameters: '{"input":{}}', inputArtifacts: [] }),
+      codePipelineJobEvent({
+        jobId,
+        functionName: FUNCTION_NAME,
+        userParameters: '{"input":{}}',
+        inputArtifacts: [],
+        artifactCredentials: operatorKey(),
+      }),
     );
     expect(cloud.jobResults.get(jobId)).toMatchObject({
       status: 'failed',

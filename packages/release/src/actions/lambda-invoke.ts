@@ -40,6 +40,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
     functionName,
     userParameters,
     inputArtifacts,
+    artifactCredentials: environment.release.artifactCredentials,
     pollIntervalMs: environment.pollIntervalMs,
     maxInvocations: 2000,
   });
