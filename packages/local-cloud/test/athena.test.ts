@@ -25,7 +25,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../src';
 import { eventually, sampleFacts, uploadSample, type SampleFacts } from './glue-fixtures';
-import { removeDir, startTestCloud } from './helpers';
+import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let restore: () => void;
@@ -352,7 +352,7 @@ describe('Athena queries', () => {
 
   it('answers GetQueryResults from the result file after a restart, as Athena reads results from S3', async () => {
     const execution = await run('SELECT count(*) AS trips FROM yellow_tripdata');
-    const revived = await startLocalCloud({ stateDir: cloud.stateDir, port: 0 });
+    const revived = await startLocalCloud({ stateDir: crashedCopyOf(cloud.stateDir), port: 0 });
     const client = new AthenaClient({ endpoint: revived.endpoint });
     try {
       const results = await client.send(new GetQueryResultsCommand({ QueryExecutionId: execution.QueryExecutionId }));
@@ -369,6 +369,7 @@ describe('Athena queries', () => {
     } finally {
       client.destroy();
       await revived.close();
+      removeDir(revived.stateDir);
     }
   });
 });

@@ -71,10 +71,16 @@ describe('runCloudCli', () => {
       expect(text).toContain('Glue job engines: none (every job run fails, naming its script)');
 
       const second = fakeIo();
+      const otherStateDir = tempStateDir();
       expect(
-        await runCloudCli(['--port', String(port), '--state-dir', stateDir], { baseDir: '/', io: second.io }),
+        await runCloudCli(['--port', String(port), '--state-dir', otherStateDir], { baseDir: '/', io: second.io }),
       ).toBe(1);
       expect(second.lines.err[0]).toContain(`port ${port} is in use`);
+      removeDir(otherStateDir);
+      // The same state folder is refused on any port: one cloud per folder.
+      const third = fakeIo();
+      expect(await runCloudCli(['--port', '0', '--state-dir', stateDir], { baseDir: '/', io: third.io })).toBe(1);
+      expect(third.lines.err[0]).toContain(`is held by process ${process.pid}`);
 
       first.stop('SIGTERM');
       expect(await running).toBe(0);

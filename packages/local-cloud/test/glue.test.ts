@@ -35,7 +35,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type GlueJobEngine, type LocalCloud } from '../src';
 import { eventually, sampleFacts, uploadSample } from './glue-fixtures';
-import { removeDir, startTestCloud } from './helpers';
+import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let restore: () => void;
@@ -540,8 +540,8 @@ describe('Glue jobs', () => {
       const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }));
       return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
     }, 'run RUNNING');
-    // A second process over the same state folder, while the first still runs the job.
-    const revived = await startLocalCloud({ stateDir: cloud.stateDir, port: 0, jobEngines: engines });
+    // A second process over what a killed first one left (its state folder, without its lock), while the job runs.
+    const revived = await startLocalCloud({ stateDir: crashedCopyOf(cloud.stateDir), port: 0, jobEngines: engines });
     const client = new GlueClient({ endpoint: revived.endpoint });
     try {
       expect((await client.send(new GetJobCommand({ JobName: 'left' }))).Job?.Command?.ScriptLocation).toBe(
@@ -557,6 +557,7 @@ describe('Glue jobs', () => {
     } finally {
       client.destroy();
       await revived.close();
+      removeDir(revived.stateDir);
       releaseGate();
     }
   });

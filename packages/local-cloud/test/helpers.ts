@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Hash } from '@smithy/hash-node';
@@ -93,3 +93,13 @@ export async function signedHeaders(
   );
   return signed.headers;
 }
+
+/**
+ * A copy of a running cloud's state folder without its lock: what a process that died (kill -9) leaves behind, for
+ * tests that start another cloud over it while the first still runs (one cloud per folder is enforced).
+ */
+export const crashedCopyOf = (stateDir: string): string => {
+  const copy = tempStateDir();
+  cpSync(stateDir, copy, { recursive: true, filter: (source) => path.basename(source) !== '.lock' });
+  return copy;
+};

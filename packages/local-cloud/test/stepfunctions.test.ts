@@ -91,7 +91,8 @@ const integrationDefinition = {
 };
 
 beforeAll(async () => {
-  ({ cloud, restore } = await startTestCloud({ waitScale: 0.01 }));
+  // The interpreter's behaviour; invoking as the machine's role is test/iam.test.ts.
+  ({ cloud, restore } = await startTestCloud({ waitScale: 0.01, iam: 'off' }));
   sfn = new SFNClient({});
   await cloud.objects.createBucket('artifacts');
   await cloud.objects.putObject('artifacts', 'probe.zip', buildProbePackage());

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type FolderLockOptions, withFolderLock as withLocalFolderLock } from '@glue-cd/local-cloud';
+// The lock module alone (not the package index): lock holders are bundled small, without the cloud's DuckDB.
+import { type FolderLockOptions, withFolderLock as withLocalFolderLock } from '@glue-cd/local-cloud/src/folder-lock';
 
 /** A service packaged by `sls package`: the CloudFormation template and the artefacts next to it. */
 export interface PackagedService {
@@ -86,7 +87,7 @@ export const packageService = async (options: {
 const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
 
-export { FolderLockError, type FolderLockOptions, type LockOwner } from '@glue-cd/local-cloud';
+export { FolderLockError, type FolderLockOptions, type LockOwner } from '@glue-cd/local-cloud/src/folder-lock';
 
 /** The folder lock around `sls package` (one packaging per service folder across processes). */
 export const withFolderLock = <T>(
