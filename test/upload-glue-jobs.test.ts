@@ -23,7 +23,11 @@ beforeAll(async () => {
   s3 = new S3Client({
     endpoint: cloud.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    // The operator key the cloud issued (it verifies every signature).
+    credentials: {
+      accessKeyId: cloud.environment().AWS_ACCESS_KEY_ID!,
+      secretAccessKey: cloud.environment().AWS_SECRET_ACCESS_KEY!,
+    },
     forcePathStyle: true,
   });
   await s3.send(new CreateBucketCommand({ Bucket: 'glue-cd-deployments-test' }));

@@ -48,7 +48,11 @@ beforeAll(async () => {
   const config = {
     endpoint: cloud.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The operator key the cloud issued (it verifies every signature).
+    credentials: {
+      accessKeyId: cloud.environment().AWS_ACCESS_KEY_ID!,
+      secretAccessKey: cloud.environment().AWS_SECRET_ACCESS_KEY!,
+    },
   };
   cfn = new CloudFormationClient(config);
   glue = new GlueClient(config);
