@@ -23,14 +23,15 @@ afterAll(async () => harness?.close());
  */
 const ENVIRONMENT = 'test';
 
-/** Names no other test uses: a stack of the environment, and its data bucket. */
+/**
+ * Names no other test uses, inside the environment's IAM scope (config/environments.js: stacks
+ * `glue-cd-glue-etl-<env>-*`, buckets of the same prefix, databases `glue_cd_glue_etl_<env>_*`): the orchestrator's
+ * roles may touch nothing else, in the local cloud as on AWS.
+ */
 const names = (label: string) => {
   const id = randomUUID().slice(0, 8);
-  return {
-    stackName: `glue-cd-e2e-${label}-${id}-${ENVIRONMENT}`,
-    bucketName: `e2e-${label}-${id}`,
-    databaseName: `e2e_${label}_${id}`,
-  };
+  const prefix = `glue-cd-glue-etl-${ENVIRONMENT}-e2e-${label}-${id}`;
+  return { stackName: prefix, bucketName: prefix, databaseName: prefix.replace(/-/g, '_') };
 };
 
 const deployFile = (stackName: string, extra: Record<string, unknown> = {}) => ({

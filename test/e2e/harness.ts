@@ -22,7 +22,8 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const STAGE = 'e2e';
-const ARTIFACT_BUCKET = 'glue-cd-e2e-artifacts';
+// The artifact store the pipeline of this stage names (serverless.yml): the orchestrator may read build artifacts there only.
+const ARTIFACT_BUCKET = `glue-cd-pipeline-${STAGE}-artifacts`;
 
 /**
  * The pipeline's own services (orchestrator + trigger) packaged by `sls package` and deployed on a fresh local cloud;
