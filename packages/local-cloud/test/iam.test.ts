@@ -350,7 +350,11 @@ describe('IAM enforcement', () => {
     expect(denied.name).toBe('AccessDenied');
     expect(denied.message).toContain('is not authorized to perform: cloudformation:CreateStack');
     expect(iamRequestsOf('cloudformation', 'CreateStack', { StackName: 's', RoleARN: roleArn('machine') })).toEqual([
-      { action: 'cloudformation:CreateStack', resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/s/*` },
+      {
+        action: 'cloudformation:CreateStack',
+        resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/s/*`,
+        context: { 'cloudformation:RoleArn': roleArn('machine') },
+      },
       {
         action: 'iam:PassRole',
         resource: roleArn('machine'),

@@ -144,7 +144,14 @@ const stackArnOf = (nameOrArn: string): string =>
 const onStack =
   (action: string, { passesRole = false } = {}): Rule =>
   (input) => [
-    { action, resource: stackArnOf(str(input.StackName)) },
+    {
+      action,
+      resource: stackArnOf(str(input.StackName)),
+      // Callers' policies scope stack writes to their service role with this condition key.
+      ...(passesRole && typeof input.RoleARN === 'string'
+        ? { context: { 'cloudformation:RoleArn': input.RoleARN } }
+        : {}),
+    },
     ...(passesRole ? passRole(input.RoleARN, 'cloudformation.amazonaws.com') : []),
   ];
 const onStackOrAll =
