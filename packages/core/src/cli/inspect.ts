@@ -36,7 +36,7 @@ const parsePages = (file: string, text: string): Change[] => {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const pages = Array.isArray(json) ? json : [json];
   return pages.flatMap((page, index) => {
