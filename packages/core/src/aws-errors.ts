@@ -1,11 +1,6 @@
 // AWS SDK errors classified in one table: the orchestrator's task errors, the trigger's failure types and its
 // "ask again on the next poll" all derive from it (pure: it reads the error's name, code and $metadata only).
-import {
-  type CodePipelineFailureType,
-  GlueCdError,
-  ThrottlingError,
-  TransientAwsError,
-} from './errors';
+import { type CodePipelineFailureType, GlueCdError, ThrottlingError, TransientAwsError } from './errors';
 
 /** What went wrong with an AWS call, as far as retrying and reporting are concerned. */
 export type AwsErrorKind =
@@ -138,7 +133,12 @@ export const toTaskError = (error: unknown, operation: string): unknown => {
     return new ThrottlingError(`${operation}: AWS throttled the request (${describe(error)})`, { cause: error });
   }
   if (kind !== undefined && RETRYABLE_AWS_ERROR_KINDS.has(kind)) {
-    const why = kind === 'unavailable' ? 'AWS failed the request' : kind === 'timeout' ? 'the request timed out' : 'the connection failed';
+    const why =
+      kind === 'unavailable'
+        ? 'AWS failed the request'
+        : kind === 'timeout'
+          ? 'the request timed out'
+          : 'the connection failed';
     return new TransientAwsError(`${operation}: ${why} (${describe(error)})`, { cause: error });
   }
   return error;

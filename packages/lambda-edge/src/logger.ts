@@ -24,7 +24,11 @@ export interface EdgeLogger {
  * The one redacting logger: Powertools' standard keys (with the Lambda context once `injectLambdaContext` ran), and
  * every member and string of every line through the redactor, errors and their causes included.
  */
-export const createLogger = (options: { serviceName: string; logLevel?: LogLevel; redactor?: Redactor }): EdgeLogger => {
+export const createLogger = (options: {
+  serviceName: string;
+  logLevel?: LogLevel;
+  redactor?: Redactor;
+}): EdgeLogger => {
   const redactor = options.redactor ?? new Redactor();
   const logger = new RedactingLogger({
     serviceName: options.serviceName,
