@@ -19,7 +19,8 @@ export const CLIENT_TIMEOUTS: Readonly<ClientTimeouts> = {
 };
 
 /** The deadline settings every trigger client gets (the edge's): timeouts that throw, bounded retries. */
-export const clientConfig = (timeouts: Partial<ClientTimeouts> = {}) => deadlineConfig({ ...CLIENT_TIMEOUTS, ...timeouts });
+export const clientConfig = (timeouts: Partial<ClientTimeouts> = {}) =>
+  deadlineConfig({ ...CLIENT_TIMEOUTS, ...timeouts });
 
 export interface TriggerClients {
   sfn: SFNClient;

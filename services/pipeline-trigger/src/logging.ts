@@ -5,4 +5,7 @@ export { REDACTED, Redactor } from '@glue-cd/lambda-edge';
 
 /** The trigger's logger (the edge's redacting logger) and the redactor behind it. */
 export const createTriggerLogger = (options: { logLevel?: LogLevel } = {}): EdgeLogger =>
-  createLogger({ serviceName: 'glue-cd-pipeline-trigger', ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  createLogger({
+    serviceName: 'glue-cd-pipeline-trigger',
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });

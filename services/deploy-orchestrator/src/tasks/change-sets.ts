@@ -8,7 +8,16 @@ import {
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { formatVerdictSummary, isEmptyChangeSet, StackOperationFailedError, UnsafeChangeSetError, CODEPIPELINE_MESSAGE_LIMIT, type ChangeSetTree, errorMessage, errorName } from '@glue-cd/core';
+import {
+  formatVerdictSummary,
+  isEmptyChangeSet,
+  StackOperationFailedError,
+  UnsafeChangeSetError,
+  CODEPIPELINE_MESSAGE_LIMIT,
+  type ChangeSetTree,
+  errorMessage,
+  errorName,
+} from '@glue-cd/core';
 import { getJson, progressKey, putJson } from '../artifacts';
 import { CHANGE_SET_POLLING, CHANGE_SET_READING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { requireStagingBucket, roleArnParameter, type OrchestratorSettings } from '../settings';

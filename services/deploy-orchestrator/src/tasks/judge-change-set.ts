@@ -1,6 +1,26 @@
 import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { changeSetVerdict, deployVerdict, formatDeployVerdict, judgeBroadening, parsePlanDocument, parseTemplateBody, planCounts, planSummary, summarizeVerdict, templateDiffReport, type BroadeningItem, type DeployInput, type DeployVerdict, type PlanApproval, type PlanDocument, type PlanReference, type TemplateDocument, type VerdictSummary, errorMessage } from '@glue-cd/core';
+import {
+  changeSetVerdict,
+  deployVerdict,
+  formatDeployVerdict,
+  judgeBroadening,
+  parsePlanDocument,
+  parseTemplateBody,
+  planCounts,
+  planSummary,
+  summarizeVerdict,
+  templateDiffReport,
+  type BroadeningItem,
+  type DeployInput,
+  type DeployVerdict,
+  type PlanApproval,
+  type PlanDocument,
+  type PlanReference,
+  type TemplateDocument,
+  type VerdictSummary,
+  errorMessage,
+} from '@glue-cd/core';
 import { approvedPlanLocation, getJson, planKeys, putJson, putText, s3Url, verdictKey } from '../artifacts';
 import type { ChangeSetState } from '../state';
 import { toChangeSetTree, type ReadProgress } from './change-set-reader';

@@ -7,7 +7,16 @@ import {
   type Parameter,
   type Tag,
 } from '@aws-sdk/client-cloudformation';
-import { classifyStackStatus, operationOutcome, protectedStackPolicyBody, StackOperationFailedError, type DeployInput, type OperationOutcome as Outcome, errorMessage, errorName } from '@glue-cd/core';
+import {
+  classifyStackStatus,
+  operationOutcome,
+  protectedStackPolicyBody,
+  StackOperationFailedError,
+  type DeployInput,
+  type OperationOutcome as Outcome,
+  errorMessage,
+  errorName,
+} from '@glue-cd/core';
 import { createHash } from 'node:crypto';
 import { STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { roleArnParameter, type OrchestratorSettings } from '../settings';

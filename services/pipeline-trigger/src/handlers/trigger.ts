@@ -36,6 +36,9 @@ export const handler = edgeHandler<CodePipelineEvent, void>(
     messages: { failed: 'could not answer CodePipeline' },
   },
   async (event, context) => {
-    await trigger(event, typeof context.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined);
+    await trigger(
+      event,
+      typeof context.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined,
+    );
   },
 );
