@@ -76,6 +76,10 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:states:${region}:${account}:stateMachine:${named(id, 'StateMachineName') ?? generated(id)}`;
       case 'AWS::CodeStarConnections::Connection':
         return `arn:aws:codeconnections:${region}:${account}:connection/11111111-2222-3333-4444-555555555555`;
+      case 'AWS::Events::Rule':
+        return named(id, 'Name') ?? generated(id);
+      case 'AWS::CloudWatch::Alarm':
+        return named(id, 'AlarmName') ?? generated(id);
       default:
         return generated(id);
     }
@@ -95,6 +99,10 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:logs:${region}:${account}:log-group:${ref(id)}:*`;
       case 'AWS::CodeBuild::Project':
         return `arn:aws:codebuild:${region}:${account}:project/${ref(id)}`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${region}:${account}:rule/${ref(id)}`;
+      case 'AWS::CloudWatch::Alarm':
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${ref(id)}`;
       default:
         return ref(id);
     }
