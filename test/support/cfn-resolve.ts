@@ -67,6 +67,7 @@ export const makeResolver = (template: Template, context: StackContext) => {
       case 'AWS::Glue::Job':
       case 'AWS::Athena::WorkGroup':
       case 'AWS::CodeBuild::Project':
+      case 'AWS::CodePipeline::Pipeline':
         return named(id, 'Name') ?? generated(id);
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${account}:${named(id, 'TopicName') ?? generated(id)}`;

@@ -371,9 +371,8 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
 const PROD_STACK = 'glue-cd-glue-etl-prod';
 const prodInput = (overrides: Record<string, unknown> = {}) =>
   deployInput({ environmentName: 'prod', stackName: PROD_STACK, parameters: { Stage: 'prod' }, ...overrides });
-// Verdicts are keyed by stack, then execution (src/artifacts.ts).
-const verdictUrl = (stack = STACK, execution = 'codepipeline-job-1') =>
-  `s3://${STAGING_BUCKET}/verdicts/${stack}/${execution}/verdict.json`;
+const verdictUrl = (stackName: string = STACK, execution = 'codepipeline-job-1') =>
+  `s3://${STAGING_BUCKET}/verdicts/${stackName}/${execution}/verdict.json`;
 
 describe('protected environments', () => {
   it('refuses a delete of a protected stack before any AWS call, naming the rule', async () => {
