@@ -5,7 +5,7 @@
 //    (but for grants awaited from work in progress, listed below), CloudFormation's role per environment allows what
 //    its resource handlers call on that environment's resources only, and the application's roles do their work
 //    inside their permissions boundary.
-import { packageService } from '@glue-cd/release';
+import { operationsDifferences, packageService, type PackagedService } from '@glue-cd/release';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -853,6 +853,22 @@ describe('operations of the deploy state machine (packaged templates)', () => {
         },
       ),
     ) as Record<string, unknown>;
+
+  it('tells the local release what of it the local cloud only records (printed as differences)', () => {
+    const packaged = { service: 'deploy-orchestrator', template: templates.orchestrator } as unknown as PackagedService;
+    const differences = operationsDifferences([packaged]);
+    expect(differences).toHaveLength(6);
+    expect(differences).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`glue-cd-deploy-${STAGE}: LoggingConfiguration ignored`),
+        expect.stringContaining(`glue-cd-deploy-${STAGE}: TracingConfiguration ignored`),
+        expect.stringContaining('KMS key NotificationKey recorded'),
+        expect.stringContaining(`SNS topic glue-cd-notifications-${STAGE} recorded`),
+        expect.stringContaining(`alarm glue-cd-deploy-${STAGE}-executions-failed recorded`),
+        expect.stringContaining(`EventBridge rule glue-cd-deploy-${STAGE}-refused recorded`),
+      ]),
+    );
+  });
 
   it('logs failed executions to its own log group (ERROR, no execution data), with retention, and traces them', () => {
     const properties = resource('orchestrator', 'DeployStateMachine').Properties!;

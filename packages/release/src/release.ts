@@ -16,6 +16,7 @@ import {
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud } from './local-environment';
+import { operationsDifferences } from './operations-differences';
 import { packageService } from './package-services';
 import { readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
@@ -163,7 +164,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       setup,
       actions: run.records,
       skipList: describeSkipList(skipList),
-      differences: run.differences,
+      differences: [
+        ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
+        ...run.differences,
+      ],
       executions: await collectExecutions(release.clients, run.executions),
       stateNames: await stateNames(repoRoot),
     } satisfies ReleaseReport);
