@@ -82,8 +82,8 @@ const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined):
   }
   try {
     executionArnFor(arn, 'probe');
-  } catch {
-    throw new ConfigurationError(`DEPLOY_STATE_MACHINE_ARN is not a state machine ARN: ${arn}`);
+  } catch (error) {
+    throw new ConfigurationError(`DEPLOY_STATE_MACHINE_ARN is not a state machine ARN: ${arn}`, { cause: error });
   }
   return arn;
 };
