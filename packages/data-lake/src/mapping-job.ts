@@ -1,19 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { ColumnMapping } from './column-mapping';
-import { countCsvFileRecords } from './csv-records';
+import { duckDbCsvReadOptions, withoutLineEndResidue } from './csv-format';
+import { countCsvFileRecords, scanCsvFile } from './csv-records';
 import { listDataFiles } from './data-files';
-import {
-  CSV_READ_OPTIONS,
-  fileListLiteral,
-  quoteIdentifier,
-  quoteLiteral,
-  queryCount,
-  queryRows,
-  withDuckDb,
-} from './duckdb';
+import { fileListLiteral, quoteIdentifier, quoteLiteral, queryCount, queryRows, withDuckDb } from './duckdb';
 import { ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
-import { columnRuleSql, REJECT_REASON_COLUMN, REJECT_REASON_SEPARATOR } from './value-rules';
+import { mappingPlan } from './mapping-plan';
+import { REJECT_REASON_COLUMN } from './value-rules';
 
 export interface MappingJobInput {
   /** A raw CSV file or a folder of them (recursively). */
@@ -44,10 +38,32 @@ const isInside = (child: string, parent: string): boolean => {
   return path === '' || (!path.startsWith('..') && !isAbsolute(path));
 };
 
+/** The files of a source folder, scanned independently of DuckDB (csv-records.ts). */
+const scanSource = async (source: string) => {
+  const dataFiles = await listDataFiles(source);
+  if (dataFiles.format !== 'csv')
+    throw new DataSourceError(`The mapping job reads CSV, but ${source} holds ${dataFiles.format} files`);
+  const scans = await Promise.all(dataFiles.files.map(async (file) => ({ file, ...(await scanCsvFile(file)) })));
+  const bare = scans.find((scan) => scan.bareCarriageReturnLine !== undefined);
+  if (bare) {
+    throw new DataSourceError(
+      `${bare.file} line ${bare.bareCarriageReturnLine}: a carriage return (CR) outside quotes that does not end its line; ` +
+        'job.py ends records at LF or CRLF only (Spark reads a lone CR as data, DuckDB as a line break): use LF or CRLF line endings',
+    );
+  }
+  return {
+    files: dataFiles.files,
+    records: scans.reduce((sum, { lines }) => sum + Math.max(lines - 1, 0), 0), // each file has a header
+    // DuckDB's parallel reader cannot pad short rows (Spark's PERMISSIVE mode) of files with quoted line breaks.
+    parallel: !scans.some(({ quotedLineBreaks }) => quotedLineBreaks),
+  };
+};
+
 /**
- * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text, applies the column mapping (value-rules.ts),
- * writes accepted rows as Parquet and rejected rows as CSV with reject_reason. Raw records are counted from the CSV
- * text independently of DuckDB, and raw = transformed + rejected is enforced, so no record disappears silently.
+ * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text the way job.py does (csv-format.ts), applies
+ * the column mapping (value-rules.ts, through mapping-plan.ts), writes accepted rows as Parquet and rejected rows as
+ * CSV with reject_reason. Raw records are counted from the CSV text independently of DuckDB, and raw = transformed +
+ * rejected is enforced on the files as written, so no record disappears silently.
  */
 export const runMappingJob = async ({
   sourcePath,
@@ -68,41 +84,29 @@ export const runMappingJob = async ({
       );
     }
   }
-  const dataFiles = await listDataFiles(source);
-  if (dataFiles.format !== 'csv')
-    throw new DataSourceError(`The mapping job reads CSV, but ${source} holds ${dataFiles.format} files`);
-  const csvRecords = (await Promise.all(dataFiles.files.map((file) => countCsvFileRecords(file)))).reduce(
-    (sum, count) => sum + count,
-    0,
-  );
+  const { files, records: rawRecords, parallel } = await scanSource(source);
 
   return withDuckDb(async (connection) => {
-    await connection.run(
-      `CREATE TABLE raw AS SELECT * FROM read_csv(${fileListLiteral(dataFiles.files)}, ${CSV_READ_OPTIONS}, all_varchar = true)`,
+    // The plan's rules run only for rows failing its fast test: DuckDB would otherwise push the filter on reject_reason
+    // below the projection computing it (every cast twice) and hoist the rules' common parts out of their CASE.
+    await connection.run(`SET disabled_optimizers = 'filter_pushdown,common_subexpressions'`);
+    const read = `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel, valuesAsText: true })})`;
+    const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${read}`)).map((row) =>
+      String(row.column_name),
     );
-    const rawColumns = (await queryRows(connection, 'DESCRIBE raw')).map((row) => String(row.column_name));
+    const columns = header.map(withoutLineEndResidue);
     const missingSources = mapping.columns
-      .filter((column) => !rawColumns.includes(column.source))
+      .filter((column) => !columns.includes(column.source))
       .map((column) => column.source);
     if (missingSources.length > 0) {
       throw new ColumnMappingError(
-        `Mapped source columns missing from the CSV header of ${source}: ${missingSources.join(', ')} (header: ${rawColumns.join(', ')})`,
+        `Mapped source columns missing from the CSV header of ${source}: ${missingSources.join(', ')} (header: ${columns.join(', ')})`,
       );
     }
-    const rawRecords = await queryCount(connection, 'SELECT count(*) FROM raw');
-    if (rawRecords !== csvRecords) {
-      throw new RecordCountMismatchError(
-        `Read ${rawRecords} records from ${source}, but the CSV text holds ${csvRecords} records`,
-      );
-    }
-
-    const rules = mapping.columns.map((column) => ({ column, sql: columnRuleSql(column) }));
-    const reasons = rules.map(({ sql }) => sql.rejectReason).join(', ');
-    await connection.run(
-      `CREATE TABLE checked AS SELECT *, NULLIF(concat_ws(${quoteLiteral(REJECT_REASON_SEPARATOR)}, ${reasons}), '') AS ${quoteIdentifier(REJECT_REASON_COLUMN)} FROM raw`,
+    const renamed = header.map(
+      (name, index) => `${quoteIdentifier(name)} AS ${quoteIdentifier(columns[index] ?? name)}`,
     );
-    const accepted = `SELECT ${rules.map(({ column, sql }) => `${sql.value} AS ${quoteIdentifier(column.target)}`).join(', ')} FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NULL`;
-    const rejected = `SELECT * FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NOT NULL`;
+    const plan = mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${read})`, columns);
 
     await Promise.all([
       rm(targetPath, { recursive: true, force: true }),
@@ -111,7 +115,13 @@ export const runMappingJob = async ({
     await Promise.all([mkdir(targetPath, { recursive: true }), mkdir(rejectsPath, { recursive: true })]);
     const targetFile = join(resolve(targetPath), TARGET_FILE_NAME);
     const rejectsFile = join(resolve(rejectsPath), REJECTS_FILE_NAME);
-    await connection.run(`COPY (${accepted}) TO ${quoteLiteral(targetFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+    // Snappy, as Spark writes Parquet by default.
+    const accepted = await queryCount(
+      connection,
+      `COPY (${plan.acceptedSql}) TO ${quoteLiteral(targetFile)} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
+    );
+    // The rejects take a second read of the source, only when some record was not accepted; else the header alone.
+    const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
     await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
 
     // Count what was written, not what was meant to be written.
@@ -122,13 +132,17 @@ export const runMappingJob = async ({
     const rejectedRecords = await countCsvFileRecords(rejectsFile);
     if (transformedRecords + rejectedRecords !== rawRecords) {
       throw new RecordCountMismatchError(
-        `raw records ${rawRecords} != transformed ${transformedRecords} + rejected ${rejectedRecords} (${source} -> ${targetPath}, ${rejectsPath})`,
+        `raw records ${rawRecords} (counted in the CSV text) != transformed ${transformedRecords} + rejected ${rejectedRecords} (${source} -> ${targetPath}, ${rejectsPath})`,
       );
     }
-    const byReason = await queryRows(
-      connection,
-      `SELECT ${quoteIdentifier(REJECT_REASON_COLUMN)} AS reason, count(*) AS records FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
-    );
+    const reason = quoteIdentifier(REJECT_REASON_COLUMN);
+    const byReason =
+      rejectedRecords === 0
+        ? []
+        : await queryRows(
+            connection,
+            `SELECT ${reason} AS reason, count(*) AS records FROM read_csv(${quoteLiteral(rejectsFile)}, ${duckDbCsvReadOptions({ parallel: false, valuesAsText: true })}) GROUP BY 1 ORDER BY 2 DESC, 1`,
+          );
     return {
       rawRecords,
       transformedRecords,
