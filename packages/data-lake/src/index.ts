@@ -19,7 +19,14 @@ export {
   type CatalogTable,
 } from './catalog';
 export { crawl, glueColumnType, glueTableName, type CrawlInput } from './crawler';
-export { CsvRecordCounter, countCsvFileRecords, countCsvRecords } from './csv-records';
+export {
+  LINE_END_RESIDUE,
+  SPARK_CSV_READ_OPTIONS,
+  duckDbCsvReadOptions,
+  withoutLineEndResidue,
+  type DuckDbCsvRead,
+} from './csv-format';
+export { CsvRecordCounter, countCsvFileRecords, countCsvRecords, scanCsvFile, type CsvTextScan } from './csv-records';
 export { listDataFiles, type DataFiles, type DataFormat } from './data-files';
 export { CatalogError, ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
 export {
@@ -35,6 +42,7 @@ export {
   BOOLEAN_TRUE_VALUES,
   REJECT_REASON_COLUMN,
   REJECT_REASON_SEPARATOR,
+  TRIM_CHARACTERS,
   VALUE_PATTERNS,
   invalidValueReason,
   missingRequiredReason,

@@ -6,7 +6,7 @@ import { countCsvFileRecords, scanCsvFile } from './csv-records';
 import { listDataFiles } from './data-files';
 import { fileListLiteral, quoteIdentifier, quoteLiteral, queryCount, queryRows, withDuckDb } from './duckdb';
 import { ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
-import { mappingPlan } from './mapping-plan';
+import { PLAN_SETTINGS_SQL, mappingPlan } from './mapping-plan';
 import { REJECT_REASON_COLUMN } from './value-rules';
 
 export interface MappingJobInput {
@@ -87,9 +87,7 @@ export const runMappingJob = async ({
   const { files, records: rawRecords, parallel } = await scanSource(source);
 
   return withDuckDb(async (connection) => {
-    // The plan's rules run only for rows failing its fast test: DuckDB would otherwise push the filter on reject_reason
-    // below the projection computing it (every cast twice) and hoist the rules' common parts out of their CASE.
-    await connection.run(`SET disabled_optimizers = 'filter_pushdown,common_subexpressions'`);
+    await connection.run(PLAN_SETTINGS_SQL);
     const read = `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel, valuesAsText: true })})`;
     const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${read}`)).map((row) =>
       String(row.column_name),
