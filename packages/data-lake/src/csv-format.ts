@@ -21,8 +21,9 @@ const READ_ALIKE: readonly ReadAlike[] = [
   { spark: ['mode', 'PERMISSIVE'], duckdb: ['strict_mode = false', 'null_padding = true'] },
   // Quoted values may hold line breaks: DuckDB always reads them (its parallel reader only without null padding).
   { spark: ['multiLine', 'true'], duckdb: [] },
-  // Records end at LF whatever the first line ends with; DuckDB's non-strict reader ends them at LF or CRLF, and the
-  // CR that Spark leaves on a CRLF record is removed by the line-end residue rule below, in both engines.
+  // Records end at LF whatever the first line ends with; DuckDB's non-strict reader ends them at LF or CRLF (new_line
+  // only guides its parallel reader to record starts), and the CR that Spark leaves on a CRLF record is removed by
+  // the line-end residue rule below, in both engines.
   { spark: ['lineSep', '\n'], duckdb: [] },
   // Every value is text; a quoted empty value is an empty string, an unquoted one is null.
   { spark: ['inferSchema', 'false'], duckdb: ['all_varchar = true', 'allow_quoted_nulls = false'] },
@@ -36,19 +37,28 @@ export const SPARK_CSV_READ_OPTIONS: Readonly<Record<string, string>> = Object.f
 export interface DuckDbCsvRead {
   /** DuckDB's parallel CSV reader; only for files without line breaks inside quoted values (see csv-records.ts). */
   parallel: boolean;
+  /**
+   * How most lines end (csv-records.ts counts them). DuckDB's parallel reader finds record starts by it and refuses
+   * some files whose lines end otherwise (then only the serial reader reads them); left out, DuckDB sniffs it.
+   */
+  lineEnding?: 'lf' | 'crlf';
   /** Every value as text, as job.py reads (inferSchema false); false lets DuckDB sniff types (the crawler). */
   valuesAsText: boolean;
 }
 
 /** DuckDB read_csv options that read a file as job.py's spark.read does (union_by_name: a folder of files). */
-export const duckDbCsvReadOptions = ({ parallel, valuesAsText }: DuckDbCsvRead): string =>
+export const duckDbCsvReadOptions = ({ parallel, valuesAsText, lineEnding }: DuckDbCsvRead): string =>
   [
     ...READ_ALIKE.filter(({ spark: [option] }) => valuesAsText || option !== 'inferSchema').flatMap(
       ({ duckdb }) => duckdb,
     ),
+    ...(lineEnding === undefined ? [] : [`new_line = ${quoteLiteral(lineEnding === 'crlf' ? '\\r\\n' : '\\n')}`]),
     `parallel = ${parallel}`,
     'union_by_name = true',
   ].join(', ');
+
+/** Said by DuckDB's parallel CSV reader about a file only its serial reader can read. */
+export const PARALLEL_READER_REFUSAL = 'The Parallel CSV Reader currently does not support a full read on this file';
 
 /**
  * What a CRLF line ending leaves when records end at LF: a CR at the end of the record's last value (its only value,

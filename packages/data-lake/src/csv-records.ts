@@ -12,6 +12,8 @@ export interface CsvTextScan {
   quotedLineBreaks: boolean;
   /** 1-based line of the first CR outside quotes that does not end its line (CRLF), if any. */
   bareCarriageReturnLine: number | undefined;
+  /** Lines (outside quotes) that end LF, and CRLF. */
+  lineEndings: { lf: number; crlf: number };
 }
 
 /**
@@ -29,13 +31,17 @@ export class CsvRecordCounter {
   private line = 1;
   private quotedLineBreaks = false;
   private bareCarriageReturnLine: number | undefined;
+  private lineEndings = { lf: 0, crlf: 0 };
+  /** The previous chunk ended with the CR of a CRLF whose LF opens this one. */
+  private lineFeedAfterCarriageReturn = false;
 
   push(chunk: string | Uint8Array): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let start = 0;
     if (this.pendingCarriageReturn && bytes.length > 0) {
       this.pendingCarriageReturn = false;
-      if (bytes[0] !== LF) this.bareCarriageReturn();
+      if (bytes[0] === LF) this.lineFeedAfterCarriageReturn = true;
+      else this.bareCarriageReturn();
     }
     // Quote-free stretches (nearly all data) are scanned with indexOf, the rest byte by byte.
     while (start < bytes.length) {
@@ -87,6 +93,9 @@ export class CsvRecordCounter {
       }
       if (contentEnd > position) this.lineHasContent = true;
       if (lineFeed === -1) return;
+      if (contentEnd < end || this.lineFeedAfterCarriageReturn) this.lineEndings.crlf += 1;
+      else this.lineEndings.lf += 1;
+      this.lineFeedAfterCarriageReturn = false;
       if (this.lineHasContent) this.records_ += 1;
       this.lineHasContent = false;
       this.line += 1;
@@ -109,6 +118,7 @@ export class CsvRecordCounter {
       lines: this.records({ header: false }),
       quotedLineBreaks: this.quotedLineBreaks,
       bareCarriageReturnLine: this.bareCarriageReturnLine,
+      lineEndings: { ...this.lineEndings },
     };
   }
 }

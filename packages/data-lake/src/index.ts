@@ -32,6 +32,7 @@ export { CatalogError, ColumnMappingError, DataSourceError, RecordCountMismatchE
 export {
   REJECTS_FILE_NAME,
   TARGET_FILE_NAME,
+  copyCsvToParquet,
   runMappingJob,
   type MappingJobInput,
   type MappingJobResult,

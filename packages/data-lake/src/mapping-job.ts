@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { ColumnMapping } from './column-mapping';
-import { duckDbCsvReadOptions, withoutLineEndResidue } from './csv-format';
+import { PARALLEL_READER_REFUSAL, duckDbCsvReadOptions, withoutLineEndResidue } from './csv-format';
 import { countCsvFileRecords, scanCsvFile } from './csv-records';
 import { listDataFiles } from './data-files';
 import { fileListLiteral, quoteIdentifier, quoteLiteral, queryCount, queryRows, withDuckDb } from './duckdb';
@@ -32,6 +32,8 @@ export interface MappingJobResult {
 
 export const TARGET_FILE_NAME = 'part-00000.parquet';
 export const REJECTS_FILE_NAME = 'part-00000.csv';
+// Snappy, as Spark writes Parquet by default.
+const PARQUET_OPTIONS = 'FORMAT PARQUET, COMPRESSION SNAPPY';
 
 const isInside = (child: string, parent: string): boolean => {
   const path = relative(parent, child);
@@ -51,13 +53,18 @@ const scanSource = async (source: string) => {
         'job.py ends records at LF or CRLF only (Spark reads a lone CR as data, DuckDB as a line break): use LF or CRLF line endings',
     );
   }
+  const endings = scans.reduce((sum, { lineEndings }) => sum + lineEndings.crlf - lineEndings.lf, 0);
   return {
     files: dataFiles.files,
     records: scans.reduce((sum, { lines }) => sum + Math.max(lines - 1, 0), 0), // each file has a header
     // DuckDB's parallel reader cannot pad short rows (Spark's PERMISSIVE mode) of files with quoted line breaks.
     parallel: !scans.some(({ quotedLineBreaks }) => quotedLineBreaks),
+    lineEnding: endings > 0 ? ('crlf' as const) : ('lf' as const),
   };
 };
+
+const isParallelReaderRefusal = (error: unknown): boolean =>
+  error instanceof Error && error.message.includes(PARALLEL_READER_REFUSAL);
 
 /**
  * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text the way job.py does (csv-format.ts), applies
@@ -84,11 +91,13 @@ export const runMappingJob = async ({
       );
     }
   }
-  const { files, records: rawRecords, parallel } = await scanSource(source);
+  const { files, records: rawRecords, parallel, lineEnding } = await scanSource(source);
 
   return withDuckDb(async (connection) => {
     await connection.run(PLAN_SETTINGS_SQL);
-    const read = `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel, valuesAsText: true })})`;
+    const readCsv = (inParallel: boolean) =>
+      `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel: inParallel, valuesAsText: true, lineEnding })})`;
+    const read = readCsv(false);
     const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${read}`)).map((row) =>
       String(row.column_name),
     );
@@ -104,7 +113,8 @@ export const runMappingJob = async ({
     const renamed = header.map(
       (name, index) => `${quoteIdentifier(name)} AS ${quoteIdentifier(columns[index] ?? name)}`,
     );
-    const plan = mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${read})`, columns);
+    const planOf = (inParallel: boolean) =>
+      mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${readCsv(inParallel)})`, columns);
 
     await Promise.all([
       rm(targetPath, { recursive: true, force: true }),
@@ -113,11 +123,18 @@ export const runMappingJob = async ({
     await Promise.all([mkdir(targetPath, { recursive: true }), mkdir(rejectsPath, { recursive: true })]);
     const targetFile = join(resolve(targetPath), TARGET_FILE_NAME);
     const rejectsFile = join(resolve(rejectsPath), REJECTS_FILE_NAME);
-    // Snappy, as Spark writes Parquet by default.
-    const accepted = await queryCount(
-      connection,
-      `COPY (${plan.acceptedSql}) TO ${quoteLiteral(targetFile)} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
-    );
+    let plan = planOf(parallel);
+    const writeAccepted = () =>
+      queryCount(connection, `COPY (${plan.acceptedSql}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`);
+    let accepted: number;
+    try {
+      accepted = await writeAccepted();
+    } catch (error) {
+      if (!parallel || !isParallelReaderRefusal(error)) throw error;
+      // DuckDB's parallel reader refuses some files with mixed line endings; its serial reader reads them (slower).
+      plan = planOf(false);
+      accepted = await writeAccepted();
+    }
     // The rejects take a second read of the source, only when some record was not accepted; else the header alone.
     const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
     await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
@@ -150,4 +167,25 @@ export const runMappingJob = async ({
       rejectsFiles: [rejectsFile],
     };
   });
+};
+
+/**
+ * DuckDB's own CSV->Parquet of a source, with the job's read options (parallel reading, types sniffed, the line
+ * ending the job would tell it) and Parquet options: the floor `pnpm bench` measures runMappingJob against. Returns
+ * the records written.
+ */
+export const copyCsvToParquet = async ({
+  sourcePath,
+  targetFile,
+  lineEnding,
+}: {
+  sourcePath: string;
+  targetFile: string;
+  lineEnding?: 'lf' | 'crlf';
+}): Promise<number> => {
+  const { files } = await listDataFiles(resolve(sourcePath));
+  const read = `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel: true, valuesAsText: false, lineEnding })})`;
+  return withDuckDb((connection) =>
+    queryCount(connection, `COPY (SELECT * FROM ${read}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`),
+  );
 };

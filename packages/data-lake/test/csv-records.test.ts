@@ -18,6 +18,7 @@ const referenceScan = (text: string): CsvTextScan => {
   let line = 1;
   let quotedLineBreaks = false;
   let bareCarriageReturnLine: number | undefined;
+  const lineEndings = { lf: 0, crlf: 0 };
   [...text].forEach((char, index) => {
     if (char === '"') {
       inQuotes = !inQuotes;
@@ -26,6 +27,8 @@ const referenceScan = (text: string): CsvTextScan => {
       quotedLineBreaks = true;
       if (char === '\n') line += 1;
     } else if (char === '\n') {
+      if (text[index - 1] === '\r') lineEndings.crlf += 1;
+      else lineEndings.lf += 1;
       if (content) lines += 1;
       content = false;
       line += 1;
@@ -37,7 +40,7 @@ const referenceScan = (text: string): CsvTextScan => {
       }
     } else content = true;
   });
-  return { lines: lines + (content ? 1 : 0), quotedLineBreaks, bareCarriageReturnLine };
+  return { lines: lines + (content ? 1 : 0), quotedLineBreaks, bareCarriageReturnLine, lineEndings };
 };
 
 describe('countCsvRecords', () => {
