@@ -61,6 +61,22 @@ export const duckDbCsvReadOptions = ({ parallel, valuesAsText, lineEnding }: Duc
 export const PARALLEL_READER_REFUSAL = 'The Parallel CSV Reader currently does not support a full read on this file';
 
 /**
+ * Runs `read` with DuckDB's parallel CSV reader when `parallel`, and again with the serial one if the parallel reader
+ * refuses the file (it does for some files with mixed line endings, whatever new_line says).
+ */
+export const withSerialFallback = async <T>(
+  parallel: boolean,
+  read: (inParallel: boolean) => Promise<T>,
+): Promise<T> => {
+  try {
+    return await read(parallel);
+  } catch (error) {
+    if (!parallel || !(error instanceof Error) || !error.message.includes(PARALLEL_READER_REFUSAL)) throw error;
+    return read(false);
+  }
+};
+
+/**
  * What a CRLF line ending leaves when records end at LF: a CR at the end of the record's last value (its only value,
  * for a blank CRLF line). Never data: job.py and the engine remove one from the end of every value and column name,
  * a value that was only a CR is null, and job.py drops records that were only a CR (blank CRLF lines).

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { ColumnMapping } from './column-mapping';
-import { PARALLEL_READER_REFUSAL, duckDbCsvReadOptions, withoutLineEndResidue } from './csv-format';
+import { duckDbCsvReadOptions, withSerialFallback, withoutLineEndResidue } from './csv-format';
 import { countCsvFileRecords, scanCsvFile } from './csv-records';
 import { listDataFiles } from './data-files';
 import { fileListLiteral, quoteIdentifier, quoteLiteral, queryCount, queryRows, withDuckDb } from './duckdb';
@@ -63,9 +63,6 @@ const scanSource = async (source: string) => {
   };
 };
 
-const isParallelReaderRefusal = (error: unknown): boolean =>
-  error instanceof Error && error.message.includes(PARALLEL_READER_REFUSAL);
-
 /**
  * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text the way job.py does (csv-format.ts), applies
  * the column mapping (value-rules.ts, through mapping-plan.ts), writes accepted rows as Parquet and rejected rows as
@@ -123,19 +120,15 @@ export const runMappingJob = async ({
     await Promise.all([mkdir(targetPath, { recursive: true }), mkdir(rejectsPath, { recursive: true })]);
     const targetFile = join(resolve(targetPath), TARGET_FILE_NAME);
     const rejectsFile = join(resolve(rejectsPath), REJECTS_FILE_NAME);
-    let plan = planOf(parallel);
-    const writeAccepted = () =>
-      queryCount(connection, `COPY (${plan.acceptedSql}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`);
-    let accepted: number;
-    try {
-      accepted = await writeAccepted();
-    } catch (error) {
-      if (!parallel || !isParallelReaderRefusal(error)) throw error;
-      // DuckDB's parallel reader refuses some files with mixed line endings; its serial reader reads them (slower).
-      plan = planOf(false);
-      accepted = await writeAccepted();
-    }
+    const { accepted, inParallel } = await withSerialFallback(parallel, async (tryParallel) => {
+      const sql = planOf(tryParallel).acceptedSql;
+      return {
+        inParallel: tryParallel,
+        accepted: await queryCount(connection, `COPY (${sql}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`),
+      };
+    });
     // The rejects take a second read of the source, only when some record was not accepted; else the header alone.
+    const plan = planOf(inParallel);
     const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
     await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
 
