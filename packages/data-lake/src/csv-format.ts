@@ -17,13 +17,11 @@ const READ_ALIKE: readonly ReadAlike[] = [
   { spark: ['sep', ','], duckdb: [`delim = ${quoteLiteral(',')}`] },
   { spark: ['quote', '"'], duckdb: [`quote = ${quoteLiteral('"')}`] },
   { spark: ['escape', '"'], duckdb: [`escape = ${quoteLiteral('"')}`] },
-  // Short records are padded with nulls; DuckDB's strict mode would refuse them, and mixed LF/CRLF endings too.
+  // Short records are padded with nulls (DuckDB's strict mode refuses them, and mixed LF/CRLF endings).
   { spark: ['mode', 'PERMISSIVE'], duckdb: ['strict_mode = false', 'null_padding = true'] },
-  // Quoted values may hold line breaks: DuckDB always reads them (its parallel reader only without null padding).
+  // Quoted values may hold line breaks: DuckDB reads them (its parallel reader not with null padding).
   { spark: ['multiLine', 'true'], duckdb: [] },
-  // Records end at LF whatever the first line ends with; DuckDB's non-strict reader ends them at LF or CRLF (new_line
-  // only guides its parallel reader to record starts), and the CR that Spark leaves on a CRLF record is removed by
-  // the line-end residue rule below, in both engines.
+  // Records end at LF (DuckDB's non-strict reader: LF or CRLF); the CR Spark leaves is LINE_END_RESIDUE, below.
   { spark: ['lineSep', '\n'], duckdb: [] },
   // Every value is text; a quoted empty value is an empty string, an unquoted one is null.
   { spark: ['inferSchema', 'false'], duckdb: ['all_varchar = true', 'allow_quoted_nulls = false'] },

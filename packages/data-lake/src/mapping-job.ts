@@ -94,8 +94,7 @@ export const runMappingJob = async ({
     await connection.run(PLAN_SETTINGS_SQL);
     const readCsv = (inParallel: boolean) =>
       `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel: inParallel, valuesAsText: true, lineEnding })})`;
-    const read = readCsv(false);
-    const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${read}`)).map((row) =>
+    const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${readCsv(false)}`)).map((row) =>
       String(row.column_name),
     );
     const columns = header.map(withoutLineEndResidue);
@@ -128,9 +127,11 @@ export const runMappingJob = async ({
       };
     });
     // The rejects take a second read of the source, only when some record was not accepted; else the header alone.
-    const plan = planOf(inParallel);
-    const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
-    await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
+    await withSerialFallback(inParallel, async (tryParallel) => {
+      const plan = planOf(tryParallel);
+      const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
+      await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
+    });
 
     // Count what was written, not what was meant to be written.
     const transformedRecords = await queryCount(

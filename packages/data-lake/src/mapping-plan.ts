@@ -14,18 +14,14 @@ import {
 } from './value-rules';
 
 // The mapping job as two streaming queries over one read_csv relation: the accepted rows (typed, for Parquet) and the
-// rejected rows (as read, with reject_reason). The rules are value-rules.ts over values without their line-end residue
-// (csv-format.ts). Evaluated column by column they cost several times DuckDB's own CSV->Parquet, so a row's reasons
-// are only worked out when it fails a fast test that no row the rules reject can pass:
-// - one RE2 full match of the row's typed values joined by commas against their patterns, each padded with trim
-//   characters, joined by commas. No pattern and no trim character matches a comma, so a value holding one fails
-//   the match, and each value matches its own padded pattern: once trimmed it matches the pattern (no pattern matches
-//   text that starts or ends with a trim character), as rule 3 wants;
-// - the casts of the untrimmed values: a DuckDB cast skips surrounding whitespace or fails (sending the row to the
-//   rules), so when it succeeds it gives the rules' value;
-// - the line-end residue needs no removing for typed values: a CR is a trim character, so it changes no typed value
-//   and no verdict.
-// mapping-plan.test.ts checks these claims against the rules on generated values.
+// rejected rows (as read, with reject_reason). Applied column by column, the rules (value-rules.ts) cost several times
+// DuckDB's own CSV->Parquet, so they decide only the rows that fail a fast test no row they reject can pass:
+// - one RE2 match of the row's typed values, joined by commas, against their patterns padded with trim characters.
+//   No pattern or trim character matches a comma, and no pattern matches text starting or ending with a trim
+//   character, so each value matches its own padded pattern and, trimmed, its pattern;
+// - the casts of the untrimmed values: a DuckDB cast skips surrounding whitespace or fails;
+// - no line-end residue removal for typed values: a CR is a trim character.
+// mapping-plan.test.ts checks the fast test against the rules alone on generated rows.
 
 /**
  * Run on the plan's connection first. The rules run only for rows failing the fast test: DuckDB would otherwise push
@@ -116,16 +112,19 @@ export const mappingPlan = (
       `CSV header columns may not start with ${RESERVED_COLUMN_PREFIX}: ${reserved.join(', ')}`,
     );
   }
-  const plans = mapping.columns.map((column, index) => planColumn(column, index, fastTest));
-  const patterned = mapping.columns.filter((_, index) => plans[index]?.rowPattern !== undefined);
-  const rowText = patterned.map(({ source }) => quoteIdentifier(source)).join(`, ${quoteLiteral(ROW_SEPARATOR)}, `);
-  const rowPattern = plans.flatMap(({ rowPattern: pattern }) => (pattern === undefined ? [] : [pattern]));
-  const rowMatches =
-    rowPattern.length === 0
-      ? []
-      : [`regexp_full_match(concat(${rowText}), ${quoteLiteral(rowPattern.join(ROW_SEPARATOR))})`];
-  const fastOk = [...rowMatches, ...plans.flatMap(({ fastOk: ok }) => (ok === undefined ? [] : [ok]))];
-  const fastValues = plans.flatMap(({ fast }, index) =>
+  const plans = mapping.columns.map((column, index) => ({ column, index, ...planColumn(column, index, fastTest) }));
+  const patterned = plans.flatMap(({ column, rowPattern }) =>
+    rowPattern === undefined ? [] : [{ column, rowPattern }],
+  );
+  const rowText = patterned
+    .map(({ column }) => quoteIdentifier(column.source))
+    .join(`, ${quoteLiteral(ROW_SEPARATOR)}, `);
+  const rowPattern = patterned.map(({ rowPattern: pattern }) => pattern).join(ROW_SEPARATOR);
+  const fastOk = [
+    ...(patterned.length === 0 ? [] : [`regexp_full_match(concat(${rowText}), ${quoteLiteral(rowPattern)})`]),
+    ...plans.flatMap(({ fastOk: ok }) => (ok === undefined ? [] : [ok])),
+  ];
+  const fastValues = plans.flatMap(({ fast, index }) =>
     fast === undefined ? [] : [`${fast} AS ${fastColumn(index)}`],
   );
   const checked =
@@ -135,7 +134,7 @@ export const mappingPlan = (
   const reasonColumn = quoteIdentifier(REJECT_REASON_COLUMN);
   const reasons = `concat_ws(${quoteLiteral(REJECT_REASON_SEPARATOR)}, ${plans.map((plan) => plan.rejectReason).join(', ')})`;
   const rejectReason = `CASE WHEN ${OK} THEN NULL ELSE NULLIF(${reasons}, '') END AS ${reasonColumn}`;
-  const values = mapping.columns.map(({ target }, index) => `${plans[index]?.value} AS ${quoteIdentifier(target)}`);
+  const values = plans.map(({ column, value }) => `${value} AS ${quoteIdentifier(column.target)}`);
   const targets = mapping.columns.map((column) => quoteIdentifier(column.target)).join(', ');
   const asRead = columns.map(
     (name) => `${withoutLineEndResidueSql(quoteIdentifier(name))} AS ${quoteIdentifier(name)}`,
