@@ -40,12 +40,9 @@ const isInside = (child: string, parent: string): boolean => {
   return path === '' || (!path.startsWith('..') && !isAbsolute(path));
 };
 
-/** The files of a source folder, scanned independently of DuckDB (csv-records.ts). */
-const scanSource = async (source: string) => {
-  const dataFiles = await listDataFiles(source);
-  if (dataFiles.format !== 'csv')
-    throw new DataSourceError(`The mapping job reads CSV, but ${source} holds ${dataFiles.format} files`);
-  const scans = await Promise.all(dataFiles.files.map(async (file) => ({ file, ...(await scanCsvFile(file)) })));
+/** The CSV files of a source, scanned independently of DuckDB (csv-records.ts). */
+const scanSource = async (source: string, files: readonly string[]) => {
+  const scans = await Promise.all(files.map(async (file) => ({ file, ...(await scanCsvFile(file)) })));
   const bare = scans.find((scan) => scan.bareCarriageReturnLine !== undefined);
   if (bare) {
     throw new DataSourceError(
@@ -55,7 +52,6 @@ const scanSource = async (source: string) => {
   }
   const endings = scans.reduce((sum, { lineEndings }) => sum + lineEndings.crlf - lineEndings.lf, 0);
   return {
-    files: dataFiles.files,
     records: scans.reduce((sum, { lines }) => sum + Math.max(lines - 1, 0), 0), // each file has a header
     // DuckDB's parallel reader cannot pad short rows (Spark's PERMISSIVE mode) of files with quoted line breaks.
     parallel: !scans.some(({ quotedLineBreaks }) => quotedLineBreaks),
@@ -88,15 +84,24 @@ export const runMappingJob = async ({
       );
     }
   }
-  const { files, records: rawRecords, parallel, lineEnding } = await scanSource(source);
+  const dataFiles = await listDataFiles(source);
+  if (dataFiles.format !== 'csv')
+    throw new DataSourceError(`The mapping job reads CSV, but ${source} holds ${dataFiles.format} files`);
+  const { files } = dataFiles;
 
   return withDuckDb(async (connection) => {
     await connection.run(PLAN_SETTINGS_SQL);
-    const readCsv = (inParallel: boolean) =>
-      `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel: inParallel, valuesAsText: true, lineEnding })})`;
-    const header = (await queryRows(connection, `DESCRIBE SELECT * FROM ${readCsv(false)}`)).map((row) =>
-      String(row.column_name),
-    );
+    const readCsv = (parallel: boolean, lineEnding?: 'lf' | 'crlf') =>
+      `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel, valuesAsText: true, lineEnding })})`;
+    // DuckDB reads the header while the text is scanned; the scan's complaint about the text comes first.
+    const [scanned, described] = await Promise.allSettled([
+      scanSource(source, files),
+      queryRows(connection, `DESCRIBE SELECT * FROM ${readCsv(false)}`),
+    ]);
+    if (scanned.status === 'rejected') throw scanned.reason;
+    if (described.status === 'rejected') throw described.reason;
+    const { records: rawRecords, parallel, lineEnding } = scanned.value;
+    const header = described.value.map((row) => String(row.column_name));
     const columns = header.map(withoutLineEndResidue);
     const missingSources = mapping.columns
       .filter((column) => !columns.includes(column.source))
@@ -110,7 +115,7 @@ export const runMappingJob = async ({
       (name, index) => `${quoteIdentifier(name)} AS ${quoteIdentifier(columns[index] ?? name)}`,
     );
     const planOf = (inParallel: boolean) =>
-      mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${readCsv(inParallel)})`, columns);
+      mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${readCsv(inParallel, lineEnding)})`, columns);
 
     await Promise.all([
       rm(targetPath, { recursive: true, force: true }),
