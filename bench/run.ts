@@ -1,7 +1,13 @@
 // Benchmarks with targets: `pnpm bench [filter]` prints one line per result (measure.ts: figure, floor, target,
 // ok/short) and exits non-zero when a result falls short. A filter runs only the suites whose name contains it.
 import type { Change } from '@aws-sdk/client-cloudformation';
-import { changeSetVerdict, decodeContinuationToken, encodeContinuationToken, type ChangeSetTree } from '@glue-cd/core';
+import {
+  changeSetVerdict,
+  decodeContinuationToken,
+  encodeContinuationToken,
+  tokenKey,
+  type ChangeSetTree,
+} from '@glue-cd/core';
 import { formatJudged, judge, timeBenchmark, type Suite, type TimedBenchmark } from './measure';
 import { suites } from './suites';
 
@@ -34,24 +40,29 @@ const coreBenchmarks = (): TimedBenchmark[] => {
     jobId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
     startedAt: '2026-11-25T10:00:00.000Z',
     polls: 42,
+    binding: {
+      pipelineName: 'glue-cd-pipeline-prod',
+      stage: 'LiveTest',
+      action: 'DeployTestStack',
+      pipelineExecutionId: '3f0c8a52-6f1e-4c1b-9d1e-0a1b2c3d4e5f',
+    },
   };
-  const token = encodeContinuationToken(state);
+  const key = tokenKey('bench-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR');
+  const expected = { stateMachineArn: STATE_MACHINE, binding: state.binding, keys: [key] };
+  const token = encodeContinuationToken(state, key);
   return [
     { name: 'change-set verdict, 2,460 changes over 41 stacks', targetMs: 25, run: () => changeSetVerdict(tree) },
     {
       name: 'continuation token encode + decode',
       targetMs: 0.5,
       runs: 2000,
-      run: () =>
-        decodeContinuationToken(encodeContinuationToken({ ...state, polls: state.polls + 1 }), {
-          stateMachineArn: STATE_MACHINE,
-        }),
+      run: () => decodeContinuationToken(encodeContinuationToken({ ...state, polls: state.polls + 1 }, key), expected),
     },
     {
       name: 'continuation token decode',
       targetMs: 0.5,
       runs: 2000,
-      run: () => decodeContinuationToken(token, { stateMachineArn: STATE_MACHINE }),
+      run: () => decodeContinuationToken(token, expected),
     },
   ];
 };

@@ -1,10 +1,33 @@
-import { createHash } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ContinuationTokenError } from './errors';
+import { ConfigurationError, ContinuationTokenError } from './errors';
 
 // CodePipeline stores the token between invocations; its API caps it at 2048 characters.
 export const CONTINUATION_TOKEN_LIMIT = 2048;
-const VERSION = 'gcd1';
+// Below this a random key is guessable in principle; GenerateSecretString in the trigger's stack makes 64.
+export const TOKEN_KEY_MIN_LENGTH = 32;
+const VERSION = 'gcd2';
+const KEY_ID_LENGTH = 8;
+
+/**
+ * A key the trigger signs continuation tokens with. `id` is a fingerprint of the key (not the key), carried in the
+ * token so that a token signed with the previous key version can be checked after a rotation.
+ */
+export interface TokenKey {
+  readonly id: string;
+  readonly secret: Uint8Array;
+}
+
+/**
+ * What stays the same across all invocations of one action execution (CodePipeline gives each continuation a new job
+ * id): from GetJobDetails `jobDetails.data.pipelineContext`.
+ */
+export interface JobBinding {
+  pipelineName: string;
+  stage: string;
+  action: string;
+  pipelineExecutionId: string;
+}
 
 /** What the pipeline trigger needs to find its deploy execution again on the next invocation. */
 export interface ContinuationState {
@@ -14,30 +37,55 @@ export interface ContinuationState {
   jobId: string;
   startedAt: string;
   polls: number;
+  /** The action execution the token was issued for; a token is only accepted by jobs of the same one. */
+  binding: JobBinding;
 }
+
+const JobBindingSchema = z
+  .object({
+    pipelineName: z.string().min(1).max(100),
+    stage: z.string().min(1).max(100),
+    action: z.string().min(1).max(100),
+    pipelineExecutionId: z.string().min(1).max(100),
+  })
+  .strict();
 
 const ContinuationStateSchema = z
   .object({
     executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/),
     executionName: z.string().min(1).max(80),
-    jobId: z.string().min(1),
+    jobId: z.string().min(1).max(100),
     startedAt: z.string().datetime(),
     polls: z.number().int().nonnegative(),
+    binding: JobBindingSchema,
   })
   .strict();
 
-const checksum = (payload: string): string =>
-  createHash('sha256').update(`${VERSION}.${payload}`).digest('base64url').slice(0, 22);
+const hmac = (secret: Uint8Array, text: string): Buffer => createHmac('sha256', secret).update(text).digest();
 
-export const encodeContinuationToken = (state: ContinuationState): string => {
+/** A signing key from the secret's text (the trigger's Secrets Manager secret); too short a key is refused. */
+export const tokenKey = (secret: string | Uint8Array): TokenKey => {
+  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  if (bytes.length < TOKEN_KEY_MIN_LENGTH) {
+    throw new ConfigurationError(
+      `continuation token key: must be at least ${TOKEN_KEY_MIN_LENGTH} bytes, got ${bytes.length}`,
+    );
+  }
+  const id = hmac(bytes, 'glue-cd continuation token key id').toString('base64url').slice(0, KEY_ID_LENGTH);
+  return { id, secret: bytes };
+};
+
+export const encodeContinuationToken = (state: ContinuationState, key: TokenKey): string => {
   const parsed = ContinuationStateSchema.safeParse(state);
   if (!parsed.success) {
+    const issue = parsed.error.issues[0];
     throw new ContinuationTokenError(
-      `cannot encode continuation state: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      `cannot encode continuation state: ${issue?.path.join('.') || 'state'}: ${issue?.message ?? 'invalid'}`,
     );
   }
   const payload = Buffer.from(JSON.stringify(parsed.data), 'utf8').toString('base64url');
-  const token = `${VERSION}.${payload}.${checksum(payload)}`;
+  const signed = `${VERSION}.${key.id}.${payload}`;
+  const token = `${signed}.${hmac(key.secret, signed).toString('base64url')}`;
   if (token.length > CONTINUATION_TOKEN_LIMIT) {
     throw new ContinuationTokenError(
       `continuation token would be ${token.length} characters, over CodePipeline's ${CONTINUATION_TOKEN_LIMIT}`,
@@ -53,23 +101,55 @@ export const executionArnFor = (stateMachineArn: string, executionName: string):
   return `${match[1]}:execution:${match[2]}:${executionName}`;
 };
 
-/**
- * Reads a token back. Rejects tokens of another version, altered or truncated tokens (checksum), and foreign
- * tokens whose execution does not belong to the state machine this action drives.
- */
-export const decodeContinuationToken = (token: string, expected: { stateMachineArn: string }): ContinuationState => {
+const splitToken = (token: unknown): { keyId: string; payload: string; mac: string; signed: string } => {
+  if (typeof token !== 'string') throw new ContinuationTokenError('continuation token is not a string');
+  if (token === '') throw new ContinuationTokenError('continuation token is empty');
   if (token.length > CONTINUATION_TOKEN_LIMIT) {
     throw new ContinuationTokenError(
       `continuation token is ${token.length} characters, over ${CONTINUATION_TOKEN_LIMIT}`,
     );
   }
   const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== VERSION) {
+  if (parts.length !== 4 || parts[0] !== VERSION) {
     throw new ContinuationTokenError(`continuation token is not a glue-cd ${VERSION} token`);
   }
-  const [, payload = '', sum] = parts;
-  if (checksum(payload) !== sum) {
-    throw new ContinuationTokenError('continuation token failed its integrity check (altered or truncated)');
+  const [, keyId = '', payload = '', mac = ''] = parts;
+  return { keyId, payload, mac, signed: `${VERSION}.${keyId}.${payload}` };
+};
+
+/** The id of the key a token says it was signed with, so the caller can fetch that key version (not yet trusted). */
+export const continuationTokenKeyId = (token: unknown): string => splitToken(token).keyId;
+
+const describeBinding = (binding: JobBinding): string =>
+  `action ${binding.pipelineName}/${binding.stage}/${binding.action} of pipeline execution ${binding.pipelineExecutionId}`;
+
+export interface ContinuationTokenExpectation {
+  /** The state machine this action drives: the token's execution must be one of its executions. */
+  stateMachineArn: string;
+  /** The current job's action execution (GetJobDetails): the token must have been issued for the same one. */
+  binding: JobBinding;
+  /** The keys a valid token may be signed with (current and, during a rotation, previous). */
+  keys: readonly TokenKey[];
+}
+
+/**
+ * Reads a token back. Rejects empty, oversize and other-version tokens, tokens not signed by one of `keys` (forged,
+ * altered, truncated), tokens whose execution is not of the expected state machine, and tokens issued for another
+ * pipeline execution, stage or action.
+ */
+export const decodeContinuationToken = (token: unknown, expected: ContinuationTokenExpectation): ContinuationState => {
+  const { keyId, payload, mac, signed } = splitToken(token);
+  const key = expected.keys.find((candidate) => candidate.id === keyId);
+  if (!key) {
+    throw new ContinuationTokenError(
+      'continuation token is not signed with a key this trigger holds (forged, or older than the previous key version)',
+    );
+  }
+  // Compared as text: base64url decoding ignores stray characters and the last character's spare bits.
+  const given = Buffer.from(mac, 'utf8');
+  const wanted = Buffer.from(hmac(key.secret, signed).toString('base64url'), 'utf8');
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    throw new ContinuationTokenError('continuation token failed its signature check (forged, altered or truncated)');
   }
   let json: unknown;
   try {
@@ -88,6 +168,15 @@ export const decodeContinuationToken = (token: string, expected: { stateMachineA
   if (executionArnFor(expected.stateMachineArn, state.executionName) !== state.executionArn) {
     throw new ContinuationTokenError(
       `continuation token names execution ${state.executionArn}, which is not of state machine ${expected.stateMachineArn}`,
+    );
+  }
+  const fields = ['pipelineName', 'stage', 'action', 'pipelineExecutionId'] as const;
+  const different = fields.filter((field) => state.binding[field] !== expected.binding[field]);
+  if (different.length > 0) {
+    throw new ContinuationTokenError(
+      `continuation token was issued for ${describeBinding(state.binding)}, not for this job's ${describeBinding(
+        expected.binding,
+      )} (${different.join(', ')} differ)`,
     );
   }
   return state;

@@ -1,6 +1,8 @@
-// The pipeline's AutomatedLiveTest CodeBuild action:
-//   node scripts/run-ts.cjs packages/live-test/src/cli.ts --outputs '<stack outputs JSON>' [--sample <csv>] [--validation <yaml>]
-// Without --outputs the stack outputs come from RAW_BUCKET_NAME, DATA_LAKE_BUCKET_NAME, ... (see outputs.ts).
+// The pipeline's AutomatedLiveTest CodeBuild action (buildspecs/live-test.yml):
+//   node scripts/run-ts.cjs packages/live-test/src/cli.ts [--outputs '<stack outputs JSON>'] [--sample <csv>] [--validation <yaml>]
+// Without --outputs the stack outputs come from RAW_BUCKET_NAME, DATA_LAKE_BUCKET_NAME, ... (see outputs.ts), which the
+// action sets from the DeployTest namespace. The AWS SDK backend always: region, credentials and endpoint come from
+// the environment (AWS_ENDPOINT_URL reaches the local cloud).
 // Exit codes: 0 all checks passed, 1 a check failed, 2 the live test could not run (configuration, crawler, job, query).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,11 +29,17 @@ export interface CliOptions {
   pollIntervalMs?: number;
 }
 
-/** Parses the CLI arguments (and the environment when --outputs is absent). */
-export const parseCliOptions = (argv: string[], env: NodeJS.ProcessEnv): CliOptions => {
-  let values;
+export interface CliArguments {
+  outputs?: string;
+  sample?: string;
+  validation?: string;
+  pollIntervalMs?: string;
+}
+
+/** The flags alone (buildspec lines are checked against this): an unknown flag is a LiveTestConfigurationError. */
+export const parseArguments = (argv: string[]): CliArguments => {
   try {
-    ({ values } = parseArgs({
+    const { values } = parseArgs({
       args: argv,
       options: {
         outputs: { type: 'string' },
@@ -40,10 +48,18 @@ export const parseCliOptions = (argv: string[], env: NodeJS.ProcessEnv): CliOpti
         'poll-interval-ms': { type: 'string' },
       },
       strict: true,
-    }));
+      allowPositionals: false,
+    });
+    const { 'poll-interval-ms': pollIntervalMs, ...rest } = values;
+    return { ...rest, ...(pollIntervalMs !== undefined && { pollIntervalMs }) };
   } catch (error) {
     throw new LiveTestConfigurationError((error as Error).message);
   }
+};
+
+/** Parses the CLI arguments (and the environment when --outputs is absent). */
+export const parseCliOptions = (argv: string[], env: NodeJS.ProcessEnv): CliOptions => {
+  const values = parseArguments(argv);
   let outputs: GlueEtlStackOutputs;
   if (values.outputs !== undefined) {
     let json: unknown;
@@ -56,7 +72,7 @@ export const parseCliOptions = (argv: string[], env: NodeJS.ProcessEnv): CliOpti
   } else {
     outputs = outputsFromEnvironment(env);
   }
-  const pollIntervalMs = values['poll-interval-ms'] === undefined ? undefined : Number(values['poll-interval-ms']);
+  const pollIntervalMs = values.pollIntervalMs === undefined ? undefined : Number(values.pollIntervalMs);
   if (pollIntervalMs !== undefined && !(pollIntervalMs >= 0))
     throw new LiveTestConfigurationError('--poll-interval-ms must be a non-negative number');
   return {

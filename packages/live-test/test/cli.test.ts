@@ -5,18 +5,12 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import {
-  GetCrawlerCommand,
-  GetJobRunCommand,
-  GlueClient,
-  StartCrawlerCommand,
-  StartJobRunCommand,
-} from '@aws-sdk/client-glue';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LiveTestConfigurationError, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
-import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseCliOptions } from '../src/cli';
-import { SAMPLE_FILE, VALIDATION_FILE, outputs, readSample } from './fixtures';
+import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseArguments, parseCliOptions } from '../src/cli';
+import { SAMPLE_FILE, VALIDATION_FILE, fakeCrawlers, outputs, readSample } from './fixtures';
 
 const environment = Object.fromEntries(
   Object.entries(OUTPUT_ENVIRONMENT_VARIABLES).map(([output, variable]) => [
@@ -56,6 +50,23 @@ describe('live-test CLI', () => {
     expect(() => parseCliOptions(['--bucket', 'x'], environment)).toThrow(/--bucket/);
   });
 
+  it.each([
+    [['--backend', 'aws'], /Unknown option '--backend'/],
+    [['aws'], /Unexpected argument 'aws'/],
+    [['--outputs'], /--outputs/],
+  ])('refuses %j, naming it, before reading the environment', (argv, message) => {
+    expect(() => parseArguments(argv)).toThrow(LiveTestConfigurationError);
+    expect(() => parseArguments(argv)).toThrow(message);
+  });
+
+  it('parses the flags alone, without the environment', () => {
+    expect(parseArguments(['--sample', 's.csv', '--poll-interval-ms', '0'])).toEqual({
+      sample: 's.csv',
+      pollIntervalMs: '0',
+    });
+    expect(parseArguments([])).toEqual({});
+  });
+
   it('exits 2 when the live test cannot run', async () => {
     const errors: string[] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
@@ -82,10 +93,7 @@ describe('live-test CLI against (mocked) AWS', () => {
     const records = (await readSample()).rows.length;
     s3.on(PutObjectCommand).resolves({});
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-    glue.on(StartCrawlerCommand).resolves({});
-    glue.on(GetCrawlerCommand).resolves({
-      Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(Date.now() + 1000) } },
-    });
+    fakeCrawlers(glue);
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_cli' });
     glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'SUCCEEDED' } });
     const databases: string[] = [];

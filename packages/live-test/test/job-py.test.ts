@@ -20,7 +20,7 @@ import {
   runMappingJob,
   type ColumnMapping,
 } from '@glue-cd/data-lake';
-import { JOB_DIR, JOB_SCRIPT, MAPPING_FILE, REPO_ROOT, SAMPLE_FILE, makeTempDir } from './fixtures';
+import { JOB_DIR, JOB_SCRIPT, MAPPING_FILE, makeTempDir } from './fixtures';
 
 /** pyspark stand-in: job.py's rule-building functions evaluated row by row (see pyspark-stub/pyspark/__init__.py). */
 const PYSPARK_STUB = join(__dirname, 'pyspark-stub');
@@ -144,16 +144,6 @@ describe('glue-jobs/nyc-taxi/job.py', () => {
       names.map((name, index) => [name, verdictOf(mappings[index])]),
     );
     expect(pythonVerdicts[0]).toBe('accepted');
-  });
-});
-
-describe('the sample the pipeline seeds (glue-jobs/nyc-taxi/sample)', () => {
-  it('is the shared NYC TLC sample, byte for byte', async () => {
-    const [copy, original] = await Promise.all([
-      readFile(join(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv')),
-      readFile(SAMPLE_FILE),
-    ]);
-    expect(copy.equals(original)).toBe(true);
   });
 });
 

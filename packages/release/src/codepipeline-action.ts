@@ -1,7 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import type { JobResult } from '@glue-cd/local-cloud';
+import type { JobResult, JobResultLog, LocalJobData } from '@glue-cd/local-cloud';
 import type { CloudClients } from './clients';
 
 /** Where a CodePipeline artifact zip is stored. */
@@ -34,6 +34,13 @@ export interface InvokeActionOptions {
   maxInvocations: number;
   /** Called after each invocation, for progress output. */
   onInvocation?: (invocation: number, result: JobResult) => void;
+  /**
+   * The local CodePipeline's job registry: each job is created there before its invocation, as CodePipeline does,
+   * so the worker's GetJobDetails finds it (the trigger binds its continuation tokens to the pipeline context).
+   */
+  jobs?: Pick<JobResultLog, 'createJob'>;
+  /** Where the action runs (GetJobDetails' pipelineContext); every run of the action is a new pipeline execution. */
+  pipelineContext?: { pipelineName?: string; stage?: string; action?: string; pipelineExecutionId?: string };
 }
 
 /**
@@ -43,10 +50,12 @@ export interface InvokeActionOptions {
 export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promise<InvokeActionOutcome> => {
   const jobIds: string[] = [];
   let continuationToken: string | undefined;
+  const pipelineContext = localPipelineContext(options);
   for (let invocation = 1; invocation <= options.maxInvocations; invocation += 1) {
     const jobId = randomUUID();
     jobIds.push(jobId);
     const event = codePipelineJobEvent({ ...options, jobId, continuationToken });
+    options.jobs?.createJob(jobId, { pipelineContext, ...event['CodePipeline.job'].data });
     const response = await options.clients.lambda.send(
       new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }),
     );
@@ -85,6 +94,19 @@ export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promi
     invocations: options.maxInvocations,
     outputVariables: {},
     message: `still running after ${options.maxInvocations} invocations; CodePipeline would time the action out`,
+  };
+};
+
+/** GetJobDetails' pipelineContext for one run of an action: the same for all its jobs (continuations included). */
+export const localPipelineContext = (
+  options: Pick<InvokeActionOptions, 'functionName' | 'pipelineContext'>,
+): LocalJobData['pipelineContext'] => {
+  const given = options.pipelineContext ?? {};
+  return {
+    pipelineName: given.pipelineName ?? 'glue-cd-local',
+    stage: { name: given.stage ?? 'Local' },
+    action: { name: given.action ?? options.functionName, actionExecutionId: randomUUID() },
+    pipelineExecutionId: given.pipelineExecutionId ?? randomUUID(),
   };
 };
 

@@ -12,6 +12,9 @@ export const DELIVERY_SERVICES = [
 
 export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
 
+/** The application stages whose deployment buckets the bootstrap creates (docs/pipeline.md) and the Build fills. */
+export const APPLICATION_STAGES = ['test', 'prod'] as const;
+
 export interface DeliveryServices {
   stage: string;
   deployments: StackDeployment[];

@@ -8,6 +8,12 @@ export interface PipelineAction {
   kind: 'source' | 'build' | 'lambda-invoke' | 'approval' | 'other';
   /** CodePipeline action category: Source, Build, Test, Invoke, Approval, Deploy. */
   category: string;
+  /** ActionTypeId.Provider: CodeStarSourceConnection, CodeBuild, Lambda, Manual, ... */
+  provider: string;
+  /** The namespace its output variables are published in (`#{Namespace.Variable}`), if declared. */
+  namespace?: string;
+  /** The action's Configuration as the template has it (variables unresolved; intrinsics left as objects). */
+  configuration: Record<string, unknown>;
   /** CodeBuild project logical id (build actions). */
   projectLogicalId?: string;
   /** `Fn::ImportValue` name or literal of the function (Lambda invoke actions). */
@@ -17,8 +23,25 @@ export interface PipelineAction {
   outputArtifacts: string[];
 }
 
+/** An AWS::CodeBuild::Project of the template, as a CodeBuild action runs it. */
+export interface CodeBuildProject {
+  logicalId: string;
+  name: string;
+  /** Source.BuildSpec: a path relative to CODEBUILD_SRC_DIR, or the buildspec itself (YAML with a newline). */
+  buildSpec: string;
+  image: string;
+  timeoutInMinutes: number;
+  environmentVariables: unknown[];
+}
+
 export interface PipelineDefinition {
   logicalId: string;
+  /** The pipeline's Name (`glue-cd-<stage>`). */
+  name: string;
+  /** V2 pipeline-level variables with their defaults: the `variables` namespace. */
+  variables: Record<string, string>;
+  /** The CodeBuild projects of the template, by logical id. */
+  projects: Record<string, CodeBuildProject>;
   pipelineType?: string;
   executionMode?: string;
   stages: { name: string; actions: PipelineAction[] }[];
@@ -30,8 +53,9 @@ export class PipelineDefinitionError extends Error {
 
 interface RawAction {
   Name?: string;
+  Namespace?: string;
   RunOrder?: number;
-  ActionTypeId?: { Category?: string; Provider?: string };
+  ActionTypeId?: { Category?: string; Provider?: string; Owner?: string };
   Configuration?: Record<string, unknown>;
   InputArtifacts?: { Name?: string }[];
   OutputArtifacts?: { Name?: string }[];
@@ -91,6 +115,9 @@ export const readPipelineDefinition = (template: CloudFormationTemplate): Pipeli
           runOrder: action.RunOrder ?? 1,
           kind,
           category: action.ActionTypeId?.Category ?? 'unknown',
+          provider: action.ActionTypeId?.Provider ?? 'unknown',
+          ...(typeof action.Namespace === 'string' ? { namespace: action.Namespace } : {}),
+          configuration,
           ...(projectLogicalId !== undefined ? { projectLogicalId } : {}),
           ...(kind === 'lambda-invoke' ? { functionName: functionNameOf(configuration.FunctionName) } : {}),
           ...(userParameters !== undefined ? { userParameters } : {}),
@@ -101,10 +128,62 @@ export const readPipelineDefinition = (template: CloudFormationTemplate): Pipeli
       .sort((a, b) => a.runOrder - b.runOrder);
     return { name: stageName, actions };
   });
+  const variables = Object.fromEntries(
+    ((properties.Variables ?? []) as { Name?: unknown; DefaultValue?: unknown }[]).flatMap((v) =>
+      typeof v.Name === 'string' ? [[v.Name, typeof v.DefaultValue === 'string' ? v.DefaultValue : '']] : [],
+    ),
+  );
   return {
     logicalId,
+    name: typeof properties.Name === 'string' ? properties.Name : logicalId,
+    variables,
+    projects: readCodeBuildProjects(template),
     ...(typeof properties.PipelineType === 'string' ? { pipelineType: properties.PipelineType } : {}),
     ...(typeof properties.ExecutionMode === 'string' ? { executionMode: properties.ExecutionMode } : {}),
     stages,
   };
+};
+
+const readCodeBuildProjects = (template: CloudFormationTemplate): Record<string, CodeBuildProject> =>
+  Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::CodeBuild::Project')
+      .map(([logicalId, resource]): [string, CodeBuildProject] => {
+        const properties = resource.Properties ?? {};
+        const source = (properties.Source ?? {}) as { Type?: unknown; BuildSpec?: unknown };
+        const environment = (properties.Environment ?? {}) as { Image?: unknown; EnvironmentVariables?: unknown };
+        if (source.Type !== 'CODEPIPELINE' || typeof source.BuildSpec !== 'string') {
+          throw new PipelineDefinitionError(
+            `CodeBuild project ${logicalId}: Source must be { Type: CODEPIPELINE, BuildSpec: <literal> }, got ${JSON.stringify(source)}`,
+          );
+        }
+        return [
+          logicalId,
+          {
+            logicalId,
+            name: typeof properties.Name === 'string' ? properties.Name : logicalId,
+            buildSpec: source.BuildSpec,
+            image: typeof environment.Image === 'string' ? environment.Image : 'unknown',
+            timeoutInMinutes: typeof properties.TimeoutInMinutes === 'number' ? properties.TimeoutInMinutes : 60,
+            environmentVariables: Array.isArray(environment.EnvironmentVariables)
+              ? environment.EnvironmentVariables
+              : [],
+          },
+        ];
+      }),
+  );
+
+/** The CodeBuild project a CodeBuild action's ProjectName names (a Ref to the project, or its literal name). */
+export const projectOf = (definition: PipelineDefinition, action: PipelineAction): CodeBuildProject => {
+  const name = action.configuration.ProjectName;
+  const project =
+    action.projectLogicalId !== undefined
+      ? definition.projects[action.projectLogicalId]
+      : Object.values(definition.projects).find((p) => p.name === name);
+  if (!project) {
+    throw new PipelineDefinitionError(
+      `${action.stage}/${action.name}: ProjectName ${JSON.stringify(name)} is no AWS::CodeBuild::Project of the template`,
+    );
+  }
+  return project;
 };

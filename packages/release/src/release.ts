@@ -1,36 +1,33 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { executionArnFor, executionNameForJob, parseS3Url } from '@glue-cd/core';
-import {
-  createLocalBackend,
-  formatLiveTestReport,
-  glueDefinitionsFromResources,
-  loadValidationRules,
-  runLiveTest,
-  type LiveTestReport,
-} from '@glue-cd/live-test';
+import type { LiveTestReport } from '@glue-cd/live-test';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { AUTOMATED_LIVE_TEST_IN_PROCESS } from './actions/in-process-live-test';
 import type { Approver } from './approval';
-import { buildOutputArtifact } from './build-artifact';
 import type { CloudClients } from './clients';
-import { runLambdaInvokeAction, type ArtifactLocation, type InvokeActionOutcome } from './codepipeline-action';
+import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
+  APPLICATION_STAGES,
   deployDeliveryServices,
   deploymentBucketFor,
   packageDeliveryServices,
-  type DeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
-import { startReleaseCloud, type ReleaseCloud } from './local-environment';
-import { packageService, type PackagedService } from './package-services';
-import { readPipelineDefinition, type PipelineAction, type PipelineDefinition } from './pipeline-definition';
+import { startReleaseCloud } from './local-environment';
+import { packageService } from './package-services';
+import { readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
-import { renderReport, type ExecutionRecord, type StageRecord } from './report';
-
-/** Application stages the Build stage packages the Glue ETL service for (deploy/<stage>.json use them). */
-export const APPLICATION_STAGES = ['test', 'prod'] as const;
+import { executionPath, renderReport } from './report';
+import {
+  ReleaseReportSchema,
+  type ActionRecord,
+  type ExecutionRecord,
+  type ReleaseReport,
+  type SetupRecord,
+} from './report-schema';
+import { runPipeline } from './run-pipeline';
 
 export interface ReleaseOptions {
   repoRoot: string;
@@ -41,9 +38,14 @@ export interface ReleaseOptions {
   progress: Progress;
   /** Stage of the pipeline's own services (trigger, orchestrator, pipeline), as an operator would `sls deploy` them. */
   infraStage?: string;
+  /** The taxi CSV the in-process live test seeds (the buildspec's CLI uses the sample in the source). */
   sampleFile: string;
-  /** The Glue ETL service folder, relative to repoRoot (default services/glue-etl); tests release a changed copy. */
-  glueEtlServiceDir?: string;
+  /** Files of the working tree replaced in the Source artifact, by path (tests release a developer's edit). */
+  sourceEdits?: Record<string, string>;
+  /** AutomatedLiveTest in-process instead of through buildspecs/live-test.yml (default AUTOMATED_LIVE_TEST_IN_PROCESS). */
+  liveTestInProcess?: boolean;
+  /** Buildspec commands not run (default: localSkipList()); every one is reported with its reason. */
+  skipList?: SkipRule[];
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
@@ -51,62 +53,62 @@ export interface ReleaseOptions {
 
 export interface ReleaseSummary {
   succeeded: boolean;
-  stages: StageRecord[];
+  setup: SetupRecord[];
+  actions: ActionRecord[];
   executions: ExecutionRecord[];
   liveTest?: LiveTestReport;
-  /** Output variables of each Lambda invoke action, by action name (stackName, outcome, stack outputs). */
-  variables: Record<string, Record<string, string>>;
+  /** Output variables of each action that published some, by action name. */
+  outputVariables: Record<string, Record<string, string>>;
+  /** The JSON report's content (also written to reportPath's .json twin and latest.json). */
+  report: ReleaseReport;
   reportPath: string;
+  jsonReportPath: string;
 }
 
-interface ActionContext {
-  release: ReleaseCloud;
-  delivery: DeliveryServices;
-  artifacts: Record<string, ArtifactLocation>;
-  /** Output variables of each Lambda invoke action, by action name (CodePipeline namespaces). */
-  variables: Record<string, Record<string, string>>;
-  executions: { action: string; executionArn: string }[];
-  liveTest?: LiveTestReport;
-}
-
-const ARTIFACT_BUCKET = (stage: string) => `glue-cd-pipeline-${stage}-artifacts`;
-
-/** Runs the delivery pipeline defined by the top-level serverless.yml on the local cloud, stage by stage. */
+/**
+ * Runs the delivery pipeline defined by the top-level serverless.yml on the local cloud: packages the pipeline and
+ * the operator-deployed services, bootstraps them, then runs the packaged pipeline's actions as CodePipeline would.
+ */
 export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummary> => {
   const { progress, repoRoot } = options;
   const infraStage = options.infraStage ?? 'local';
   const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const buildDir = path.join(options.stateDir, 'build');
-  const stages: StageRecord[] = [];
-  const record = (stage: string, action: string, began: number, status: StageRecord['status'], detail: string) =>
-    stages.push({ stage, action, status, detail, durationMs: Date.now() - began });
+  const setup: SetupRecord[] = [];
+  const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
+    const began = Date.now();
+    try {
+      const { value, detail } = await work();
+      setup.push({ step: name, status: 'Succeeded', durationMs: Date.now() - began, detail });
+      progress.done(detail.split('\n').join('; '));
+      return value;
+    } catch (error) {
+      setup.push({ step: name, status: 'Failed', durationMs: Date.now() - began, detail: String(error) });
+      throw error;
+    }
+  };
 
-  progress.stage('Package (sls package, offline)');
-  let began = Date.now();
-  const [pipelineTemplate, glueEtl, deliveryPackages] = await Promise.all([
-    packageService({
-      repoRoot,
-      serviceDir: '.',
-      stage: infraStage,
-      outDir: path.join(buildDir, 'pipeline', infraStage),
-      deploymentBucket: deploymentBucketFor(infraStage),
-    }),
-    packageGlueEtl(repoRoot, buildDir, options.glueEtlServiceDir ?? 'services/glue-etl'),
-    packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
-  ]);
-  const pipeline = readPipelineDefinition(pipelineTemplate.template);
-  progress.done(
-    `packaged the pipeline (${pipeline.stages.map((s) => s.name).join(' → ')}), glue-etl for ${APPLICATION_STAGES.join(
-      ' and ',
-    )}, ${deliveryPackages.map((p) => p.service).join(' and ')}`,
-  );
-  record(
-    'Package',
-    'sls package',
-    began,
-    'Succeeded',
-    `${deliveryPackages.length + glueEtl.length + 1} services packaged`,
-  );
+  progress.stage('Package the pipeline and its own services (sls package, offline)');
+  const [pipeline, deliveryPackages] = await step('Package', async () => {
+    const [template, delivery] = await Promise.all([
+      packageService({
+        repoRoot,
+        serviceDir: '.',
+        stage: infraStage,
+        outDir: path.join(buildDir, 'pipeline', infraStage),
+        deploymentBucket: deploymentBucketFor(infraStage),
+      }),
+      packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
+    ]);
+    const definition = readPipelineDefinition(template.template);
+    return {
+      value: [definition, delivery] as const,
+      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')}), ${delivery
+        .map((p) => p.service)
+        .join(' and ')}`,
+    };
+  });
 
   progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
   const release = await startReleaseCloud({
@@ -116,242 +118,71 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   });
   progress.done(`listening on ${release.cloud.endpoint}`);
   try {
-    progress.stage(`Bootstrap: deploy the pipeline's own services (stage ${infraStage}), as \`sls deploy\` would`);
-    began = Date.now();
-    const delivery = await deployDeliveryServices(release.clients, deliveryPackages, infraStage);
-    for (const deployment of delivery.deployments) progress.done(`${deployment.stackName}: ${deployment.outcome}`);
-    record(
-      'Bootstrap',
-      'sls deploy',
-      began,
-      'Succeeded',
-      delivery.deployments.map((d) => `${d.stackName}: ${d.outcome}`).join('\n'),
-    );
-
-    const context: ActionContext = { release, delivery, artifacts: {}, variables: {}, executions: [] };
-    let stopped = false;
-    for (const stage of pipeline.stages) {
-      progress.stage(`${stage.name}`);
-      for (const action of stage.actions) {
-        if (stopped) {
-          record(stage.name, action.name, Date.now(), 'Skipped', 'an earlier action failed or was rejected');
-          continue;
-        }
-        began = Date.now();
-        const result = await runAction(action, context, { ...options, glueEtl, pipeline, infraStage });
-        (result.ok ? progress.done : progress.fail)(`${action.name}: ${result.headline}`);
-        if (result.detail) progress.detail(result.detail);
-        record(
-          stage.name,
-          action.name,
-          began,
-          result.ok ? 'Succeeded' : result.stopped ? 'Stopped' : 'Failed',
-          result.detail ? `${result.headline}\n${result.detail}` : result.headline,
-        );
-        if (!result.ok) stopped = true;
-      }
-    }
-
-    const executions = await collectExecutions(release.clients, context.executions);
-    const reportPath = await writeReport(options.reportDir, {
-      startedAt,
-      finishedAt: new Date(),
-      stages,
-      executions,
-      stateNames: await stateNames(repoRoot),
+    progress.stage(`Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md`);
+    const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
+    const delivery = await step('Bootstrap', async () => {
+      const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
+      for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+      const deployed = await deployDeliveryServices(release.clients, deliveryPackages, infraStage);
+      return {
+        value: deployed,
+        detail: [
+          ...deployed.deployments.map((d) => `${d.stackName}: ${d.outcome}`),
+          `buckets ${buckets.join(', ')}`,
+        ].join('\n'),
+      };
     });
-    const succeeded = stages.every((s) => s.status === 'Succeeded');
+
+    const skipList = options.skipList ?? localSkipList();
+    const pipelineExecutionId = randomUUID();
+    const run = await runPipeline({
+      release,
+      delivery,
+      pipeline,
+      repoRoot,
+      stateDir: options.stateDir,
+      artifactBucket,
+      pipelineExecutionId,
+      approver: options.approver,
+      progress,
+      logDir: path.join(options.reportDir, `release-${stamp}`),
+      skipList,
+      sourceEdits: options.sourceEdits ?? {},
+      liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
+      sampleFile: options.sampleFile,
+      pollIntervalMs: options.pollIntervalMs ?? 150,
+    });
+
+    const report = ReleaseReportSchema.parse({
+      schemaVersion: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      succeeded: run.records.every((r) => r.status === 'Succeeded'),
+      pipeline: pipeline.name,
+      pipelineExecutionId,
+      setup,
+      actions: run.records,
+      skipList: describeSkipList(skipList),
+      differences: run.differences,
+      executions: await collectExecutions(release.clients, run.executions),
+      stateNames: await stateNames(repoRoot),
+    } satisfies ReleaseReport);
+    const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
     return {
-      succeeded,
-      stages,
-      executions,
+      succeeded: report.succeeded,
+      setup,
+      actions: report.actions,
+      executions: report.executions,
+      outputVariables: run.outputVariables,
+      report,
       reportPath,
-      variables: context.variables,
-      ...(context.liveTest ? { liveTest: context.liveTest } : {}),
+      jsonReportPath,
+      ...(run.liveTest ? { liveTest: run.liveTest } : {}),
     };
   } finally {
     await release.close();
   }
 };
-
-interface ActionResult {
-  ok: boolean;
-  stopped?: boolean;
-  headline: string;
-  detail?: string;
-}
-
-interface RunSettings extends ReleaseOptions {
-  glueEtl: PackagedService[];
-  pipeline: PipelineDefinition;
-  infraStage: string;
-}
-
-const runAction = async (
-  action: PipelineAction,
-  context: ActionContext,
-  settings: RunSettings,
-): Promise<ActionResult> => {
-  switch (action.category) {
-    case 'Source':
-      return { ok: true, headline: 'the working tree of this checkout' };
-    case 'Build':
-      return runBuildAction(action, context, settings);
-    case 'Invoke':
-      return runInvokeAction(action, context, settings);
-    case 'Test':
-      return runLiveTestAction(context, settings);
-    case 'Approval': {
-      const liveTest = context.liveTest;
-      const question = `${action.name}: the test stack passed its live test${
-        liveTest ? ` (${liveTest.counts.raw} raw → ${liveTest.counts.transformed} transformed records)` : ''
-      }. Approve deploying to production?`;
-      const approved = await settings.approver(question);
-      return approved
-        ? { ok: true, headline: 'approved' }
-        : {
-            ok: false,
-            stopped: true,
-            headline: 'rejected',
-            detail: process.stdin.isTTY
-              ? 'rejected at the prompt'
-              : 'no terminal to ask on: run with --approve to approve',
-          };
-    }
-    default:
-      return { ok: false, headline: `no local runner for ${action.category} actions` };
-  }
-};
-
-/** The Build action: what buildspecs/build.yml does after the tests — glue-jobs to S3, BuildOutput artifact. */
-const runBuildAction = async (
-  action: PipelineAction,
-  context: ActionContext,
-  settings: RunSettings,
-): Promise<ActionResult> => {
-  const { clients } = context.release;
-  const uploaded: string[] = [];
-  // What buildspecs/build.yml syncs: the job files under their content version (scripts/glue-jobs-version.js).
-  const { glueJobsVersion, jobFiles } = glueJobsVersioning(settings.repoRoot);
-  const version = glueJobsVersion();
-  const files = await Promise.all(
-    jobFiles().map(async (file) => ({ file, body: await readFile(path.join(settings.repoRoot, 'glue-jobs', file)) })),
-  );
-  for (const stage of APPLICATION_STAGES) {
-    const bucket = deploymentBucketFor(stage);
-    await ensureBucket(clients, bucket);
-    for (const { file, body } of files) {
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `glue-jobs/${version}/${file}`, Body: body }));
-    }
-    uploaded.push(`s3://${bucket}/glue-jobs/${version}/ (${files.length} files)`);
-  }
-  const zip = await buildOutputArtifact({
-    repoRoot: settings.repoRoot,
-    packagedGlueEtl: Object.fromEntries(settings.glueEtl.map((p) => [p.stage, p.dir])),
-  });
-  const bucket = ARTIFACT_BUCKET(settings.infraStage);
-  await ensureBucket(clients, bucket);
-  for (const name of action.outputArtifacts) {
-    const key = `glue-cd-pipeline/${name}/${Date.now().toString(36)}.zip`;
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip }));
-    context.artifacts[name] = { name, bucket, key };
-  }
-  return {
-    ok: true,
-    headline: `tests: \`pnpm test\` (run separately); artifact ${action.outputArtifacts.join(', ')} (${zip.length} bytes)`,
-    detail: uploaded.join('\n'),
-  };
-};
-
-const runInvokeAction = async (
-  action: PipelineAction,
-  context: ActionContext,
-  settings: RunSettings,
-): Promise<ActionResult> => {
-  const name = action.functionName;
-  const functionName =
-    name === undefined ? undefined : 'literal' in name ? name.literal : context.delivery.exports[name.importValue];
-  if (!functionName)
-    return { ok: false, headline: `cannot resolve the function of ${action.name}: ${JSON.stringify(name)}` };
-  const inputArtifacts = action.inputArtifacts.map((artifact) => context.artifacts[artifact]);
-  if (inputArtifacts.some((artifact) => artifact === undefined)) {
-    return { ok: false, headline: `input artifacts ${action.inputArtifacts.join(', ')} were not produced` };
-  }
-  let invocations = 0;
-  const outcome: InvokeActionOutcome = await runLambdaInvokeAction({
-    clients: context.release.clients,
-    jobResult: async (jobId) => context.release.cloud.jobResults.get(jobId),
-    functionName,
-    userParameters: action.userParameters ?? '',
-    inputArtifacts: inputArtifacts.filter((artifact): artifact is ArtifactLocation => artifact !== undefined),
-    pollIntervalMs: settings.pollIntervalMs ?? 150,
-    maxInvocations: 2000,
-    onInvocation: () => (invocations += 1),
-  });
-  const firstJob = outcome.jobIds[0];
-  if (firstJob) {
-    context.executions.push({
-      action: action.name,
-      executionArn: executionArnFor(context.delivery.stateMachineArn, executionNameForJob(firstJob)),
-    });
-  }
-  context.variables[action.name] = outcome.outputVariables;
-  const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
-  return outcome.status === 'Succeeded'
-    ? { ok: true, headline: outcome.summary ?? 'succeeded', detail: calls }
-    : { ok: false, headline: 'failed', detail: `${outcome.message ?? 'no message'}\n(${calls})` };
-};
-
-/** AutomatedLiveTest: crawlers + job + validation on the deployed test stack, with the local data-lake backend. */
-const runLiveTestAction = async (context: ActionContext, settings: RunSettings): Promise<ActionResult> => {
-  const deployed = Object.values(context.variables).at(-1) ?? {};
-  const stackName = deployed.stackName;
-  if (!stackName)
-    return { ok: false, headline: 'no deployed test stack to test (the deploy action reported no stackName)' };
-  const { cloud, cloudFormation, clients } = context.release;
-  const backend = createLocalBackend({
-    stateDir: path.join(settings.stateDir, 'data-lake', stackName),
-    resolveS3Url: (url: string) => {
-      const location = parseS3Url(url);
-      if (!location) throw new Error(`not an s3:// URL: ${url}`);
-      return path.join(cloud.objects.bucketPath(location.bucket), location.key);
-    },
-    definitions: glueDefinitionsFromResources(cloudFormation.stackResources(stackName)),
-  });
-  const validation = await loadValidationRules(path.join(settings.repoRoot, 'glue-jobs/nyc-taxi/validation.yaml'));
-  const report = await runLiveTest({
-    backend,
-    outputs: deployed,
-    validation,
-    seed: { s3: clients.s3, sampleFile: settings.sampleFile },
-  });
-  context.liveTest = report;
-  return {
-    ok: report.passed,
-    headline: `${report.checks.filter((c) => c.passed).length}/${report.checks.length} checks passed on ${stackName}`,
-    detail: formatLiveTestReport(report),
-  };
-};
-
-const glueJobsVersioning = (repoRoot: string) =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(path.join(repoRoot, 'scripts/glue-jobs-version.js')) as {
-    glueJobsVersion: () => string;
-    jobFiles: () => string[];
-  };
-
-const packageGlueEtl = (repoRoot: string, buildDir: string, serviceDir: string): Promise<PackagedService[]> =>
-  Promise.all(
-    APPLICATION_STAGES.map((stage) =>
-      packageService({
-        repoRoot,
-        serviceDir,
-        stage,
-        outDir: path.join(buildDir, 'packaged', stage, 'glue-etl'),
-        deploymentBucket: deploymentBucketFor(stage),
-      }),
-    ),
-  );
 
 const collectExecutions = async (
   clients: CloudClients,
@@ -372,13 +203,13 @@ const collectExecutions = async (
           action,
           executionArn,
           status: execution.status ?? 'UNKNOWN',
-          history,
+          path: executionPath(history),
           ...(execution.error !== undefined ? { error: execution.error } : {}),
           ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
           ...(execution.output !== undefined ? { output: execution.output } : {}),
         };
       } catch (error) {
-        return { action, executionArn, status: 'NOT STARTED', history: [], error: 'NoExecution', cause: String(error) };
+        return { action, executionArn, status: 'NOT STARTED', path: [], error: 'NoExecution', cause: String(error) };
       }
     }),
   );
@@ -391,11 +222,22 @@ const stateNames = async (repoRoot: string): Promise<string[]> => {
   return Object.keys(asl.States ?? {});
 };
 
-const writeReport = async (reportDir: string, report: Parameters<typeof renderReport>[0]): Promise<string> => {
+/** reports/release-<time>.{html,json} and reports/latest.{html,json}. */
+const writeReport = async (
+  reportDir: string,
+  stamp: string,
+  report: ReleaseReport,
+): Promise<{ reportPath: string; jsonReportPath: string }> => {
   await mkdir(reportDir, { recursive: true });
   const html = renderReport(report);
-  const file = path.join(reportDir, `release-${report.startedAt.toISOString().replace(/[:.]/g, '-')}.html`);
-  await writeFile(file, html);
-  await writeFile(path.join(reportDir, 'latest.html'), html);
-  return file;
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const reportPath = path.join(reportDir, `release-${stamp}.html`);
+  const jsonReportPath = path.join(reportDir, `release-${stamp}.json`);
+  await Promise.all([
+    writeFile(reportPath, html),
+    writeFile(jsonReportPath, json),
+    writeFile(path.join(reportDir, 'latest.html'), html),
+    writeFile(path.join(reportDir, 'latest.json'), json),
+  ]);
+  return { reportPath, jsonReportPath };
 };

@@ -1,5 +1,13 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { executionPath, PipelineDefinitionError, readPipelineDefinition, renderReport } from '../src';
+import {
+  executionPath,
+  PipelineDefinitionError,
+  projectOf,
+  readPipelineDefinition,
+  ReleaseReportSchema,
+  renderReport,
+  type ReleaseReport,
+} from '../src';
 
 const pipeline = (actions: Record<string, unknown>[]) => ({
   Resources: {
@@ -37,6 +45,45 @@ describe('readPipelineDefinition', () => {
     );
   });
 
+  test('keeps each action’s provider, namespace and raw configuration, and finds its CodeBuild project', () => {
+    const template = {
+      Resources: {
+        ...pipeline([
+          {
+            Name: 'Build',
+            ActionTypeId: { Category: 'Build', Owner: 'AWS', Provider: 'CodeBuild', Version: '1' },
+            Configuration: { ProjectName: { Ref: 'BuildProject' }, EnvironmentVariables: '[]' },
+            Namespace: 'BuildVariables',
+          },
+        ]).Resources,
+        BuildProject: {
+          Type: 'AWS::CodeBuild::Project',
+          Properties: {
+            Name: 'glue-cd-pipeline-local-build',
+            Source: { Type: 'CODEPIPELINE', BuildSpec: 'buildspecs/build.yml' },
+            Environment: { Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },
+            TimeoutInMinutes: 30,
+          },
+        },
+      },
+    };
+    const definition = readPipelineDefinition(template);
+    const build = definition.stages[0]!.actions[0]!;
+    expect(build).toMatchObject({
+      provider: 'CodeBuild',
+      namespace: 'BuildVariables',
+      configuration: { ProjectName: { Ref: 'BuildProject' }, EnvironmentVariables: '[]' },
+    });
+    expect(projectOf(definition, build)).toEqual({
+      logicalId: 'BuildProject',
+      name: 'glue-cd-pipeline-local-build',
+      buildSpec: 'buildspecs/build.yml',
+      image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+      timeoutInMinutes: 30,
+      environmentVariables: [],
+    });
+  });
+
   test('refuses a template without exactly one pipeline', () => {
     expect(() => readPipelineDefinition({ Resources: {} })).toThrow(PipelineDefinitionError);
     expect(() => readPipelineDefinition({ Resources: {} })).toThrow(/exactly one AWS::CodePipeline::Pipeline, found 0/);
@@ -59,19 +106,58 @@ describe('executionPath and the report', () => {
     ]);
   });
 
-  test('renders a self-contained page with the path and the escaped failure cause', () => {
-    const html = renderReport({
-      startedAt: new Date('2026-11-25T10:00:00Z'),
-      finishedAt: new Date('2026-11-25T10:01:00Z'),
-      stages: [
+  test('renders a self-contained page from the JSON report: commands with exit codes, path, escaped cause', () => {
+    const report: ReleaseReport = {
+      schemaVersion: 1,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:01:00.000Z',
+      succeeded: false,
+      pipeline: 'glue-cd-local',
+      pipelineExecutionId: 'e-1',
+      setup: [{ step: 'Package', status: 'Succeeded', durationMs: 10, detail: 'packaged' }],
+      actions: [
+        {
+          stage: 'Build',
+          action: 'Build',
+          category: 'Build',
+          provider: 'CodeBuild',
+          runOrder: 1,
+          status: 'Succeeded',
+          durationMs: 1000,
+          detail: 'buildspecs/build.yml: SUCCEEDED',
+          commands: [
+            {
+              phase: 'pre_build',
+              block: 'commands',
+              command: 'pnpm test',
+              exitCode: null,
+              status: 'skipped',
+              reason: 'run separately',
+              durationMs: 0,
+            },
+            {
+              phase: 'build',
+              block: 'commands',
+              command: 'echo "<b>"',
+              exitCode: 0,
+              status: 'succeeded',
+              durationMs: 5,
+            },
+          ],
+        },
         {
           stage: 'DeployToProduction',
           action: 'DeployToProduction',
+          category: 'Invoke',
+          provider: 'Lambda',
+          runOrder: 1,
           status: 'Failed',
           detail: 'refused',
           durationMs: 1200,
         },
       ],
+      skipList: [{ command: 'pnpm test', reason: 'run separately' }],
+      differences: [{ action: 'Build', difference: 'runtime-versions nodejs 22: this machine runs Node v20' }],
       executions: [
         {
           action: 'DeployToProduction',
@@ -79,11 +165,16 @@ describe('executionPath and the report', () => {
           status: 'FAILED',
           error: 'UnsafeChangeSetError',
           cause: 'RawBucket <AWS::S3::Bucket> would be replaced',
-          history,
+          path: executionPath(history),
         },
       ],
       stateNames: ['CheckStack', 'InspectChangeSet', 'ExecuteChangeSet'],
-    });
+    };
+    expect(ReleaseReportSchema.parse(report)).toEqual(report);
+    const html = renderReport(report);
+    expect(html).toContain('<code>pnpm test</code><br><span class="neutral">run separately</span>');
+    expect(html).toContain('<code>echo &quot;&lt;b&gt;&quot;</code></td><td class="ok">0</td>');
+    expect(html).toContain('runtime-versions nodejs 22');
     expect(html).toContain('1. CheckStack');
     expect(html).toContain('2. InspectChangeSet');
     expect(html).toContain('RawBucket &lt;AWS::S3::Bucket&gt; would be replaced');

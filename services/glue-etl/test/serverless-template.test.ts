@@ -345,12 +345,61 @@ describe.each(stages)('glue-etl packaged for stage %s', (stage) => {
 });
 
 describe('data retention per stage', () => {
+  const stateful = ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::Glue::Database', 'AWS::Glue::Table'];
+
   it.each([
     ['prod', 'Retain'],
     ['test', 'Delete'],
-  ] as const)('%s keeps the data-lake bucket on delete/replace: %s', (stage, policy) => {
-    const bucket = resourceOf(templates[stage], 'DataLakeBucket');
-    expect(bucket.DeletionPolicy).toBe(policy);
-    expect(bucket.UpdateReplacePolicy).toBe(policy);
+  ] as const)(
+    '%s gives every bucket, bucket policy and database DeletionPolicy/UpdateReplacePolicy %s',
+    (stage, policy) => {
+      const resources = Object.entries(templates[stage].Resources).filter(([, r]) => stateful.includes(r.Type));
+      expect(resources.map(([id]) => id).sort()).toEqual([
+        'AthenaResultsBucket',
+        'AthenaResultsBucketPolicy',
+        'DataLakeBucket',
+        'DataLakeBucketPolicy',
+        'DataLakeDatabase',
+        'RawBucket',
+        'RawBucketPolicy',
+        'RawDatabase',
+      ]);
+      for (const [id, resource] of resources) {
+        expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({
+          id,
+          deletion: policy,
+          replace: policy,
+        });
+      }
+    },
+  );
+
+  // Test is the rehearsal of prod: the same versioned buckets (emptyBuckets removes every version on cleanup).
+  it.each(stages)('%s versions the raw and data-lake buckets', (stage) => {
+    for (const id of ['RawBucket', 'DataLakeBucket']) {
+      expect(resourceOf(templates[stage], id).Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    }
+  });
+});
+
+describe.each(stages)('roles of stage %s', (stage) => {
+  it('live under the environment’s role path and carry its permissions boundary', () => {
+    const roles = resourcesOfType(templates[stage], 'AWS::IAM::Role');
+    expect(roles.map(([id]) => id).sort()).toEqual(['DataLakeCrawlerRole', 'JobRole', 'RawCrawlerRole']);
+    for (const [, role] of roles) {
+      expect(role.Properties?.Path).toBe(`/glue-cd/${stage}/`);
+      expect(role.Properties?.PermissionsBoundary).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/glue-cd/glue-cd-${stage}-workload-boundary`,
+      });
+    }
+  });
+
+  it('lets the crawlers locate their bucket without a prefix condition (GetBucketLocation carries no prefix)', () => {
+    for (const id of ['RawCrawlerRole', 'DataLakeCrawlerRole']) {
+      const locate = policyStatements(templates[stage]).filter(
+        ({ owner, statement }) => owner === id && toList(statement.Action).includes('s3:GetBucketLocation'),
+      );
+      expect(locate.map(({ statement }) => statement.Condition)).toEqual([undefined]);
+    }
   });
 });

@@ -1,15 +1,22 @@
 import {
   ConfigurationError,
+  DEPLOY_INPUT_FILE_LIMIT,
   parseDeployInput,
+  readZipEntry,
   parseS3Url,
   type DeployInput,
   type PipelineJob,
   type S3Location,
 } from '@glue-cd/core';
-import { readFileFromZip } from './artifact-zip';
 
-/** Reads one S3 object with the job's artifact credentials; rejects with the S3 error. */
-export type ReadObject = (location: S3Location) => Promise<Uint8Array>;
+// An input artifact zip is downloaded whole (its directory is at the end); larger ones are refused, not read.
+export const ARTIFACT_ZIP_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads one S3 object with the job's artifact credentials; rejects with the S3 error, or with a ConfigurationError
+ * when the object is larger than `maxBytes` (without reading past it).
+ */
+export type ReadObject = (location: S3Location, maxBytes: number) => Promise<Uint8Array>;
 
 /** `s3://bucket/key` names an S3 object; anything else (`s3://bucket` without a key too) is a path in the artifact. */
 const s3ObjectOf = (url: string): S3Location | undefined => {
@@ -41,14 +48,15 @@ export const loadDeployInputDocument = async (job: PipelineJob, readObject: Read
   if (inputFile === undefined)
     throw new ConfigurationError('UserParameters: give exactly one of "input" (inline) or "inputFile"');
   const s3Location = s3ObjectOf(inputFile);
-  if (s3Location) return parseJson(await readObject(s3Location), inputFile);
+  if (s3Location) return parseJson(await readObject(s3Location, DEPLOY_INPUT_FILE_LIMIT), inputFile);
   const artifact = firstInputArtifact(
     job,
     `UserParameters.inputFile "${inputFile}" is a path inside the input artifact`,
   );
-  const zip = await readObject({ bucket: artifact.bucket, key: artifact.key });
-  const described = `input artifact ${artifact.name} (s3://${artifact.bucket}/${artifact.key})`;
-  return parseJson(readFileFromZip(zip, inputFile, described), `"${inputFile}" in ${described}`);
+  const zip = await readObject({ bucket: artifact.bucket, key: artifact.key }, ARTIFACT_ZIP_LIMIT);
+  const describeZip = `input artifact ${artifact.name} (s3://${artifact.bucket}/${artifact.key})`;
+  const file = readZipEntry(zip, inputFile, { describeZip, maxBytes: DEPLOY_INPUT_FILE_LIMIT });
+  return parseJson(file, `"${inputFile}" in ${describeZip}`);
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -1,52 +1,62 @@
 import {
-  CodePipelineClient,
+  GetJobDetailsCommand,
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
+  type CodePipelineClient,
   type FailureType,
 } from '@aws-sdk/client-codepipeline';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   ConfigurationError,
+  continuationTokenKeyId,
   decodeContinuationToken,
   describeJobForLog,
   encodeContinuationToken,
   executionArnFor,
   executionNameForJob,
+  jobBindingFromDetails,
   parsePipelineJob,
   readJobId,
   type ContinuationState,
+  type JobBinding,
   type PipelineJob,
+  type TokenKey,
 } from '@glue-cd/core';
 import type { CodePipelineEvent } from 'aws-lambda';
+import type { ArtifactCredentials } from './clients';
 import { buildDeployInput, loadDeployInputDocument, type ReadObject } from './deploy-input-document';
 import { answerForExecution, failed, inProgress, type JobAnswer } from './job-answer';
+import { Redactor } from './logging';
+import type { TokenKeySource } from './token-keys';
 
-export type ArtifactCredentials = PipelineJob['artifactCredentials'];
+export type { ArtifactCredentials } from './clients';
 
 export interface TriggerDependencies {
   sfn: SFNClient;
   codePipeline: CodePipelineClient;
   /** Builds the S3 client that reads input artifacts with the job's short-lived artifact credentials. */
   artifactS3Factory: (credentials: ArtifactCredentials) => S3Client;
+  /** The keys continuation tokens are signed with (the trigger's Secrets Manager secret). */
+  tokenKeys: TokenKeySource;
   logger: Logger;
+  /** The redactor behind `logger` (createTriggerLogger); also cleans the failure messages sent to CodePipeline. */
+  redactor?: Redactor;
   /** Used when UserParameters has no stateMachineArn (env DEPLOY_STATE_MACHINE_ARN in the Lambda). */
   defaultStateMachineArn?: string | undefined;
   now?: () => Date;
 }
 
-/** The S3 client for artifacts: static credentials from the job, never the Lambda role's. */
-export const artifactS3Client = (credentials: ArtifactCredentials): S3Client =>
-  new S3Client({
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-    },
-    // A custom endpoint (the local cloud on 127.0.0.1) has no bucket sub-domains.
-    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
-  });
+/** The part of the Lambda context the trigger reads. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+// Kept back from the Lambda's remaining time to answer CodePipeline (one PutJob*Result within the client timeouts).
+export const ANSWER_RESERVE_MS = 6_000;
+// The answer itself gives up this long before the Lambda would be killed, so the failure is ours, not a timeout.
+const ANSWER_MARGIN_MS = 500;
 
 const PERMISSION_ERRORS = new Set([
   'AccessDenied',
@@ -80,6 +90,7 @@ const TRANSIENT_ERRORS = new Set([
   'ServiceUnavailable',
   'InternalServerError',
   'TimeoutError',
+  'AbortError',
 ]);
 
 /** Worth asking again on the next poll rather than failing a deploy that is still running. */
@@ -89,7 +100,7 @@ export const isTransientAwsError = (error: unknown): boolean => {
   if (TRANSIENT_ERRORS.has(error.name)) return true;
   if (metadata?.httpStatusCode !== undefined) return metadata.httpStatusCode >= 500;
   // No HTTP response at all: a network error.
-  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND'].includes(
+  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE'].includes(
     (error as NodeJS.ErrnoException).code ?? '',
   );
 };
@@ -119,122 +130,296 @@ const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined):
 const isExecutionAlreadyExists = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ExecutionAlreadyExists';
 
+const sendOptions = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+
+/**
+ * Settles with `work`, or rejects with an AbortError as soon as `signal` aborts: the deadline holds even where a
+ * call does not honour its abort signal (an SDK middleware, a stream, a test double).
+ */
+export const withDeadline = <T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> => {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+};
+
+const abortError = (signal: AbortSignal): Error => {
+  const error = new Error(`deadline passed: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`);
+  error.name = 'AbortError';
+  return error;
+};
+
+const tooLarge = (url: string, size: number | 'more', maxBytes: number) =>
+  new ConfigurationError(
+    `${url} is ${size === 'more' ? `more than ${maxBytes}` : size} bytes, over the ${maxBytes}-byte limit for this file`,
+  );
+
+/** An S3 body read chunk by chunk: stops as soon as it passes `maxBytes` or the deadline passes. */
+const readBody = async (
+  body: NonNullable<GetObjectCommandOutput['Body']>,
+  url: string,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> => {
+  if (!(Symbol.asyncIterator in body)) {
+    const bytes = await body.transformToByteArray();
+    if (bytes.length > maxBytes) throw tooLarge(url, bytes.length, maxBytes);
+    return bytes;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const stream = body as AsyncIterable<Uint8Array> & { destroy?: () => void };
+  try {
+    for await (const chunk of stream) {
+      signal?.throwIfAborted();
+      total += chunk.length;
+      if (total > maxBytes) throw tooLarge(url, 'more', maxBytes);
+      chunks.push(chunk);
+    }
+  } finally {
+    stream.destroy?.();
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+};
+
+/** How far a job got: what to answer if the Lambda's time runs short. */
+interface Progress {
+  step: string;
+  /** The key new tokens are signed with, once read. */
+  key?: TokenKey;
+  /** Set from the moment a deploy execution may exist: running short of time then answers "in progress". */
+  state?: ContinuationState;
+}
+
+interface Decision {
+  answer: JobAnswer;
+  key?: TokenKey | undefined;
+}
+
 /**
  * The CodePipeline Invoke action: the first invocation of a job starts the deploy state machine (idempotently,
- * named after the job), later invocations carry a continuation token and poll it. Every job gets an answer;
- * only a failing PutJob*Result call makes the returned function reject.
+ * named after the job), later invocations carry a continuation token and poll it. Tokens are signed (HMAC) with
+ * the trigger's key and bound to the action execution (GetJobDetails). Every job gets an answer before the Lambda's
+ * time runs out; only a failing PutJob*Result call makes the returned function reject.
  */
 export const makeTrigger = (deps: TriggerDependencies) => {
-  const { sfn, codePipeline, logger } = deps;
+  const { sfn, codePipeline, logger, tokenKeys } = deps;
+  const redactor = deps.redactor ?? new Redactor();
   const now = deps.now ?? (() => new Date());
 
   const objectReader =
-    (job: PipelineJob): ReadObject =>
-    async ({ bucket, key }) => {
+    (job: PipelineJob, signal: AbortSignal | undefined): ReadObject =>
+    async ({ bucket, key }, maxBytes) => {
+      const url = `s3://${bucket}/${key}`;
       const s3 = deps.artifactS3Factory(job.artifactCredentials);
       try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        if (!object.Body) throw new Error('empty body');
-        return await object.Body.transformToByteArray();
-      } catch (error) {
-        const wrapped = new Error(
-          `cannot read s3://${bucket}/${key}: ${error instanceof Error ? error.message : String(error)}`,
+        const object = await withDeadline(
+          signal,
+          s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal)),
         );
+        if (!object.Body) throw new Error('empty body');
+        if (object.ContentLength !== undefined && object.ContentLength > maxBytes) {
+          throw tooLarge(url, object.ContentLength, maxBytes);
+        }
+        return await withDeadline(signal, readBody(object.Body, url, maxBytes, signal));
+      } catch (error) {
+        if (error instanceof ConfigurationError) throw error;
+        const wrapped = new Error(`cannot read ${url}: ${error instanceof Error ? error.message : String(error)}`);
         wrapped.name = error instanceof Error ? error.name : 'Error';
         throw wrapped;
+      } finally {
+        s3.destroy();
       }
     };
 
-  const start = async (job: PipelineJob, stateMachineArn: string): Promise<JobAnswer> => {
-    const input = buildDeployInput(await loadDeployInputDocument(job, objectReader(job)), job);
+  /** The action execution this job belongs to; the response repeats the artifact credentials, so it is never logged. */
+  const jobBinding = async (jobId: string, signal: AbortSignal | undefined): Promise<JobBinding> => {
+    const details = await withDeadline(
+      signal,
+      codePipeline.send(new GetJobDetailsCommand({ jobId }), sendOptions(signal)),
+    );
+    const credentials = details.jobDetails?.data?.artifactCredentials;
+    redactor.remember(credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken);
+    return jobBindingFromDetails(jobId, details);
+  };
+
+  const start = async (
+    job: PipelineJob,
+    stateMachineArn: string,
+    binding: JobBinding,
+    progress: Progress,
+    signal: AbortSignal | undefined,
+  ): Promise<JobAnswer> => {
+    progress.step = 'reading the deploy input';
+    const input = buildDeployInput(await loadDeployInputDocument(job, objectReader(job, signal)), job);
     logger.appendKeys({ stackName: input.stackName });
     const executionName = executionNameForJob(job.jobId);
-    let executionArn: string;
-    try {
-      // Deterministic input (no timestamps): a duplicate invocation of this job names the same execution.
-      const started = await sfn.send(
-        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
-      );
-      executionArn = started.executionArn ?? executionArnFor(stateMachineArn, executionName);
-      logger.appendKeys({ executionArn });
-      logger.info('deploy execution started', { environmentName: input.environmentName, action: input.action });
-    } catch (error) {
-      if (!isExecutionAlreadyExists(error)) throw error;
-      executionArn = executionArnFor(stateMachineArn, executionName);
-      logger.appendKeys({ executionArn });
-      logger.warn('deploy execution for this job already exists: following it instead of starting another');
-    }
+    const executionArn = executionArnFor(stateMachineArn, executionName);
+    logger.appendKeys({ executionArn });
     const state: ContinuationState = {
       executionArn,
       executionName,
       jobId: job.jobId,
       startedAt: now().toISOString(),
       polls: 0,
+      binding,
     };
-    return inProgress(
-      state,
-      `Deploying stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`,
-    );
+    const summary = `Deploying stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`;
+    progress.step = 'starting the deploy execution';
+    signal?.throwIfAborted();
+    // From here on the execution may exist, so running short of time answers "in progress" and the poll finds out.
+    progress.state = state;
+    try {
+      // Deterministic input (no timestamps): a duplicate invocation of this job names the same execution.
+      await withDeadline(
+        signal,
+        sfn.send(
+          new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+          sendOptions(signal),
+        ),
+      );
+      logger.info('deploy execution started', { environmentName: input.environmentName, action: input.action });
+    } catch (error) {
+      if (isExecutionAlreadyExists(error)) {
+        logger.warn('deploy execution for this job already exists: following it instead of starting another');
+      } else if (isTransientAwsError(error) || signal?.aborted) {
+        logger.warn('StartExecution did not complete; the execution may have started: polling it', {
+          error: describeError(error),
+        });
+      } else {
+        progress.state = undefined;
+        throw error;
+      }
+    }
+    return inProgress(state, summary);
   };
 
-  const poll = async (job: PipelineJob, token: string, stateMachineArn: string): Promise<JobAnswer> => {
-    const state = decodeContinuationToken(token, { stateMachineArn });
+  const poll = async (
+    token: string,
+    stateMachineArn: string,
+    binding: JobBinding,
+    progress: Progress,
+    signal: AbortSignal | undefined,
+  ): Promise<JobAnswer> => {
+    const keyId = continuationTokenKeyId(token);
+    progress.step = 'reading the continuation token key';
+    progress.key = await withDeadline(signal, tokenKeys.current(signal));
+    const signer = await withDeadline(signal, tokenKeys.find(keyId, signal));
+    redactor.remember(progress.key.secret, signer?.secret);
+    const state = decodeContinuationToken(token, { stateMachineArn, binding, keys: signer ? [signer] : [] });
     logger.appendKeys({ executionArn: state.executionArn, firstJobId: state.jobId });
+    if (signer && signer.id !== progress.key.id) {
+      logger.info('continuation token signed with the previous key version; the next one is signed with the current');
+    }
+    progress.step = 'reading the deploy execution';
+    progress.state = { ...state, polls: state.polls + 1 };
     try {
-      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+      const execution = await withDeadline(
+        signal,
+        sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }), sendOptions(signal)),
+      );
       logger.info('deploy execution status', { status: execution.status, polls: state.polls });
       return answerForExecution(state, execution);
     } catch (error) {
-      if (!isTransientAwsError(error)) throw error;
+      if (error instanceof Error && error.name === 'ExecutionDoesNotExist' && state.polls === 0) {
+        const missing = new Error(
+          `deploy execution ${state.executionArn} does not exist: StartExecution never completed; retry the action`,
+        );
+        missing.name = 'ExecutionDoesNotExist';
+        throw missing;
+      }
+      if (!isTransientAwsError(error) && !signal?.aborted) throw error;
       logger.warn('could not read the deploy execution; asking again on the next poll', {
         error: describeError(error),
       });
-      const next = { ...state, polls: state.polls + 1 };
       return inProgress(
-        next,
+        progress.state,
         `Deploy execution ${state.executionName}: status unknown for now (${describeError(error)})`,
       );
     }
   };
 
-  const decide = async (event: CodePipelineEvent): Promise<JobAnswer> => {
+  const outOfTime = (progress: Progress, budgetMs: number): JobAnswer => {
+    const why = `the trigger's time ran short (${Math.round(budgetMs / 1000)} s of its Lambda time before answering) while ${progress.step}`;
+    logger.warn('time ran short; answering CodePipeline before the Lambda times out', { step: progress.step });
+    if (progress.state && progress.key) {
+      return inProgress(progress.state, `Deploy execution ${progress.state.executionName}: ${why}; polling again`);
+    }
+    return failed('JobFailed', `${why}; no deploy was started, retry the action`);
+  };
+
+  const decide = async (event: CodePipelineEvent, signal: AbortSignal | undefined, budgetMs: number) => {
+    const progress: Progress = { step: 'reading the job event' };
+    const decision = (answer: JobAnswer): Decision => ({ answer, key: progress.key });
     try {
       const job = parsePipelineJob(event);
+      redactor.remember(
+        job.artifactCredentials.accessKeyId,
+        job.artifactCredentials.secretAccessKey,
+        job.artifactCredentials.sessionToken,
+        job.continuationToken,
+      );
       logger.info('CodePipeline job received', describeJobForLog(job));
       const stateMachineArn = resolveStateMachineArn(job, deps.defaultStateMachineArn);
-      return job.continuationToken === undefined
-        ? await start(job, stateMachineArn)
-        : await poll(job, job.continuationToken, stateMachineArn);
+      progress.step = 'reading the job details (GetJobDetails)';
+      const binding = await jobBinding(job.jobId, signal);
+      logger.appendKeys({ pipelineExecutionId: binding.pipelineExecutionId, action: binding.action });
+      if (job.continuationToken !== undefined) {
+        return decision(await poll(job.continuationToken, stateMachineArn, binding, progress, signal));
+      }
+      progress.step = 'reading the continuation token key';
+      progress.key = await withDeadline(signal, tokenKeys.current(signal));
+      redactor.remember(progress.key.secret);
+      return decision(await start(job, stateMachineArn, binding, progress, signal));
     } catch (error) {
+      if (signal?.aborted) return decision(outOfTime(progress, budgetMs));
       const failureType = failureTypeFor(error);
       logger.error('job failed before the deploy could finish', { failureType, error: describeError(error) });
-      return failed(failureType, describeError(error));
+      return decision(failed(failureType, describeError(error), progress.state?.executionArn));
     }
   };
 
-  const answer = async (jobId: string, result: JobAnswer): Promise<void> => {
+  const answer = async (
+    jobId: string,
+    { answer: result, key }: Decision,
+    signal: AbortSignal | undefined,
+  ): Promise<JobAnswer> => {
+    const put = (command: PutJobSuccessResultCommand | PutJobFailureResultCommand) =>
+      withDeadline(signal, codePipeline.send(command as PutJobSuccessResultCommand, sendOptions(signal)));
     switch (result.kind) {
       case 'in-progress': {
         let continuationToken: string;
         try {
-          continuationToken = encodeContinuationToken(result.state);
+          if (!key) throw new Error('no continuation token key was read');
+          continuationToken = encodeContinuationToken(result.state, key);
         } catch (error) {
-          return answer(jobId, failed('JobFailed', describeError(error), result.state.executionArn));
+          return answer(
+            jobId,
+            { answer: failed('JobFailed', describeError(error), result.state.executionArn) },
+            signal,
+          );
         }
-        await codePipeline.send(
+        redactor.remember(continuationToken);
+        await put(
           new PutJobSuccessResultCommand({
             jobId,
             continuationToken,
-            executionDetails: { summary: result.summary, externalExecutionId: result.state.executionArn },
+            executionDetails: {
+              summary: redactor.text(result.summary),
+              externalExecutionId: result.state.executionArn,
+            },
           }),
         );
-        return;
+        return result;
       }
       case 'succeeded':
         if (result.droppedOutputs.length > 0) {
           logger.warn('stack outputs not passed on as output variables', { droppedOutputs: result.droppedOutputs });
         }
-        await codePipeline.send(
+        await put(
           new PutJobSuccessResultCommand({
             jobId,
             executionDetails: {
@@ -245,28 +430,38 @@ export const makeTrigger = (deps: TriggerDependencies) => {
             outputVariables: result.outputVariables,
           }),
         );
-        return;
-      case 'failed':
-        await codePipeline.send(
+        return result;
+      case 'failed': {
+        // Failure messages show in the CodePipeline console: no credential may reach them either.
+        const cleaned = { ...result, message: redactor.text(result.message) };
+        await put(
           new PutJobFailureResultCommand({
             jobId,
             failureDetails: {
-              type: result.failureType,
-              message: result.message,
-              ...(result.executionArn !== undefined ? { externalExecutionId: result.executionArn } : {}),
+              type: cleaned.failureType,
+              message: cleaned.message,
+              ...(cleaned.executionArn !== undefined ? { externalExecutionId: cleaned.executionArn } : {}),
             },
           }),
         );
+        return cleaned;
+      }
     }
   };
 
-  return async (event: CodePipelineEvent): Promise<JobAnswer> => {
+  return async (event: CodePipelineEvent, context?: InvocationContext): Promise<JobAnswer> => {
     logger.resetKeys();
+    redactor.forget();
+    const remaining = context?.getRemainingTimeInMillis();
+    const budgetMs = remaining === undefined ? Number.POSITIVE_INFINITY : remaining - ANSWER_RESERVE_MS;
+    const work = remaining === undefined ? undefined : AbortSignal.timeout(Math.max(0, budgetMs));
+    const answering =
+      remaining === undefined ? undefined : AbortSignal.timeout(Math.max(0, remaining - ANSWER_MARGIN_MS));
     // Without a job id there is nobody to answer: the only case that throws before answering.
     const jobId = readJobId(event);
     logger.appendKeys({ jobId });
-    const result = await decide(event);
-    await answer(jobId, result);
+    const decided = await decide(event, work, budgetMs);
+    const result = await answer(jobId, decided, answering);
     logger.info('answered CodePipeline', {
       answer: result.kind,
       ...(result.kind === 'failed' ? { failureType: result.failureType, failureMessage: result.message } : {}),

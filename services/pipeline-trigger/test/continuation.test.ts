@@ -7,15 +7,13 @@ import { PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import {
   CODEPIPELINE_MESSAGE_LIMIT,
   changeSetVerdict,
-  decodeContinuationToken,
-  encodeContinuationToken,
   executionArnFor,
   executionNameForJob,
   formatVerdict,
   type ContinuationState,
   type DeployResult,
 } from '@glue-cd/core';
-import { FIRST_JOB_ID, STATE_MACHINE_ARN, harness, jobEvent } from './fixtures';
+import { BINDING, FIRST_JOB_ID, STATE_MACHINE_ARN, decode, encode, harness, jobEvent } from './fixtures';
 
 // CodePipeline gives every continuation invocation a new job id.
 const POLL_JOB_ID = '7d2e9a41-2222-4b3c-8d4e-bbbbbbbbbbbb';
@@ -27,10 +25,11 @@ const STATE: ContinuationState = {
   jobId: FIRST_JOB_ID,
   startedAt: '2026-01-02T03:04:05.000Z',
   polls: 2,
+  binding: BINDING,
 };
 const USER_PARAMETERS = { inputFile: 'deploy/test.json' };
 
-const poll = async (execution: Partial<DescribeExecutionCommandOutput>, token = encodeContinuationToken(STATE)) => {
+const poll = async (execution: Partial<DescribeExecutionCommandOutput>, token = encode(STATE)) => {
   const h = harness();
   h.sfnMock
     .on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN })
@@ -56,7 +55,7 @@ describe('later invocations: poll the execution named in the continuation token'
     expect(h.sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
     const [success] = h.successes();
     expect(success).toMatchObject({ jobId: POLL_JOB_ID, executionDetails: { externalExecutionId: EXECUTION_ARN } });
-    expect(decodeContinuationToken(success?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN })).toEqual({
+    expect(decode(success?.continuationToken)).toEqual({
       ...STATE,
       polls: 3,
     });
@@ -175,23 +174,23 @@ describe('later invocations: poll the execution named in the continuation token'
   });
 
   test('a tampered token fails the job without touching Step Functions', async () => {
-    const token = encodeContinuationToken(STATE);
-    const [version, payload, sum] = token.split('.');
+    const token = encode(STATE);
+    const [version, keyId, payload, mac] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...STATE, polls: 0, executionArn: `${EXECUTION_ARN}x` })).toString(
       'base64url',
     );
 
-    const { h } = await poll({ status: 'RUNNING' }, `${version}.${forged}.${sum}`);
+    const { h } = await poll({ status: 'RUNNING' }, `${version}.${keyId}.${forged}.${mac}`);
 
     expect(payload).not.toBe(forged);
     expect(h.failures()[0]?.failureDetails?.type).toBe('JobFailed');
-    expect(h.failures()[0]?.failureDetails?.message).toMatch(/^ContinuationTokenError: .*integrity check/);
+    expect(h.failures()[0]?.failureDetails?.message).toMatch(/^ContinuationTokenError: .*signature check/);
     expect(h.sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
   });
 
   test('a foreign token (an execution of another state machine) fails the job', async () => {
     const otherArn = executionArnFor('arn:aws:states:eu-west-1:123456789012:stateMachine:someone-else', EXECUTION_NAME);
-    const token = encodeContinuationToken({ ...STATE, executionArn: otherArn });
+    const token = encode({ ...STATE, executionArn: otherArn });
 
     const { h } = await poll({ status: 'RUNNING' }, token);
 
@@ -213,14 +212,58 @@ describe('later invocations: poll the execution named in the continuation token'
         Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
       );
 
-    await h.trigger(
-      jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }),
-    );
+    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }));
 
     expect(h.failures()).toEqual([]);
-    expect(
-      decodeContinuationToken(h.successes()[0]?.continuationToken ?? '', { stateMachineArn: STATE_MACHINE_ARN }).polls,
-    ).toBe(3);
+    expect(decode(h.successes()[0]?.continuationToken).polls).toBe(3);
+  });
+
+  test.each([
+    ['a 500', Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } })],
+    ['a 503', Object.assign(new Error('busy'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })],
+    [
+      'a 504 without a known name',
+      Object.assign(new Error('gw'), { name: 'GatewayTimeout', $metadata: { httpStatusCode: 504 } }),
+    ],
+    ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    [
+      'a DNS failure',
+      Object.assign(new Error('getaddrinfo EAI_AGAIN states.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN' }),
+    ],
+  ])(
+    'DescribeExecution failing with %s keeps polling: "in progress", one more poll, the status unknown',
+    async (_case, error) => {
+      const h = harness();
+      h.sfnMock.on(DescribeExecutionCommand).rejects(error);
+
+      const answer = await h.trigger(
+        jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }),
+      );
+
+      expect(answer.kind).toBe('in-progress');
+      expect(h.failures()).toEqual([]);
+      const [success] = h.successes();
+      expect(decode(success?.continuationToken)).toEqual({ ...STATE, polls: 3 });
+      expect(success?.executionDetails?.summary).toBe(
+        `Deploy execution ${EXECUTION_NAME}: status unknown for now (${error.name === 'Error' ? error.message : `${error.name}: ${error.message}`})`,
+      );
+    },
+  );
+
+  test('DescribeExecution failing with a 400 that is not a throttle fails the job', async () => {
+    const h = harness();
+    h.sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('bad arn'), { name: 'InvalidArn', $metadata: { httpStatusCode: 400 } }));
+
+    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }));
+
+    expect(h.successes()).toEqual([]);
+    expect(h.failures()[0]?.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message: 'InvalidArn: bad arn',
+      externalExecutionId: EXECUTION_ARN,
+    });
   });
 
   test('an execution that does not exist fails the job', async () => {
@@ -229,9 +272,7 @@ describe('later invocations: poll the execution named in the continuation token'
       .on(DescribeExecutionCommand)
       .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: { httpStatusCode: 400 } }));
 
-    await h.trigger(
-      jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) }),
-    );
+    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }));
 
     expect(h.failures()[0]?.failureDetails).toMatchObject({
       type: 'JobFailed',
@@ -249,7 +290,7 @@ describe('answering CodePipeline', () => {
       .rejects(Object.assign(new Error('job is not in progress'), { name: 'InvalidJobStateException' }));
 
     await expect(
-      h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encodeContinuationToken(STATE) })),
+      h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) })),
     ).rejects.toThrow('job is not in progress');
   });
 

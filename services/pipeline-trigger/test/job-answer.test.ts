@@ -5,8 +5,6 @@ import {
   outputVariableKey,
   outputVariablesFor,
 } from '../src';
-import { normaliseZipPath, readFileFromZip } from '../src';
-import { strToU8, zipSync } from 'fflate';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:glue-cd-deploy-test:codepipeline-1';
 
@@ -55,25 +53,6 @@ describe('failure messages', () => {
   });
 });
 
-describe('reading a file from an artifact zip', () => {
-  const zip = zipSync({ 'deploy/': {}, 'deploy/test.json': strToU8('{"a":1}') });
-
-  test.each(['deploy/test.json', './deploy/test.json', '/deploy/test.json'])('finds %s', (path) => {
-    expect(Buffer.from(readFileFromZip(zip, path, 'the zip')).toString('utf8')).toBe('{"a":1}');
-  });
-
-  test('lists at most 20 entries when the file is missing', () => {
-    const many = zipSync(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}.txt`, strToU8('x')])));
-    expect(() => readFileFromZip(many, 'nope.json', 'the zip')).toThrow(
-      /"nope.json" is not in the zip; it holds f0.txt, .*f19.txt and 5 more$/,
-    );
-  });
-
-  test('normalises Windows separators and leading ./', () => {
-    expect(normaliseZipPath('.\\deploy\\x.json')).toBe('deploy/x.json');
-  });
-});
-
 describe('execution statuses', () => {
   const state = {
     executionArn: ARN,
@@ -81,6 +60,7 @@ describe('execution statuses', () => {
     jobId: 'job-1',
     startedAt: '2026-01-02T03:04:05.000Z',
     polls: 0,
+    binding: { pipelineName: 'p', stage: 's', action: 'a', pipelineExecutionId: 'e' },
   };
 
   test('PENDING_REDRIVE keeps polling', () => {

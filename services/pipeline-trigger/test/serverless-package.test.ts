@@ -84,7 +84,27 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     const wildcardResources = statements()
       .filter((statement) => statement.Resource === '*')
       .flatMap(actionsOf);
-    expect(wildcardResources.sort()).toEqual(['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult']);
+    expect(wildcardResources.sort()).toEqual([
+      'codepipeline:GetJobDetails',
+      'codepipeline:PutJobFailureResult',
+      'codepipeline:PutJobSuccessResult',
+    ]);
+    expect(byAction('secretsmanager:GetSecretValue')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Resource: { Ref: 'ContinuationTokenKey' } }),
+    ]);
+  });
+
+  test('the token key is a generated secret of this stack, handed to the function by ARN', () => {
+    expect(template.Resources.ContinuationTokenKey).toEqual({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: expect.objectContaining({
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      }),
+    });
+    const variables = (
+      template.Resources.TriggerLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(variables.CONTINUATION_TOKEN_KEY_SECRET_ARN).toEqual({ Ref: 'ContinuationTokenKey' });
   });
 
   test('exports the function ARN and name for the pipeline stack', () => {

@@ -1,5 +1,6 @@
 import type { CodePipelineEvent } from 'aws-lambda';
 import { z } from 'zod';
+import type { JobBinding } from '../continuation-token';
 import { ConfigurationError, formatIssuePath } from '../errors';
 
 // PutJobFailureResult rejects longer failure messages.
@@ -82,30 +83,130 @@ export const parseUserParameters = (text: string | undefined): UserParameters =>
   return parsed.data;
 };
 
-/** Parses a CodePipeline Lambda job event and its UserParameters; errors name what is wrong. */
+const text = z.string().min(1, 'must be a non-empty string');
+
+const ArtifactSchema = z.object({
+  name: text,
+  location: z.object({
+    type: z.literal('S3', 'must be "S3": the trigger reads input artifacts from S3 only'),
+    s3Location: z.object({ bucketName: text, objectKey: text }),
+  }),
+});
+
+// Only the members the trigger reads; CodePipeline may add others.
+const JobEventSchema = z.object({
+  'CodePipeline.job': z.object({
+    id: text,
+    accountId: text,
+    data: z.object({
+      actionConfiguration: z.object({
+        configuration: z.object({ FunctionName: text, UserParameters: z.string().optional() }),
+      }),
+      inputArtifacts: z.array(ArtifactSchema).nullish(),
+      artifactCredentials: z.object({
+        accessKeyId: text,
+        secretAccessKey: text,
+        sessionToken: z.string().optional(),
+      }),
+      // A present token, even "", marks a continuation: it must never be mistaken for a first invocation.
+      continuationToken: z.string().optional(),
+    }),
+  }),
+});
+
+// How many problems one error message lists.
+const LISTED_ISSUES = 5;
+
+/** `is missing` / `must be a string` instead of zod's wording; never echoes the value (it may be a credential). */
+const issueMessage = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'invalid_type') {
+    if (/received undefined/.test(issue.message)) return 'is missing';
+    return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  }
+  return issue.message;
+};
+
+const describeIssues = (issues: readonly z.core.$ZodIssue[]): string => {
+  const described = issues
+    .slice(0, LISTED_ISSUES)
+    .map((issue) => {
+      const [root, ...rest] = issue.path;
+      const path = root === undefined ? 'event' : `"${String(root)}"${rest.length ? `.${formatIssuePath(rest)}` : ''}`;
+      return `${path}: ${issueMessage(issue)}`;
+    })
+    .join('; ');
+  return issues.length > LISTED_ISSUES ? `${described}; and ${issues.length - LISTED_ISSUES} more` : described;
+};
+
+/** Parses a CodePipeline Lambda job event and its UserParameters; errors name the field that is wrong. */
 export const parsePipelineJob = (event: CodePipelineEvent): PipelineJob => {
   const jobId = readJobId(event);
-  const job = event['CodePipeline.job'];
-  const data = job.data;
-  if (!data?.actionConfiguration?.configuration) {
-    throw new ConfigurationError(`job ${jobId}: data.actionConfiguration.configuration is missing`);
+  const parsed = JobEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `job ${jobId}: not a valid CodePipeline job event: ${describeIssues(parsed.error.issues)}`,
+    );
   }
+  const job = parsed.data['CodePipeline.job'];
+  const { data } = job;
   const { FunctionName, UserParameters } = data.actionConfiguration.configuration;
-  const inputArtifacts = (data.inputArtifacts ?? []).map((artifact, index) => {
-    const s3 = artifact.location?.s3Location;
-    if (artifact.location?.type !== 'S3' || !s3?.bucketName || !s3.objectKey) {
-      throw new ConfigurationError(`job ${jobId}: inputArtifacts[${index}] (${artifact.name}) has no S3 location`);
-    }
-    return { name: artifact.name, bucket: s3.bucketName, key: s3.objectKey };
-  });
+  const { accessKeyId, secretAccessKey, sessionToken } = data.artifactCredentials;
   return {
     jobId,
     accountId: job.accountId,
     functionName: FunctionName,
     userParameters: parseUserParameters(UserParameters),
-    inputArtifacts,
-    artifactCredentials: data.artifactCredentials,
-    ...(data.continuationToken ? { continuationToken: data.continuationToken } : {}),
+    inputArtifacts: (data.inputArtifacts ?? []).map((artifact) => ({
+      name: artifact.name,
+      bucket: artifact.location.s3Location.bucketName,
+      key: artifact.location.s3Location.objectKey,
+    })),
+    artifactCredentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
+    ...(data.continuationToken !== undefined ? { continuationToken: data.continuationToken } : {}),
+  };
+};
+
+/** GetJobDetails answered with something the trigger cannot bind a continuation token to. */
+export class JobDetailsError extends Error {
+  override name = 'JobDetailsError';
+}
+
+const JobDetailsSchema = z.object({
+  jobDetails: z.object({
+    id: z.string().optional(),
+    data: z.object({
+      pipelineContext: z.object({
+        pipelineName: text,
+        stage: z.object({ name: text }),
+        action: z.object({ name: text }),
+        pipelineExecutionId: text,
+      }),
+    }),
+  }),
+});
+
+/**
+ * The action execution a job belongs to, from a GetJobDetails response: the same for the first job and every
+ * continuation job of one action execution, different for any other action, stage, pipeline or pipeline execution.
+ */
+export const jobBindingFromDetails = (jobId: string, response: unknown): JobBinding => {
+  const parsed = JobDetailsSchema.safeParse(response);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new JobDetailsError(
+      `GetJobDetails(${jobId}): ${issue ? `${formatIssuePath(issue.path)}: ${issueMessage(issue)}` : 'invalid response'}`,
+    );
+  }
+  const { id, data } = parsed.data.jobDetails;
+  if (id !== undefined && id !== jobId) {
+    throw new JobDetailsError(`GetJobDetails(${jobId}) answered for another job (${id})`);
+  }
+  const context = data.pipelineContext;
+  return {
+    pipelineName: context.pipelineName,
+    stage: context.stage.name,
+    action: context.action.name,
+    pipelineExecutionId: context.pipelineExecutionId,
   };
 };
 

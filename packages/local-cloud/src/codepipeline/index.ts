@@ -1,1 +1,7 @@
-export { createCodePipelineService, type JobResultLog, type RecordedJobResult } from './job-results';
+export {
+  createCodePipelineService,
+  type JobResultLog,
+  type LocalJobData,
+  type LocalPipelineContext,
+  type RecordedJobResult,
+} from './job-results';

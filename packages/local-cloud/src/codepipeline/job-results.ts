@@ -1,8 +1,9 @@
+import * as codePipelineModel from '@aws-sdk/client-codepipeline';
 import { AwsServiceError } from '../aws-error';
-import type { JobResult } from '../contracts';
-import { createJsonService, requireString } from '../json-protocol';
-import type { ServiceHandler } from '../contracts';
+import { LOCAL_ACCOUNT_ID, type JobResult, type ServiceHandler } from '../contracts';
+import type { LogSink } from '../log';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
+import { createJsonService, requireString } from '../protocols/json';
 
 /** A recorded answer to a CodePipeline job: the contract's JobResult plus when and with which external id. */
 export type RecordedJobResult = JobResult & {
@@ -11,14 +12,43 @@ export type RecordedJobResult = JobResult & {
   percentComplete?: number;
 };
 
+/** Where a job runs, as GetJobDetails reports it (`jobDetails.data.pipelineContext`). */
+export interface LocalPipelineContext {
+  pipelineName: string;
+  stage: { name: string };
+  action: { name: string; actionExecutionId?: string };
+  pipelineArn?: string;
+  pipelineExecutionId: string;
+}
+
+/** What GetJobDetails returns as `jobDetails.data` for a job: the pipeline context plus what the event carried. */
+export interface LocalJobData {
+  pipelineContext: LocalPipelineContext;
+  actionTypeId?: { category: string; owner: string; provider: string; version: string };
+  actionConfiguration?: { configuration: Record<string, string> };
+  inputArtifacts?: unknown[];
+  outputArtifacts?: unknown[];
+  artifactCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  continuationToken?: string;
+}
+
 export interface JobResultLog {
   get(jobId: string): RecordedJobResult | undefined;
   all(): RecordedJobResult[];
+  /**
+   * Registers a job as CodePipeline creates one before invoking the action's worker, so that GetJobDetails knows
+   * it. The local release calls this for every invocation of a Lambda invoke action (a continuation is a new job).
+   */
+  createJob(jobId: string, data: LocalJobData): void;
 }
 
 interface CodePipelineState {
   jobResults: RecordedJobResult[];
+  jobs?: Record<string, LocalJobData>;
 }
+
+// GetJobDetails' jobId constraint on AWS.
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const FAILURE_TYPES = [
   'JobFailed',
@@ -57,13 +87,18 @@ const optionalText = (value: unknown, member: string, limit: number): string | u
 };
 
 /**
- * The local CodePipeline's job-worker API: PutJobSuccessResult / PutJobFailureResult, as the pipeline's Lambda
- * invoke actions call them. Every answer is recorded (and persisted); a job answered twice is refused as on AWS.
+ * The local CodePipeline's job-worker API: GetJobDetails for the jobs the local release creates (`createJob`), and
+ * PutJobSuccessResult / PutJobFailureResult, as the pipeline's Lambda invoke actions call them. Every answer is
+ * recorded (and persisted); a job answered twice is refused as on AWS.
  */
-export function createCodePipelineService(stateDir: string): { handle: ServiceHandler; jobResults: JobResultLog } {
+export function createCodePipelineService(
+  stateDir: string,
+  options: { log?: LogSink } = {},
+): { handle: ServiceHandler; jobResults: JobResultLog } {
   const file = stateFile(stateDir, 'codepipeline');
   const state = readJsonState<CodePipelineState>(file, { jobResults: [] });
   const byId = new Map(state.jobResults.map((result) => [result.jobId, result]));
+  const jobs = (state.jobs ??= {});
 
   const record = (result: RecordedJobResult): void => {
     const previous = byId.get(result.jobId);
@@ -83,7 +118,21 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
     serviceName: 'CodePipeline',
     targetPrefix: 'CodePipeline_20150709',
     jsonVersion: '1.1',
+    model: codePipelineModel,
+    ...(options.log ? { log: options.log } : {}),
     operations: {
+      async GetJobDetails(input) {
+        const jobId = requireString(input, 'jobId');
+        if (!JOB_ID.test(jobId)) {
+          throw validation(
+            `1 validation error detected: Value '${jobId}' at 'jobId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`,
+          );
+        }
+        const data = jobs[jobId];
+        if (!data) throw new AwsServiceError('JobNotFoundException', `Job ${jobId} not found`, 400);
+        return { jobDetails: { id: jobId, accountId: LOCAL_ACCOUNT_ID, data } };
+      },
+
       async PutJobSuccessResult(input) {
         const jobId = requireString(input, 'jobId');
         const continuationToken = optionalText(input.continuationToken, 'continuationToken', 2048);
@@ -177,6 +226,12 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
     jobResults: {
       get: (jobId) => byId.get(jobId),
       all: () => [...state.jobResults],
+      createJob: (jobId, data) => {
+        if (!JOB_ID.test(jobId)) throw new Error(`not a CodePipeline job id (a lower-case UUID): ${jobId}`);
+        if (jobs[jobId]) throw new Error(`job ${jobId} already exists: CodePipeline gives every job a new id`);
+        jobs[jobId] = structuredClone(data);
+        writeJsonState(file, state);
+      },
     },
   };
 }

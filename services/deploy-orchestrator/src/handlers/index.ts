@@ -1,4 +1,5 @@
-// Every task Lambda by its serverless function name (the names in deploy.asl.yaml's Fn::GetAtt).
+// Every task Lambda by its function name: the task table (../../tasks.js) declares each once; test/tasks.test.ts
+// checks this map, the handler files and deploy.asl.yaml's Fn::GetAtt names against it.
 import { handler as checkStack } from './check-stack';
 import { handler as createChangeSet } from './create-change-set';
 import { handler as createStack } from './create-stack';

@@ -1,18 +1,28 @@
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { CodePipelineEvent } from 'aws-lambda';
-import { artifactS3Client, makeTrigger } from '../trigger';
+import type { CodePipelineEvent, Context } from 'aws-lambda';
+import { createTriggerClients } from '../clients';
+import { createTriggerLogger } from '../logging';
+import { secretsManagerTokenKeys } from '../token-keys';
+import { makeTrigger } from '../trigger';
+
+// Built once per container: clients, logger, and the token key cache.
+const clients = createTriggerClients();
+const { logger, redactor } = createTriggerLogger();
 
 const trigger = makeTrigger({
-  sfn: new SFNClient({}),
-  codePipeline: new CodePipelineClient({}),
-  artifactS3Factory: artifactS3Client,
-  logger: new Logger({ serviceName: 'glue-cd-pipeline-trigger' }),
+  sfn: clients.sfn,
+  codePipeline: clients.codePipeline,
+  artifactS3Factory: clients.artifactS3,
+  tokenKeys: secretsManagerTokenKeys({
+    client: clients.secretsManager,
+    secretId: process.env.CONTINUATION_TOKEN_KEY_SECRET_ARN,
+  }),
+  logger,
+  redactor,
   defaultStateMachineArn: process.env.DEPLOY_STATE_MACHINE_ARN,
 });
 
 /** CodePipeline Lambda Invoke action: starts or polls the deploy state machine, and always answers the job. */
-export const handler = async (event: CodePipelineEvent): Promise<void> => {
-  await trigger(event);
+export const handler = async (event: CodePipelineEvent, context: Context): Promise<void> => {
+  logger.addContext(context);
+  await trigger(event, context);
 };

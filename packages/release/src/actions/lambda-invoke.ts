@@ -1,0 +1,60 @@
+import { executionArnFor, executionNameForJob } from '@glue-cd/core';
+import { runLambdaInvokeAction } from '../codepipeline-action';
+import type { ActionRunner } from './types';
+
+export class LambdaInvokeActionError extends Error {
+  override name = 'LambdaInvokeActionError';
+}
+
+/** The function an Invoke action names: a literal, or an `Fn::ImportValue` of the bootstrapped stacks' exports. */
+const functionNameOf = (value: unknown, exports: Record<string, string>): string => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && 'Fn::ImportValue' in value) {
+    const name = value['Fn::ImportValue'];
+    const resolved = typeof name === 'string' ? exports[name] : undefined;
+    if (resolved) return resolved;
+    throw new LambdaInvokeActionError(`FunctionName imports ${JSON.stringify(name)}, which no deployed stack exports`);
+  }
+  throw new LambdaInvokeActionError(`FunctionName must be a literal or Fn::ImportValue, got ${JSON.stringify(value)}`);
+};
+
+/**
+ * A Lambda Invoke action, as CodePipeline runs it: a job per invocation (a new job id each time the worker answers
+ * with a continuation token), the declared input artifacts, the resolved UserParameters.
+ */
+export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, inputArtifacts }, environment) => {
+  const functionName = functionNameOf(configuration.FunctionName, environment.delivery.exports);
+  const userParameters = configuration.UserParameters ?? '';
+  if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');
+  const outcome = await runLambdaInvokeAction({
+    clients: environment.release.clients,
+    jobResult: async (jobId) => environment.release.cloud.jobResults.get(jobId),
+    // Each job exists in the local CodePipeline, so the trigger's GetJobDetails finds where it runs.
+    jobs: environment.release.cloud.jobResults,
+    pipelineContext: {
+      pipelineName: environment.pipeline.name,
+      stage: action.stage,
+      action: action.name,
+      pipelineExecutionId: environment.pipelineExecutionId,
+    },
+    functionName,
+    userParameters,
+    inputArtifacts,
+    pollIntervalMs: environment.pollIntervalMs,
+    maxInvocations: 2000,
+  });
+  const firstJob = outcome.jobIds[0];
+  const executionArns = firstJob
+    ? [executionArnFor(environment.delivery.stateMachineArn, executionNameForJob(firstJob))]
+    : [];
+  const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
+  return outcome.status === 'Succeeded'
+    ? {
+        status: 'Succeeded',
+        summary: outcome.summary ?? 'succeeded',
+        detail: calls,
+        outputVariables: outcome.outputVariables,
+        executionArns,
+      }
+    : { status: 'Failed', summary: 'failed', detail: `${outcome.message ?? 'no message'}\n(${calls})`, executionArns };
+};

@@ -1,0 +1,63 @@
+import type { LiveTestReport } from '@glue-cd/live-test';
+import type { Approver } from '../approval';
+import type { SkipRule } from '../codebuild/skip-list';
+import type { ArtifactLocation } from '../codepipeline-action';
+import type { DeliveryServices } from '../delivery-services';
+import type { ReleaseCloud } from '../local-environment';
+import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
+import type { Progress } from '../progress';
+import type { CommandRecord } from '../report-schema';
+
+/** An artifact in the pipeline's artifact store, with the source revision it comes from. */
+export interface PipelineArtifact extends ArtifactLocation {
+  revision?: string;
+}
+
+/** What every action runner may use: the local cloud, the pipeline, the release's settings. */
+export interface ActionEnvironment {
+  release: ReleaseCloud;
+  delivery: DeliveryServices;
+  pipeline: PipelineDefinition;
+  /** The checkout being released (the Source action's working tree). */
+  repoRoot: string;
+  stateDir: string;
+  artifactBucket: string;
+  pipelineExecutionId: string;
+  approver: Approver;
+  progress: Progress;
+  /** Where action logs go (a folder beside the report). */
+  logDir: string;
+  skipList: SkipRule[];
+  /** Files of the working tree replaced in the Source artifact (a developer's uncommitted edit). */
+  sourceEdits: Record<string, string>;
+  /** The switch: AutomatedLiveTest in-process instead of through its buildspec (see in-process-live-test.ts). */
+  liveTestInProcess: boolean;
+  sampleFile: string;
+  pollIntervalMs: number;
+}
+
+/** One action to run: its definition, its configuration with `#{…}` resolved, its declared input artifacts. */
+export interface ActionInput {
+  action: PipelineAction;
+  configuration: Record<string, unknown>;
+  inputArtifacts: PipelineArtifact[];
+}
+
+export interface ActionOutcome {
+  status: 'Succeeded' | 'Failed' | 'Stopped';
+  /** One line. */
+  summary: string;
+  detail?: string;
+  outputArtifacts?: Record<string, PipelineArtifact>;
+  outputVariables?: Record<string, string>;
+  commands?: CommandRecord[];
+  /** Where this action differed from AWS: printed and recorded. */
+  differences?: string[];
+  logFile?: string;
+  /** Deploy state machine executions the action started (Lambda invoke actions). */
+  executionArns?: string[];
+  liveTest?: LiveTestReport;
+}
+
+/** Runs the actions of one CodePipeline category/provider, as the AWS service behind it would. */
+export type ActionRunner = (input: ActionInput, environment: ActionEnvironment) => Promise<ActionOutcome>;

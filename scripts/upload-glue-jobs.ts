@@ -1,0 +1,153 @@
+// The Build buildspec's upload of the Glue job files (what `aws s3 sync` did, on the SDK so that the same line runs on
+// CodeBuild, a laptop and the local release with nothing but node and pnpm):
+//   node scripts/run-ts.cjs scripts/upload-glue-jobs.ts --bucket glue-cd-deployments-test [--version <content version>]
+// Uploads scripts/glue-jobs-version.js's file list to s3://<bucket>/glue-jobs/<version>/, only objects whose content
+// differs (ETag = MD5 of a single-part upload). Needs s3:ListBucket (prefix glue-jobs/*) and s3:PutObject there.
+// Exit codes: 0 uploaded or unchanged, 1 the upload failed, 2 bad arguments.
+import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const versioning = require('./glue-jobs-version.js') as {
+  GLUE_JOBS: string;
+  glueJobsVersion: (root?: string) => string;
+  jobFiles: (root?: string) => string[];
+};
+
+export class UploadGlueJobsError extends Error {
+  override name = 'UploadGlueJobsError';
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface UploadArguments {
+  bucket: string;
+  version?: string;
+}
+
+const USAGE = 'usage: upload-glue-jobs.ts --bucket <deployment bucket> [--version <content version>]';
+
+/** The flags the buildspec passes; an unknown or missing flag is a UsageError naming it. */
+export const parseArguments = (argv: string[]): UploadArguments => {
+  let values: { bucket?: string; version?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { bucket: { type: 'string' }, version: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (!values.bucket) throw new UsageError(`--bucket is required\n${USAGE}`);
+  // An empty --version is what `--version ${GLUE_JOBS_VERSION}` gives when the variable was never set.
+  if (values.version !== undefined && !/^[0-9a-f]{12}$/.test(values.version)) {
+    throw new UsageError(`--version must be the 12-hex-digit content version, got '${values.version}'\n${USAGE}`);
+  }
+  return { bucket: values.bucket, ...(values.version !== undefined ? { version: values.version } : {}) };
+};
+
+export interface UploadResult {
+  prefix: string;
+  uploaded: string[];
+  unchanged: string[];
+}
+
+const md5ETag = (body: Buffer): string => `"${createHash('md5').update(body).digest('hex')}"`;
+
+const describe = (error: unknown): string =>
+  error instanceof S3ServiceException ? `${error.name}: ${error.message}` : String(error);
+
+/** ETags of the objects already under the prefix. */
+const existingETags = async (s3: S3Client, bucket: string, prefix: string): Promise<Map<string, string>> => {
+  const etags = new Map<string, string>();
+  let ContinuationToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchBucket') {
+        throw new UploadGlueJobsError(
+          `bucket ${bucket} does not exist: create the deployment buckets first (docs/pipeline.md, Bootstrap)`,
+        );
+      }
+      throw new UploadGlueJobsError(`cannot list s3://${bucket}/${prefix}: ${describe(error)}`);
+    }
+    for (const object of page.Contents ?? []) if (object.Key && object.ETag) etags.set(object.Key, object.ETag);
+    ContinuationToken = page.NextContinuationToken;
+  } while (ContinuationToken);
+  return etags;
+};
+
+/** Uploads the job files under their content version; files whose object already has the same content are left. */
+export const uploadGlueJobs = async (options: {
+  s3: S3Client;
+  bucket: string;
+  version?: string;
+  /** The glue-jobs folder (default: the repository's). */
+  root?: string;
+}): Promise<UploadResult> => {
+  const root = options.root ?? versioning.GLUE_JOBS;
+  const version = versioning.glueJobsVersion(root);
+  if (options.version !== undefined && options.version !== version) {
+    throw new UploadGlueJobsError(
+      `--version ${options.version} is not the content version of ${root} (${version}): the template would point at other files`,
+    );
+  }
+  const files = versioning.jobFiles(root);
+  if (files.length === 0) throw new UploadGlueJobsError(`no job files under ${root}`);
+  const prefix = `glue-jobs/${version}/`;
+  const etags = await existingETags(options.s3, options.bucket, prefix);
+  const result: UploadResult = { prefix: `s3://${options.bucket}/${prefix}`, uploaded: [], unchanged: [] };
+  for (const file of files) {
+    const body = await readFile(path.join(root, file));
+    const key = `${prefix}${file}`;
+    if (etags.get(key) === md5ETag(body)) {
+      result.unchanged.push(file);
+      continue;
+    }
+    try {
+      await options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body }));
+    } catch (error) {
+      throw new UploadGlueJobsError(`cannot upload s3://${options.bucket}/${key}: ${describe(error)}`);
+    }
+    result.uploaded.push(file);
+  }
+  return result;
+};
+
+export const main = async (argv: string[]): Promise<number> => {
+  let args: UploadArguments;
+  try {
+    args = parseArguments(argv);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  try {
+    const result = await uploadGlueJobs({ s3: new S3Client({}), ...args });
+    console.log(
+      `${result.prefix}: ${result.uploaded.length} uploaded${
+        result.uploaded.length > 0 ? ` (${result.uploaded.join(', ')})` : ''
+      }, ${result.unchanged.length} unchanged`,
+    );
+    return 0;
+  } catch (error) {
+    console.error(`${(error as Error).name}: ${(error as Error).message}`);
+    return 1;
+  }
+};
+
+// scripts/run-ts.cjs requires the entry (so require.main is the runner) and sets argv[1] to it.
+if (require.main === module || process.argv[1] === __filename) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

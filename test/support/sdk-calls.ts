@@ -1,0 +1,125 @@
+// Which AWS SDK v3 commands a handler can send: every `new <Name>Command(` whose class comes from an
+// `@aws-sdk/client-*` package, reachable from the handler's export through the declarations its code refers to
+// (symbol by symbol with the TypeScript checker, so a task importing one function of a module does not inherit the
+// commands of its siblings).
+import path from 'node:path';
+import ts from 'typescript';
+
+export interface SdkCall {
+  /** The client package's service: `cloudformation`, `s3`, `sfn`, `codepipeline`, `glue`, `athena`, … */
+  client: string;
+  /** The operation: `CreateStack` for `CreateStackCommand`. */
+  operation: string;
+  /** Where the command is constructed (repo-relative path:line). */
+  at: string;
+}
+
+export interface Entry {
+  name: string;
+  file: string;
+  exportName: string;
+}
+
+const CLIENT_PACKAGE = /^@aws-sdk\/client-([a-z0-9-]+)$/;
+const inNodeModules = (fileName: string): boolean => /[\\/]node_modules[\\/]/.test(fileName);
+
+/** The SDK calls reachable from each entry's export, by entry name. */
+export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkCall[]> => {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    noLib: true,
+    noEmit: true,
+    types: [],
+    baseUrl: repoRoot,
+    paths: { '@glue-cd/*': ['packages/*/src'] },
+  };
+  // Packages are never parsed (the SDK's declarations alone take half a minute): a command is recognised by the
+  // module its import names, so only our own sources need symbols.
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) =>
+    inNodeModules(fileName)
+      ? ts.createSourceFile(fileName, '', languageVersion)
+      : getSourceFile(fileName, languageVersion, ...rest);
+  const program = ts.createProgram(
+    entries.map((e) => e.file),
+    options,
+    host,
+  );
+  const checker = program.getTypeChecker();
+  const isOurs = (file: ts.SourceFile): boolean => !file.isDeclarationFile && !inNodeModules(file.fileName);
+  const resolved = (symbol: ts.Symbol | undefined): ts.Symbol | undefined => {
+    if (!symbol || !(symbol.flags & ts.SymbolFlags.Alias)) return symbol;
+    const target = checker.getAliasedSymbol(symbol);
+    return target.declarations?.length ? target : symbol;
+  };
+  /** The `@aws-sdk/client-*` service an identifier was imported from, following our own re-exports. */
+  const clientOf = (symbol: ts.Symbol | undefined): string | undefined => {
+    for (let current = symbol; current && current.flags & ts.SymbolFlags.Alias;) {
+      const declaration = current.declarations?.[0];
+      const importDeclaration = declaration && ts.findAncestor(declaration, ts.isImportDeclaration);
+      const exportDeclaration = declaration && ts.findAncestor(declaration, ts.isExportDeclaration);
+      const specifier = (importDeclaration ?? exportDeclaration)?.moduleSpecifier;
+      const match = specifier && ts.isStringLiteral(specifier) ? specifier.text.match(CLIENT_PACKAGE) : null;
+      if (match) return match[1];
+      current = checker.getImmediateAliasedSymbol(current);
+    }
+    return undefined;
+  };
+
+  const result = new Map<string, SdkCall[]>();
+  for (const entry of entries) {
+    const source = program.getSourceFile(entry.file);
+    if (!source) throw new Error(`${entry.file} is not part of the program`);
+    const moduleSymbol = checker.getSymbolAtLocation(source);
+    const exported = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.name === entry.exportName);
+    if (!exported) throw new Error(`${entry.file} does not export ${entry.exportName}`);
+
+    const calls = new Map<string, SdkCall>();
+    const seen = new Set<ts.Node>();
+    const queue: ts.Node[] = [...(resolved(exported)?.declarations ?? [])];
+    const enqueue = (symbol: ts.Symbol | undefined) => {
+      for (const declaration of resolved(symbol)?.declarations ?? []) {
+        if (isOurs(declaration.getSourceFile()) && !seen.has(declaration)) queue.push(declaration);
+      }
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isNewExpression(node)) {
+        const client = clientOf(checker.getSymbolAtLocation(node.expression));
+        const name = node.expression.getText();
+        if (client && name.endsWith('Command')) {
+          const file = node.getSourceFile();
+          const line = file.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+          const operation = name.slice(0, -'Command'.length);
+          calls.set(`${client}:${operation}`, {
+            client,
+            operation,
+            at: `${path.relative(repoRoot, file.fileName)}:${line}`,
+          });
+        }
+      }
+      if (ts.isIdentifier(node)) {
+        enqueue(checker.getSymbolAtLocation(node));
+        if (ts.isShorthandPropertyAssignment(node.parent)) {
+          enqueue(checker.getShorthandAssignmentValueSymbol(node.parent));
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    while (queue.length > 0) {
+      const node = queue.shift() as ts.Node;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      visit(node);
+    }
+    result.set(
+      entry.name,
+      [...calls.values()].sort((a, b) => `${a.client}:${a.operation}`.localeCompare(`${b.client}:${b.operation}`)),
+    );
+  }
+  return result;
+};
