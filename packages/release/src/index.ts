@@ -7,6 +7,8 @@ export * from './clients';
 export * from './codebuild/artifacts';
 export * from './codebuild/buildspec';
 export * from './codebuild/environment';
+export * from './codebuild/junit';
+export * from './codebuild/reports';
 export * from './codebuild/run-build';
 export * from './codebuild/shell-session';
 export * from './codebuild/skip-list';

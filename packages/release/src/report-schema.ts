@@ -18,6 +18,53 @@ export const CommandRecordSchema = z.object({
   outputTail: z.string().optional(),
 });
 
+export const TEST_CASE_STATUSES = ['SUCCEEDED', 'FAILED', 'ERROR', 'SKIPPED', 'UNKNOWN'] as const;
+
+/** One test case of a test report, as CodeBuild's BatchPutTestCases records it (plus expected/actual properties). */
+export const TestCaseRecordSchema = z.object({
+  /** The JUnit testsuite it belongs to. */
+  suite: z.string(),
+  /** CodeBuild's prefix: the JUnit classname. */
+  prefix: z.string(),
+  name: z.string(),
+  status: z.enum(TEST_CASE_STATUSES),
+  durationMs: z.number().nonnegative(),
+  /** The failure or error message (and its text), when there is one. */
+  message: z.string().optional(),
+  /** The test case's `expected` / `actual` properties (the live test writes them). */
+  expected: z.string().optional(),
+  actual: z.string().optional(),
+});
+
+/**
+ * One report group of a CodeBuild action's buildspec `reports` section, as the local CodeBuild collected it after
+ * the build: the files (copied beside the report), the test cases and the report's status in CodeBuild's terms.
+ */
+export const TestReportRecordSchema = z.object({
+  /** The key in the buildspec (a name, an ARN, or `$VARIABLE`). */
+  reportGroup: z.string(),
+  /** The group CodeBuild fills: `<project name>-<name>` for a name, the ARN's group for an ARN. */
+  reportGroupName: z.string(),
+  reportGroupArn: z.string(),
+  /** The AWS::CodeBuild::ReportGroup of the pipeline template with that name; absent: CodeBuild would create it. */
+  declaredAs: z.string().optional(),
+  type: z.enum(['TEST', 'CODE_COVERAGE']),
+  fileFormat: z.string(),
+  /** SUCCEEDED: every case passed; FAILED: some did not; INCOMPLETE: no report (see reason). Never fails the build. */
+  status: z.enum(['SUCCEEDED', 'FAILED', 'INCOMPLETE']),
+  reason: z.string().optional(),
+  /** `source`: the path as matched under base-directory; `path`: the copy, relative to the report directory. */
+  files: z.array(z.object({ source: z.string(), path: z.string() })),
+  summary: z.object({
+    total: z.number().int().nonnegative(),
+    statusCounts: z.record(z.enum(TEST_CASE_STATUSES), z.number().int().nonnegative()),
+    durationMs: z.number().nonnegative(),
+  }),
+  /** Suite-level properties of the files (the live test's record counts, job run, seeded object). */
+  properties: z.record(z.string(), z.string()).optional(),
+  testCases: z.array(TestCaseRecordSchema),
+});
+
 export const ActionStatusSchema = z.enum(['Succeeded', 'Failed', 'Stopped', 'Skipped']);
 
 /** One pipeline action as the local release ran it. */
@@ -38,6 +85,8 @@ export const ActionRecordSchema = z.object({
   namespace: z.string().optional(),
   /** The action's full log (a CodeBuild action's build log). */
   logFile: z.string().optional(),
+  /** The test reports of a CodeBuild action's buildspec `reports` section. */
+  reports: z.array(TestReportRecordSchema).optional(),
 });
 
 /** A step of the local release that is not a pipeline action: packaging, the operator's bootstrap. */
@@ -84,6 +133,8 @@ export const ReleaseReportSchema = z.object({
 });
 
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
+export type TestCaseRecord = z.infer<typeof TestCaseRecordSchema>;
+export type TestReportRecord = z.infer<typeof TestReportRecordSchema>;
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 export type SetupRecord = z.infer<typeof SetupRecordSchema>;
