@@ -97,7 +97,7 @@ const testReportSection = (action: ActionRecord, report: TestReportRecord): stri
   const rows = report.testCases
     .map(
       (c) =>
-        `<tr class="${statusClass(c.status)}" data-check="${escapeHtml(c.name)}"><td>${escapeHtml(c.name)}</td><td>${escapeHtml(
+        `<tr class="row-${statusClass(c.status)}" data-check="${escapeHtml(c.name)}"><td>${escapeHtml(c.name)}</td><td>${escapeHtml(
           c.expected ?? '',
         )}</td><td>${escapeHtml(c.actual ?? '')}${c.message && c.status !== 'SUCCEEDED' ? `<details><summary>message</summary><pre>${escapeHtml(c.message)}</pre></details>` : ''}</td>` +
         `<td class="${statusClass(c.status)}">${c.status === 'SUCCEEDED' ? '✓ passed' : c.status === 'SKIPPED' ? 'skipped' : `✗ ${c.status.toLowerCase()}`}</td></tr>`,
@@ -127,7 +127,7 @@ const changeSetSection = (view: ChangeSetView): string => {
   const rows = shown
     .map(
       (c) =>
-        `<tr class="${c.disposition === 'refused' ? 'bad' : 'neutral'}"><td><code>${escapeHtml(
+        `<tr class="row-${c.disposition === 'refused' ? 'bad' : 'neutral'}"><td><code>${escapeHtml(
           [...c.stackPath, c.logicalId].join(' › '),
         )}</code></td><td>${escapeHtml(c.resourceType)}</td><td>${escapeHtml(c.action)}${c.policyAction ? ` (PolicyAction ${escapeHtml(c.policyAction)})` : ''}</td><td>${escapeHtml(
           c.replacement ?? '',
@@ -137,7 +137,7 @@ const changeSetSection = (view: ChangeSetView): string => {
   const broadening = view.broadening
     .map(
       (b) =>
-        `<tr class="${b.refused ? 'bad' : 'neutral'}"><td>${escapeHtml(b.kind)}</td><td>${escapeHtml(b.description)}${
+        `<tr class="row-${b.refused ? 'bad' : 'neutral'}"><td>${escapeHtml(b.kind)}</td><td>${escapeHtml(b.description)}${
           b.stackPath.length ? ` <span class="neutral">(in ${escapeHtml(b.stackPath.join(' › '))})</span>` : ''
         }</td><td class="${b.refused ? 'bad' : 'ok'}">${b.refused ? 'refused' : 'accepted'}</td></tr>`,
     )
@@ -146,12 +146,34 @@ const changeSetSection = (view: ChangeSetView): string => {
 <h4>Change set ${escapeHtml(view.changeSetName ?? '')} <span class="verdict ${view.safe ? 'ok' : 'bad'}">${escapeHtml(view.verdict)}</span></h4>
 <p>${counts.inspectedChanges} resource change${counts.inspectedChanges === 1 ? '' : 's'} inspected: <b class="${counts.violations ? 'bad' : 'ok'}">${counts.violations} would delete or replace a resource</b>${
     counts.accepted ? `, ${counts.accepted} accepted by the safety policy` : ''
-  }${counts.broadening !== undefined ? `; ${counts.refusedBroadening ?? 0} of ${counts.broadening} security broadenings refused${view.onBroadening ? ` (onBroadening ${escapeHtml(view.onBroadening)})` : ''}` : ''}.
+  }${
+    counts.broadening === undefined
+      ? ''
+      : counts.broadening === 0
+        ? '; no security broadening'
+        : `; <b class="${counts.refusedBroadening ? 'bad' : 'ok'}">${counts.refusedBroadening ?? 0} of ${counts.broadening} security broadenings refused</b>${view.onBroadening ? ` (onBroadening ${escapeHtml(view.onBroadening)})` : ''}`
+  }.
 The others keep every resource; the execution carries only the destructive ones.<br><span class="neutral">from ${escapeHtml(view.source)}</span></p>
 ${rows ? `<table class="changes"><tr><th>logical id</th><th>type</th><th>action</th><th>replacement</th><th>why</th><th>verdict</th></tr>${rows}</table>` : ''}
 ${more > 0 || view.changes.length > shown.length ? `<p class="neutral">… ${Math.max(more, view.changes.length - shown.length)} more in the full verdict.</p>` : ''}
 ${broadening ? `<table class="broadening"><tr><th>broadening</th><th>what</th><th>verdict</th></tr>${broadening}</table>` : ''}
 ${view.broadeningReason ? `<p class="bad">${escapeHtml(view.broadeningReason)}</p>` : ''}${pointer}</div>`;
+};
+
+/** A Lambda task's Cause is its error as JSON ({ errorType, errorMessage, trace }): the message, then the trace. */
+const lambdaError = (cause: string | undefined): { message: string; trace?: string } => {
+  try {
+    const parsed = JSON.parse(cause ?? '') as { errorMessage?: unknown; trace?: unknown };
+    if (typeof parsed.errorMessage === 'string') {
+      return {
+        message: parsed.errorMessage,
+        ...(Array.isArray(parsed.trace) ? { trace: parsed.trace.map(String).join('\n') } : {}),
+      };
+    }
+  } catch {
+    // Not JSON: the cause as it is.
+  }
+  return { message: cause ?? '' };
 };
 
 const executionSection = (report: ReleaseReport, execution: ExecutionRecord, index: number): string => {
@@ -188,9 +210,12 @@ const executionSection = (report: ReleaseReport, execution: ExecutionRecord, ind
         ]
       : undefined,
   ].filter((fact): fact is string[] => fact !== undefined);
+  const cause = lambdaError(execution.cause);
   const failure =
     execution.error !== undefined
-      ? `<div class="failure"><b>${escapeHtml(execution.error)}</b><pre>${escapeHtml(execution.cause ?? '')}</pre></div>`
+      ? `<div class="failure"><b>${escapeHtml(execution.error)}</b><pre>${escapeHtml(cause.message)}</pre>${
+          cause.trace ? `<details><summary>trace</summary><pre>${escapeHtml(cause.trace)}</pre></details>` : ''
+        }</div>`
       : '';
   return `<section class="execution" id="execution-${index + 1}" data-action="${escapeHtml(execution.action)}">
 <h3>${escapeHtml(execution.action)} <span class="${statusClass(execution.status)}">${escapeHtml(execution.status)}</span></h3>
@@ -258,7 +283,7 @@ svg .edge-label{font-size:9.5px;text-anchor:middle;fill:var(--muted);paint-order
 svg .edge-label.taken{fill:var(--accent);font-weight:600}
 svg marker.plain path{fill:var(--edge)}svg marker.taken path{fill:var(--accent)}svg marker.catch path{fill:var(--catch)}
 .change-set{margin-top:.8rem}.verdict{font-family:ui-monospace,monospace;font-size:.85em}
-tr.bad td:first-child{border-left:3px solid var(--bad)}
+tr.row-bad td:first-child{border-left:3px solid var(--bad)}tr.row-ok td:first-child{border-left:3px solid var(--ok)}
 ol.history li{margin:.2rem 0}
 @media print{
 :root{--fg:#000;--muted:#444;--faint:#666;--bg:#fff;--panel:#fff;--border:#999;--accent:#0550ae;--accent-bg:#ddf4ff;--bad-bg:#ffebe9;--edge:#999}

@@ -262,7 +262,11 @@ export const layoutGraph = (graph: StateMachineGraph): GraphLayout => {
     for (const layer of downward ? layers.slice(1) : layers.slice(0, -1).reverse()) {
       const neighbours = downward ? up : down;
       const wanted = layer.map((item) => {
-        const around = [...(neighbours.get(item) ?? []), ...((downward ? down : up).get(item) ?? [])];
+        // A dummy follows the side it comes from, so long edges run straight; a state balances both sides.
+        const around =
+          item.state === undefined
+            ? (neighbours.get(item) ?? [])
+            : [...(neighbours.get(item) ?? []), ...((downward ? down : up).get(item) ?? [])];
         return around.length
           ? around.reduce((sum, n) => sum + centreOf(n), 0) / around.length - item.width / 2
           : item.x;
