@@ -197,12 +197,10 @@ test('readable in dark mode and printable', async () => {
     return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
   };
   await page.emulateMedia({ colorScheme: 'dark' });
-  const dark = await page
-    .locator('body')
-    .evaluate((body: PageElement) => ({
-      bg: getComputedStyle(body).backgroundColor,
-      fg: getComputedStyle(body).color,
-    }));
+  const dark = await page.locator('body').evaluate((body: PageElement) => ({
+    bg: getComputedStyle(body).backgroundColor,
+    fg: getComputedStyle(body).color,
+  }));
   expect(luminance(dark.bg)).toBeLessThan(60);
   expect(luminance(dark.fg)).toBeGreaterThan(180);
   await page.emulateMedia({ colorScheme: 'light', media: 'print' });
