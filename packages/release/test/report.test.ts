@@ -7,6 +7,7 @@ import {
   changeSetView,
   deployResultView,
   executionPath,
+  formatSummary,
   layoutGraph,
   packagedStateMachineGraph,
   releaseHistory,
@@ -446,5 +447,83 @@ describe('renderReport', () => {
     expect(html).toContain('<a href="release-x/Build.Build.log">');
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script|https?:\/\/|@import|url\((?!#)/);
+  });
+});
+
+describe('formatSummary', () => {
+  test('prints each test report and each refused change set beside the commands', async () => {
+    const asl = await readAsl();
+    const report: ReleaseReport = {
+      schemaVersion: 2,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:01:00.000Z',
+      succeeded: false,
+      pipeline: 'p',
+      pipelineExecutionId: 'e',
+      setup: [],
+      actions: [
+        {
+          stage: 'LiveTest',
+          action: 'AutomatedLiveTest',
+          category: 'Test',
+          provider: 'CodeBuild',
+          runOrder: 2,
+          status: 'Succeeded',
+          durationMs: 1,
+          detail: 'ok',
+          reports: [
+            {
+              reportGroup: 'checks',
+              reportGroupName: 'proj-checks',
+              reportGroupArn: 'arn:aws:codebuild:us-east-1:000000000000:report-group/proj-checks',
+              type: 'TEST',
+              fileFormat: 'JUNITXML',
+              status: 'FAILED',
+              files: [],
+              summary: {
+                total: 3,
+                statusCounts: { SUCCEEDED: 2, FAILED: 1, ERROR: 0, SKIPPED: 0, UNKNOWN: 0 },
+                durationMs: 0,
+              },
+              testCases: [],
+            },
+          ],
+        },
+      ],
+      skipList: [],
+      differences: [],
+      executions: [
+        {
+          action: 'DeployToProduction',
+          executionArn: 'arn',
+          status: 'FAILED',
+          path: [],
+          changeSet: {
+            source: 's',
+            verdict: 'RESOURCES-BEING-DELETED-OR-REPLACED',
+            safe: false,
+            counts: { inspectedChanges: 6, violations: 2, accepted: 0 },
+            changes: [],
+            broadening: [],
+          },
+        },
+      ],
+      stateMachine: stateMachineGraph('deploy', 'asl', asl),
+      history: [],
+    };
+    const lines = formatSummary({
+      succeeded: false,
+      setup: [],
+      actions: report.actions,
+      executions: report.executions,
+      outputVariables: {},
+      report,
+      reportPath: 'reports/release-x.html',
+      jsonReportPath: 'reports/release-x.json',
+    }).map((line) => `${line.level} ${line.text}`);
+    expect(lines).toContain('detail report proj-checks: FAILED, 3 test cases, 1 failed');
+    expect(lines).toContain(
+      'fail DeployToProduction: change set RESOURCES-BEING-DELETED-OR-REPLACED, 2 destructive of 6 changes',
+    );
   });
 });
