@@ -23,6 +23,7 @@ export * from './progress';
 export * from './release';
 export * from './report';
 export * from './report-schema';
+export * from './report/choice-rules';
 export * from './report/executions';
 export * from './report/history';
 export * from './report/layout';

@@ -154,6 +154,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       pollIntervalMs: options.pollIntervalMs ?? 150,
     });
 
+    const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
       startedAt: startedAt.toISOString(),
@@ -165,8 +166,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       actions: run.records,
       skipList: describeSkipList(skipList),
       differences: run.differences,
-      executions: await collectExecutions(release.clients, run.executions, { reportDir: options.reportDir, runDir }),
-      stateMachine: deployStateMachine(deliveryPackages),
+      executions: await collectExecutions(
+        release.clients,
+        run.executions,
+        { reportDir: options.reportDir, runDir },
+        stateMachine,
+      ),
+      stateMachine,
       history: await releaseHistory(options.reportDir, `release-${stamp}.json`),
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);

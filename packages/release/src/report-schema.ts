@@ -106,6 +106,8 @@ export const VisitedStateSchema = z.object({
   durationMs: z.number().nonnegative().optional(),
   /** The error a task raised in this state (caught, retried or not): `Error: Cause`, cut to one line. */
   error: z.string().optional(),
+  /** A Choice state's way out: the index in stateMachine.transitions of the rule (or Default) its input matched. */
+  transition: z.number().int().nonnegative().optional(),
 });
 
 export const TRANSITION_KINDS = ['next', 'choice', 'default', 'catch'] as const;
@@ -116,6 +118,8 @@ export const StateTransitionSchema = z.object({
   kind: z.enum(TRANSITION_KINDS),
   /** A Choice rule's condition, or a Catch's ErrorEquals. */
   label: z.string().optional(),
+  /** A Choice rule as the definition has it (without Next): which rule an execution took is read from it. */
+  rule: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** The deploy state machine as deployed: read from the packaged template's DefinitionString, names resolved. */

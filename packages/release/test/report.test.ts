@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import {
   changeSetView,
+  choiceTaken,
   deployResultView,
   executionPath,
   formatSummary,
@@ -16,6 +17,7 @@ import {
   shortLabel,
   StateMachineDefinitionError,
   stateMachineGraph,
+  takenTransitions,
   type CloudFormationTemplate,
   type ReleaseReport,
 } from '../src';
@@ -82,6 +84,7 @@ describe('the state machine graph, from the packaged definition', () => {
       to: 'WaitWhileStackBusy',
       kind: 'choice',
       label: 'stack.route = wait',
+      rule: { Variable: '$.stack.route', StringEquals: 'wait' },
     });
     expect(graph.transitions).toContainEqual({
       from: 'CheckStack',
@@ -525,5 +528,48 @@ describe('formatSummary', () => {
     expect(lines).toContain(
       'fail DeployToProduction: change set RESOURCES-BEING-DELETED-OR-REPLACED, 2 destructive of 6 changes',
     );
+  });
+});
+
+describe('which way a Choice went', () => {
+  test('the first rule its input matches, else Default; unknown when a rule cannot be read here', async () => {
+    const graph = stateMachineGraph('deploy', 'asl', await readAsl());
+    const to = (index: number | undefined) => (index === undefined ? undefined : graph.transitions[index]!.to);
+    expect(to(choiceTaken(graph, 'RouteStack', { stack: { route: 'update' } }))).toBe('PrepareTemplate');
+    expect(to(choiceTaken(graph, 'RouteStack', { stack: { route: 'wait' } }))).toBe('WaitWhileStackBusy');
+    expect(to(choiceTaken(graph, 'RouteStack', { stack: { route: 'sideways' } }))).toBe('UnknownRoute');
+    expect(to(choiceTaken(graph, 'InspectChangeSet', { changeSet: { done: true, empty: false, safe: true } }))).toBe(
+      'ExecuteChangeSet',
+    );
+    const odd = {
+      ...graph,
+      transitions: [{ from: 'C', to: 'X', kind: 'choice' as const, rule: { Variable: '$.a[0]', StringEquals: 'x' } }],
+    };
+    expect(choiceTaken(odd, 'C', { a: ['x'] })).toBeUndefined();
+  });
+
+  test('the path records the rule, and the picture takes only that edge when two rules lead to one state', async () => {
+    const asl = await readAsl();
+    // Two rules of one Choice into the same state, as RouteDeploy's update and plan.
+    const route = asl.States.RouteDeploy as { Choices: Record<string, unknown>[] };
+    route.Choices.push({ Variable: '$.stack.route', StringEquals: 'plan', Next: 'CreateChangeSet' });
+    const graph = stateMachineGraph('deploy', 'asl', asl);
+    const entered = (id: number, name: string, input?: unknown): HistoryEvent => ({
+      id,
+      timestamp: new Date(Date.UTC(2026, 10, 27, 10, 0, id)),
+      type: 'ChoiceStateEntered',
+      stateEnteredEventDetails: { name, ...(input ? { input: JSON.stringify(input) } : {}) },
+    });
+    const path = executionPath(
+      [entered(1, 'RouteDeploy', { stack: { route: 'plan' } }), entered(2, 'CreateChangeSet')],
+      graph,
+    );
+    const plan = graph.transitions.findIndex((t) => t.from === 'RouteDeploy' && t.label === 'stack.route = plan');
+    expect(path[0]?.transition).toBe(plan);
+    expect([...takenTransitions(graph, path)]).toEqual([plan]);
+    // Without the rule (an older report), every edge between the two states.
+    const update = graph.transitions.findIndex((t) => t.from === 'RouteDeploy' && t.label === 'stack.route = update');
+    const { transition: _t, ...bare } = path[0]!;
+    expect([...takenTransitions(graph, [bare, path[1]!])].sort()).toEqual([update, plan].sort());
   });
 });

@@ -5,9 +5,26 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { CloudClients } from '../clients';
-import type { ChangeRecord, ChangeSetView, DeployResultView, ExecutionRecord, VisitedState } from '../report-schema';
+import type {
+  ChangeRecord,
+  ChangeSetView,
+  DeployResultView,
+  ExecutionRecord,
+  StateMachineGraph,
+  VisitedState,
+} from '../report-schema';
+import { choiceTaken } from './choice-rules';
 
 const ERROR_CHARS = 300;
+
+const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 const time = (event: HistoryEvent): number | undefined =>
   event.timestamp instanceof Date ? event.timestamp.getTime() : undefined;
@@ -26,9 +43,11 @@ const failureOf = (event: HistoryEvent): string | undefined => {
 
 /**
  * The path of one execution through the state machine, read from its GetExecutionHistory events: each visit with
- * when it was entered, how long it lasted (to its exit, or to the execution's end) and the error raised in it.
+ * when it was entered, how long it lasted (to its exit, or to the execution's end) and the error raised in it; with
+ * the graph, a Choice visit also says which rule its input matched.
  */
-export const executionPath = (history: HistoryEvent[]): VisitedState[] => {
+export const executionPath = (history: HistoryEvent[], graph?: StateMachineGraph): VisitedState[] => {
+  const choices = new Set(graph?.states.filter((s) => s.type === 'Choice').map((s) => s.name));
   const path: (VisitedState & { enteredMs?: number })[] = [];
   const open = () => [...path].reverse().find((visit) => visit.outcome === 'entered');
   let end: number | undefined;
@@ -36,10 +55,15 @@ export const executionPath = (history: HistoryEvent[]): VisitedState[] => {
     const entered = event.stateEnteredEventDetails?.name;
     if (entered !== undefined) {
       const at = time(event);
+      const transition =
+        graph && choices.has(entered)
+          ? choiceTaken(graph, entered, parseJson(event.stateEnteredEventDetails?.input))
+          : undefined;
       path.push({
         name: entered,
         outcome: 'entered',
         ...(at !== undefined ? { enteredAt: new Date(at).toISOString(), enteredMs: at } : {}),
+        ...(transition !== undefined ? { transition } : {}),
       });
     }
     const failure = entered === undefined ? failureOf(event) : undefined;
@@ -174,15 +198,6 @@ export const verdictView = (
   };
 };
 
-const parseJson = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 const ChangeSetStateSchema = z.object({
   changeSet: z.object({
     stackName: z.string().optional(),
@@ -284,6 +299,7 @@ export const collectExecutions = async (
   clients: CloudClients,
   executions: { action: string; executionArn: string }[],
   files: { reportDir: string; runDir: string },
+  graph?: StateMachineGraph,
 ): Promise<ExecutionRecord[]> =>
   Promise.all(
     executions.map(async ({ action, executionArn }): Promise<ExecutionRecord> => {
@@ -311,7 +327,7 @@ export const collectExecutions = async (
           status: execution.status ?? 'UNKNOWN',
           ...(execution.startDate ? { startDate: execution.startDate.toISOString() } : {}),
           ...(execution.stopDate ? { stopDate: execution.stopDate.toISOString() } : {}),
-          path: executionPath(history),
+          path: executionPath(history, graph),
           ...(execution.error !== undefined ? { error: execution.error } : {}),
           ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
           ...(execution.output !== undefined ? { output: execution.output } : {}),

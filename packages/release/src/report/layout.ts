@@ -30,6 +30,8 @@ export interface LaidOutNode {
 }
 
 export interface LaidOutEdge extends StateTransition {
+  /** Its index in the graph's transitions. */
+  index: number;
   /** forward: down the layers; back: a loop drawn up the left side; bus: a catch into an error-only state. */
   route: 'forward' | 'back' | 'bus';
   points: Point[];
@@ -320,6 +322,7 @@ export const layoutGraph = (graph: StateMachineGraph): GraphLayout => {
     const to = node.get(edge.to)!;
     edges.push({
       ...edge,
+      index: graph.transitions.indexOf(edge),
       route: 'forward',
       points: [
         { x: portX(edge.from, edge, outPorts, 'from'), y: from.y + from.height },
@@ -335,6 +338,7 @@ export const layoutGraph = (graph: StateMachineGraph): GraphLayout => {
     const laneX = Math.min(...span.map((n) => n.x), ...[...items.values()].map((i) => i.x)) - LANE_GAP * (lane + 1);
     edges.push({
       ...edge,
+      index: graph.transitions.indexOf(edge),
       route: 'back',
       points: [
         { x: from.x, y: from.y + from.height / 2 + 6 },
@@ -348,6 +352,7 @@ export const layoutGraph = (graph: StateMachineGraph): GraphLayout => {
     const n = node.get(edge.from)!;
     edges.push({
       ...edge,
+      index: graph.transitions.indexOf(edge),
       route: 'back',
       points: [
         { x: n.x + n.width, y: n.y + 10 },
@@ -364,6 +369,7 @@ export const layoutGraph = (graph: StateMachineGraph): GraphLayout => {
     const gapY = from.y + from.height + LAYER_GAP / 2;
     edges.push({
       ...edge,
+      index: graph.transitions.indexOf(edge),
       route: 'bus',
       points: [
         { x: from.x + from.width, y: from.y + from.height / 2 },

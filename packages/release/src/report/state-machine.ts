@@ -91,7 +91,8 @@ const transitionsOf = (states: Record<string, Json>): StateTransition[] =>
     if (typeof state.Next === 'string') transitions.push({ from, to: state.Next, kind: 'next' });
     for (const choice of Array.isArray(state.Choices) ? state.Choices.filter(isObject) : []) {
       if (typeof choice.Next === 'string') {
-        transitions.push({ from, to: choice.Next, kind: 'choice', label: comparisonLabel(choice) });
+        const { Next: _next, ...rule } = choice;
+        transitions.push({ from, to: choice.Next, kind: 'choice', label: comparisonLabel(choice), rule });
       }
     }
     if (typeof state.Default === 'string') transitions.push({ from, to: state.Default, kind: 'default' });

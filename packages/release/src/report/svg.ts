@@ -23,9 +23,25 @@ export const visitsByState = (path: VisitedState[]): Map<string, StateVisits> =>
   return visits;
 };
 
-/** Consecutive states of the path: the transitions the execution took. */
-export const takenTransitions = (path: VisitedState[]): Set<string> =>
-  new Set(path.slice(1).map((visit, i) => `${path[i]!.name}\u0000${visit.name}`));
+/**
+ * The transitions the execution took, by index in graph.transitions: between consecutive states, the Choice rule the
+ * visit recorded, else every transition between the two.
+ */
+export const takenTransitions = (graph: StateMachineGraph, path: VisitedState[]): Set<number> => {
+  const taken = new Set<number>();
+  path.slice(1).forEach((visit, i) => {
+    const from = path[i]!;
+    const chosen = from.transition !== undefined ? graph.transitions[from.transition] : undefined;
+    if (chosen && chosen.to === visit.name) {
+      taken.add(from.transition!);
+      return;
+    }
+    graph.transitions.forEach((t, index) => {
+      if (t.from === from.name && t.to === visit.name) taken.add(index);
+    });
+  });
+  return taken;
+};
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
@@ -88,7 +104,7 @@ export const shortLabel = (label: string): string => {
 export const stateMachineSvg = (graph: StateMachineGraph, path: VisitedState[], id: string): string => {
   const layout = layoutGraph(graph);
   const visits = visitsByState(path);
-  const taken = takenTransitions(path);
+  const taken = takenTransitions(graph, path);
   const type = new Map(graph.states.map((s) => [s.name, s]));
   const choiceIndex = new Map<LaidOutEdge, number>();
   for (const edge of layout.edges) {
@@ -101,7 +117,7 @@ export const stateMachineSvg = (graph: StateMachineGraph, path: VisitedState[], 
     `<marker id="${id}-${name}" class="arrow ${name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>`;
   const edges = layout.edges
     .map((edge) => {
-      const isTaken = taken.has(`${edge.from}\u0000${edge.to}`);
+      const isTaken = taken.has(edge.index);
       const classes = ['edge', edge.kind, edge.route, isTaken ? 'taken' : ''].filter(Boolean).join(' ');
       const arrow = isTaken ? 'taken' : edge.kind === 'catch' ? 'catch' : 'plain';
       const label =
