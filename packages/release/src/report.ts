@@ -284,7 +284,7 @@ svg .edge-label.taken{fill:var(--accent);font-weight:600}
 svg marker.plain path{fill:var(--edge)}svg marker.taken path{fill:var(--accent)}svg marker.catch path{fill:var(--catch)}
 .change-set{margin-top:.8rem}.verdict{font-family:ui-monospace,monospace;font-size:.85em}
 tr.row-bad td:first-child{border-left:3px solid var(--bad)}tr.row-ok td:first-child{border-left:3px solid var(--ok)}
-ol.history li{margin:.2rem 0}
+ol.history li{margin:.2rem 0}table.checks td:last-child,table.changes td:last-child{white-space:nowrap}
 @media print{
 :root{--fg:#000;--muted:#444;--faint:#666;--bg:#fff;--panel:#fff;--border:#999;--accent:#0550ae;--accent-bg:#ddf4ff;--bad-bg:#ffebe9;--edge:#999}
 body{margin:0;max-width:none}nav.toc{display:none}section.execution,section.test-report,tr{break-inside:avoid}
