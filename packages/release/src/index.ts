@@ -30,4 +30,6 @@ export * from './report/layout';
 export * from './report/state-machine';
 export * from './report/svg';
 export * from './run-pipeline';
+export * from './start';
 export * from './summary';
+export * from './job-engines';

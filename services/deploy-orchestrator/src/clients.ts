@@ -6,15 +6,42 @@ export interface AwsClients {
   s3: S3Client;
 }
 
+/** Deadlines of every orchestrator SDK call: a hung connection fails fast and the state's Retry takes over. */
+export interface SdkDeadlines {
+  /** Milliseconds to establish the TCP/TLS connection. */
+  connectionTimeoutMs: number;
+  /** Milliseconds a request may take, from sending to the full response, before it is abandoned. */
+  requestTimeoutMs: number;
+  /** SDK attempts per call (its own retries with backoff) before the task fails. */
+  maxAttempts: number;
+}
+
+// Well inside the 60 s Lambda timeout: three attempts of a hung call still end before it.
+export const SDK_DEADLINES: SdkDeadlines = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000, maxAttempts: 3 };
+
+/** The one factory for the orchestrator's clients: timeouts on every client, path-style S3 on a custom endpoint. */
+export const createAwsClients = (deadlines: Partial<SdkDeadlines> = {}, env = process.env): AwsClients => {
+  const { connectionTimeoutMs, requestTimeoutMs, maxAttempts } = { ...SDK_DEADLINES, ...deadlines };
+  const common = {
+    maxAttempts,
+    requestHandler: {
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // Without it the SDK's node handler only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
+  return {
+    cloudFormation: new CloudFormationClient(common),
+    // A custom endpoint (the local cloud on 127.0.0.1) has no bucket sub-domains.
+    s3: new S3Client({ ...common, forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL) }),
+  };
+};
+
 // Created once per Lambda container (on first use, so importing a handler in a test builds nothing).
 let clients: AwsClients | undefined;
 
-export const awsClients = (): AwsClients =>
-  (clients ??= {
-    cloudFormation: new CloudFormationClient({}),
-    // A custom endpoint (the local cloud on 127.0.0.1) has no bucket sub-domains.
-    s3: new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) }),
-  });
+export const awsClients = (): AwsClients => (clients ??= createAwsClients());
 
 /** Replaces the module's clients (tests, the local cloud). */
 export const useAwsClients = (replacement: AwsClients): void => {
