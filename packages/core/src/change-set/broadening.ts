@@ -139,7 +139,11 @@ const diffText = (diff: TemplateDiff): string => {
 };
 
 /** fullDiff of two templates, sharpened by the change set's replacements when they can be merged. */
-export const diffTemplates = (current: TemplateDocument, proposed: TemplateDocument, changes?: Change[]): TemplateDiff => {
+export const diffTemplates = (
+  current: TemplateDocument,
+  proposed: TemplateDocument,
+  changes?: Change[],
+): TemplateDiff => {
   if (changes === undefined) return fullDiff(current, proposed);
   try {
     return fullDiff(current, proposed, { Changes: changes } as DescribeChangeSetCommandOutput);

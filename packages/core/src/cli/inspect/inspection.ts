@@ -97,7 +97,8 @@ export const inspect = (input: InspectionInput): Inspection => {
       broadening.push(...diff.broadening);
       text = input.securityOnly
         ? securityText(templates.current, templates.proposed, stack)
-        : diff.text.trim() || 'There were no differences';
+        : // A nested stack whose own template is unchanged differs only in its change set: draw that.
+          diff.text.trim() || changeSetListing(stack.changes);
     } else {
       text = input.securityOnly
         ? 'No templates for this stack: its security changes are unknown'
