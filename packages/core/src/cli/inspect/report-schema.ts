@@ -30,24 +30,22 @@ export const IncompleteChangeSetSchema = z.object({
 export type IncompleteChangeSet = z.output<typeof IncompleteChangeSetSchema>;
 
 /** `glue-cd inspect --format json`: the whole judgement of one change set. */
-export const InspectReportSchema = z
-  .object({
-    verdict: InspectVerdictSchema,
-    safe: z.boolean().describe('true exactly when the exit status is 0'),
-    stackName: z.string().optional(),
-    changeSetName: z.string().optional(),
-    inspectedChanges: z.number().int().nonnegative().describe('Resource changes read, nested change sets included'),
-    violations: z.array(ViolationSchema).describe('Changes that delete or replace a resource, refused'),
-    accepted: z.array(ViolationSchema).describe('Destructive changes the safety policy allow-lists'),
-    broadening: z
-      .array(BroadeningItemSchema.extend({ refused: z.boolean() }))
-      .describe('Security broadening between the current and the new templates (only when templates were read)'),
-    onBroadening: z.enum(ON_BROADENING),
-    broadeningReason: z.string().optional(),
-    incomplete: z
-      .array(IncompleteChangeSetSchema)
-      .describe('Nested change sets or pages that were not read: exit 3 unless --allow-incomplete'),
-    changes: z.array(ResourceChangeSummarySchema).describe('Every resource change read, in order'),
-  })
-  .meta({ title: 'glue-cd inspect report', description: 'The output of `glue-cd inspect --format json`.' });
+export const InspectReportSchema = z.object({
+  verdict: InspectVerdictSchema,
+  safe: z.boolean().describe('true exactly when the exit status is 0'),
+  stackName: z.string().optional(),
+  changeSetName: z.string().optional(),
+  inspectedChanges: z.number().int().nonnegative().describe('Resource changes read, nested change sets included'),
+  violations: z.array(ViolationSchema).describe('Changes that delete or replace a resource, refused'),
+  accepted: z.array(ViolationSchema).describe('Destructive changes the safety policy allow-lists'),
+  broadening: z
+    .array(BroadeningItemSchema.extend({ refused: z.boolean() }))
+    .describe('Security broadening between the current and the new templates (only when templates were read)'),
+  onBroadening: z.enum(ON_BROADENING),
+  broadeningReason: z.string().optional(),
+  incomplete: z
+    .array(IncompleteChangeSetSchema)
+    .describe('Nested change sets or pages that were not read: exit 3 unless --allow-incomplete'),
+  changes: z.array(ResourceChangeSummarySchema).describe('Every resource change read, in order'),
+});
 export type InspectReport = z.output<typeof InspectReportSchema>;
