@@ -111,7 +111,7 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
         safe: true,
         counts: { inspectedChanges: 3, violations: 0 },
         violations: [],
-        location: `s3://${STAGING_BUCKET}/verdicts/codepipeline-job-1/verdict.json`,
+        location: `s3://${STAGING_BUCKET}/verdicts/${STACK}/codepipeline-job-1/verdict.json`,
       },
     });
     expect(existing.status).toBe('UPDATE_COMPLETE');
@@ -371,7 +371,8 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
 const PROD_STACK = 'glue-cd-glue-etl-prod';
 const prodInput = (overrides: Record<string, unknown> = {}) =>
   deployInput({ environmentName: 'prod', stackName: PROD_STACK, parameters: { Stage: 'prod' }, ...overrides });
-const verdictUrl = (execution = 'codepipeline-job-1') => `s3://${STAGING_BUCKET}/verdicts/${execution}/verdict.json`;
+const verdictUrl = (stackName: string = STACK, execution = 'codepipeline-job-1') =>
+  `s3://${STAGING_BUCKET}/verdicts/${stackName}/${execution}/verdict.json`;
 
 describe('protected environments', () => {
   it('refuses a delete of a protected stack before any AWS call, naming the rule', async () => {
@@ -466,7 +467,7 @@ describe('security broadening', () => {
     expect(run.cause).toContain('SECURITY-BROADENING-NOT-APPROVED');
     expect(run.cause).toContain('Allow iam:* on * for AWS:${JobRole}');
     expect(run.cause).toContain('to approve: run the pipeline with "action": "plan"');
-    expect(run.cause).toContain(verdictUrl());
+    expect(run.cause).toContain(verdictUrl(PROD_STACK));
     expect(cloud.changeSets).toHaveLength(0);
     expect(cloud.calls.some((c) => c.startsWith('ExecuteChangeSet'))).toBe(false);
     expect(stack.template).toBe(JSON.stringify(current));
