@@ -147,17 +147,28 @@ const filesUnder = (root: string, dir: string, skip: Set<string>): string[] => {
   return out.sort();
 };
 
-/** The binaries a dependency installs (its package.json `bin`), read from the nearest node_modules. */
-const binariesOf = (root: string, workspace: Workspace, name: string): string[] => {
+/** The installed package.json of a dependency, from the nearest node_modules. */
+const installedManifest = (root: string, workspace: Workspace, name: string): Manifest | undefined => {
   for (const base of [path.join(root, workspace.dir), root]) {
     const file = path.join(base, 'node_modules', name, 'package.json');
-    if (!existsSync(file)) continue;
-    const bin = readJson(file).bin;
-    if (typeof bin === 'string') return [name.split('/').pop()!];
-    if (bin && typeof bin === 'object') return Object.keys(bin);
-    return [];
+    if (existsSync(file)) return readJson(file);
   }
-  return [];
+  return undefined;
+};
+
+/** The binaries a dependency installs (its package.json `bin`). */
+const binariesOf = (root: string, workspace: Workspace, name: string): string[] => {
+  const bin = installedManifest(root, workspace, name)?.bin;
+  if (typeof bin === 'string') return [name.split('/').pop()!];
+  return bin && typeof bin === 'object' ? Object.keys(bin) : [];
+};
+
+/** Adds to `used` the declared peer dependencies of what is in it: a peer is the consumer's to install. */
+const addPeers = (root: string, workspace: Workspace, used: Set<string>) => {
+  for (const name of [...used]) {
+    const peers = installedManifest(root, workspace, name)?.peerDependencies as Record<string, string> | undefined;
+    for (const peer of Object.keys(peers ?? {})) if (workspace.declared.has(peer)) used.add(peer);
+  }
 };
 
 const mentions = (text: string, word: string): boolean =>
@@ -254,6 +265,8 @@ export const checkDependencies = (root: string): DependencyCheck => {
   const allToolText = [...toolTexts.values()].flat().join('\n');
   for (const workspace of workspaces) {
     const used = anyUse.get(workspace)!;
+    addPeers(root, workspace, runtimeUse.get(workspace)!);
+    addPeers(root, workspace, used);
     const text = workspace === rootWorkspace ? allToolText : toolTexts.get(workspace)!.join('\n');
     const isTool = (name: string) => [name, ...binariesOf(root, workspace, name)].some((word) => mentions(text, word));
     const typesUsed = (name: string) => {

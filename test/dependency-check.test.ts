@@ -121,6 +121,20 @@ describe('the dependency check', () => {
     ]);
   });
 
+  test('a peer dependency of a used dependency is used: the consumer installs it', () => {
+    cleanRepo();
+    manifest('packages/lib', {
+      name: '@repo/lib',
+      dependencies: { zod: '4', '@scope/util': '1', '@scope/data': '1', unrelated: '1' },
+      devDependencies: { '@types/aws-lambda': '8', 'fast-check': '4' },
+    });
+    write(
+      'packages/lib/node_modules/@scope/util/package.json',
+      JSON.stringify({ name: '@scope/util', peerDependencies: { '@scope/data': '1' } }),
+    );
+    expect(problems()).toEqual(['packages/lib/package.json: unrelated: declared in dependencies but never imported']);
+  });
+
   test('a dependency declared twice is named', () => {
     cleanRepo();
     manifest('packages/lib', {
