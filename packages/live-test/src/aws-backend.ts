@@ -103,8 +103,6 @@ export const createAwsBackend = ({
   };
 
   return {
-    kind: 'aws',
-
     async seed(bucket, key, body) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },

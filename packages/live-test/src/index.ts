@@ -10,14 +10,6 @@ export {
 } from './aws-backend';
 export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
 export {
-  glueDefinitionsFromResources,
-  type DeployedResource,
-  type LocalCrawlerDefinition,
-  type LocalGlueDefinitions,
-  type LocalJobDefinition,
-} from './glue-definitions';
-export { JOB_ARGUMENTS, createLocalBackend, type LocalBackendOptions } from './local-backend';
-export {
   GlueEtlStackOutputsSchema,
   OUTPUT_ENVIRONMENT_VARIABLES,
   outputsFromEnvironment,

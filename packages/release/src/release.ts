@@ -1,10 +1,8 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { LiveTestReport } from '@glue-cd/live-test';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { AUTOMATED_LIVE_TEST_IN_PROCESS } from './actions/in-process-live-test';
 import type { Approver } from './approval';
 import type { CloudClients } from './clients';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
@@ -38,12 +36,8 @@ export interface ReleaseOptions {
   progress: Progress;
   /** Stage of the pipeline's own services (trigger, orchestrator, pipeline), as an operator would `sls deploy` them. */
   infraStage?: string;
-  /** The taxi CSV the in-process live test seeds (the buildspec's CLI uses the sample in the source). */
-  sampleFile: string;
   /** Files of the working tree replaced in the Source artifact, by path (tests release a developer's edit). */
   sourceEdits?: Record<string, string>;
-  /** AutomatedLiveTest in-process instead of through buildspecs/live-test.yml (default AUTOMATED_LIVE_TEST_IN_PROCESS). */
-  liveTestInProcess?: boolean;
   /** Buildspec commands not run (default: localSkipList()); every one is reported with its reason. */
   skipList?: SkipRule[];
   port?: number;
@@ -56,7 +50,6 @@ export interface ReleaseSummary {
   setup: SetupRecord[];
   actions: ActionRecord[];
   executions: ExecutionRecord[];
-  liveTest?: LiveTestReport;
   /** Output variables of each action that published some, by action name. */
   outputVariables: Record<string, Record<string, string>>;
   /** The JSON report's content (also written to reportPath's .json twin and latest.json). */
@@ -148,8 +141,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       logDir: path.join(options.reportDir, `release-${stamp}`),
       skipList,
       sourceEdits: options.sourceEdits ?? {},
-      liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
-      sampleFile: options.sampleFile,
       pollIntervalMs: options.pollIntervalMs ?? 150,
     });
 
@@ -177,7 +168,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       report,
       reportPath,
       jsonReportPath,
-      ...(run.liveTest ? { liveTest: run.liveTest } : {}),
     };
   } finally {
     await release.close();

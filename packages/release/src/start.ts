@@ -10,15 +10,12 @@ import { formatSummary } from './summary';
 /** `pnpm start`'s exit codes. */
 export const EXIT = { succeeded: 0, releaseFailed: 1, couldNotRun: 2 } as const;
 
-export const DEFAULT_SAMPLE = 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv';
-
 export const START_USAGE = `pnpm start [-- options]
   --approve         approve LiveTestApproval without asking (for non-interactive runs)
   --reject          reject LiveTestApproval (the release stops before production)
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
-  --sample FILE     the taxi CSV the in-process live test uploads (default ${DEFAULT_SAMPLE})
   --help            this text
 
 Exit codes: 0 the release succeeded, 1 an action failed or the approval was rejected, 2 the release could not run.`;
@@ -34,7 +31,6 @@ export interface StartArguments {
   fresh: boolean;
   stateDir: string;
   reportDir: string;
-  sampleFile: string;
 }
 
 /** Node's parseArgs messages, said the way the rest of the CLI says things. */
@@ -61,7 +57,6 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
         fresh: { type: 'boolean', default: false },
         'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
         'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
-        sample: { type: 'string', default: path.join(repoRoot, DEFAULT_SAMPLE) },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -75,7 +70,6 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
     fresh: values.fresh,
     stateDir: path.resolve(values['state-dir']),
     reportDir: path.resolve(values['report-dir']),
-    sampleFile: path.resolve(values.sample),
   };
 };
 
@@ -115,9 +109,6 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       stdout.write(`${START_USAGE}\n`);
       return EXIT.succeeded;
     }
-    if (!existsSync(args.sampleFile)) {
-      throw new StartArgumentError(`the taxi sample ${args.sampleFile} does not exist (--sample FILE)`);
-    }
     if (args.fresh) await forgetState(args.stateDir, repoRoot);
   } catch (error) {
     if (!(error instanceof StartArgumentError)) throw error;
@@ -134,7 +125,6 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       reportDir: args.reportDir,
       approver: makeApprover(args.approval, { input: deps.stdin, output: stdout }),
       progress,
-      sampleFile: args.sampleFile,
     });
   } catch (error) {
     stderr.write(`\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
-  DEFAULT_SAMPLE,
   EXIT,
   NO_TERMINAL_TO_ASK_ON,
   START_USAGE,
@@ -24,8 +23,6 @@ import { manualApprovalAction } from '../src/actions/manual-approval';
 let repoRoot: string;
 beforeEach(async () => {
   repoRoot = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-start-'));
-  await mkdir(path.join(repoRoot, path.dirname(DEFAULT_SAMPLE)), { recursive: true });
-  await writeFile(path.join(repoRoot, DEFAULT_SAMPLE), 'VendorID\n1\n');
 });
 afterEach(async () => rm(repoRoot, { recursive: true, force: true }));
 
@@ -122,11 +119,6 @@ describe('pnpm start: arguments', () => {
     ['--approve with --reject', ['--approve', '--reject'], '--approve and --reject exclude each other'],
     ['a positional argument', ['release'], "unexpected argument 'release' (options start with --)"],
     ['a flag without its value', ['--state-dir'], "Option '--state-dir <value>' argument missing"],
-    [
-      'a sample that does not exist',
-      ['--sample', '/nowhere/trips.csv'],
-      'the taxi sample /nowhere/trips.csv does not exist (--sample FILE)',
-    ],
   ])('%s: exit 2 naming it, with the usage, before anything runs', async (_case, argv, message) => {
     const io = terminal(false);
     const runRelease = jest.fn<Promise<ReleaseSummary>, [ReleaseOptions]>();
@@ -157,26 +149,11 @@ describe('pnpm start: arguments', () => {
     const runRelease = jest.fn(async (_options: ReleaseOptions) => summaryOf(true));
 
     await run([], runRelease);
-    await run(
-      ['--', '--state-dir', 'state', '--report-dir', '/tmp/r', '--sample', path.join(repoRoot, DEFAULT_SAMPLE)],
-      runRelease,
-    );
+    await run(['--', '--state-dir', 'state', '--report-dir', '/tmp/r'], runRelease);
 
-    expect(
-      runRelease.mock.calls.map(([options]) => [
-        options.repoRoot,
-        options.stateDir,
-        options.reportDir,
-        options.sampleFile,
-      ]),
-    ).toEqual([
-      [
-        repoRoot,
-        path.join(repoRoot, '.local-cloud'),
-        path.join(repoRoot, 'reports'),
-        path.join(repoRoot, DEFAULT_SAMPLE),
-      ],
-      [repoRoot, path.resolve('state'), '/tmp/r', path.join(repoRoot, DEFAULT_SAMPLE)],
+    expect(runRelease.mock.calls.map(([options]) => [options.repoRoot, options.stateDir, options.reportDir])).toEqual([
+      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports')],
+      [repoRoot, path.resolve('state'), '/tmp/r'],
     ]);
   });
 
@@ -186,6 +163,8 @@ describe('pnpm start: arguments', () => {
     await mkdir(path.join(state, 'state'), { recursive: true });
     await writeFile(path.join(state, 'state', 'cloudformation.json'), '{}');
     const notState = path.join(repoRoot, 'glue-jobs');
+    await mkdir(notState);
+    await writeFile(path.join(notState, 'job.py'), 'print(1)\n');
 
     expect(await run(['--fresh', '--state-dir', state], runRelease)).toBe(EXIT.succeeded);
     const refusals = [terminal(false), terminal(false)];

@@ -17,7 +17,6 @@ import {
 import { containerLine, runBuild, type BuildResult } from '../codebuild/run-build';
 import { projectOf, type CodeBuildProject } from '../pipeline-definition';
 import type { CommandRecord } from '../report-schema';
-import { IN_PROCESS_LIVE_TEST_BUILDSPEC, runInProcessLiveTest } from './in-process-live-test';
 import { putArtifact } from './source';
 import type { ActionEnvironment, ActionInput, ActionRunner, PipelineArtifact } from './types';
 
@@ -176,9 +175,6 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       project: projectVariables(project),
       action: actionVariables(configuration, `${action.name} configuration EnvironmentVariables`),
     };
-    if (environment.liveTestInProcess && project.buildSpec === IN_PROCESS_LIVE_TEST_BUILDSPEC) {
-      return await runInProcessLiveTest({ buildspec, variables, environment, logFile, log });
-    }
     const buildId = `${project.name}:${randomUUID()}`;
     const region = environment.release.cloud.environment().AWS_REGION ?? 'us-east-1';
     const codebuild: Record<string, string> = {

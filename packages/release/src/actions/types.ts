@@ -1,4 +1,3 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import type { Approver } from '../approval';
 import type { SkipRule } from '../codebuild/skip-list';
 import type { ArtifactLocation } from '../codepipeline-action';
@@ -30,9 +29,6 @@ export interface ActionEnvironment {
   skipList: SkipRule[];
   /** Files of the working tree replaced in the Source artifact (a developer's uncommitted edit). */
   sourceEdits: Record<string, string>;
-  /** The switch: AutomatedLiveTest in-process instead of through its buildspec (see in-process-live-test.ts). */
-  liveTestInProcess: boolean;
-  sampleFile: string;
   pollIntervalMs: number;
 }
 
@@ -56,7 +52,6 @@ export interface ActionOutcome {
   logFile?: string;
   /** Deploy state machine executions the action started (Lambda invoke actions). */
   executionArns?: string[];
-  liveTest?: LiveTestReport;
 }
 
 /** Runs the actions of one CodePipeline category/provider, as the AWS service behind it would. */
