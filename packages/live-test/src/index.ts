@@ -2,6 +2,7 @@ export { type CrawlerRun, type JobRun, type LiveTestBackend, type QueryRow, type
 export {
   CLOCK_SKEW_MS,
   DEFAULT_POLL_INTERVAL_MS,
+  FIRST_POLL_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   createAwsBackend,
   systemClock,
