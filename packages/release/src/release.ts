@@ -13,7 +13,7 @@ import {
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
-import { startReleaseCloud } from './local-environment';
+import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { packageService } from './package-services';
 import { readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
@@ -40,6 +40,10 @@ export interface ReleaseOptions {
   sourceEdits?: Record<string, string>;
   /** Buildspec commands not run (default: localSkipList()); every one is reported with its reason. */
   skipList?: SkipRule[];
+  /** An already running `pnpm cloud` to release on (its credentials from `env`) instead of starting one. */
+  endpoint?: string;
+  /** Where --endpoint's credentials come from (default process.env). */
+  env?: NodeJS.ProcessEnv;
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
@@ -103,13 +107,20 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   });
 
-  progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
-  const release = await startReleaseCloud({
-    stateDir: options.stateDir,
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    waitScale: options.waitScale ?? 0.01,
-  });
-  progress.done(`listening on ${release.cloud.endpoint}`);
+  const release = options.endpoint
+    ? await (async () => {
+        progress.stage(`Local cloud: the running one at ${options.endpoint}`);
+        return connectReleaseCloud(options.endpoint!, options.env ?? process.env);
+      })()
+    : await (async () => {
+        progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
+        return startReleaseCloud({
+          stateDir: options.stateDir,
+          ...(options.port !== undefined ? { port: options.port } : {}),
+          waitScale: options.waitScale ?? 0.01,
+        });
+      })();
+  progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   try {
     progress.stage(`Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md`);
     const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;

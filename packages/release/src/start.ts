@@ -16,6 +16,7 @@ export const START_USAGE = `pnpm start [-- options]
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
+  --endpoint URL    release on an already running \`pnpm cloud\` (credentials: the AWS_* lines it printed)
   --help            this text
 
 Exit codes: 0 the release succeeded, 1 an action failed or the approval was rejected, 2 the release could not run.`;
@@ -31,6 +32,7 @@ export interface StartArguments {
   fresh: boolean;
   stateDir: string;
   reportDir: string;
+  endpoint?: string;
 }
 
 /** Node's parseArgs messages, said the way the rest of the CLI says things. */
@@ -57,6 +59,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
         fresh: { type: 'boolean', default: false },
         'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
         'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
+        endpoint: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -64,12 +67,22 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
     throw argumentError(error);
   }
   if (values.approve && values.reject) throw new StartArgumentError('--approve and --reject exclude each other');
+  const { endpoint } = values;
+  if (endpoint !== undefined) {
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))
+      throw new StartArgumentError(
+        `--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got "${endpoint}"`,
+      );
+    if (values.fresh)
+      throw new StartArgumentError('--fresh cannot forget the state of a running cloud: restart `pnpm cloud` instead');
+  }
   return {
     help: values.help,
     approval: values.approve ? 'approve' : values.reject ? 'reject' : 'prompt',
     fresh: values.fresh,
     stateDir: path.resolve(values['state-dir']),
     reportDir: path.resolve(values['report-dir']),
+    ...(endpoint !== undefined ? { endpoint } : {}),
   };
 };
 
@@ -125,6 +138,7 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       reportDir: args.reportDir,
       approver: makeApprover(args.approval, { input: deps.stdin, output: stdout }),
       progress,
+      ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
     });
   } catch (error) {
     stderr.write(`\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -119,6 +119,16 @@ describe('pnpm start: arguments', () => {
     ['--approve with --reject', ['--approve', '--reject'], '--approve and --reject exclude each other'],
     ['a positional argument', ['release'], "unexpected argument 'release' (options start with --)"],
     ['a flag without its value', ['--state-dir'], "Option '--state-dir <value>' argument missing"],
+    [
+      'an endpoint that is no URL',
+      ['--endpoint', '127.0.0.1:4566'],
+      '--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got "127.0.0.1:4566"',
+    ],
+    [
+      '--fresh with --endpoint',
+      ['--fresh', '--endpoint', 'http://127.0.0.1:4566'],
+      '--fresh cannot forget the state of a running cloud: restart `pnpm cloud` instead',
+    ],
   ])('%s: exit 2 naming it, with the usage, before anything runs', async (_case, argv, message) => {
     const io = terminal(false);
     const runRelease = jest.fn<Promise<ReleaseSummary>, [ReleaseOptions]>();
@@ -150,10 +160,19 @@ describe('pnpm start: arguments', () => {
 
     await run([], runRelease);
     await run(['--', '--state-dir', 'state', '--report-dir', '/tmp/r'], runRelease);
+    await run(['--endpoint', 'http://127.0.0.1:4566'], runRelease);
 
-    expect(runRelease.mock.calls.map(([options]) => [options.repoRoot, options.stateDir, options.reportDir])).toEqual([
-      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports')],
-      [repoRoot, path.resolve('state'), '/tmp/r'],
+    expect(
+      runRelease.mock.calls.map(([options]) => [
+        options.repoRoot,
+        options.stateDir,
+        options.reportDir,
+        options.endpoint,
+      ]),
+    ).toEqual([
+      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports'), undefined],
+      [repoRoot, path.resolve('state'), '/tmp/r', undefined],
+      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports'), 'http://127.0.0.1:4566'],
     ]);
   });
 

@@ -176,7 +176,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       action: actionVariables(configuration, `${action.name} configuration EnvironmentVariables`),
     };
     const buildId = `${project.name}:${randomUUID()}`;
-    const region = environment.release.cloud.environment().AWS_REGION ?? 'us-east-1';
+    const region = environment.release.connection.environment().AWS_REGION ?? 'us-east-1';
     const codebuild: Record<string, string> = {
       CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${region}:${ACCOUNT}:build/${buildId}`,
       CODEBUILD_BUILD_ID: buildId,
@@ -195,7 +195,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
     const buildEnv = buildEnvironment({
       image: imageEnvironment(process.env, environment.repoRoot),
       // The service role's credentials: the local cloud's, never the caller's AWS_* variables.
-      role: environment.release.cloud.environment(),
+      role: environment.release.connection.environment(),
       ...variables,
       codebuild,
     });

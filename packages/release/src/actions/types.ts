@@ -2,7 +2,7 @@ import type { Approver } from '../approval';
 import type { SkipRule } from '../codebuild/skip-list';
 import type { ArtifactLocation } from '../codepipeline-action';
 import type { DeliveryServices } from '../delivery-services';
-import type { ReleaseCloud } from '../local-environment';
+import type { ReleaseTarget } from '../local-environment';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
 import type { Progress } from '../progress';
 import type { CommandRecord } from '../report-schema';
@@ -14,7 +14,7 @@ export interface PipelineArtifact extends ArtifactLocation {
 
 /** What every action runner may use: the local cloud, the pipeline, the release's settings. */
 export interface ActionEnvironment {
-  release: ReleaseCloud;
+  release: ReleaseTarget;
   delivery: DeliveryServices;
   pipeline: PipelineDefinition;
   /** The checkout being released (the Source action's working tree). */
