@@ -31,7 +31,7 @@ import {
   type CloudFormationTemplate,
   type ReleaseCloud,
 } from '@glue-cd/release';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, type Tags } from 'yaml';
@@ -46,10 +46,11 @@ const DEPLOYMENT_BUCKETS = ['glue-cd-deployments-test', 'glue-cd-deployments-pro
 const LIVE_TEST_CLI = 'packages/live-test/src/cli.ts';
 const SAMPLE = path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
-// The checkout is the source: its installed node_modules stand for `pnpm install` (a test never writes in it).
+// The source is the checkout linked into a temp folder: its installed node_modules stand for `pnpm install`, and what
+// the commands write (the CLI's JUnit report) lands in the temp folder, never in the checkout.
 const SKIP_LIST = [
   ...localSkipList(),
-  { command: 'pnpm install --frozen-lockfile', reason: 'the test runs in the checkout: its installed node_modules' },
+  { command: 'pnpm install --frozen-lockfile', reason: 'the source links the checkout: its installed node_modules' },
 ];
 
 /** CloudFormation's short-form tags, read into their long form (serverless.yml's resources are CloudFormation). */
@@ -63,6 +64,7 @@ const readBuildspec = async (name: string): Promise<Buildspec> =>
   parseBuildspec(await readFile(path.join(REPO_ROOT, name), 'utf8'), name);
 
 let workDir: string;
+let sourceDir: string;
 let release: ReleaseCloud;
 let outputs: Record<string, string>;
 
@@ -74,14 +76,14 @@ const build = async (
   let log = '';
   const result = await runBuild({
     buildspec,
-    sourceDir: REPO_ROOT,
+    sourceDir,
     environment: buildEnvironment({
       image: imageEnvironment(process.env, REPO_ROOT),
       role: release.cloud.environment(),
       buildspec: buildspec.env?.variables ?? {},
       project: {},
       action,
-      codebuild: { CODEBUILD_SRC_DIR: REPO_ROOT },
+      codebuild: { CODEBUILD_SRC_DIR: sourceDir },
     }),
     skipList: SKIP_LIST,
     timeoutMs: 300_000,
@@ -115,6 +117,12 @@ const automatedLiveTest = async (): Promise<{ buildspec: Buildspec; variables: R
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-live-test-buildspec-'));
+  sourceDir = path.join(workDir, 'src');
+  await mkdir(sourceDir);
+  for (const entry of await readdir(REPO_ROOT)) {
+    if (entry !== 'reports' && entry !== '.git')
+      await symlink(path.join(REPO_ROOT, entry), path.join(sourceDir, entry));
+  }
   const [template, cloud] = await Promise.all([
     packageStage('test', path.join(workDir, 'package'), DEPLOYMENT_BUCKETS[0]!),
     startReleaseCloud({ stateDir: path.join(workDir, 'cloud') }),
