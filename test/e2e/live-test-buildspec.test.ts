@@ -179,6 +179,12 @@ test('buildspecs/live-test.yml passes against the deployed test stack, every com
   expect(result.log).toMatch(/Live test PASSED: (\d+)\/\1 checks passed/);
   expect(result.log).toContain('records: raw 7500, transformed 7500, rejected 0');
   expect(result.log).toContain(`seeded s3://${outputs.RawBucketName}/nyc-taxi/yellow_tripdata/`);
+  // The CLI's JUnit file for the buildspec's reports section, written in the source folder (not the checkout).
+  const reports = buildspec.reports?.checks;
+  expect(reports).toMatchObject({ 'file-format': 'JUNITXML' });
+  const junit = await readFile(path.join(sourceDir, reports!['base-directory']!, reports!.files![0]!), 'utf8');
+  expect(junit).toContain('classname="glue-cd.live-test"');
+  expect(junit).not.toContain('<failure');
 });
 
 test('a flag the CLI does not take fails the build with exit 2 (as it would fail AutomatedLiveTest on CodeBuild)', async () => {
@@ -230,6 +236,8 @@ describe('the SDK backend on the local cloud reports failing checks with their n
       {
         rule: 'valueRange fare_amount [0, 100]',
         passed: false,
+        expected: 'every fare_amount value in [0, 100]',
+        actual: `${outside} of ${rows.length} outside; observed min ${Math.min(...fares)}, max ${Math.max(...fares)}`,
         detail: `${outside} of ${rows.length} fare_amount values outside [0, 100] (observed min ${Math.min(...fares)}, max ${Math.max(...fares)})`,
       },
     ]);

@@ -10,6 +10,7 @@ export {
   type Clock,
 } from './aws-backend';
 export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
+export { DEFAULT_JUNIT_FILE, JUNIT_CLASSNAME, JUNIT_SUITE, liveTestJunit, type JunitOutcome } from './junit';
 export {
   GlueEtlStackOutputsSchema,
   OUTPUT_ENVIRONMENT_VARIABLES,
