@@ -10,5 +10,7 @@ if (!entry) {
   console.error('usage: run-ts.cjs <entry.ts> [args...]');
   process.exit(2);
 }
-process.argv = [process.argv[0], require('node:path').resolve(entry), ...args];
-require(require('node:path').resolve(entry));
+// The real path: entries compare argv[1] with __filename, which node gives as the real path (a symlinked checkout).
+const file = require('node:fs').realpathSync(require('node:path').resolve(entry));
+process.argv = [process.argv[0], file, ...args];
+require(file);

@@ -29,6 +29,7 @@ import { REPO_ROOT } from './harness';
 jest.setTimeout(900_000);
 
 const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
+const LIVE_TEST_CLI = 'node scripts/run-ts.cjs packages/live-test/src/cli.ts';
 const TEST_STACK = 'glue-cd-glue-etl-test';
 const PROD_STACK = 'glue-cd-glue-etl-prod';
 
@@ -53,7 +54,6 @@ const release = (options: {
     reportDir: options.reportDir,
     approver: approveAll(options.approve),
     progress: silentProgress,
-    sampleFile: SAMPLE,
     pollIntervalMs: 20,
   });
 
@@ -149,8 +149,18 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
   expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: TEST_STACK, outcome: 'created' });
   const trips = (await readFile(SAMPLE, 'utf8')).split(/\r?\n/).filter((line) => line.length > 0).length - 1;
-  expect(summary.liveTest?.passed).toBe(true);
-  expect(summary.liveTest?.counts).toEqual({ seeded: trips, raw: trips, transformed: trips, rejected: 0 });
+  // AutomatedLiveTest ran buildspecs/live-test.yml: its CLI on the SDK backend against the local cloud's Glue/Athena.
+  const liveTest = actionNamed(summary, 'AutomatedLiveTest');
+  expect(liveTest?.commands?.map((c) => [c.phase, c.command, c.exitCode])).toEqual([
+    ['install', 'npm i -g pnpm@10.34.9', null],
+    ['install', 'pnpm install --frozen-lockfile', 0],
+    ['build', LIVE_TEST_CLI, 0],
+  ]);
+  const liveTestLog = await readFile(liveTest!.logFile!, 'utf8');
+  expect(liveTestLog).toMatch(/Live test PASSED: (\d+)\/\1 checks passed/);
+  expect(liveTestLog).toContain(`records: raw ${trips}, transformed ${trips}, rejected 0`);
+  expect(liveTestLog).toContain(`seeded s3://${summary.outputVariables.DeployTestStack?.RawBucketName}/`);
+  expect(summary.report.differences.filter((d) => d.action === 'AutomatedLiveTest')).toEqual([]);
   expect(summary.outputVariables.LiveTestCleanup).toMatchObject({ stackName: TEST_STACK, outcome: 'deleted' });
   expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'created' });
   expect(summary.executions.map((e) => [e.action, e.status])).toEqual([

@@ -1,4 +1,3 @@
-export * from './actions/in-process-live-test';
 export * from './actions/registry';
 export * from './actions/types';
 export * from './approval';

@@ -1,8 +1,6 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AUTOMATED_LIVE_TEST_IN_PROCESS } from './actions/in-process-live-test';
 import type { Approver } from './approval';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
@@ -12,7 +10,7 @@ import {
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
-import { startReleaseCloud } from './local-environment';
+import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { readPipelineDefinition } from './pipeline-definition';
@@ -39,14 +37,14 @@ export interface ReleaseOptions {
   progress: Progress;
   /** Stage of the pipeline's own services (trigger, orchestrator, pipeline), as an operator would `sls deploy` them. */
   infraStage?: string;
-  /** The taxi CSV the in-process live test seeds (the buildspec's CLI uses the sample in the source). */
-  sampleFile: string;
   /** Files of the working tree replaced in the Source artifact, by path (tests release a developer's edit). */
   sourceEdits?: Record<string, string>;
-  /** AutomatedLiveTest in-process instead of through buildspecs/live-test.yml (default AUTOMATED_LIVE_TEST_IN_PROCESS). */
-  liveTestInProcess?: boolean;
   /** Buildspec commands not run (default: localSkipList()); every one is reported with its reason. */
   skipList?: SkipRule[];
+  /** An already running `pnpm cloud` to release on (its credentials from `env`) instead of starting one. */
+  endpoint?: string;
+  /** Where --endpoint's credentials come from (default process.env). */
+  env?: NodeJS.ProcessEnv;
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
@@ -57,7 +55,6 @@ export interface ReleaseSummary {
   setup: SetupRecord[];
   actions: ActionRecord[];
   executions: ExecutionRecord[];
-  liveTest?: LiveTestReport;
   /** Output variables of each action that published some, by action name. */
   outputVariables: Record<string, Record<string, string>>;
   /** The JSON report's content (also written to reportPath's .json twin and latest.json). */
@@ -111,13 +108,20 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   });
 
-  progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
-  const release = await startReleaseCloud({
-    stateDir: options.stateDir,
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    waitScale: options.waitScale ?? 0.01,
-  });
-  progress.done(`listening on ${release.cloud.endpoint}`);
+  const release = options.endpoint
+    ? await (async () => {
+        progress.stage(`Local cloud: the running one at ${options.endpoint}`);
+        return connectReleaseCloud(options.endpoint!, options.env ?? process.env);
+      })()
+    : await (async () => {
+        progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
+        return startReleaseCloud({
+          stateDir: options.stateDir,
+          ...(options.port !== undefined ? { port: options.port } : {}),
+          waitScale: options.waitScale ?? 0.01,
+        });
+      })();
+  progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   try {
     progress.stage(`Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md`);
     const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
@@ -150,8 +154,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       logDir: runDir,
       skipList,
       sourceEdits: options.sourceEdits ?? {},
-      liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
-      sampleFile: options.sampleFile,
       pollIntervalMs: options.pollIntervalMs ?? 150,
     });
 
@@ -189,7 +191,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       report,
       reportPath,
       jsonReportPath,
-      ...(run.liveTest ? { liveTest: run.liveTest } : {}),
     };
   } finally {
     await release.close();

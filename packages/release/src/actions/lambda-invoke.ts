@@ -28,9 +28,9 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');
   const outcome = await runLambdaInvokeAction({
     clients: environment.release.clients,
-    jobResult: async (jobId) => environment.release.cloud.jobResults.get(jobId),
+    jobResult: (jobId) => environment.release.connection.jobResult(jobId),
     // Each job exists in the local CodePipeline, so the trigger's GetJobDetails finds where it runs.
-    jobs: environment.release.cloud.jobResults,
+    jobs: { createJob: (jobId, data) => environment.release.connection.createJob(jobId, data) },
     pipelineContext: {
       pipelineName: environment.pipeline.name,
       stage: action.stage,
