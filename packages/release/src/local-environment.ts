@@ -1,4 +1,4 @@
-import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
+import { startLocalCloud, type FaultInjector, type LocalCloud } from '@glue-cd/local-cloud';
 import { makeCloudClients, type CloudClients } from './clients';
 import { PROJECT_JOB_ENGINES } from './job-engines';
 
@@ -15,6 +15,8 @@ export const startReleaseCloud = async (options: {
   port?: number;
   waitScale?: number;
   log?: (line: string) => void;
+  /** Fault injection for the fault suite (`pnpm faults`); off by default. */
+  faults?: FaultInjector;
 }): Promise<ReleaseCloud> => {
   const cloud = await startLocalCloud({
     stateDir: options.stateDir,
@@ -22,6 +24,7 @@ export const startReleaseCloud = async (options: {
     jobEngines: PROJECT_JOB_ENGINES,
     ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   return {
     cloud,
