@@ -22,8 +22,9 @@ export interface FaultRule {
   service: string;
   /** The API operation (`CreateChangeSet`, `PutObject` …); unset matches every operation of the service. */
   operation?: string;
-  /** Lambda runtime faults: the function name; request faults: a predicate over the decoded input. */
+  /** Lambda runtime faults: the function name, or its last `-` part (`createChangeSet` of `svc-stage-createChangeSet`). */
   functionName?: string;
+  /** A predicate over the decoded input. */
   match?: (input: Record<string, unknown>) => boolean;
   /** Let this many matching calls through first (default 0). */
   skip?: number;
@@ -79,6 +80,9 @@ const seededRandom = (seed: number): (() => number) => {
   };
 };
 
+const namesFunction = (wanted: string, actual: unknown): boolean =>
+  typeof actual === 'string' && (actual === wanted || actual.endsWith(`-${wanted}`));
+
 const RUNTIME_KINDS = new Set<FaultAction['kind']>(['crash', 'timeout']);
 
 export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
@@ -108,7 +112,7 @@ export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
       const { rule } = entry;
       if (RUNTIME_KINDS.has(rule.action.kind) !== (stage === 'runtime')) continue;
       if (rule.service !== service || (rule.operation !== undefined && rule.operation !== operation)) continue;
-      if (rule.functionName !== undefined && rule.functionName !== input.FunctionName) continue;
+      if (rule.functionName !== undefined && !namesFunction(rule.functionName, input.FunctionName)) continue;
       if (rule.match && !rule.match(input)) continue;
       entry.seen += 1;
       if (entry.seen <= (rule.skip ?? 0)) continue;
