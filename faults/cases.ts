@@ -29,7 +29,7 @@ import { codePipelineJobEvent, localPipelineContext, type InvokeActionOutcome } 
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataTemplate, describeOutcome, type FaultContext, type Names, SAMPLE_FILE, SAMPLE_ROWS } from './context';
+import { dataTemplate, describeOutcome, type FaultContext, type Names, SAMPLE_ROWS } from './context';
 
 export interface CaseRun {
   observed: string;

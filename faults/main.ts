@@ -6,13 +6,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FAULT_CASES } from './cases';
-import { formatTable, renderDocs, runSuite, summaryLine } from './suite';
+import { formatTable, formattedDocs, runSuite, summaryLine } from './suite';
 
-const DOCS = path.resolve(__dirname, '..', 'docs', 'faults.md');
+export const DOCS = path.resolve(__dirname, '..', 'docs', 'faults.md');
 
 const main = async (args: string[]): Promise<number> => {
   if (args.includes('--write-docs')) {
-    writeFileSync(DOCS, renderDocs(FAULT_CASES));
+    writeFileSync(DOCS, await formattedDocs(FAULT_CASES, DOCS));
     process.stdout.write(`wrote ${DOCS} (${FAULT_CASES.length} cases)\n`);
     return 0;
   }

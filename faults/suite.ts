@@ -105,6 +105,13 @@ export const formatTable = (results: CaseResult[]): string =>
 export const summaryLine = (results: CaseResult[]): string =>
   `faults: ${results.length} injected, ${results.filter((r) => r.clean).length} clean`;
 
+/** docs/faults.md as written: renderDocs laid out by prettier (which owns the repository's layout). */
+export const formattedDocs = async (cases: FaultCase[], docsPath: string): Promise<string> => {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(docsPath)) ?? {};
+  return prettier.format(renderDocs(cases), { ...config, filepath: docsPath });
+};
+
 /** docs/faults.md: the case list (what is injected, what is expected), generated from the case table. */
 export const renderDocs = (cases: FaultCase[]): string =>
   [

@@ -59,7 +59,9 @@ describe('deploy.asl.yaml structure', () => {
         Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
       };
       const retried = state.Retry.flatMap((r) => r.ErrorEquals);
-      expect(retried).toEqual(expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError', ...CRASH_ERRORS]));
+      expect(retried).toEqual(
+        expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError', 'TransientAwsError', ...CRASH_ERRORS]),
+      );
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeployFailed' }]);
     },
   );
