@@ -39,6 +39,19 @@ export interface Inventory {
   objects: Map<string, number>;
 }
 
+/** Closing waits for running stack operations: a case that left a huge one must not hold the suite. */
+const CLOSE_WAIT_MS = 60_000;
+const boundedClose = (close: () => Promise<void>): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    close()
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
+
 export class FaultContext {
   harness!: Harness;
   faults: FaultInjector;
@@ -193,13 +206,14 @@ export class FaultContext {
     this.onKill = undefined;
     this.faults.killNow();
     this.retiredFaults += this.faults.injected().length;
-    await old.release.close().catch(() => undefined);
+    await boundedClose(() => old.release.close());
     this.leftovers.push(old.stateDir);
     this.faults = this.newInjector();
   }
 
   async close(): Promise<void> {
-    await this.harness.close();
+    await boundedClose(() => this.harness.close());
+    this.leftovers.push(this.harness.stateDir);
     await Promise.all(this.leftovers.map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
