@@ -112,6 +112,22 @@ export const formattedDocs = async (cases: FaultCase[], docsPath: string): Promi
   return prettier.format(renderDocs(cases), { ...config, filepath: docsPath });
 };
 
+/** The case rows of docs/faults.md (whatever their layout): what the drift test compares with the case table. */
+export const documentedCases = (markdown: string): string[][] =>
+  markdown
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .slice(2)
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((text) => text.trim().replace(/\\\|/g, '|')),
+    );
+
+/** What documentedCases must read for the case table. */
+export const caseRows = (cases: FaultCase[]): string[][] => cases.map((c) => [c.id, c.service, c.fault, c.expected]);
+
 /** docs/faults.md: the case list (what is injected, what is expected), generated from the case table. */
 export const renderDocs = (cases: FaultCase[]): string =>
   [

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FAULT_CASES } from '../faults/cases';
-import { formatTable, formattedDocs, runSuite, summaryLine } from '../faults/suite';
+import { caseRows, documentedCases, formatTable, runSuite, summaryLine } from '../faults/suite';
 
 const DOCS = path.resolve(__dirname, '..', 'docs', 'faults.md');
 
@@ -16,8 +16,8 @@ const REPRESENTATIVE = [
 ];
 
 describe('the fault suite', () => {
-  test('docs/faults.md lists exactly the suite’s cases (regenerate: pnpm faults -- --write-docs)', async () => {
-    expect(readFileSync(DOCS, 'utf8')).toBe(await formattedDocs(FAULT_CASES, DOCS));
+  test('docs/faults.md lists exactly the suite’s cases (regenerate: pnpm faults -- --write-docs)', () => {
+    expect(documentedCases(readFileSync(DOCS, 'utf8'))).toEqual(caseRows(FAULT_CASES));
   });
 
   test('has at least 30 cases with unique ids over every service the task names', () => {
