@@ -259,9 +259,12 @@ export const pollChangeSet = async (
   }
 
   const polls = changeSet.polls + 1;
-  const first = await cfn
-    .send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }))
-    .catch((error: unknown) => Promise.reject(supersededChangeSet(changeSet, error)));
+  let first: DescribeChangeSetCommandOutput;
+  try {
+    first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  } catch (error) {
+    throw supersededChangeSet(changeSet, error);
+  }
   const { Status, StatusReason, ExecutionStatus } = first;
   const status = Status ?? 'UNKNOWN';
   const next: ChangeSetState = {
