@@ -1,4 +1,10 @@
-import { startLocalCloud, type JobResult, type LocalCloud, type LocalJobData } from '@glue-cd/local-cloud';
+import {
+  startLocalCloud,
+  type FaultInjector,
+  type JobResult,
+  type LocalCloud,
+  type LocalJobData,
+} from '@glue-cd/local-cloud';
 import { makeCloudClients, type CloudClients } from './clients';
 import { PROJECT_JOB_ENGINES } from './job-engines';
 
@@ -30,6 +36,8 @@ export const startReleaseCloud = async (options: {
   port?: number;
   waitScale?: number;
   log?: (line: string) => void;
+  /** Fault injection for the fault suite (`pnpm faults`); off by default. */
+  faults?: FaultInjector;
 }): Promise<ReleaseCloud> => {
   const cloud = await startLocalCloud({
     stateDir: options.stateDir,
@@ -37,6 +45,7 @@ export const startReleaseCloud = async (options: {
     jobEngines: PROJECT_JOB_ENGINES,
     ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   return {
     cloud,

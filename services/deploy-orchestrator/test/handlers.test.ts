@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { useAwsClients } from '../src/clients';
-import { ThrottlingError, toTaskError } from '@glue-cd/core';
+import { ThrottlingError, TransientAwsError, toTaskError } from '@glue-cd/core';
 import { taskHandlers } from '../src/handlers';
 import { createLogger, logger } from '../src/logger';
 import { redactText } from '@glue-cd/lambda-edge';
@@ -220,9 +220,27 @@ describe('toTaskError', () => {
     },
   );
 
-  it('leaves other errors alone', () => {
+  it('turns a 5xx the SDK gave up on, or a dropped connection, into the retriable TransientAwsError', () => {
+    const serverError = Object.assign(new Error('Service Unavailable'), {
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+    });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+    const mapped = [toTaskError(serverError, 'pollChangeSet'), toTaskError(reset, 'createStack')];
+
+    expect(mapped.map((error) => (error as Error).message)).toEqual([
+      'pollChangeSet: AWS failed the request (ServiceUnavailable: Service Unavailable)',
+      'createStack: the connection failed (Error: socket hang up)',
+    ]);
+    expect(mapped.every((error) => error instanceof TransientAwsError)).toBe(true);
+  });
+
+  it('leaves other errors alone (a 4xx the caller must fix)', () => {
     const error = new ConfigurationError('x');
+    const validation = Object.assign(new Error('bad'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
     expect(toTaskError(error, 't')).toBe(error);
+    expect(toTaskError(validation, 't')).toBe(validation);
   });
 });
 
