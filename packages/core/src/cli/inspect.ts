@@ -10,6 +10,7 @@ import {
 } from '../change-set/deploy-verdict';
 import { changeSetVerdict, formatVerdict } from '../change-set/verdict';
 import { SafetyPolicySchema, type SafetyPolicy } from '../change-set/safety-policy';
+import { formatIssuePath } from '../errors';
 import { parseTemplateBody } from '../template/parse-template';
 
 export interface CliResult {
@@ -50,6 +51,26 @@ const parsePages = (file: string, text: string): Change[] => {
   });
 };
 
+/** The --policy file, or an error naming the file and each field that is wrong. */
+const readPolicy = (file: string, readFile: (file: string) => string): Partial<SafetyPolicy> => {
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (error) {
+    throw new Error(`cannot read policy ${file}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`policy ${file} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = SafetyPolicySchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path) || '(root)'}: ${issue.message}`);
+  throw new Error(`policy ${file}: ${problems.join('; ')}`);
+};
+
 interface CliOptions {
   files: string[];
   policy: Partial<SafetyPolicy>;
@@ -71,9 +92,7 @@ const parseArgs = (rest: string[], readFile: (file: string) => string): CliOptio
     switch (arg) {
       case '--policy': {
         const policyFile = value(arg, ++i);
-        const parsed = SafetyPolicySchema.safeParse(JSON.parse(readFile(policyFile)));
-        if (!parsed.success) throw new Error(`${policyFile}: ${parsed.error.issues[0]?.message ?? 'invalid policy'}`);
-        options.policy = parsed.data;
+        options.policy = readPolicy(policyFile, readFile);
         break;
       }
       case '--old-template':
