@@ -235,14 +235,17 @@ describe('toTaskError', () => {
 });
 
 describe('task handlers', () => {
-  const cfnMock = mockClient(CloudFormationClient);
-  beforeAll(() =>
+  // Installed per test: another test's mock (e.g. a FakeCloud) restored in between would have removed it.
+  const mockCloudFormation = () => mockClient(CloudFormationClient);
+  let cfnMock: ReturnType<typeof mockCloudFormation>;
+  beforeEach(() => {
+    cfnMock = mockCloudFormation();
     useAwsClients({
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
       s3: new S3Client({ region: 'us-east-1' }),
-    }),
-  );
-  afterAll(() => cfnMock.restore());
+    });
+  });
+  afterEach(() => cfnMock.restore());
 
   it('throws a throttled call as ThrottlingError, so the state retries it', async () => {
     cfnMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
