@@ -9,6 +9,7 @@ const workspaces = [
   'packages/live-test',
   'packages/local-cloud',
   'packages/release',
+  'packages/lambda-edge',
   'services/pipeline-trigger',
   'services/deploy-orchestrator',
   'services/glue-etl',

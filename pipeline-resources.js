@@ -4,6 +4,7 @@
 
 const { allow, arn, getAtt, secureBucket, serviceRole, sub } = require('./config/iam');
 const { environment, environments, resourceArns } = require('./config/environments');
+const { notificationTopicExport, pipelineFailureRuleName } = require('./config/notifications');
 
 /** Writing to one CodeBuild project's log group. */
 const projectLogs = (logGroupId) =>
@@ -28,13 +29,69 @@ const sourceConnection = (stage, connectionArn) =>
       };
 const sourceConnectionArnOf = (connectionArn) => connectionArn || { Ref: 'SourceConnection' };
 
-const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
+/**
+ * Failed pipeline actions to the orchestrator stack's notification topic (its policy names this rule). Every failed
+ * pipeline execution starts from a failed action, whose event names the stage and action: one message per failure.
+ */
+const pipelineNotifications = (stage) => ({
+  PipelineFailureRule: {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: pipelineFailureRuleName(stage),
+      Description: 'A failed action of the glue-cd pipeline',
+      EventPattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: { pipeline: [{ Ref: 'Pipeline' }], state: ['FAILED'] },
+      },
+      Targets: [
+        {
+          Id: 'notify',
+          Arn: { 'Fn::ImportValue': notificationTopicExport(stage) },
+          InputTransformer: {
+            InputPathsMap: {
+              pipeline: '$.detail.pipeline',
+              executionId: '$.detail.execution-id',
+              stage: '$.detail.stage',
+              action: '$.detail.action',
+              provider: '$.detail.type.provider',
+              region: '$.region',
+              time: '$.time',
+            },
+            // Values outside quotes are inserted as JSON; inside quotes they are plain names and ids.
+            InputTemplate: JSON.stringify(
+              {
+                summary: 'glue-cd pipeline action failed',
+                pipeline: '<pipeline>',
+                stage: '<stage>',
+                action: '<action>',
+                provider: '<provider>',
+                executionId: '<executionId>',
+                time: '<time>',
+                console:
+                  'https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/executions/<executionId>/timeline',
+              },
+              null,
+              2,
+            ).replace(/"<([a-zA-Z]+)>"/g, '<$1>'),
+          },
+        },
+      ],
+    },
+  },
+});
+
+/** The report group buildspecs/live-test.yml names `checks`: CodeBuild uses `<project name>-checks` when it exists. */
+const liveTestReportGroupName = (liveTestProjectName) => `${liveTestProjectName}-checks`;
+
+const resourcesFor = ({ stage, connectionArn, triggerExport, liveTestProjectName }) => {
   const test = resourceArns(environment('test'));
   const deploymentBuckets = environments().map((env) => env.deploymentBucket);
   const sourceConnectionArn = sourceConnectionArnOf(connectionArn);
   return {
     Resources: {
       ...sourceConnection(stage, connectionArn),
+      ...pipelineNotifications(stage),
       ...secureBucket('ArtifactBucket', {
         // A known name, so the orchestrator's prepareTemplate can read build artifacts and nothing else.
         name: sub(`glue-cd-pipeline-${stage}-artifacts-\${AWS::AccountId}`),
@@ -71,8 +128,31 @@ const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
           deploymentBuckets.map((bucket) => arn.s3(`${bucket}/glue-jobs/*`)),
         ),
       ]),
+      // The live test's checks as CodeBuild test reports (JUnit from packages/live-test/src/cli.ts).
+      LiveTestReportGroup: {
+        Type: 'AWS::CodeBuild::ReportGroup',
+        Properties: {
+          Name: liveTestReportGroupName(liveTestProjectName),
+          Type: 'TEST',
+          ExportConfig: { ExportConfigType: 'NO_EXPORT' },
+          // The group holds reports only; deleting the pipeline stack deletes them with it.
+          DeleteReports: true,
+        },
+      },
       LiveTestProjectRole: codeBuildRole('live-test', [
         projectLogs('LiveTestLogGroup'),
+        // What CodeBuild itself calls with the project role to fill the report group (and never another group).
+        allow(
+          'TestReports',
+          [
+            'codebuild:CreateReportGroup',
+            'codebuild:CreateReport',
+            'codebuild:UpdateReport',
+            'codebuild:BatchPutTestCases',
+            'codebuild:BatchPutCodeCoverages',
+          ],
+          getAtt('LiveTestReportGroup'),
+        ),
         allow('ArtifactBucket', ['s3:GetBucketLocation', 's3:GetBucketAcl'], getAtt('ArtifactBucket')),
         allow('ArtifactObjectsRead', ['s3:GetObject', 's3:GetObjectVersion'], sub('${ArtifactBucket.Arn}/*')),
         allow('GlueCrawlers', ['glue:StartCrawler', 'glue:GetCrawler'], test.crawlers),
@@ -138,12 +218,14 @@ const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
 
 module.exports = {
   resourcesFor,
+  liveTestReportGroupName,
   /** `resources: - ${file(./pipeline-resources.js):resources}` */
   resources: async ({ resolveVariable }) =>
     resourcesFor({
       stage: await resolveVariable('sls:stage'),
       connectionArn: await resolveVariable('self:custom.source.connectionArn'),
       triggerExport: await resolveVariable('self:custom.triggerExport'),
+      liveTestProjectName: await resolveVariable('self:custom.liveTestProjectName'),
     }),
   /** `${file(./pipeline-resources.js):sourceConnectionArn}`: the given ARN, or a Ref to the created connection. */
   sourceConnectionArn: async ({ resolveVariable }) =>

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './aws-errors';
 export * from './change-set/safety-policy';
 export * from './change-set/verdict';
 export * from './change-set/empty-change-set';
@@ -16,3 +17,5 @@ export * from './stack-status';
 export * from './s3-location';
 export * from './codepipeline/artifact-zip';
 export * from './template/parse-template';
+export * from './deploy-input-document';
+export * from './cli/inspect/report-schema';
