@@ -190,11 +190,13 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
     const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green', blueGreenSuffix: 'green' }));
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    const green = cloud.live(`${STACK}-green`);
+    const greenName = blueGreenStackName(STACK, 'codepipeline-job-1', 'green');
+    expect(greenName).toBe(`${STACK}-green`);
+    const green = cloud.live(greenName);
     expect(green?.status).toBe('CREATE_COMPLETE');
     expect(run.output).toMatchObject({
       outcome: 'blue-green-created',
-      stackName: `${STACK}-green`,
+      stackName: greenName,
       stackId: green?.stackId,
       verdict: { safe: false },
     });
