@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SafetyPolicySchema } from './change-set/safety-policy';
 import { ConfigurationError, formatIssuePath } from './errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a deploy may do to existing resources. Removing or replacing a resource is refused unless the resource

@@ -1,5 +1,5 @@
 import type { Change } from '@aws-sdk/client-cloudformation';
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeSetVerdict, formatVerdict } from '../change-set/verdict';
 import { SafetyPolicySchema, type SafetyPolicy } from '../change-set/safety-policy';
 
