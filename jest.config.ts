@@ -21,8 +21,8 @@ const project = (displayName: string, dir: string): Config => ({
   rootDir: path.join(repoRoot, dir),
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // Type checking is `pnpm typecheck`; jest only transpiles (isolatedModules in tsconfig.base.json).
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(repoRoot, 'tsconfig.base.json') }] },
+  // Type checking is `pnpm typecheck`; jest only transpiles, file by file, with esbuild (scripts/transpile-ts.cjs).
+  transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
   moduleNameMapper: { '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src') },
   setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
 });

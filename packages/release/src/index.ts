@@ -14,6 +14,7 @@ export * from './codepipeline-action';
 export * from './delivery-services';
 export * from './deploy-service';
 export * from './local-environment';
+export * from './package-cache';
 export * from './package-services';
 export * from './pipeline-definition';
 export * from './pipeline-variables';

@@ -16,7 +16,7 @@ import {
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud } from './local-environment';
-import { packageService } from './package-services';
+import { packageService, type PackagedService } from './package-services';
 import { readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
 import { executionPath, renderReport } from './report';
@@ -102,10 +102,11 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
     ]);
     const definition = readPipelineDefinition(template.template);
+    const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
     return {
       value: [definition, delivery] as const,
-      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')}), ${delivery
-        .map((p) => p.service)
+      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')})${reuse(template)}, ${delivery
+        .map((p) => `${p.service}${reuse(p)}`)
         .join(' and ')}`,
     };
   });
