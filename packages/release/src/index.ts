@@ -10,6 +10,7 @@ export * from './codebuild/environment';
 export * from './codebuild/run-build';
 export * from './codebuild/shell-session';
 export * from './codebuild/skip-list';
+export * from './codebuild/stand-ins';
 export * from './codepipeline-action';
 export * from './delivery-services';
 export * from './deploy-service';

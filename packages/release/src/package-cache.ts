@@ -105,6 +105,10 @@ const configurationFiles = async (serviceDir: string): Promise<{ files: string[]
   return { files, envNames };
 };
 
+/** The environment variables a service's configuration reads (what a packaging key takes the values of). */
+export const packagingEnvNames = async (serviceDir: string): Promise<Set<string>> =>
+  (await configurationFiles(path.resolve(serviceDir))).envNames;
+
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /**

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { PackageCache } from '../package-cache';
+import { linkedInstall, LOCKFILE_CHECK, reusedPackage, SLS_PACKAGE_COMMAND, type StandIn } from './stand-ins';
 
 /**
  * A buildspec command the local CodeBuild does not run, and why. This list is the only deviation from running the
@@ -10,6 +12,11 @@ export interface SkipRule {
   /** How the report shows a pattern (`npm i -g pnpm@<version>`). */
   display?: string;
   reason: string;
+  /**
+   * Work that stands in for the command (codebuild/stand-ins.ts): it may still run the command as written (then it
+   * is recorded like any other), fail it (a check failed), or skip it with what it did instead.
+   */
+  standIn?: StandIn;
 }
 
 const machinePnpm = (): string => {
@@ -18,22 +25,42 @@ const machinePnpm = (): string => {
 };
 
 /** The local release's skip list (packages/release/README.md, "What differs from AWS"). */
-export const localSkipList = (): SkipRule[] => [
-  {
-    command: /^npm (i|install) (-g|--global) pnpm@\S+$/,
-    display: 'npm i -g pnpm@<version>',
-    reason: `a global install would change this machine: its ${machinePnpm()} is used`,
-  },
-  {
-    command: 'pnpm test',
-    reason: 'the README’s other command: typecheck, lint and every test run with `pnpm test`, not inside the release',
-  },
-  {
-    command: /^pip3? install( --\S+)* cfn-lint(==\S+)?$/,
-    display: 'pip install cfn-lint[==<version>]',
-    reason: 'a pip install would change this machine: its cfn-lint is used',
-  },
-];
+export const localSkipList = (options: { cache?: PackageCache | undefined } = {}): SkipRule[] => {
+  const cache = 'cache' in options ? options.cache : PackageCache.fromEnvironment();
+  return [
+    {
+      command: /^npm (i|install) (-g|--global) pnpm@\S+$/,
+      display: 'npm i -g pnpm@<version>',
+      reason: `a global install would change this machine: its ${machinePnpm()} is used`,
+    },
+    {
+      command: 'pnpm install --frozen-lockfile',
+      reason:
+        `linked, not installed (~10 s of CPU a build): this checkout's node_modules, installed from the same ` +
+        `pnpm-lock.yaml, is linked into the source after \`${LOCKFILE_CHECK}\`, which fails on an out-of-date ` +
+        `lockfile as the install would; with another lockfile it is installed for real`,
+      standIn: linkedInstall,
+    },
+    {
+      command: 'pnpm test',
+      reason: 'the README’s other command: typecheck, lint and every test run with `pnpm test`, not inside the release',
+    },
+    {
+      command: /^pip3? install( --\S+)* cfn-lint(==\S+)?$/,
+      display: 'pip install cfn-lint[==<version>]',
+      reason: 'a pip install would change this machine: its cfn-lint is used',
+    },
+    {
+      command: SLS_PACKAGE_COMMAND,
+      display: '(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)',
+      reason:
+        'reused when unchanged: a package made from the same inputs (content hash of the service, the shared config, ' +
+        'the workspace packages, the lockfile, the stage and the variables its configuration reads) is copied to ' +
+        '--package from the package cache; any other input runs it',
+      standIn: reusedPackage(cache),
+    },
+  ];
+};
 
 /** The rule that skips a command, if any. */
 export const skipRuleFor = (command: string, rules: SkipRule[]): SkipRule | undefined =>
