@@ -7,7 +7,7 @@ import {
   ExecuteChangeSetCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { classifyStackStatus, isEmptyChangeSet, operationOutcome } from '@glue-cd/core';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -61,17 +61,33 @@ export const contentAddressedTemplate = async (
   return { template, uploads };
 };
 
-/** Uploads each Lambda function's zip to the S3 key its (content-addressed) template names, as `sls deploy` does. */
+const objectExists = async (clients: CloudClients, bucket: string, key: string): Promise<boolean> => {
+  try {
+    await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Uploads each Lambda function's zip to the S3 key its (content-addressed) template names, as `sls deploy` does;
+ * returns how many were not there yet.
+ */
 export const uploadFunctionCode = async (
   clients: CloudClients,
   uploads: { bucket: string; key: string; file: string }[],
 ): Promise<number> => {
+  let uploaded = 0;
   for (const upload of uploads) {
     await ensureBucket(clients, upload.bucket);
+    // A content-addressed key that exists holds these very bytes: nothing to upload.
+    if (await objectExists(clients, upload.bucket, upload.key)) continue;
     const body = await readFile(upload.file);
     await clients.s3.send(new PutObjectCommand({ Bucket: upload.bucket, Key: upload.key, Body: body }));
+    uploaded += 1;
   }
-  return uploads.length;
+  return uploaded;
 };
 
 export interface StackDeployment {

@@ -231,6 +231,25 @@ export class PackageCache {
     await this.prune();
   }
 
+  private check(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a check key: ${key}`);
+    return path.join(path.dirname(this.root), 'checks', key);
+  }
+
+  /** Whether a check with this content hash of its inputs passed before (see rememberPassed). */
+  async passed(key: string): Promise<boolean> {
+    return existsSync(this.check(key));
+  }
+
+  /** Remembers that a deterministic check passed on inputs with this content hash. */
+  async rememberPassed(key: string, what: string): Promise<void> {
+    const file = this.check(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(temp, `${what}\n`);
+    await rename(temp, file);
+  }
+
   /** Keeps the MAX_ENTRIES most recently used entries. */
   private async prune(): Promise<void> {
     const names = (await readdir(this.root).catch(() => [] as string[])).filter((name) => /^[0-9a-f]{64}$/.test(name));

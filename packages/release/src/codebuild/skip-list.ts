@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { PackageCache } from '../package-cache';
 import { linkedInstall, LOCKFILE_CHECK, reusedPackage, SLS_PACKAGE_COMMAND, type StandIn } from './stand-ins';
 
@@ -19,27 +21,43 @@ export interface SkipRule {
   standIn?: StandIn;
 }
 
-const machinePnpm = (): string => {
+/** The version of the pnpm on PATH: read from its package.json next to the executable, else asked. */
+const pnpmVersion = (): string | undefined => {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const bin = path.join(dir, 'pnpm');
+    if (!existsSync(bin)) continue;
+    try {
+      const manifest = path.join(path.dirname(realpathSync(bin)), '..', 'package.json');
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (name === 'pnpm' && version) return version;
+    } catch {
+      // Not an npm-installed pnpm (corepack shim, a script): ask it.
+    }
+    break;
+  }
   const result = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  return result.status === 0 ? `pnpm ${result.stdout.trim()}` : 'no pnpm on PATH';
+  return result.status === 0 ? result.stdout.trim() : undefined;
 };
+
+const machinePnpm = (version = pnpmVersion()): string => (version ? `pnpm ${version}` : 'no pnpm on PATH');
 
 /** The local release's skip list (packages/release/README.md, "What differs from AWS"). */
 export const localSkipList = (options: { cache?: PackageCache | undefined } = {}): SkipRule[] => {
   const cache = 'cache' in options ? options.cache : PackageCache.fromEnvironment();
+  const version = pnpmVersion();
   return [
     {
       command: /^npm (i|install) (-g|--global) pnpm@\S+$/,
       display: 'npm i -g pnpm@<version>',
-      reason: `a global install would change this machine: its ${machinePnpm()} is used`,
+      reason: `a global install would change this machine: its ${machinePnpm(version)} is used`,
     },
     {
       command: 'pnpm install --frozen-lockfile',
       reason:
-        `linked, not installed (~10 s of CPU a build): this checkout's node_modules, installed from the same ` +
-        `pnpm-lock.yaml, is linked into the source after \`${LOCKFILE_CHECK}\`, which fails on an out-of-date ` +
-        `lockfile as the install would; with another lockfile it is installed for real`,
-      standIn: linkedInstall,
+        "linked, not installed: this checkout's node_modules (installed from the same pnpm-lock.yaml) is linked into " +
+        `the source once \`${LOCKFILE_CHECK}\` passes (it fails on an out-of-date lockfile as the install would; a ` +
+        'pass is remembered for the same manifests and lockfile); another lockfile is installed for real',
+      standIn: linkedInstall(cache, () => version),
     },
     {
       command: 'pnpm test',
@@ -54,9 +72,9 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
       command: SLS_PACKAGE_COMMAND,
       display: '(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)',
       reason:
-        'reused when unchanged: a package made from the same inputs (content hash of the service, the shared config, ' +
-        'the workspace packages, the lockfile, the stage and the variables its configuration reads) is copied to ' +
-        '--package from the package cache; any other input runs it',
+        'reused when unchanged: the package made from the same inputs (content hash of the service, the shared ' +
+        'config, the workspace packages, the lockfile, the stage and the variables its configuration reads) is ' +
+        'copied from the package cache; new inputs run it',
       standIn: reusedPackage(cache),
     },
   ];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PackageCache, packagingEnvNames, packagingKey } from '../package-cache';
@@ -93,36 +94,67 @@ const sameBytes = async (a: string, b: string): Promise<boolean> => {
   return left !== undefined && right !== undefined && left.equals(right);
 };
 
+/** The files `pnpm install --frozen-lockfile` checks the lockfile against: every manifest and workspace setting. */
+const lockfileInputs = async (root: string): Promise<string[]> => {
+  const files = ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json', '.npmrc', '.pnpmfile.cjs'];
+  for (const group of await readdir(root, { withFileTypes: true })) {
+    if (!group.isDirectory() || group.name.startsWith('.') || group.name === 'node_modules') continue;
+    if (group.name === 'patches') {
+      for (const patch of await readdir(path.join(root, group.name))) files.push(path.join(group.name, patch));
+      continue;
+    }
+    for (const member of await readdir(path.join(root, group.name), { withFileTypes: true }).catch(() => [])) {
+      if (member.isDirectory()) files.push(path.join(group.name, member.name, 'package.json'));
+    }
+  }
+  return files;
+};
+
+/** Content hash of what the lockfile check reads, for one pnpm version. */
+const lockfileCheckKey = async (root: string, pnpmVersion: string): Promise<string> => {
+  const hash = createHash('sha256').update(`${LOCKFILE_CHECK}\0${pnpmVersion}\0`);
+  for (const file of (await lockfileInputs(root)).sort()) {
+    const content = await readFile(path.join(root, file)).catch(() => undefined);
+    if (content !== undefined) hash.update(`${file}\0`).update(content).update('\0');
+  }
+  return hash.digest('hex');
+};
+
 /**
  * `pnpm install --frozen-lockfile`, linked: when the checkout's node_modules was installed from the same
  * pnpm-lock.yaml (pnpm's copy in node_modules/.pnpm/lock.yaml), it is linked into the source instead of installed
- * again (~10 s of CPU), after LOCKFILE_CHECK, which fails on an out-of-date lockfile as the install would. Any other
- * case (no checkout, another lockfile) installs for real.
+ * again (~10 s of CPU), after LOCKFILE_CHECK, which fails on an out-of-date lockfile as the install would (its pass
+ * is remembered by content hash of the manifests, the lockfile and the pnpm version). Any other case (no checkout,
+ * another lockfile) installs for real.
  */
-export const linkedInstall: StandIn = async (context) => {
-  if (!context.checkout) return { action: 'run', detail: 'no checkout to link from: installed for real' };
-  const installed = path.join(context.checkout, 'node_modules', '.pnpm', 'lock.yaml');
-  if (!(await sameBytes(path.join(context.cwd, 'pnpm-lock.yaml'), installed))) {
-    return {
-      action: 'run',
-      detail: `${installed} is not this source's pnpm-lock.yaml: installed for real`,
-    };
-  }
-  const check = await context.run(LOCKFILE_CHECK);
-  if (check.exitCode !== 0) {
-    return {
-      action: 'fail',
-      exitCode: check.exitCode,
-      output: check.output,
-      detail: `${LOCKFILE_CHECK} failed (exit ${check.exitCode}): the lockfile does not match the packages`,
-    };
-  }
-  const linked = await linkNodeModules(context.checkout, context.cwd);
-  return {
-    action: 'skip',
-    detail: `${LOCKFILE_CHECK} → exit 0; ${linked} packages linked from ${context.checkout}`,
+export const linkedInstall =
+  (cache: PackageCache | undefined, pnpmVersion: () => string | undefined): StandIn =>
+  async (context) => {
+    if (!context.checkout) return { action: 'run', detail: 'no checkout to link from: installed for real' };
+    const installed = path.join(context.checkout, 'node_modules', '.pnpm', 'lock.yaml');
+    if (!(await sameBytes(path.join(context.cwd, 'pnpm-lock.yaml'), installed))) {
+      return { action: 'run', detail: `${installed} is not this source's pnpm-lock.yaml: installed for real` };
+    }
+    const version = pnpmVersion();
+    const key = version && cache ? await lockfileCheckKey(context.cwd, version) : undefined;
+    let checked = `${LOCKFILE_CHECK} → exit 0`;
+    if (key && (await cache!.passed(key))) {
+      checked = `${LOCKFILE_CHECK} passed before on these manifests and lockfile (check ${key.slice(0, 16)})`;
+    } else {
+      const check = await context.run(LOCKFILE_CHECK);
+      if (check.exitCode !== 0) {
+        return {
+          action: 'fail',
+          exitCode: check.exitCode,
+          output: check.output,
+          detail: `${LOCKFILE_CHECK} failed (exit ${check.exitCode}): the lockfile does not match the packages`,
+        };
+      }
+      if (key) await cache!.rememberPassed(key, `${LOCKFILE_CHECK} (pnpm ${version})`);
+    }
+    const linked = await linkNodeModules(context.checkout, context.cwd);
+    return { action: 'skip', detail: `${checked}; ${linked} packages linked from ${context.checkout}` };
   };
-};
 
 /** `(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)`, as the Build writes it. */
 export const SLS_PACKAGE_COMMAND =
