@@ -30,6 +30,10 @@ const project = (displayName: string, dir: string): Config => ({
 const config: Config = {
   projects: [...workspaces.map((dir) => project(dir, dir)), project('repo', '.')],
   testTimeout: 60_000,
+  // One package cache per run, filled before the tests with every packaging they ask for (test/support/packagings.ts).
+  globalSetup: path.join(repoRoot, 'test/support/global-setup.ts'),
+  globalTeardown: path.join(repoRoot, 'test/support/global-teardown.ts'),
+  transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
 };
 
 export default config;

@@ -9,7 +9,15 @@ import {
   type ChangeSetTree,
 } from '@glue-cd/core';
 import { performance } from 'node:perf_hooks';
+import { formatFigure, loadLine, meetsTarget, type FigureVsFloor } from './figures';
+import { handlerFigures, inspectFigures, releaseFigures } from './speed';
 import { benchmarks as extraBenchmarks } from './suites';
+
+const SPEED_GROUPS: [string, () => Promise<FigureVsFloor[]>][] = [
+  ['lambda handlers: cold start and bundle size', handlerFigures],
+  ['glue-cd inspect', inspectFigures],
+  ['local release', releaseFigures],
+];
 
 export interface Benchmark {
   name: string;
@@ -105,6 +113,15 @@ const main = async (): Promise<number> => {
     process.stdout.write(
       `${ok ? 'ok  ' : 'MISS'}  ${benchmark.name.padEnd(58)} median ${ms.toFixed(3).padStart(9)} ms  target ≤ ${benchmark.targetMs} ms\n`,
     );
+  }
+  // Speed figures beside their floors (bench/speed.ts): `pnpm bench handlers|inspect|release` runs one group.
+  for (const [group, figures] of SPEED_GROUPS) {
+    if (filter && filter !== 'speed' && !group.includes(filter)) continue;
+    process.stdout.write(`\n${group} (${loadLine()})\n`);
+    for (const figure of await figures()) {
+      if (!meetsTarget(figure)) missed += 1;
+      process.stdout.write(`${formatFigure(figure)}\n`);
+    }
   }
   return missed === 0 ? 0 : 1;
 };

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// glue-cd CLI: runs the TypeScript source directly (transpile only; `pnpm typecheck` checks the types).
+// glue-cd CLI: runs the TypeScript source directly (esbuild transpile only; `pnpm typecheck` checks the types).
 const path = require('node:path');
 const { readFileSync } = require('node:fs');
-require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', '..', '..', 'tsconfig.json') });
+require(path.join(__dirname, '..', '..', '..', 'scripts', 'register-ts.cjs'));
 const { runCli } = require('../src/cli/inspect.ts');
 
 // Under `pnpm glue-cd` the script runs at the repo root; INIT_CWD is where the user typed the command.
