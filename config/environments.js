@@ -9,7 +9,11 @@ const { allow, arn } = require('./iam');
 const APPLICATION_STACK = 'glue-cd-glue-etl';
 const ENVIRONMENT_NAMES = ['test', 'prod'];
 /** Environments whose data outlives any stack operation (Retain, versioning, no delete rights on data). */
-const PROTECTED_ENVIRONMENTS = ['prod'];
+// GLUE_CD_PROTECTED_ENVIRONMENTS (comma-separated, at package time) overrides; validateInput reads the same list.
+const PROTECTED_ENVIRONMENTS = (process.env.GLUE_CD_PROTECTED_ENVIRONMENTS ?? 'prod')
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
 
 /** Action groups shared by the application's roles and the boundary that caps them (one list each). */
 const actions = {

@@ -202,6 +202,11 @@ const onStacks =
   (action: string, context?: (env: Environment) => Record<string, string>) =>
   (env: Environment): Request[] =>
     stacksOf(env).map((resource) => ({ action, resource, ...(context ? { context: context(env) } : {}) }));
+/** Stack policy and termination protection: the code sends them for protected environments' stacks only. */
+const onProtectedStacks = (action: string) => (env: Environment) => (env.protected ? onStacks(action)(env) : []);
+const stagedObject =
+  (action: string, key: (env: Environment) => string) =>
+  (env: Environment): Request[] => [{ action, resource: `arn:aws:s3:::${stagingBucket()}/${key(env)}` }];
 const withRole = (env: Environment) => ({ 'cloudformation:RoleArn': cloudFormationRoleArn(env) });
 const passCloudFormationRole = (env: Environment): Request => ({
   action: 'iam:PassRole',
@@ -226,6 +231,19 @@ const ORCHESTRATOR_TOUCHES: Record<string, (env: Environment) => Request[]> = {
   'cloudformation:ExecuteChangeSet': onStacks('cloudformation:ExecuteChangeSet'),
   'cloudformation:GetTemplate': onStacks('cloudformation:GetTemplate'),
   'cloudformation:ListStackResources': onStacks('cloudformation:ListStackResources'),
+  'cloudformation:GetStackPolicy': onProtectedStacks('cloudformation:GetStackPolicy'),
+  'cloudformation:SetStackPolicy': onProtectedStacks('cloudformation:SetStackPolicy'),
+  'cloudformation:UpdateTerminationProtection': onProtectedStacks('cloudformation:UpdateTerminationProtection'),
+  // The full verdict, the pages of a change set read across polls, the plan (services/deploy-orchestrator/src/artifacts.ts).
+  'pollChangeSet s3:PutObject': (env) => [
+    ...stagedObject('s3:PutObject', (e) => `verdicts/${e.stackName}/codepipeline-0123/verdict.json`)(env),
+    ...stagedObject('s3:PutObject', (e) => `verdicts/${e.stackName}/codepipeline-0123/progress-2.json`)(env),
+    ...stagedObject('s3:PutObject', (e) => `plans/${e.stackName}/codepipeline-0123.json`)(env),
+  ],
+  'pollChangeSet s3:GetObject': (env) => [
+    ...stagedObject('s3:GetObject', (e) => `verdicts/${e.stackName}/codepipeline-0123/progress-2.json`)(env),
+    ...stagedObject('s3:GetObject', (e) => `plans/${e.stackName}/codepipeline-0001.json`)(env),
+  ],
   'cloudformation:CreateStack': (env) => [
     ...onStacks('cloudformation:CreateStack', withRole)(env),
     ...onStacks('cloudformation:TagResource')(env),
@@ -257,18 +275,12 @@ const ORCHESTRATOR_TOUCHES: Record<string, (env: Environment) => Request[]> = {
 const deniedByDesign = (task: string, call: SdkCall, env: Environment) =>
   task === 'emptyBuckets' && call.client === 's3' && env.protected;
 
-/** Grants for calls that work in progress adds (another branch); the test fails once the code sends them. */
+/** Grants no SDK call of the code shows, each with its reason; the test fails once the code sends one. */
 const AWAITED: Record<string, string[]> = {
-  // safety-core: termination protection and stack policy on protected stacks, idempotent change sets, verdicts
-  // and plans in the staging bucket, broadening computed from the current template.
+  // CreateStack sets the stack policy and termination protection of a protected stack through its own parameters
+  // (StackPolicyBody, EnableTerminationProtection); the matching actions are granted in case CloudFormation
+  // authorizes those parameters as the actions they stand for.
   createStack: ['cloudformation:SetStackPolicy', 'cloudformation:UpdateTerminationProtection'],
-  createChangeSet: ['cloudformation:DescribeChangeSet'],
-  pollChangeSet: ['cloudformation:GetTemplate', 's3:GetObject', 's3:PutObject'],
-  executeChangeSet: ['cloudformation:GetStackPolicy', 'cloudformation:SetStackPolicy'],
-  refuseChangeSet: ['s3:GetObject'],
-  finish: ['s3:GetObject'],
-  // trigger-hardening: job-bound tokens (GetJobDetails) signed with a key from Secrets Manager.
-  trigger: ['codepipeline:GetJobDetails', 'secretsmanager:GetSecretValue'],
 };
 
 const requestsFor = (
@@ -408,6 +420,12 @@ describe('static IAM proof: the pipeline trigger and the live test', () => {
     // Job-worker actions have no resource-level permissions.
     'codepipeline:PutJobSuccessResult': () => [{ action: 'codepipeline:PutJobSuccessResult', resource: '*' }],
     'codepipeline:PutJobFailureResult': () => [{ action: 'codepipeline:PutJobFailureResult', resource: '*' }],
+    // The pipeline execution and action a continuation token is bound to.
+    'codepipeline:GetJobDetails': () => [{ action: 'codepipeline:GetJobDetails', resource: '*' }],
+    // The HMAC key of the continuation tokens: the trigger stack's own secret, and no other.
+    'secrets-manager:GetSecretValue': () => [
+      { action: 'secretsmanager:GetSecretValue', resource: trigger().ref('ContinuationTokenKey') },
+    ],
   };
   // Input artifacts are read with the job's short-lived artifact credentials (artifactS3Client), not the role.
   const sentWithArtifactCredentials = (call: SdkCall) => call.client === 's3' && call.operation === 'GetObject';

@@ -66,7 +66,11 @@ const deployContext = ({ stage, stackNamePrefix = 'glue-cd-' }) => {
 const TASKS = {
   validateInput: {
     statements: () => [],
-    environment: (c) => ({ STACK_NAME_PREFIX: c.stackNamePrefix }),
+    environment: (c) => ({
+      STACK_NAME_PREFIX: c.stackNamePrefix,
+      // validateInput refuses a pipeline delete and an `onBroadening: allow` in these (config/environments.js).
+      PROTECTED_ENVIRONMENTS: c.guarded.map((env) => env.name).join(','),
+    }),
   },
   checkStack: {
     statements: (c) => [c.describeStacks],
@@ -81,6 +85,9 @@ const TASKS = {
   createStack: {
     statements: (c) => [
       ...c.withRole('CreateStack', 'cloudformation:CreateStack'),
+      // A retried CreateStack (same ClientRequestToken) reads the stack and its events to find its own operation.
+      c.describeStacks,
+      c.stacksAction('ReadStackEvents', 'cloudformation:DescribeStackEvents'),
       c.tagStacks,
       c.passCloudFormationRoles,
       c.readStagedTemplates,
@@ -112,17 +119,37 @@ const TASKS = {
         'cloudformation:GetTemplate',
       ]),
       c.readStagedTemplates,
-      allow('WriteVerdictsAndPlans', 's3:PutObject', [...c.stagingObjects('verdicts'), ...c.stagingObjects('plans')]),
+      // The full verdict and the plan go to S3 (the state holds a bounded summary); pages read across polls too.
+      allow(
+        'WriteVerdictsAndPlans',
+        ['s3:PutObject', 's3:GetObject'],
+        [...c.stagingObjects('verdicts'), ...c.stagingObjects('plans')],
+      ),
+      // A plan's CREATE change set leaves a REVIEW_IN_PROGRESS stack: deleted with the environment's role.
+      ...c.withRole('DeleteReviewStack', 'cloudformation:DeleteStack'),
+      c.passCloudFormationRoles,
     ],
-    environment: () => ({ TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' } }),
+    environment: (c) => ({
+      TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' },
+      CLOUDFORMATION_ROLE_ARNS: cloudFormationRoleArns(c.envs),
+    }),
   },
   executeChangeSet: {
     statements: (c) => [
-      c.stacksAction('ExecuteChangeSets', ['cloudformation:ExecuteChangeSet', 'cloudformation:DescribeStacks']),
+      c.stacksAction('ExecuteChangeSets', [
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:DescribeStacks',
+        // A retried execute finds its change set executing or executed and carries on.
+        'cloudformation:DescribeChangeSet',
+      ]),
       // A protected stack keeps its stack policy on every update.
       c.stacksAction(
         'KeepStackPolicies',
-        ['cloudformation:GetStackPolicy', 'cloudformation:SetStackPolicy'],
+        [
+          'cloudformation:GetStackPolicy',
+          'cloudformation:SetStackPolicy',
+          'cloudformation:UpdateTerminationProtection',
+        ],
         c.guarded,
       ),
     ],
@@ -131,15 +158,17 @@ const TASKS = {
     statements: (c) => [c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet')],
   },
   refuseChangeSet: {
-    statements: (c) => [
-      c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet'),
-      allow('ReadVerdicts', 's3:GetObject', c.stagingObjects('verdicts')),
-    ],
-    environment: () => ({ TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' } }),
+    // The refusal message comes from the bounded verdict summary in the state, which names the full verdict's S3 URL.
+    statements: (c) => [c.stacksAction('DeleteChangeSets', 'cloudformation:DeleteChangeSet')],
   },
   pollStackOperation: {
     statements: (c) => [
-      c.stacksAction('ReadStacks', ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents']),
+      c.stacksAction('ReadStacks', [
+        'cloudformation:DescribeStacks',
+        'cloudformation:DescribeStackEvents',
+        // An update still reading the previous *_COMPLETE status: the change set says whether it has started.
+        'cloudformation:DescribeChangeSet',
+      ]),
     ],
   },
   emptyBuckets: {
@@ -162,15 +191,17 @@ const TASKS = {
     memorySize: 512,
   },
   deleteStack: {
-    statements: (c) => [...c.withRole('DeleteStack', 'cloudformation:DeleteStack'), c.passCloudFormationRoles],
+    statements: (c) => [
+      ...c.withRole('DeleteStack', 'cloudformation:DeleteStack'),
+      c.passCloudFormationRoles,
+      c.describeStacks,
+      // A protected stack left in ROLLBACK_COMPLETE / REVIEW_IN_PROGRESS holds no resources: protection off, then delete.
+      c.stacksAction('UnprotectEmptyStacks', 'cloudformation:UpdateTerminationProtection', c.guarded),
+    ],
     environment: 'cloudFormationRoles',
   },
   finish: {
-    statements: (c) => [
-      c.describeStacks,
-      allow('ReadVerdictsAndPlans', 's3:GetObject', [...c.stagingObjects('verdicts'), ...c.stagingObjects('plans')]),
-    ],
-    environment: () => ({ TEMPLATE_STAGING_BUCKET: { Ref: 'TemplateStagingBucket' } }),
+    statements: (c) => [c.describeStacks],
   },
 };
 

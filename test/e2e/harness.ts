@@ -1,5 +1,10 @@
-import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListChangeSetsCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   deployDeliveryServices,
@@ -30,6 +35,12 @@ export interface Harness {
   /** Uploads a build artifact zip made of `files` and returns its location. */
   uploadArtifact(files: Record<string, unknown>): Promise<{ name: string; bucket: string; key: string }>;
   describeStack(stackName: string): Promise<Stack | undefined>;
+  /** The stack's current template, as CloudFormation returns it (GetTemplate). */
+  stackTemplate(stackName: string): Promise<unknown>;
+  /** Change sets the stack still has (an empty one the orchestrator left behind would show here). */
+  changeSetNames(stackName: string): Promise<string[]>;
+  /** The keys in a bucket, or undefined when the bucket does not exist. */
+  bucketKeys(bucket: string): Promise<string[] | undefined>;
   executionCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -85,6 +96,28 @@ export const startHarness = async (): Promise<Harness> => {
         throw error;
       }
     },
+    stackTemplate: async (stackName) => {
+      const { TemplateBody } = await release.clients.cloudFormation.send(
+        new GetTemplateCommand({ StackName: stackName }),
+      );
+      return JSON.parse(TemplateBody ?? 'null') as unknown;
+    },
+    changeSetNames: async (stackName) => {
+      const { Summaries } = await release.clients.cloudFormation.send(
+        new ListChangeSetsCommand({ StackName: stackName }),
+      );
+      return (Summaries ?? []).map((summary) => summary.ChangeSetName ?? '');
+    },
+    bucketKeys: async (bucket) => {
+      try {
+        await release.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        throw error;
+      }
+      const { Contents } = await release.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (Contents ?? []).map((object) => object.Key ?? '');
+    },
     executionCount: async () => {
       const { executions } = await release.clients.stepFunctions.send(
         new ListExecutionsCommand({ stateMachineArn: delivery.stateMachineArn }),
@@ -98,7 +131,7 @@ export const startHarness = async (): Promise<Harness> => {
   };
 };
 
-/** A small application template: a data bucket (name given), a Glue database and an output. */
+/** A small application template: a data bucket (name given), a Glue database (named after the stack) and an output. */
 export const dataTemplate = (options: {
   bucketName: string;
   databaseName?: string;
@@ -117,7 +150,13 @@ export const dataTemplate = (options: {
     },
     Database: {
       Type: 'AWS::Glue::Database',
-      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: options.databaseName ?? 'e2e_db' } },
+      Properties: {
+        CatalogId: { Ref: 'AWS::AccountId' },
+        // A Glue database belongs to one stack: by default it is named after the stack, as the Glue ETL stack's are.
+        DatabaseInput: {
+          Name: options.databaseName ?? { 'Fn::Join': ['_', { 'Fn::Split': ['-', { Ref: 'AWS::StackName' }] }] },
+        },
+      },
     },
   },
   Outputs: { DataBucketName: { Value: { Ref: 'DataBucket' } } },

@@ -1,5 +1,9 @@
-// `pnpm start` end to end: the packaged pipeline run on the local cloud, twice on the same state.
-import { approveAll } from './release-helpers';
+// `pnpm start` end to end: the packaged pipeline run on the local cloud. One cold release in beforeAll builds the
+// state every other test starts from (production created, the test stack cleaned up); each test releases on its
+// own copy of that state, after checking the state is what it relies on, so no test depends on another's run.
+import { approveAll, copyLocalCloudState } from './release-helpers';
+import { DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   formatSummary,
   localSkipList,
@@ -9,6 +13,9 @@ import {
   runRelease,
   silentProgress,
   skipRuleFor,
+  startReleaseCloud,
+  type CloudClients,
+  type ReleaseSummary,
 } from '@glue-cd/release';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,55 +24,143 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './harness';
 
-// Each run now also installs and packages inside the Build buildspec; shared machines are slow.
-jest.setTimeout(600_000);
+// Each run also installs and packages inside the Build buildspec; shared machines are slow.
+jest.setTimeout(900_000);
 
 const SAMPLE = path.resolve(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
+const TEST_STACK = 'glue-cd-glue-etl-test';
+const PROD_STACK = 'glue-cd-glue-etl-prod';
 
 let workDir: string;
-beforeAll(async () => {
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-release-'));
-});
-afterAll(async () => {
-  await rm(workDir, { recursive: true, force: true });
-});
+/** The cold release of beforeAll, its state folder, and a snapshot of that state: every other test's start. */
+let first: ReleaseSummary;
+let firstReportDir: string;
+let firstState: string;
+let releasedState: string;
+let copies = 0;
 
-/** Files of services/glue-etl as a developer edits them; the Source artifact carries the edits. */
-const glueEtlEdits: Record<string, string> = {};
-const changeGlueEtl = async (from: string, to: string, name = 'serverless.yml') => {
-  const file = `services/glue-etl/${name}`;
-  const text = glueEtlEdits[file] ?? (await readFile(path.join(REPO_ROOT, file), 'utf8'));
-  expect(text).toContain(from);
-  glueEtlEdits[file] = text.replace(from, to);
-};
-
-const release = (approve: boolean) =>
+const release = (options: {
+  stateDir: string;
+  reportDir: string;
+  approve: boolean;
+  sourceEdits?: Record<string, string>;
+}) =>
   runRelease({
-    ...(Object.keys(glueEtlEdits).length > 0 ? { sourceEdits: { ...glueEtlEdits } } : {}),
+    ...(options.sourceEdits ? { sourceEdits: options.sourceEdits } : {}),
     repoRoot: REPO_ROOT,
-    stateDir: path.join(workDir, 'state'),
-    reportDir: path.join(workDir, 'reports'),
-    approver: approveAll(approve),
+    stateDir: options.stateDir,
+    reportDir: options.reportDir,
+    approver: approveAll(options.approve),
     progress: silentProgress,
     sampleFile: SAMPLE,
     pollIntervalMs: 20,
   });
 
-const actionNamed = (summary: Awaited<ReturnType<typeof release>>, name: string) =>
-  summary.actions.find((a) => a.action === name);
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-release-'));
+  firstState = path.join(workDir, 'first', 'state');
+  firstReportDir = path.join(workDir, 'first', 'reports');
+  first = await release({ stateDir: firstState, reportDir: firstReportDir, approve: true });
+  // Copied before anyone reads it: the first test inspects its own folder, the others copies of the snapshot.
+  releasedState = path.join(workDir, 'released', 'state');
+  await copyLocalCloudState(firstState, releasedState);
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** A copy of the state the first release left, for one test to release on (and its own report folder). */
+const releasedStateCopy = async () => {
+  copies += 1;
+  const dir = path.join(workDir, `test-${copies}`);
+  await copyLocalCloudState(releasedState, path.join(dir, 'state'));
+  return { stateDir: path.join(dir, 'state'), reportDir: path.join(dir, 'reports') };
+};
+
+/** Reads a state folder through the local cloud, as a user would after the release. */
+const inspect = async <T>(stateDir: string, read: (clients: CloudClients) => Promise<T>): Promise<T> => {
+  const cloud = await startReleaseCloud({ stateDir });
+  try {
+    return await read(cloud.clients);
+  } finally {
+    await cloud.close();
+  }
+};
+
+interface StackView {
+  status: string | undefined;
+  outputs: Record<string, string>;
+  template: unknown;
+}
+const stackView = async (clients: CloudClients, stackName: string): Promise<StackView | undefined> => {
+  let stack: Stack | undefined;
+  try {
+    stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
+    throw error;
+  }
+  const { TemplateBody } = await clients.cloudFormation.send(new GetTemplateCommand({ StackName: stackName }));
+  return {
+    status: stack?.StackStatus,
+    outputs: Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
+    template: JSON.parse(TemplateBody ?? 'null') as unknown,
+  };
+};
+const bucketKeys = async (clients: CloudClients, bucket: string): Promise<string[] | undefined> => {
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    throw error;
+  }
+  const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (Contents ?? []).map((object) => object.Key ?? '');
+};
+
+/** Production and the test stack as the first release leaves them: the precondition of every warm test. */
+const releasedStacks = (stateDir: string) =>
+  inspect(stateDir, async (clients) => ({
+    prod: await stackView(clients, PROD_STACK),
+    test: await stackView(clients, TEST_STACK),
+  }));
+const expectReleasedState = (stacks: Awaited<ReturnType<typeof releasedStacks>>) => {
+  expect({ prod: stacks.prod?.status, test: stacks.test?.status }).toEqual({
+    prod: 'CREATE_COMPLETE',
+    test: undefined,
+  });
+  return stacks.prod!;
+};
+
+/** Files of services/glue-etl as a developer edits them; the Source artifact carries the edits. */
+const glueEtlEdit = async (from: string, to: string, name = 'serverless.yml'): Promise<Record<string, string>> => {
+  const file = `services/glue-etl/${name}`;
+  const text = await readFile(path.join(REPO_ROOT, file), 'utf8');
+  expect(text).toContain(from);
+  return { [file]: text.replace(from, to) };
+};
+
+const statuses = (summary: ReleaseSummary) => Object.fromEntries(summary.actions.map((a) => [a.action, a.status]));
+const actionNamed = (summary: ReleaseSummary, name: string) => summary.actions.find((a) => a.action === name);
 
 test('the first run deploys the test stack, live-tests it, cleans it up and creates production', async () => {
-  const summary = await release(true);
+  const summary = first;
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
-  expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: 'glue-cd-glue-etl-test' });
+  expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: TEST_STACK, outcome: 'created' });
+  const trips = (await readFile(SAMPLE, 'utf8')).split(/\r?\n/).filter((line) => line.length > 0).length - 1;
   expect(summary.liveTest?.passed).toBe(true);
-  expect(summary.liveTest?.counts.raw).toBeGreaterThan(0);
-  expect(summary.outputVariables.LiveTestCleanup).toMatchObject({ outcome: 'deleted' });
-  expect(summary.outputVariables.DeployToProduction).toMatchObject({
-    stackName: 'glue-cd-glue-etl-prod',
-    outcome: 'created',
+  expect(summary.liveTest?.counts).toEqual({ seeded: trips, raw: trips, transformed: trips, rejected: 0 });
+  expect(summary.outputVariables.LiveTestCleanup).toMatchObject({ stackName: TEST_STACK, outcome: 'deleted' });
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'created' });
+  expect(summary.executions.map((e) => [e.action, e.status])).toEqual([
+    ['DeployTestStack', 'SUCCEEDED'],
+    ['LiveTestCleanup', 'SUCCEEDED'],
+    ['DeployToProduction', 'SUCCEEDED'],
+  ]);
+  const stacks = await releasedStacks(firstState);
+  expect(expectReleasedState(stacks).outputs).toMatchObject({
+    RawBucketName: summary.outputVariables.DeployToProduction?.RawBucketName,
   });
-  expect(summary.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   expect(existsSync(summary.reportPath)).toBe(true);
   const html = await readFile(summary.reportPath, 'utf8');
   for (const execution of summary.executions) expect(html).toContain(execution.executionArn);
@@ -83,7 +178,7 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(expected).toContainEqual(['install', 'pnpm install --frozen-lockfile', 0]);
   expect(expected).toContainEqual(['pre_build', 'pnpm test', null]);
   const latest = ReleaseReportSchema.parse(
-    JSON.parse(await readFile(path.join(workDir, 'reports/latest.json'), 'utf8')),
+    JSON.parse(await readFile(path.join(firstReportDir, 'latest.json'), 'utf8')),
   );
   expect(latest).toEqual(summary.report);
   const build = latest.actions.find((a) => a.action === 'Build');
@@ -103,47 +198,97 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
 });
 
 test('a second run on the same state finds production unchanged', async () => {
-  const summary = await release(true);
-  expect(summary.succeeded).toBe(true);
-  expect(summary.outputVariables.DeployToProduction).toMatchObject({ outcome: 'no-changes' });
+  const { stateDir, reportDir } = await releasedStateCopy();
+  const before = expectReleasedState(await releasedStacks(stateDir));
+
+  const summary = await release({ stateDir, reportDir, approve: true });
+
+  expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'no-changes' });
+  const after = await releasedStacks(stateDir);
+  expect(after).toEqual({ prod: before, test: undefined });
 });
 
-test('a rejected approval stops the release before production and says so', async () => {
-  const summary = await release(false);
+test('a rejected approval stops the release before production: the test stack stays for inspection', async () => {
+  const { stateDir, reportDir } = await releasedStateCopy();
+  const before = expectReleasedState(await releasedStacks(stateDir));
+
+  const summary = await release({ stateDir, reportDir, approve: false });
+
   expect(summary.succeeded).toBe(false);
-  expect(actionNamed(summary, 'LiveTestApproval')?.status).toBe('Stopped');
-  expect(actionNamed(summary, 'DeployToProduction')?.status).toBe('Skipped');
+  expect(statuses(summary)).toMatchObject({
+    DeployTestStack: 'Succeeded',
+    AutomatedLiveTest: 'Succeeded',
+    LiveTestApproval: 'Stopped',
+    LiveTestCleanup: 'Skipped',
+    DeployToProduction: 'Skipped',
+  });
   expect(summary.outputVariables.DeployToProduction).toBeUndefined();
+  expect(summary.executions.map((e) => e.action)).toEqual(['DeployTestStack']);
+  const after = await releasedStacks(stateDir);
+  // Nothing cleaned it up: the reviewer can still look at what was rejected.
+  expect(after.test?.status).toBe('CREATE_COMPLETE');
+  expect(after.test?.outputs).toMatchObject({ RawBucketName: summary.outputVariables.DeployTestStack?.RawBucketName });
+  expect(after.prod).toEqual(before);
 });
 
 test('after a safe template change, production is updated in place', async () => {
-  await changeGlueEtl(
+  const { stateDir, reportDir } = await releasedStateCopy();
+  const before = expectReleasedState(await releasedStacks(stateDir));
+  const [from, to] = [
     'Description: Catalogues the raw NYC yellow taxi CSV.',
     'Description: Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
-  );
-  const summary = await release(true);
+  ];
+  expect(JSON.stringify(before.template)).not.toContain('as landed by the producers');
+
+  const summary = await release({ stateDir, reportDir, approve: true, sourceEdits: await glueEtlEdit(from, to) });
+
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
-  expect(summary.outputVariables.DeployToProduction).toMatchObject({
-    stackName: 'glue-cd-glue-etl-prod',
-    outcome: 'updated',
-  });
+  expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'updated' });
+  const after = await releasedStacks(stateDir);
+  expect(after.prod?.status).toBe('UPDATE_COMPLETE');
+  expect(JSON.stringify(after.prod?.template)).toContain(
+    'Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
+  );
+  expect(after.prod?.outputs).toEqual(before.outputs);
 });
 
-test('after a destructive template change, production refuses it and lists the violations', async () => {
+test('after a destructive template change, production refuses it, lists the violations and is left untouched', async () => {
+  const { stateDir, reportDir } = await releasedStateCopy();
+  const before = expectReleasedState(await releasedStacks(stateDir));
+  const rawBucket = before.outputs.RawBucketName!;
+  // Production data the refused change would have destroyed with the bucket.
+  await inspect(stateDir, (clients) =>
+    clients.s3.send(
+      new PutObjectCommand({ Bucket: rawBucket, Key: 'nyc-taxi/yellow_tripdata/keep.csv', Body: 'a\n1\n' }),
+    ),
+  );
   // A new raw bucket name replaces the bucket, and with it the data it holds.
-  await changeGlueEtl(
+  const edit = await glueEtlEdit(
     'name: sub(`\\${AWS::StackName}-raw-\\${AWS::AccountId}`)',
     'name: sub(`\\${AWS::StackName}-landing-\\${AWS::AccountId}`)',
     'resources.js',
   );
-  const summary = await release(true);
+
+  const summary = await release({ stateDir, reportDir, approve: true, sourceEdits: edit });
+
   expect(summary.succeeded).toBe(false);
   // The test stack is created anew each run (cleanup deletes it), so only production meets the destructive change.
-  expect(actionNamed(summary, 'DeployTestStack')?.status).toBe('Succeeded');
+  expect(statuses(summary)).toMatchObject({
+    DeployTestStack: 'Succeeded',
+    LiveTestCleanup: 'Succeeded',
+    DeployToProduction: 'Failed',
+  });
   const production = actionNamed(summary, 'DeployToProduction');
-  expect(production?.status).toBe('Failed');
-  expect(production?.detail).toMatch(/UnsafeChangeSetError/);
-  expect(production?.detail).toMatch(/RawBucket.*AWS::S3::Bucket/);
+  expect(production?.detail).toContain('UnsafeChangeSetError');
+  expect(production?.detail).toContain('RESOURCES-BEING-DELETED-OR-REPLACED');
+  expect(production?.detail).toMatch(/RawBucket \(AWS::S3::Bucket\)/);
   const refused = summary.executions.find((e) => e.action === 'DeployToProduction');
   expect(refused).toMatchObject({ status: 'FAILED', error: 'UnsafeChangeSetError' });
+  const after = await releasedStacks(stateDir);
+  expect(after).toEqual({ prod: before, test: undefined });
+  await inspect(stateDir, async (clients) => {
+    expect(await bucketKeys(clients, rawBucket)).toEqual(['nyc-taxi/yellow_tripdata/keep.csv']);
+    expect(await bucketKeys(clients, rawBucket.replace('-raw-', '-landing-'))).toBeUndefined();
+  });
 });

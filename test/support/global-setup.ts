@@ -1,6 +1,5 @@
 // jest globalSetup: one package cache for the run (a temp folder, unless GLUE_CD_CACHE_DIR names one), filled with
 // every packaging the selected tests ask for (test/support/packagings.ts) before they start; tests copy from it.
-import type { Config } from 'jest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,12 +8,17 @@ import { packagingsFor, warmPackagings } from './packagings';
 /** Set when the run made its own cache, which global-teardown.ts removes. */
 export const OWNED_CACHE = 'GLUE_CD_TEST_OWNED_CACHE_DIR';
 
-const patternsOf = (config: Config.GlobalConfig): string[] => {
-  const patterns = config.testPathPatterns as unknown as string[] | { patterns?: string[] } | undefined;
+/** The part of jest's global config read here (jest 30 keeps the patterns in a TestPathPatterns object). */
+interface GlobalConfig {
+  testPathPatterns?: unknown;
+}
+
+const patternsOf = (config: GlobalConfig): string[] => {
+  const patterns = config.testPathPatterns as string[] | { patterns?: string[] } | undefined;
   return Array.isArray(patterns) ? patterns : (patterns?.patterns ?? []);
 };
 
-export default async (globalConfig: Config.GlobalConfig): Promise<void> => {
+export default async (globalConfig: GlobalConfig): Promise<void> => {
   if (process.env.GLUE_CD_CACHE_DIR === undefined) {
     const dir = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-cache-'));
     process.env.GLUE_CD_CACHE_DIR = dir;

@@ -1,6 +1,10 @@
 import * as z from 'zod';
+import { ON_BROADENING } from './change-set/deploy-verdict';
 import { SafetyPolicySchema } from './change-set/safety-policy';
 import { ConfigurationError, formatIssuePath } from './errors';
+
+export const DEPLOY_ACTIONS = ['deploy', 'delete', 'plan'] as const;
+export type DeployAction = (typeof DEPLOY_ACTIONS)[number];
 
 export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -27,13 +31,21 @@ export const DeployInputSchema = z
   .object({
     environmentName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'),
     stackName: z.string().regex(STACK_NAME, 'must be a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]{0,127})'),
-    action: z.enum(['deploy', 'delete']).default('deploy'),
+    /** `plan` creates and judges the change set, stores the plan in S3 and deletes the change set. */
+    action: z.enum(DEPLOY_ACTIONS).default('deploy'),
     template: TemplateSourceSchema.optional(),
     parameters: z.record(z.string(), ParameterValue).default({}),
     capabilities: z.array(z.enum(CAPABILITIES)).default([...CAPABILITIES]),
     onUnsafeChange: z.enum(['fail', 'blue-green']).default('fail'),
     onRollbackComplete: z.enum(['delete-and-recreate', 'fail']).default('delete-and-recreate'),
     safetyPolicy: SafetyPolicySchema.optional(),
+    /** Security broadening: unset means fail in a protected environment, allow elsewhere (resolved by ValidateInput). */
+    onBroadening: z.enum(ON_BROADENING).optional(),
+    /** With onBroadening approve: the plan (`s3://<staging bucket>/plans/<stack>/<execution>.json`) that approves. */
+    approvedPlan: z
+      .string()
+      .regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json')
+      .optional(),
     tags: z.record(z.string(), z.string()).default({}),
     /** Suffix of the new stack's name when blue/green deploys beside an unsafe change. */
     blueGreenSuffix: z
@@ -48,8 +60,19 @@ export const DeployInputSchema = z
   })
   .strict()
   .superRefine((input, ctx) => {
-    if (input.action === 'deploy' && input.template === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['template'], message: 'is required when action is deploy' });
+    if (input.action !== 'delete' && input.template === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['template'], message: `is required when action is ${input.action}` });
+    }
+    if (input.approvedPlan !== undefined) {
+      if (input.onBroadening !== 'approve') {
+        ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'is only read when onBroadening is approve' });
+      } else if (!input.approvedPlan.includes(`/plans/${input.stackName}/`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvedPlan'],
+          message: `must be a plan of stack ${input.stackName} (…/plans/${input.stackName}/<execution>.json)`,
+        });
+      }
     }
   });
 

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { VerdictSummarySchema } from './change-set/deploy-verdict';
+import { PlanReferenceSchema } from './plan';
 
 export const DEPLOY_OUTCOMES = [
   'created',
@@ -7,17 +9,8 @@ export const DEPLOY_OUTCOMES = [
   'blue-green-created',
   'recreated',
   'deleted',
+  'planned',
 ] as const;
-
-const ViolationSchema = z.object({
-  logicalId: z.string(),
-  stackPath: z.array(z.string()),
-  resourceType: z.string(),
-  action: z.string(),
-  replacement: z.string().optional(),
-  policyAction: z.string().optional(),
-  reason: z.string(),
-});
 
 /** The deploy state machine's output: what happened to which stack. */
 export const DeployResultSchema = z.object({
@@ -25,15 +18,10 @@ export const DeployResultSchema = z.object({
   stackName: z.string().min(1),
   stackId: z.string().optional(),
   outputs: z.record(z.string(), z.string()).default({}),
-  verdict: z
-    .object({
-      verdict: z.enum(['CAN-SAFELY-UPDATE-EXISTING-STACK', 'RESOURCES-BEING-DELETED-OR-REPLACED']),
-      safe: z.boolean(),
-      violations: z.array(ViolationSchema),
-      accepted: z.array(ViolationSchema).default([]),
-      inspectedChanges: z.number().int().nonnegative(),
-    })
-    .optional(),
+  /** The change set's verdict, bounded: counts, the first violations, and where the full verdict is (S3). */
+  verdict: VerdictSummarySchema.optional(),
+  /** For outcome planned: where the plan is, what it counts, and a one-paragraph summary. */
+  plan: PlanReferenceSchema.optional(),
   changeSetName: z.string().optional(),
   /** What a deploy engineer should know beyond the outcome (e.g. a delete of a stack that was already gone). */
   note: z.string().optional(),

@@ -1,13 +1,14 @@
 import { ConfigurationError } from './errors';
 
 /** How the deploy orchestrator sees a stack: what it can do next. */
-export type StackPhase = 'not-found' | 'in-progress' | 'complete' | 'failed' | 'rollback-complete';
+export type StackPhase = 'not-found' | 'review' | 'in-progress' | 'complete' | 'failed' | 'rollback-complete';
 
-// Every CloudFormation StackStatus, by phase. REVIEW_IN_PROGRESS is a stack that only holds a CREATE change
-// set (nothing deployed), so it counts as not found: the create path handles it.
+// Every CloudFormation StackStatus, by phase.
 const PHASE_BY_STATUS: Record<string, StackPhase> = {
   DELETE_COMPLETE: 'not-found',
-  REVIEW_IN_PROGRESS: 'not-found',
+  // A stack that only holds a CREATE change set that was never executed: a name, no resources. CreateStack on it
+  // fails with AlreadyExists and an UPDATE change set cannot be made on it, so it has a path of its own.
+  REVIEW_IN_PROGRESS: 'review',
   CREATE_IN_PROGRESS: 'in-progress',
   ROLLBACK_IN_PROGRESS: 'in-progress',
   DELETE_IN_PROGRESS: 'in-progress',

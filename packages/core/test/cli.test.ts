@@ -15,6 +15,36 @@ const files: Record<string, string> = {
   'policy.json': JSON.stringify({ allowedLogicalIds: ['RawBucket'] }),
   'broken.json': '{"Changes": [',
   'other.json': '{"Stacks": []}',
+  // A current template (as get-template returns it) and a new one adding iam:* to the job role, in YAML.
+  'current.json': JSON.stringify({
+    Resources: {
+      JobRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: { Statement: [] },
+          Policies: [
+            {
+              PolicyName: 'job',
+              PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] },
+            },
+          ],
+        },
+      },
+    },
+  }),
+  'new.yaml': [
+    'Resources:',
+    '  JobRole:',
+    '    Type: AWS::IAM::Role',
+    '    Properties:',
+    '      AssumeRolePolicyDocument: { Statement: [] }',
+    '      Policies:',
+    '        - PolicyName: job',
+    '          PolicyDocument:',
+    '            Statement:',
+    '              - { Effect: Allow, Action: s3:GetObject, Resource: "*" }',
+    '              - { Effect: Allow, Action: "iam:*", Resource: !Sub "arn:${AWS::Partition}:iam::*" }',
+  ].join('\n'),
 };
 const read = (file: string) => {
   const text = files[file];
@@ -46,7 +76,60 @@ describe('glue-cd inspect', () => {
     expect(runCli(['inspect', 'unsafe.json', '--policy', 'policy.json'], read).exitCode).toBe(1);
   });
 
+  test('with both templates, reports security broadening and exits 1 (on-broadening fail by default)', () => {
+    const result = runCli(['inspect', '--old-template', 'current.json', '--new-template', 'new.yaml'], read);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^SECURITY-BROADENING-NOT-APPROVED: 0 of 0 resource changes/);
+    expect(result.stdout).toContain(
+      '! Allow iam:* on {"Fn::Sub":"arn:${AWS::Partition}:iam::*"} for AWS:${JobRole} [iam-statement ',
+    );
+    expect(result.stdout).not.toContain('IAM Statement Changes');
+  });
+
+  test('combines a change set with templates, prints the cdk-diff text with --diff, and allows with --on-broadening allow', () => {
+    const result = runCli(
+      [
+        'inspect',
+        'safe.json',
+        '--old-template',
+        'current.json',
+        '--new-template',
+        'new.yaml',
+        '--on-broadening',
+        'allow',
+        '--diff',
+      ],
+      read,
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^CAN-SAFELY-UPDATE-EXISTING-STACK: 0 of 1 resource changes/);
+    expect(result.stdout).toContain('broadening accepted (onBroadening allow)');
+    expect(result.stdout).toContain('IAM Statement Changes');
+  });
+
+  test('a destructive change set stays refused whatever the broadening policy', () => {
+    const result = runCli(
+      [
+        'inspect',
+        'unsafe.json',
+        '--old-template',
+        'current.json',
+        '--new-template',
+        'current.json',
+        '--on-broadening',
+        'allow',
+      ],
+      read,
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^RESOURCES-BEING-DELETED-OR-REPLACED/);
+  });
+
   test.each([
+    [['inspect', '--old-template', 'current.json'], /--old-template and --new-template go together/],
+    [['inspect', 'safe.json', '--on-broadening', 'maybe'], /--on-broadening must be one of fail, approve, allow/],
+    [['inspect', 'safe.json', '--policy'], /--policy needs a value/],
+    [['inspect', 'safe.json', '--frobnicate'], /unknown option --frobnicate/],
     [['inspect', 'broken.json'], /broken.json is not JSON/],
     [['inspect', 'other.json'], /other.json is not describe-change-set output/],
     [['inspect', 'missing.json'], /ENOENT/],

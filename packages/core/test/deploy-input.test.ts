@@ -32,7 +32,34 @@ describe('parseDeployInput', () => {
     ).toBe('delete');
   });
 
+  test('a plan needs a template; onBroadening and approvedPlan are optional', () => {
+    expect(parseDeployInput({ ...valid, action: 'plan' })).toMatchObject({ action: 'plan' });
+    expect(() => parseDeployInput({ ...valid, action: 'plan', template: undefined })).toThrow(
+      /DeployInput\.template: is required when action is plan/,
+    );
+    expect(
+      parseDeployInput({
+        ...valid,
+        onBroadening: 'approve',
+        approvedPlan: 's3://staging/plans/glue-cd-glue-etl-prod/plan-1.json',
+      }),
+    ).toMatchObject({ onBroadening: 'approve' });
+  });
+
   test.each([
+    [{ ...valid, onBroadening: 'ignore' }, /DeployInput\.onBroadening/],
+    [
+      { ...valid, approvedPlan: 's3://staging/plans/glue-cd-glue-etl-prod/p.json' },
+      /DeployInput\.approvedPlan: is only read when onBroadening is approve/,
+    ],
+    [
+      { ...valid, onBroadening: 'approve', approvedPlan: 'https://x/plans/p.json' },
+      /DeployInput\.approvedPlan: must be s3:/,
+    ],
+    [
+      { ...valid, onBroadening: 'approve', approvedPlan: 's3://staging/plans/glue-cd-glue-etl-test/p.json' },
+      /DeployInput\.approvedPlan: must be a plan of stack glue-cd-glue-etl-prod/,
+    ],
     [{ ...valid, stackName: '1-starts-with-digit' }, /DeployInput\.stackName: must be a CloudFormation stack name/],
     [{ ...valid, template: undefined }, /DeployInput\.template: is required when action is deploy/],
     [{ ...valid, onUnsafeChange: 'ignore' }, /DeployInput\.onUnsafeChange/],

@@ -5,7 +5,7 @@ describe('classifyStackStatus', () => {
   test.each([
     [undefined, 'not-found'],
     ['DELETE_COMPLETE', 'not-found'],
-    ['REVIEW_IN_PROGRESS', 'not-found'],
+    ['REVIEW_IN_PROGRESS', 'review'],
     ['CREATE_IN_PROGRESS', 'in-progress'],
     ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'in-progress'],
     ['CREATE_COMPLETE', 'complete'],

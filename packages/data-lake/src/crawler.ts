@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CatalogColumn, CatalogTable, LocalCatalog } from './catalog';
 import { listDataFiles, type DataFiles } from './data-files';
@@ -68,11 +68,42 @@ export const readDataFilesSql = ({ format, files }: DataFiles): string =>
     ? `read_csv(${fileListLiteral(files)}, ${CSV_READ_OPTIONS})`
     : `read_parquet(${fileListLiteral(files)}, union_by_name = true)`;
 
+/** What a crawl infers about one folder of data files, before anything is written to a catalog. */
+export interface InferredTable {
+  /** `tablePrefix` + the folder name, as a Glue crawler names the table of an S3 target. */
+  name: string;
+  format: DataFiles['format'];
+  columns: CatalogColumn[];
+  recordCount: number;
+  files: string[];
+  /** Total size of the data files in bytes. */
+  sizeBytes: number;
+  /** CSV only: whether the files use `"` quoting (a Glue crawler then picks OpenCSVSerde). */
+  quoted: boolean;
+}
+
+// How much of each CSV file is searched for quote characters.
+const QUOTE_SNIFF_BYTES = 64 * 1024;
+
+const usesQuotes = async (files: readonly string[]): Promise<boolean> => {
+  for (const file of files) {
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(QUOTE_SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, QUOTE_SNIFF_BYTES, 0);
+      if (buffer.subarray(0, bytesRead).includes(0x22)) return true;
+    } finally {
+      await handle.close();
+    }
+  }
+  return false;
+};
+
 /**
  * Infers one table from the files under a folder, like a Glue crawler with an S3 target: the table is named after
- * the folder, columns and types come from the CSV header / Parquet schema, and the exact record count is recorded.
+ * the folder, columns and types come from the CSV header / Parquet schema, and the exact record count is counted.
  */
-export const crawl = async ({ catalog, databaseName, path, tablePrefix }: CrawlInput): Promise<CatalogTable> => {
+export const inferTable = async (path: string, tablePrefix?: string): Promise<InferredTable> => {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isDirectory()) throw new DataSourceError(`Crawler target ${path} is not a folder`);
   const dataFiles = await listDataFiles(path);
@@ -85,12 +116,27 @@ export const crawl = async ({ catalog, databaseName, path, tablePrefix }: CrawlI
     }));
     return { columns: inferred, recordCount: await queryCount(connection, `SELECT count(*) FROM ${source}`) };
   });
-  const table: CatalogTable = {
+  const sizes = await Promise.all(dataFiles.files.map(async (file) => (await stat(file)).size));
+  return {
     name: glueTableName(path, tablePrefix),
-    location: resolve(path),
     format: dataFiles.format,
     columns,
     recordCount,
+    files: dataFiles.files,
+    sizeBytes: sizes.reduce((sum, size) => sum + size, 0),
+    quoted: dataFiles.format === 'csv' && (await usesQuotes(dataFiles.files)),
+  };
+};
+
+/** Infers a folder's table (see inferTable) and writes it to the local catalog. */
+export const crawl = async ({ catalog, databaseName, path, tablePrefix }: CrawlInput): Promise<CatalogTable> => {
+  const inferred = await inferTable(path, tablePrefix);
+  const table: CatalogTable = {
+    name: inferred.name,
+    location: resolve(path),
+    format: inferred.format,
+    columns: inferred.columns,
+    recordCount: inferred.recordCount,
     updatedAt: new Date().toISOString(),
   };
   await catalog.putTable(databaseName, table);

@@ -20,5 +20,32 @@ export class CatalogError extends Error {
   override name = 'CatalogError';
 }
 
+/** Trino's error names, which Athena puts in front of a failed query's message. */
+export type SqlQueryErrorCode =
+  | 'SYNTAX_ERROR'
+  | 'NOT_SUPPORTED'
+  | 'TABLE_NOT_FOUND'
+  | 'SCHEMA_NOT_FOUND'
+  | 'COLUMN_NOT_FOUND'
+  | 'FUNCTION_NOT_FOUND'
+  | 'INVALID_CAST_ARGUMENT'
+  | 'NUMERIC_VALUE_OUT_OF_RANGE'
+  | 'HIVE_BAD_DATA'
+  | 'HIVE_UNSUPPORTED_FORMAT'
+  | 'PERMISSION_DENIED'
+  | 'GENERIC_USER_ERROR'
+  | 'CANCELLED';
+
+/** A query that failed the way an Athena query fails: `message` is Athena's text after the `<code>: ` prefix. */
+export class SqlQueryError extends Error {
+  override name = 'SqlQueryError';
+  constructor(
+    readonly code: SqlQueryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 // One formatting of zod issue paths for every package's messages.
 export { formatIssuePath } from '@glue-cd/core';

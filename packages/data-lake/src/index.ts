@@ -18,10 +18,17 @@ export {
   type CatalogState,
   type CatalogTable,
 } from './catalog';
-export { crawl, glueColumnType, glueTableName, type CrawlInput } from './crawler';
+export { crawl, glueColumnType, glueTableName, inferTable, type CrawlInput, type InferredTable } from './crawler';
 export { CsvRecordCounter, countCsvFileRecords, countCsvRecords } from './csv-records';
 export { listDataFiles, type DataFiles, type DataFormat } from './data-files';
-export { CatalogError, ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
+export {
+  CatalogError,
+  ColumnMappingError,
+  DataSourceError,
+  RecordCountMismatchError,
+  SqlQueryError,
+  type SqlQueryErrorCode,
+} from './errors';
 export {
   REJECTS_FILE_NAME,
   TARGET_FILE_NAME,
@@ -30,6 +37,17 @@ export {
   type MappingJobResult,
 } from './mapping-job';
 export { queryCatalog, type QueryOptions, type QueryRow } from './query';
+export { athenaType, javaDoubleString, type ResultColumn } from './sql-values';
+export {
+  DATA_CATALOG,
+  queryTables,
+  tableFiles,
+  type TableCatalog,
+  type TableFormat,
+  type TableQueryInput,
+  type TableQueryResult,
+  type TableSource,
+} from './table-query';
 export {
   BOOLEAN_FALSE_VALUES,
   BOOLEAN_TRUE_VALUES,

@@ -26,7 +26,17 @@ export interface AwsBackendOptions {
   pollIntervalMs?: number;
   /** Per crawler run, job run or query. */
   timeoutMs?: number;
+  /** Time and waiting (default: the wall clock); tests pass a clock they move themselves. */
+  clock?: Clock;
 }
+
+/** The backend's only view of time: when a crawl counts as ours, deadlines, and the pause between polls. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -43,8 +53,8 @@ const NUMERIC_ATHENA_TYPES = new Set([
   'real',
   'decimal',
 ]);
-/** A crawl that started this long before StartCrawler returned still counts as ours (clock skew). */
-const CLOCK_SKEW_MS = 5_000;
+/** A crawl that started this long before StartCrawler was called still counts as ours (clock skew). */
+export const CLOCK_SKEW_MS = 5_000;
 
 /** Athena returns every value as text; numeric and boolean columns become JS numbers and booleans. */
 const athenaValue = (text: string | undefined, column: ColumnInfo | undefined): unknown => {
@@ -63,15 +73,16 @@ export const createAwsBackend = ({
   workGroup,
   pollIntervalMs = DEFAULT_POLL_INTERVAL_MS,
   timeoutMs = DEFAULT_TIMEOUT_MS,
+  clock = systemClock,
 }: AwsBackendOptions): LiveTestBackend => {
   /** Polls `check` until it returns a value; throws LiveTestTimeoutError after timeoutMs. */
   const pollUntil = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     for (;;) {
       const done = await check();
       if (done !== undefined) return done;
-      if (Date.now() >= deadline) throw new LiveTestTimeoutError(`${what} did not finish within ${timeoutMs} ms`);
-      await sleep(pollIntervalMs);
+      if (clock.now() >= deadline) throw new LiveTestTimeoutError(`${what} did not finish within ${timeoutMs} ms`);
+      await clock.sleep(pollIntervalMs);
     }
   };
 
@@ -116,7 +127,7 @@ export const createAwsBackend = ({
     },
 
     async runCrawler(name): Promise<CrawlerRun> {
-      const requestedAt = Date.now();
+      const requestedAt = clock.now();
       await startCrawler(name);
       let sawRunning = false;
       return pollUntil(`Crawler ${name}`, async () => {

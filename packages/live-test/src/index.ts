@@ -1,5 +1,13 @@
 export { type CrawlerRun, type JobRun, type LiveTestBackend, type QueryRow, type StoredObject } from './backend';
-export { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS, createAwsBackend, type AwsBackendOptions } from './aws-backend';
+export {
+  CLOCK_SKEW_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+  createAwsBackend,
+  systemClock,
+  type AwsBackendOptions,
+  type Clock,
+} from './aws-backend';
 export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
 export {
   glueDefinitionsFromResources,

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  CLOCK_SKEW_MS,
   CrawlerRunError,
   JobRunError,
   LiveTestTimeoutError,
@@ -29,21 +30,27 @@ import {
   loadValidationRules,
   runLiveTest,
 } from '@glue-cd/live-test';
-import { SAMPLE_FILE, VALIDATION_FILE, outputs, readSample } from './fixtures';
+import { SAMPLE_FILE, VALIDATION_FILE, fakeCrawlers, manualClock, outputs, readSample } from './fixtures';
 
 const glue = mockClient(GlueClient);
 const athena = mockClient(AthenaClient);
 const s3 = mockClient(S3Client);
 
-const backend = (timeoutMs = 10_000) =>
+// Time is the test's: every poll moves the clock by the poll interval, nothing waits for real.
+let clock: ReturnType<typeof manualClock>;
+const POLL_MS = 5_000;
+const backend = (timeoutMs = 10 * 60_000) =>
   createAwsBackend({
     glue: new GlueClient({}),
     athena: new AthenaClient({}),
     s3: new S3Client({}),
     workGroup: 'wg-test',
-    pollIntervalMs: 0,
+    pollIntervalMs: POLL_MS,
     timeoutMs,
+    clock,
   });
+/** A moment relative to the test clock's start (when runCrawler is called). */
+const at = (offsetMs: number) => new Date(clock.now() + offsetMs);
 
 const textBody = (text: string) =>
   ({ transformToString: async () => text }) as unknown as GetObjectCommandOutput['Body'];
@@ -64,6 +71,7 @@ const resultsPage = (
 });
 
 beforeEach(() => {
+  clock = manualClock();
   glue.reset();
   athena.reset();
   s3.reset();
@@ -76,7 +84,7 @@ describe('AWS backend: crawlers', () => {
       .on(GetCrawlerCommand)
       .resolvesOnce({ Crawler: { State: 'RUNNING' } })
       .resolvesOnce({ Crawler: { State: 'STOPPING' } })
-      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date() } } });
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: at(1_000) } } });
 
     await expect(backend().runCrawler('raw-crawler')).resolves.toEqual({
       crawlerName: 'raw-crawler',
@@ -90,14 +98,36 @@ describe('AWS backend: crawlers', () => {
     glue.on(StartCrawlerCommand).resolves({});
     glue
       .on(GetCrawlerCommand)
-      .resolvesOnce({
-        Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', StartTime: new Date(Date.now() - 3_600_000) } },
-      })
+      .resolvesOnce({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', StartTime: at(-3_600_000) } } })
       .resolvesOnce({ Crawler: { State: 'RUNNING' } })
-      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date() } } });
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: at(1_000) } } });
 
     await expect(backend().runCrawler('raw-crawler')).resolves.toMatchObject({ status: 'SUCCEEDED' });
     expect(glue.commandCalls(GetCrawlerCommand)).toHaveLength(3);
+  });
+
+  // GetCrawler may answer READY before it shows the new crawl: a crawl counts as ours when it started no earlier than
+  // CLOCK_SKEW_MS before the request (the two clocks differ), or when the crawler was seen running since.
+  it.each([
+    ['at the request', 0, 'ours'],
+    [`${CLOCK_SKEW_MS} ms before the request (the skew allowed)`, -CLOCK_SKEW_MS, 'ours'],
+    [`${CLOCK_SKEW_MS + 1} ms before the request`, -CLOCK_SKEW_MS - 1, 'an earlier crawl'],
+  ] as const)('a READY crawler whose last crawl started %s: %s', async (_case, offsetMs, verdict) => {
+    glue.on(StartCrawlerCommand).resolves({});
+    glue
+      .on(GetCrawlerCommand)
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: at(offsetMs) } } });
+
+    const run = backend(60_000).runCrawler('raw-crawler');
+
+    if (verdict === 'ours') {
+      await expect(run).resolves.toEqual({ crawlerName: 'raw-crawler', status: 'SUCCEEDED' });
+      expect(glue.commandCalls(GetCrawlerCommand)).toHaveLength(1);
+    } else {
+      // It never becomes ours: the crawl it waits for is not the one GetCrawler shows.
+      await expect(run).rejects.toThrow(new LiveTestTimeoutError('Crawler raw-crawler did not finish within 60000 ms'));
+      expect(glue.commandCalls(GetCrawlerCommand)).toHaveLength(60_000 / POLL_MS + 1);
+    }
   });
 
   it('names the crawler, status, error message and logs of a failed crawl', async () => {
@@ -113,7 +143,7 @@ describe('AWS backend: crawlers', () => {
             ErrorMessage: 'Access Denied on s3://raw/nyc-taxi/',
             LogGroup: '/aws-glue/crawlers',
             LogStream: 'raw-crawler',
-            StartTime: new Date(),
+            StartTime: at(1_000),
           },
         },
       });
@@ -133,11 +163,9 @@ describe('AWS backend: crawlers', () => {
     glue
       .on(GetCrawlerCommand)
       .resolvesOnce({ Crawler: { State: 'RUNNING' } })
-      .resolvesOnce({
-        Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(Date.now() - 3_600_000) } },
-      })
+      .resolvesOnce({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: at(-3_600_000) } } })
       .resolvesOnce({ Crawler: { State: 'RUNNING' } })
-      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date() } } });
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: at(1_000) } } });
 
     await expect(backend().runCrawler('raw-crawler')).resolves.toMatchObject({ status: 'SUCCEEDED' });
     expect(glue.commandCalls(StartCrawlerCommand)).toHaveLength(2);
@@ -183,12 +211,18 @@ describe('AWS backend: job runs', () => {
     },
   );
 
-  it('gives up after timeoutMs with a named timeout', async () => {
+  it('gives up after timeoutMs with a named timeout, having polled until the deadline', async () => {
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_789' });
     glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'RUNNING' } });
-    await expect(backend(20).runJob('nyc-taxi')).rejects.toThrow(
-      new LiveTestTimeoutError('Job nyc-taxi run jr_789 did not finish within 20 ms'),
+    const started = clock.now();
+
+    await expect(backend(20_000).runJob('nyc-taxi')).rejects.toThrow(
+      new LiveTestTimeoutError('Job nyc-taxi run jr_789 did not finish within 20000 ms'),
     );
+
+    // Polls at 0, 5, 10, 15 and 20 s, then stops: the deadline, not the number of polls, ends the wait.
+    expect(glue.commandCalls(GetJobRunCommand)).toHaveLength(5);
+    expect(clock.now() - started).toBe(20_000);
   });
 });
 
@@ -286,10 +320,7 @@ describe('runLiveTest with the AWS backend', () => {
       ],
     });
     s3.on(GetObjectCommand).resolves({ Body: textBody('VendorID,reject_reason\n') });
-    glue.on(StartCrawlerCommand).resolves({});
-    glue.on(GetCrawlerCommand).resolves({
-      Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(Date.now() + 1000) } },
-    });
+    const crawlers = fakeCrawlers(glue, clock.now);
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_live' });
     glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'SUCCEEDED' } });
     // Every query answers with the full record count, zero nulls and zero out-of-range values, with in-range extremes.
@@ -344,10 +375,7 @@ describe('runLiveTest with the AWS backend', () => {
       Bucket: outputs.RawBucketName,
       Key: 'nyc-taxi/yellow_tripdata/yellow_tripdata_7500_lines_sample_2019-01.csv',
     });
-    expect(glue.commandCalls(StartCrawlerCommand).map((call) => call.args[0].input.Name)).toEqual([
-      outputs.RawCrawlerName,
-      outputs.DataLakeCrawlerName,
-    ]);
+    expect(crawlers.started).toEqual([outputs.RawCrawlerName, outputs.DataLakeCrawlerName]);
     expect(queries.slice(0, 2)).toEqual([
       { sql: 'SELECT count(*) AS record_count FROM "yellow_tripdata"', database: outputs.RawDatabaseName },
       { sql: 'SELECT count(*) AS record_count FROM "yellow_tripdata"', database: outputs.DataLakeDatabaseName },
@@ -358,10 +386,7 @@ describe('runLiveTest with the AWS backend', () => {
   it('stops with the job failure when the Glue job run fails', async () => {
     const validation = await loadValidationRules(VALIDATION_FILE);
     s3.on(PutObjectCommand).resolves({});
-    glue.on(StartCrawlerCommand).resolves({});
-    glue.on(GetCrawlerCommand).resolves({
-      Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(Date.now() + 1000) } },
-    });
+    const crawlers = fakeCrawlers(glue, clock.now);
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_bad' });
     glue
       .on(GetJobRunCommand)
@@ -370,6 +395,8 @@ describe('runLiveTest with the AWS backend', () => {
     await expect(
       runLiveTest({ backend: backend(), outputs, validation, seed: { sampleFile: SAMPLE_FILE, s3: new S3Client({}) } }),
     ).rejects.toThrow(`Job ${outputs.JobName} run jr_bad ended FAILED: AnalysisException: Path does not exist`);
+    // The data-lake crawler never runs on a failed job's output, and nothing is queried.
+    expect(crawlers.started).toEqual([outputs.RawCrawlerName]);
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
   });
 });

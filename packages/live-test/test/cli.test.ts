@@ -5,18 +5,12 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import {
-  GetCrawlerCommand,
-  GetJobRunCommand,
-  GlueClient,
-  StartCrawlerCommand,
-  StartJobRunCommand,
-} from '@aws-sdk/client-glue';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LiveTestConfigurationError, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
 import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseArguments, parseCliOptions } from '../src/cli';
-import { SAMPLE_FILE, VALIDATION_FILE, outputs, readSample } from './fixtures';
+import { SAMPLE_FILE, VALIDATION_FILE, fakeCrawlers, outputs, readSample } from './fixtures';
 
 const environment = Object.fromEntries(
   Object.entries(OUTPUT_ENVIRONMENT_VARIABLES).map(([output, variable]) => [
@@ -99,10 +93,7 @@ describe('live-test CLI against (mocked) AWS', () => {
     const records = (await readSample()).rows.length;
     s3.on(PutObjectCommand).resolves({});
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-    glue.on(StartCrawlerCommand).resolves({});
-    glue.on(GetCrawlerCommand).resolves({
-      Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(Date.now() + 1000) } },
-    });
+    fakeCrawlers(glue);
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_cli' });
     glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'SUCCEEDED' } });
     const databases: string[] = [];

@@ -1,7 +1,9 @@
 import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DeployedResource } from '@glue-cd/live-test';
+import { GetCrawlerCommand, StartCrawlerCommand, type Crawler, type GlueClient } from '@aws-sdk/client-glue';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { Clock, DeployedResource } from '@glue-cd/live-test';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 // The repository's copy of the shared TLC sample (glue-jobs/nyc-taxi/sample/SOURCE.md): present in every clone.
@@ -140,4 +142,42 @@ export const uploadJobFiles = async (s3Root: string, mappingFile = MAPPING_FILE)
   await mkdir(target, { recursive: true });
   await copyFile(JOB_SCRIPT, join(target, 'job.py'));
   await copyFile(mappingFile, join(target, 'mapping.json'));
+};
+
+/** A clock the test moves: `sleep` advances it at once, so polling loops run without real waiting. */
+export const manualClock = (start = Date.parse('2026-03-04T05:06:07.000Z')): Clock & { advance(ms: number): void } => {
+  let now = start;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+};
+
+/**
+ * Glue crawlers as GetCrawler shows them: StartCrawler starts a crawl (stamped with `now()`), which reads RUNNING on
+ * the next GetCrawler and READY with its LastCrawl SUCCEEDED after that.
+ */
+export const fakeCrawlers = (glue: AwsClientStub<GlueClient>, now: () => number = Date.now): { started: string[] } => {
+  const crawlers = new Map<string, { polls: number; crawler: Crawler }>();
+  const started: string[] = [];
+  glue.on(StartCrawlerCommand).callsFake((input: { Name: string }) => {
+    started.push(input.Name);
+    crawlers.set(input.Name, {
+      polls: 0,
+      crawler: { Name: input.Name, State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(now()) } },
+    });
+    return {};
+  });
+  glue.on(GetCrawlerCommand).callsFake((input: { Name: string }) => {
+    const entry = crawlers.get(input.Name);
+    if (!entry) return { Crawler: { Name: input.Name, State: 'READY' } };
+    entry.polls += 1;
+    return { Crawler: entry.polls === 1 ? { ...entry.crawler, State: 'RUNNING' } : entry.crawler };
+  });
+  return { started };
 };

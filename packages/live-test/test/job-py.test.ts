@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   BOOLEAN_FALSE_VALUES,
   BOOLEAN_TRUE_VALUES,
@@ -12,7 +11,7 @@ import {
   missingRequiredReason,
   parseColumnMapping,
 } from '@glue-cd/data-lake';
-import { JOB_DIR, JOB_SCRIPT, MAPPING_FILE, REPO_ROOT, SAMPLE_FILE, makeTempDir } from './fixtures';
+import { JOB_DIR, JOB_SCRIPT, MAPPING_FILE, makeTempDir } from './fixtures';
 
 /** Runs python3 with glue-jobs/nyc-taxi importable (job.py imports pyspark/awsglue only inside main()). */
 const python = async (code: string, input = '') => {
@@ -108,15 +107,5 @@ describe('glue-jobs/nyc-taxi/job.py', () => {
       names.map((name, index) => [name, verdictOf(mappings[index])]),
     );
     expect(pythonVerdicts[0]).toBe('accepted');
-  });
-});
-
-describe('the sample the pipeline seeds (glue-jobs/nyc-taxi/sample)', () => {
-  it('is the shared NYC TLC sample, byte for byte', async () => {
-    const [copy, original] = await Promise.all([
-      readFile(join(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv')),
-      readFile(SAMPLE_FILE),
-    ]);
-    expect(copy.equals(original)).toBe(true);
   });
 });

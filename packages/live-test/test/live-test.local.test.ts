@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { loadColumnMapping } from '@glue-cd/data-lake';
 import {
   createLocalBackend,
@@ -27,10 +27,12 @@ import {
 const runLocally = async (
   validation: ValidationRules,
   mappingFile = MAPPING_FILE,
+  arrange: (s3Root: string) => Promise<void> = async () => {},
 ): Promise<{ report: LiveTestReport; s3Root: string }> => {
   const dir = await makeTempDir('live-test');
   const s3Root = join(dir, 's3');
   await uploadJobFiles(s3Root, mappingFile);
+  await arrange(s3Root);
   const backend = createLocalBackend({
     stateDir: join(dir, 'state'),
     resolveS3Url: folderResolver(s3Root),
@@ -164,5 +166,29 @@ describe('runLiveTest with the local backend on the real sample', () => {
     const check = checkNamed(report, 'valueRange tip_percent [0, +inf]');
     expect(check.passed).toBe(false);
     expect(check.detail).toMatch(/^could not evaluate: .*tip_percent/);
+  });
+
+  it('fails seededRecordsCrawled when the raw table holds more than was seeded (an earlier run left its file)', async () => {
+    const validation = await loadValidationRules(VALIDATION_FILE);
+    const sample = await readSample();
+    const seeded = sample.rows.length;
+    const leftover = `s3://${outputs.RawBucketName}/nyc-taxi/yellow_tripdata/yellow_tripdata_earlier_run.csv`;
+
+    const { report } = await runLocally(validation, MAPPING_FILE, async (s3Root) => {
+      const file = folderResolver(s3Root)(leftover);
+      await mkdir(dirname(file), { recursive: true });
+      await copyFile(SAMPLE_FILE, file);
+    });
+
+    expect(report.passed).toBe(false);
+    expect(report.counts).toEqual({ seeded, raw: 2 * seeded, transformed: 2 * seeded, rejected: 0 });
+    expect(checkNamed(report, 'seededRecordsCrawled')).toEqual({
+      rule: 'seededRecordsCrawled',
+      passed: false,
+      detail: `raw table ${outputs.RawDatabaseName}.yellow_tripdata holds ${2 * seeded} records; the seeded sample ${report.seededObject} holds ${seeded}`,
+    });
+    // Everything that was crawled was transformed: only the seeding check notices.
+    expect(report.checks.filter((check) => !check.passed).map((check) => check.rule)).toEqual(['seededRecordsCrawled']);
+    expect(formatLiveTestReport(report)).toContain(`[FAIL] seededRecordsCrawled: raw table`);
   });
 });

@@ -69,6 +69,32 @@ export interface LocalRequest {
   /** Lower-cased header names. */
   headers: Record<string, string>;
   body: Buffer;
+  /** Set by the router: who is calling, and the per-request hook the protocol layer calls once it knows the operation. */
+  context?: RequestContext;
+}
+
+/** Who sent a request: the access key id of its SigV4 credential scope (signatures are not verified). */
+export interface Principal {
+  accessKeyId?: string;
+}
+
+/** One decoded service call, as the router's authorize hook sees it (IAM enforcement plugs in here). */
+export interface ServiceCall {
+  service: string;
+  /** The API operation (`CreateStack`, `StartExecution`, `Invoke` …): `<service>:<operation>` is the IAM action. */
+  operation: string;
+  input: Record<string, unknown>;
+  principal: Principal;
+}
+
+export type AuthorizeHook = (call: ServiceCall) => void | Promise<void>;
+
+export interface RequestContext {
+  requestId: string;
+  service: string;
+  principal: Principal;
+  /** Called by the protocol layer with the decoded operation and input; throws an AwsServiceError to refuse. */
+  authorize(operation: string, input: Record<string, unknown>): Promise<void>;
 }
 
 export interface LocalResponse {
@@ -90,3 +116,11 @@ export type JobResult =
       outputVariables?: Record<string, string>;
     }
   | { jobId: string; status: 'failed'; failureType: string; message: string };
+
+/**
+ * A JSON-protocol service called in-process with its wire shapes (the CloudFormation providers use this, so a
+ * resource goes through exactly what an SDK call would). Errors are the service's AwsServiceErrors.
+ */
+export interface LocalServiceClient {
+  call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+}

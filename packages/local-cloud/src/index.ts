@@ -1,9 +1,39 @@
 export * from './contracts';
-export { AwsServiceError, isAwsServiceError } from './aws-error';
+export { AwsServiceError, isAwsServiceError, type AwsServiceErrorOptions } from './aws-error';
 export { decodeAwsChunked, isAwsChunked } from './aws-chunked';
-export { startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export { type LogSink, logLine } from './log';
+export { HEALTH_PATH, startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
+export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
+export {
+  createJsonService,
+  jsonErrorResponse,
+  optionalString,
+  requireString,
+  type JsonOperation,
+  type JsonServiceOptions,
+} from './protocols/json';
+export { createQueryService, type QueryServiceOptions } from './protocols/query';
+export { createRestJsonService, type RestJsonServiceOptions } from './protocols/rest-json';
+export type { Operation, OperationCall } from './protocols/call';
+export type { ServiceModel } from './protocols/shapes';
 export * from './s3';
 export * from './lambda';
 export * from './stepfunctions';
 export * from './codepipeline';
-export * from './cloudformation'; // the integrator adds the CloudFormation engine here
+export * from './cloudformation';
+export * from './glue';
+export * from './athena';
+export * from './secretsmanager';
+export { createStsService } from './sts/sts-service';
+export { resolveS3Url, type LocalS3Location } from './s3/s3-url';
+export {
+  CLOUD_USAGE,
+  CloudUsageError,
+  DEFAULT_PORT,
+  DEFAULT_STATE_DIR,
+  environmentLines,
+  parseCloudArgs,
+  runCloudCli,
+  type CloudCliIo,
+  type CloudCliSettings,
+} from './cli';

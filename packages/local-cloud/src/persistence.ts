@@ -20,8 +20,8 @@ export function readJsonState<T>(file: string, fallback: T): T {
 }
 
 /** Written synchronously through a temp file + rename so a killed process never leaves half a file. */
-export function writeJsonState(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+export function writeJsonState(file: string, value: unknown, options: { createFolder?: boolean } = {}): void {
+  if (options.createFolder !== false) mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
   renameSync(temp, file);

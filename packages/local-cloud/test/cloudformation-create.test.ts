@@ -83,7 +83,10 @@ describe('local CloudFormation: creating stacks', () => {
   afterEach(() => h.close());
 
   it('refuses an IAM template without CAPABILITY_IAM, naming the capability', async () => {
+    // Act
     const create = h.cfn.send(new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate) }));
+
+    // Assert
     await expect(create).rejects.toMatchObject({
       name: 'InsufficientCapabilitiesException',
       message: 'Requires capabilities : [CAPABILITY_IAM]',
@@ -91,14 +94,24 @@ describe('local CloudFormation: creating stacks', () => {
   });
 
   it('creates asynchronously in dependency order, resolving intrinsics, outputs and exports', async () => {
+    // Act
     const { StackId } = await h.cfn.send(
       new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'] }),
     );
-    expect(StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/app\/[0-9a-f-]{36}$/);
-    expect((await h.stack('app')).StackStatus).toBe('CREATE_IN_PROGRESS');
+    const whileCreating = (await h.stack('app')).StackStatus;
     await h.engine.waitForIdle();
-
     const stack = await h.stack('app');
+    const { Exports } = await h.cfn.send(new ListExportsCommand({}));
+    const { StackResourceSummaries } = await h.cfn.send(new ListStackResourcesCommand({ StackName: 'app' }));
+    const { StackResourceDetail } = await h.cfn.send(
+      new DescribeStackResourceCommand({ StackName: 'app', LogicalResourceId: 'Machine' }),
+    );
+    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'app' }));
+    const { TemplateBody } = await h.cfn.send(new GetTemplateCommand({ StackName: 'app' }));
+
+    // Assert
+    expect(StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/app\/[0-9a-f-]{36}$/);
+    expect(whileCreating).toBe('CREATE_IN_PROGRESS');
     expect(stack.StackStatus).toBe('CREATE_COMPLETE');
     expect(stack.Description).toBe('app with intrinsics');
     expect(stack.Parameters).toEqual(
@@ -144,12 +157,8 @@ describe('local CloudFormation: creating stacks', () => {
       States: { Run: { Resource: functionArn(functionName) }, Done: { Comment: 'hello' } },
     });
     expect(h.functions.calls[0]).toBe(`createFunction ${functionName}`);
-
-    const { Exports } = await h.cfn.send(new ListExportsCommand({}));
     expect(Exports).toEqual([{ ExportingStackId: StackId, Name: 'app-bucket', Value: 'app-data-dev' }]);
     expect(h.engine.exports()).toEqual({ 'app-bucket': 'app-data-dev' });
-
-    const { StackResourceSummaries } = await h.cfn.send(new ListStackResourcesCommand({ StackName: 'app' }));
     expect(StackResourceSummaries!.map((r) => r.LogicalResourceId).sort()).toEqual([
       'Data',
       'Machine',
@@ -157,12 +166,7 @@ describe('local CloudFormation: creating stacks', () => {
       'Worker',
     ]);
     expect(StackResourceSummaries!.every((r) => r.ResourceStatus === 'CREATE_COMPLETE')).toBe(true);
-    const { StackResourceDetail } = await h.cfn.send(
-      new DescribeStackResourceCommand({ StackName: 'app', LogicalResourceId: 'Machine' }),
-    );
     expect(StackResourceDetail!.PhysicalResourceId).toBe(outputs.MachineArn!.OutputValue);
-
-    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'app' }));
     expect(StackEvents![0]).toMatchObject({
       LogicalResourceId: 'app',
       ResourceStatus: 'CREATE_COMPLETE',
@@ -181,8 +185,6 @@ describe('local CloudFormation: creating stacks', () => {
     expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Role'));
     expect(completed.indexOf('Worker')).toBeGreaterThan(completed.indexOf('Data'));
     expect(completed.indexOf('Machine')).toBeGreaterThan(completed.indexOf('Worker'));
-
-    const { TemplateBody } = await h.cfn.send(new GetTemplateCommand({ StackName: 'app' }));
     expect(JSON.parse(TemplateBody!)).toEqual(appTemplate);
     expect(h.engine.stackResources('app').find((r) => r.logicalId === 'Data')).toMatchObject({
       type: 'AWS::S3::Bucket',
@@ -192,106 +194,139 @@ describe('local CloudFormation: creating stacks', () => {
     });
   });
 
-  it('answers AWS errors for duplicates, unknown stacks, bad parameters, cycles and busy stacks', async () => {
+  it('answers AWS errors for duplicates and busy stacks', async () => {
+    // Arrange
     const busy = await startHarness({ stepDelayMs: 200 });
     try {
       const template = json({ Resources: { A: { Type: 'AWS::S3::Bucket' } } });
       const { StackId } = await busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
-      await expect(
-        busy.cfn.send(new UpdateStackCommand({ StackName: 'busy', TemplateBody: template })),
-      ).rejects.toThrow(`Stack:${StackId} is in CREATE_IN_PROGRESS state and can not be updated.`);
-      const again = busy.cfn.send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }));
-      await expect(again).rejects.toMatchObject({
+
+      // Act
+      const update = await busy.cfn
+        .send(new UpdateStackCommand({ StackName: 'busy', TemplateBody: template }))
+        .catch((error: unknown) => error);
+      const again = await busy.cfn
+        .send(new CreateStackCommand({ StackName: 'busy', TemplateBody: template }))
+        .catch((error: unknown) => error);
+
+      // Assert
+      expect(update).toMatchObject({
+        message: `Stack:${StackId} is in CREATE_IN_PROGRESS state and can not be updated.`,
+      });
+      expect(again).toMatchObject({
         name: 'AlreadyExistsException',
         message: 'Stack [busy] already exists',
       });
     } finally {
       await busy.close();
     }
-    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'nope' }))).rejects.toMatchObject({
-      name: 'ValidationError',
-      message: 'Stack with id nope does not exist',
-    });
-    await expect(
-      h.cfn.send(
-        new CreateStackCommand({
-          StackName: 'p',
-          TemplateBody: json(appTemplate),
-          Capabilities: ['CAPABILITY_IAM'],
-          Parameters: [{ ParameterKey: 'Env', ParameterValue: 'test' }],
-        }),
-      ),
-    ).rejects.toThrow("Parameter 'Env' must be one of AllowedValues");
-    await expect(
-      h.cfn.send(
-        new CreateStackCommand({
-          StackName: 'p',
-          TemplateBody: json(appTemplate),
-          Capabilities: ['CAPABILITY_IAM'],
-          Parameters: [{ ParameterKey: 'Nope', ParameterValue: 'x' }],
-        }),
-      ),
-    ).rejects.toThrow('Parameters: [Nope] do not exist in the template');
-    const cycle = {
-      Resources: {
-        A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'B' } } },
-        B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'TopicName'] } } },
+  });
+
+  it.each<[string, Record<string, unknown>, string | RegExp]>([
+    [
+      'a parameter value outside AllowedValues',
+      {
+        TemplateBody: json(appTemplate),
+        Capabilities: ['CAPABILITY_IAM'],
+        Parameters: [{ ParameterKey: 'Env', ParameterValue: 'test' }],
       },
-    };
-    await expect(h.cfn.send(new CreateStackCommand({ StackName: 'c', TemplateBody: json(cycle) }))).rejects.toThrow(
+      "Parameter 'Env' must be one of AllowedValues",
+    ],
+    [
+      'an undeclared parameter',
+      {
+        TemplateBody: json(appTemplate),
+        Capabilities: ['CAPABILITY_IAM'],
+        Parameters: [{ ParameterKey: 'Nope', ParameterValue: 'x' }],
+      },
+      'Parameters: [Nope] do not exist in the template',
+    ],
+    [
+      'a dependency cycle',
+      {
+        TemplateBody: json({
+          Resources: {
+            A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'B' } } },
+            B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'TopicName'] } } },
+          },
+        }),
+      },
       'Circular dependency between resources: [A, B]',
-    );
-    await expect(
-      h.cfn.send(
-        new CreateStackCommand({
-          StackName: 'u',
-          TemplateBody: json({
-            Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Missing' } } } },
-          }),
+    ],
+    [
+      'a reference to an undeclared resource',
+      {
+        TemplateBody: json({
+          Resources: { A: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Missing' } } } },
         }),
-      ),
-    ).rejects.toThrow(
+      },
       'Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template',
-    );
-    await expect(
-      h.cfn.send(
-        new CreateStackCommand({
-          StackName: 'g',
-          TemplateBody: json({
-            Resources: {
-              A: { Type: 'AWS::S3::Bucket' },
-              B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'Colour'] } } },
-            },
-          }),
+    ],
+    [
+      'an attribute the type does not have',
+      {
+        TemplateBody: json({
+          Resources: {
+            A: { Type: 'AWS::S3::Bucket' },
+            B: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::GetAtt': ['A', 'Colour'] } } },
+          },
         }),
-      ),
-    ).rejects.toThrow('Template error: resource A does not support attribute type Colour in Fn::GetAtt');
-    await expect(
-      h.cfn.send(new CreateStackCommand({ StackName: 'y', TemplateBody: 'Resources: [unclosed' })),
-    ).rejects.toThrow(/^Template format error: YAML not well-formed/);
+      },
+      'Template error: resource A does not support attribute type Colour in Fn::GetAtt',
+    ],
+    [
+      'YAML that is not well-formed',
+      { TemplateBody: 'Resources: [unclosed' },
+      /^Template format error: YAML not well-formed/,
+    ],
+  ])('refuses %s before touching anything', async (_case, request, message) => {
+    // Act
+    const refused = await h.cfn
+      .send(new CreateStackCommand({ StackName: 'refused', ...request }))
+      .catch((error: unknown) => error);
+
+    // Assert
+    expect(refused).toMatchObject({
+      name: 'ValidationError',
+      message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message),
+    });
     expect(h.objects.calls).toEqual([]);
   });
 
-  it('rolls a failed create back: the failed resource has its reason, created ones are deleted, ROLLBACK_COMPLETE only deletes', async () => {
-    const template = {
-      Resources: {
-        Good: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'good-bucket' } },
-        Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'orders' } },
-        Bad: { Type: 'AWS::S3::Bucket', DependsOn: ['Good', 'Topic'], Properties: { BucketName: 'Bad_Bucket' } },
-        Never: { Type: 'AWS::S3::Bucket', DependsOn: 'Bad' },
-      },
-    };
-    const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'broken', TemplateBody: json(template) }));
+  it('DescribeStacks of an unknown stack is AWS’s ValidationError', async () => {
+    // Act
+    const missing = await h.cfn.send(new DescribeStacksCommand({ StackName: 'nope' })).catch((error: unknown) => error);
+
+    // Assert
+    expect(missing).toMatchObject({
+      name: 'ValidationError',
+      message: 'Stack with id nope does not exist',
+    });
+  });
+
+  const brokenTemplate = {
+    Resources: {
+      Good: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'good-bucket' } },
+      Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'orders' } },
+      Bad: { Type: 'AWS::S3::Bucket', DependsOn: ['Good', 'Topic'], Properties: { BucketName: 'Bad_Bucket' } },
+      Never: { Type: 'AWS::S3::Bucket', DependsOn: 'Bad' },
+    },
+  };
+
+  it('rolls a failed create back: the failed resource has its reason, created ones are deleted', async () => {
+    // Act
+    await h.cfn.send(new CreateStackCommand({ StackName: 'broken', TemplateBody: json(brokenTemplate) }));
     await h.engine.waitForIdle();
     const stack = await h.stack('broken');
+    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'broken' }));
+
+    // Assert
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     expect(stack.StackStatusReason).toBe(
       'The following resource(s) failed to create: [Bad]. Rollback requested by user.',
     );
     expect(h.objects.calls).toEqual(['createBucket good-bucket', 'deleteBucket good-bucket']);
     expect(h.objects.buckets.size).toBe(0);
-
-    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'broken' }));
     const failed = StackEvents!.find((e) => e.ResourceStatus === 'CREATE_FAILED')!;
     expect(failed.LogicalResourceId).toBe('Bad');
     expect(failed.ResourceStatusReason).toContain("Bucket name 'Bad_Bucket' is not valid");
@@ -302,27 +337,45 @@ describe('local CloudFormation: creating stacks', () => {
       'Bad',
     ]);
     expect(StackEvents!.some((e) => e.LogicalResourceId === 'Never')).toBe(false);
+  });
 
-    const refused = `Stack:${StackId} is in ROLLBACK_COMPLETE state and can not be updated.`;
-    await expect(
-      h.cfn.send(new UpdateStackCommand({ StackName: 'broken', TemplateBody: json(template) })),
-    ).rejects.toThrow(refused);
-    await expect(
-      h.cfn.send(
-        new CreateChangeSetCommand({ StackName: 'broken', ChangeSetName: 'retry', TemplateBody: json(template) }),
-      ),
-    ).rejects.toThrow(refused);
+  it('a ROLLBACK_COMPLETE stack can only be deleted', async () => {
+    // Arrange
+    const { StackId } = await h.cfn.send(
+      new CreateStackCommand({ StackName: 'broken', TemplateBody: json(brokenTemplate) }),
+    );
+    await h.engine.waitForIdle();
 
+    // Act
+    const update = await h.cfn
+      .send(new UpdateStackCommand({ StackName: 'broken', TemplateBody: json(brokenTemplate) }))
+      .catch((error: unknown) => error);
+    const changeSet = await h.cfn
+      .send(
+        new CreateChangeSetCommand({
+          StackName: 'broken',
+          ChangeSetName: 'retry',
+          TemplateBody: json(brokenTemplate),
+        }),
+      )
+      .catch((error: unknown) => error);
     await h.cfn.send(new DeleteStackCommand({ StackName: 'broken' }));
     await h.engine.waitForIdle();
-    await expect(h.cfn.send(new DescribeStacksCommand({ StackName: 'broken' }))).rejects.toThrow(
-      'Stack with id broken does not exist',
-    );
+    const byName = await h.cfn
+      .send(new DescribeStacksCommand({ StackName: 'broken' }))
+      .catch((error: unknown) => error);
     const { Stacks } = await h.cfn.send(new DescribeStacksCommand({ StackName: StackId }));
+
+    // Assert
+    const refused = `Stack:${StackId} is in ROLLBACK_COMPLETE state and can not be updated.`;
+    expect(update).toMatchObject({ message: refused });
+    expect(changeSet).toMatchObject({ message: refused });
+    expect(byName).toMatchObject({ message: 'Stack with id broken does not exist' });
     expect(Stacks![0]).toMatchObject({ StackStatus: 'DELETE_COMPLETE', DeletionTime: expect.any(Date) });
   });
 
   it('reads YAML templates with short-form tags, also from a TemplateURL', async () => {
+    // Arrange
     const yaml = [
       'AWSTemplateFormatVersion: 2010-09-09',
       'Parameters:',
@@ -350,6 +403,8 @@ describe('local CloudFormation: creating stacks', () => {
     await h.objects.createBucket('templates');
     await h.objects.putObject('templates', 'app/template.yaml', Buffer.from(yaml));
     h.objects.calls.length = 0;
+
+    // Act
     await h.cfn.send(
       new CreateStackCommand({
         StackName: 'yaml-app',
@@ -358,6 +413,9 @@ describe('local CloudFormation: creating stacks', () => {
     );
     await h.engine.waitForIdle();
     const stack = await h.stack('yaml-app');
+    const { Parameters, Description } = await h.cfn.send(new ValidateTemplateCommand({ TemplateBody: yaml }));
+
+    // Assert
     expect(stack.StackStatus).toBe('CREATE_COMPLETE');
     expect(Object.fromEntries(stack.Outputs!.map((o) => [o.OutputKey, o.OutputValue]))).toEqual({
       Arn: 'arn:aws:s3:::yaml-app-test',
@@ -370,12 +428,12 @@ describe('local CloudFormation: creating stacks', () => {
       physicalId: '/app/test',
       properties: { RetentionInDays: 7 },
     });
-    const { Parameters, Description } = await h.cfn.send(new ValidateTemplateCommand({ TemplateBody: yaml }));
     expect(Parameters).toEqual([{ ParameterKey: 'Stage', DefaultValue: 'test', NoEcho: false }]);
     expect(Description).toBeUndefined();
   });
 
   it('records types it does not run: physical id from the name property, Arn from the ARN pattern', async () => {
+    // Arrange
     const template = {
       Resources: {
         Db: {
@@ -391,9 +449,13 @@ describe('local CloudFormation: creating stacks', () => {
       },
       Outputs: { Group: { Value: { Ref: 'Group' } }, CrawlerDb: { Value: { Ref: 'Db' } } },
     };
+
+    // Act
     await h.cfn.send(new CreateStackCommand({ StackName: 'glue', TemplateBody: json(template) }));
     await h.engine.waitForIdle();
     const resources = Object.fromEntries(h.engine.stackResources('glue').map((r) => [r.logicalId, r]));
+
+    // Assert
     expect(resources.Db).toMatchObject({
       physicalId: 'sales',
       properties: { CatalogId: '000000000000', DatabaseInput: { Name: 'sales' } },

@@ -38,31 +38,31 @@ describe('local CloudFormation: nested stacks', () => {
 
   const putChild = (template: unknown) => h.objects.putObject('templates', 'child.json', Buffer.from(json(template)));
 
-  it('creates, previews (IncludeNestedStacks), updates and deletes a nested stack with its parent', async () => {
-    await putChild(
-      child({ Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${Name}-raw' } } } }),
-    );
+  const rawBucket = (name: string) => ({
+    Type: 'AWS::S3::Bucket',
+    Properties: {
+      BucketName: { 'Fn::Sub': name },
+    },
+  });
+
+  /** The root stack over a child holding one bucket; returns the root's and the nested stack's ids. */
+  const createRoot = async (): Promise<{ rootId: string; nestedId: string }> => {
+    await putChild(child({ Bucket: rawBucket('${Name}-raw') }));
     const { StackId } = await h.cfn.send(new CreateStackCommand({ StackName: 'root', TemplateBody: json(parent) }));
     await h.engine.waitForIdle();
-    const root = await h.stack('root');
-    expect(root.StackStatus).toBe('CREATE_COMPLETE');
-    expect(root.Outputs).toEqual([{ OutputKey: 'ChildBucketArn', OutputValue: 'arn:aws:s3:::lake-raw' }]);
-    const nestedId = h.engine.stackResources('root')[0]!.physicalId;
-    const { Stacks } = await h.cfn.send(new DescribeStacksCommand({ StackName: nestedId }));
-    expect(Stacks![0]).toMatchObject({
-      StackName: expect.stringMatching(/^root-Child-[A-Z0-9]{12}$/),
-      StackStatus: 'CREATE_COMPLETE',
-      ParentId: StackId,
-      RootId: StackId,
-    });
+    return { rootId: StackId!, nestedId: h.engine.stackResources('root')[0]!.physicalId };
+  };
 
-    // The child template changes behind the same TemplateURL: the bucket is renamed (replacement) and a topic is added.
-    await putChild(
+  /** The child template changes behind the same TemplateURL: the bucket is renamed (replacement), a topic is added. */
+  const changeChild = () =>
+    putChild(
       child({
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${Name}-raw-v2' } } },
+        Bucket: rawBucket('${Name}-raw-v2'),
         Topic: { Type: 'AWS::SNS::Topic' },
       }),
     );
+
+  const previewNested = async () => {
     await h.cfn.send(
       new CreateChangeSetCommand({
         StackName: 'root',
@@ -72,10 +72,42 @@ describe('local CloudFormation: nested stacks', () => {
       }),
     );
     await h.engine.waitForIdle();
-    const top = await h.cfn.send(new DescribeChangeSetCommand({ StackName: 'root', ChangeSetName: 'nested' }));
+    return h.cfn.send(new DescribeChangeSetCommand({ StackName: 'root', ChangeSetName: 'nested' }));
+  };
+
+  it('creates a nested stack with its parent; the parent reads its outputs', async () => {
+    // Act
+    const { rootId, nestedId } = await createRoot();
+    const root = await h.stack('root');
+    const { Stacks } = await h.cfn.send(new DescribeStacksCommand({ StackName: nestedId }));
+
+    // Assert
+    expect(root.StackStatus).toBe('CREATE_COMPLETE');
+    expect(root.Outputs).toEqual([{ OutputKey: 'ChildBucketArn', OutputValue: 'arn:aws:s3:::lake-raw' }]);
+    expect(Stacks![0]).toMatchObject({
+      StackName: expect.stringMatching(/^root-Child-[A-Z0-9]{12}$/),
+      StackStatus: 'CREATE_COMPLETE',
+      ParentId: rootId,
+      RootId: rootId,
+    });
+  });
+
+  it('previews a nested stack’s changes (IncludeNestedStacks) as a nested change set the verdict reads', async () => {
+    // Arrange
+    const { nestedId } = await createRoot();
+    await changeChild();
+
+    // Act
+    const top = await previewNested();
+    const childChange = top.Changes![0]!.ResourceChange!;
+    const nested = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: childChange.ChangeSetId }));
+    const nestedExecution = await h.cfn
+      .send(new ExecuteChangeSetCommand({ ChangeSetName: childChange.ChangeSetId }))
+      .catch((error: unknown) => error);
+
+    // Assert
     expect(top.Status).toBe('CREATE_COMPLETE');
     expect(top.Changes).toHaveLength(1);
-    const childChange = top.Changes![0]!.ResourceChange!;
     expect(childChange).toMatchObject({
       Action: 'Modify',
       LogicalResourceId: 'Child',
@@ -83,7 +115,6 @@ describe('local CloudFormation: nested stacks', () => {
       ResourceType: 'AWS::CloudFormation::Stack',
       Replacement: 'False',
     });
-    const nested = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: childChange.ChangeSetId }));
     expect(nested).toMatchObject({
       StackId: nestedId,
       ParentChangeSetId: top.ChangeSetId,
@@ -100,42 +131,72 @@ describe('local CloudFormation: nested stacks', () => {
     ).toEqual(['Add Topic ', 'Modify Bucket True']);
     const verdict = changeSetVerdict({ changes: top.Changes!, nested: { Child: { changes: nested.Changes! } } });
     expect(verdict.violations).toEqual([expect.objectContaining({ logicalId: 'Bucket', stackPath: ['Child'] })]);
-    await expect(h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: childChange.ChangeSetId }))).rejects.toThrow(
-      'is a nested change set',
-    );
+    expect(nestedExecution).toMatchObject({ message: expect.stringContaining('is a nested change set') });
+  });
 
+  it('executing the root change set updates the nested stack too', async () => {
+    // Arrange
+    const { nestedId } = await createRoot();
+    await changeChild();
+    const top = await previewNested();
+    const nestedChangeSetId = top.Changes![0]!.ResourceChange!.ChangeSetId;
+
+    // Act
     await h.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: top.ChangeSetId }));
     await h.engine.waitForIdle();
+    const nestedChangeSet = await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: nestedChangeSetId }));
+
+    // Assert
     expect(await h.stack('root')).toMatchObject({
       StackStatus: 'UPDATE_COMPLETE',
       Outputs: [{ OutputKey: 'ChildBucketArn', OutputValue: 'arn:aws:s3:::lake-raw-v2' }],
     });
     expect((await h.stack(nestedId)).StackStatus).toBe('UPDATE_COMPLETE');
     expect([...h.objects.buckets.keys()].sort()).toEqual(['lake-raw-v2', 'templates']);
-    expect(
-      (await h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: childChange.ChangeSetId }))).ExecutionStatus,
-    ).toBe('EXECUTE_COMPLETE');
+    expect(nestedChangeSet.ExecutionStatus).toBe('EXECUTE_COMPLETE');
+  });
 
+  it('deleting the parent deletes the nested stack and its resources', async () => {
+    // Arrange
+    const { nestedId } = await createRoot();
+
+    // Act
     await h.cfn.send(new DeleteStackCommand({ StackName: 'root' }));
     await h.engine.waitForIdle();
+
+    // Assert
     expect((await h.stack(nestedId)).StackStatus).toBe('DELETE_COMPLETE');
     expect([...h.objects.buckets.keys()]).toEqual(['templates']);
   });
 
   it('a nested stack that fails to create fails its parent, which rolls back', async () => {
-    await putChild(child({ Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'UPPER' } } }));
+    // Arrange
+    await putChild(
+      child({
+        Bucket: {
+          Type: 'AWS::S3::Bucket',
+          Properties: {
+            BucketName: 'UPPER',
+          },
+        },
+      }),
+    );
+
+    // Act
     await h.cfn.send(new CreateStackCommand({ StackName: 'root', TemplateBody: json(parent) }));
     await h.engine.waitForIdle();
     const root = await h.stack('root');
+    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'root' }));
+    const { StackSummaries } = await h.cfn.send(new ListStacksCommand({}));
+
+    // Assert
     expect(root).toMatchObject({
       StackStatus: 'ROLLBACK_COMPLETE',
       StackStatusReason: 'The following resource(s) failed to create: [Child]. Rollback requested by user.',
     });
-    const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'root' }));
     expect(StackEvents!.find((e) => e.ResourceStatus === 'CREATE_FAILED')!.ResourceStatusReason).toMatch(
       /^Embedded stack arn:aws:cloudformation:us-east-1:000000000000:stack\/root-Child-\w+\/[0-9a-f-]+ was not successfully created: The following resource\(s\) failed to create: \[Bucket\]/,
     );
-    const { StackSummaries } = await h.cfn.send(new ListStacksCommand({}));
     expect(StackSummaries!.map((s) => `${s.StackName!.replace(/-[A-Z0-9]{12}$/, '')} ${s.StackStatus}`).sort()).toEqual(
       ['root ROLLBACK_COMPLETE', 'root-Child DELETE_COMPLETE'],
     );

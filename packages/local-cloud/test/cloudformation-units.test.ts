@@ -9,7 +9,7 @@ import {
   replacementForPath,
   toXml,
 } from '../src/cloudformation';
-import { NO_VALUE, type ResolveContext, resolveValue } from '../src/cloudformation/intrinsics';
+import { NO_VALUE, type ResolveContext, resolveValue } from '../src/cloudformation/model/intrinsics';
 import { FakeFunctionRuntime, FakeObjectStore, FakeStateMachineRegistry } from './cloudformation/harness';
 
 describe('TemplateURL forms', () => {

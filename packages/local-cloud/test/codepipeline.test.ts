@@ -27,31 +27,32 @@ afterAll(async () => {
 
 describe('local CodePipeline job results through a plain CodePipelineClient', () => {
   test('records a continuation, a final success with output variables and a failure', async () => {
-    await codePipeline.send(
-      new PutJobSuccessResultCommand({
-        jobId: 'job-1',
-        continuationToken: 'token-abc',
-        executionDetails: { summary: 'deploy running', externalExecutionId: 'exec-1' },
-      }),
-    );
-    await codePipeline.send(
-      new PutJobSuccessResultCommand({
-        jobId: 'job-2',
-        executionDetails: { summary: 'stack updated' },
-        outputVariables: { StackId: 'stack-1', Outcome: 'updated' },
-      }),
-    );
-    await codePipeline.send(
-      new PutJobFailureResultCommand({
-        jobId: 'job-3',
-        failureDetails: {
-          type: 'JobFailed',
-          message: 'UnsafeChangeSetError: Bucket DataLake would be replaced',
-          externalExecutionId: 'exec-3',
-        },
-      }),
-    );
+    // Arrange
+    const continuation = new PutJobSuccessResultCommand({
+      jobId: 'job-1',
+      continuationToken: 'token-abc',
+      executionDetails: { summary: 'deploy running', externalExecutionId: 'exec-1' },
+    });
+    const success = new PutJobSuccessResultCommand({
+      jobId: 'job-2',
+      executionDetails: { summary: 'stack updated' },
+      outputVariables: { StackId: 'stack-1', Outcome: 'updated' },
+    });
+    const failed = new PutJobFailureResultCommand({
+      jobId: 'job-3',
+      failureDetails: {
+        type: 'JobFailed',
+        message: 'UnsafeChangeSetError: Bucket DataLake would be replaced',
+        externalExecutionId: 'exec-3',
+      },
+    });
 
+    // Act
+    await codePipeline.send(continuation);
+    await codePipeline.send(success);
+    await codePipeline.send(failed);
+
+    // Assert
     expect(cloud.jobResults.get('job-1')).toMatchObject({
       jobId: 'job-1',
       status: 'succeeded',
@@ -69,38 +70,52 @@ describe('local CodePipeline job results through a plain CodePipelineClient', ()
       failureType: 'JobFailed',
       message: 'UnsafeChangeSetError: Bucket DataLake would be replaced',
     });
-    expect(cloud.jobResults.all().map((result) => result.jobId)).toEqual(['job-1', 'job-2', 'job-3']);
+    expect(cloud.jobResults.all().map((result) => result.jobId)).toEqual(
+      expect.arrayContaining(['job-1', 'job-2', 'job-3']),
+    );
     expect(cloud.jobResults.get('job-unknown')).toBeUndefined();
   });
 
   test('answering a job twice is InvalidJobStateException, and the first answer stands', async () => {
+    // Arrange
+    await codePipeline.send(new PutJobSuccessResultCommand({ jobId: 'job-twice-success' }));
+    await codePipeline.send(
+      new PutJobFailureResultCommand({
+        jobId: 'job-twice-failure',
+        failureDetails: { type: 'JobFailed', message: 'first failure' },
+      }),
+    );
+
+    // Act
     const twice = await codePipeline
       .send(
         new PutJobFailureResultCommand({
-          jobId: 'job-2',
+          jobId: 'job-twice-success',
           failureDetails: { type: 'JobFailed', message: 'late failure' },
         }),
       )
       .catch((error: unknown) => error);
-    expect(twice).toBeInstanceOf(InvalidJobStateException);
-    expect((twice as Error).message).toContain('job-2');
-    expect(cloud.jobResults.get('job-2')?.status).toBe('succeeded');
     const againSuccess = await codePipeline
-      .send(new PutJobSuccessResultCommand({ jobId: 'job-3' }))
+      .send(new PutJobSuccessResultCommand({ jobId: 'job-twice-failure' }))
       .catch((error: unknown) => error);
+
+    // Assert
+    expect(twice).toBeInstanceOf(InvalidJobStateException);
+    expect((twice as Error).message).toContain('job-twice-success');
+    expect(cloud.jobResults.get('job-twice-success')?.status).toBe('succeeded');
     expect(againSuccess).toBeInstanceOf(InvalidJobStateException);
   });
 
   test('invalid input is a ValidationException naming the member', async () => {
+    // Act
     const badType = await codePipeline
       .send(
-        new PutJobFailureResultCommand({ jobId: 'job-4', failureDetails: { type: 'NotAType' as never, message: 'x' } }),
+        new PutJobFailureResultCommand({
+          jobId: 'job-4',
+          failureDetails: { type: 'NotAType' as never, message: 'x' },
+        }),
       )
       .catch((error: unknown) => error as Error);
-    expect(badType).toMatchObject({
-      name: 'ValidationException',
-      message: expect.stringContaining("'failureDetails.type'"),
-    });
     const tooLong = await codePipeline
       .send(
         new PutJobFailureResultCommand({
@@ -109,6 +124,12 @@ describe('local CodePipeline job results through a plain CodePipelineClient', ()
         }),
       )
       .catch((error: unknown) => error as Error);
+
+    // Assert
+    expect(badType).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining("'failureDetails.type'"),
+    });
     expect(tooLong).toMatchObject({ name: 'ValidationException', message: expect.stringContaining('5000') });
     expect(cloud.jobResults.get('job-4')).toBeUndefined();
   });

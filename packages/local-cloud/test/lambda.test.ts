@@ -52,9 +52,41 @@ afterAll(async () => {
   removeDir(cloud.stateDir);
 });
 
+/** A function of the probe bundle, created by the test that uses it. */
+const probeFunction = (
+  functionName: string,
+  options: { handler?: string; timeoutSeconds?: number; environment?: Record<string, string> } = {},
+) =>
+  cloud.functions.createFunction({
+    functionName,
+    handler: options.handler ?? 'src/handlers/probe.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: options.timeoutSeconds ?? 10,
+    environment: options.environment ?? {},
+    code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
+  });
+
+/** A function whose code is inline source (index.js), as CloudFormation's ZipFile gives it. */
+const inlineFunction = (
+  functionName: string,
+  source: string,
+  handler = 'index.handler',
+  environment: Record<string, string> = {},
+) => ({
+  functionName,
+  handler,
+  runtime: 'nodejs22.x',
+  timeoutSeconds: 3,
+  environment,
+  code: { zipFile: source },
+});
+
 describe('local Lambda runtime through a plain LambdaClient', () => {
   test('extracts the package once per code version under lambda/<name>/<hash>/', () => {
+    // Act
     const versions = readdirSync(path.join(cloud.stateDir, 'lambda', 'probe'));
+
+    // Assert
     expect(versions).toHaveLength(1);
     expect(existsSync(path.join(cloud.stateDir, 'lambda', 'probe', versions[0]!, 'src', 'handlers', 'probe.js'))).toBe(
       true,
@@ -65,10 +97,14 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('returns the handler result, with the function environment and without the parent AWS_* variables', async () => {
+    // Arrange
     process.env.AWS_LEAK_CANARY = 'parent-only';
     process.env.AWS_ROLE_SESSION_NAME = 'parent-session';
     try {
+      // Act
       const { body, FunctionError, StatusCode, ExecutedVersion } = await invoke('probe', { action: 'echo', n: 42 });
+
+      // Assert
       expect(StatusCode).toBe(200);
       expect(FunctionError).toBeUndefined();
       expect(ExecutedVersion).toBe('$LATEST');
@@ -92,7 +128,10 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('invokes by ARN too, and tails the log (X-Amz-Log-Result) also forwarded to the cloud log', async () => {
+    // Act
     const { body, LogResult } = await invoke(functionArn('probe'), { action: 'echo' }, 'Tail');
+
+    // Assert
     expect(body.functionName).toBe('probe');
     const tail = Buffer.from(LogResult!, 'base64').toString('utf8');
     expect(tail).toMatch(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
@@ -102,10 +141,13 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('a thrown named error is X-Amz-Function-Error: Unhandled with { errorType, errorMessage, trace }', async () => {
+    // Act
     const { body, FunctionError, StatusCode } = await invoke('probe', {
       action: 'unsafe',
       message: 'Bucket DataLake would be replaced',
     });
+
+    // Assert
     expect(StatusCode).toBe(200);
     expect(FunctionError).toBe('Unhandled');
     expect(body.errorType).toBe('UnsafeChangeSetError');
@@ -116,54 +158,42 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('a handler that runs past its timeout is killed: Sandbox.Timedout', async () => {
-    await cloud.functions.createFunction({
-      functionName: 'probe-short-timeout',
-      handler: 'src/handlers/probe.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 1,
-      environment: {},
-      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
-    });
+    // Arrange
+    await probeFunction('probe-short-timeout', { timeoutSeconds: 1 });
     const started = Date.now();
+
+    // Act
     const { body, FunctionError } = await invoke('probe-short-timeout', { action: 'sleep', ms: 10_000 });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    const elapsed = Date.now() - started;
+    const after = await invoke('probe-short-timeout', { action: 'count' });
+
+    // Assert
+    // Killed before the handler's 10 s sleep could end (not a speed check: the bound is the sleep itself).
+    expect(elapsed).toBeLessThan(10_000);
     expect(FunctionError).toBe('Unhandled');
     expect(body).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
     // The killed container is not reused: the next invocation starts a new one.
-    const after = await invoke('probe-short-timeout', { action: 'count' });
     expect(after.FunctionError).toBeUndefined();
     expect(after.body.invocationsInThisContainer).toBe(1);
   });
 
   test('the bundle calls back into the local cloud through AWS_ENDPOINT_URL (S3)', async () => {
+    // Act
     const { body, FunctionError } = await invoke('probe', { action: 's3', bucket: 'lambda-scratch', key: 'hello.txt' });
+
+    // Assert
     expect(FunctionError).toBeUndefined();
     expect(body).toEqual({ readBack: 'written by probe' });
     expect(decoder.decode(await cloud.objects.getObject('lambda-scratch', 'hello.txt'))).toBe('written by probe');
   });
 
   test('containers stay warm between invocations, each invocation keeps its own log, updates start fresh containers', async () => {
-    await cloud.functions.createFunction({
-      functionName: 'counter',
-      handler: 'src/handlers/probe.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 10,
-      environment: { VERSION: '1' },
-      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
-    });
+    // Arrange
+    await probeFunction('counter', { environment: { VERSION: '1' } });
+
+    // Act
     const first = await cloud.functions.invoke('counter', { action: 'count' });
     const second = await cloud.functions.invoke('counter', { action: 'count' });
-    const firstBody = JSON.parse(first.payload) as { invocationsInThisContainer: number; pid: number };
-    const secondBody = JSON.parse(second.payload) as { invocationsInThisContainer: number; pid: number };
-    expect(firstBody.invocationsInThisContainer).toBe(1);
-    expect(secondBody).toEqual({ invocationsInThisContainer: 2, pid: firstBody.pid });
-    // stdout and stderr lines of an invocation land in its own log, not the next one's.
-    expect(first.logs).toContain(`probe count in counter (${first.requestId})`);
-    expect(first.logs).toContain(`count on stderr (${first.requestId})`);
-    expect(first.logs).not.toContain(second.requestId);
-    expect(second.logs).toContain(`count on stderr (${second.requestId})`);
-    expect(second.logs).not.toContain(first.requestId);
-
     await cloud.functions.updateFunction({
       functionName: 'counter',
       handler: 'src/handlers/probe.handler',
@@ -176,50 +206,74 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       invocationsInThisContainer: number;
       pid: number;
     };
+
+    // Assert
+    const firstBody = JSON.parse(first.payload) as { invocationsInThisContainer: number; pid: number };
+    const secondBody = JSON.parse(second.payload) as { invocationsInThisContainer: number; pid: number };
+    expect(firstBody.invocationsInThisContainer).toBe(1);
+    expect(secondBody).toEqual({ invocationsInThisContainer: 2, pid: firstBody.pid });
+    // stdout and stderr lines of an invocation land in its own log, not the next one's.
+    expect(first.logs).toContain(`probe count in counter (${first.requestId})`);
+    expect(first.logs).toContain(`count on stderr (${first.requestId})`);
+    expect(first.logs).not.toContain(second.requestId);
+    expect(second.logs).toContain(`count on stderr (${second.requestId})`);
+    expect(second.logs).not.toContain(first.requestId);
     expect(afterUpdate.invocationsInThisContainer).toBe(1);
     expect(afterUpdate.pid).not.toBe(firstBody.pid);
   });
 
   test('a runtime crash fails that invocation and the next one gets a fresh container', async () => {
-    const crashed = await cloud.functions.invoke('counter', { action: 'crash' });
+    // Arrange
+    await probeFunction('crasher');
+
+    // Act
+    const crashed = await cloud.functions.invoke('crasher', { action: 'crash' });
+    const next = JSON.parse((await cloud.functions.invoke('crasher', { action: 'count' })).payload) as {
+      invocationsInThisContainer: number;
+    };
+
+    // Assert
     expect(crashed.functionError).toBe('Unhandled');
     expect(JSON.parse(crashed.payload)).toMatchObject({
       errorType: 'TypeError',
       errorMessage: 'crashed outside the handler',
     });
-    const next = JSON.parse((await cloud.functions.invoke('counter', { action: 'count' })).payload) as {
-      invocationsInThisContainer: number;
-    };
     expect(next.invocationsInThisContainer).toBe(1);
   });
 
   test('callback-style handlers and inline ZipFile source work', async () => {
-    await cloud.functions.createFunction({
-      functionName: 'callback-style',
-      handler: 'src/handlers/probe.callbackHandler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 3,
-      environment: {},
-      code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
-    });
-    expect((await invoke('callback-style', { value: 21 })).body).toEqual({ doubled: 42 });
+    // Arrange
+    await probeFunction('callback-style', { handler: 'src/handlers/probe.callbackHandler', timeoutSeconds: 3 });
+    await cloud.functions.createFunction(
+      inlineFunction(
+        'inline',
+        'exports.handler = async (event) => ({ shout: String(event.word).toUpperCase() + process.env.SUFFIX });',
+        'index.handler',
+        { SUFFIX: '!' },
+      ),
+    );
 
-    await cloud.functions.createFunction({
-      functionName: 'inline',
-      handler: 'index.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 3,
-      environment: { SUFFIX: '!' },
-      code: {
-        zipFile:
-          'exports.handler = async (event) => ({ shout: String(event.word).toUpperCase() + process.env.SUFFIX });',
-      },
-    });
-    expect((await cloud.functions.invoke('inline', { word: 'deploy' })).payload).toBe('{"shout":"DEPLOY!"}');
+    // Act
+    const callback = await invoke('callback-style', { value: 21 });
+    const inline = await cloud.functions.invoke('inline', { word: 'deploy' });
+
+    // Assert
+    expect(callback.body).toEqual({ doubled: 42 });
+    expect(inline.payload).toBe('{"shout":"DEPLOY!"}');
   });
 
   test('GetFunction, ListFunctions, and ResourceNotFoundException for an unknown function', async () => {
+    // Arrange
+    await probeFunction('listed-too');
+
+    // Act
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: 'probe' }));
+    const listed = await lambda.send(new ListFunctionsCommand({}));
+    const missing = await lambda
+      .send(new InvokeCommand({ FunctionName: 'no-such-function' }))
+      .catch((error: unknown) => error);
+
+    // Assert
     expect(fn.Configuration).toMatchObject({
       FunctionName: 'probe',
       FunctionArn: functionArn('probe'),
@@ -230,14 +284,7 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       State: 'Active',
     });
     expect(fn.Configuration?.Environment?.Variables?.GREETING).toBe('hello from the function environment');
-    const listed = await lambda.send(new ListFunctionsCommand({}));
-    expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(
-      expect.arrayContaining(['probe', 'callback-style', 'inline']),
-    );
-
-    const missing = await lambda
-      .send(new InvokeCommand({ FunctionName: 'no-such-function' }))
-      .catch((error: unknown) => error);
+    expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(expect.arrayContaining(['probe', 'listed-too']));
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
     expect((missing as ResourceNotFoundException).message).toBe(
       `Function not found: ${functionArn('no-such-function')}`,
@@ -246,76 +293,59 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
   });
 
   test('bad definitions and missing code are refused with AWS errors naming the problem', async () => {
-    await expect(
-      cloud.functions.createFunction({
-        functionName: 'probe',
-        handler: 'src/handlers/probe.handler',
-        runtime: 'nodejs22.x',
-        timeoutSeconds: 3,
-        environment: {},
-        code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
-      }),
-    ).rejects.toMatchObject({ name: 'ResourceConflictException', message: 'Function already exist: probe' });
-    await expect(
-      cloud.functions.createFunction({
+    // Act
+    const duplicate = await probeFunction('probe', { timeoutSeconds: 3 }).catch((error: unknown) => error);
+    const noCode = await cloud.functions
+      .createFunction({
         functionName: 'no-code',
         handler: 'index.handler',
         runtime: 'nodejs22.x',
         timeoutSeconds: 3,
         environment: {},
         code: { s3Bucket: 'deployment-bucket', s3Key: 'missing.zip' },
-      }),
-    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('NoSuchKey') });
-    await expect(
-      cloud.functions.createFunction({
-        functionName: 'bad-timeout',
-        handler: 'index.handler',
-        runtime: 'nodejs22.x',
-        timeoutSeconds: 0,
-        environment: {},
-        code: { zipFile: '' },
-      }),
-    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('Timeout 0') });
-    await expect(
-      cloud.functions.updateFunction({
-        functionName: 'ghost',
-        handler: 'index.handler',
-        runtime: 'nodejs22.x',
-        timeoutSeconds: 3,
-        environment: {},
-        code: { zipFile: '' },
-      }),
-    ).rejects.toMatchObject({
+      })
+      .catch((error: unknown) => error);
+    const badTimeout = await cloud.functions
+      .createFunction({ ...inlineFunction('bad-timeout', ''), timeoutSeconds: 0 })
+      .catch((error: unknown) => error);
+    const ghost = await cloud.functions.updateFunction(inlineFunction('ghost', '')).catch((error: unknown) => error);
+
+    // Assert
+    expect(duplicate).toMatchObject({ name: 'ResourceConflictException', message: 'Function already exist: probe' });
+    expect(noCode).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining('NoSuchKey'),
+    });
+    expect(badTimeout).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining('Timeout 0'),
+    });
+    expect(ghost).toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
 
   test('a handler that is not exported is Runtime.HandlerNotFound; updateFunction takes effect on the next invoke', async () => {
-    await cloud.functions.updateFunction({
-      functionName: 'inline',
-      handler: 'index.missing',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 3,
-      environment: {},
-      code: { zipFile: 'exports.handler = async () => "v2";' },
-    });
-    const broken = await cloud.functions.invoke('inline', {});
+    // Arrange
+    await cloud.functions.createFunction(inlineFunction('versioned', 'exports.handler = async () => "v1";'));
+    await cloud.functions.updateFunction(
+      inlineFunction('versioned', 'exports.handler = async () => "v2";', 'index.missing'),
+    );
+
+    // Act
+    const broken = await cloud.functions.invoke('versioned', {});
+    await cloud.functions.updateFunction(inlineFunction('versioned', 'exports.handler = async () => "v2";'));
+    const fixed = await cloud.functions.invoke('versioned', {});
+    await cloud.functions.deleteFunction('versioned');
+    const deleted = await cloud.functions.invoke('versioned', {}).catch((error: unknown) => error);
+
+    // Assert
     expect(broken.functionError).toBe('Unhandled');
     expect(JSON.parse(broken.payload)).toMatchObject({
       errorType: 'Runtime.HandlerNotFound',
       errorMessage: 'index.missing is undefined or not exported',
     });
-
-    await cloud.functions.updateFunction({
-      functionName: 'inline',
-      handler: 'index.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 3,
-      environment: {},
-      code: { zipFile: 'exports.handler = async () => "v2";' },
-    });
-    expect((await cloud.functions.invoke('inline', {})).payload).toBe('"v2"');
-    await cloud.functions.deleteFunction('inline');
-    await expect(cloud.functions.invoke('inline', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(fixed.payload).toBe('"v2"');
+    expect(deleted).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

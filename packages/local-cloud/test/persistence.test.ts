@@ -22,9 +22,13 @@ const echoMachine = {
 const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
 
 test('a restarted cloud on the same stateDir keeps buckets, functions, state machines, executions and job results', async () => {
-  // First life.
+  // Arrange: a first life that leaves every kind of state behind, one execution still running when it dies.
   const first = await startTestCloud({ stateDir, waitScale: 1 });
   let crashSnapshot: string;
+  let crashHistory: string;
+  const executions = path.join(stateDir, 'state', 'stepfunctions', 'executions');
+  const interruptedFile = path.join(executions, 'slow', 'interrupted.json');
+  const interruptedHistory = path.join(executions, 'slow', 'interrupted.events.jsonl');
   let finishedArn: string;
   let interruptedArn: string;
   try {
@@ -58,11 +62,10 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
         new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }),
       )
     ).executionArn!;
-    // The state file as a process killed right now would leave it: the slow execution still RUNNING.
-    crashSnapshot = readFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), 'utf8');
-    expect(JSON.parse(crashSnapshot).executions.find((e: { name: string }) => e.name === 'interrupted').status).toBe(
-      'RUNNING',
-    );
+    // The execution's files as a process killed right now would leave them: the slow execution still RUNNING.
+    crashSnapshot = readFileSync(interruptedFile, 'utf8');
+    crashHistory = readFileSync(interruptedHistory, 'utf8');
+    expect(JSON.parse(crashSnapshot).status).toBe('RUNNING');
     await new CodePipelineClient({}).send(
       new PutJobSuccessResultCommand({ jobId: 'job-before-restart', executionDetails: { summary: 'done' } }),
     );
@@ -71,43 +74,43 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     await first.cloud.close();
     first.restore();
   }
-  writeFileSync(path.join(stateDir, 'state', 'stepfunctions.json'), crashSnapshot);
+  writeFileSync(interruptedFile, crashSnapshot);
+  writeFileSync(interruptedHistory, crashHistory);
 
-  // Second life, a new port, same folder.
+  // Act: a second life, a new port, the same folder.
   const second = await startTestCloud({ stateDir });
   try {
-    expect(second.cloud.endpoint).not.toBe('');
     const s3 = new S3Client({});
-    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name)).toEqual(['kept-bucket']);
+    const buckets = await s3.send(new ListBucketsCommand({}));
     const readme = await s3.send(new GetObjectCommand({ Bucket: 'kept-bucket', Key: 'notes/readme.txt' }));
-    expect(await readme.Body!.transformToString()).toBe('still here');
-
     const invoked = await new LambdaClient({}).send(
       new InvokeCommand({ FunctionName: 'probe', Payload: JSON.stringify({ action: 'echo' }) }),
     );
+    const sfn = new SFNClient({});
+    const finished = await sfn.send(new DescribeExecutionCommand({ executionArn: finishedArn }));
+    const events = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: finishedArn }))).events ?? [];
+    const interrupted = await sfn.send(new DescribeExecutionCommand({ executionArn: interruptedArn }));
+    const twice = await new CodePipelineClient({})
+      .send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart' }))
+      .catch((error: unknown) => error);
+
+    // Assert
+    expect(second.cloud.endpoint).not.toBe('');
+    expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual(['kept-bucket']);
+    expect(await readme.Body!.transformToString()).toBe('still here');
     const body = JSON.parse(new TextDecoder().decode(invoked.Payload)) as { env: Record<string, string | null> };
     expect(body.env.GREETING).toBe('persisted environment');
     // The restarted function calls the new endpoint, not the old one.
     expect(body.env.AWS_ENDPOINT_URL).toBe(second.cloud.endpoint);
-
-    const sfn = new SFNClient({});
-    const finished = await sfn.send(new DescribeExecutionCommand({ executionArn: finishedArn }));
     expect(finished.status).toBe('SUCCEEDED');
     expect(JSON.parse(finished.output!).event).toEqual({ action: 'echo' });
-    const events = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: finishedArn }))).events ?? [];
     expect(events.map((event) => event.type)).toContain('LambdaFunctionSucceeded');
-
-    const interrupted = await sfn.send(new DescribeExecutionCommand({ executionArn: interruptedArn }));
     expect(interrupted.status).toBe('ABORTED');
     expect(interrupted.stopDate).toBeInstanceOf(Date);
     expect(second.cloud.stateMachines.executions(stateMachineArn('slow')).map((execution) => execution.status)).toEqual(
       ['ABORTED'],
     );
-
     expect(second.cloud.jobResults.get('job-before-restart')).toMatchObject({ status: 'succeeded', summary: 'done' });
-    const twice = await new CodePipelineClient({})
-      .send(new PutJobSuccessResultCommand({ jobId: 'job-before-restart' }))
-      .catch((error: unknown) => error);
     expect(twice).toBeInstanceOf(InvalidJobStateException);
   } finally {
     await second.cloud.close();

@@ -21,42 +21,75 @@ const authorization = (service: string): string =>
 
 describe('router', () => {
   test('reads the service from the SigV4 credential scope, a presigned X-Amz-Credential, or X-Amz-Target', () => {
-    expect(serviceOfRequest({ authorization: authorization('states') }, new URLSearchParams())).toBe('states');
-    expect(
-      serviceOfRequest({}, new URLSearchParams({ 'X-Amz-Credential': 'AKID/20261125/us-east-1/s3/aws4_request' })),
-    ).toBe('s3');
-    expect(
-      serviceOfRequest({ 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' }, new URLSearchParams()),
-    ).toBe('codepipeline');
-    expect(serviceOfRequest({}, new URLSearchParams())).toBeUndefined();
+    // Arrange
+    const presigned = new URLSearchParams({ 'X-Amz-Credential': 'AKID/20261125/us-east-1/s3/aws4_request' });
+    const target = { 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' };
+
+    // Act
+    const fromAuthorization = serviceOfRequest({ authorization: authorization('states') }, new URLSearchParams());
+    const fromPresigned = serviceOfRequest({}, presigned);
+    const fromTarget = serviceOfRequest(target, new URLSearchParams());
+    const fromNothing = serviceOfRequest({}, new URLSearchParams());
+
+    // Assert
+    expect(fromAuthorization).toBe('states');
+    expect(fromPresigned).toBe('s3');
+    expect(fromTarget).toBe('codepipeline');
+    expect(fromNothing).toBeUndefined();
   });
 
   test('an unregistered service gets an error naming it and the services served', async () => {
+    // Act
     const response = await fetch(`${cloud.endpoint}/`, {
       method: 'POST',
-      headers: { authorization: authorization('dynamodb'), 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      headers: {
+        authorization: authorization('dynamodb'),
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+      },
       body: '{}',
     });
+    const body = (await response.json()) as { message: string };
+
+    // Assert
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('UnsupportedService');
-    const body = (await response.json()) as { message: string };
     expect(body.message).toBe(
-      'The local cloud does not serve "dynamodb" (it serves: codepipeline, lambda, s3, states)',
+      'The local cloud does not serve "dynamodb" (it serves: athena, cloudformation, codepipeline, glue, lambda, s3, secretsmanager, states, sts)',
     );
   });
 
   test('a request without any SigV4 scope is refused with 403', async () => {
+    // Act
     const response = await fetch(`${cloud.endpoint}/some/path`);
+
+    // Assert
     expect(response.status).toBe(403);
     expect(((await response.json()) as { message: string }).message).toContain('credential scope');
   });
 
-  test('registerService adds a service (the integrator registers cloudformation this way)', async () => {
-    const cfn = new CloudFormationClient({});
-    const before = await cfn.send(new ListStacksCommand({})).catch((error: unknown) => error as Error);
-    expect(before).toMatchObject({ name: 'UnsupportedService', message: expect.stringContaining('"cloudformation"') });
+  test('GET /_glue-cd/health answers without a signature, naming every service served', async () => {
+    // Act
+    const response = await fetch(`${cloud.endpoint}/_glue-cd/health`);
 
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      endpoint: cloud.endpoint,
+      region: 'us-east-1',
+      account: '000000000000',
+      stateDir: cloud.stateDir,
+      services: ['athena', 'cloudformation', 'codepipeline', 'glue', 'lambda', 's3', 'secretsmanager', 'states', 'sts'],
+    });
+  });
+
+  test('registerService replaces a service (CloudFormation is served by default)', async () => {
+    // Arrange
+    const cfn = new CloudFormationClient({});
     const seen: string[] = [];
+    const before = await cfn.send(new ListStacksCommand({}));
+
+    // Act
     cloud.registerService('cloudformation', async (request) => {
       seen.push(new URLSearchParams(request.body.toString()).get('Action') ?? '');
       return {
@@ -66,12 +99,16 @@ describe('router', () => {
       };
     });
     const after = await cfn.send(new ListStacksCommand({}));
+    cfn.destroy();
+
+    // Assert
+    expect(before.StackSummaries).toEqual([]);
     expect(after.StackSummaries?.map((stack) => stack.StackName)).toEqual(['registered']);
     expect(seen).toEqual(['ListStacks']);
-    cfn.destroy();
   });
 
   test('an S3 aws-chunked upload with a wrong CRC32 trailer is BadDigest; a malformed one is IncompleteBody', async () => {
+    // Arrange
     await cloud.objects.createBucket('chunked-bucket');
     // CRC32('123456789') = 0xCBF43926, the standard check value (base64 y/Q5Jg==).
     const payload = Buffer.from('123456789');
@@ -88,37 +125,45 @@ describe('router', () => {
       'x-amz-decoded-content-length': String(payload.length),
       'x-amz-trailer': 'x-amz-checksum-crc32',
     };
+
+    // Act
     const good = await fetch(`${cloud.endpoint}/chunked-bucket/good.txt`, {
       method: 'PUT',
       headers,
       body: framed('x-amz-checksum-crc32:y/Q5Jg=='),
     });
-    expect(good.status).toBe(200);
-    expect(Buffer.from((await cloud.objects.getObject('chunked-bucket', 'good.txt'))!).toString()).toBe('123456789');
-
     const bad = await fetch(`${cloud.endpoint}/chunked-bucket/bad.txt`, {
       method: 'PUT',
       headers,
       body: framed('x-amz-checksum-crc32:AAAAAA=='),
     });
-    expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('<Code>BadDigest</Code>');
-
     const truncated = await fetch(`${cloud.endpoint}/chunked-bucket/short.txt`, {
       method: 'PUT',
       headers,
       body: Buffer.from('ff\r\nshort'),
     });
+
+    // Assert
+    expect(good.status).toBe(200);
+    expect(Buffer.from((await cloud.objects.getObject('chunked-bucket', 'good.txt'))!).toString()).toBe('123456789');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('<Code>BadDigest</Code>');
     expect(truncated.status).toBe(400);
     expect(await truncated.text()).toContain('<Code>IncompleteBody</Code>');
     expect(await cloud.objects.getObject('chunked-bucket', 'bad.txt')).toBeUndefined();
   });
 
   test('decodeAwsChunked joins signed chunks and reads trailers', () => {
+    // Arrange
     const body = Buffer.from(
       '3;chunk-signature=abc\r\nfoo\r\n4;chunk-signature=def\r\nbar!\r\n0;chunk-signature=ghi\r\nx-amz-checksum-sha256:xyz\r\n\r\n',
     );
-    expect(decodeAwsChunked(body)).toEqual({
+
+    // Act
+    const decoded = decodeAwsChunked(body);
+
+    // Assert
+    expect(decoded).toEqual({
       payload: Buffer.from('foobar!'),
       trailers: { 'x-amz-checksum-sha256': 'xyz' },
     });

@@ -137,12 +137,15 @@ const enteredStates = (events: HistoryEvent[]): string[] =>
 
 describe('local Step Functions through a plain SFNClient', () => {
   test('runs the real definition: Pass, scaled Wait, Lambda task → SUCCEEDED with the output', async () => {
+    // Act
     const { executionArn } = await start('happy-path', { task: { action: 'echo', stack: 'glue-etl' } });
-    expect(executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:deploy:happy-path');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
-    expect(record.status).toBe('SUCCEEDED');
-
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn!);
+
+    // Assert
+    expect(executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:deploy:happy-path');
+    expect(record.status).toBe('SUCCEEDED');
     expect(described.status).toBe('SUCCEEDED');
     expect(described.name).toBe('happy-path');
     expect(described.stateMachineArn).toBe(stateMachineArn('deploy'));
@@ -156,8 +159,6 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(output.preparation).toEqual({ prepared: true });
     expect(output.result.event).toEqual({ action: 'echo', stack: 'glue-etl' });
     expect(output.result.functionName).toBe('probe');
-
-    const events = await history(executionArn!);
     expect(events.map((event) => event.type)).toEqual([
       'ExecutionStarted',
       'PassStateEntered',
@@ -182,33 +183,39 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('StartExecution is idempotent for the same name and input while RUNNING; otherwise ExecutionAlreadyExists', async () => {
+    // Arrange
     const input = { task: { action: 'echo' } };
     const first = await start('same-name', input);
-    const second = await start('same-name', input);
-    expect(second.executionArn).toBe(first.executionArn);
-    expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
 
+    // Act
+    const second = await start('same-name', input);
     const different = await start('same-name', { task: { action: 'echo', other: true } }).catch(
       (error: unknown) => error,
     );
-    expect(different).toBeInstanceOf(ExecutionAlreadyExists);
-    expect((different as Error).message).toBe(`Execution Already Exists: '${first.executionArn}'`);
-
     await cloud.stateMachines.waitForExecution(first.executionArn!);
     const afterwards = await start('same-name', input).catch((error: unknown) => error);
-    expect(afterwards).toBeInstanceOf(ExecutionAlreadyExists);
-
     const unnamed = await start(undefined, input);
-    expect(unnamed.executionArn).toMatch(/:execution:deploy:[0-9a-f-]{36}$/);
     await cloud.stateMachines.waitForExecution(unnamed.executionArn!);
+
+    // Assert
+    expect(second.executionArn).toBe(first.executionArn);
+    expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
+    expect(different).toBeInstanceOf(ExecutionAlreadyExists);
+    expect((different as Error).message).toBe(`Execution Already Exists: '${first.executionArn}'`);
+    expect(afterwards).toBeInstanceOf(ExecutionAlreadyExists);
+    expect(unnamed.executionArn).toMatch(/:execution:deploy:[0-9a-f-]{36}$/);
   });
 
   test('a caught named Lambda error reaches the Catch with Error = class name and Cause = the error JSON, then Fail', async () => {
+    // Act
     const { executionArn } = await start('refused', {
       task: { action: 'unsafe', message: 'Table orders would be replaced' },
     });
     await cloud.stateMachines.waitForExecution(executionArn!);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn!);
+
+    // Assert
     expect(described.status).toBe('FAILED');
     expect(described.error).toBe('DeployRefused');
     // CausePath $.failure.Cause: the Catch put the Lambda error payload there, as AWS does.
@@ -216,8 +223,6 @@ describe('local Step Functions through a plain SFNClient', () => {
       errorType: 'UnsafeChangeSetError',
       errorMessage: 'Table orders would be replaced',
     });
-
-    const events = await history(executionArn!);
     expect(enteredStates(events)).toEqual(['Prepare', 'WaitForStack', 'RunTask', 'RefuseDeploy']);
     const failed = events.find((event) => event.type === 'LambdaFunctionFailed');
     expect(failed?.lambdaFunctionFailedEventDetails?.error).toBe('UnsafeChangeSetError');
@@ -227,18 +232,21 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('an uncaught named Lambda error fails the execution with error = errorType and cause = the error payload', async () => {
+    // Act
     const { executionArn } = await start('busy', {
       task: { action: 'busy', message: 'stack glue-etl is UPDATE_IN_PROGRESS' },
     });
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
-    expect(record.status).toBe('FAILED');
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn!);
+
+    // Assert
+    expect(record.status).toBe('FAILED');
     expect(described.error).toBe('StackBusyError');
     const cause = JSON.parse(described.cause!) as { errorType: string; errorMessage: string; trace: string[] };
     expect(cause.errorType).toBe('StackBusyError');
     expect(cause.errorMessage).toBe('stack glue-etl is UPDATE_IN_PROGRESS');
     expect(Array.isArray(cause.trace)).toBe(true);
-    const events = await history(executionArn!);
     expect(events.map((event) => event.type).slice(-3)).toEqual([
       'LambdaFunctionStarted',
       'LambdaFunctionFailed',
@@ -248,13 +256,16 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('Retry on the error class name re-invokes the Lambda until it succeeds (scaled intervals)', async () => {
+    // Act
     const { executionArn } = await start('flaky', {
       task: { action: 'flaky', bucket: 'attempt-counters', key: 'flaky-run', succeedOnAttempt: 3 },
     });
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    const events = await history(executionArn!);
+
+    // Assert
     expect(record.status).toBe('SUCCEEDED');
     expect((JSON.parse(record.output!) as { result: unknown }).result).toEqual({ attempts: 3 });
-    const events = await history(executionArn!);
     expect(events.filter((event) => event.type === 'LambdaFunctionScheduled')).toHaveLength(3);
     expect(
       events
@@ -264,88 +275,105 @@ describe('local Step Functions through a plain SFNClient', () => {
   });
 
   test('lambda:invoke integration inside a Parallel branch returns { Payload, StatusCode }; $$ context is the execution', async () => {
+    // Act
     const { executionArn } = await start('integration-run', { action: 'echo', via: 'integration' }, 'integration');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    const events = await history(executionArn!);
+
+    // Assert
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output!)).toEqual([
       { echoed: { action: 'echo', via: 'integration' }, status: 200 },
       { id: executionArn, name: 'integration-run', machine: 'integration' },
     ]);
-    expect(enteredStates(await history(executionArn!)).sort()).toEqual([
-      'Check',
-      'Context',
-      'Done',
-      'Fan',
-      'InvokeProbe',
-    ]);
+    expect(enteredStates(events).sort()).toEqual(['Check', 'Context', 'Done', 'Fan', 'InvokeProbe']);
   });
 
   test('ListExecutions, DescribeStateMachine, ListStateMachines, StopExecution and errors for unknown ARNs', async () => {
-    const listed = await sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: stateMachineArn('deploy'), statusFilter: 'FAILED' }),
-    );
-    expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['busy', 'refused']);
-
-    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('deploy') }));
-    expect(JSON.parse(machine.definition!)).toEqual(deployDefinition);
-    expect(machine.status).toBe('ACTIVE');
-    const machines = await sfn.send(new ListStateMachinesCommand({}));
-    expect(machines.stateMachines?.map((m) => m.name)).toEqual(['deploy', 'integration']);
-
+    // Arrange
+    await cloud.stateMachines.createStateMachine({ name: 'listed', definition: JSON.stringify(deployDefinition) });
+    const runs = [
+      await start('busy', { task: { action: 'busy', message: 'busy' } }, 'listed'),
+      await start('refused', { task: { action: 'unsafe', message: 'refused' } }, 'listed'),
+      await start('fine', { task: { action: 'echo' } }, 'listed'),
+    ];
+    for (const run of runs) await cloud.stateMachines.waitForExecution(run.executionArn!);
     const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
     await cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
     const { executionArn } = await start('to-stop', {}, 'slow');
+
+    // Act
+    const listed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: stateMachineArn('listed'), statusFilter: 'FAILED' }),
+    );
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('deploy') }));
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
     const stopped = await sfn.send(
       new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped by the test' }),
     );
-    expect(stopped.stopDate).toBeInstanceOf(Date);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', cause: 'stopped by the test' });
-
     const missing = await sfn
       .send(
         new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never' }),
       )
       .catch((error: unknown) => error);
+    const noMachine = await start('x', {}, 'no-such-machine').catch((error: unknown) => error);
+    const badInput = await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('deploy'), input: '{not json' }))
+      .catch((error: unknown) => error);
+
+    // Assert
+    expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['busy', 'refused']);
+    expect(JSON.parse(machine.definition!)).toEqual(deployDefinition);
+    expect(machine.status).toBe('ACTIVE');
+    const names = machines.stateMachines!.map((m) => m.name!);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['deploy', 'integration', 'listed', 'slow']));
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', cause: 'stopped by the test' });
     expect(missing).toBeInstanceOf(ExecutionDoesNotExist);
     expect((missing as Error).message).toBe(
       "Execution Does Not Exist: 'arn:aws:states:us-east-1:000000000000:execution:deploy:never'",
     );
-    const noMachine = await start('x', {}, 'no-such-machine').catch((error: unknown) => error);
     expect((noMachine as Error).name).toBe('StateMachineDoesNotExist');
-    const badInput = await sfn
-      .send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('deploy'), input: '{not json' }))
-      .catch((error: unknown) => error);
     expect((badInput as Error).name).toBe('InvalidExecutionInput');
   });
 
   test('an invalid definition is refused with InvalidDefinition', async () => {
-    await expect(
-      cloud.stateMachines.createStateMachine({
-        name: 'broken',
-        definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }),
-      }),
-    ).rejects.toMatchObject({
-      name: 'InvalidDefinition',
-      message: expect.stringMatching(/^Invalid State Machine Definition: '.+'$/),
-    });
-    expect(cloud.stateMachines.getStateMachine(stateMachineArn('broken'))).toBeUndefined();
-    await expect(cloud.stateMachines.createStateMachine({ name: 'broken', definition: '{' })).rejects.toMatchObject({
-      name: 'InvalidDefinition',
-    });
+    // Arrange
+    const unreachable = JSON.stringify({ StartAt: 'Nowhere', States: {} });
+
+    // Act
+    const invalid = await cloud.stateMachines
+      .createStateMachine({ name: 'broken', definition: unreachable })
+      .catch((error: unknown) => error);
+    const notJson = await cloud.stateMachines
+      .createStateMachine({ name: 'broken', definition: '{' })
+      .catch((error: unknown) => error);
     const viaApi = await sfn
       .send(
         new CreateStateMachineCommand({
           name: 'broken',
-          definition: JSON.stringify({ StartAt: 'Nowhere', States: {} }),
+          definition: unreachable,
           roleArn: 'arn:aws:iam::000000000000:role/x',
         }),
       )
       .catch((error: unknown) => error);
+
+    // Assert
+    expect(invalid).toMatchObject({
+      name: 'InvalidDefinition',
+      message: expect.stringMatching(/^Invalid State Machine Definition: '.+'$/),
+    });
+    expect(cloud.stateMachines.getStateMachine(stateMachineArn('broken'))).toBeUndefined();
+    expect(notJson).toMatchObject({
+      name: 'InvalidDefinition',
+    });
     expect(viaApi).toBeInstanceOf(InvalidDefinition);
   });
 
   test('Wait SecondsPath (as the deploy machine polls) is scaled too, keeps Wait semantics, and a bad path value is States.Runtime', async () => {
+    // Arrange
     const definition = {
       StartAt: 'WaitForOperation',
       States: {
@@ -355,19 +383,29 @@ describe('local Step Functions through a plain SFNClient', () => {
           OutputPath: '$.operation',
           Next: 'Done',
         },
-        Done: { Type: 'Succeed' },
+        Done: {
+          Type: 'Succeed',
+        },
       },
     };
     await cloud.stateMachines.createStateMachine({ name: 'poll-wait', definition: JSON.stringify(definition) });
+
+    // Act
     const { executionArn } = await start(
       'poll',
       { operation: { waitSeconds: 40, stack: 'app' }, other: 1 },
       'poll-wait',
     );
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
+    const events = await history(executionArn!);
+    const bad = await start('bad-poll', { operation: { waitSeconds: 'soon' } }, 'poll-wait');
+    const failed = await cloud.stateMachines.waitForExecution(bad.executionArn!);
+    const negative = await start('negative-poll', { operation: { waitSeconds: -5 } }, 'poll-wait');
+    const refused = await cloud.stateMachines.waitForExecution(negative.executionArn!);
+
+    // Assert
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output!)).toEqual({ waitSeconds: 40, stack: 'app' });
-    const events = await history(executionArn!);
     expect(events.map((event) => event.type)).toEqual([
       'ExecutionStarted',
       'WaitStateEntered',
@@ -380,17 +418,18 @@ describe('local Step Functions through a plain SFNClient', () => {
     const waitedMs = events[2]!.timestamp!.getTime() - events[1]!.timestamp!.getTime();
     expect(waitedMs).toBeGreaterThanOrEqual(350);
     expect(waitedMs).toBeLessThan(5_000);
-
-    const bad = await start('bad-poll', { operation: { waitSeconds: 'soon' } }, 'poll-wait');
-    const failed = await cloud.stateMachines.waitForExecution(bad.executionArn!);
+    // The interpreter evaluates the path itself now (no rewritten Wait): its States.Runtime messages.
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('States.Runtime');
-    expect(failed.cause).toBe(
-      `Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer >= 0`,
+    expect(failed.cause).toBe(`Path expression '$.operation.waitSeconds' evaluated to "soon", but expected an integer`);
+    expect(refused.error).toBe('States.Runtime');
+    expect(refused.cause).toBe(
+      `Path expression '$.operation.waitSeconds' evaluated to -5, but expected an integer >= 0`,
     );
   });
 
   test('a Task on a resource the local cloud cannot run fails with States.Runtime naming it', async () => {
+    // Arrange
     const definition = {
       StartAt: 'Crawl',
       States: {
@@ -403,20 +442,36 @@ describe('local Step Functions through a plain SFNClient', () => {
       },
     };
     await cloud.stateMachines.createStateMachine({ name: 'glue-task', definition: JSON.stringify(definition) });
+
+    // Act
     const { executionArn } = await start('glue', {}, 'glue-task');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
+
+    // Assert
     expect(record.status).toBe('FAILED');
     expect(record.error).toBe('States.Runtime');
     expect(record.cause).toContain('arn:aws:states:::glue:startJobRun.sync');
   });
 
   test('an Error-less Fail state fails without error or cause, as on AWS', async () => {
+    // Arrange
     await cloud.stateMachines.createStateMachine({
       name: 'bare-fail',
-      definition: JSON.stringify({ StartAt: 'Stop', States: { Stop: { Type: 'Fail' } } }),
+      definition: JSON.stringify({
+        StartAt: 'Stop',
+        States: {
+          Stop: {
+            Type: 'Fail',
+          },
+        },
+      }),
     });
+
+    // Act
     const { executionArn } = await start('bare', {}, 'bare-fail');
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
+
+    // Assert
     expect(record.status).toBe('FAILED');
     expect(record.error).toBeUndefined();
     expect(record.cause).toBeUndefined();

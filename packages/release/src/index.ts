@@ -24,4 +24,6 @@ export * from './release';
 export * from './report';
 export * from './report-schema';
 export * from './run-pipeline';
+export * from './start';
 export * from './summary';
+export * from './job-engines';

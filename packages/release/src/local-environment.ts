@@ -1,10 +1,11 @@
-import { createCloudFormationService, startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
+import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
 import { makeCloudClients, type CloudClients } from './clients';
+import { PROJECT_JOB_ENGINES } from './job-engines';
 
-/** The local cloud with its CloudFormation engine registered, and SDK clients pointed at it. */
+/** The local cloud (every service, the project's Glue job engines) and SDK clients pointed at it. */
 export interface ReleaseCloud {
   cloud: LocalCloud;
-  cloudFormation: ReturnType<typeof createCloudFormationService>['engine'];
+  cloudFormation: LocalCloud['cloudFormation'];
   clients: CloudClients;
   close(): Promise<void>;
 }
@@ -18,23 +19,14 @@ export const startReleaseCloud = async (options: {
   const cloud = await startLocalCloud({
     stateDir: options.stateDir,
     port: options.port ?? 0,
+    jobEngines: PROJECT_JOB_ENGINES,
     ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
-  const cloudFormation = createCloudFormationService({
-    stateDir: options.stateDir,
-    objects: cloud.objects,
-    functions: cloud.functions,
-    stateMachines: cloud.stateMachines,
-  });
-  cloud.registerService('cloudformation', cloudFormation.handle);
   return {
     cloud,
-    cloudFormation: cloudFormation.engine,
+    cloudFormation: cloud.cloudFormation,
     clients: makeCloudClients(cloud.endpoint),
-    close: async () => {
-      await cloudFormation.engine.waitForIdle();
-      await cloud.close();
-    },
+    close: () => cloud.close(),
   };
 };

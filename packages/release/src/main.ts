@@ -2,73 +2,31 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { makeApprover, type ApprovalMode } from './approval';
-import { consoleProgress } from './progress';
-import { runRelease } from './release';
-import { formatSummary } from './summary';
+import type { ReleaseOptions } from './release';
+import { EXIT, start } from './start';
 
-const USAGE = `pnpm start [-- options]
-  --approve         approve LiveTestApproval without asking (for non-interactive runs)
-  --reject          reject LiveTestApproval (the release stops before production)
-  --fresh           forget the local cloud's state first (stacks, buckets, executions)
-  --state-dir DIR   local cloud state (default .local-cloud)
-  --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
-  --sample FILE     the taxi CSV the in-process live test uploads (default glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv)`;
+// pnpm runs scripts from the workspace root; INIT_CWD is where `pnpm start` was typed (a checkout's root).
+const repoRoot =
+  process.env.INIT_CWD && existsSync(path.join(process.env.INIT_CWD, 'pnpm-workspace.yaml'))
+    ? process.env.INIT_CWD
+    : path.resolve(__dirname, '../../..');
 
-const main = async (): Promise<number> => {
-  const repoRoot =
-    process.env.INIT_CWD && existsSync(path.join(process.env.INIT_CWD, 'pnpm-workspace.yaml'))
-      ? process.env.INIT_CWD
-      : path.resolve(__dirname, '../../..');
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      approve: { type: 'boolean', default: false },
-      reject: { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
-      'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
-      'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
-      sample: {
-        type: 'string',
-        default: path.resolve(repoRoot, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv'),
-      },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (values.approve && values.reject) throw new Error('--approve and --reject exclude each other');
-  const sampleFile = path.resolve(values.sample);
-  if (!existsSync(sampleFile)) throw new Error(`the taxi sample ${sampleFile} does not exist (--sample FILE)`);
-  const stateDir = path.resolve(values['state-dir']);
-  if (values.fresh) await rm(stateDir, { recursive: true, force: true });
-  const mode: ApprovalMode = values.approve ? 'approve' : values.reject ? 'reject' : 'prompt';
-
-  const progress = consoleProgress();
-  const summary = await runRelease({
-    repoRoot,
-    stateDir,
-    reportDir: path.resolve(values['report-dir']),
-    approver: makeApprover(mode),
-    progress,
-    sampleFile,
-  });
-  progress.stage('Summary');
-  for (const line of formatSummary(summary)) progress[line.level](line.text);
-  return summary.succeeded ? 0 : 1;
-};
-
-main().then(
+start(process.argv.slice(2), {
+  // Loaded once there is a release to run: `--help` and argument errors answer without loading the local cloud
+  // (require: a CommonJS package's `import()` would bypass the ts-node hook of scripts/run-ts.cjs).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  runRelease: (options: ReleaseOptions) => (require('./release') as typeof import('./release')).runRelease(options),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  repoRoot,
+}).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(
       `\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    process.exit(2);
+    process.exit(EXIT.couldNotRun);
   },
 );

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os, { hostname } from 'node:os';
 import path from 'node:path';
 import { PackageCache, packagingKey, type PackagingKey } from './package-cache';
 
@@ -164,42 +166,152 @@ const slsPackage = (
 const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('AWS_')));
 
-const STALE_LOCK_MS = 5 * 60_000;
-const OWNER_FILE = 'owner.pid';
+/** Who holds a folder lock: written into the lock directory before it appears under its name. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  /** Unique per lock taken: names this instance of the lock (a takeover proves it removes this one). */
+  token: string;
+  acquiredAt: string;
+}
 
-/** A lock left by a process that is gone (killed mid-packaging) or older than any packaging takes. */
-const isStale = async (lockDir: string): Promise<boolean> => {
-  const owner = Number(await readFile(path.join(lockDir, OWNER_FILE), 'utf8').catch(() => ''));
-  if (Number.isInteger(owner) && owner > 0) {
+export class FolderLockError extends Error {
+  override name = 'FolderLockError';
+}
+
+export interface FolderLockOptions {
+  /** How long to wait for a holder that is alive (default 15 minutes: far more than any packaging takes). */
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+const OWNER_FILE = 'owner.json';
+const DEFAULT_LOCK_TIMEOUT_MS = 15 * 60_000;
+
+const isErrno = (error: unknown, ...codes: string[]): boolean =>
+  codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+
+const readOwner = async (dir: string): Promise<LockOwner | 'gone' | 'unreadable'> => {
+  // A lock instance is never without its owner file; a miss while the folder exists is a swap between two reads
+  // (one instance released, the next claimed), unless it repeats.
+  for (let attempt = 1; ; attempt += 1) {
     try {
-      process.kill(owner, 0);
+      const owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), 'utf8')) as Partial<LockOwner>;
+      const valid =
+        Number.isInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.token === 'string' && owner.token;
+      return valid ? (owner as LockOwner) : 'unreadable';
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+      if (error instanceof SyntaxError) return 'unreadable';
+      if (!isErrno(error, 'ENOENT', 'ENOTDIR')) throw error;
+      if (!existsSync(dir)) return 'gone';
+      if (attempt === 3) return 'unreadable';
     }
   }
-  const age = await stat(lockDir).then(
-    (s) => Date.now() - s.mtimeMs,
-    () => 0,
-  );
-  return age > STALE_LOCK_MS;
 };
 
-/** A lock across processes (jest workers, a release beside the tests): mkdir is atomic; the owner's pid is inside. */
-export const withFolderLock = async <T>(lockDir: string, work: () => Promise<T>): Promise<T> => {
+/** Gone for sure: a process of this host that no longer exists. A holder on another host may be alive. */
+const ownerIsGone = (owner: LockOwner): boolean => {
+  if (owner.host !== hostname()) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return isErrno(error, 'ESRCH');
+  }
+};
+
+const newOwner = (): LockOwner => ({
+  pid: process.pid,
+  host: hostname(),
+  token: randomUUID(),
+  acquiredAt: new Date().toISOString(),
+});
+
+/**
+ * Creates `target` as a directory that already holds its owner file, in one rename: nobody ever sees a lock without
+ * its owner. False when `target` exists; for a takeover guard also when its lock instance was just removed.
+ */
+const claim = async (target: string, owner: LockOwner, { guard = false } = {}): Promise<boolean> => {
+  const prepared = `${target}.${owner.token}.claim`;
+  try {
+    await mkdir(prepared);
+    await writeFile(path.join(prepared, OWNER_FILE), JSON.stringify(owner));
+    await rename(prepared, target);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'EEXIST', 'ENOTEMPTY') || (guard && isErrno(error, 'ENOENT'))) return false;
+    throw error;
+  } finally {
+    await rm(prepared, { recursive: true, force: true });
+  }
+};
+
+/** Removes a lock instance by renaming it aside first, so the name is free at once and never half-deleted. */
+const discard = async (dir: string, token: string): Promise<void> => {
+  const aside = `${dir}.${token}.released`;
+  try {
+    await rename(dir, aside);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  await rm(aside, { recursive: true, force: true });
+};
+
+/**
+ * Takes over the lock instance `stale` (its owner is gone). Waiters race here: the one that claims
+ * `<lock>/takeover-<token>` inside that very instance removes it; the claim is checked against the instance's token, so
+ * a waiter can never remove a lock that another waiter took meanwhile. A takeover whose waiter died is taken over too.
+ */
+const takeOver = async (lockDir: string, stale: LockOwner): Promise<void> => {
+  const guard = path.join(lockDir, `takeover-${stale.token}`);
+  const me = newOwner();
+  if (!(await claim(guard, me, { guard: true }))) {
+    const other = await readOwner(guard);
+    if (typeof other === 'object' && ownerIsGone(other)) await takeOver(guard, other);
+    return;
+  }
+  // Tokens are unique and a lock instance never comes back: the same token means our guard is inside `stale`.
+  const current = await readOwner(lockDir);
+  if (typeof current === 'object' && current.token === stale.token) await discard(lockDir, me.token);
+};
+
+/**
+ * A lock across processes (jest workers, a release beside the tests) held in a directory with its owner inside.
+ * A waiter waits while the holder is alive, however long it has held the lock, and takes the lock over only from a
+ * holder that is gone (a packaging killed midway), atomically; after `timeoutMs` it gives up naming the holder.
+ */
+export const withFolderLock = async <T>(
+  lockDir: string,
+  work: () => Promise<T>,
+  options: FolderLockOptions = {},
+): Promise<T> => {
+  const { timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, pollIntervalMs = 100 } = options;
+  const deadline = Date.now() + timeoutMs;
+  const me = newOwner();
   for (;;) {
-    try {
-      await mkdir(lockDir);
-      await writeFile(path.join(lockDir, OWNER_FILE), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await isStale(lockDir)) await rm(lockDir, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 100));
+    if (await claim(lockDir, me)) break;
+    const holder = await readOwner(lockDir);
+    if (holder === 'gone') continue;
+    if (holder === 'unreadable') {
+      throw new FolderLockError(
+        `${lockDir} is held but has no readable ${OWNER_FILE} (left by an older glue-cd?): remove it if no sls package runs there`,
+      );
     }
+    if (ownerIsGone(holder)) {
+      await takeOver(lockDir, holder);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new FolderLockError(
+        `${lockDir} is still held by process ${holder.pid} on ${holder.host} (since ${holder.acquiredAt}) after ${timeoutMs} ms of waiting`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
   }
   try {
     return await work();
   } finally {
-    await rm(lockDir, { recursive: true, force: true });
+    await discard(lockDir, me.token);
   }
 };

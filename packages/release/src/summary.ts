@@ -6,6 +6,9 @@ export interface SummaryLine {
   text: string;
 }
 
+// A failed action's detail in the summary: its log file and the report have the rest.
+const DETAIL_LIMIT = 2_000;
+
 const exitOf = (exitCode: number | null, status: string, reason?: string): string =>
   exitCode !== null ? `exit ${exitCode}` : `${status}${reason ? `: ${reason}` : ''}`;
 
@@ -20,6 +23,11 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
   for (const step of summary.setup) lines.push({ level: status(step.status), text: `${step.step}: ${step.status}` });
   for (const action of summary.actions) {
     lines.push({ level: status(action.status), text: `${action.stage} / ${action.action}: ${action.status}` });
+    // Why the run ended here (a rejection's reason, the error), in the summary and not only in the scrollback.
+    if (action.status === 'Failed' || action.status === 'Stopped') {
+      const why = action.detail.length > DETAIL_LIMIT ? `${action.detail.slice(0, DETAIL_LIMIT)} …` : action.detail;
+      lines.push({ level: 'detail', text: why });
+    }
     for (const command of action.commands ?? []) {
       lines.push({
         level: 'detail',

@@ -14,6 +14,8 @@ export interface PollPolicy {
 export const STACK_OPERATION_POLLING: PollPolicy = { initialWaitSeconds: 5, maxWaitSeconds: 30, maxPolls: 240 };
 /** Change set creation: usually seconds; 60 checks ≈ 9 minutes. */
 export const CHANGE_SET_POLLING: PollPolicy = { initialWaitSeconds: 2, maxWaitSeconds: 10, maxPolls: 60 };
+/** Reading and judging a change set too large for one invocation: at most 100 invocations of back-to-back polls. */
+export const CHANGE_SET_READING: PollPolicy = { initialWaitSeconds: 0, maxWaitSeconds: 0, maxPolls: 100 };
 /** Another operation on the target stack: 60 checks ≈ 30 minutes. */
 export const BUSY_STACK_POLLING: PollPolicy = { initialWaitSeconds: 10, maxWaitSeconds: 30, maxPolls: 60 };
 

@@ -1,13 +1,14 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError } from '@glue-cd/core';
+import { ConfigurationError, deployRuleViolations } from '@glue-cd/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { useAwsClients } from '../src/clients';
 import { ThrottlingError, toTaskError } from '../src/errors';
 import { taskHandlers } from '../src/handlers';
-import { logger } from '../src/logger';
+import { createLogger, logger } from '../src/logger';
+import { redactText } from '../src/redact';
 import { readSettings } from '../src/settings';
 import { validateInput } from '../src/tasks/validate-input';
 import { deployInput, STACK } from './support/fixtures';
@@ -22,6 +23,63 @@ describe('validateInput', () => {
     });
   });
 
+  const rules = { stackNamePrefix: 'glue-cd-', protectedEnvironments: ['prod'] };
+  const validate = (input: Record<string, unknown>, settings = rules) =>
+    validateInput({ input, executionName: 'e1' }, settings);
+
+  it('resolves protection and the broadening policy from the environment', () => {
+    expect(validate(deployInput())).toMatchObject({ protected: false, input: { onBroadening: 'allow' } });
+    const prod = validate(deployInput({ environmentName: 'prod', stackName: 'glue-cd-glue-etl-prod' }));
+    expect(prod).toMatchObject({ protected: true, input: { onBroadening: 'fail' } });
+    const staging = validate(deployInput({ environmentName: 'staging', stackName: 'glue-cd-glue-etl-staging' }), {
+      ...rules,
+      protectedEnvironments: ['prod', 'staging'],
+    });
+    expect(staging.protected).toBe(true);
+  });
+
+  it.each([
+    [
+      'delete in a protected environment',
+      { environmentName: 'prod', stackName: 'glue-cd-glue-etl-prod', action: 'delete', template: undefined },
+      'no-delete-in-protected-environment',
+    ],
+    [
+      'a stack of another environment',
+      { environmentName: 'test', stackName: 'glue-cd-glue-etl-prod' },
+      'stack-belongs-to-environment',
+    ],
+    [
+      'the orchestrator stack',
+      { environmentName: 'prod', stackName: 'glue-cd-deploy-orchestrator-prod' },
+      'delivery-system-stack',
+    ],
+    ['the pipeline stack', { environmentName: 'test', stackName: 'glue-cd-pipeline-test' }, 'delivery-system-stack'],
+    [
+      'onBroadening allow in a protected environment',
+      { environmentName: 'prod', stackName: 'glue-cd-glue-etl-prod', onBroadening: 'allow' },
+      'no-unchecked-broadening-in-protected-environment',
+    ],
+  ])('refuses %s, naming the rule', (_case, overrides, rule) => {
+    expect(() => validate(deployInput(overrides))).toThrow(ConfigurationError);
+    expect(() => validate(deployInput(overrides))).toThrow(`[${rule}]`);
+  });
+
+  it('accepts the live-test cleanup: delete of the test stack by environment test', () => {
+    expect(
+      validate({ environmentName: 'test', stackName: 'glue-cd-glue-etl-test', action: 'delete' }).input.action,
+    ).toBe('delete');
+  });
+
+  it('refuses an environment without a CloudFormation service role when roles are configured', () => {
+    expect(() =>
+      validate(deployInput(), {
+        ...rules,
+        cloudFormationRoleArns: { prod: 'arn:aws:iam::123456789012:role/p' },
+      } as never),
+    ).toThrow('no CloudFormation service role for environment test');
+  });
+
   it('refuses stacks outside the managed prefix', () => {
     expect(() =>
       validateInput(
@@ -29,9 +87,7 @@ describe('validateInput', () => {
         { stackNamePrefix: 'glue-cd-' },
       ),
     ).toThrow(
-      new ConfigurationError(
-        'DeployInput.stackName: payments-prod is not a stack this orchestrator may manage (names must start with glue-cd-)',
-      ),
+      '[managed-stack-prefix] DeployInput.stackName: payments-prod is not a stack this orchestrator may manage (names must start with glue-cd-)',
     );
   });
 
@@ -45,6 +101,22 @@ describe('validateInput', () => {
   });
 });
 
+describe("the repository's deploy inputs", () => {
+  const deployDir = path.resolve(__dirname, '../../../deploy');
+  it.each(readdirSync(deployDir).filter((file) => file.endsWith('.json')))(
+    'deploy/%s passes the deploy rules',
+    (file) => {
+      const input = JSON.parse(readFileSync(path.join(deployDir, file), 'utf8')) as Record<string, string>;
+      expect(
+        deployRuleViolations(
+          { environmentName: input.environmentName!, stackName: input.stackName!, action: input.action ?? 'deploy' },
+          { protectedEnvironments: ['prod'], stackNamePrefix: 'glue-cd-' },
+        ),
+      ).toEqual([]);
+    },
+  );
+});
+
 describe('readSettings', () => {
   it('reads the environment and rejects a malformed role ARN', () => {
     expect(
@@ -52,17 +124,88 @@ describe('readSettings', () => {
         AWS_REGION: 'eu-west-1',
         TEMPLATE_STAGING_BUCKET: 'b',
         CLOUDFORMATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/cfn',
+        CLOUDFORMATION_ROLE_ARNS: '{"prod":"arn:aws:iam::123456789012:role/cfn-prod"}',
         STACK_NAME_PREFIX: 'glue-cd-',
+        PROTECTED_ENVIRONMENTS: 'prod, staging',
       }),
     ).toEqual({
       region: 'eu-west-1',
       templateStagingBucket: 'b',
       cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/cfn',
+      cloudFormationRoleArns: { prod: 'arn:aws:iam::123456789012:role/cfn-prod' },
       stackNamePrefix: 'glue-cd-',
+      protectedEnvironments: ['prod', 'staging'],
     });
-    expect(readSettings({})).toEqual({ region: 'us-east-1' });
+    expect(readSettings({})).toEqual({ region: 'us-east-1', protectedEnvironments: ['prod'] });
     expect(() => readSettings({ CLOUDFORMATION_ROLE_ARN: 'cfn-role' })).toThrow(
       'CLOUDFORMATION_ROLE_ARN: must be an IAM role ARN, got cfn-role',
+    );
+  });
+
+  it.each([
+    [{ CLOUDFORMATION_ROLE_ARNS: 'prod=arn' }, 'CLOUDFORMATION_ROLE_ARNS: not JSON'],
+    [{ CLOUDFORMATION_ROLE_ARNS: '["arn"]' }, 'CLOUDFORMATION_ROLE_ARNS: must be a JSON object'],
+    [{ CLOUDFORMATION_ROLE_ARNS: '{"prod":"role"}' }, 'CLOUDFORMATION_ROLE_ARNS.prod: must be an IAM role ARN'],
+    [{ PROTECTED_ENVIRONMENTS: 'Prod' }, 'PROTECTED_ENVIRONMENTS: Prod is not an environment name'],
+  ])('names the bad variable in %p', (env, message) => {
+    expect(() => readSettings(env)).toThrow(message);
+  });
+});
+
+describe('logging', () => {
+  it('never writes credentials, even from an SDK error that carries them', () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const errorLines = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const sdkError = Object.assign(
+        new Error('The request signature we calculated does not match the signature you provided.'),
+        {
+          name: 'SignatureDoesNotMatch',
+          AWSAccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+          StringToSign: 'AWS4-HMAC-SHA256\n20260101T000000Z\nsigned-secret-material',
+          SignatureProvided: 'a1b2c3d4e5',
+          $metadata: { httpStatusCode: 403, requestId: 'req-1' },
+          $response: { headers: { 'x-amz-security-token': 'FwoGZXIvYXdzEXAMPLESESSION' } },
+        },
+      );
+      const log = createLogger();
+      log.setLogLevel('INFO');
+      log.error('task failed', {
+        error: sdkError,
+        credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI', sessionToken: 'FwoG' },
+        secret: { SecretString: 'hunter2' },
+        note: 'retrying with AKIAIOSFODNN7EXAMPLE',
+      });
+    } finally {
+      write.mockRestore();
+      errorLines.mockRestore();
+    }
+    const output = lines.join('');
+    expect(output).toContain('task failed');
+    expect(output).toContain('SignatureDoesNotMatch');
+    for (const secret of [
+      'AKIAIOSFODNN7EXAMPLE',
+      'signed-secret-material',
+      'a1b2c3d4e5',
+      'FwoGZXIvYXdzEXAMPLESESSION',
+      'wJalrXUtnFEMI',
+      'hunter2',
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+    expect(output).toContain('[REDACTED]');
+  });
+
+  it('masks credentials inside error messages a task fails with', () => {
+    expect(redactText('Credential=AKIAIOSFODNN7EXAMPLE/20260101 X-Amz-Security-Token=FwoGabc&x=1')).toBe(
+      'Credential=AKIA****************/20260101 X-Amz-Security-Token=[REDACTED]&x=1',
     );
   });
 });
@@ -112,8 +255,11 @@ describe('example events', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const functions = (require('../tasks.js') as { TASK_NAMES: string[] }).TASK_NAMES;
 
+  // events/<function>.json, plus events/<function>.<case>.json for cases worth trying (refusals).
+  const eventFiles = readdirSync(eventsDir).filter((file) => file.endsWith('.json'));
+
   it('exist for every function of the task table, and every function has a handler', () => {
-    const events = readdirSync(eventsDir).map((file) => file.replace(/\.json$/, ''));
+    const events = eventFiles.map((file) => file.split('.')[0]);
     expect(new Set(events)).toEqual(new Set(functions));
     expect(new Set(Object.keys(taskHandlers))).toEqual(new Set(functions));
   });
@@ -126,4 +272,22 @@ describe('example events', () => {
       expect(() => validateInput({ input, executionName: 'e' }, {})).not.toThrow();
     },
   );
+
+  it.each([
+    ['validateInput.prod-delete.json', 'no-delete-in-protected-environment'],
+    ['validateInput.wrong-environment.json', 'stack-belongs-to-environment'],
+    ['validateInput.delivery-stack.json', 'delivery-system-stack'],
+  ])('%s is refused by rule %s', (file, rule) => {
+    const event = JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8')) as { input: unknown };
+    expect(() => validateInput({ input: event.input, executionName: 'e' }, { stackNamePrefix: 'glue-cd-' })).toThrow(
+      `[${rule}]`,
+    );
+  });
+
+  it.each(['validateInput.test-cleanup.json', 'validateInput.prod-plan.json'])('%s is accepted', (file) => {
+    const event = JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8')) as { input: unknown };
+    expect(() =>
+      validateInput({ input: event.input, executionName: 'e' }, { stackNamePrefix: 'glue-cd-' }),
+    ).not.toThrow();
+  });
 });

@@ -121,12 +121,37 @@ describe('sls package --stage test', () => {
     expect(JSON.stringify(template.Resources.TemplateStagingBucketPolicy)).toContain('aws:SecureTransport');
   });
 
+  it('gives the tasks that judge and protect the permissions they call, and PassRole only to CloudFormation', () => {
+    const actionsOf = (fn: string) =>
+      statementsOf({
+        Resources: { R: template.Resources[`${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`]! },
+        Outputs: {},
+      }).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actionsOf('createStack')).toEqual(
+      expect.arrayContaining(['cloudformation:SetStackPolicy', 'cloudformation:UpdateTerminationProtection']),
+    );
+    expect(actionsOf('executeChangeSet')).toEqual(
+      expect.arrayContaining([
+        'cloudformation:GetStackPolicy',
+        'cloudformation:SetStackPolicy',
+        'cloudformation:UpdateTerminationProtection',
+      ]),
+    );
+    expect(actionsOf('pollChangeSet')).toEqual(
+      expect.arrayContaining(['cloudformation:GetTemplate', 's3:PutObject', 's3:GetObject']),
+    );
+    const passRole = statementsOf({ Resources: { R: template.Resources.CreateStackRole! }, Outputs: {} }).find((s) =>
+      JSON.stringify(s.Action).includes('iam:PassRole'),
+    ) as { Condition?: unknown } | undefined;
+    expect(passRole?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
+  });
+
   it('gives CloudFormation a service role per environment, which the task functions pass as RoleARN', () => {
     for (const role of ['CloudFormationRoleTest', 'CloudFormationRoleProd']) {
       const properties = template.Resources[role]?.Properties;
       expect(JSON.stringify(properties?.AssumeRolePolicyDocument)).toContain('cloudformation.amazonaws.com');
     }
-    for (const fn of ['createStack', 'createChangeSet', 'deleteStack']) {
+    for (const fn of ['createStack', 'createChangeSet', 'pollChangeSet', 'deleteStack']) {
       const environment = template.Resources[logicalId(fn)]?.Properties.Environment as {
         Variables: Record<string, unknown>;
       };
@@ -138,30 +163,39 @@ describe('sls package --stage test', () => {
 });
 
 describe('sls invoke local', () => {
-  it('runs validateInput on its example event', async () => {
+  const invokeValidateInput = async (eventFile: string) => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-    const result = await withFolderLock(path.join(serviceDir, '.serverless-package.lock'), async () =>
-      spawnSync(
-        sls,
-        ['invoke', 'local', '-f', 'validateInput', '--stage', 'test', '--path', 'events/validateInput.json'],
-        {
-          cwd: serviceDir,
-          env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', POWERTOOLS_LOG_LEVEL: 'SILENT' },
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
-      ),
+    return withFolderLock(path.join(serviceDir, '.serverless-package.lock'), async () =>
+      spawnSync(sls, ['invoke', 'local', '-f', 'validateInput', '--stage', 'test', '--path', eventFile], {
+        cwd: serviceDir,
+        env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      }),
     );
+  };
+
+  it('runs validateInput on its example event', async () => {
+    const result = await invokeValidateInput('events/validateInput.json');
     expect(result.status).toBe(0);
     // The handler's result is printed last, pretty-printed.
     const output = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf('\n{\n') + 1)) as {
       executionName: string;
       input: unknown;
+      protected: boolean;
     };
     const event = JSON.parse(readFileSync(path.join(serviceDir, 'events/validateInput.json'), 'utf8')) as {
       input: object;
     };
     expect(output.executionName).toBe('codepipeline-3f7c1a9e');
-    expect(output.input).toEqual(event.input);
+    // The environment decides what the input left open: test is not protected, so broadening is allowed.
+    expect(output.input).toEqual({ ...event.input, onBroadening: 'allow' });
+    expect(output.protected).toBe(false);
+  }, 150_000);
+
+  it('refuses the delete of production with the packaged PROTECTED_ENVIRONMENTS, before any AWS call', async () => {
+    const result = await invokeValidateInput('events/validateInput.prod-delete.json');
+    expect(result.stdout).toContain('"errorType": "ConfigurationError"');
+    expect(result.stdout).toContain('[no-delete-in-protected-environment]');
   }, 150_000);
 });

@@ -2,16 +2,24 @@ import {
   CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
+  UpdateTerminationProtectionCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { parseDeployInput, StackBusyError, StackOperationFailedError } from '@glue-cd/core';
+import { parseDeployInput, protectedStackPolicyBody, StackBusyError, StackOperationFailedError } from '@glue-cd/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BUSY_STACK_POLLING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../src/polling';
 import type { StackOperationState } from '../src/state';
 import { checkStack, routeFor } from '../src/tasks/check-stack';
-import { blueGreenStackName, createStack, deleteStack, pollStackOperation } from '../src/tasks/stack-operations';
+import {
+  blueGreenStackName,
+  createStack,
+  deleteStack,
+  pollStackOperation,
+  requestToken,
+} from '../src/tasks/stack-operations';
 import { deployInput, STACK } from './support/fixtures';
 
 const cfnMock = mockClient(CloudFormationClient);
@@ -24,10 +32,15 @@ const input = parseDeployInput(deployInput());
 describe('routeFor', () => {
   const del = parseDeployInput(deployInput({ action: 'delete' }));
   const keep = parseDeployInput(deployInput({ onRollbackComplete: 'fail' }));
+  const plan = parseDeployInput(deployInput({ action: 'plan' }));
   it.each([
     ['no stack, deploy', input, undefined, 'create'],
     ['no stack, delete', del, undefined, 'already-deleted'],
-    ['REVIEW_IN_PROGRESS (a create change set only)', input, 'REVIEW_IN_PROGRESS', 'create'],
+    ['no stack, plan', plan, undefined, 'plan'],
+    ['REVIEW_IN_PROGRESS (a create change set only), deploy', input, 'REVIEW_IN_PROGRESS', 'recreate'],
+    ['REVIEW_IN_PROGRESS, delete', del, 'REVIEW_IN_PROGRESS', 'delete'],
+    ['REVIEW_IN_PROGRESS, plan', plan, 'REVIEW_IN_PROGRESS', 'plan'],
+    ['UPDATE_COMPLETE, plan', plan, 'UPDATE_COMPLETE', 'plan'],
     ['CREATE_COMPLETE, deploy', input, 'CREATE_COMPLETE', 'update'],
     ['UPDATE_ROLLBACK_COMPLETE, deploy', input, 'UPDATE_ROLLBACK_COMPLETE', 'update'],
     ['UPDATE_COMPLETE, delete', del, 'UPDATE_COMPLETE', 'delete'],
@@ -41,6 +54,12 @@ describe('routeFor', () => {
 
   it('refuses a ROLLBACK_COMPLETE stack when onRollbackComplete is fail', () => {
     expect(() => routeFor(keep, { status: 'ROLLBACK_COMPLETE' }, 0)).toThrow(StackOperationFailedError);
+  });
+
+  it('cannot plan a ROLLBACK_COMPLETE stack, and says what a deploy would do', () => {
+    expect(() => routeFor(plan, { status: 'ROLLBACK_COMPLETE' }, 0)).toThrow(
+      /CloudFormation makes no change set for it; a deploy deletes and recreates it/,
+    );
   });
 
   it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'ROLLBACK_FAILED', 'UPDATE_FAILED'])(
@@ -77,6 +96,22 @@ describe('checkStack', () => {
     });
   });
 
+  it.each([
+    ['REVIEW_IN_PROGRESS', input, { route: 'recreate', createOutcome: 'created' }],
+    ['ROLLBACK_COMPLETE', input, { route: 'recreate', createOutcome: 'recreated' }],
+    [
+      'REVIEW_IN_PROGRESS',
+      parseDeployInput(deployInput({ action: 'plan' })),
+      { route: 'plan', changeSetType: 'CREATE' },
+    ],
+    ['UPDATE_COMPLETE', parseDeployInput(deployInput({ action: 'plan' })), { route: 'plan', changeSetType: 'UPDATE' }],
+  ] as const)('%s (%s) routes with what the next states need', async (StackStatus, deploy, expected) => {
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: STACK, StackId: STACK_ID, StackStatus, CreationTime: new Date() }],
+    });
+    expect(await checkStack(cfn, { input: deploy, busyChecks: 0 })).toMatchObject(expected);
+  });
+
   it('treats "does not exist" as no stack, and rethrows other errors', async () => {
     cfnMock
       .on(DescribeStacksCommand)
@@ -92,7 +127,7 @@ describe('createStack', () => {
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     const operation = await createStack(
       cfn,
-      { region: 'us-east-1', cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/cfn' },
+      { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/cfn' },
       {
         input,
         executionName: 'codepipeline-job_1',
@@ -111,6 +146,7 @@ describe('createStack', () => {
       OnFailure: 'ROLLBACK',
       ClientRequestToken: 'create-codepipeline-job-1',
     });
+    expect(operation.stackId).toBe(STACK_ID);
     expect(operation).toEqual({
       operation: 'create',
       outcome: 'created',
@@ -123,13 +159,98 @@ describe('createStack', () => {
     });
   });
 
+  it('creates a protected stack with termination protection and the protected stack policy in the same call', async () => {
+    cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    await createStack(
+      cfn,
+      {},
+      {
+        input,
+        executionName: 'e1',
+        template: { kind: 'body', templateBody: '{}', bytes: 2 },
+        outcome: 'created',
+        protected: true,
+      },
+    );
+    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input).toMatchObject({
+      EnableTerminationProtection: true,
+      StackPolicyBody: protectedStackPolicyBody(),
+    });
+  });
+
+  it('carries on when a retry meets AlreadyExists on the stack its own token created', async () => {
+    cfnMock
+      .on(CreateStackCommand)
+      .rejects(Object.assign(new Error('exists'), { name: 'AlreadyExistsException' }))
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [{ StackName: STACK, StackId: STACK_ID, StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }],
+      })
+      .on(DescribeStackEventsCommand)
+      .resolves({
+        StackEvents: [
+          { StackId: STACK_ID, EventId: '1', StackName: STACK, Timestamp: new Date(), ClientRequestToken: 'create-e1' },
+        ],
+      });
+    const operation = await createStack(
+      cfn,
+      {},
+      {
+        input,
+        executionName: 'e1',
+        template: { kind: 'body', templateBody: '{}', bytes: 2 },
+        outcome: 'created',
+      },
+    );
+    expect(operation).toMatchObject({ operation: 'create', stackId: STACK_ID });
+  });
+
+  it("refuses a stack someone else created meanwhile (no event carries this execution's token)", async () => {
+    cfnMock
+      .on(CreateStackCommand)
+      .rejects(Object.assign(new Error('Stack [x] already exists'), { name: 'AlreadyExistsException' }))
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [{ StackName: STACK, StackId: STACK_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+      })
+      .on(DescribeStackEventsCommand)
+      .resolves({
+        StackEvents: [
+          {
+            StackId: STACK_ID,
+            EventId: '1',
+            StackName: STACK,
+            Timestamp: new Date(),
+            ClientRequestToken: 'someone-else',
+          },
+        ],
+      });
+    await expect(
+      createStack(
+        cfn,
+        {},
+        { input, executionName: 'e1', template: { kind: 'body', templateBody: '{}', bytes: 2 }, outcome: 'created' },
+      ),
+    ).rejects.toThrow(`stack ${STACK} already exists (created by someone else since it was checked)`);
+  });
+
   it('says which suffix to change when the blue/green stack exists', async () => {
-    cfnMock.on(CreateStackCommand).rejects(Object.assign(new Error('exists'), { name: 'AlreadyExistsException' }));
+    cfnMock
+      .on(CreateStackCommand)
+      .rejects(Object.assign(new Error('exists'), { name: 'AlreadyExistsException' }))
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [
+          { StackName: `${STACK}-green`, StackId: STACK_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() },
+        ],
+      })
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: [] });
     const bg = parseDeployInput(deployInput({ blueGreenSuffix: 'green' }));
     await expect(
       createStack(
         cfn,
-        { region: 'us-east-1' },
+        {},
         {
           input: bg,
           executionName: 'e',
@@ -138,6 +259,16 @@ describe('createStack', () => {
         },
       ),
     ).rejects.toThrow(`blue/green stack ${STACK}-green already exists: choose another blueGreenSuffix or delete it`);
+  });
+});
+
+describe('requestToken', () => {
+  it("is one per execution and step, within CloudFormation's pattern and 128 characters", () => {
+    expect(requestToken('execute', 'codepipeline-job_1')).toBe('execute-codepipeline-job-1');
+    const long = requestToken('delete-before-create', 'x'.repeat(200));
+    expect(long).toHaveLength(128);
+    expect(long).toMatch(/^[a-zA-Z0-9][-a-zA-Z0-9]*$/);
+    expect(long).not.toBe(requestToken('delete-before-create', `${'x'.repeat(199)}y`));
   });
 });
 
@@ -155,9 +286,9 @@ describe('deleteStack', () => {
     cfnMock.on(DeleteStackCommand).resolves({});
     const operation = await deleteStack(
       cfn,
-      { region: 'us-east-1', cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/cfn' },
+      { cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/cfn' },
       {
-        stack: { stackName: STACK, stackId: STACK_ID, route: 'delete', busyChecks: 0, waitSeconds: 10 },
+        stack: { stackName: STACK, stackId: STACK_ID },
         executionName: 'codepipeline-job-1',
         outcome: 'deleted',
       },
@@ -168,6 +299,65 @@ describe('deleteStack', () => {
       ClientRequestToken: 'delete-codepipeline-job-1',
     });
     expect(operation).toMatchObject({ operation: 'delete', outcome: 'deleted', stackId: STACK_ID, done: false });
+  });
+
+  const deleteBeforeCreate = (outcome: 'recreated' | 'planned') =>
+    deleteStack(cfn, {}, { stack: { stackName: STACK, stackId: STACK_ID }, executionName: 'e1', outcome });
+
+  it.each([
+    ['recreated', 'ROLLBACK_COMPLETE', 'delete-before-create-e1'],
+    ['recreated', 'REVIEW_IN_PROGRESS', 'delete-before-create-e1'],
+    ['planned', 'REVIEW_IN_PROGRESS', 'delete-plan-stack-e1'],
+  ] as const)(
+    '%s: deletes a %s stack, turning its termination protection off first',
+    async (outcome, StackStatus, token) => {
+      cfnMock
+        .on(DescribeStacksCommand)
+        .resolves({
+          Stacks: [
+            {
+              StackName: STACK,
+              StackId: STACK_ID,
+              StackStatus,
+              EnableTerminationProtection: true,
+              CreationTime: new Date(),
+            },
+          ],
+        })
+        .on(UpdateTerminationProtectionCommand)
+        .resolves({})
+        .on(DeleteStackCommand)
+        .resolves({});
+      await deleteBeforeCreate(outcome);
+      expect(cfnMock.commandCalls(UpdateTerminationProtectionCommand)[0]?.args[0].input).toEqual({
+        StackName: STACK_ID,
+        EnableTerminationProtection: false,
+      });
+      expect(cfnMock.commandCalls(DeleteStackCommand)[0]?.args[0].input).toEqual({
+        StackName: STACK_ID,
+        ClientRequestToken: token,
+      });
+    },
+  );
+
+  it.each([
+    ['recreated', 'UPDATE_COMPLETE'],
+    ['planned', 'CREATE_COMPLETE'],
+  ] as const)('%s: never deletes a stack that holds resources (%s)', async (outcome, StackStatus) => {
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: STACK,
+          StackId: STACK_ID,
+          StackStatus,
+          EnableTerminationProtection: true,
+          CreationTime: new Date(),
+        },
+      ],
+    });
+    await expect(deleteBeforeCreate(outcome)).rejects.toThrow(`stack ${STACK} is ${StackStatus}`);
+    expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(cfnMock.commandCalls(UpdateTerminationProtectionCommand)).toHaveLength(0);
   });
 });
 
@@ -252,13 +442,54 @@ describe('pollStackOperation', () => {
   it('does not take the previous UPDATE_COMPLETE for the end of the update', async () => {
     const previous = new Date('2026-01-01T00:00:00Z');
     stackIs('UPDATE_COMPLETE', { LastUpdatedTime: previous });
+    cfnMock.on(DescribeChangeSetCommand).resolves({ ExecutionStatus: 'EXECUTE_IN_PROGRESS' });
     const update = operation({
       operation: 'update',
       outcome: 'updated',
+      previousStatus: 'UPDATE_COMPLETE',
       previousLastUpdatedTime: previous.toISOString(),
+      changeSetId: 'cs-arn',
     });
     expect(await pollStackOperation(cfn, { operation: update })).toMatchObject({ done: false });
     stackIs('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-02-02T00:00:01Z') });
+    expect(await pollStackOperation(cfn, { operation: update })).toMatchObject({ done: true });
+  });
+
+  it('waits while a never-updated stack still reads CREATE_COMPLETE and its change set is executing', async () => {
+    stackIs('CREATE_COMPLETE');
+    cfnMock.on(DescribeChangeSetCommand).resolves({ ExecutionStatus: 'EXECUTE_IN_PROGRESS' });
+    const update = operation({
+      operation: 'update',
+      outcome: 'updated',
+      previousStatus: 'CREATE_COMPLETE',
+      changeSetId: 'cs-arn',
+    });
+    expect(await pollStackOperation(cfn, { operation: update })).toMatchObject({ done: false });
+    stackIs('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-02-02T00:00:01Z') });
+    expect(await pollStackOperation(cfn, { operation: update })).toMatchObject({ done: true });
+  });
+
+  it('fails an update whose change set failed to execute while the stack kept its status', async () => {
+    stackIs('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-01-01T00:00:00Z') });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolves({ ExecutionStatus: 'EXECUTE_FAILED', StatusReason: 'Stack policy denies Update:Replace on RawBucket' });
+    const update = operation({
+      operation: 'update',
+      outcome: 'updated',
+      previousStatus: 'UPDATE_COMPLETE',
+      previousLastUpdatedTime: '2026-01-01T00:00:00.000Z',
+      changeSetId: 'cs-arn',
+    });
+    await expect(pollStackOperation(cfn, { operation: update })).rejects.toThrow(
+      `stack ${STACK}: update failed (UPDATE_COMPLETE): Stack policy denies Update:Replace on RawBucket`,
+    );
+  });
+
+  it('after a resumed execute, trusts a settled status once the change set has finished executing', async () => {
+    stackIs('UPDATE_COMPLETE');
+    cfnMock.on(DescribeChangeSetCommand).resolves({ ExecutionStatus: 'EXECUTE_COMPLETE' });
+    const update = operation({ operation: 'update', outcome: 'updated', resumed: true, changeSetId: 'cs-arn' });
     expect(await pollStackOperation(cfn, { operation: update })).toMatchObject({ done: true });
   });
 

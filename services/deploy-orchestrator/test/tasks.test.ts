@@ -85,6 +85,6 @@ describe('the task table (tasks.js)', () => {
     const withRoles = tasks.TASK_NAMES.filter(
       (task) => 'CLOUDFORMATION_ROLE_ARNS' in (functions[task]?.environment ?? {}),
     );
-    expect(withRoles).toEqual(['createStack', 'createChangeSet', 'deleteStack']);
+    expect(withRoles).toEqual(['createStack', 'createChangeSet', 'pollChangeSet', 'deleteStack']);
   });
 });

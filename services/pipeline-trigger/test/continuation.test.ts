@@ -218,6 +218,54 @@ describe('later invocations: poll the execution named in the continuation token'
     expect(decode(h.successes()[0]?.continuationToken).polls).toBe(3);
   });
 
+  test.each([
+    ['a 500', Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } })],
+    ['a 503', Object.assign(new Error('busy'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })],
+    [
+      'a 504 without a known name',
+      Object.assign(new Error('gw'), { name: 'GatewayTimeout', $metadata: { httpStatusCode: 504 } }),
+    ],
+    ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    [
+      'a DNS failure',
+      Object.assign(new Error('getaddrinfo EAI_AGAIN states.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN' }),
+    ],
+  ])(
+    'DescribeExecution failing with %s keeps polling: "in progress", one more poll, the status unknown',
+    async (_case, error) => {
+      const h = harness();
+      h.sfnMock.on(DescribeExecutionCommand).rejects(error);
+
+      const answer = await h.trigger(
+        jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }),
+      );
+
+      expect(answer.kind).toBe('in-progress');
+      expect(h.failures()).toEqual([]);
+      const [success] = h.successes();
+      expect(decode(success?.continuationToken)).toEqual({ ...STATE, polls: 3 });
+      expect(success?.executionDetails?.summary).toBe(
+        `Deploy execution ${EXECUTION_NAME}: status unknown for now (${error.name === 'Error' ? error.message : `${error.name}: ${error.message}`})`,
+      );
+    },
+  );
+
+  test('DescribeExecution failing with a 400 that is not a throttle fails the job', async () => {
+    const h = harness();
+    h.sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('bad arn'), { name: 'InvalidArn', $metadata: { httpStatusCode: 400 } }));
+
+    await h.trigger(jobEvent(USER_PARAMETERS, { jobId: POLL_JOB_ID, continuationToken: encode(STATE) }));
+
+    expect(h.successes()).toEqual([]);
+    expect(h.failures()[0]?.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message: 'InvalidArn: bad arn',
+      externalExecutionId: EXECUTION_ARN,
+    });
+  });
+
   test('an execution that does not exist fails the job', async () => {
     const h = harness();
     h.sfnMock

@@ -24,7 +24,7 @@ describe('sample events for sls invoke local', () => {
     expect(parseDeployInput(input)).toEqual(input);
     expect(input.template).toEqual({
       artifact: { bucket: job.inputArtifacts[0]?.bucket, key: job.inputArtifacts[0]?.key },
-      path: expect.any(String),
+      path: 'glue-etl/cloudformation-template-update-stack.json',
     });
   });
 

@@ -47,7 +47,9 @@ describe('first invocation: starts the deploy state machine', () => {
       jobId: FIRST_JOB_ID,
       executionDetails: { externalExecutionId: EXECUTION_ARN },
     });
-    expect(h.successes()[0]?.executionDetails?.summary).toContain('glue-etl-test');
+    expect(h.successes()[0]?.executionDetails?.summary).toBe(
+      `Deploying stack glue-etl-test (test) with execution ${EXECUTION_NAME}`,
+    );
     expect(tokenOf(h)).toEqual({
       executionArn: EXECUTION_ARN,
       executionName: EXECUTION_NAME,
@@ -180,6 +182,16 @@ describe('first invocation: configuration problems end in a ConfigurationError f
       /DeployInput\.template\.artifactPath/,
     ],
     ['an unknown deploy input field', { input: { ...VALID_INPUT, stackname: 'x' } }, /DeployInput.*stackname/],
+    [
+      'an inline deploy input that is an array',
+      { input: [VALID_INPUT] },
+      /^ConfigurationError: UserParameters\.input: /,
+    ],
+    [
+      'artifactPath mixed with another template key',
+      { input: { ...VALID_INPUT, template: { artifactPath: 'glue-etl/t.json', url: VALID_INPUT.template.url } } },
+      /^ConfigurationError: DeployInput\.template: artifactPath cannot be combined with "url"$/,
+    ],
   ])('%s', async (_case, userParameters, message) => {
     const h = harness();
 
@@ -296,5 +308,114 @@ describe('first invocation: configuration problems end in a ConfigurationError f
     expect(h.failures()[0]?.failureDetails).toMatchObject({ type: 'ConfigurationError' });
     expect(h.failures()[0]?.failureDetails?.message).toContain('StateMachineDoesNotExist');
     expect(h.successes()).toHaveLength(0);
+  });
+});
+
+describe('first invocation: deploy input files and job events the trigger cannot use', () => {
+  test.each([
+    ['an array', [VALID_INPUT], 'ConfigurationError: DeployInput: must be a JSON object, got an array'],
+    [
+      'artifactPath beside a body',
+      { ...VALID_INPUT, template: { artifactPath: 't.json', body: '{}', url: 's3://b/t.json' } },
+      'ConfigurationError: DeployInput.template: artifactPath cannot be combined with "body", "url"',
+    ],
+  ])('an inputFile holding %s: ConfigurationError naming it, nothing started', async (_case, document, message) => {
+    const h = harness();
+    h.s3Mock
+      .on(GetObjectCommand)
+      .resolves({ Body: objectBody(artifactZip({ 'deploy/test.json': JSON.stringify(document) })) });
+
+    await h.trigger(jobEvent({ inputFile: 'deploy/test.json' }));
+
+    expect(h.failures()).toEqual([{ jobId: FIRST_JOB_ID, failureDetails: { type: 'ConfigurationError', message } }]);
+    expect(h.sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(h.successes()).toEqual([]);
+  });
+
+  const damaged = (damage: (data: Record<string, unknown>) => void) => {
+    const event = jobEvent({ inputFile: 'deploy/test.json' });
+    damage(event['CodePipeline.job'].data as unknown as Record<string, unknown>);
+    return event;
+  };
+
+  test.each([
+    [
+      'a job without actionConfiguration',
+      damaged((data) => delete data.actionConfiguration),
+      `ConfigurationError: job ${FIRST_JOB_ID}: not a valid CodePipeline job event: "CodePipeline.job".data.actionConfiguration: is missing`,
+    ],
+    [
+      'an input artifact that is not in S3',
+      damaged((data) => {
+        const [artifact] = data.inputArtifacts as { location: { type: string } }[];
+        artifact!.location.type = 'CodeCommit';
+      }),
+      `ConfigurationError: job ${FIRST_JOB_ID}: not a valid CodePipeline job event: "CodePipeline.job".data.inputArtifacts[0].location.type: must be "S3": the trigger reads input artifacts from S3 only`,
+    ],
+  ])(
+    '%s: answered with a ConfigurationError naming the member, nothing read or started',
+    async (_case, event, message) => {
+      const h = harness();
+
+      const answer = await h.trigger(event);
+
+      expect(answer.kind).toBe('failed');
+      expect(h.failures()).toHaveLength(1);
+      expect(h.failures()[0]).toMatchObject({ jobId: FIRST_JOB_ID, failureDetails: { type: 'ConfigurationError' } });
+      expect(h.failures()[0]?.failureDetails?.message).toMatch(message);
+      expect(h.artifactS3Factory).not.toHaveBeenCalled();
+      expect(h.sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    },
+  );
+});
+
+/** An SDK error as the clients raise it: a service answer (with its HTTP status) or a socket error (none). */
+const serviceError = (name: string, httpStatusCode: number) =>
+  Object.assign(new Error(`${name} from the service`), { name, $fault: 'server', $metadata: { httpStatusCode } });
+const networkError = (code: string) => Object.assign(new Error(`socket: ${code}`), { code });
+
+describe('first invocation: StartExecution errors', () => {
+  test.each([
+    ['a 500 (InternalServerError)', serviceError('InternalServerError', 500)],
+    ['a 503 (ServiceUnavailable)', serviceError('ServiceUnavailable', 503)],
+    ['a 502 without a known name', serviceError('BadGateway', 502)],
+    ['a reset connection', networkError('ECONNRESET')],
+    ['a refused connection', networkError('ECONNREFUSED')],
+    ['a throttle', serviceError('ThrottlingException', 400)],
+  ])(
+    '%s may have started the execution: "in progress" with a token for it, the poll finds out',
+    async (_case, error) => {
+      const h = harness();
+      h.sfnMock.on(StartExecutionCommand).rejects(error);
+
+      const answer = await h.trigger(jobEvent({ input: VALID_INPUT }));
+
+      expect(answer.kind).toBe('in-progress');
+      expect(h.failures()).toEqual([]);
+      expect(h.successes()).toHaveLength(1);
+      expect(tokenOf(h)).toEqual({
+        executionArn: EXECUTION_ARN,
+        executionName: EXECUTION_NAME,
+        jobId: FIRST_JOB_ID,
+        startedAt: '2026-01-02T03:04:05.000Z',
+        polls: 0,
+        binding: BINDING,
+      });
+    },
+  );
+
+  test('a 400 that is not a throttle fails the job, naming the error, without a token', async () => {
+    const h = harness();
+    h.sfnMock.on(StartExecutionCommand).rejects(serviceError('ValidationException', 400));
+
+    await h.trigger(jobEvent({ input: VALID_INPUT }));
+
+    expect(h.successes()).toEqual([]);
+    expect(h.failures()).toEqual([
+      {
+        jobId: FIRST_JOB_ID,
+        failureDetails: { type: 'JobFailed', message: 'ValidationException: ValidationException from the service' },
+      },
+    ]);
   });
 });

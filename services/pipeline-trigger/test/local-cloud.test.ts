@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { executionArnFor, executionNameForJob } from '@glue-cd/core';
 import { codePipelineJobEvent, localPipelineContext } from '@glue-cd/release';
 import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -75,7 +76,7 @@ const invoke = async (context: ReturnType<typeof localPipelineContext>, continua
   });
   cloud.jobResults.createJob(jobId, { pipelineContext: context, ...event['CodePipeline.job'].data });
   await trigger(event);
-  return cloud.jobResults.get(jobId);
+  return Object.assign({ jobId }, cloud.jobResults.get(jobId));
 };
 
 describe('the trigger against the local cloud', () => {
@@ -83,14 +84,16 @@ describe('the trigger against the local cloud', () => {
     const context = localPipelineContext({ functionName: FUNCTION_NAME });
     const first = await invoke(context);
     expect(first).toMatchObject({ status: 'succeeded', continuationToken: expect.stringMatching(/^gcd2\./) });
-    const [execution] = cloud.stateMachines.executions(stateMachineArn);
-    await cloud.stateMachines.waitForExecution(execution!.executionArn);
+    // This test's execution, named after its first job (the other test's executions share the state machine).
+    const executionArn = executionArnFor(stateMachineArn, executionNameForJob(first.jobId));
+    expect(cloud.stateMachines.executions(stateMachineArn).map((e) => e.executionArn)).toContain(executionArn);
+    await cloud.stateMachines.waitForExecution(executionArn);
 
     const second = await invoke(context, first?.status === 'succeeded' ? first.continuationToken : undefined);
 
     expect(second).toMatchObject({
       status: 'succeeded',
-      outputVariables: { stackName: 'glue-etl-test', outcome: 'updated' },
+      outputVariables: { stackName: 'glue-etl-test', outcome: 'updated', executionArn },
     });
   });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { STATEFUL_RESOURCE_TYPES } from '../stack-protection';
 
 /**
  * What a deploy may do to existing resources. Removing or replacing a resource is refused unless the resource
@@ -15,18 +16,8 @@ export interface SafetyPolicy {
   conditionalReplacement: 'unsafe' | 'allow';
 }
 
-export const ALWAYS_PROTECTED_RESOURCE_TYPES: readonly string[] = [
-  'AWS::S3::Bucket',
-  'AWS::Glue::Database',
-  'AWS::Glue::Table',
-  'AWS::DynamoDB::Table',
-  'AWS::DynamoDB::GlobalTable',
-  'AWS::RDS::DBInstance',
-  'AWS::RDS::DBCluster',
-  'AWS::EFS::FileSystem',
-  'AWS::Kinesis::Stream',
-  'AWS::KMS::Key',
-];
+/** The stateful types: the verdict always refuses deleting or replacing them, and so does a protected stack's policy. */
+export const ALWAYS_PROTECTED_RESOURCE_TYPES: readonly string[] = STATEFUL_RESOURCE_TYPES;
 
 export const DEFAULT_SAFETY_POLICY: SafetyPolicy = {
   allowedLogicalIds: [],

@@ -113,7 +113,8 @@ export const changeSetVerdict = (
   return { verdict: safe ? SAFE_VERDICT : UNSAFE_VERDICT, safe, violations, accepted, inspectedChanges };
 };
 
-const describeViolation = (v: Violation): string => {
+/** One violation for people: `DataBucket (AWS::S3::Bucket) in nested stack X: Remove: resource would be deleted`. */
+export const describeViolation = (v: Violation): string => {
   const where = v.stackPath.length > 0 ? ` in nested stack ${v.stackPath.join(' > ')}` : '';
   const replacement = v.replacement !== undefined ? `, Replacement ${v.replacement}` : '';
   const policyAction = v.policyAction !== undefined ? `, PolicyAction ${v.policyAction}` : '';

@@ -1,3 +1,7 @@
+import * as cloudFormationModel from '@aws-sdk/client-cloudformation';
+import { AwsServiceError } from '../aws-error';
+import { errorModel } from '../protocols/shapes';
+
 /** AWS Query error codes this engine answers with (the SDK maps each to its exception class). */
 export type CloudFormationErrorCode =
   | 'ValidationError'
@@ -9,26 +13,21 @@ export type CloudFormationErrorCode =
   | 'InvalidAction'
   | 'MissingParameter';
 
-const STATUS_BY_CODE: Partial<Record<CloudFormationErrorCode, number>> = { ChangeSetNotFound: 404 };
+/** An error CloudFormation itself would return: HTTP status and fault from the service model (`ChangeSetNotFound` is 404). */
+export const cloudFormationError = (code: CloudFormationErrorCode, message: string): AwsServiceError => {
+  const modelled = errorModel(cloudFormationModel, code);
+  return new AwsServiceError(
+    code,
+    message,
+    modelled?.status ?? 400,
+    {},
+    { senderFault: modelled?.senderFault ?? true },
+  );
+};
 
-/** An error CloudFormation itself would return to the caller: code, message and HTTP status as AWS sends them. */
-export class CloudFormationError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: CloudFormationErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-    this.status = STATUS_BY_CODE[code] ?? 400;
-  }
-}
-
-export const validationError = (message: string): CloudFormationError =>
-  new CloudFormationError('ValidationError', message);
+export const validationError = (message: string): AwsServiceError => cloudFormationError('ValidationError', message);
 
 /** A template problem found before any resource is touched (AWS prefixes these with "Template format error:"). */
-export const templateError = (message: string): CloudFormationError =>
-  validationError(`Template format error: ${message}`);
+export const templateError = (message: string): AwsServiceError => validationError(`Template format error: ${message}`);
 
 export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

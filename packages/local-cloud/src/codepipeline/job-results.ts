@@ -1,8 +1,9 @@
+import * as codePipelineModel from '@aws-sdk/client-codepipeline';
 import { AwsServiceError } from '../aws-error';
-import { LOCAL_ACCOUNT_ID, type JobResult } from '../contracts';
-import { createJsonService, requireString } from '../json-protocol';
-import type { ServiceHandler } from '../contracts';
+import { LOCAL_ACCOUNT_ID, type JobResult, type ServiceHandler } from '../contracts';
+import type { LogSink } from '../log';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
+import { createJsonService, requireString } from '../protocols/json';
 
 /** A recorded answer to a CodePipeline job: the contract's JobResult plus when and with which external id. */
 export type RecordedJobResult = JobResult & {
@@ -90,7 +91,10 @@ const optionalText = (value: unknown, member: string, limit: number): string | u
  * PutJobSuccessResult / PutJobFailureResult, as the pipeline's Lambda invoke actions call them. Every answer is
  * recorded (and persisted); a job answered twice is refused as on AWS.
  */
-export function createCodePipelineService(stateDir: string): { handle: ServiceHandler; jobResults: JobResultLog } {
+export function createCodePipelineService(
+  stateDir: string,
+  options: { log?: LogSink } = {},
+): { handle: ServiceHandler; jobResults: JobResultLog } {
   const file = stateFile(stateDir, 'codepipeline');
   const state = readJsonState<CodePipelineState>(file, { jobResults: [] });
   const byId = new Map(state.jobResults.map((result) => [result.jobId, result]));
@@ -114,6 +118,8 @@ export function createCodePipelineService(stateDir: string): { handle: ServiceHa
     serviceName: 'CodePipeline',
     targetPrefix: 'CodePipeline_20150709',
     jsonVersion: '1.1',
+    model: codePipelineModel,
+    ...(options.log ? { log: options.log } : {}),
     operations: {
       async GetJobDetails(input) {
         const jobId = requireString(input, 'jobId');

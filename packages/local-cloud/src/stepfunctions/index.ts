@@ -2,6 +2,7 @@ export {
   createStateMachines,
   parseDefinition,
   LambdaTaskError,
+  PAYLOAD_QUOTA_BYTES,
   type ExecutionRecord,
   type ExecutionStatus,
   type HistoryEvent,
@@ -9,4 +10,5 @@ export {
   type StateMachineOptions,
   type StateMachineRecord,
 } from './state-machines';
+export { DEFAULT_EXECUTION_RETENTION_DAYS } from './store';
 export { createStatesService } from './states-service';

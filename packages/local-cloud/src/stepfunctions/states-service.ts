@@ -1,17 +1,11 @@
+import * as sfnModel from '@aws-sdk/client-sfn';
 import { AwsServiceError } from '../aws-error';
 import type { ServiceHandler } from '../contracts';
-import { createJsonService, optionalString, requireString } from '../json-protocol';
-import {
-  checkExecutionArn,
-  executionDoesNotExist,
-  type ExecutionRecord,
-  type ExecutionStatus,
-  type HistoryEvent,
-  type LocalStateMachines,
-} from './state-machines';
-
-/** The JSON protocol's timestamps are epoch seconds. */
-const epochSeconds = (iso: string): number => new Date(iso).getTime() / 1000;
+import type { LogSink } from '../log';
+import { createJsonService, optionalString, requireString } from '../protocols/json';
+import { checkExecutionArn, executionDoesNotExist } from './definitions';
+import type { ExecutionRecord, ExecutionStatus } from './records';
+import type { LocalStateMachines } from './state-machines';
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -49,17 +43,12 @@ const executionSummary = (execution: ExecutionRecord): Record<string, unknown> =
   stateMachineArn: execution.stateMachineArn,
   name: execution.name,
   status: execution.status,
-  startDate: epochSeconds(execution.startDate),
-  ...(execution.stopDate ? { stopDate: epochSeconds(execution.stopDate) } : {}),
+  startDate: execution.startDate,
+  ...(execution.stopDate ? { stopDate: execution.stopDate } : {}),
 });
 
-const historyEvent = (event: HistoryEvent): Record<string, unknown> => ({
-  ...event,
-  timestamp: epochSeconds(event.timestamp),
-});
-
-/** `AWSStepFunctions.*` (JSON 1.0) front end of the local Step Functions. */
-export function createStatesService(machines: LocalStateMachines): ServiceHandler {
+/** `AWSStepFunctions.*` (JSON 1.0) front end; timestamps leave as ISO text and the protocol layer sends epoch seconds. */
+export function createStatesService(machines: LocalStateMachines, options: { log?: LogSink } = {}): ServiceHandler {
   const requireExecution = (input: Record<string, unknown>): ExecutionRecord => {
     const arn = requireString(input, 'executionArn');
     checkExecutionArn(arn);
@@ -77,6 +66,8 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
     serviceName: 'Step Functions',
     targetPrefix: 'AWSStepFunctions',
     jsonVersion: '1.0',
+    model: sfnModel,
+    ...(options.log ? { log: options.log } : {}),
     operations: {
       async StartExecution(input) {
         const name = optionalString(input, 'name');
@@ -86,7 +77,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
           ...(name !== undefined ? { name } : {}),
           ...(executionInput !== undefined ? { input: executionInput } : {}),
         });
-        return { executionArn: started.executionArn, startDate: epochSeconds(started.startDate) };
+        return { executionArn: started.executionArn, startDate: started.startDate };
       },
       async DescribeExecution(input) {
         const execution = requireExecution(input);
@@ -105,10 +96,10 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
         const ordered = input.reverseOrder === true ? [...execution.events].reverse() : execution.events;
         const includeData = input.includeExecutionData !== false;
         const events = ordered.slice(start, start + max).map((event) => {
-          if (includeData) return historyEvent(event);
+          if (includeData) return event;
           // includeExecutionData=false drops inputs/outputs, as on AWS.
           const stripped: Record<string, unknown> = {};
-          for (const [key, value] of Object.entries(historyEvent(event))) {
+          for (const [key, value] of Object.entries(event)) {
             if (key.endsWith('EventDetails') && value && typeof value === 'object') {
               const { input: _input, output: _output, ...rest } = value as Record<string, unknown>;
               stripped[key] = rest;
@@ -147,7 +138,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
           ...(error !== undefined ? { error } : {}),
           ...(cause !== undefined ? { cause } : {}),
         });
-        return { stopDate: epochSeconds(stopped.stopDate ?? new Date().toISOString()) };
+        return { stopDate: stopped.stopDate ?? new Date().toISOString() };
       },
       async DescribeStateMachine(input) {
         const machine = requireMachine(requireString(input, 'stateMachineArn'));
@@ -158,7 +149,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
           definition: machine.definition,
           roleArn: machine.roleArn,
           type: machine.type,
-          creationDate: epochSeconds(machine.creationDate),
+          creationDate: machine.creationDate,
         };
       },
       async ListStateMachines(input) {
@@ -169,7 +160,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
             stateMachineArn: machine.stateMachineArn,
             name: machine.name,
             type: machine.type,
-            creationDate: epochSeconds(machine.creationDate),
+            creationDate: machine.creationDate,
           })),
           ...nextToken(start, max, all.length),
         };
@@ -183,7 +174,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
         });
         return {
           stateMachineArn: created.stateMachineArn,
-          creationDate: epochSeconds(requireMachine(created.stateMachineArn).creationDate),
+          creationDate: requireMachine(created.stateMachineArn).creationDate,
         };
       },
       async UpdateStateMachine(input) {
@@ -193,7 +184,7 @@ export function createStatesService(machines: LocalStateMachines): ServiceHandle
           definition: requireString(input, 'definition'),
           ...(roleArn ? { roleArn } : {}),
         });
-        return { updateDate: epochSeconds(requireMachine(arn).updatedDate ?? new Date().toISOString()) };
+        return { updateDate: requireMachine(arn).updatedDate ?? new Date().toISOString() };
       },
       async DeleteStateMachine(input) {
         await machines.deleteStateMachine(requireString(input, 'stateMachineArn'));

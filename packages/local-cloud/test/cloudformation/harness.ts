@@ -135,6 +135,8 @@ export const serve = async (handle: ServiceHandler): Promise<{ endpoint: string;
         });
     });
   });
+  // Longer than a slow test's pause between calls: an idle keep-alive socket closed by the server mid-request is ECONNRESET.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };

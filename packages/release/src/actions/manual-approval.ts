@@ -8,11 +8,9 @@ export const manualApprovalAction: ActionRunner = async ({ action, configuration
   const customData = typeof configuration.CustomData === 'string' ? configuration.CustomData.trim() : '';
   const link = typeof configuration.ExternalEntityLink === 'string' ? ` (${configuration.ExternalEntityLink})` : '';
   const question = `${action.name}: ${customData || 'approve this revision?'}${link}`;
-  const approved = await environment.approver(question);
-  if (approved) return { status: 'Succeeded', summary: 'approved', detail: question };
-  return {
-    status: 'Stopped',
-    summary: 'rejected',
-    detail: `${question}\n${process.stdin.isTTY ? 'rejected at the prompt' : 'no terminal to ask on: run with --approve to approve'}`,
-  };
+  const answer = await environment.approver(question);
+  const { approved, reason } = typeof answer === 'boolean' ? { approved: answer, reason: undefined } : answer;
+  const detail = reason === undefined ? question : `${question}\n${reason}`;
+  if (approved) return { status: 'Succeeded', summary: 'approved', detail };
+  return { status: 'Stopped', summary: 'rejected', detail };
 };

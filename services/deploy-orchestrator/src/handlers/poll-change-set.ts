@@ -1,13 +1,22 @@
-import { cloudFormationClient } from '../clients';
+import { awsClients } from '../clients';
+import { readSettings } from '../settings';
 import type { PollChangeSetEvent } from '../state';
 import { pollChangeSet } from '../tasks/change-sets';
 import { taskHandler } from './task-handler';
+
+const DEFAULT_REMAINING_MS = 60_000;
 
 export const handler = taskHandler(
   'pollChangeSet',
   (event: PollChangeSetEvent) => ({
     stackName: event.changeSet.stackName,
     changeSetName: event.changeSet.changeSetName,
+    executionName: event.executionName,
   }),
-  (event) => pollChangeSet(cloudFormationClient(), event),
+  (event, context) => {
+    const { cloudFormation, s3 } = awsClients();
+    // Without a Lambda context (sls invoke local), assume the configured 60 s timeout.
+    const remainingTimeMs = context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS;
+    return pollChangeSet(cloudFormation, s3, readSettings(), event, { remainingTimeMs });
+  },
 );

@@ -1,6 +1,8 @@
+import { truncateFailureMessage } from '@glue-cd/core';
 import type { Context } from 'aws-lambda';
 import { toTaskError } from '../errors';
 import { logger } from '../logger';
+import { redactText } from '../redact';
 
 /** Stable log keys; never the whole event (it may carry a template body or parameters). */
 export interface TaskLogKeys {
@@ -15,8 +17,18 @@ export type TaskHandler<Event, Result> = (
 ) => Promise<Result>;
 
 /**
- * A Step Functions task Lambda: logs start/end with stable keys, maps SDK throttling to the retriable
- * ThrottlingError and rethrows named errors unchanged (their class name is the state's Error).
+ * The message a failed task leaves in the execution's Cause: credentials masked (an SDK signature error can quote
+ * the signed request) and within CodePipeline's 5000-character failure message limit.
+ */
+const boundedMessage = (error: unknown): unknown => {
+  if (error instanceof Error) error.message = truncateFailureMessage(redactText(error.message));
+  return error;
+};
+
+/**
+ * A Step Functions task Lambda: logs start/end with stable keys (through the redacting logger), maps SDK throttling
+ * to the retriable ThrottlingError and rethrows named errors (their class name is the state's Error) with a
+ * bounded, redacted message.
  */
 export const taskHandler =
   <Event, Result>(
@@ -39,7 +51,7 @@ export const taskHandler =
       logger.info('task succeeded');
       return result;
     } catch (error) {
-      const taskError = toTaskError(error, task);
+      const taskError = boundedMessage(toTaskError(error, task));
       logger.error('task failed', { error: taskError as Error });
       throw taskError;
     }

@@ -1,122 +1,110 @@
 import {
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
+  DeleteStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
-  type Change,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  changeSetVerdict,
-  formatVerdict,
+  formatVerdictSummary,
   isEmptyChangeSet,
   StackOperationFailedError,
   UnsafeChangeSetError,
+  CODEPIPELINE_MESSAGE_LIMIT,
   type ChangeSetTree,
 } from '@glue-cd/core';
+import { getJson, progressKey, putJson } from '../artifacts';
 import { errorMessage, errorName } from '../errors';
-import { CHANGE_SET_POLLING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
-import { roleArnParameter, type OrchestratorSettings } from '../settings';
+import { CHANGE_SET_POLLING, CHANGE_SET_READING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
+import { requireStagingBucket, roleArnParameter, type OrchestratorSettings } from '../settings';
 import type {
+  ChangeSetCursor,
   ChangeSetEvent,
   ChangeSetState,
   CreateChangeSetEvent,
+  ExecuteChangeSetEvent,
   PollChangeSetEvent,
   StackOperationState,
 } from '../state';
+import { readChangeSetPages, toChangeSetTree, type ReadProgress } from './change-set-reader';
+import { judgeChangeSet } from './judge-change-set';
+import { ensureStackProtection } from './protection';
 import { describeStack } from './stacks';
-import { cloudFormationParameters, cloudFormationTags, templateParameters } from './stack-operations';
+import { cloudFormationParameters, cloudFormationTags, requestToken, templateParameters } from './stack-operations';
 
 /** A change set name ([a-zA-Z][-a-zA-Z0-9]*, ≤128) from the execution: one per execution, retries reuse it. */
 export const changeSetNameFor = (executionName: string): string =>
   `glue-cd-${executionName.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 128);
 
-/** CreateChangeSet: an UPDATE change set over the existing stack, nested stacks included. */
+const isNotFound = (error: unknown): boolean =>
+  errorName(error) === 'ChangeSetNotFoundException' || errorName(error) === 'ChangeSetNotFound';
+
+/**
+ * CreateChangeSet: an UPDATE change set over the existing stack (a plan of a new stack: CREATE), nested stacks
+ * included, with a ClientToken from the execution. A retry after the call took effect finds the change set (its name
+ * is the execution's) and carries on with it.
+ */
 export const createChangeSet = async (
   cfn: CloudFormationClient,
-  settings: OrchestratorSettings,
+  settings: Pick<OrchestratorSettings, 'cloudFormationRoleArns' | 'cloudFormationRoleArn'>,
   event: CreateChangeSetEvent,
 ): Promise<ChangeSetState> => {
   const { input } = event;
   const changeSetName = changeSetNameFor(event.executionName);
-  const { Id, StackId } = await cfn.send(
-    new CreateChangeSetCommand({
-      StackName: input.stackName,
-      ChangeSetName: changeSetName,
-      ChangeSetType: 'UPDATE',
-      ...templateParameters(event.template),
-      Parameters: cloudFormationParameters(input),
-      Capabilities: input.capabilities,
-      Tags: cloudFormationTags(input),
-      IncludeNestedStacks: true,
-      ...roleArnParameter(settings),
-      Description: `glue-cd deploy ${event.executionName}`.slice(0, 1024),
-    }),
-  );
-  if (Id === undefined) throw new StackOperationFailedError(`CreateChangeSet on ${input.stackName} returned no Id`);
+  const changeSetType = event.stack?.changeSetType ?? 'UPDATE';
+  let created: { Id?: string; StackId?: string; Status?: string };
+  try {
+    created = await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: input.stackName,
+        ChangeSetName: changeSetName,
+        ChangeSetType: changeSetType,
+        ...templateParameters(event.template),
+        Parameters: cloudFormationParameters(input),
+        Capabilities: input.capabilities,
+        Tags: cloudFormationTags(input),
+        IncludeNestedStacks: true,
+        ...roleArnParameter(settings, input.environmentName),
+        Description: `glue-cd ${input.action} ${event.executionName}`.slice(0, 1024),
+        ClientToken: requestToken('change-set', event.executionName),
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'AlreadyExistsException') throw error;
+    // Our own change set from an attempt whose response was lost.
+    const existing = await cfn.send(
+      new DescribeChangeSetCommand({ StackName: input.stackName, ChangeSetName: changeSetName }),
+    );
+    created = { Id: existing.ChangeSetId, StackId: existing.StackId, Status: existing.Status };
+  }
+  if (created.Id === undefined)
+    throw new StackOperationFailedError(`CreateChangeSet on ${input.stackName} returned no Id`);
   const state: ChangeSetState = {
     stackName: input.stackName,
     changeSetName,
-    changeSetId: Id,
-    status: 'CREATE_PENDING',
+    changeSetId: created.Id,
+    changeSetType,
+    removeReviewStack: changeSetType === 'CREATE',
+    status: created.Status ?? 'CREATE_PENDING',
     polls: 0,
     waitSeconds: waitSecondsAfter(0, CHANGE_SET_POLLING),
     done: false,
     empty: false,
     safe: false,
   };
-  if (StackId !== undefined) state.stackId = StackId;
+  const stackId = created.StackId ?? event.stack?.stackId;
+  if (stackId !== undefined) state.stackId = stackId;
   return state;
 };
 
-/** Every page of one change set (DescribeChangeSet returns its Changes in pages). */
-export const describeChangeSetPages = async (
-  cfn: CloudFormationClient,
-  changeSetId: string,
-): Promise<{ first: DescribeChangeSetCommandOutput; changes: Change[] }> => {
-  let first: DescribeChangeSetCommandOutput | undefined;
-  const changes: Change[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, NextToken: nextToken }));
-    first ??= page;
-    changes.push(...(page.Changes ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined);
-  return { first, changes };
-};
-
-const MAX_NESTING = 10;
-
-/**
- * The change set and, recursively, the nested change sets of its AWS::CloudFormation::Stack resources, as core's
- * ChangeSetTree (nested keyed by the nested stack's logical id).
- */
-export const describeChangeSetTree = async (
-  cfn: CloudFormationClient,
-  changeSetId: string,
-  depth = 0,
-): Promise<ChangeSetTree> => {
-  const { first, changes } = await describeChangeSetPages(cfn, changeSetId);
-  const tree: ChangeSetTree = { changes };
-  if (first.StackName !== undefined) tree.stackName = first.StackName;
-  if (first.ChangeSetName !== undefined) tree.changeSetName = first.ChangeSetName;
-  const nested: Record<string, ChangeSetTree> = {};
-  for (const change of changes) {
-    const resource = change.ResourceChange;
-    if (resource?.ResourceType !== 'AWS::CloudFormation::Stack' || resource.ChangeSetId === undefined) continue;
-    if (depth + 1 > MAX_NESTING) {
-      throw new StackOperationFailedError(`change set ${changeSetId}: nested stacks deeper than ${MAX_NESTING} levels`);
-    }
-    nested[resource.LogicalResourceId ?? resource.ChangeSetId] = await describeChangeSetTree(
-      cfn,
-      resource.ChangeSetId,
-      depth + 1,
-    );
-  }
-  if (Object.keys(nested).length > 0) tree.nested = nested;
-  return tree;
+/** The whole change set and its nested change sets as core's ChangeSetTree (no time budget). */
+export const describeChangeSetTree = async (cfn: CloudFormationClient, changeSetId: string): Promise<ChangeSetTree> => {
+  const progress: ReadProgress = { entries: [{ changeSetId, stackPath: [], changes: [] }] };
+  await readChangeSetPages(cfn, progress, { entry: 0, pagesRead: 0 }, { deadline: Infinity, now: Date.now });
+  return toChangeSetTree(progress);
 };
 
 const deleteQuietly = async (cfn: CloudFormationClient, changeSetId: string): Promise<void> => {
@@ -124,20 +112,144 @@ const deleteQuietly = async (cfn: CloudFormationClient, changeSetId: string): Pr
     await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId }));
   } catch (error) {
     // Already gone (a retried delete) is what we wanted.
-    if (errorName(error) !== 'ChangeSetNotFoundException' && errorName(error) !== 'ChangeSetNotFound') throw error;
+    if (!isNotFound(error)) throw error;
+  }
+};
+
+export interface PollBudget {
+  /** Milliseconds until the Lambda times out (context.getRemainingTimeInMillis()). */
+  remainingTimeMs: number;
+  now?: () => number;
+}
+
+/** Kept back from the Lambda's time for the last page call (SDK request timeout) and saving progress. */
+export const READING_RESERVE_MS = 20_000;
+/** Judging (templates, diff, S3 writes) starts only with this much time left, else in the next invocation. */
+export const JUDGING_RESERVE_MS = 30_000;
+
+type PollSettings = Pick<
+  OrchestratorSettings,
+  'templateStagingBucket' | 'cloudFormationRoleArns' | 'cloudFormationRoleArn'
+>;
+
+interface PollContext {
+  cfn: CloudFormationClient;
+  s3: S3Client;
+  settings: PollSettings;
+  event: PollChangeSetEvent;
+  budget: PollBudget;
+}
+
+/** Reads (resuming at the cursor) and judges within this invocation's time, or returns the cursor to go on. */
+const readAndJudge = async (
+  ctx: PollContext,
+  next: ChangeSetState,
+  cursor: ChangeSetCursor,
+  progress: ReadProgress,
+  firstPage?: DescribeChangeSetCommandOutput,
+): Promise<ChangeSetState> => {
+  const { cfn, s3, event, budget } = ctx;
+  const now = budget.now ?? Date.now;
+  const started = now();
+  const bucket = requireStagingBucket(ctx.settings, 'PollChangeSet stores the verdict of every change set there');
+  const invocations = cursor.invocations + 1;
+  if (invocations > CHANGE_SET_READING.maxPolls) {
+    throw new StackOperationFailedError(
+      `change set ${next.changeSetName} on ${next.stackName}: still not read after ${CHANGE_SET_READING.maxPolls} invocations (${cursor.pagesRead} pages)`,
+    );
+  }
+  let position = {
+    entry: cursor.entry,
+    pagesRead: cursor.pagesRead,
+    ...(cursor.nextToken ? { nextToken: cursor.nextToken } : {}),
+  };
+  const judgingOnly = cursor.phase === 'judging';
+  let finished = judgingOnly;
+  if (!judgingOnly) {
+    const read = await readChangeSetPages(cfn, progress, position, {
+      deadline: started + budget.remainingTimeMs - READING_RESERVE_MS,
+      now,
+      ...(firstPage !== undefined ? { firstPage } : {}),
+    });
+    position = read.position;
+    finished = read.finished;
+  }
+  const timeLeft = budget.remainingTimeMs - (now() - started);
+  // An invocation that starts with judging always judges: that is what the previous one saved its time for.
+  if (!finished || (!judgingOnly && timeLeft < JUDGING_RESERVE_MS)) {
+    // Out of time: the pages read so far go to S3 under a key of their own; the next poll resumes from there.
+    const key = progressKey(next.stackName, event.executionName, position.pagesRead);
+    await putJson(s3, bucket, key, progress);
+    const reading: ChangeSetCursor = {
+      phase: finished ? 'judging' : 'reading',
+      entry: position.entry,
+      pagesRead: position.pagesRead,
+      progressKey: key,
+      invocations,
+      ...(position.nextToken !== undefined ? { nextToken: position.nextToken } : {}),
+    };
+    return { ...next, done: false, waitSeconds: 0, reading };
+  }
+  const judgement = await judgeChangeSet(
+    { cfn, s3, stagingBucket: bucket, input: event.input, executionName: event.executionName, changeSet: next },
+    progress,
+  );
+  const { reading: _reading, ...judged } = next;
+  return {
+    ...judged,
+    done: true,
+    // Only a plan of an empty change set gets here with nothing read.
+    empty: progress.entries.length === 0,
+    safe: judgement.summary.safe,
+    verdict: judgement.summary,
+    ...(judgement.plan !== undefined ? { plan: judgement.plan } : {}),
+  };
+};
+
+/** A CREATE change set that failed leaves its REVIEW_IN_PROGRESS stack: remove it with the change set. */
+const discardFailedChangeSet = async (ctx: PollContext): Promise<void> => {
+  const { cfn, event } = ctx;
+  await deleteQuietly(cfn, event.changeSet.changeSetId);
+  if (event.changeSet.removeReviewStack && event.changeSet.stackId !== undefined) {
+    await cfn.send(
+      new DeleteStackCommand({
+        StackName: event.changeSet.stackId,
+        ...roleArnParameter(ctx.settings, event.input.environmentName),
+        ClientRequestToken: requestToken('delete-plan-stack', event.executionName),
+      }),
+    );
   }
 };
 
 /**
- * PollChangeSet: one check of the change set. When CREATE_COMPLETE it is inspected (all pages, nested change
- * sets) with the input's safety policy; a change set that failed because nothing changes is `empty`.
+ * PollChangeSet: one check of the change set. While it is being created: waits (bounded). Once CREATE_COMPLETE:
+ * reads every page and nested change set under a time budget (the cursor in the state, the pages in S3, resumed on
+ * the next poll), then judges it (destructive changes and security broadening) and stores the full verdict in S3;
+ * the state keeps the bounded summary. A change set that failed because nothing changes is `empty`.
  */
-export const pollChangeSet = async (cfn: CloudFormationClient, event: PollChangeSetEvent): Promise<ChangeSetState> => {
+export const pollChangeSet = async (
+  cfn: CloudFormationClient,
+  s3: S3Client,
+  settings: PollSettings,
+  event: PollChangeSetEvent,
+  budget: PollBudget = { remainingTimeMs: 60_000 },
+): Promise<ChangeSetState> => {
   const { changeSet } = event;
+  const ctx: PollContext = { cfn, s3, settings, event, budget };
+  if (changeSet.reading !== undefined) {
+    const bucket = requireStagingBucket(settings, 'the change set is read across invocations');
+    const progress = (await getJson(s3, bucket, changeSet.reading.progressKey)) as ReadProgress | undefined;
+    if (progress === undefined) {
+      throw new StackOperationFailedError(
+        `change set ${changeSet.changeSetName}: the pages read so far (s3://${bucket}/${changeSet.reading.progressKey}) are gone`,
+      );
+    }
+    return readAndJudge(ctx, changeSet, changeSet.reading, progress);
+  }
+
   const polls = changeSet.polls + 1;
-  const { Status, StatusReason, ExecutionStatus } = await cfn.send(
-    new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }),
-  );
+  const first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  const { Status, StatusReason, ExecutionStatus } = first;
   const status = Status ?? 'UNKNOWN';
   const next: ChangeSetState = {
     ...changeSet,
@@ -155,8 +267,19 @@ export const pollChangeSet = async (cfn: CloudFormationClient, event: PollChange
     return next;
   }
   if (status === 'FAILED') {
-    if (isEmptyChangeSet({ Status, StatusReason })) return { ...next, done: true, empty: true, safe: false };
-    await deleteQuietly(cfn, changeSet.changeSetId);
+    if (isEmptyChangeSet({ Status, StatusReason })) {
+      if (event.input.action !== 'plan') return { ...next, done: true, empty: true, safe: false };
+      // A plan of no changes is still a plan: written, with zero counts.
+      return readAndJudge(
+        ctx,
+        next,
+        { phase: 'judging', entry: 0, pagesRead: 0, progressKey: '', invocations: 0 },
+        {
+          entries: [],
+        },
+      );
+    }
+    await discardFailedChangeSet(ctx);
     throw new StackOperationFailedError(
       `change set ${changeSet.changeSetName} on ${changeSet.stackName} failed: ${StatusReason ?? 'no reason given'}`,
     );
@@ -166,15 +289,23 @@ export const pollChangeSet = async (cfn: CloudFormationClient, event: PollChange
       `change set ${changeSet.changeSetName} on ${changeSet.stackName} is ${status} (execution ${ExecutionStatus ?? '?'}), not executable: ${StatusReason ?? ''}`.trim(),
     );
   }
-  const tree = await describeChangeSetTree(cfn, changeSet.changeSetId);
-  const verdict = changeSetVerdict(tree, event.input.safetyPolicy ?? {});
-  return { ...next, done: true, empty: false, safe: verdict.safe, verdict };
+  const progress: ReadProgress = { entries: [{ changeSetId: changeSet.changeSetId, stackPath: [], changes: [] }] };
+  const cursor: ChangeSetCursor = { phase: 'reading', entry: 0, pagesRead: 0, progressKey: '', invocations: 0 };
+  return readAndJudge(ctx, next, cursor, progress, first);
 };
 
-/** ExecuteChangeSet: starts the update; the stack's LastUpdatedTime before it tells a stale UPDATE_COMPLETE apart. */
+// ExecutionStatus values that mean our ExecuteChangeSet already took effect.
+const EXECUTED = new Set(['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED']);
+
+/**
+ * ExecuteChangeSet: in a protected environment first (re)applies the stack policy and termination protection; then
+ * starts the update with a ClientRequestToken from the execution. The stack's status and LastUpdatedTime before it
+ * tell a stale *_COMPLETE apart; a retry after the call took effect (InvalidChangeSetStatus on our executing
+ * change set) carries on polling.
+ */
 export const executeChangeSet = async (
   cfn: CloudFormationClient,
-  event: ChangeSetEvent,
+  event: ExecuteChangeSetEvent,
   now = new Date(),
 ): Promise<StackOperationState> => {
   const { changeSet } = event;
@@ -182,23 +313,41 @@ export const executeChangeSet = async (
   if (before?.StackId === undefined) {
     throw new StackOperationFailedError(`stack ${changeSet.stackName} disappeared before its change set was executed`);
   }
-  await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  if (event.protected === true) await ensureStackProtection(cfn, before);
+  let resumed = false;
+  try {
+    await cfn.send(
+      new ExecuteChangeSetCommand({
+        ChangeSetName: changeSet.changeSetId,
+        ClientRequestToken: requestToken('execute', event.executionName),
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'InvalidChangeSetStatusException' && errorName(error) !== 'InvalidChangeSetStatus')
+      throw error;
+    const current = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+    if (!EXECUTED.has(current.ExecutionStatus ?? '')) throw error;
+    resumed = true;
+  }
   const operation: StackOperationState = {
     operation: 'update',
     outcome: 'updated',
     stackName: changeSet.stackName,
     stackId: before.StackId,
+    changeSetId: changeSet.changeSetId,
     startedAt: now.toISOString(),
     polls: 0,
     waitSeconds: waitSecondsAfter(0, STACK_OPERATION_POLLING),
     done: false,
   };
+  if (resumed) return { ...operation, resumed: true };
+  if (before.StackStatus !== undefined) operation.previousStatus = before.StackStatus;
   const previous = before.LastUpdatedTime?.toISOString();
   if (previous !== undefined) operation.previousLastUpdatedTime = previous;
   return operation;
 };
 
-/** DeleteEmptyChangeSet / DiscardUnsafeChangeSet: the change set is not executed, so it goes. */
+/** DeleteEmptyChangeSet / DiscardUnsafeChangeSet / DiscardPlanChangeSet: the change set is not executed, so it goes. */
 export const deleteChangeSet = async (
   cfn: CloudFormationClient,
   event: ChangeSetEvent,
@@ -207,20 +356,25 @@ export const deleteChangeSet = async (
   return { deleted: event.changeSet.changeSetName };
 };
 
-/** RefuseUnsafeChangeSet: deletes the change set and fails with every violation listed. */
+const refusal = (changeSet: ChangeSetState, limit: number): string => {
+  const head = `refused change set ${changeSet.changeSetName} on stack ${changeSet.stackName}: `;
+  return (
+    head +
+    (changeSet.verdict !== undefined
+      ? formatVerdictSummary(changeSet.verdict, limit - head.length)
+      : 'it was not inspected')
+  );
+};
+
+/** RefuseUnsafeChangeSet: deletes the change set and fails with the violations, within 5000 characters. */
 export const refuseChangeSet = async (cfn: CloudFormationClient, event: ChangeSetEvent): Promise<never> => {
   const { changeSet } = event;
   try {
     await deleteQuietly(cfn, changeSet.changeSetId);
   } catch (error) {
     // The refusal matters more than the clean-up: report both.
-    throw new UnsafeChangeSetError(
-      `${refusal(changeSet)}\n(the change set could not be deleted: ${errorMessage(error)})`,
-    );
+    const note = `\n(the change set could not be deleted: ${errorMessage(error)})`.slice(0, 500);
+    throw new UnsafeChangeSetError(`${refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT - note.length)}${note}`);
   }
-  throw new UnsafeChangeSetError(refusal(changeSet));
+  throw new UnsafeChangeSetError(refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT));
 };
-
-const refusal = (changeSet: ChangeSetState): string =>
-  `refused change set ${changeSet.changeSetName} on stack ${changeSet.stackName}: ` +
-  (changeSet.verdict !== undefined ? formatVerdict(changeSet.verdict) : 'it was not inspected');

@@ -18,7 +18,11 @@ export const routeFor = (input: DeployInput, stack: ObservedStack, busyChecks: n
   const reason = stack.statusReason ? ` (${stack.statusReason})` : '';
   switch (phase) {
     case 'not-found':
-      return input.action === 'delete' ? 'already-deleted' : 'create';
+      return input.action === 'delete' ? 'already-deleted' : input.action === 'plan' ? 'plan' : 'create';
+    case 'review':
+      // No resources, only an unexecuted CREATE change set: a delete removes it, a plan makes its own CREATE
+      // change set on it, a deploy removes it and creates the stack.
+      return input.action === 'delete' ? 'delete' : input.action === 'plan' ? 'plan' : 'recreate';
     case 'in-progress':
       if (busyChecks + 1 >= BUSY_STACK_POLLING.maxPolls) {
         throw new StackBusyError(
@@ -32,6 +36,11 @@ export const routeFor = (input: DeployInput, stack: ObservedStack, busyChecks: n
       );
     case 'rollback-complete':
       if (input.action === 'delete') return 'delete';
+      if (input.action === 'plan') {
+        throw new StackOperationFailedError(
+          `stack ${input.stackName} is ROLLBACK_COMPLETE${reason}: CloudFormation makes no change set for it; a deploy deletes and recreates it (onRollbackComplete delete-and-recreate), or delete it first`,
+        );
+      }
       if (input.onRollbackComplete === 'fail') {
         throw new StackOperationFailedError(
           `stack ${input.stackName} is ROLLBACK_COMPLETE${reason}: its first create failed and it cannot be updated; onRollbackComplete is "fail", so it is left for inspection (delete it, or set onRollbackComplete to "delete-and-recreate")`,
@@ -39,7 +48,7 @@ export const routeFor = (input: DeployInput, stack: ObservedStack, busyChecks: n
       }
       return 'recreate';
     case 'complete':
-      return input.action === 'delete' ? 'delete' : 'update';
+      return input.action === 'delete' ? 'delete' : input.action === 'plan' ? 'plan' : 'update';
   }
 };
 
@@ -59,5 +68,8 @@ export const checkStack = async (cfn: CloudFormationClient, event: CheckStackEve
   };
   if (observed.status !== undefined) check.status = observed.status;
   if (stack?.StackId !== undefined) check.stackId = stack.StackId;
+  const phase = classifyStackStatus(observed.status);
+  if (route === 'recreate') check.createOutcome = phase === 'review' ? 'created' : 'recreated';
+  if (route === 'plan') check.changeSetType = phase === 'complete' ? 'UPDATE' : 'CREATE';
   return check;
 };

@@ -6,9 +6,27 @@ import { describeStack, stackOutputs } from './stacks';
 /** The execution output: a DeployResult, with a note when there was nothing to do. */
 export type FinishResult = DeployResult & { note?: string };
 
-/** Finish / FinishNoChanges / FinishAlreadyDeleted: the DeployResult of the path the execution took. */
+/** Finish / FinishNoChanges / FinishAlreadyDeleted / FinishPlanned: the DeployResult of the path the execution took. */
 export const finish = async (cfn: CloudFormationClient, event: FinishEvent): Promise<FinishResult> => {
   const { outcome, deploy } = event;
+
+  if (outcome === 'planned') {
+    const changeSet = deploy.changeSet;
+    const result: FinishResult = { outcome, stackName: deploy.input.stackName, outputs: {} };
+    if (changeSet?.stackId !== undefined && changeSet.changeSetType === 'UPDATE') result.stackId = changeSet.stackId;
+    if (changeSet !== undefined) {
+      result.changeSetName = changeSet.changeSetName;
+      if (changeSet.verdict !== undefined) result.verdict = changeSet.verdict;
+      if (changeSet.plan !== undefined) {
+        result.plan = changeSet.plan;
+        // Output variables of the pipeline action: where to review the plan.
+        result.outputs = { PlanUrl: changeSet.plan.url, PlanTextUrl: changeSet.plan.textUrl };
+        result.note = changeSet.plan.summary;
+      }
+    }
+    return result;
+  }
+
   const stackName = deploy.operation?.stackName ?? deploy.input.stackName;
   const result: FinishResult = { outcome, stackName, outputs: {} };
 

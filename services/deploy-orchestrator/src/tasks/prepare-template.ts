@@ -60,7 +60,7 @@ const stagingKey = (event: PrepareTemplateEvent, fileName: string): string =>
 
 const bodyOrStaged = async (
   s3: S3Client,
-  settings: OrchestratorSettings,
+  settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
   body: string,
   fileName: string,
@@ -85,7 +85,7 @@ const fileNameOf = (source: TemplateSource): string =>
 /** PrepareTemplate: resolves the input's TemplateSource into TemplateBody or TemplateURL. */
 export const prepareTemplate = async (
   s3: S3Client,
-  settings: OrchestratorSettings,
+  settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
 ): Promise<PreparedTemplate> => {
   const source = event.input.template;

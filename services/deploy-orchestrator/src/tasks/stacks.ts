@@ -65,3 +65,30 @@ export const stackOutputs = (stack: Stack | undefined): Record<string, string> =
       .filter((o) => o.OutputKey !== undefined && o.OutputValue !== undefined)
       .map((o) => [o.OutputKey as string, o.OutputValue as string]),
   );
+
+const MAX_TOKEN_EVENT_PAGES = 5;
+
+/**
+ * True when an operation of the stack was started with this ClientRequestToken (CloudFormation stamps it on every
+ * event of that operation): a retried task whose first call took effect finds its own work this way.
+ */
+export const stackHasOperationWithToken = async (
+  cfn: CloudFormationClient,
+  stackNameOrId: string,
+  token: string,
+): Promise<boolean> => {
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_TOKEN_EVENT_PAGES; page += 1) {
+    let response;
+    try {
+      response = await cfn.send(new DescribeStackEventsCommand({ StackName: stackNameOrId, NextToken: nextToken }));
+    } catch (error) {
+      if (errorName(error) === 'ValidationError' && /does not exist/i.test(errorMessage(error))) return false;
+      throw error;
+    }
+    if ((response.StackEvents ?? []).some((event) => event.ClientRequestToken === token)) return true;
+    nextToken = response.NextToken;
+    if (nextToken === undefined) return false;
+  }
+  return false;
+};

@@ -1,5 +1,8 @@
 import type { Change } from '@aws-sdk/client-cloudformation';
+import { parseTemplateBody, type TemplateDocument } from '@glue-cd/core';
 import { zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const STACK = 'glue-cd-etl-test';
 
@@ -31,3 +34,40 @@ export const resourceChange = (
 
 export const zipOf = (files: Record<string, string>): Uint8Array =>
   zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, new TextEncoder().encode(text)])));
+
+/**
+ * The Glue ETL stack's resources as declared: serverless.yml's own plus the buckets and roles resources.js builds
+ * for the test environment (a real template to diff).
+ */
+export const glueEtlTemplate = (): TemplateDocument => {
+  const file = path.resolve(__dirname, '../../../glue-etl/serverless.yml');
+  const service = parseTemplateBody(readFileSync(file, 'utf8'), file) as {
+    resources: ({ Resources?: object } | string)[] | { Resources: object };
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const built = require('../../../glue-etl/resources.js') as {
+    resourcesFor: (stage: { stage: string; deploymentBucket: string }) => { Resources: object };
+  };
+  const declared = (Array.isArray(service.resources) ? service.resources : [service.resources]).flatMap((part) =>
+    typeof part === 'object' && part.Resources ? [part.Resources] : [],
+  );
+  const generated = built.resourcesFor({ stage: 'test', deploymentBucket: 'glue-cd-deployments-test' }).Resources;
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Resources: structuredClone(Object.assign({}, ...declared, generated)),
+  };
+};
+
+/** The same template with `iam:*` on every resource added to the Glue job role. */
+export const withIamStarOnJobRole = (template: TemplateDocument): TemplateDocument => {
+  const copy = structuredClone(template) as {
+    Resources: { JobRole: { Properties: { Policies: { PolicyDocument: { Statement: object[] } }[] } } };
+  };
+  copy.Resources.JobRole.Properties.Policies[0]!.PolicyDocument.Statement.push({
+    Sid: 'EverythingIam',
+    Effect: 'Allow',
+    Action: 'iam:*',
+    Resource: '*',
+  });
+  return copy as unknown as TemplateDocument;
+};

@@ -11,34 +11,87 @@ export interface DeployRun {
   visited: string[];
   /** Times each state was retried. */
   retries: Record<string, number>;
+  /** The largest serialized state document (state input and output, task result), in bytes, and where. */
+  largestState: { bytes: number; where: string };
 }
+
+/** Step Functions' limit on a state's input, output and a task result: 256 KiB of UTF-8. */
+export const STATE_LIMIT_BYTES = 256 * 1024;
+
+/** The Lambda environment of every task in these runs (the staging bucket is the fake cloud's). */
+export const STAGING_BUCKET = 'glue-cd-deploy-orchestrator-test-stagingbucket';
+export const TASK_ENVIRONMENT: Record<string, string> = {
+  TEMPLATE_STAGING_BUCKET: STAGING_BUCKET,
+  PROTECTED_ENVIRONMENTS: 'prod',
+};
 
 export interface RunOptions {
   executionName?: string;
   /** Throw an error with this name from a state's task this many times before calling it. */
   lambdaFaults?: Record<string, { name: string; times: number }>;
+  /** Call a state's task, then lose its response (Lambda.ServiceException) this many times: a retry after the effect. */
+  lostResponses?: Record<string, number>;
+  /** Milliseconds each task invocation has left (context.getRemainingTimeInMillis()). */
+  remainingTimeMs?: number;
+  /** Lambda environment overrides (merged onto TASK_ENVIRONMENT; undefined removes a variable). */
+  env?: Record<string, string | undefined>;
 }
 
-const lambdaContext = { getRemainingTimeInMillis: () => 900_000 } as Pick<Context, 'getRemainingTimeInMillis'>;
+const sizeOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
 
-/** Runs state-machines/deploy.asl.yaml on aws-local-stepfunctions with the real task handlers, waits instant. */
+/** Sets the Lambda environment for the run; returns how to restore the previous one. */
+const withEnvironment = (env: Record<string, string | undefined>): (() => void) => {
+  const previous = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(env);
+  return () => apply(previous);
+};
+
+/**
+ * Runs state-machines/deploy.asl.yaml on aws-local-stepfunctions with the real task handlers, waits instant, and
+ * measures every state document on the way (`largestState`).
+ */
 export const runDeploy = async (input: unknown, options: RunOptions = {}): Promise<DeployRun> => {
   const { definition, functionOfState } = loadDeployDefinition();
   const machine = new StateMachine(definition as never);
   const states = Object.entries(definition.States);
   const faults = structuredClone(options.lambdaFaults ?? {});
+  const lost = { ...(options.lostResponses ?? {}) };
+  const lambdaContext = { getRemainingTimeInMillis: () => options.remainingTimeMs ?? 900_000 } as Pick<
+    Context,
+    'getRemainingTimeInMillis'
+  >;
+  const run: DeployRun = { visited: [], retries: {}, largestState: { bytes: 0, where: '' } };
+  const measure = (value: unknown, where: string) => {
+    const bytes = sizeOf(value);
+    if (bytes > run.largestState.bytes) run.largestState = { bytes, where };
+  };
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(functionOfState).map(([stateName, fn]) => {
       const handler = taskHandlers[fn as TaskFunctionName] as (event: unknown, context: unknown) => Promise<unknown>;
       return [
         stateName,
         async (event: unknown) => {
+          measure(event, `${stateName} task input`);
           const fault = faults[stateName];
           if (fault !== undefined && fault.times > 0) {
             fault.times -= 1;
             throw Object.assign(new Error(`injected ${fault.name}`), { name: fault.name });
           }
-          return (await handler(event, lambdaContext)) as never;
+          const result = await handler(event, lambdaContext);
+          measure(result, `${stateName} result`);
+          if ((lost[stateName] ?? 0) > 0) {
+            lost[stateName] = (lost[stateName] ?? 0) - 1;
+            throw Object.assign(new Error('injected: the response of a call that took effect was lost'), {
+              name: 'Lambda.ServiceException',
+            });
+          }
+          return result as never;
         },
       ];
     }),
@@ -46,6 +99,7 @@ export const runDeploy = async (input: unknown, options: RunOptions = {}): Promi
   const waitTimeOverrides = Object.fromEntries(states.filter(([, s]) => s.Type === 'Wait').map(([name]) => [name, 0]));
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => 'Retry' in s).map(([name]) => [name, 0]));
   const executionName = options.executionName ?? 'codepipeline-job-1';
+  const restore = withEnvironment({ ...TASK_ENVIRONMENT, ...(options.env ?? {}) });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     context: {
@@ -55,10 +109,13 @@ export const runDeploy = async (input: unknown, options: RunOptions = {}): Promi
       },
     },
   });
-  const run: DeployRun = { visited: [], retries: {} };
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') run.visited.push(event.state.name);
+      if (event.type === 'StateEntered') {
+        run.visited.push(event.state.name);
+        measure(event.state.input, `${event.state.name} input`);
+      }
+      if (event.type === 'StateExited') measure(event.state.output, `${event.state.name} output`);
       if (event.type === 'StateRetried') run.retries[event.state.name] = (run.retries[event.state.name] ?? 0) + 1;
       if (event.type === 'ExecutionFailed') {
         run.error = event.Error;
@@ -74,5 +131,6 @@ export const runDeploy = async (input: unknown, options: RunOptions = {}): Promi
     run.cause ??= failure?.message;
   }
   await collect;
+  restore();
   return run;
 };

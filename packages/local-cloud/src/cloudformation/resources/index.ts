@@ -1,6 +1,12 @@
+import { athenaWorkGroupProvisioner } from './athena-workgroup';
+import { glueCrawlerProvisioner } from './glue-crawler';
+import { glueDatabaseProvisioner } from './glue-database';
+import { glueJobProvisioner } from './glue-job';
+import { glueTableProvisioner } from './glue-table';
 import { lambdaFunctionProvisioner } from './lambda-function';
 import { nameAtPath, recordedNameProperty, recordedProvisioner } from './recorded';
 import { s3BucketProvisioner } from './s3-bucket';
+import { secretProvisioner } from './secretsmanager-secret';
 import { stateMachineProvisioner } from './step-functions-state-machine';
 import type { Provisioner } from './types';
 
@@ -8,6 +14,12 @@ const PROVISIONERS: Record<string, Provisioner> = {
   'AWS::S3::Bucket': s3BucketProvisioner,
   'AWS::Lambda::Function': lambdaFunctionProvisioner,
   'AWS::StepFunctions::StateMachine': stateMachineProvisioner,
+  'AWS::Glue::Database': glueDatabaseProvisioner,
+  'AWS::Glue::Table': glueTableProvisioner,
+  'AWS::Glue::Crawler': glueCrawlerProvisioner,
+  'AWS::Glue::Job': glueJobProvisioner,
+  'AWS::Athena::WorkGroup': athenaWorkGroupProvisioner,
+  'AWS::SecretsManager::Secret': secretProvisioner,
 };
 
 /** The provisioner of a resource type; types the local cloud does not run are recorded. */
@@ -17,6 +29,12 @@ const NAME_PROPERTIES: Record<string, readonly string[]> = {
   'AWS::S3::Bucket': ['BucketName'],
   'AWS::Lambda::Function': ['FunctionName'],
   'AWS::StepFunctions::StateMachine': ['StateMachineName'],
+  'AWS::Glue::Database': ['DatabaseInput', 'Name'],
+  'AWS::Glue::Table': ['TableInput', 'Name'],
+  'AWS::Glue::Crawler': ['Name'],
+  'AWS::Glue::Job': ['Name'],
+  'AWS::Athena::WorkGroup': ['Name'],
+  'AWS::SecretsManager::Secret': ['Name'],
 };
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { functionArn, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../contracts';
-import { specArnTemplate } from '../spec';
+import { specArnTemplate } from '../model/spec';
 import { generatedName, type Provisioner } from './types';
 
 const ACCOUNT = LOCAL_ACCOUNT_ID;

@@ -1,9 +1,16 @@
-import type { FunctionRuntime, ObjectStore, StateMachineRegistry } from '../../contracts';
+import type { FunctionRuntime, LocalServiceClient, ObjectStore, StateMachineRegistry } from '../../contracts';
 
 export interface ProvisionerDeps {
   objects: ObjectStore;
   functions: FunctionRuntime;
   stateMachines: StateMachineRegistry;
+  /**
+   * The JSON services resources of those types are provisioned through. startLocalCloud always passes them; an engine
+   * built without one (a unit harness faking only S3/Lambda/Step Functions) records that service's types instead.
+   */
+  glue?: LocalServiceClient;
+  athena?: LocalServiceClient;
+  secretsManager?: LocalServiceClient;
 }
 
 export interface ResourceContext {

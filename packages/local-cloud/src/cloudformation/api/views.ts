@@ -1,6 +1,6 @@
 import type { Parameter, Stack, StackEvent, StackStatus } from '@aws-sdk/client-cloudformation';
-import { validationError } from './errors';
-import type { StackEventRecord, StackRecord } from './state';
+import { validationError } from '../errors';
+import type { StackEventRecord, StackRecord } from '../store/records';
 
 // Records as the CloudFormation API shows them, and the opaque NextToken of its paginated actions.
 
@@ -39,9 +39,6 @@ export const page = <T>(
     : { items: slice };
 };
 
-export const outputText = (value: unknown): string =>
-  Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-
 /** Parameter values as DescribeStacks shows them: NoEcho ones masked. */
 export const parameterList = (values: StackRecord['parameters'], noEcho: string[]): Parameter[] =>
   Object.entries(values).map(([key, value]) => ({
@@ -49,7 +46,8 @@ export const parameterList = (values: StackRecord['parameters'], noEcho: string[
     ParameterValue: noEcho.includes(key) ? '****' : Array.isArray(value) ? value.join(',') : value,
   }));
 
-export const toStack = (stack: StackRecord): Stack => {
+/** A stack as DescribeStacks shows it; `terminationProtection` is the effective one (a nested stack has its root's). */
+export const toStack = (stack: StackRecord, terminationProtection: boolean): Stack => {
   return {
     StackId: stack.stackId,
     StackName: stack.stackName,
@@ -73,7 +71,7 @@ export const toStack = (stack: StackRecord): Stack => {
     })),
     RoleARN: stack.roleArn,
     Tags: stack.tags,
-    EnableTerminationProtection: false,
+    EnableTerminationProtection: terminationProtection,
     DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
     ParentId: stack.parentId,
     RootId: stack.rootId,
@@ -92,5 +90,6 @@ export const toEvent = (stack: StackRecord, event: StackEventRecord): StackEvent
     ResourceStatus: event.status as never,
     ResourceStatusReason: event.reason,
     ResourceProperties: event.properties,
+    ClientRequestToken: event.clientRequestToken,
   };
 };

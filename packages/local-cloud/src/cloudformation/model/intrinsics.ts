@@ -1,5 +1,5 @@
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../contracts';
-import { validationError } from './errors';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../contracts';
+import { validationError } from '../errors';
 import type { Template } from './template';
 
 /** The value of `Ref: AWS::NoValue`: the property (or list element) is removed. */
@@ -371,3 +371,7 @@ export const collectImports = (value: unknown, into = new Set<string>()): Set<st
   }
   return into;
 };
+
+/** A resolved value as CloudFormation shows it in outputs and parameter defaults: lists comma-joined, objects as JSON. */
+export const outputText = (value: unknown): string =>
+  Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);

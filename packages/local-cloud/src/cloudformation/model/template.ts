@@ -1,6 +1,6 @@
 import YAML, { type Tags } from 'yaml';
 import { z } from 'zod';
-import { templateError, validationError } from './errors';
+import { templateError, validationError } from '../errors';
 
 const ParameterDeclarationSchema = z
   .object({

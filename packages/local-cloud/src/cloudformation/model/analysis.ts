@@ -1,5 +1,5 @@
 import type { Parameter } from '@aws-sdk/client-cloudformation';
-import { CloudFormationError, templateError, validationError } from './errors';
+import { cloudFormationError, templateError, validationError } from '../errors';
 import { collectReferences, type ParameterValue, PSEUDO_PARAMETER_NAMES } from './intrinsics';
 import { specAttributes } from './spec';
 import type { ParameterDeclaration, ResourceDeclaration, Template } from './template';
@@ -127,10 +127,7 @@ export const checkCapabilities = (
     (c) => !have.has(c) && !(c === 'CAPABILITY_IAM' && have.has('CAPABILITY_NAMED_IAM')),
   );
   if (lacking.length > 0)
-    throw new CloudFormationError(
-      'InsufficientCapabilitiesException',
-      `Requires capabilities : [${lacking.join(', ')}]`,
-    );
+    throw cloudFormationError('InsufficientCapabilitiesException', `Requires capabilities : [${lacking.join(', ')}]`);
 };
 
 /** The resources (and outputs) whose Condition holds. */

@@ -1,8 +1,8 @@
 import { fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import type { Change, ResourceChange, ResourceChangeDetail } from '@aws-sdk/client-cloudformation';
-import { collectReferences } from './intrinsics';
-import { type ReplacementRequirement, replacementForPath } from './spec';
-import type { ResourceDeclaration } from './template';
+import { collectReferences } from '../model/intrinsics';
+import { type ReplacementRequirement, replacementForPath } from '../model/spec';
+import type { ResourceDeclaration } from '../model/template';
 
 /** One side of a change-set diff: the active resources with parameters, conditions and mappings already resolved. */
 export interface DiffSide {

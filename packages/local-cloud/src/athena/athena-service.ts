@@ -1,0 +1,41 @@
+import type { LocalServiceClient, ObjectStore, ServiceHandler } from '../contracts';
+import type { GlueCatalog } from '../glue/catalog';
+import { createJsonService } from '../json-protocol';
+import { localServiceClient } from '../service-client';
+import { QueryExecutions } from './query-executions';
+import { WorkGroups } from './workgroups';
+
+export interface LocalAthena {
+  /** The `athena` front end (awsJson1_1, `X-Amz-Target: AmazonAthena.<Operation>`). */
+  handle: ServiceHandler;
+  /** The same operations in-process (CloudFormation's AWS::Athena::WorkGroup provider). */
+  client: LocalServiceClient;
+  workGroups: WorkGroups;
+  queries: QueryExecutions;
+  /** Cancels running queries and waits for them. */
+  close(): Promise<void>;
+}
+
+/** The local Athena: workgroups and queries on DuckDB over the local Glue Data Catalog, results in the local S3. */
+export const createAthenaService = (options: {
+  stateDir: string;
+  objects: ObjectStore;
+  catalog: GlueCatalog;
+  log?: (line: string) => void;
+}): LocalAthena => {
+  const workGroups = new WorkGroups(options.stateDir);
+  const queries = new QueryExecutions(options.stateDir, {
+    workGroups,
+    catalog: options.catalog,
+    objects: options.objects,
+    log: options.log ?? ((): void => undefined),
+  });
+  const operations = { ...workGroups.operations(), ...queries.operations() };
+  return {
+    handle: createJsonService({ serviceName: 'Athena', targetPrefix: 'AmazonAthena', jsonVersion: '1.1', operations }),
+    client: localServiceClient('Athena', operations),
+    workGroups,
+    queries,
+    close: () => queries.close(),
+  };
+};

@@ -1,0 +1,11 @@
+export { createGlueService, type LocalGlue } from './glue-service';
+export {
+  GlueCatalog,
+  type GlueTable,
+  type GlueDatabase,
+  type GluePartition,
+  type GlueStorageDescriptor,
+} from './catalog';
+export { GlueCrawlers, crawledTableInput, type GlueCrawler } from './crawlers';
+export { GlueJobs, type GlueJob, type GlueJobRun } from './jobs';
+export { type GlueJobEngine, type GlueJobEngineContext, engineForScript, runArguments } from './job-engines';

@@ -1,0 +1,28 @@
+import { newRequestId } from '../aws-error';
+import type { LocalRequest } from '../contracts';
+
+/** What an operation of a protocol-layer service gets besides its input. */
+export interface OperationCall {
+  request: LocalRequest;
+  /** Sent back as `x-amzn-requestid`; an operation may replace it (Lambda answers with the invocation's id). */
+  requestId: string;
+  /** Extra response headers the operation wants to send. */
+  headers: Record<string, string>;
+}
+
+export type Operation = (input: Record<string, unknown>, call: OperationCall) => Promise<unknown>;
+
+export const newCall = (request: LocalRequest): OperationCall => ({
+  request,
+  requestId: request.context?.requestId ?? newRequestId(),
+  headers: {},
+});
+
+/** The router's per-request hook (IAM enforcement plugs in there): called once the operation and input are known. */
+export const authorizeCall = async (
+  request: LocalRequest,
+  operation: string,
+  input: Record<string, unknown>,
+): Promise<void> => {
+  await request.context?.authorize(operation, input);
+};

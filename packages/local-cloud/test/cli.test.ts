@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { CLOUD_USAGE, CloudUsageError, DEFAULT_PORT, parseCloudArgs, runCloudCli, type CloudCliIo } from '../src';
+import { removeDir, tempStateDir } from './helpers';
+
+describe('parseCloudArgs', () => {
+  it('defaults to port 4566 and .local-cloud under the base folder', () => {
+    expect(parseCloudArgs([], '/repo')).toEqual({
+      port: DEFAULT_PORT,
+      stateDir: path.resolve('/repo/.local-cloud'),
+      quiet: false,
+    });
+    expect(parseCloudArgs(['--', '--port', '0', '--state-dir', 'x', '--wait-scale', '1', '--quiet'], '/repo')).toEqual({
+      port: 0,
+      stateDir: path.resolve('/repo/x'),
+      waitScale: 1,
+      quiet: true,
+    });
+    expect(parseCloudArgs(['--help'], '/repo')).toBeUndefined();
+  });
+
+  it.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--port', 'http'], '--port must be a whole number from 0 to 65535, got "http"'],
+    [['--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
+    [['--port', ''], '--port must be a whole number'],
+    [['--wait-scale=-1'], '--wait-scale must be a number of 0 or more, got "-1"'],
+    [['--state-dir='], '--state-dir must not be empty'],
+    [['serve'], "Unexpected argument 'serve'"],
+  ])('refuses %j naming the flag', (args, message) => {
+    expect(() => parseCloudArgs(args, '/repo')).toThrow(CloudUsageError);
+    expect(() => parseCloudArgs(args, '/repo')).toThrow(message);
+  });
+});
+
+describe('runCloudCli', () => {
+  const fakeIo = () => {
+    const lines = { out: [] as string[], err: [] as string[] };
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    let started: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (started = resolve));
+    const io: CloudCliIo = {
+      out: (line) => {
+        lines.out.push(line);
+        if (line.includes('Ctrl-C stops it.')) started();
+      },
+      err: (line) => lines.err.push(line),
+      stopRequested: () => stopped,
+    };
+    return { io, lines, stop, ready };
+  };
+
+  it('prints the usage for --help and exits 0; a bad flag exits 2 with the reason', async () => {
+    const help = fakeIo();
+    expect(await runCloudCli(['--help'], { baseDir: '/repo', io: help.io })).toBe(0);
+    expect(help.lines.out).toEqual([CLOUD_USAGE]);
+    const bad = fakeIo();
+    expect(await runCloudCli(['--port', 'x'], { baseDir: '/repo', io: bad.io })).toBe(2);
+    expect(bad.lines.err[0]).toBe('pnpm cloud: --port must be a whole number from 0 to 65535, got "x"');
+  });
+
+  it('runs until asked to stop, then closes the cloud and exits 0; a port in use exits 1', async () => {
+    const stateDir = tempStateDir();
+    try {
+      const first = fakeIo();
+      const running = runCloudCli(['--port', '0', '--state-dir', stateDir, '--quiet'], { baseDir: '/', io: first.io });
+      await first.ready;
+      const text = first.lines.out.join('\n');
+      const port = Number(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      expect(text).toContain('Glue job engines: none (every job run fails, naming its script)');
+
+      const second = fakeIo();
+      expect(
+        await runCloudCli(['--port', String(port), '--state-dir', stateDir], { baseDir: '/', io: second.io }),
+      ).toBe(1);
+      expect(second.lines.err[0]).toContain(`port ${port} is in use`);
+
+      first.stop('SIGTERM');
+      expect(await running).toBe(0);
+      expect(first.lines.out.at(-1)).toBe(`Local cloud stopped; state kept in ${stateDir}`);
+    } finally {
+      removeDir(stateDir);
+    }
+  });
+});

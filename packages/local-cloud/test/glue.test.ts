@@ -1,0 +1,563 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BatchCreatePartitionCommand,
+  BatchStopJobRunCommand,
+  CreateCrawlerCommand,
+  CreateDatabaseCommand,
+  CreateJobCommand,
+  CreatePartitionCommand,
+  CreateTableCommand,
+  DeleteDatabaseCommand,
+  DeleteJobCommand,
+  DeleteTableCommand,
+  GetCrawlerCommand,
+  GetCrawlerMetricsCommand,
+  GetDatabaseCommand,
+  GetDatabasesCommand,
+  GetJobCommand,
+  GetJobRunCommand,
+  GetJobRunsCommand,
+  GetPartitionCommand,
+  GetPartitionsCommand,
+  GetTableCommand,
+  GetTablesCommand,
+  GlueClient,
+  StartCrawlerCommand,
+  StartJobRunCommand,
+  StopCrawlerCommand,
+  UpdateCrawlerCommand,
+  UpdateDatabaseCommand,
+  UpdateJobCommand,
+  UpdateTableCommand,
+  type JobRun,
+} from '@aws-sdk/client-glue';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startLocalCloud, type GlueJobEngine, type LocalCloud } from '../src';
+import { eventually, sampleFacts, uploadSample } from './glue-fixtures';
+import { removeDir, startTestCloud } from './helpers';
+
+let cloud: LocalCloud;
+let restore: () => void;
+let glue: GlueClient;
+let s3: S3Client;
+
+/** A released gate: runs of the `gated` engine wait on it, so a test decides when they end. */
+let releaseGate: () => void = () => undefined;
+let gate = Promise.resolve();
+const closeGate = (): void => {
+  gate = new Promise((resolve) => (releaseGate = resolve));
+};
+
+// Test engines: one writes what it was given into the local S3, one waits for the gate (and its stop signal), one fails.
+const engines: GlueJobEngine[] = [
+  {
+    name: 'echo',
+    script: /\/echo\.py$/,
+    async run({ arguments: args, localPath }) {
+      await writeFile(await localPath(`${args['--out']}`), JSON.stringify(args));
+      return { wrote: args['--out'] };
+    },
+  },
+  {
+    name: 'gated',
+    script: /\/gated\.py$/,
+    async run({ signal }) {
+      await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve))]);
+    },
+  },
+  {
+    name: 'broken',
+    script: /\/broken\.py$/,
+    async run() {
+      throw new RangeError('the mapping does not fit');
+    },
+  },
+];
+
+beforeAll(async () => {
+  ({ cloud, restore } = await startTestCloud({ jobEngines: engines }));
+  glue = new GlueClient({});
+  s3 = new S3Client({});
+  await s3.send(new CreateBucketCommand({ Bucket: 'scripts' }));
+  for (const script of ['echo.py', 'gated.py', 'broken.py', 'pyspark.py']) {
+    await s3.send(new PutObjectCommand({ Bucket: 'scripts', Key: `jobs/${script}`, Body: '# a Glue script' }));
+  }
+});
+
+afterAll(async () => {
+  releaseGate();
+  glue.destroy();
+  s3.destroy();
+  await cloud.close();
+  restore();
+  removeDir(cloud.stateDir);
+});
+
+const failure = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error as Error,
+  );
+
+describe('Glue Data Catalog', () => {
+  it('creates, reads, pages, updates and deletes databases and tables, with names in lower case as Glue keeps them', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'Sales', Description: 'v1' } }));
+    expect((await glue.send(new GetDatabaseCommand({ Name: 'SALES' }))).Database).toMatchObject({
+      Name: 'sales',
+      Description: 'v1',
+      CatalogId: '000000000000',
+      CreateTime: expect.any(Date),
+    });
+    await glue.send(new UpdateDatabaseCommand({ Name: 'sales', DatabaseInput: { Name: 'sales', Description: 'v2' } }));
+    expect((await glue.send(new GetDatabaseCommand({ Name: 'sales' }))).Database?.Description).toBe('v2');
+
+    for (const name of ['E', 'd', 'c', 'b', 'a']) {
+      await glue.send(
+        new CreateTableCommand({
+          DatabaseName: 'sales',
+          TableInput: {
+            Name: name,
+            StorageDescriptor: { Columns: [{ Name: 'id', Type: 'bigint' }], Location: `s3://lake/${name}/` },
+          },
+        }),
+      );
+    }
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await glue.send(new GetTablesCommand({ DatabaseName: 'sales', MaxResults: 2, NextToken: token }));
+      pages.push((page.TableList ?? []).map((table) => table.Name!));
+      token = page.NextToken;
+    } while (token);
+    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(
+      (await glue.send(new GetTablesCommand({ DatabaseName: 'sales', Expression: '[ab]' }))).TableList?.map(
+        (table) => table.Name,
+      ),
+    ).toEqual(['a', 'b']);
+
+    await glue.send(
+      new UpdateTableCommand({
+        DatabaseName: 'sales',
+        TableInput: { Name: 'a', StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }] } },
+      }),
+    );
+    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'sales', Name: 'A' }));
+    expect(Table).toMatchObject({
+      Name: 'a',
+      DatabaseName: 'sales',
+      VersionId: '1',
+      StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }] },
+    });
+    expect(Table!.UpdateTime!.getTime()).toBeGreaterThanOrEqual(Table!.CreateTime!.getTime());
+
+    await glue.send(new DeleteTableCommand({ DatabaseName: 'sales', Name: 'e' }));
+    expect((await glue.send(new GetTablesCommand({ DatabaseName: 'sales' }))).TableList).toHaveLength(4);
+    expect((await glue.send(new GetDatabasesCommand({}))).DatabaseList?.map((db) => db.Name)).toContain('sales');
+    await glue.send(new DeleteDatabaseCommand({ Name: 'sales' }));
+    // its tables went with it
+    expect(await failure(glue.send(new GetTableCommand({ DatabaseName: 'sales', Name: 'a' })))).toMatchObject({
+      name: 'EntityNotFoundException',
+      message: 'Database sales not found.',
+    });
+  });
+
+  it.each([
+    [
+      'GetDatabase of an unknown database',
+      'EntityNotFoundException',
+      'Database ghost not found.',
+      () => new GetDatabaseCommand({ Name: 'ghost' }),
+    ],
+    [
+      'GetTable of an unknown table',
+      'EntityNotFoundException',
+      'Table ghost not found.',
+      () => new GetTableCommand({ DatabaseName: 'errors', Name: 'ghost' }),
+    ],
+    [
+      'CreateDatabase of an existing one',
+      'AlreadyExistsException',
+      'Database already exists.',
+      () => new CreateDatabaseCommand({ DatabaseInput: { Name: 'errors' } }),
+    ],
+    [
+      'CreateTable of an existing one',
+      'AlreadyExistsException',
+      'Table already exists.',
+      () => new CreateTableCommand({ DatabaseName: 'errors', TableInput: { Name: 't' } }),
+    ],
+    [
+      'CreateTable without a name',
+      'InvalidInputException',
+      "Value at 'tableInput.name' failed to satisfy constraint: Member must not be null",
+      () => new CreateTableCommand({ DatabaseName: 'errors', TableInput: {} as never }),
+    ],
+    [
+      'CreateDatabase in another account',
+      'AccessDeniedException',
+      'catalog 123456789012',
+      () => new CreateDatabaseCommand({ CatalogId: '123456789012', DatabaseInput: { Name: 'x' } }),
+    ],
+    [
+      'a bad pagination token',
+      'InvalidInputException',
+      'Invalid pagination token',
+      () => new GetTablesCommand({ DatabaseName: 'errors', NextToken: 'garbage' }),
+    ],
+  ])('answers %s with %s', async (_what, name, message, command) => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'errors' } })).catch(() => undefined);
+    await glue
+      .send(new CreateTableCommand({ DatabaseName: 'errors', TableInput: { Name: 't' } }))
+      .catch(() => undefined);
+    const error = await failure(glue.send(command() as never));
+    expect(error.name).toBe(name);
+    expect(error.message).toContain(message);
+    expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('keeps partitions of a partitioned table, checks their values against the keys and pages them', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'parts' } }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'parts',
+        TableInput: { Name: 'trips', PartitionKeys: [{ Name: 'month', Type: 'string' }] },
+      }),
+    );
+    const partition = (month: string) => ({
+      Values: [month],
+      StorageDescriptor: { Location: `s3://lake/trips/month=${month}/` },
+    });
+    await glue.send(
+      new CreatePartitionCommand({ DatabaseName: 'parts', TableName: 'trips', PartitionInput: partition('01') }),
+    );
+    const batch = await glue.send(
+      new BatchCreatePartitionCommand({
+        DatabaseName: 'parts',
+        TableName: 'trips',
+        PartitionInputList: [partition('01'), partition('02'), partition('03')],
+      }),
+    );
+    expect(batch.Errors).toEqual([
+      {
+        PartitionValues: ['01'],
+        ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' },
+      },
+    ]);
+    expect(
+      (await glue.send(new GetPartitionCommand({ DatabaseName: 'parts', TableName: 'trips', PartitionValues: ['02'] })))
+        .Partition,
+    ).toMatchObject({
+      Values: ['02'],
+      TableName: 'trips',
+      StorageDescriptor: { Location: 's3://lake/trips/month=02/' },
+    });
+    const first = await glue.send(
+      new GetPartitionsCommand({ DatabaseName: 'parts', TableName: 'trips', MaxResults: 2 }),
+    );
+    const rest = await glue.send(
+      new GetPartitionsCommand({ DatabaseName: 'parts', TableName: 'trips', NextToken: first.NextToken }),
+    );
+    expect([...first.Partitions!, ...rest.Partitions!].map((p) => p.Values![0])).toEqual(['01', '02', '03']);
+    expect(rest.NextToken).toBeUndefined();
+    const mismatch = await failure(
+      glue.send(
+        new CreatePartitionCommand({
+          DatabaseName: 'parts',
+          TableName: 'trips',
+          PartitionInput: { Values: ['04', 'x'] },
+        }),
+      ),
+    );
+    expect(mismatch).toMatchObject({ name: 'InvalidInputException' });
+    expect(mismatch.message).toContain('The number of partition keys do not match the number of partition values');
+  });
+});
+
+describe('Glue crawlers', () => {
+  const crawlUntilReady = async (name: string) =>
+    eventually(async () => {
+      const { Crawler } = await glue.send(new GetCrawlerCommand({ Name: name }));
+      return Crawler?.State === 'READY' && Crawler.LastCrawl ? Crawler : undefined;
+    }, `crawler ${name} finishing`);
+
+  it('crawls the TLC sample in S3 into a CSV table with its columns, refusing a second start while it runs', async () => {
+    const facts = await sampleFacts();
+    await uploadSample(s3, 'raw-data', 'nyc-taxi/yellow_tripdata/');
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'raw' } }));
+    await glue.send(
+      new CreateCrawlerCommand({
+        Name: 'raw-crawler',
+        Role: 'arn:aws:iam::000000000000:role/crawler',
+        DatabaseName: 'raw',
+        TablePrefix: 'nyc_',
+        Targets: { S3Targets: [{ Path: 's3://raw-data/nyc-taxi/yellow_tripdata/' }] },
+      }),
+    );
+    const startedAt = Date.now();
+    const [first, second] = await Promise.allSettled([
+      glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' })),
+      glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' })),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'CrawlerRunningException', message: 'Crawler with name raw-crawler has already started' },
+    });
+    expect((await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }))).Crawler?.State).not.toBe('READY');
+
+    const crawler = await crawlUntilReady('raw-crawler');
+    expect(crawler).toMatchObject({
+      Role: 'arn:aws:iam::000000000000:role/crawler',
+      LastCrawl: { Status: 'SUCCEEDED', LogGroup: '/aws-glue/crawlers', LogStream: 'raw-crawler' },
+    });
+    expect(crawler.LastCrawl!.StartTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(startedAt / 1000) * 1000);
+
+    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }));
+    expect(Table?.StorageDescriptor?.Columns?.map((column) => column.Name)).toEqual(
+      facts.header.map((name) => name.toLowerCase()),
+    );
+    const typeOf = (name: string) => Table?.StorageDescriptor?.Columns?.find((column) => column.Name === name)?.Type;
+    expect([typeOf('vendorid'), typeOf('trip_distance'), typeOf('store_and_fwd_flag'), typeOf('total_amount')]).toEqual(
+      ['bigint', 'double', 'string', 'double'],
+    );
+    expect(Table).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      CreatedBy: 'arn:aws:sts::000000000000:assumed-role/crawler/AWS-Crawler',
+      Parameters: {
+        classification: 'csv',
+        recordCount: String(facts.records),
+        'skip.header.line.count': '1',
+        UPDATED_BY_CRAWLER: 'raw-crawler',
+      },
+      StorageDescriptor: {
+        Location: 's3://raw-data/nyc-taxi/yellow_tripdata/',
+        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        SerdeInfo: {
+          SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+          Parameters: { 'field.delim': ',' },
+        },
+      },
+    });
+    const metrics = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
+    expect(metrics.CrawlerMetricsList).toEqual([
+      expect.objectContaining({
+        CrawlerName: 'raw-crawler',
+        TablesCreated: 1,
+        TablesUpdated: 0,
+        StillEstimating: false,
+      }),
+    ]);
+
+    // A second crawl updates the table in place (UPDATE_IN_DATABASE is the default).
+    await glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' }));
+    await eventually(async () => {
+      const { Crawler } = await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }));
+      return Crawler?.State === 'READY' && Crawler.LastCrawl!.StartTime! > crawler.LastCrawl!.StartTime!
+        ? true
+        : undefined;
+    }, 'second crawl');
+    const again = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
+    expect(again.CrawlerMetricsList![0]).toMatchObject({ TablesCreated: 0, TablesUpdated: 1 });
+    expect(
+      (await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }))).Table?.VersionId,
+    ).toBe('1');
+  });
+
+  it('fails a crawl whose target bucket does not exist, with the reason in LastCrawl', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'nowhere' } }));
+    await glue.send(
+      new CreateCrawlerCommand({
+        Name: 'lost',
+        Role: 'r',
+        DatabaseName: 'nowhere',
+        Targets: { S3Targets: [{ Path: 's3://no-such-bucket/data/' }] },
+      }),
+    );
+    expect(await failure(glue.send(new StopCrawlerCommand({ Name: 'lost' })))).toMatchObject({
+      name: 'CrawlerNotRunningException',
+    });
+    await glue.send(new StartCrawlerCommand({ Name: 'lost' }));
+    const crawler = await crawlUntilReady('lost');
+    expect(crawler.LastCrawl).toMatchObject({ Status: 'FAILED', ErrorMessage: 'The specified bucket does not exist' });
+  });
+
+  it('refuses targets it cannot crawl, naming them', async () => {
+    const error = await failure(
+      glue.send(
+        new CreateCrawlerCommand({
+          Name: 'jdbc',
+          Role: 'r',
+          DatabaseName: 'raw',
+          Targets: { JdbcTargets: [{ ConnectionName: 'db', Path: 'x/%' }] },
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining('JdbcTargets') });
+    await glue.send(
+      new CreateCrawlerCommand({ Name: 'later', Role: 'r', Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] } }),
+    );
+    await glue.send(new UpdateCrawlerCommand({ Name: 'later', Description: 'second version' }));
+    expect((await glue.send(new GetCrawlerCommand({ Name: 'later' }))).Crawler).toMatchObject({
+      Description: 'second version',
+      Version: 2,
+      Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] },
+    });
+  });
+});
+
+describe('Glue jobs', () => {
+  const finished = (jobName: string, runId: string): Promise<JobRun> =>
+    eventually(async () => {
+      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: runId }));
+      return JobRun && !['STARTING', 'RUNNING', 'STOPPING'].includes(JobRun.JobRunState!) ? JobRun : undefined;
+    }, `job run ${runId}`);
+
+  it('runs the engine registered for the script with DefaultArguments overlaid by the run Arguments', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'outputs' }));
+    await glue.send(
+      new CreateJobCommand({
+        Name: 'echo',
+        Role: 'arn:aws:iam::000000000000:role/job',
+        Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/jobs/echo.py' },
+        DefaultArguments: { '--out': 's3://outputs/echo.json', '--mode': 'default' },
+        WorkerType: 'G.1X',
+        NumberOfWorkers: 2,
+      }),
+    );
+    expect((await glue.send(new GetJobCommand({ JobName: 'echo' }))).Job).toMatchObject({
+      Role: 'arn:aws:iam::000000000000:role/job',
+      MaxCapacity: 2,
+      Timeout: 2880,
+      ExecutionProperty: { MaxConcurrentRuns: 1 },
+    });
+    const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'echo', Arguments: { '--mode': 'run' } }));
+    expect(JobRunId).toMatch(/^jr_[0-9a-f]{64}$/);
+    const run = await finished('echo', JobRunId!);
+    expect(run).toMatchObject({
+      JobRunState: 'SUCCEEDED',
+      Arguments: { '--mode': 'run' },
+      Attempt: 0,
+      LogGroupName: '/aws-glue/jobs',
+      CompletedOn: expect.any(Date),
+    });
+    const written = JSON.parse(await readFile(path.join(cloud.objects.bucketPath('outputs'), 'echo.json'), 'utf8'));
+    expect(written).toEqual({
+      '--out': 's3://outputs/echo.json',
+      '--mode': 'run',
+      '--JOB_NAME': 'echo',
+      '--JOB_ID': JobRunId,
+      '--JOB_RUN_ID': JobRunId,
+    });
+    expect(cloud.glue.jobs.getRun('echo', JobRunId!)?.localOutput).toEqual({ wrote: 's3://outputs/echo.json' });
+  });
+
+  it.each([
+    ['s3://scripts/jobs/pyspark.py', 'No local engine runs the script s3://scripts/jobs/pyspark.py'],
+    ['s3://scripts/jobs/missing.py', 'Failed to download the script s3://scripts/jobs/missing.py from S3'],
+    ['s3://scripts/jobs/broken.py', 'RangeError: the mapping does not fit'],
+  ])('fails a run of %s with an ErrorMessage naming why', async (script, message) => {
+    const name = `job-${path.basename(script, '.py')}`;
+    await glue.send(
+      new CreateJobCommand({ Name: name, Role: 'r', Command: { Name: 'glueetl', ScriptLocation: script } }),
+    );
+    const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: name }));
+    const run = await finished(name, JobRunId!);
+    expect(run.JobRunState).toBe('FAILED');
+    expect(run.ErrorMessage).toContain(message);
+  });
+
+  it('limits concurrent runs, stops a run (STOPPING → STOPPED) and lists runs newest first', async () => {
+    closeGate();
+    await glue.send(
+      new CreateJobCommand({
+        Name: 'gated',
+        Role: 'r',
+        Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/jobs/gated.py' },
+      }),
+    );
+    const { JobRunId: first } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
+    expect(await failure(glue.send(new StartJobRunCommand({ JobName: 'gated' })))).toMatchObject({
+      name: 'ConcurrentRunsExceededException',
+      message: 'Concurrent runs exceeded for gated',
+    });
+    await eventually(async () => {
+      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: 'gated', RunId: first }));
+      return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
+    }, 'run RUNNING');
+    const stopped = await glue.send(
+      new BatchStopJobRunCommand({ JobName: 'gated', JobRunIds: [first!, 'jr_unknown'] }),
+    );
+    expect(stopped.SuccessfulSubmissions).toEqual([{ JobName: 'gated', JobRunId: first }]);
+    expect(stopped.Errors).toEqual([
+      expect.objectContaining({
+        JobRunId: 'jr_unknown',
+        ErrorDetail: expect.objectContaining({ ErrorCode: 'EntityNotFoundException' }),
+      }),
+    ]);
+    expect((await finished('gated', first!)).JobRunState).toBe('STOPPED');
+
+    await glue.send(
+      new UpdateJobCommand({
+        JobName: 'gated',
+        JobUpdate: {
+          Role: 'r',
+          Command: { ScriptLocation: 's3://scripts/jobs/gated.py' },
+          ExecutionProperty: { MaxConcurrentRuns: 2 },
+        },
+      }),
+    );
+    const { JobRunId: second } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
+    const { JobRunId: third } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
+    releaseGate();
+    await finished('gated', second!);
+    await finished('gated', third!);
+    const page = await glue.send(new GetJobRunsCommand({ JobName: 'gated', MaxResults: 2 }));
+    const rest = await glue.send(new GetJobRunsCommand({ JobName: 'gated', NextToken: page.NextToken }));
+    expect([...page.JobRuns!, ...rest.JobRuns!].map((run) => [run.Id, run.JobRunState])).toEqual([
+      [third, 'SUCCEEDED'],
+      [second, 'SUCCEEDED'],
+      [first, 'STOPPED'],
+    ]);
+    await glue.send(new DeleteJobCommand({ JobName: 'gated' }));
+    expect(await failure(glue.send(new GetJobCommand({ JobName: 'gated' })))).toMatchObject({
+      name: 'EntityNotFoundException',
+    });
+    // DeleteJob of a job that does not exist succeeds, as on AWS
+    expect((await glue.send(new DeleteJobCommand({ JobName: 'gated' }))).JobName).toBe('gated');
+  });
+
+  it('in a restarted cloud keeps the definitions and fails the runs the previous process left active', async () => {
+    closeGate();
+    await glue.send(
+      new CreateJobCommand({ Name: 'left', Role: 'r', Command: { ScriptLocation: 's3://scripts/jobs/gated.py' } }),
+    );
+    const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'left' }));
+    await eventually(async () => {
+      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }));
+      return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
+    }, 'run RUNNING');
+    // A second process over the same state folder, while the first still runs the job.
+    const revived = await startLocalCloud({ stateDir: cloud.stateDir, port: 0, jobEngines: engines });
+    const client = new GlueClient({ endpoint: revived.endpoint });
+    try {
+      expect((await client.send(new GetJobCommand({ JobName: 'left' }))).Job?.Command?.ScriptLocation).toBe(
+        's3://scripts/jobs/gated.py',
+      );
+      expect(
+        (await client.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }))).Table,
+      ).toBeDefined();
+      expect((await client.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }))).JobRun).toMatchObject({
+        JobRunState: 'FAILED',
+        ErrorMessage: 'The local cloud stopped while this job run was active',
+      });
+    } finally {
+      client.destroy();
+      await revived.close();
+      releaseGate();
+    }
+  });
+});
