@@ -30,6 +30,9 @@ const project = (displayName: string, dir: string): Config => ({
 const config: Config = {
   projects: [...workspaces.map((dir) => project(dir, dir)), project('repo', '.')],
   testTimeout: 60_000,
+  // jest's default on 2 cores is one worker; the slow suites wait on child processes (sls, the local cloud's Lambda
+  // runtimes), so two keep both cores busy. `--maxWorkers=1` on the command line still wins.
+  maxWorkers: 2,
   // One package cache per run, filled before the tests with every packaging they ask for (test/support/packagings.ts).
   globalSetup: path.join(repoRoot, 'test/support/global-setup.ts'),
   globalTeardown: path.join(repoRoot, 'test/support/global-teardown.ts'),

@@ -36,7 +36,11 @@ const delivery = (stage: string, bucket: boolean, usedBy: string[]): WarmedPacka
   }));
 
 const PACKAGED_TEMPLATES = ['test/packaged-templates.test.ts'];
-const E2E_HARNESS = ['test/e2e/deploy-scenarios.test.ts', 'test/e2e/harness.ts'];
+const E2E_HARNESS = [
+  'test/e2e/deploy-scenarios.test.ts',
+  'test/e2e/deploy-scenarios-recovery.test.ts',
+  'test/e2e/harness.ts',
+];
 const RELEASE = ['test/e2e/release.test.ts'];
 
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
