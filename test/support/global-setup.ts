@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { packagingsFor, warmPackagings } from './packagings';
+import { TEST_RUN_DIR } from './run-dir';
 
 /** Set when the run made its own cache, which global-teardown.ts removes. */
 export const OWNED_CACHE = 'GLUE_CD_TEST_OWNED_CACHE_DIR';
@@ -19,6 +20,8 @@ const patternsOf = (config: GlobalConfig): string[] => {
 };
 
 export default async (globalConfig: GlobalConfig): Promise<void> => {
+  // Fixtures several test files share (the first release) are made once per run in this folder.
+  process.env[TEST_RUN_DIR] = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-run-'));
   if (process.env.GLUE_CD_CACHE_DIR === undefined) {
     const dir = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-cache-'));
     process.env.GLUE_CD_CACHE_DIR = dir;

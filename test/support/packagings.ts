@@ -41,7 +41,7 @@ const E2E_HARNESS = [
   'test/e2e/deploy-scenarios-recovery.test.ts',
   'test/e2e/harness.ts',
 ];
-const RELEASE = ['test/e2e/release.test.ts'];
+const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts', 'test/e2e/release-fixture.ts'];
 
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
   // Each service's own package test, as `pnpm package` would (the services' default bucket).
