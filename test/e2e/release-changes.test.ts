@@ -79,6 +79,7 @@ test('after a destructive template change, production refuses it, lists the viol
   expect(production?.detail).toMatch(/RawBucket \(AWS::S3::Bucket\)/);
   const refused = summary.executions.find((e) => e.action === 'DeployToProduction');
   expect(refused).toMatchObject({ status: 'FAILED', error: 'UnsafeChangeSetError' });
+  expect(refused?.changeSet?.changes.map((c) => [c.logicalId, c.disposition])).toContainEqual(['RawBucket', 'refused']);
   const after = await releasedStacks(stateDir);
   expect(after).toEqual({ prod: before, test: undefined });
   await inspect(stateDir, async (clients) => {

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './harness';
 import {
   expectReleasedState,
@@ -85,6 +86,18 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
     JSON.parse(await readFile(path.join(released.reportDir, 'latest.json'), 'utf8')),
   );
   expect(latest).toEqual(summary.report);
+  // The report draws the deploy state machine as packaged; the live test's checks came in as a CodeBuild test report.
+  const asl = parseYaml(await readFile(path.join(REPO_ROOT, 'state-machines/deploy.asl.yaml'), 'utf8')) as {
+    States: Record<string, unknown>;
+  };
+  expect(latest.stateMachine.states.map((s) => s.name)).toEqual(Object.keys(asl.States));
+  expect(latest.actions.find((a) => a.action === 'AutomatedLiveTest')?.reports).toMatchObject([
+    {
+      reportGroupName: 'glue-cd-pipeline-local-live-test-checks',
+      declaredAs: 'LiveTestReportGroup',
+      status: 'SUCCEEDED',
+    },
+  ]);
   const build = latest.actions.find((a) => a.action === 'Build');
   expect(build).toMatchObject({ category: 'Build', provider: 'CodeBuild', status: 'Succeeded' });
   expect(build?.commands?.map((c) => [c.phase, c.command, c.exitCode])).toEqual(expected);
