@@ -1,3 +1,5 @@
+/** @jest-config-loader ts-node */
+/** @jest-config-loader-options {"transpileOnly": true} */
 import path from 'node:path';
 import type { Config } from 'jest';
 
