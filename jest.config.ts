@@ -11,6 +11,7 @@ const workspaces = [
   'packages/live-test',
   'packages/local-cloud',
   'packages/release',
+  'packages/lambda-edge',
   'services/pipeline-trigger',
   'services/deploy-orchestrator',
   'services/glue-etl',

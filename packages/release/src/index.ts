@@ -17,6 +17,7 @@ export * from './codepipeline-action';
 export * from './delivery-services';
 export * from './deploy-service';
 export * from './local-environment';
+export * from './operations-differences';
 export * from './package-cache';
 export * from './package-services';
 export * from './pipeline-definition';

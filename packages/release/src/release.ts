@@ -14,6 +14,7 @@ import {
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud } from './local-environment';
+import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
@@ -166,7 +167,8 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
     await bootstrap.catch(() => undefined);
     // A packaging that failed ends the release here, as it would have before the pipeline started.
-    const stateMachine = deployStateMachine(await deliveryPackaging);
+    const deliveryPackages = await deliveryPackaging;
+    const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
       startedAt: startedAt.toISOString(),
@@ -177,7 +179,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       setup,
       actions: run.records,
       skipList: describeSkipList(skipList),
-      differences: run.differences,
+      differences: [
+        ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
+        ...run.differences,
+      ],
       executions: await collectExecutions(
         release.clients,
         run.executions,

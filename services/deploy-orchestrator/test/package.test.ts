@@ -85,12 +85,13 @@ describe('sls package --stage test', () => {
     ]);
   });
 
-  it('lets the state machine invoke only its own task functions', () => {
+  it('lets the state machine invoke only its own task functions, and deliver only its logs and traces', () => {
     const [statement, ...others] = statementsOf({
       Resources: { R: template.Resources.DeployStateMachineRole as Resource },
       Outputs: {},
     });
-    expect(others).toEqual([]);
+    expect(others.map((s) => (s as { Sid?: string }).Sid)).toEqual(['DeliverExecutionLogs', 'WriteTraces']);
+    expect(others.flatMap((s) => s.Action as string[]).every((a) => /^(logs|xray):/.test(a))).toBe(true);
     expect(statement).toMatchObject({ Effect: 'Allow', Action: ['lambda:InvokeFunction'] });
     const resources = (statement as { Resource: unknown[] }).Resource;
     expect(resources).toHaveLength(functions.length * 2);

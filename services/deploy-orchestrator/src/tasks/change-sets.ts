@@ -15,9 +15,10 @@ import {
   UnsafeChangeSetError,
   CODEPIPELINE_MESSAGE_LIMIT,
   type ChangeSetTree,
+  errorMessage,
+  errorName,
 } from '@glue-cd/core';
 import { getJson, progressKey, putJson } from '../artifacts';
-import { errorMessage, errorName } from '../errors';
 import { CHANGE_SET_POLLING, CHANGE_SET_READING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { requireStagingBucket, roleArnParameter, type OrchestratorSettings } from '../settings';
 import type {
@@ -374,7 +375,9 @@ export const refuseChangeSet = async (cfn: CloudFormationClient, event: ChangeSe
   } catch (error) {
     // The refusal matters more than the clean-up: report both.
     const note = `\n(the change set could not be deleted: ${errorMessage(error)})`.slice(0, 500);
-    throw new UnsafeChangeSetError(`${refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT - note.length)}${note}`);
+    throw new UnsafeChangeSetError(`${refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT - note.length)}${note}`, {
+      cause: error,
+    });
   }
   throw new UnsafeChangeSetError(refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT));
 };
