@@ -7,6 +7,7 @@ import {
   APPLICATION_STAGES,
   deployDeliveryServices,
   deploymentBucketFor,
+  type DeliveryServices,
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
@@ -79,32 +80,34 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     try {
       const { value, detail } = await work();
       setup.push({ step: name, status: 'Succeeded', durationMs: Date.now() - began, detail });
-      progress.done(detail.split('\n').join('; '));
+      progress.done(`${name}: ${detail.split('\n').join('; ')}`);
       return value;
     } catch (error) {
       setup.push({ step: name, status: 'Failed', durationMs: Date.now() - began, detail: String(error) });
+      progress.fail(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
   };
 
-  progress.stage('Package the pipeline and its own services (sls package, offline)');
-  const [pipeline, deliveryPackages] = await step('Package', async () => {
-    const [template, delivery] = await Promise.all([
-      packageService({
-        repoRoot,
-        serviceDir: '.',
-        stage: infraStage,
-        outDir: path.join(buildDir, 'pipeline', infraStage),
-        deploymentBucket: deploymentBucketFor(infraStage),
-      }),
-      packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
-    ]);
+  // The pipeline's own services package and deploy beside the first stages (Source and Build never touch their
+  // stacks; the Invoke actions wait for them): on two cores the Build's one-at-a-time commands leave room for both.
+  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
+  deliveryPackaging.catch(() => undefined);
+  const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
+
+  progress.stage('Package the pipeline (sls package, offline)');
+  const pipeline = await step('Package', async () => {
+    const template = await packageService({
+      repoRoot,
+      serviceDir: '.',
+      stage: infraStage,
+      outDir: path.join(buildDir, 'pipeline', infraStage),
+      deploymentBucket: deploymentBucketFor(infraStage),
+    });
     const definition = readPipelineDefinition(template.template);
     return {
-      value: [definition, delivery] as const,
-      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')}), ${delivery
-        .map((p) => p.service)
-        .join(' and ')}`,
+      value: definition,
+      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')})${reuse(template)}`,
     };
   });
 
@@ -122,28 +125,34 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         });
       })();
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
+  let bootstrap: Promise<DeliveryServices> | undefined;
   try {
-    progress.stage(`Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md`);
+    // What the Build writes to: the artifact bucket and the deployment buckets exist before the pipeline starts.
     const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
-    const delivery = await step('Bootstrap', async () => {
-      const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
-      for (const bucket of buckets) await ensureBucket(release.clients, bucket);
-      const deployed = await deployDeliveryServices(release.clients, deliveryPackages, infraStage);
+    const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
+    for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+    progress.stage(
+      `Bootstrap (stage ${infraStage}) beside the first stages, as an operator does once: docs/pipeline.md`,
+    );
+    bootstrap = step('Bootstrap', async () => {
+      const packaged = await deliveryPackaging;
+      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
       return {
         value: deployed,
         detail: [
-          ...deployed.deployments.map((d) => `${d.stackName}: ${d.outcome}`),
+          ...deployed.deployments.map((d, i) => `${d.stackName}: ${d.outcome}${packaged[i] ? reuse(packaged[i]) : ''}`),
           `buckets ${buckets.join(', ')}`,
         ].join('\n'),
       };
     });
+    bootstrap.catch(() => undefined);
 
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
     const runDir = path.join(options.reportDir, `release-${stamp}`);
     const run = await runPipeline({
       release,
-      delivery,
+      delivery: bootstrap,
       pipeline,
       repoRoot,
       stateDir: options.stateDir,
@@ -157,6 +166,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       pollIntervalMs: options.pollIntervalMs ?? 150,
     });
 
+    // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
+    await bootstrap.catch(() => undefined);
+    // A packaging that failed ends the release here, as it would have before the pipeline started.
+    const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
@@ -193,6 +206,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       jsonReportPath,
     };
   } finally {
+    await bootstrap?.catch(() => undefined);
     await release.close();
   }
 };

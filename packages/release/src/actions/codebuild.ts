@@ -207,6 +207,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       sourceDir,
       environment: buildEnv,
       skipList: environment.skipList,
+      checkout: environment.repoRoot,
       timeoutMs: project.timeoutInMinutes * 60_000,
       workDir: await mkdtemp(path.join(workRoot, 'session-')),
       log: (text) => log.write(text),
