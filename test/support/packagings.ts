@@ -40,6 +40,8 @@ const E2E_HARNESS = [
   'test/e2e/deploy-scenarios.test.ts',
   'test/e2e/deploy-scenarios-recovery.test.ts',
   'test/e2e/harness.ts',
+  'test/faults.test.ts',
+  'faults/context.ts',
 ];
 const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts', 'test/e2e/release-fixture.ts'];
 
