@@ -1,4 +1,10 @@
-import { parseDeployInput, parseUserParameters, type DeployInput } from '@glue-cd/core';
+import {
+  parseDeployInput,
+  parseUserParameters,
+  type DeployInput,
+  type PipelineJob,
+  type S3Location,
+} from '@glue-cd/core';
 import { DEFAULT_JUNIT_FILE, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
 import { packageService } from '@glue-cd/release';
 import { parseCliOptions } from '../packages/live-test/src/cli';
@@ -7,6 +13,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { zipSync } from 'fflate';
+import { buildDeployInput, loadDeployInputDocument } from '../services/pipeline-trigger/src/deploy-input-document';
 
 // The top-level serverless.yml (the AWS delivery pipeline), packaged offline exactly as an operator would package it,
 // checked against the deploy input files, the buildspecs and the Glue ETL stack's outputs.
@@ -109,20 +117,28 @@ const statementsOf = (template: Template): { owner: string; statement: Statement
     );
   });
 
-/** What the pipeline trigger does with `template.artifactPath` before validating (docs/architecture.md). */
-const expandArtifactPath = (raw: Record<string, unknown>, artifact: { bucket: string; key: string }): unknown => {
-  const template = raw.template as { artifactPath?: unknown } | undefined;
-  if (template === undefined || typeof template.artifactPath !== 'string') return raw;
-  const { artifactPath, ...rest } = template;
-  expect(rest).toEqual({});
-  return { ...raw, template: { artifact, path: artifactPath } };
-};
-
 const BUILD_ARTIFACT = { bucket: 'glue-cd-pipeline-artifacts', key: 'glue-cd-test/BuildOutput/abc123' };
 
+/**
+ * What the pipeline trigger starts the deploy with for an action whose UserParameters are {"inputFile": file}: the
+ * file read from the BuildOutput zip, its artifactPath expanded and the result validated, all by the trigger's code.
+ */
 const readDeployInput = async (inputFile: string): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
-  const raw = JSON.parse(await readFile(path.join(REPO_ROOT, inputFile), 'utf8')) as Record<string, unknown>;
-  return { raw, input: parseDeployInput(expandArtifactPath(raw, BUILD_ARTIFACT), inputFile) };
+  const zip = zipSync({ [inputFile]: new Uint8Array(await readFile(path.join(REPO_ROOT, inputFile))) });
+  const job: PipelineJob = {
+    jobId: 'job-1',
+    accountId: '123456789012',
+    functionName: 'glue-cd-pipeline-trigger-test',
+    userParameters: { inputFile },
+    inputArtifacts: [{ name: 'BuildOutput', ...BUILD_ARTIFACT }],
+    artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+  };
+  const readObject = async (location: S3Location): Promise<Uint8Array> => {
+    expect(location).toEqual(BUILD_ARTIFACT);
+    return zip;
+  };
+  const raw = (await loadDeployInputDocument(job, readObject)) as Record<string, unknown>;
+  return { raw, input: buildDeployInput(raw, job) };
 };
 
 /** `sls package --stage <s> --package <dir>` commands of a buildspec, with <dir> relative to the repo root. */
@@ -325,6 +341,7 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
       const { raw, input } = await readDeployInput(file);
       const artifactPath = (raw.template as { artifactPath: string }).artifactPath;
       expect(input.template).toEqual({ artifact: BUILD_ARTIFACT, path: artifactPath });
+      expect(input.pipeline).toEqual({ jobId: 'job-1' });
     }
   });
 

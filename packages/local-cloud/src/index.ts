@@ -14,6 +14,14 @@ export {
 } from './server';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
 export {
+  createFaultInjector,
+  type FaultAction,
+  type FaultInjector,
+  type FaultPlan,
+  type FaultRule,
+  type InjectedFault,
+} from './faults';
+export {
   createJsonService,
   jsonErrorResponse,
   optionalString,

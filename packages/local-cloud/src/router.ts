@@ -5,6 +5,7 @@ import type { CredentialStore } from './auth/credentials';
 import { verifySignature } from './auth/sigv4';
 import type { AuthorizeHook, LocalRequest, LocalResponse, Principal, ServiceHandler } from './contracts';
 import { LOCAL_REGION } from './contracts';
+import type { FaultInjector } from './faults';
 import { type LogSink, logLine } from './log';
 import { errorResponse, protocolOfRequest } from './protocols/errors';
 
@@ -81,6 +82,8 @@ export interface RouterOptions {
   authorize?: AuthorizeHook;
   /** The keys the cloud issued: every request's SigV4 signature is verified against them. */
   credentials: CredentialStore;
+  /** Fault injection (`pnpm faults`); absent, requests pay nothing for it. */
+  faults?: FaultInjector;
 }
 
 /**
@@ -103,6 +106,15 @@ export async function routeRequest(
       if (service !== undefined) await options.authorize?.({ service, operation, input, principal });
     },
   };
+  const { faults } = options;
+  if (faults && service !== undefined) {
+    const context = request.context;
+    context.injectFault = async (operation, input) => {
+      const outcome = await faults.beforeCall(service, operation, input);
+      if (outcome === 'drop-after') context.afterwards = 'drop';
+      if (outcome === 'kill-after') context.afterwards = 'kill';
+    };
+  }
   try {
     if (options.tooLarge !== undefined) {
       throw new AwsServiceError(

@@ -11,10 +11,11 @@ export interface CloudClients {
   stepFunctions: SFNClient;
 }
 
-/** An access key the local cloud issued (the operator's, or a role's). */
+/** An access key the local cloud issued (the operator's, or a role's), or a session of one. */
 export interface CloudCredentials {
   accessKeyId: string;
   secretAccessKey: string;
+  sessionToken?: string;
 }
 
 export const makeCloudClients = (endpoint: string, credentials: CloudCredentials): CloudClients => {

@@ -1,4 +1,3 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import { ACTION_RUNNERS, actionType, runnerFor } from './actions/registry';
 import type { ActionEnvironment, ActionOutcome, ActionRunner, PipelineArtifact } from './actions/types';
 import type { PipelineAction } from './pipeline-definition';
@@ -13,7 +12,6 @@ export interface PipelineRun {
   outputVariables: Record<string, Record<string, string>>;
   differences: { action: string; difference: string }[];
   executions: { action: string; executionArn: string }[];
-  liveTest?: LiveTestReport;
 }
 
 /** Actions of a stage in groups of equal RunOrder, in order: CodePipeline starts a group's actions together. */
@@ -116,7 +114,6 @@ const record = (
   if (variables && Object.keys(variables).length > 0) run.outputVariables[action.name] = variables;
   for (const difference of full?.differences ?? []) run.differences.push({ action: action.name, difference });
   for (const executionArn of full?.executionArns ?? []) run.executions.push({ action: action.name, executionArn });
-  if (full?.liveTest) run.liveTest = full.liveTest;
   run.records.push({
     stage: action.stage,
     action: action.name,

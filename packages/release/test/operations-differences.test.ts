@@ -8,6 +8,7 @@ const service = (name: string, Resources: PackagedService['template']['Resources
   template: { Resources },
   artifacts: [],
   output: '',
+  cached: false,
 });
 
 describe('operationsDifferences', () => {

@@ -183,8 +183,6 @@ const run = async (
     logDir: path.join(work, 'logs'),
     skipList: [],
     sourceEdits,
-    liveTestInProcess: false,
-    sampleFile: '',
     pollIntervalMs: 10,
   };
   return runPipeline(environment);

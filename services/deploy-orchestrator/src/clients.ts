@@ -18,12 +18,20 @@ export const createAwsClients = (deadlines: Partial<SdkDeadlines> = {}, env = pr
   return { cloudFormation: factory.create(CloudFormationClient), s3: factory.s3(S3Client) };
 };
 
-// Created once per Lambda container (on first use, so importing a handler in a test builds nothing).
-let clients: AwsClients | undefined;
+// Created once per Lambda container, on first use: importing a handler in a test builds nothing, and a handler's
+// bundle holds only the clients it asks for (each task is packaged on its own).
+let cloudFormation: CloudFormationClient | undefined;
+let s3: S3Client | undefined;
 
-export const awsClients = (): AwsClients => (clients ??= createAwsClients());
+export const cloudFormationClient = (): CloudFormationClient =>
+  (cloudFormation ??= createClientFactory({ deadlines: SDK_DEADLINES }).create(CloudFormationClient));
+
+export const s3Client = (): S3Client => (s3 ??= createClientFactory({ deadlines: SDK_DEADLINES }).s3(S3Client));
+
+export const awsClients = (): AwsClients => ({ cloudFormation: cloudFormationClient(), s3: s3Client() });
 
 /** Replaces the module's clients (tests, the local cloud). */
 export const useAwsClients = (replacement: AwsClients): void => {
-  clients = replacement;
+  cloudFormation = replacement.cloudFormation;
+  s3 = replacement.s3;
 };

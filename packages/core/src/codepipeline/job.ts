@@ -1,5 +1,5 @@
 import type { CodePipelineEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobBinding } from '../continuation-token';
 import { ConfigurationError, formatIssuePath, JobDetailsError } from '../errors';
 

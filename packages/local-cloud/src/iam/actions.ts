@@ -129,6 +129,11 @@ const STATES: ServiceActionTable = {
   GetExecutionHistory: executionRule('states:GetExecutionHistory'),
 };
 
+/** Operations the local cloud adds that AWS does not have: no IAM action; the operator (root) alone may call them. */
+export const LOCAL_ONLY_OPERATIONS: Readonly<Record<string, readonly string[]>> = {
+  codepipeline: ['LocalCreateJob', 'LocalGetJobResult'],
+};
+
 // ---- CodePipeline (job workers) ---------------------------------------------------------------------------------
 
 const CODEPIPELINE: ServiceActionTable = {

@@ -5,7 +5,7 @@ import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate
 import { AwsServiceError } from '../aws-error';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type AuthorizeHook, type Principal } from '../contracts';
 import { type LogSink, logLine } from '../log';
-import { iamRequestsOf, type IamLookups, type IamRequest } from './actions';
+import { iamRequestsOf, LOCAL_ONLY_OPERATIONS, type IamLookups, type IamRequest } from './actions';
 import { bucketPolicy, type IamResourceView, roleNameOf, rolePolicies } from './roles';
 
 /** `enforce` (the default) judges every call; `off` allows everything (unit tests of other layers only). */
@@ -133,6 +133,14 @@ export const createIamEnforcer = (options: IamEnforcerOptions): IamEnforcer => {
   return {
     require,
     authorize: async ({ service, operation, input, principal }) => {
+      if (LOCAL_ONLY_OPERATIONS[service]?.includes(operation)) {
+        // Not AWS operations (CodePipeline's own side of a job): no IAM action exists, only the operator may call them.
+        if (principal.kind === 'root') return;
+        throw accessDenied(
+          service,
+          `User: ${callerArnOf(principal)} is not authorized to perform: ${service}:${operation}: a local-only operation of the local cloud, callable with the operator key only`,
+        );
+      }
       const requests = iamRequestsOf(service, operation, input, options.lookups);
       if (requests === undefined) {
         throw accessDenied(

@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { AwsServiceError } from '../aws-error';
+import type { FaultInjector } from '../faults';
 import type { FunctionRuntime, InvokeResult, LocalFunctionDefinition, ObjectStore } from '../contracts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, functionArn } from '../contracts';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
@@ -42,6 +43,8 @@ export interface FunctionRuntimeOptions {
   /** The access key a function's code runs with: the one the cloud issued to its execution role. */
   credentialsForRole: (roleArn: string) => { accessKeyId: string; secretAccessKey: string };
   log?: (line: string) => void;
+  /** Fault injection: crashes and timeouts of invocations (src/faults.ts); off by default. */
+  faults?: FaultInjector;
 }
 
 /** What a function without a `Role` runs as: a role nobody defined, so IAM allows it nothing. */
@@ -286,6 +289,11 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     }
     const started = Date.now();
     const timeoutMs = def.timeoutSeconds * 1000;
+    const fault = options.faults?.beforeInvoke(def.functionName) ?? 'run';
+    if (fault === 'crash-before') {
+      const exited: ContainerOutcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: '' };
+      return describeOutcome(record, requestId, exited, started);
+    }
     const key = containerKey(record);
     const container =
       takeIdle(key) ??
@@ -315,9 +323,23 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     } finally {
       busy.delete(container);
     }
+    if (fault === 'crash-after') container.kill();
     if (container.alive && !closed && currentRecord(def.functionName)?.revisionId === record.revisionId)
       park(key, container);
     else container.kill();
+    // An injected fault replaces the answer of a function that did run: its side effects stay, its response is lost.
+    if (fault === 'crash-after') outcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: outcome.output };
+    if (fault === 'timeout') outcome = { kind: 'timed-out', output: outcome.output };
+    return describeOutcome(record, requestId, outcome, started);
+  };
+
+  const describeOutcome = (
+    record: FunctionRecord,
+    requestId: string,
+    outcome: ContainerOutcome,
+    started: number,
+  ): LocalInvokeResult => {
+    const def = record.definition;
     const duration = Date.now() - started;
 
     let result: { functionError?: 'Unhandled'; payload: string };

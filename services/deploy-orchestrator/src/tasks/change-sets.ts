@@ -108,6 +108,17 @@ export const describeChangeSetTree = async (cfn: CloudFormationClient, changeSet
   return toChangeSetTree(progress);
 };
 
+/**
+ * Our change set vanished before it was executed: another deploy of the stack executed its own change set meanwhile,
+ * and CloudFormation then deletes the stack's other change sets (pnpm faults: two pipelines, one stack).
+ */
+const supersededChangeSet = (changeSet: { changeSetName: string; stackName: string }, error: unknown): unknown =>
+  isNotFound(error)
+    ? new StackOperationFailedError(
+        `change set ${changeSet.changeSetName} on ${changeSet.stackName} no longer exists (${errorMessage(error)}): another deploy of the stack executed its own change set meanwhile, and CloudFormation then deletes the stack's other change sets; this deploy changed nothing: run it again to deploy over the stack as it is now`,
+      )
+    : error;
+
 const deleteQuietly = async (cfn: CloudFormationClient, changeSetId: string): Promise<void> => {
   try {
     await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId }));
@@ -249,7 +260,12 @@ export const pollChangeSet = async (
   }
 
   const polls = changeSet.polls + 1;
-  const first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  let first: DescribeChangeSetCommandOutput;
+  try {
+    first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  } catch (error) {
+    throw supersededChangeSet(changeSet, error);
+  }
   const { Status, StatusReason, ExecutionStatus } = first;
   const status = Status ?? 'UNKNOWN';
   const next: ChangeSetState = {
@@ -325,7 +341,7 @@ export const executeChangeSet = async (
     );
   } catch (error) {
     if (errorName(error) !== 'InvalidChangeSetStatusException' && errorName(error) !== 'InvalidChangeSetStatus')
-      throw error;
+      throw supersededChangeSet(changeSet, error);
     const current = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
     if (!EXECUTED.has(current.ExecutionStatus ?? '')) throw error;
     resumed = true;
