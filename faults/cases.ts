@@ -267,7 +267,11 @@ const lake = async (context: FaultContext, names: Names) => {
   const config = {
     endpoint: context.harness.release.cloud.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The operator's key (the account root), as the release's own clients sign.
+    credentials: {
+      accessKeyId: context.harness.release.cloud.environment().AWS_ACCESS_KEY_ID!,
+      secretAccessKey: context.harness.release.cloud.environment().AWS_SECRET_ACCESS_KEY!,
+    },
   };
   const glue = new GlueClient(config);
   const athena = new AthenaClient(config);

@@ -217,7 +217,11 @@ describe('the SDK backend on the local cloud reports failing checks with their n
   const clientConfig = () => ({
     endpoint: release.cloud.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The operator's key (the account root), as the release's own clients sign.
+    credentials: {
+      accessKeyId: release.cloud.environment().AWS_ACCESS_KEY_ID!,
+      secretAccessKey: release.cloud.environment().AWS_SECRET_ACCESS_KEY!,
+    },
   });
 
   test('a stricter valueRange rule fails, naming the rule and the counts', async () => {
