@@ -59,7 +59,8 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
   let killed = 0;
   beforeAll(async () => {
     faults = createFaultInjector({ onKill: () => (killed += 1) });
-    ({ cloud, restore } = await startTestCloud({ faults }));
+    // The fault layer, not IAM (the probe function has no role); enforcement is test/iam.test.ts.
+    ({ cloud, restore } = await startTestCloud({ faults, iam: 'off' }));
     await cloud.objects.createBucket('faulty');
     await cloud.objects.createBucket('deployment-bucket');
     await cloud.objects.putObject('deployment-bucket', 'probe.zip', buildProbePackage());

@@ -23,7 +23,8 @@ const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds
 
 test('a restarted cloud on the same stateDir keeps buckets, functions, state machines, executions and job results', async () => {
   // Arrange: a first life that leaves every kind of state behind, one execution still running when it dies.
-  const first = await startTestCloud({ stateDir, waitScale: 1 });
+  // What survives a restart, not IAM (its machines run without roles); enforcement is test/iam.test.ts.
+  const first = await startTestCloud({ stateDir, waitScale: 1, iam: 'off' });
   let crashSnapshot: string;
   let crashHistory: string;
   const executions = path.join(stateDir, 'state', 'stepfunctions', 'executions');
@@ -78,7 +79,7 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
   writeFileSync(interruptedHistory, crashHistory);
 
   // Act: a second life, a new port, the same folder.
-  const second = await startTestCloud({ stateDir });
+  const second = await startTestCloud({ stateDir, iam: 'off' });
   try {
     const s3 = new S3Client({});
     const buckets = await s3.send(new ListBucketsCommand({}));

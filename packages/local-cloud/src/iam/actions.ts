@@ -185,7 +185,8 @@ const CLOUDFORMATION: ServiceActionTable = {
   DescribeStackResource: onStack('cloudformation:DescribeStackResource'),
   DescribeStackResources: onStackOrAll('cloudformation:DescribeStackResources'),
   ListStackResources: onStack('cloudformation:ListStackResources'),
-  GetTemplate: onStack('cloudformation:GetTemplate'),
+  // With a ChangeSetName alone (the change set's template), IAM authorizes on the change set's stack.
+  GetTemplate: onChangeSet('cloudformation:GetTemplate'),
   GetStackPolicy: onStack('cloudformation:GetStackPolicy'),
   SetStackPolicy: onStack('cloudformation:SetStackPolicy'),
   UpdateTerminationProtection: onStack('cloudformation:UpdateTerminationProtection'),
