@@ -1,10 +1,18 @@
-import { parseDeployInput, parseUserParameters, type DeployInput } from '@glue-cd/core';
+import {
+  parseDeployInput,
+  parseUserParameters,
+  type DeployInput,
+  type PipelineJob,
+  type UserParameters,
+} from '@glue-cd/core';
 import { packageService } from '@glue-cd/release';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { buildDeployInput } from '../services/pipeline-trigger/src/deploy-input-document';
+import { outputVariablesFor } from '../services/pipeline-trigger/src/job-answer';
 
 // The top-level serverless.yml (the AWS delivery pipeline), packaged offline exactly as an operator would package it,
 // checked against the deploy input files, the buildspecs and the Glue ETL stack's outputs.
@@ -113,6 +121,18 @@ const expandArtifactPath = (raw: Record<string, unknown>, artifact: { bucket: st
 
 const BUILD_ARTIFACT = { bucket: 'glue-cd-pipeline-artifacts', key: 'glue-cd-test/BuildOutput/abc123' };
 
+const APPROVED_PLAN = 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json';
+
+/** The job the trigger gets for an action with these UserParameters, on BuildOutput. */
+const jobFor = (userParameters: UserParameters): PipelineJob => ({
+  jobId: 'job-1',
+  accountId: '123456789012',
+  functionName: 'trigger',
+  userParameters,
+  inputArtifacts: [{ name: 'BuildOutput', ...BUILD_ARTIFACT }],
+  artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+});
+
 const readDeployInput = async (inputFile: string): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
   const raw = JSON.parse(await readFile(path.join(REPO_ROOT, inputFile), 'utf8')) as Record<string, unknown>;
   return { raw, input: parseDeployInput(expandArtifactPath(raw, BUILD_ARTIFACT), inputFile) };
@@ -188,6 +208,7 @@ describe('stages and actions', () => {
     ['Source', 'Source', 1, 'Source', 'CodeStarSourceConnection'],
     ['Build', 'Build', 1, 'Build', 'CodeBuild'],
     ['LiveTest', 'DeployTestStack', 1, 'Invoke', 'Lambda'],
+    ['LiveTest', 'PlanProduction', 1, 'Invoke', 'Lambda'],
     ['LiveTest', 'AutomatedLiveTest', 2, 'Test', 'CodeBuild'],
     ['LiveTest', 'LiveTestApproval', 3, 'Approval', 'Manual'],
     ['LiveTest', 'LiveTestCleanup', 4, 'Invoke', 'Lambda'],
@@ -205,6 +226,7 @@ describe('stages and actions', () => {
     ['Source', [], ['SourceOutput']],
     ['Build', ['SourceOutput'], ['BuildOutput']],
     ['DeployTestStack', ['BuildOutput'], []],
+    ['PlanProduction', ['BuildOutput'], []],
     ['AutomatedLiveTest', ['SourceOutput'], []],
     ['LiveTestCleanup', ['BuildOutput'], []],
     ['DeployToProduction', ['BuildOutput'], []],
@@ -219,8 +241,9 @@ describe('stages and actions', () => {
     expect(actionNamed(template, 'AutomatedLiveTest').Configuration?.ProjectName).toEqual({ Ref: 'LiveTestProject' });
   });
 
-  it('publishes the deploy actions’ variables as DeployTest and DeployProd', () => {
+  it('publishes the deploy actions’ variables as DeployTest, PlanProd and DeployProd', () => {
     expect(actionNamed(template, 'DeployTestStack').Namespace).toBe('DeployTest');
+    expect(actionNamed(template, 'PlanProduction').Namespace).toBe('PlanProd');
     expect(actionNamed(template, 'DeployToProduction').Namespace).toBe('DeployProd');
   });
 });
@@ -258,7 +281,12 @@ describe('source settings', () => {
 });
 
 describe('Lambda invoke actions drive the pipeline trigger with deploy input files', () => {
-  const cases: [action: string, inputFile: string, expected: Partial<DeployInput>][] = [
+  const cases: [
+    action: string,
+    inputFile: string,
+    expected: Partial<DeployInput>,
+    parameters?: Omit<UserParameters, 'inputFile'>,
+  ][] = [
     [
       'DeployTestStack',
       'deploy/test.json',
@@ -269,6 +297,13 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
         onUnsafeChange: 'fail',
         onRollbackComplete: 'delete-and-recreate',
       },
+    ],
+    // One declaration of the prod deploy: the plan is deploy/prod.json's deploy, planned by the trigger.
+    [
+      'PlanProduction',
+      'deploy/prod.json',
+      { environmentName: 'prod', stackName: 'glue-cd-glue-etl-prod', action: 'plan', onUnsafeChange: 'fail' },
+      { action: 'plan' },
     ],
     [
       'LiveTestCleanup',
@@ -285,6 +320,7 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
         onUnsafeChange: 'fail',
         onRollbackComplete: 'fail',
       },
+      { approvedPlan: '#{PlanProd.PlanUrl}' },
     ],
   ];
 
@@ -294,14 +330,17 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
   });
 
   it.each(cases)(
-    '%s passes UserParameters {"inputFile":"%s"} and the file is a valid deploy input',
-    async (name, inputFile, expected) => {
+    '%s passes UserParameters {"inputFile":"%s", …} and the trigger makes a valid deploy input of it',
+    async (name, inputFile, expected, parameters = {}) => {
       const userParameters = actionNamed(template, name).Configuration!.UserParameters;
       expect(typeof userParameters).toBe('string');
-      expect(parseUserParameters(userParameters as string)).toEqual({ inputFile });
+      // The variables CodePipeline resolves before the trigger sees them.
+      const resolved = (userParameters as string).replace('#{PlanProd.PlanUrl}', APPROVED_PLAN);
+      const job = jobFor(parseUserParameters(resolved));
+      expect(JSON.parse(userParameters as string)).toEqual({ inputFile, ...parameters });
       expect(existsSync(path.join(REPO_ROOT, inputFile))).toBe(true);
-      const { input } = await readDeployInput(inputFile);
-      expect(input).toMatchObject(expected);
+      const raw = JSON.parse(await readFile(path.join(REPO_ROOT, inputFile), 'utf8')) as unknown;
+      expect(buildDeployInput(raw, job)).toMatchObject(expected);
     },
   );
 
@@ -438,6 +477,36 @@ describe('manual approval', () => {
     const configuration = actionNamed(template, 'LiveTestApproval').Configuration!;
     expect(configuration.NotificationArn).toEqual({ Ref: 'ApprovalTopic' });
     expect(configuration.CustomData).toEqual(expect.stringContaining('AutomatedLiveTest'));
+    // CodePipeline's limit for CustomData.
+    expect((configuration.CustomData as string).length).toBeLessThanOrEqual(500);
+  });
+
+  it('shows what production will get: the plan summary variables of PlanProduction, and links the plan', () => {
+    const configuration = actionNamed(template, 'LiveTestApproval').Configuration!;
+    const references = [...(configuration.CustomData as string).matchAll(/#\{PlanProd\.(\w+)\}/g)].map((m) => m[1]);
+    expect(references).toEqual(['added', 'modified', 'replaced', 'removed', 'broadening', 'verdict', 'PlanTextUrl']);
+    expect(configuration.ExternalEntityLink).toBe('#{PlanProd.PlanConsoleUrl}');
+    // Every PlanProd variable the pipeline reads is one the trigger publishes for a plan.
+    const published = outputVariablesFor(
+      {
+        outcome: 'planned',
+        stackName: 'glue-cd-glue-etl-prod',
+        outputs: { PlanUrl: APPROVED_PLAN, PlanTextUrl: APPROVED_PLAN.replace(/json$/, 'txt') },
+        plan: {
+          url: APPROVED_PLAN,
+          textUrl: APPROVED_PLAN.replace(/json$/, 'txt'),
+          counts: { added: 1, modified: 0, replaced: 0, removed: 0, broadening: 0 },
+          summary: 'Plan',
+        },
+      },
+      'arn:aws:states:us-east-1:123456789012:execution:deploy:codepipeline-1',
+    ).variables;
+    const read = JSON.stringify(stagesOf(template)).match(/#\{PlanProd\.\w+\}/g) ?? [];
+    for (const reference of read) expect(Object.keys(published)).toContain(reference.slice(11, -1));
+    // The plan runs before the approval, in the same stage.
+    expect(actionNamed(template, 'PlanProduction').RunOrder).toBeLessThan(
+      actionNamed(template, 'LiveTestApproval').RunOrder!,
+    );
     expect(template.Resources.ApprovalTopic).toMatchObject({
       Type: 'AWS::SNS::Topic',
       Properties: { KmsMasterKeyId: 'alias/aws/sns' },
