@@ -17,7 +17,7 @@ import {
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud } from './local-environment';
 import { packageService } from './package-services';
-import { readPipelineDefinition } from './pipeline-definition';
+import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
 import { executionPath, renderReport } from './report';
 import {
@@ -49,7 +49,15 @@ export interface ReleaseOptions {
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
+  /**
+   * `pnpm start -- --plan`: run the pipeline up to its production plan (the Lambda invoke action with
+   * `"action": "plan"`) and stop there; the other actions of its stage and everything after are Skipped.
+   */
+  planOnly?: boolean;
 }
+
+/** Why --plan skips an action: said in the report and the summary. */
+export const PLAN_ONLY_SKIP = '--plan: the release stops at the production plan (nothing is deployed)';
 
 export interface ReleaseSummary {
   succeeded: boolean;
@@ -133,31 +141,41 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       };
     });
 
+    const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
+    if (options.planOnly && !planAction) {
+      throw new Error(`--plan: pipeline ${pipeline.name} has no plan action (a Lambda invoke with "action": "plan")`);
+    }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
-    const run = await runPipeline({
-      release,
-      delivery,
-      pipeline,
-      repoRoot,
-      stateDir: options.stateDir,
-      artifactBucket,
-      pipelineExecutionId,
-      approver: options.approver,
-      progress,
-      logDir: path.join(options.reportDir, `release-${stamp}`),
-      skipList,
-      sourceEdits: options.sourceEdits ?? {},
-      liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
-      sampleFile: options.sampleFile,
-      pollIntervalMs: options.pollIntervalMs ?? 150,
-    });
+    const run = await runPipeline(
+      {
+        release,
+        delivery,
+        pipeline,
+        repoRoot,
+        stateDir: options.stateDir,
+        artifactBucket,
+        pipelineExecutionId,
+        approver: options.approver,
+        progress,
+        logDir: path.join(options.reportDir, `release-${stamp}`),
+        skipList,
+        sourceEdits: options.sourceEdits ?? {},
+        liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
+        sampleFile: options.sampleFile,
+        pollIntervalMs: options.pollIntervalMs ?? 150,
+      },
+      undefined,
+      planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
+    );
+    const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
+    const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
     const report = ReleaseReportSchema.parse({
       schemaVersion: 1,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      succeeded: run.records.every((r) => r.status === 'Succeeded'),
+      succeeded: planned && ran.every((r) => r.status === 'Succeeded'),
       pipeline: pipeline.name,
       pipelineExecutionId,
       setup,
@@ -166,6 +184,8 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       differences: run.differences,
       executions: await collectExecutions(release.clients, run.executions),
       stateNames: await stateNames(repoRoot),
+      mode: planAction ? 'plan' : 'release',
+      plans: run.plans,
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
     return {

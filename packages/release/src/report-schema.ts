@@ -65,6 +65,27 @@ export const ExecutionRecordSchema = z.object({
   path: z.array(VisitedStateSchema),
 });
 
+/** A plan a Lambda invoke action made (outcome planned): what the approval showed of it, and the whole text. */
+export const PlanRecordSchema = z.object({
+  action: z.string(),
+  stackName: z.string(),
+  url: z.string(),
+  textUrl: z.string(),
+  /** The plan's one-paragraph summary (the action's execution summary). */
+  summary: z.string(),
+  counts: z.object({
+    added: z.number().int(),
+    modified: z.number().int(),
+    replaced: z.number().int(),
+    removed: z.number().int(),
+    broadening: z.number().int(),
+  }),
+  /** accepted | refused-<refusal>: what a deploy with the same input would get. */
+  verdict: z.string(),
+  /** The plan's text (`plans/<stack>/<execution>.txt`): summary, verdict, the cdk-diff-like changes. */
+  text: z.string(),
+});
+
 export const ReleaseReportSchema = z.object({
   schemaVersion: z.literal(1),
   startedAt: z.iso.datetime(),
@@ -81,6 +102,10 @@ export const ReleaseReportSchema = z.object({
   executions: z.array(ExecutionRecordSchema),
   /** The deploy state machine's states in definition order. */
   stateNames: z.array(z.string()),
+  /** `release`: the whole pipeline; `plan` (`pnpm start -- --plan`): up to the production plan, nothing deployed. */
+  mode: z.enum(['release', 'plan']).default('release'),
+  /** The plans the run made (PlanProduction), as the approval showed them. */
+  plans: z.array(PlanRecordSchema).default([]),
 });
 
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
@@ -89,4 +114,5 @@ export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 export type SetupRecord = z.infer<typeof SetupRecordSchema>;
 export type VisitedState = z.infer<typeof VisitedStateSchema>;
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
-export type ReleaseReport = z.infer<typeof ReleaseReportSchema>;
+export type ReleaseReport = z.input<typeof ReleaseReportSchema>;
+export type PlanRecord = z.infer<typeof PlanRecordSchema>;

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { ActionRecord, CommandRecord, ReleaseReport, VisitedState } from './report-schema';
+import type { ActionRecord, CommandRecord, PlanRecord, ReleaseReport, VisitedState } from './report-schema';
 
 export type { ActionRecord, CommandRecord, ExecutionRecord, ReleaseReport, VisitedState } from './report-schema';
 
@@ -58,6 +58,20 @@ const actionRow = (a: ActionRecord): string =>
         )}</pre></details>`
       : ''
   }${a.logFile ? `<p class="arn">log: ${escapeHtml(a.logFile)}</p>` : ''}</td></tr>`;
+
+const planSections = (plans: PlanRecord[]): string =>
+  plans.length === 0
+    ? '<p>No plan was made.</p>'
+    : plans
+        .map(
+          (plan) =>
+            `<section><h3>${escapeHtml(plan.action)}: ${escapeHtml(plan.stackName)} <span class="${
+              plan.verdict === 'accepted' ? 'ok' : 'bad'
+            }">${escapeHtml(plan.verdict)}</span></h3><p>${escapeHtml(plan.summary)}</p><p class="arn">${escapeHtml(
+              plan.url,
+            )}</p><pre>${escapeHtml(plan.text)}</pre></section>`,
+        )
+        .join('\n');
 
 /** A self-contained HTML page (no external assets) for a browser, rendered from the JSON report. */
 export const renderReport = (report: ReleaseReport): string => {
@@ -122,6 +136,8 @@ ${setupRows}
 <table><tr><th>stage</th><th>action</th><th>status</th><th>time</th><th>detail</th></tr>
 ${report.actions.map(actionRow).join('\n')}
 </table>
+<h2>${report.mode === 'plan' ? 'Production plan (--plan: nothing deployed)' : 'Plans'}</h2>
+${planSections(report.plans ?? [])}
 <h2>Where this run differs from AWS</h2>
 <h3>Skip list (buildspec commands not run)</h3>
 ${list(report.skipList.map((s) => `<code>${escapeHtml(s.command)}</code>: ${escapeHtml(s.reason)}`))}

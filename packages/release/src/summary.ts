@@ -1,3 +1,4 @@
+import { formatPlanForReview } from './plan-record';
 import type { ReleaseSummary } from './release';
 
 /** One line of the release summary and how to show it. */
@@ -38,6 +39,16 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
         )}`,
       });
     }
+  }
+  // The plan in full for --plan (it is what the run is for); its head after a whole release.
+  const planOnly = summary.report.mode === 'plan';
+  for (const plan of summary.report.plans ?? []) {
+    const [head = '', ...text] = formatPlanForReview(plan, planOnly ? Number.POSITIVE_INFINITY : 20).split('\n');
+    lines.push({ level: 'step', text: `plan ${head}` });
+    for (const line of text) lines.push({ level: 'detail', text: line });
+  }
+  if (planOnly) {
+    lines.push({ level: 'step', text: 'nothing was deployed (--plan): the production stack is as it was' });
   }
   const { skipList, differences } = summary.report;
   if (skipList.length > 0) {

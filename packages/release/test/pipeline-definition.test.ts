@@ -169,6 +169,19 @@ describe('executionPath and the report', () => {
         },
       ],
       stateNames: ['CheckStack', 'InspectChangeSet', 'ExecuteChangeSet'],
+      mode: 'release',
+      plans: [
+        {
+          action: 'PlanProduction',
+          stackName: 'glue-cd-glue-etl-prod',
+          url: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-2.json',
+          textUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-2.txt',
+          summary: 'Plan for stack glue-cd-glue-etl-prod: 0 added, 1 modified',
+          counts: { added: 0, modified: 1, replaced: 0, removed: 0, broadening: 1 },
+          verdict: 'refused-broadening',
+          text: '[+] Allow iam:* on <all>',
+        },
+      ],
     };
     expect(ReleaseReportSchema.parse(report)).toEqual(report);
     const html = renderReport(report);
@@ -178,6 +191,10 @@ describe('executionPath and the report', () => {
     expect(html).toContain('1. CheckStack');
     expect(html).toContain('2. InspectChangeSet');
     expect(html).toContain('RawBucket &lt;AWS::S3::Bucket&gt; would be replaced');
+    expect(html).toContain(
+      '<h3>PlanProduction: glue-cd-glue-etl-prod <span class="bad">refused-broadening</span></h3>',
+    );
+    expect(html).toContain('<pre>[+] Allow iam:* on &lt;all&gt;</pre>');
     expect(html).not.toMatch(/<script|https?:\/\//);
   });
 });
