@@ -16,9 +16,10 @@ import { dataTemplate, startHarness, type Harness } from './harness';
 jest.setTimeout(240_000);
 
 let harness: Harness;
+// Packaging the delivery services (sls package, esbuild) is most of the time on a loaded machine.
 beforeAll(async () => {
   harness = await startHarness();
-});
+}, 600_000);
 afterAll(async () => harness?.close());
 
 /**
@@ -187,7 +188,7 @@ describe('security broadening', () => {
     const refused = await invoke(deployDocument('test', stackName, { onBroadening: 'fail' }), widened);
     expect(refused.status).toBe('Failed');
     expect(refused.message).toContain('SECURITY-BROADENING-NOT-APPROVED');
-    expect(refused.message).toMatch(/WorkerRole[\s\S]*iam:\*/);
+    expect(refused.message).toContain('! Allow iam:* on * for AWS:${WorkerRole}');
     expect(await harness.stackTemplate(stackName)).toEqual(roleTemplate([READ_DATA]));
 
     // The pipeline's PlanProduction: the same deploy file, planned.

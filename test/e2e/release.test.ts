@@ -154,6 +154,7 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'created' });
   expect(summary.executions.map((e) => [e.action, e.status])).toEqual([
     ['DeployTestStack', 'SUCCEEDED'],
+    ['PlanProduction', 'SUCCEEDED'],
     ['LiveTestCleanup', 'SUCCEEDED'],
     ['DeployToProduction', 'SUCCEEDED'],
   ]);
@@ -161,8 +162,25 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(expectReleasedState(stacks).outputs).toMatchObject({
     RawBucketName: summary.outputVariables.DeployToProduction?.RawBucketName,
   });
+  // Production did not exist yet: its plan is a CREATE, and the approval showed it.
+  expect(summary.report.plans).toEqual([
+    expect.objectContaining({ action: 'PlanProduction', stackName: PROD_STACK, verdict: 'accepted' }),
+  ]);
+  const [plan] = summary.report.plans ?? [];
+  expect(plan?.counts).toMatchObject({ replaced: 0, removed: 0, broadening: 0 });
+  expect(plan?.counts.added).toBeGreaterThan(0);
+  expect(summary.outputVariables.PlanProduction).toMatchObject({
+    outcome: 'planned',
+    added: String(plan?.counts.added),
+    PlanUrl: plan?.url,
+  });
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(
+    `Production will get: ${plan?.counts.added} added, 0 modified, 0 replaced, 0 removed, 0 security broadening (deploy accepted)`,
+  );
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(`PlanProduction: ${plan?.summary}`);
   expect(existsSync(summary.reportPath)).toBe(true);
   const html = await readFile(summary.reportPath, 'utf8');
+  expect(html).toContain(`PlanProduction: ${PROD_STACK}`);
   for (const execution of summary.executions) expect(html).toContain(execution.executionArn);
 
   // The Build ran buildspecs/build.yml verbatim but for its skip list: every command in order, with its exit code.
@@ -224,7 +242,7 @@ test('a rejected approval stops the release before production: the test stack st
     DeployToProduction: 'Skipped',
   });
   expect(summary.outputVariables.DeployToProduction).toBeUndefined();
-  expect(summary.executions.map((e) => e.action)).toEqual(['DeployTestStack']);
+  expect(summary.executions.map((e) => e.action)).toEqual(['DeployTestStack', 'PlanProduction']);
   const after = await releasedStacks(stateDir);
   // Nothing cleaned it up: the reviewer can still look at what was rejected.
   expect(after.test?.status).toBe('CREATE_COMPLETE');
@@ -279,6 +297,9 @@ test('after a destructive template change, production refuses it, lists the viol
     LiveTestCleanup: 'Succeeded',
     DeployToProduction: 'Failed',
   });
+  // The reviewer was shown it before approving: the plan counts the replacement and says a deploy would be refused.
+  expect(summary.report.plans?.[0]).toMatchObject({ verdict: 'refused-destructive', counts: { replaced: 1 } });
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain('1 replaced');
   const production = actionNamed(summary, 'DeployToProduction');
   expect(production?.detail).toContain('UnsafeChangeSetError');
   expect(production?.detail).toContain('RESOURCES-BEING-DELETED-OR-REPLACED');
@@ -291,4 +312,48 @@ test('after a destructive template change, production refuses it, lists the viol
     expect(await bucketKeys(clients, rawBucket)).toEqual(['nyc-taxi/yellow_tripdata/keep.csv']);
     expect(await bucketKeys(clients, rawBucket.replace('-raw-', '-landing-'))).toBeUndefined();
   });
+});
+
+test('pnpm start -- --plan plans production from the working tree and deploys nothing', async () => {
+  const { stateDir, reportDir } = await releasedStateCopy();
+  const before = expectReleasedState(await releasedStacks(stateDir));
+  const [from, to] = [
+    'Description: Catalogues the raw NYC yellow taxi CSV.',
+    'Description: Catalogues the raw NYC yellow taxi CSV, planned only.',
+  ];
+
+  const summary = await runRelease({
+    repoRoot: REPO_ROOT,
+    stateDir,
+    reportDir,
+    approver: approveAll(true),
+    progress: silentProgress,
+    sampleFile: SAMPLE,
+    pollIntervalMs: 20,
+    sourceEdits: await glueEtlEdit(from, to),
+    planOnly: true,
+  });
+
+  expect(summary.succeeded).toBe(true);
+  expect(summary.report.mode).toBe('plan');
+  expect(statuses(summary)).toEqual({
+    Source: 'Succeeded',
+    Build: 'Succeeded',
+    DeployTestStack: 'Skipped',
+    PlanProduction: 'Succeeded',
+    AutomatedLiveTest: 'Skipped',
+    LiveTestApproval: 'Skipped',
+    LiveTestCleanup: 'Skipped',
+    DeployToProduction: 'Skipped',
+  });
+  expect(summary.report.plans?.[0]).toMatchObject({
+    stackName: PROD_STACK,
+    verdict: 'accepted',
+    counts: { added: 0, replaced: 0, removed: 0, broadening: 0 },
+  });
+  expect(summary.report.plans?.[0]?.counts.modified).toBeGreaterThan(0);
+  expect(summary.executions.map((e) => e.action)).toEqual(['PlanProduction']);
+  const lines = formatSummary(summary).map((line) => line.text);
+  expect(lines).toContain('nothing was deployed (--plan): the production stack is as it was');
+  expect(await releasedStacks(stateDir)).toEqual({ prod: before, test: undefined });
 });
