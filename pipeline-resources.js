@@ -28,7 +28,10 @@ const sourceConnection = (stage, connectionArn) =>
       };
 const sourceConnectionArnOf = (connectionArn) => connectionArn || { Ref: 'SourceConnection' };
 
-const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
+/** The report group buildspecs/live-test.yml names `checks`: CodeBuild uses `<project name>-checks` when it exists. */
+const liveTestReportGroupName = (liveTestProjectName) => `${liveTestProjectName}-checks`;
+
+const resourcesFor = ({ stage, connectionArn, triggerExport, liveTestProjectName }) => {
   const test = resourceArns(environment('test'));
   const deploymentBuckets = environments().map((env) => env.deploymentBucket);
   const sourceConnectionArn = sourceConnectionArnOf(connectionArn);
@@ -71,8 +74,31 @@ const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
           deploymentBuckets.map((bucket) => arn.s3(`${bucket}/glue-jobs/*`)),
         ),
       ]),
+      // The live test's checks as CodeBuild test reports (JUnit from packages/live-test/src/cli.ts).
+      LiveTestReportGroup: {
+        Type: 'AWS::CodeBuild::ReportGroup',
+        Properties: {
+          Name: liveTestReportGroupName(liveTestProjectName),
+          Type: 'TEST',
+          ExportConfig: { ExportConfigType: 'NO_EXPORT' },
+          // The group holds reports only; deleting the pipeline stack deletes them with it.
+          DeleteReports: true,
+        },
+      },
       LiveTestProjectRole: codeBuildRole('live-test', [
         projectLogs('LiveTestLogGroup'),
+        // What CodeBuild itself calls with the project role to fill the report group (and never another group).
+        allow(
+          'TestReports',
+          [
+            'codebuild:CreateReportGroup',
+            'codebuild:CreateReport',
+            'codebuild:UpdateReport',
+            'codebuild:BatchPutTestCases',
+            'codebuild:BatchPutCodeCoverages',
+          ],
+          getAtt('LiveTestReportGroup'),
+        ),
         allow('ArtifactBucket', ['s3:GetBucketLocation', 's3:GetBucketAcl'], getAtt('ArtifactBucket')),
         allow('ArtifactObjectsRead', ['s3:GetObject', 's3:GetObjectVersion'], sub('${ArtifactBucket.Arn}/*')),
         allow('GlueCrawlers', ['glue:StartCrawler', 'glue:GetCrawler'], test.crawlers),
@@ -138,12 +164,14 @@ const resourcesFor = ({ stage, connectionArn, triggerExport }) => {
 
 module.exports = {
   resourcesFor,
+  liveTestReportGroupName,
   /** `resources: - ${file(./pipeline-resources.js):resources}` */
   resources: async ({ resolveVariable }) =>
     resourcesFor({
       stage: await resolveVariable('sls:stage'),
       connectionArn: await resolveVariable('self:custom.source.connectionArn'),
       triggerExport: await resolveVariable('self:custom.triggerExport'),
+      liveTestProjectName: await resolveVariable('self:custom.liveTestProjectName'),
     }),
   /** `${file(./pipeline-resources.js):sourceConnectionArn}`: the given ARN, or a Ref to the created connection. */
   sourceConnectionArn: async ({ resolveVariable }) =>

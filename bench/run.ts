@@ -1,5 +1,5 @@
-// Benchmarks with targets: `pnpm bench` prints a table and exits non-zero when a target is missed.
-// Timings are medians of repeated runs after a warm-up; targets are generous for a 2-core CI machine.
+// Benchmarks with targets: `pnpm bench [filter]` prints one line per result (measure.ts: figure, floor, target,
+// ok/short) and exits non-zero when a result falls short. A filter runs only the suites whose name contains it.
 import type { Change } from '@aws-sdk/client-cloudformation';
 import {
   changeSetVerdict,
@@ -8,17 +8,8 @@ import {
   tokenKey,
   type ChangeSetTree,
 } from '@glue-cd/core';
-import { performance } from 'node:perf_hooks';
-import { benchmarks as extraBenchmarks } from './suites';
-
-export interface Benchmark {
-  name: string;
-  /** Target for the median of one run, in milliseconds. */
-  targetMs: number;
-  runs?: number;
-  setup?: () => Promise<void>;
-  run: () => unknown | Promise<unknown>;
-}
+import { formatJudged, judge, timeBenchmark, type Suite, type TimedBenchmark } from './measure';
+import { suites } from './suites';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:glue-cd-deploy-prod';
 
@@ -41,7 +32,7 @@ const largeChangeSet = (): ChangeSetTree => {
   };
 };
 
-const coreBenchmarks = (): Benchmark[] => {
+const coreBenchmarks = (): TimedBenchmark[] => {
   const tree = largeChangeSet();
   const state = {
     executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:codepipeline-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`,
@@ -76,37 +67,27 @@ const coreBenchmarks = (): Benchmark[] => {
   ];
 };
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
-
-const measure = async (benchmark: Benchmark): Promise<number> => {
-  await benchmark.setup?.();
-  const runs = benchmark.runs ?? 20;
-  for (let i = 0; i < Math.min(5, runs); i += 1) await benchmark.run();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await benchmark.run();
-    times.push(performance.now() - started);
-  }
-  return median(times);
+const coreSuite: Suite = {
+  name: 'core: change-set verdict and continuation tokens',
+  run: async () => {
+    const results = [];
+    for (const benchmark of coreBenchmarks()) results.push(await timeBenchmark(benchmark));
+    return results;
+  },
 };
 
 const main = async (): Promise<number> => {
   const filter = process.argv[2];
-  const all = [...coreBenchmarks(), ...extraBenchmarks()].filter((b) => !filter || b.name.includes(filter));
-  let missed = 0;
-  for (const benchmark of all) {
-    const ms = await measure(benchmark);
-    const ok = ms <= benchmark.targetMs;
-    if (!ok) missed += 1;
-    process.stdout.write(
-      `${ok ? 'ok  ' : 'MISS'}  ${benchmark.name.padEnd(58)} median ${ms.toFixed(3).padStart(9)} ms  target ≤ ${benchmark.targetMs} ms\n`,
-    );
+  let short = 0;
+  for (const suite of [coreSuite, ...suites].filter(({ name }) => !filter || name.includes(filter))) {
+    process.stdout.write(`${suite.name}\n`);
+    for (const result of await suite.run()) {
+      const judged = judge(result);
+      if (!judged.ok) short += 1;
+      process.stdout.write(`  ${formatJudged(judged)}\n`);
+    }
   }
-  return missed === 0 ? 0 : 1;
+  return short === 0 ? 0 : 1;
 };
 
 main().then(

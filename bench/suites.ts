@@ -2,30 +2,33 @@ import { loadColumnMapping, runMappingJob } from '@glue-cd/data-lake';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Benchmark } from './run';
+import { dataPathSuite } from './data-path';
+import { timeBenchmark, type Suite } from './measure';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const SAMPLE = path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
-/** The data path: the local twin of the Glue job over the real TLC sample (count, map, Parquet, rejects). */
-export const benchmarks = (): Benchmark[] => {
-  const work = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-'));
-  let mapping: Awaited<ReturnType<typeof loadColumnMapping>> | undefined;
-  return [
-    {
-      name: 'NYC taxi mapping job, 7,500 real TLC rows → Parquet',
-      targetMs: 2000,
-      runs: 5,
-      setup: async () => {
-        mapping = await loadColumnMapping(path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/mapping.json'));
-      },
-      run: () =>
-        runMappingJob({
-          sourcePath: SAMPLE,
-          targetPath: path.join(work, 'target'),
-          rejectsPath: path.join(work, 'rejects'),
-          mapping: mapping!,
-        }),
-    },
-  ];
+/** The local twin of the Glue job over the real TLC sample as published (count, map, Parquet, rejects). */
+const sampleSuite: Suite = {
+  name: 'data path: mapping job over the TLC sample',
+  run: async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-'));
+    const mapping = await loadColumnMapping(path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/mapping.json'));
+    return [
+      await timeBenchmark({
+        name: 'NYC taxi mapping job, 7,500 real TLC rows → Parquet',
+        targetMs: 2000,
+        runs: 5,
+        run: () =>
+          runMappingJob({
+            sourcePath: SAMPLE,
+            targetPath: path.join(work, 'target'),
+            rejectsPath: path.join(work, 'rejects'),
+            mapping,
+          }),
+      }),
+    ];
+  },
 };
+
+export const suites: Suite[] = [sampleSuite, dataPathSuite];

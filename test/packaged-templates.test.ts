@@ -515,6 +515,35 @@ describe('static IAM proof: the pipeline trigger and the live test', () => {
     ];
     expect((await decideAll(role, onProd)).filter((d) => d.decision === 'Allowed')).toEqual([]);
   });
+
+  it('CodeBuild may fill the live test’s report group with the project role, and no other group', async () => {
+    const role = roleOf(pipeline(), templates.pipeline!, 'LiveTestProjectRole');
+    const group = (name: string) => `arn:aws:codebuild:${REGION}:${ACCOUNT}:report-group/${name}`;
+    const calls = [
+      'codebuild:CreateReportGroup',
+      'codebuild:CreateReport',
+      'codebuild:UpdateReport',
+      'codebuild:BatchPutTestCases',
+      'codebuild:BatchPutCodeCoverages',
+    ];
+    // buildspecs/live-test.yml names the group `checks`: CodeBuild uses <project name>-checks.
+    const ours = group(`glue-cd-pipeline-${STAGE}-live-test-checks`);
+    expect(pipeline().getAtt('LiveTestReportGroup', 'Arn')).toBe(ours);
+    expect(
+      allowedOnly(
+        await decideAll(
+          role,
+          calls.map((action) => ({ action, resource: ours })),
+        ),
+      ),
+    ).toEqual([]);
+    const others = [group(`glue-cd-pipeline-${STAGE}-build-checks`), group('checks')];
+    const elsewhere = await decideAll(
+      role,
+      others.flatMap((resource) => calls.map((action) => ({ action, resource }))),
+    );
+    expect(elsewhere.filter((d) => d.decision === 'Allowed')).toEqual([]);
+  });
 });
 
 // --- CloudFormation's roles per environment ---------------------------------------------------------------------

@@ -5,7 +5,9 @@ import {
   type PipelineJob,
   type UserParameters,
 } from '@glue-cd/core';
+import { DEFAULT_JUNIT_FILE, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
 import { packageService } from '@glue-cd/release';
+import { parseCliOptions } from '../packages/live-test/src/cli';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -65,6 +67,11 @@ const slsPackage = async (outDir: string, extraArgs: string[] = []): Promise<str
 
 const readTemplate = async (dir: string): Promise<Template> =>
   JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+
+/** Any valid stack outputs, as the action's environment variables: what the CLI needs to parse its options. */
+const LIVE_TEST_ENVIRONMENT = Object.fromEntries(
+  Object.values(OUTPUT_ENVIRONMENT_VARIABLES).map((variable) => [variable, `value-of-${variable.toLowerCase()}`]),
+);
 
 const readBuildspec = async (name: string): Promise<Buildspec> =>
   parseYaml(await readFile(path.join(REPO_ROOT, 'buildspecs', name), 'utf8')) as Buildspec;
@@ -470,6 +477,30 @@ describe('automated live test', () => {
     // The CLI always uses the AWS SDK backend; the stack outputs come from the environment variables above.
     expect(commands[run]).toBe('node scripts/run-ts.cjs packages/live-test/src/cli.ts');
   });
+
+  it('sends the CLI’s JUnit file to the report group the template declares, as CodeBuild names it', async () => {
+    const spec = (await readBuildspec('live-test.yml')) as Buildspec & {
+      reports?: Record<string, { files: string[]; 'base-directory'?: string; 'file-format'?: string }>;
+    };
+    // The CLI's default path (the buildspec passes no --junit), relative to CODEBUILD_SRC_DIR.
+    const junit = path.relative(process.cwd(), parseCliOptions([], LIVE_TEST_ENVIRONMENT).junitFile);
+    expect(junit).toBe(DEFAULT_JUNIT_FILE);
+    expect(Object.entries(spec.reports ?? {})).toEqual([
+      ['checks', { files: ['junit.xml'], 'base-directory': 'reports/live-test', 'file-format': 'JUNITXML' }],
+    ]);
+    expect(path.posix.join('reports/live-test', 'junit.xml')).toBe(DEFAULT_JUNIT_FILE);
+    // A name (not an ARN) in the buildspec: CodeBuild uses the existing group <project name>-<name>.
+    const project = template.Resources.LiveTestProject!.Properties!.Name as string;
+    expect(template.Resources.LiveTestReportGroup).toEqual({
+      Type: 'AWS::CodeBuild::ReportGroup',
+      Properties: {
+        Name: `${project}-checks`,
+        Type: 'TEST',
+        ExportConfig: { ExportConfigType: 'NO_EXPORT' },
+        DeleteReports: true,
+      },
+    });
+  });
 });
 
 describe('manual approval', () => {
@@ -598,7 +629,7 @@ describe('least privilege', () => {
 
   it('the pipeline role starts builds of its two projects only', () => {
     const codebuild = statementsOf(template).filter(({ statement }) =>
-      asArray(statement.Action).some((action) => action.startsWith('codebuild:')),
+      asArray(statement.Action).some((action) => /^codebuild:(StartBuild|BatchGetBuilds)$/.test(action)),
     );
     expect(codebuild).toHaveLength(1);
     expect(codebuild[0]!.owner).toBe('PipelineRole');
@@ -609,6 +640,29 @@ describe('least privilege', () => {
     expect(codebuild[0]!.statement.Resource).toEqual([
       { 'Fn::GetAtt': ['BuildProject', 'Arn'] },
       { 'Fn::GetAtt': ['LiveTestProject', 'Arn'] },
+    ]);
+  });
+
+  it('only the live test project may write test reports, and only into its report group', () => {
+    const reports = statementsOf(template).filter(({ statement }) =>
+      asArray(statement.Action).some((action) => /^codebuild:(.*Report.*|BatchPut.*)$/.test(action)),
+    );
+    expect(reports).toEqual([
+      {
+        owner: 'LiveTestProjectRole',
+        statement: {
+          Sid: 'TestReports',
+          Effect: 'Allow',
+          Action: [
+            'codebuild:CreateReportGroup',
+            'codebuild:CreateReport',
+            'codebuild:UpdateReport',
+            'codebuild:BatchPutTestCases',
+            'codebuild:BatchPutCodeCoverages',
+          ],
+          Resource: { 'Fn::GetAtt': ['LiveTestReportGroup', 'Arn'] },
+        },
+      },
     ]);
   });
 

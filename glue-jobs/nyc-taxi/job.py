@@ -1,10 +1,11 @@
 """NYC yellow taxi: raw CSV -> validated, typed Parquet, with rejected rows kept as CSV.
 
-Glue 4.0 (Spark 3.3) job. Arguments: JOB_NAME, source_path, target_path, rejects_path, mapping_path (s3:// URLs).
-The column mapping (mapping.json) is the single source of truth for names, types and required columns. The mapping
-semantics below are shared word for word with the local engine (packages/data-lake/src/value-rules.ts); a test in
-packages/live-test compares the constants of both:
-1. a value is missing when it is null or blank after trimming spaces;
+Glue 4.0 (Spark 3.3) job, also right on Glue 5 (Spark 3.5). Arguments: JOB_NAME, source_path, target_path,
+rejects_path, mapping_path (s3:// URLs). The column mapping (mapping.json) is the single source of truth for names,
+types and required columns. The CSV reading (CSV_READ_OPTIONS, LINE_END_RESIDUE) and the mapping semantics below are
+shared word for word with the local engine (packages/data-lake/src/csv-format.ts and value-rules.ts); a test in
+packages/live-test compares the constants and the rules of both:
+1. a value is missing when it is null or blank after trimming TRIM_CHARACTERS from both ends;
 2. a missing value in a required column rejects the row; in an optional column it becomes null;
 3. a present value is trimmed, must match its type's pattern and must cast (no overflow, a real calendar date),
    otherwise the row is rejected; strings are kept as read;
@@ -17,14 +18,30 @@ import logging
 import re
 import sys
 
-# Patterns use only [0-9]-style classes so Java regex (Spark rlike) and RE2 (DuckDB) read them alike.
+# lineSep "\n": records end at LF whatever line 1 ends with (multiLine alone detects it from line 1 only, SPARK-25493).
+CSV_READ_OPTIONS = {
+    "header": "true",
+    "sep": ",",
+    "quote": '"',
+    "escape": '"',
+    "mode": "PERMISSIVE",
+    "multiLine": "true",
+    "lineSep": "\n",
+    "inferSchema": "false",
+}
+# What a CRLF line ending leaves on a record's last value when records end at LF: never data.
+LINE_END_RESIDUE = "\r"
+# Trimmed from both ends of a value before the missing check and the cast: space, tab, CR, LF.
+TRIM_CHARACTERS = " \t\r\n"
+# Patterns use only [0-9]-style classes and end with \z (Java's $ also matches before a final line terminator, RE2's
+# does not), so Java regex (Spark rlike) and RE2 (DuckDB) read them alike.
 VALUE_PATTERNS = {
-    "int": "^[+-]?[0-9]+$",
-    "bigint": "^[+-]?[0-9]+$",
-    "double": "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$",
-    "decimal": "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$",
-    "date": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-    "timestamp": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?$",
+    "int": r"^[+-]?[0-9]+\z",
+    "bigint": r"^[+-]?[0-9]+\z",
+    "double": r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\z",
+    "decimal": r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)\z",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\z",
+    "timestamp": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?\z",
 }
 BOOLEAN_TRUE_VALUES = ["true", "t", "yes", "y", "1"]
 BOOLEAN_FALSE_VALUES = ["false", "f", "no", "n", "0"]
@@ -113,6 +130,46 @@ def load_mapping(s3_url):
     return validate_mapping(json.loads(body), f"column mapping {s3_url}")
 
 
+def sql_identifier(name):
+    """A column name quoted for Spark SQL and F.col (backticks doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def trim_sql(source):
+    """Spark SQL trimming TRIM_CHARACTERS from both ends of a source column, as DuckDB's trim(value, characters)."""
+    if "'" in TRIM_CHARACTERS or "\\" in TRIM_CHARACTERS:
+        raise ValueError("TRIM_CHARACTERS must fit a SQL string literal as is")
+    return f"trim(BOTH '{TRIM_CHARACTERS}' FROM {sql_identifier(source)})"
+
+
+def without_residue_name(name):
+    return name[: -len(LINE_END_RESIDUE)] if name.endswith(LINE_END_RESIDUE) else name
+
+
+def without_line_end_residue(raw):
+    """Records end at LF (CSV_READ_OPTIONS), so a CRLF record keeps its CR on its last value and a blank CRLF line reads
+    as a record holding a lone CR: drop those records, remove one LINE_END_RESIDUE from the end of every value and
+    column name, and make a value that was only a LINE_END_RESIDUE null (what an empty unquoted value reads as)."""
+    from pyspark.sql import functions as F
+
+    first, *rest = raw.columns
+    blank_line = F.col(sql_identifier(first)).eqNullSafe(LINE_END_RESIDUE)
+    for name in rest:
+        blank_line = blank_line & F.col(sql_identifier(name)).isNull()
+
+    def strip(name):
+        value = F.col(sql_identifier(name))
+        stripped = value.substr(F.lit(1), F.length(value) - len(LINE_END_RESIDUE))
+        return (
+            F.when(value == LINE_END_RESIDUE, F.lit(None).cast("string"))
+            .when(value.endswith(LINE_END_RESIDUE), stripped)
+            .otherwise(value)
+            .alias(without_residue_name(name))
+        )
+
+    return raw.filter(~blank_line).select(*[strip(name) for name in raw.columns])
+
+
 def spark_type(type_name):
     from pyspark.sql import types as T
 
@@ -135,8 +192,8 @@ def column_rule(column):
     from pyspark.sql import functions as F
 
     source, type_name = column["source"], column["type"]
-    raw = F.col(f"`{source}`")
-    trimmed = F.trim(raw)
+    raw = F.col(sql_identifier(source))
+    trimmed = F.expr(trim_sql(source))
     missing = raw.isNull() | (trimmed == "")
     if type_name == "string":
         typed, castable = raw, F.lit(True)
@@ -171,14 +228,7 @@ def main(argv):
     job.init(args["JOB_NAME"], args)
 
     mapping = load_mapping(args["mapping_path"])
-    raw = (
-        spark.read.option("header", "true")
-        .option("inferSchema", "false")
-        .option("mode", "PERMISSIVE")
-        .option("multiLine", "true")
-        .option("escape", '"')
-        .csv(args["source_path"])
-    )
+    raw = without_line_end_residue(spark.read.options(**CSV_READ_OPTIONS).csv(args["source_path"]))
     missing_sources = [column["source"] for column in mapping["columns"] if column["source"] not in raw.columns]
     if missing_sources:
         raise ColumnMappingError(

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './harness';
 
 // Each run also installs and packages inside the Build buildspec; shared machines are slow.
@@ -199,6 +200,18 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
     JSON.parse(await readFile(path.join(firstReportDir, 'latest.json'), 'utf8')),
   );
   expect(latest).toEqual(summary.report);
+  // The report draws the deploy state machine as packaged; the live test's checks came in as a CodeBuild test report.
+  const asl = parseYaml(await readFile(path.join(REPO_ROOT, 'state-machines/deploy.asl.yaml'), 'utf8')) as {
+    States: Record<string, unknown>;
+  };
+  expect(latest.stateMachine.states.map((s) => s.name)).toEqual(Object.keys(asl.States));
+  expect(latest.actions.find((a) => a.action === 'AutomatedLiveTest')?.reports).toMatchObject([
+    {
+      reportGroupName: 'glue-cd-pipeline-local-live-test-checks',
+      declaredAs: 'LiveTestReportGroup',
+      status: 'SUCCEEDED',
+    },
+  ]);
   const build = latest.actions.find((a) => a.action === 'Build');
   expect(build).toMatchObject({ category: 'Build', provider: 'CodeBuild', status: 'Succeeded' });
   expect(build?.commands?.map((c) => [c.phase, c.command, c.exitCode])).toEqual(expected);
@@ -306,6 +319,7 @@ test('after a destructive template change, production refuses it, lists the viol
   expect(production?.detail).toMatch(/RawBucket \(AWS::S3::Bucket\)/);
   const refused = summary.executions.find((e) => e.action === 'DeployToProduction');
   expect(refused).toMatchObject({ status: 'FAILED', error: 'UnsafeChangeSetError' });
+  expect(refused?.changeSet?.changes.map((c) => [c.logicalId, c.disposition])).toContainEqual(['RawBucket', 'refused']);
   const after = await releasedStacks(stateDir);
   expect(after).toEqual({ prod: before, test: undefined });
   await inspect(stateDir, async (clients) => {

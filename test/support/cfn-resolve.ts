@@ -74,6 +74,8 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:secretsmanager:${region}:${account}:secret:${named(id, 'Name') ?? generated(id)}-AbCdEf`;
       case 'AWS::StepFunctions::StateMachine':
         return `arn:aws:states:${region}:${account}:stateMachine:${named(id, 'StateMachineName') ?? generated(id)}`;
+      case 'AWS::CodeBuild::ReportGroup':
+        return `arn:aws:codebuild:${region}:${account}:report-group/${named(id, 'Name') ?? generated(id)}`;
       case 'AWS::CodeStarConnections::Connection':
         return `arn:aws:codeconnections:${region}:${account}:connection/11111111-2222-3333-4444-555555555555`;
       default:
@@ -95,6 +97,8 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:logs:${region}:${account}:log-group:${ref(id)}:*`;
       case 'AWS::CodeBuild::Project':
         return `arn:aws:codebuild:${region}:${account}:project/${ref(id)}`;
+      case 'AWS::CodeBuild::ReportGroup':
+        return ref(id);
       default:
         return ref(id);
     }

@@ -1,13 +1,33 @@
 #!/usr/bin/env node
-// glue-cd CLI: runs the TypeScript source directly (transpile only; `pnpm typecheck` checks the types).
-const path = require('node:path');
+// glue-cd CLI: runs the TypeScript sources directly. esbuild strips the types file by file (isolatedModules makes
+// that safe; `pnpm typecheck` checks them), three times faster to start than ts-node.
 const { readFileSync } = require('node:fs');
-require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', '..', '..', 'tsconfig.json') });
-const { runCli } = require('../src/cli/inspect.ts');
+const { transformSync } = require('esbuild');
+
+process.setSourceMapsEnabled(true);
+require.extensions['.ts'] = (module, filename) => {
+  const source = readFileSync(filename, 'utf8');
+  const { code } = transformSync(source, {
+    loader: 'ts',
+    format: 'cjs',
+    target: 'node20',
+    sourcefile: filename,
+    sourcemap: 'inline',
+  });
+  module._compile(code, filename);
+};
+
+const { runGlueCd, processIo } = require('../src/cli/main.ts');
 
 // Under `pnpm glue-cd` the script runs at the repo root; INIT_CWD is where the user typed the command.
 const cwd = process.env.INIT_CWD ?? process.cwd();
-const result = runCli(process.argv.slice(2), (file) => readFileSync(path.resolve(cwd, file), 'utf8'));
-process.stdout.write(result.stdout);
-process.stderr.write(result.stderr);
-process.exitCode = result.exitCode;
+runGlueCd(process.argv.slice(2), processIo(cwd)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    // A bug, not bad input: the stack trace is what a report needs.
+    process.stderr.write(`glue-cd: internal error: ${error && error.stack ? error.stack : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ON_BROADENING } from './change-set/deploy-verdict';
+import { ON_BROADENING, type OnBroadening } from './change-set/deploy-verdict';
 import { SafetyPolicySchema } from './change-set/safety-policy';
 import { ConfigurationError, formatIssuePath } from './errors';
 
@@ -26,6 +26,33 @@ export type TemplateSource = z.infer<typeof TemplateSourceSchema>;
 
 // CodePipeline JSON may carry numbers or booleans; CloudFormation parameters are strings.
 const ParameterValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/** The rules across fields of a deploy input (the state machine's and a deploy file's), as zod issues. */
+export const checkDeployInputRules = (
+  input: {
+    action: DeployAction;
+    stackName: string;
+    template?: unknown;
+    onBroadening?: OnBroadening;
+    approvedPlan?: string;
+  },
+  ctx: z.RefinementCtx,
+): void => {
+  if (input.action !== 'delete' && input.template === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['template'], message: `is required when action is ${input.action}` });
+  }
+  if (input.approvedPlan !== undefined) {
+    if (input.onBroadening !== 'approve') {
+      ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'is only read when onBroadening is approve' });
+    } else if (!input.approvedPlan.includes(`/plans/${input.stackName}/`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvedPlan'],
+        message: `must be a plan of stack ${input.stackName} (…/plans/${input.stackName}/<execution>.json)`,
+      });
+    }
+  }
+};
 
 export const DeployInputSchema = z
   .object({
@@ -59,28 +86,23 @@ export const DeployInputSchema = z
       .optional(),
   })
   .strict()
-  .superRefine((input, ctx) => {
-    if (input.action !== 'delete' && input.template === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['template'], message: `is required when action is ${input.action}` });
-    }
-    if (input.approvedPlan !== undefined) {
-      if (input.onBroadening !== 'approve') {
-        ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'is only read when onBroadening is approve' });
-      } else if (!input.approvedPlan.includes(`/plans/${input.stackName}/`)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['approvedPlan'],
-          message: `must be a plan of stack ${input.stackName} (…/plans/${input.stackName}/<execution>.json)`,
-        });
-      }
-    }
-  });
+  .superRefine((input, ctx) => checkDeployInputRules(input, ctx));
 
 export type DeployInput = z.output<typeof DeployInputSchema>;
 
-/** Validates a deploy input, naming every wrong field (`DeployInput.stackName: must be ...`). */
+/** A deploy file's `"$schema"` points editors at schemas/deploy-input.schema.json; it is not part of the input. */
+const withoutSchemaReference = (value: unknown): unknown => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const { $schema, ...rest } = value as Record<string, unknown>;
+  return typeof $schema === 'string' ? rest : value;
+};
+
+/**
+ * Validates a deploy input, naming every wrong field (`DeployInput.stackName: must be ...`). A string `"$schema"`
+ * (the editor hint of a deploy file) is dropped.
+ */
 export const parseDeployInput = (value: unknown, label = 'DeployInput'): DeployInput => {
-  const parsed = DeployInputSchema.safeParse(value);
+  const parsed = DeployInputSchema.safeParse(withoutSchemaReference(value));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const path = formatIssuePath(issue.path);

@@ -16,3 +16,5 @@ export * from './stack-status';
 export * from './s3-location';
 export * from './codepipeline/artifact-zip';
 export * from './template/parse-template';
+export * from './deploy-input-document';
+export * from './cli/inspect/report-schema';

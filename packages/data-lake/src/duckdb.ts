@@ -1,22 +1,10 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckDbCsvReadOptions } from './csv-format';
 
-/** `"name"` with embedded quotes doubled. */
-export const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-/** `'text'` with embedded quotes doubled. */
-export const quoteLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+export { fileListLiteral, quoteIdentifier, quoteLiteral } from './sql-text';
 
-/** A SQL list literal of file paths, for read_csv / read_parquet. */
-export const fileListLiteral = (files: readonly string[]): string => `[${files.map(quoteLiteral).join(', ')}]`;
-
-/**
- * CSV reader options used everywhere, matching job.py's Spark reader (header, comma, RFC 4180 quotes and "" escapes,
- * short rows padded with nulls, blank lines skipped). Strict mode is off because real TLC extracts mix CRLF and LF
- * line endings (the 2019-01 sample does), which the strict reader refuses; parallel is off because null padding and
- * quoted newlines need the serial reader. Record counts are checked against an independent count of CSV records, so
- * the lenient reader cannot lose rows unnoticed.
- */
-export const CSV_READ_OPTIONS =
-  "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = false, null_padding = true, parallel = false, union_by_name = true";
+/** read_csv options of the crawler and SQL over the catalog: types sniffed, serial reading (see csv-format.ts). */
+export const CSV_READ_OPTIONS = duckDbCsvReadOptions({ parallel: false, valuesAsText: false });
 
 /** Runs `work` with a fresh in-memory DuckDB connection and closes it afterwards. */
 export const withDuckDb = async <T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> => {

@@ -19,7 +19,14 @@ export {
   type CatalogTable,
 } from './catalog';
 export { crawl, glueColumnType, glueTableName, inferTable, type CrawlInput, type InferredTable } from './crawler';
-export { CsvRecordCounter, countCsvFileRecords, countCsvRecords } from './csv-records';
+export {
+  LINE_END_RESIDUE,
+  SPARK_CSV_READ_OPTIONS,
+  duckDbCsvReadOptions,
+  withoutLineEndResidue,
+  type DuckDbCsvRead,
+} from './csv-format';
+export { CsvRecordCounter, countCsvFileRecords, countCsvRecords, scanCsvFile, type CsvTextScan } from './csv-records';
 export { listDataFiles, type DataFiles, type DataFormat } from './data-files';
 export {
   CatalogError,
@@ -32,6 +39,7 @@ export {
 export {
   REJECTS_FILE_NAME,
   TARGET_FILE_NAME,
+  copyCsvToParquet,
   runMappingJob,
   type MappingJobInput,
   type MappingJobResult,
@@ -53,6 +61,7 @@ export {
   BOOLEAN_TRUE_VALUES,
   REJECT_REASON_COLUMN,
   REJECT_REASON_SEPARATOR,
+  TRIM_CHARACTERS,
   VALUE_PATTERNS,
   invalidValueReason,
   missingRequiredReason,

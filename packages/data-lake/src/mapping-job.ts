@@ -1,19 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { ColumnMapping } from './column-mapping';
-import { countCsvFileRecords } from './csv-records';
+import { duckDbCsvReadOptions, withSerialFallback, withoutLineEndResidue } from './csv-format';
+import { countCsvFileRecords, scanCsvFile } from './csv-records';
 import { listDataFiles } from './data-files';
-import {
-  CSV_READ_OPTIONS,
-  fileListLiteral,
-  quoteIdentifier,
-  quoteLiteral,
-  queryCount,
-  queryRows,
-  withDuckDb,
-} from './duckdb';
+import { fileListLiteral, quoteIdentifier, quoteLiteral, queryCount, queryRows, withDuckDb } from './duckdb';
 import { ColumnMappingError, DataSourceError, RecordCountMismatchError } from './errors';
-import { columnRuleSql, REJECT_REASON_COLUMN, REJECT_REASON_SEPARATOR } from './value-rules';
+import { PLAN_SETTINGS_SQL, mappingPlan } from './mapping-plan';
+import { REJECT_REASON_COLUMN } from './value-rules';
 
 export interface MappingJobInput {
   /** A raw CSV file or a folder of them (recursively). */
@@ -38,16 +32,38 @@ export interface MappingJobResult {
 
 export const TARGET_FILE_NAME = 'part-00000.parquet';
 export const REJECTS_FILE_NAME = 'part-00000.csv';
+// Snappy, as Spark writes Parquet by default.
+const PARQUET_OPTIONS = 'FORMAT PARQUET, COMPRESSION SNAPPY';
 
 const isInside = (child: string, parent: string): boolean => {
   const path = relative(parent, child);
   return path === '' || (!path.startsWith('..') && !isAbsolute(path));
 };
 
+/** The CSV files of a source, scanned independently of DuckDB (csv-records.ts). */
+const scanSource = async (source: string, files: readonly string[]) => {
+  const scans = await Promise.all(files.map(async (file) => ({ file, ...(await scanCsvFile(file)) })));
+  const bare = scans.find((scan) => scan.bareCarriageReturnLine !== undefined);
+  if (bare) {
+    throw new DataSourceError(
+      `${bare.file} line ${bare.bareCarriageReturnLine}: a carriage return (CR) outside quotes that does not end its line; ` +
+        'job.py ends records at LF or CRLF only (Spark reads a lone CR as data, DuckDB as a line break): use LF or CRLF line endings',
+    );
+  }
+  const endings = scans.reduce((sum, { lineEndings }) => sum + lineEndings.crlf - lineEndings.lf, 0);
+  return {
+    records: scans.reduce((sum, { lines }) => sum + Math.max(lines - 1, 0), 0), // each file has a header
+    // DuckDB's parallel reader cannot pad short rows (Spark's PERMISSIVE mode) of files with quoted line breaks.
+    parallel: !scans.some(({ quotedLineBreaks }) => quotedLineBreaks),
+    lineEnding: endings > 0 ? ('crlf' as const) : ('lf' as const),
+  };
+};
+
 /**
- * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text, applies the column mapping (value-rules.ts),
- * writes accepted rows as Parquet and rejected rows as CSV with reject_reason. Raw records are counted from the CSV
- * text independently of DuckDB, and raw = transformed + rejected is enforced, so no record disappears silently.
+ * The local twin of glue-jobs/nyc-taxi/job.py: reads the raw CSV as text the way job.py does (csv-format.ts), applies
+ * the column mapping (value-rules.ts, through mapping-plan.ts), writes accepted rows as Parquet and rejected rows as
+ * CSV with reject_reason. Raw records are counted from the CSV text independently of DuckDB, and raw = transformed +
+ * rejected is enforced on the files as written, so no record disappears silently.
  */
 export const runMappingJob = async ({
   sourcePath,
@@ -71,38 +87,35 @@ export const runMappingJob = async ({
   const dataFiles = await listDataFiles(source);
   if (dataFiles.format !== 'csv')
     throw new DataSourceError(`The mapping job reads CSV, but ${source} holds ${dataFiles.format} files`);
-  const csvRecords = (await Promise.all(dataFiles.files.map((file) => countCsvFileRecords(file)))).reduce(
-    (sum, count) => sum + count,
-    0,
-  );
+  const { files } = dataFiles;
 
   return withDuckDb(async (connection) => {
-    await connection.run(
-      `CREATE TABLE raw AS SELECT * FROM read_csv(${fileListLiteral(dataFiles.files)}, ${CSV_READ_OPTIONS}, all_varchar = true)`,
-    );
-    const rawColumns = (await queryRows(connection, 'DESCRIBE raw')).map((row) => String(row.column_name));
+    await connection.run(PLAN_SETTINGS_SQL);
+    const readCsv = (parallel: boolean, lineEnding?: 'lf' | 'crlf') =>
+      `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel, valuesAsText: true, lineEnding })})`;
+    // DuckDB reads the header while the text is scanned; the scan's complaint about the text comes first.
+    const [scanned, described] = await Promise.allSettled([
+      scanSource(source, files),
+      queryRows(connection, `DESCRIBE SELECT * FROM ${readCsv(false)}`),
+    ]);
+    if (scanned.status === 'rejected') throw scanned.reason;
+    if (described.status === 'rejected') throw described.reason;
+    const { records: rawRecords, parallel, lineEnding } = scanned.value;
+    const header = described.value.map((row) => String(row.column_name));
+    const columns = header.map(withoutLineEndResidue);
     const missingSources = mapping.columns
-      .filter((column) => !rawColumns.includes(column.source))
+      .filter((column) => !columns.includes(column.source))
       .map((column) => column.source);
     if (missingSources.length > 0) {
       throw new ColumnMappingError(
-        `Mapped source columns missing from the CSV header of ${source}: ${missingSources.join(', ')} (header: ${rawColumns.join(', ')})`,
+        `Mapped source columns missing from the CSV header of ${source}: ${missingSources.join(', ')} (header: ${columns.join(', ')})`,
       );
     }
-    const rawRecords = await queryCount(connection, 'SELECT count(*) FROM raw');
-    if (rawRecords !== csvRecords) {
-      throw new RecordCountMismatchError(
-        `Read ${rawRecords} records from ${source}, but the CSV text holds ${csvRecords} records`,
-      );
-    }
-
-    const rules = mapping.columns.map((column) => ({ column, sql: columnRuleSql(column) }));
-    const reasons = rules.map(({ sql }) => sql.rejectReason).join(', ');
-    await connection.run(
-      `CREATE TABLE checked AS SELECT *, NULLIF(concat_ws(${quoteLiteral(REJECT_REASON_SEPARATOR)}, ${reasons}), '') AS ${quoteIdentifier(REJECT_REASON_COLUMN)} FROM raw`,
+    const renamed = header.map(
+      (name, index) => `${quoteIdentifier(name)} AS ${quoteIdentifier(columns[index] ?? name)}`,
     );
-    const accepted = `SELECT ${rules.map(({ column, sql }) => `${sql.value} AS ${quoteIdentifier(column.target)}`).join(', ')} FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NULL`;
-    const rejected = `SELECT * FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NOT NULL`;
+    const planOf = (inParallel: boolean) =>
+      mappingPlan(mapping, `(SELECT ${renamed.join(', ')} FROM ${readCsv(inParallel, lineEnding)})`, columns);
 
     await Promise.all([
       rm(targetPath, { recursive: true, force: true }),
@@ -111,8 +124,19 @@ export const runMappingJob = async ({
     await Promise.all([mkdir(targetPath, { recursive: true }), mkdir(rejectsPath, { recursive: true })]);
     const targetFile = join(resolve(targetPath), TARGET_FILE_NAME);
     const rejectsFile = join(resolve(rejectsPath), REJECTS_FILE_NAME);
-    await connection.run(`COPY (${accepted}) TO ${quoteLiteral(targetFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
-    await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
+    const { accepted, inParallel } = await withSerialFallback(parallel, async (tryParallel) => {
+      const sql = planOf(tryParallel).acceptedSql;
+      return {
+        inParallel: tryParallel,
+        accepted: await queryCount(connection, `COPY (${sql}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`),
+      };
+    });
+    // The rejects take a second read of the source, only when some record was not accepted; else the header alone.
+    await withSerialFallback(inParallel, async (tryParallel) => {
+      const plan = planOf(tryParallel);
+      const rejected = accepted === rawRecords ? plan.noRejectsSql : plan.rejectedSql;
+      await connection.run(`COPY (${rejected}) TO ${quoteLiteral(rejectsFile)} (FORMAT CSV, HEADER true)`);
+    });
 
     // Count what was written, not what was meant to be written.
     const transformedRecords = await queryCount(
@@ -122,13 +146,17 @@ export const runMappingJob = async ({
     const rejectedRecords = await countCsvFileRecords(rejectsFile);
     if (transformedRecords + rejectedRecords !== rawRecords) {
       throw new RecordCountMismatchError(
-        `raw records ${rawRecords} != transformed ${transformedRecords} + rejected ${rejectedRecords} (${source} -> ${targetPath}, ${rejectsPath})`,
+        `raw records ${rawRecords} (counted in the CSV text) != transformed ${transformedRecords} + rejected ${rejectedRecords} (${source} -> ${targetPath}, ${rejectsPath})`,
       );
     }
-    const byReason = await queryRows(
-      connection,
-      `SELECT ${quoteIdentifier(REJECT_REASON_COLUMN)} AS reason, count(*) AS records FROM checked WHERE ${quoteIdentifier(REJECT_REASON_COLUMN)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
-    );
+    const reason = quoteIdentifier(REJECT_REASON_COLUMN);
+    const byReason =
+      rejectedRecords === 0
+        ? []
+        : await queryRows(
+            connection,
+            `SELECT ${reason} AS reason, count(*) AS records FROM read_csv(${quoteLiteral(rejectsFile)}, ${duckDbCsvReadOptions({ parallel: false, valuesAsText: true })}) GROUP BY 1 ORDER BY 2 DESC, 1`,
+          );
     return {
       rawRecords,
       transformedRecords,
@@ -138,4 +166,25 @@ export const runMappingJob = async ({
       rejectsFiles: [rejectsFile],
     };
   });
+};
+
+/**
+ * DuckDB's own CSV->Parquet of a source, with the job's read options (parallel reading, types sniffed, the line
+ * ending the job would tell it) and Parquet options: the floor `pnpm bench` measures runMappingJob against. Returns
+ * the records written.
+ */
+export const copyCsvToParquet = async ({
+  sourcePath,
+  targetFile,
+  lineEnding,
+}: {
+  sourcePath: string;
+  targetFile: string;
+  lineEnding?: 'lf' | 'crlf';
+}): Promise<number> => {
+  const { files } = await listDataFiles(resolve(sourcePath));
+  const read = `read_csv(${fileListLiteral(files)}, ${duckDbCsvReadOptions({ parallel: true, valuesAsText: false, lineEnding })})`;
+  return withDuckDb((connection) =>
+    queryCount(connection, `COPY (SELECT * FROM ${read}) TO ${quoteLiteral(targetFile)} (${PARQUET_OPTIONS})`),
+  );
 };

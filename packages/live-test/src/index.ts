@@ -16,6 +16,7 @@ export {
   type LocalGlueDefinitions,
   type LocalJobDefinition,
 } from './glue-definitions';
+export { DEFAULT_JUNIT_FILE, JUNIT_CLASSNAME, JUNIT_SUITE, liveTestJunit, type JunitOutcome } from './junit';
 export { JOB_ARGUMENTS, createLocalBackend, type LocalBackendOptions } from './local-backend';
 export {
   GlueEtlStackOutputsSchema,

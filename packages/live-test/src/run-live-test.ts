@@ -21,6 +21,10 @@ export interface LiveTestInput {
 export interface LiveTestCheck {
   rule: string;
   passed: boolean;
+  /** What the rule asks for, in one line (the JUnit report and the release report show it beside `actual`). */
+  expected: string;
+  /** What the data showed, in one line. */
+  actual: string;
   detail: string;
 }
 
@@ -51,11 +55,16 @@ const sumFrom = (row: QueryRow | undefined, column: string, what: string): numbe
 };
 
 /** Runs one check; a query that fails makes the check fail with the error, it does not abort the report. */
-const evaluate = async (rule: string, check: () => Promise<Omit<LiveTestCheck, 'rule'>>): Promise<LiveTestCheck> => {
+const evaluate = async (
+  rule: string,
+  expected: string,
+  check: () => Promise<Omit<LiveTestCheck, 'rule' | 'expected'>>,
+): Promise<LiveTestCheck> => {
   try {
-    return { rule, ...(await check()) };
+    return { rule, expected, ...(await check()) };
   } catch (error) {
-    return { rule, passed: false, detail: `could not evaluate: ${(error as Error).message}` };
+    const detail = `could not evaluate: ${(error as Error).message}`;
+    return { rule, passed: false, expected, actual: detail, detail };
   }
 };
 
@@ -116,6 +125,8 @@ export const runLiveTest = async ({
   checks.push({
     rule: 'seededRecordsCrawled',
     passed: raw === seededRecords,
+    expected: `${seededRecords} records (the seeded sample)`,
+    actual: `${raw} records in ${outputs.RawDatabaseName}.${dataset.table}`,
     detail: `raw table ${outputs.RawDatabaseName}.${dataset.table} holds ${raw} records; the seeded sample ${seededObject} holds ${seededRecords}`,
   });
 
@@ -125,6 +136,8 @@ export const runLiveTest = async ({
   checks.push({
     rule: 'recordCount',
     passed: balanced && withinRejects,
+    expected: `raw = transformed + rejected, rejected <= ${maxRejected}`,
+    actual: `raw ${raw}, transformed ${transformed}, rejected ${rejected}`,
     detail:
       `raw ${raw} ${balanced ? '=' : '!='} transformed ${transformed} + rejected ${rejected}` +
       (withinRejects
@@ -136,7 +149,7 @@ export const runLiveTest = async ({
   if (validation.requiredColumnsComplete.length > 0) {
     const columns = validation.requiredColumnsComplete;
     checks.push(
-      await evaluate('requiredColumnsComplete', async () => {
+      await evaluate('requiredColumnsComplete', `no null in ${columns.join(', ')}`, async () => {
         const nullCounts = columns.map(
           (column, index) => `SUM(CASE WHEN ${quoteIdentifier(column)} IS NULL THEN 1 ELSE 0 END) AS nulls_${index}`,
         );
@@ -148,12 +161,14 @@ export const runLiveTest = async ({
         const incomplete = columns
           .map((column, index) => ({ column, nulls: sumFrom(row, `nulls_${index}`, 'requiredColumnsComplete') }))
           .filter(({ nulls }) => nulls > 0);
+        const detail =
+          incomplete.length === 0
+            ? `${columns.length} columns have no null in ${total} records`
+            : incomplete.map(({ column, nulls }) => `${column}: ${nulls} nulls of ${total} records`).join('; ');
         return {
           passed: incomplete.length === 0,
-          detail:
-            incomplete.length === 0
-              ? `${columns.length} columns have no null in ${total} records`
-              : incomplete.map(({ column, nulls }) => `${column}: ${nulls} nulls of ${total} records`).join('; '),
+          actual: incomplete.length === 0 ? `no null in ${total} records` : detail,
+          detail,
         };
       }),
     );
@@ -162,7 +177,7 @@ export const runLiveTest = async ({
   for (const rule of validation.valueRanges) {
     const rangeName = `valueRange ${rule.column} ${rangeText(rule)}`;
     checks.push(
-      await evaluate(rangeName, async () => {
+      await evaluate(rangeName, `every ${rule.column} value in ${rangeText(rule)}`, async () => {
         const column = quoteIdentifier(rule.column);
         const outside = [
           rule.min !== undefined ? `${column} < ${rule.min}` : undefined,
@@ -178,9 +193,13 @@ export const runLiveTest = async ({
         const values = numberFrom(row, 'value_count', rangeName);
         const outsideCount = sumFrom(row, 'outside_count', rangeName);
         const observed = `observed min ${String(row?.min_value)}, max ${String(row?.max_value)}`;
-        if (values === 0) return { passed: false, detail: `${rule.column} has no non-null values to check` };
+        if (values === 0) {
+          const detail = `${rule.column} has no non-null values to check`;
+          return { passed: false, actual: detail, detail };
+        }
         return {
           passed: outsideCount === 0,
+          actual: `${outsideCount} of ${values} outside; ${observed}`,
           detail: `${outsideCount} of ${values} ${rule.column} values outside ${rangeText(rule)} (${observed})`,
         };
       }),

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AthenaClient,
   GetQueryExecutionCommand,
@@ -8,9 +10,47 @@ import {
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { LiveTestConfigurationError, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
+import { DEFAULT_JUNIT_FILE } from '@glue-cd/live-test';
 import { DEFAULT_SAMPLE_FILE, DEFAULT_VALIDATION_FILE, main, parseArguments, parseCliOptions } from '../src/cli';
-import { SAMPLE_FILE, VALIDATION_FILE, fakeCrawlers, outputs, readSample } from './fixtures';
+import { SAMPLE_FILE, VALIDATION_FILE, fakeCrawlers, makeTempDir, outputs, readSample } from './fixtures';
+
+let junitDir: string;
+beforeAll(async () => {
+  junitDir = await makeTempDir('live-test-junit');
+});
+afterAll(async () => {
+  await rm(junitDir, { recursive: true, force: true });
+});
+
+/** The JUnit file as a tree (attributes prefixed with @), after checking it is well-formed XML. */
+const readJunit = async (file: string) => {
+  const text = await readFile(file, 'utf8');
+  expect(XMLValidator.validate(text)).toBe(true);
+  return new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    isArray: (name) => name === 'testcase',
+  }).parse(text) as {
+    testsuites: {
+      '@tests': string;
+      '@failures': string;
+      '@errors': string;
+      testsuite: {
+        '@name': string;
+        properties?: { property: { '@name': string; '@value': string }[] };
+        testcase: {
+          '@name': string;
+          '@classname': string;
+          properties?: { property: { '@name': string; '@value': string }[] };
+          failure?: { '@message': string; '#text': string };
+          error?: { '@type': string; '@message': string };
+        }[];
+      };
+    };
+  };
+};
 
 const environment = Object.fromEntries(
   Object.entries(OUTPUT_ENVIRONMENT_VARIABLES).map(([output, variable]) => [
@@ -26,7 +66,9 @@ describe('live-test CLI', () => {
       outputs: requiredOutputs,
       sampleFile: '/tmp/s.csv',
       validationFile: DEFAULT_VALIDATION_FILE,
+      junitFile: join(process.cwd(), DEFAULT_JUNIT_FILE),
     });
+    expect(parseCliOptions(['--junit', '/tmp/x/junit.xml'], environment).junitFile).toBe('/tmp/x/junit.xml');
   });
 
   it('falls back to the environment variables of the CodeBuild action, and to the repo’s sample and rules', () => {
@@ -60,22 +102,41 @@ describe('live-test CLI', () => {
   });
 
   it('parses the flags alone, without the environment', () => {
-    expect(parseArguments(['--sample', 's.csv', '--poll-interval-ms', '0'])).toEqual({
+    expect(parseArguments(['--sample', 's.csv', '--poll-interval-ms', '0', '--junit', 'j.xml'])).toEqual({
       sample: 's.csv',
       pollIntervalMs: '0',
+      junit: 'j.xml',
     });
     expect(parseArguments([])).toEqual({});
   });
 
-  it('exits 2 when the live test cannot run', async () => {
+  it('exits 2 when the live test cannot run, and leaves that error as the JUnit report', async () => {
     const errors: string[] = [];
+    const junit = join(junitDir, 'cannot-run', 'junit.xml');
     const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
     try {
-      expect(await main([], {})).toBe(2);
+      expect(await main(['--junit', junit], {})).toBe(2);
     } finally {
       spy.mockRestore();
     }
     expect(errors.join('\n')).toContain('LiveTestConfigurationError: Stack outputs missing');
+    const { testsuites } = await readJunit(junit);
+    expect([testsuites['@tests'], testsuites['@failures'], testsuites['@errors']]).toEqual(['1', '0', '1']);
+    expect(testsuites.testsuite.testcase).toHaveLength(1);
+    expect(testsuites.testsuite.testcase[0]!.error).toMatchObject({
+      '@type': 'LiveTestConfigurationError',
+      '@message': expect.stringContaining('Stack outputs missing'),
+    });
+  });
+
+  it('writes no JUnit report for a flag it does not take (the buildspec line is wrong, not the data)', async () => {
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main(['--junit', join(junitDir, 'bad-flag.xml'), '--bucket', 'x'], {})).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(existsSync(join(junitDir, 'bad-flag.xml'))).toBe(false);
   });
 });
 
@@ -89,7 +150,7 @@ describe('live-test CLI against (mocked) AWS', () => {
     s3.restore();
   });
 
-  it('prints the report and exits 1 when the data lake lost a record', async () => {
+  it('prints the report, writes one JUnit test case per check, and exits 1 when the data lake lost a record', async () => {
     const records = (await readSample()).rows.length;
     s3.on(PutObjectCommand).resolves({});
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
@@ -113,10 +174,14 @@ describe('live-test CLI against (mocked) AWS', () => {
       };
     });
     const lines: string[] = [];
+    const junit = join(junitDir, 'lost-record.xml');
     const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
     let code: number;
     try {
-      code = await main(['--outputs', JSON.stringify(outputs), '--sample', SAMPLE_FILE, '--poll-interval-ms', '0'], {});
+      code = await main(
+        ['--outputs', JSON.stringify(outputs), '--sample', SAMPLE_FILE, '--poll-interval-ms', '0', '--junit', junit],
+        {},
+      );
     } finally {
       spy.mockRestore();
     }
@@ -124,5 +189,30 @@ describe('live-test CLI against (mocked) AWS', () => {
     const printed = lines.join('\n');
     expect(printed).toContain('Live test FAILED');
     expect(printed).toContain(`[FAIL] recordCount: raw ${records} != transformed ${records - 1} + rejected 0`);
+    expect(printed).toContain(`JUnit report: ${junit}`);
+
+    const { testsuites } = await readJunit(junit);
+    const cases = testsuites.testsuite.testcase;
+    // The mocked Athena answers only counts, so the column rules fail too: one case per check, each failure kept.
+    expect(cases.map((c) => c['@name'])).toEqual(expect.arrayContaining(['seededRecordsCrawled', 'recordCount']));
+    expect(Number(testsuites['@tests'])).toBe(cases.length);
+    expect(Number(testsuites['@failures'])).toBe(cases.filter((c) => c.failure !== undefined).length);
+    expect(testsuites['@errors']).toBe('0');
+    const seeded = cases.find((c) => c['@name'] === 'seededRecordsCrawled')!;
+    expect(seeded.failure).toBeUndefined();
+    expect(seeded['@classname']).toBe('glue-cd.live-test');
+    const recordCount = cases.find((c) => c['@name'] === 'recordCount')!;
+    expect(recordCount.properties?.property).toEqual([
+      { '@name': 'expected', '@value': 'raw = transformed + rejected, rejected <= 0' },
+      { '@name': 'actual', '@value': `raw ${records}, transformed ${records - 1}, rejected 0` },
+    ]);
+    expect(recordCount.failure?.['@message']).toBe(
+      `expected raw = transformed + rejected, rejected <= 0; actual raw ${records}, transformed ${records - 1}, rejected 0`,
+    );
+    expect(recordCount.failure?.['#text']).toContain(`raw ${records} != transformed ${records - 1} + rejected 0`);
+    expect(testsuites.testsuite.properties?.property).toContainEqual({
+      '@name': 'records.raw',
+      '@value': String(records),
+    });
   });
 });

@@ -93,6 +93,8 @@ describe('runLiveTest with the local backend on the real sample', () => {
     expect(check).toEqual({
       rule: 'valueRange fare_amount [0, 100]',
       passed: false,
+      expected: 'every fare_amount value in [0, 100]',
+      actual: `${outside} of ${sample.rows.length} outside; observed min ${Math.min(...fares)}, max ${Math.max(...fares)}`,
       detail: `${outside} of ${sample.rows.length} fare_amount values outside [0, 100] (observed min ${Math.min(...fares)}, max ${Math.max(...fares)})`,
     });
     expect(formatLiveTestReport(report)).toContain(
@@ -130,6 +132,8 @@ describe('runLiveTest with the local backend on the real sample', () => {
     expect(checkNamed(report, 'recordCount')).toEqual({
       rule: 'recordCount',
       passed: false,
+      expected: 'raw = transformed + rejected, rejected <= 0',
+      actual: `raw ${sample.rows.length}, transformed ${kept}, rejected ${empty}`,
       detail:
         `raw ${sample.rows.length} = transformed ${kept} + rejected ${empty}; rejected ${empty} exceeds maxRejected 0 ` +
         `(rejects: rejects/nyc-taxi/yellow_tripdata/part-00000.csv)`,
@@ -152,6 +156,8 @@ describe('runLiveTest with the local backend on the real sample', () => {
     expect(checkNamed(report, 'requiredColumnsComplete')).toEqual({
       rule: 'requiredColumnsComplete',
       passed: false,
+      expected: 'no null in vendor_id, congestion_surcharge',
+      actual: `congestion_surcharge: ${empty} nulls of ${sample.rows.length} records`,
       detail: `congestion_surcharge: ${empty} nulls of ${sample.rows.length} records`,
     });
   });
@@ -166,6 +172,7 @@ describe('runLiveTest with the local backend on the real sample', () => {
     const check = checkNamed(report, 'valueRange tip_percent [0, +inf]');
     expect(check.passed).toBe(false);
     expect(check.detail).toMatch(/^could not evaluate: .*tip_percent/);
+    expect(check).toMatchObject({ expected: 'every tip_percent value in [0, +inf]', actual: check.detail });
   });
 
   it('fails seededRecordsCrawled when the raw table holds more than was seeded (an earlier run left its file)', async () => {
@@ -185,6 +192,8 @@ describe('runLiveTest with the local backend on the real sample', () => {
     expect(checkNamed(report, 'seededRecordsCrawled')).toEqual({
       rule: 'seededRecordsCrawled',
       passed: false,
+      expected: `${seeded} records (the seeded sample)`,
+      actual: `${2 * seeded} records in ${outputs.RawDatabaseName}.yellow_tripdata`,
       detail: `raw table ${outputs.RawDatabaseName}.yellow_tripdata holds ${2 * seeded} records; the seeded sample ${report.seededObject} holds ${seeded}`,
     });
     // Everything that was crawled was transformed: only the seeding check notices.

@@ -42,6 +42,8 @@ export interface PipelineDefinition {
   variables: Record<string, string>;
   /** The CodeBuild projects of the template, by logical id. */
   projects: Record<string, CodeBuildProject>;
+  /** The template's AWS::CodeBuild::ReportGroup resources with a literal Name: name → logical id. */
+  reportGroups?: Record<string, string>;
   pipelineType?: string;
   executionMode?: string;
   stages: { name: string; actions: PipelineAction[] }[];
@@ -138,6 +140,13 @@ export const readPipelineDefinition = (template: CloudFormationTemplate): Pipeli
     name: typeof properties.Name === 'string' ? properties.Name : logicalId,
     variables,
     projects: readCodeBuildProjects(template),
+    reportGroups: Object.fromEntries(
+      Object.entries(template.Resources).flatMap(([id, r]) =>
+        r.Type === 'AWS::CodeBuild::ReportGroup' && typeof r.Properties?.Name === 'string'
+          ? [[r.Properties.Name, id]]
+          : [],
+      ),
+    ),
     ...(typeof properties.PipelineType === 'string' ? { pipelineType: properties.PipelineType } : {}),
     ...(typeof properties.ExecutionMode === 'string' ? { executionMode: properties.ExecutionMode } : {}),
     stages,

@@ -1,12 +1,9 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import type { LiveTestReport } from '@glue-cd/live-test';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { AUTOMATED_LIVE_TEST_IN_PROCESS } from './actions/in-process-live-test';
 import type { Approver } from './approval';
-import type { CloudClients } from './clients';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
   APPLICATION_STAGES,
@@ -16,10 +13,13 @@ import {
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { startReleaseCloud } from './local-environment';
-import { packageService } from './package-services';
+import { packageService, type PackagedService } from './package-services';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
-import { executionPath, renderReport } from './report';
+import { renderReport } from './report';
+import { collectExecutions } from './report/executions';
+import { releaseHistory } from './report/history';
+import { packagedStateMachineGraph } from './report/state-machine';
 import {
   ReleaseReportSchema,
   type ActionRecord,
@@ -147,6 +147,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
+    const runDir = path.join(options.reportDir, `release-${stamp}`);
     const run = await runPipeline(
       {
         release,
@@ -158,7 +159,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         pipelineExecutionId,
         approver: options.approver,
         progress,
-        logDir: path.join(options.reportDir, `release-${stamp}`),
+        logDir: runDir,
         skipList,
         sourceEdits: options.sourceEdits ?? {},
         liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
@@ -171,8 +172,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
+    const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
-      schemaVersion: 1,
+      schemaVersion: 2,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       succeeded: planned && ran.every((r) => r.status === 'Succeeded'),
@@ -182,8 +184,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       actions: run.records,
       skipList: describeSkipList(skipList),
       differences: run.differences,
-      executions: await collectExecutions(release.clients, run.executions),
-      stateNames: await stateNames(repoRoot),
+      executions: await collectExecutions(
+        release.clients,
+        run.executions,
+        { reportDir: options.reportDir, runDir },
+        stateMachine,
+      ),
+      stateMachine,
+      history: await releaseHistory(options.reportDir, `release-${stamp}.json`),
       mode: planAction ? 'plan' : 'release',
       plans: run.plans,
     } satisfies ReleaseReport);
@@ -204,42 +212,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   }
 };
 
-const collectExecutions = async (
-  clients: CloudClients,
-  executions: { action: string; executionArn: string }[],
-): Promise<ExecutionRecord[]> =>
-  Promise.all(
-    executions.map(async ({ action, executionArn }) => {
-      try {
-        const execution = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
-        const history: HistoryEvent[] = [];
-        let nextToken: string | undefined;
-        do {
-          const page = await clients.stepFunctions.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
-          history.push(...(page.events ?? []));
-          nextToken = page.nextToken;
-        } while (nextToken);
-        return {
-          action,
-          executionArn,
-          status: execution.status ?? 'UNKNOWN',
-          path: executionPath(history),
-          ...(execution.error !== undefined ? { error: execution.error } : {}),
-          ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-          ...(execution.output !== undefined ? { output: execution.output } : {}),
-        };
-      } catch (error) {
-        return { action, executionArn, status: 'NOT STARTED', path: [], error: 'NoExecution', cause: String(error) };
-      }
-    }),
+/** The deploy state machine as the packaged orchestrator template defines it (what the bootstrap deployed). */
+const deployStateMachine = (packages: PackagedService[]): ReleaseReport['stateMachine'] => {
+  const orchestrator = packages.find((p) => p.service === 'deploy-orchestrator');
+  if (!orchestrator) throw new Error('services/deploy-orchestrator was not packaged');
+  return packagedStateMachineGraph(
+    orchestrator.template,
+    'the packaged services/deploy-orchestrator template (cloudformation-template-update-stack.json)',
   );
-
-/** The deploy state machine's state names in definition order, read from the ASL file (the single source). */
-const stateNames = async (repoRoot: string): Promise<string[]> => {
-  const asl = parse(await readFile(path.join(repoRoot, 'state-machines/deploy.asl.yaml'), 'utf8')) as {
-    States?: Record<string, unknown>;
-  };
-  return Object.keys(asl.States ?? {});
 };
 
 /** reports/release-<time>.{html,json} and reports/latest.{html,json}. */

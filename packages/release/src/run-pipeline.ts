@@ -158,5 +158,6 @@ const record = (
     ...(variables && Object.keys(variables).length > 0 ? { outputVariables: variables } : {}),
     ...(action.namespace ? { namespace: action.namespace } : {}),
     ...(full?.logFile ? { logFile: full.logFile } : {}),
+    ...(full?.reports ? { reports: full.reports } : {}),
   });
 };

@@ -1,3 +1,4 @@
+import { reportLine } from './actions/codebuild';
 import { formatPlanForReview } from './plan-record';
 import type { ReleaseSummary } from './release';
 
@@ -39,6 +40,7 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
         )}`,
       });
     }
+    for (const report of action.reports ?? []) lines.push({ level: 'detail', text: reportLine(report) });
   }
   // The plan in full for --plan (it is what the run is for); its head after a whole release.
   const planOnly = summary.report.mode === 'plan';
@@ -58,6 +60,13 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
   if (differences.length > 0) {
     lines.push({ level: 'step', text: 'other differences from AWS:' });
     for (const d of differences) lines.push({ level: 'detail', text: `${d.action}: ${d.difference}` });
+  }
+  const failed = summary.executions.filter((e) => e.changeSet && !e.changeSet.safe);
+  for (const e of failed) {
+    lines.push({
+      level: 'fail',
+      text: `${e.action}: change set ${e.changeSet!.verdict}, ${e.changeSet!.counts.violations} destructive of ${e.changeSet!.counts.inspectedChanges} changes`,
+    });
   }
   lines.push({ level: 'step', text: `report: ${summary.reportPath} (JSON: ${summary.jsonReportPath})` });
   return lines;

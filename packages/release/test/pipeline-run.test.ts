@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -38,13 +38,20 @@ artifacts:
   discard-paths: yes
 `;
 
+// The check also writes a JUnit report of its version check, before the check that may fail: the report group
+// fixture-check-checks is collected after the build whatever the build's outcome.
 const CHECK_SPEC = `version: 0.2
 phases:
   build:
     commands:
       - test "$(cat greeting.txt)" = "hello from-project"
       - test -f "$CODEBUILD_SRC_DIR_SourceOutput/version.txt"
+      - mkdir -p test-out && if [ "$VERSION" = "$EXPECTED_VERSION" ]; then r=''; else r='<failure message="version differs"/>'; fi && printf '<testsuites><testsuite name="fixture"><testcase classname="fixture.check" name="version" time="0.25">%s</testcase></testsuite></testsuites>' "$r" > test-out/junit.xml
       - test "$VERSION" = "$EXPECTED_VERSION"
+reports:
+  checks:
+    files: [junit.xml]
+    base-directory: test-out
 `;
 
 const action = (name: string, runOrder: number, type: string, rest: Record<string, unknown>) => {
@@ -70,6 +77,7 @@ const template = (checks: Record<string, unknown>[]) => ({
       Type: 'AWS::CodeBuild::Project',
       Properties: { Name: 'fixture-check', Source: { Type: 'CODEPIPELINE', BuildSpec: CHECK_SPEC } },
     },
+    CheckReports: { Type: 'AWS::CodeBuild::ReportGroup', Properties: { Name: 'fixture-check-checks', Type: 'TEST' } },
     Pipeline: {
       Type: 'AWS::CodePipeline::Pipeline',
       Properties: {
@@ -206,7 +214,32 @@ test('each action reads its declared inputs and the variables of the actions bef
   const build = result.records.find((r) => r.action === 'Build')!;
   expect(build.commands?.map((c) => c.exitCode)).toEqual([0, 0, 0, 0, 0, 0, 0]);
   expect(build.detail).toMatch(/artifact BuildOutput: 1 files/);
-  expect(result.records.find((r) => r.action === 'Check')?.commands?.every((c) => c.exitCode === 0)).toBe(true);
+  const checked = result.records.find((r) => r.action === 'Check')!;
+  expect(checked.commands?.every((c) => c.exitCode === 0)).toBe(true);
+  // The buildspec's report group: CodeBuild's name for it, the template's group, the file copied beside the report.
+  expect(checked.reports).toEqual([
+    {
+      reportGroup: 'checks',
+      reportGroupName: 'fixture-check-checks',
+      reportGroupArn: 'arn:aws:codebuild:us-east-1:000000000000:report-group/fixture-check-checks',
+      declaredAs: 'CheckReports',
+      type: 'TEST',
+      fileFormat: 'JUNITXML',
+      status: 'SUCCEEDED',
+      files: [{ source: 'junit.xml', path: 'logs/Check.Check.reports/fixture-check-checks/junit.xml' }],
+      summary: {
+        total: 1,
+        statusCounts: { SUCCEEDED: 1, FAILED: 0, ERROR: 0, SKIPPED: 0, UNKNOWN: 0 },
+        durationMs: 250,
+      },
+      testCases: [{ suite: 'fixture', prefix: 'fixture.check', name: 'version', status: 'SUCCEEDED', durationMs: 250 }],
+    },
+  ]);
+  expect(await readFile(path.join(work, checked.reports![0]!.files[0]!.path), 'utf8')).toContain('name="version"');
+  expect(checked.detail).toContain('report fixture-check-checks: SUCCEEDED, 1 test cases, 0 failed');
+  expect(await readFile(checked.logFile!, 'utf8')).toMatch(
+    /Preparing to copy TEST report arn:aws:codebuild:.*fixture-check-checks\n/,
+  );
 });
 
 test('the Source artifact is the working tree, with edits, without ignored files', async () => {
@@ -234,10 +267,14 @@ test('a failing command fails its action, and the record says which', async () =
   const result = await run([check('v1-0')], async () => true);
   expect(statuses(result)).toEqual(['Source:Succeeded', 'Build:Succeeded', 'Check:Failed']);
   const failed = result.records[2]!;
-  expect(failed.commands?.map((c) => c.exitCode)).toEqual([0, 0, 1]);
+  expect(failed.commands?.map((c) => c.exitCode)).toEqual([0, 0, 0, 1]);
   expect(failed.detail).toMatch(
     /Error while executing command: test "\$VERSION" = "\$EXPECTED_VERSION". Reason: exit status 1/,
   );
+  // Reports are collected after a failed build too; a failed report is the report's status, the build's is its own.
+  expect(failed.reports?.map((r) => [r.status, r.testCases.map((c) => [c.status, c.message])])).toEqual([
+    ['FAILED', [['FAILED', 'version differs']]],
+  ]);
 });
 
 test('actions of the same RunOrder start together', async () => {

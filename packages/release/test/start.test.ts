@@ -72,7 +72,7 @@ const summaryOf = (succeeded: boolean, status: ActionOutcome['status'] = 'Succee
   const actions = [{ ...action, runOrder: 3, status, durationMs: 1, detail }];
   const now = new Date().toISOString();
   const report = {
-    schemaVersion: 1 as const,
+    schemaVersion: 2 as const,
     startedAt: now,
     finishedAt: now,
     succeeded,
@@ -83,7 +83,8 @@ const summaryOf = (succeeded: boolean, status: ActionOutcome['status'] = 'Succee
     skipList: [],
     differences: [],
     executions: [],
-    stateNames: [],
+    stateMachine: { name: 'deploy', source: 'none', startAt: 'Start', states: [], transitions: [] },
+    history: [],
   };
   return {
     succeeded,

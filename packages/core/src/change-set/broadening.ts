@@ -138,7 +138,12 @@ const diffText = (diff: TemplateDiff): string => {
   return text.replace(ANSI, '');
 };
 
-const diffWith = (current: TemplateDocument, proposed: TemplateDocument, changes?: Change[]): TemplateDiff => {
+/** fullDiff of two templates, sharpened by the change set's replacements when they can be merged. */
+export const diffTemplates = (
+  current: TemplateDocument,
+  proposed: TemplateDocument,
+  changes?: Change[],
+): TemplateDiff => {
   if (changes === undefined) return fullDiff(current, proposed);
   try {
     return fullDiff(current, proposed, { Changes: changes } as DescribeChangeSetCommandOutput);
@@ -159,7 +164,7 @@ export const templateDiffReport = (
   options: TemplateDiffOptions = {},
 ): TemplateDiffReport => {
   const stackPath = options.stackPath ?? [];
-  const diff = diffWith(current, proposed, options.changes);
+  const diff = diffTemplates(current, proposed, options.changes);
   const broadening = [...statementItems(diff, stackPath), ...s3PublicAccessBroadening(current, proposed, stackPath)];
   const unique = [...new Map(broadening.map((b) => [b.id, b])).values()];
   return { broadening: unique, text: diffText(diff) };

@@ -116,7 +116,8 @@ export const formatDeployVerdict = (verdict: DeployVerdict): string => {
 /** How many violations and broadenings the state keeps; the rest are in the full verdict in S3. */
 export const VERDICT_SUMMARY_ITEMS = 10;
 
-const ViolationSchema = z.object({
+/** One Violation (verdict.ts) as data: the state, the plan and `glue-cd inspect --format json` carry it. */
+export const ViolationSchema = z.object({
   logicalId: z.string(),
   stackPath: z.array(z.string()),
   resourceType: z.string(),

@@ -14,9 +14,10 @@ import {
   plaintextVariables,
   ProjectEnvironmentVariablesSchema,
 } from '../codebuild/environment';
+import { collectReports } from '../codebuild/reports';
 import { containerLine, runBuild, type BuildResult } from '../codebuild/run-build';
 import { projectOf, type CodeBuildProject } from '../pipeline-definition';
-import type { CommandRecord } from '../report-schema';
+import type { CommandRecord, TestReportRecord } from '../report-schema';
 import { IN_PROCESS_LIVE_TEST_BUILDSPEC, runInProcessLiveTest } from './in-process-live-test';
 import { putArtifact } from './source';
 import type { ActionEnvironment, ActionInput, ActionRunner, PipelineArtifact } from './types';
@@ -176,11 +177,13 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       project: projectVariables(project),
       action: actionVariables(configuration, `${action.name} configuration EnvironmentVariables`),
     };
+    const region = environment.release.cloud.environment().AWS_REGION ?? 'us-east-1';
+    const reports = (sourceDir: string, build?: BuildResult) =>
+      testReports({ buildspec, environment, action: input.action, project, region, sourceDir, build, log });
     if (environment.liveTestInProcess && project.buildSpec === IN_PROCESS_LIVE_TEST_BUILDSPEC) {
-      return await runInProcessLiveTest({ buildspec, variables, environment, logFile, log });
+      return await runInProcessLiveTest({ buildspec, variables, environment, logFile, log, reports });
     }
     const buildId = `${project.name}:${randomUUID()}`;
-    const region = environment.release.cloud.environment().AWS_REGION ?? 'us-east-1';
     const codebuild: Record<string, string> = {
       CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${region}:${ACCOUNT}:build/${buildId}`,
       CODEBUILD_BUILD_ID: buildId,
@@ -222,6 +225,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       },
     });
     const uploaded = await uploadArtifacts(result, buildspec, input, environment, sourceDir, log);
+    const collected = await reports(sourceDir, result);
     const ok = result.status === 'SUCCEEDED' && uploaded.ok;
     const summary = `${project.buildSpec} (${project.name}): ${result.status === 'SUCCEEDED' && !uploaded.ok ? 'FAILED' : result.status}; ${commandSummary(result.commands)}`;
     const failure = result.failure ?? uploaded.failure;
@@ -232,9 +236,11 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
         ...(failure ? [failure] : []),
         ...result.commands.map(commandLine),
         ...uploaded.lines,
+        ...collected.map(reportLine),
         `log: ${logFile}`,
       ].join('\n'),
       commands: result.commands,
+      ...(collected.length > 0 ? { reports: collected } : {}),
       outputArtifacts: uploaded.artifacts,
       outputVariables: result.exportedVariables,
       differences: result.differences,
@@ -244,6 +250,53 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
     await new Promise((resolve) => log.end(resolve));
     await rm(workRoot, { recursive: true, force: true });
   }
+};
+
+/** One line per test report for the action's detail. */
+export const reportLine = (report: TestReportRecord): string =>
+  `report ${report.reportGroupName}: ${report.status}${
+    report.status === 'INCOMPLETE'
+      ? ` (${report.reason ?? 'no test cases'})`
+      : `, ${report.summary.total} test cases, ${report.summary.statusCounts.FAILED + report.summary.statusCounts.ERROR} failed`
+  }`;
+
+/**
+ * The buildspec's `reports` after the build, as CodeBuild collects them (never changing the build's status); the
+ * files are copied beside the release report, under `<Stage>.<Action>.reports/`.
+ */
+const testReports = async (options: {
+  buildspec: Buildspec;
+  environment: ActionEnvironment;
+  action: ActionInput['action'];
+  project: CodeBuildProject;
+  region: string;
+  sourceDir: string;
+  build?: BuildResult;
+  log: NodeJS.WritableStream;
+}): Promise<TestReportRecord[]> => {
+  const { buildspec, environment, action, build, log } = options;
+  if (buildspec.reports === undefined) return [];
+  const incomplete =
+    build === undefined || build.uploadArtifacts
+      ? undefined
+      : build.status === 'TIMED_OUT'
+        ? 'the build timed out before its reports were collected'
+        : `the build ended before UPLOAD_ARTIFACTS (${build.failure ?? 'an earlier phase failed'})`;
+  const { records, lines } = await collectReports({
+    reports: buildspec.reports,
+    ...(build?.reportGroupNames ? { expandedNames: build.reportGroupNames } : {}),
+    sourceDir: options.sourceDir,
+    outDir: path.join(environment.logDir, `${action.stage}.${action.name}.reports`),
+    // Action logs live in a folder beside the report (ActionEnvironment.logDir).
+    reportDir: path.dirname(environment.logDir),
+    projectName: options.project.name,
+    region: options.region,
+    account: ACCOUNT,
+    ...(environment.pipeline.reportGroups ? { declaredGroups: environment.pipeline.reportGroups } : {}),
+    ...(incomplete !== undefined ? { incomplete } : {}),
+  });
+  for (const line of lines) log.write(containerLine(line));
+  return records;
 };
 
 /** UPLOAD_ARTIFACTS: each output artifact's files zipped into the artifact bucket (attempted after a failed build). */

@@ -1,16 +1,20 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { parseS3Url } from '@glue-cd/core';
 import {
+  DEFAULT_JUNIT_FILE,
   createLocalBackend,
+  liveTestJunit,
   formatLiveTestReport,
   glueDefinitionsFromResources,
   loadValidationRules,
   outputsFromEnvironment,
   runLiveTest,
 } from '@glue-cd/live-test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PHASES, type Buildspec } from '../codebuild/buildspec';
-import type { CommandRecord } from '../report-schema';
+import type { CommandRecord, TestReportRecord } from '../report-schema';
 import type { ActionEnvironment, ActionOutcome } from './types';
 
 /**
@@ -52,6 +56,8 @@ export const runInProcessLiveTest = async (options: {
   environment: ActionEnvironment;
   logFile: string;
   log: NodeJS.WritableStream;
+  /** The buildspec's `reports`, collected from a source folder as after a build. */
+  reports: (sourceDir: string) => Promise<TestReportRecord[]>;
 }): Promise<ActionOutcome> => {
   const { environment, variables } = options;
   const outputs = outputsFromEnvironment({ ...variables.buildspec, ...variables.project, ...variables.action });
@@ -70,6 +76,7 @@ export const runInProcessLiveTest = async (options: {
     },
     definitions: glueDefinitionsFromResources(release.cloudFormation.stackResources(stack.StackName)),
   });
+  const startedAt = new Date();
   const report = await runLiveTest({
     backend,
     outputs,
@@ -78,6 +85,17 @@ export const runInProcessLiveTest = async (options: {
   });
   const text = formatLiveTestReport(report);
   options.log.write(`${REASON}\n${text}\n`);
+  // The JUnit file the CLI would have written, where it would have written it, so the buildspec's reports apply.
+  const sourceDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-live-test-'));
+  let reports: TestReportRecord[];
+  try {
+    const junit = path.join(sourceDir, DEFAULT_JUNIT_FILE);
+    await mkdir(path.dirname(junit), { recursive: true });
+    await writeFile(junit, liveTestJunit({ report }, { startedAt, durationMs: Date.now() - startedAt.getTime() }));
+    reports = await options.reports(sourceDir);
+  } finally {
+    await rm(sourceDir, { recursive: true, force: true });
+  }
   return {
     status: report.passed ? 'Succeeded' : 'Failed',
     summary: `in-process live test: ${report.checks.filter((c) => c.passed).length}/${report.checks.length} checks passed on ${stack.StackName}`,
@@ -86,5 +104,6 @@ export const runInProcessLiveTest = async (options: {
     differences: [`${IN_PROCESS_LIVE_TEST_BUILDSPEC} not run: ${REASON}`],
     logFile: options.logFile,
     liveTest: report,
+    ...(reports.length > 0 ? { reports } : {}),
   };
 };

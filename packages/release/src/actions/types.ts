@@ -6,7 +6,7 @@ import type { DeliveryServices } from '../delivery-services';
 import type { ReleaseCloud } from '../local-environment';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
 import type { Progress } from '../progress';
-import type { CommandRecord, PlanRecord } from '../report-schema';
+import type { CommandRecord, PlanRecord, TestReportRecord } from '../report-schema';
 
 /** An artifact in the pipeline's artifact store, with the source revision it comes from. */
 export interface PipelineArtifact extends ArtifactLocation {
@@ -25,7 +25,7 @@ export interface ActionEnvironment {
   pipelineExecutionId: string;
   approver: Approver;
   progress: Progress;
-  /** Where action logs go (a folder beside the report). */
+  /** Where action logs go: `<report dir>/release-<time>`, a folder beside the report (its links are relative). */
   logDir: string;
   skipList: SkipRule[];
   /** Files of the working tree replaced in the Source artifact (a developer's uncommitted edit). */
@@ -56,6 +56,8 @@ export interface ActionOutcome {
   /** Where this action differed from AWS: printed and recorded. */
   differences?: string[];
   logFile?: string;
+  /** The test reports of the buildspec's `reports` section (CodeBuild actions). */
+  reports?: TestReportRecord[];
   /** Deploy state machine executions the action started (Lambda invoke actions). */
   executionArns?: string[];
   liveTest?: LiveTestReport;

@@ -41,6 +41,29 @@ const ArtifactSetSchema = z
   })
   .strict();
 
+/** The report file formats CodeBuild reads: test reports, then code coverage reports. */
+export const TEST_REPORT_FORMATS = [
+  'JUNITXML',
+  'CUCUMBERJSON',
+  'NUNITXML',
+  'NUNIT3XML',
+  'TESTNGXML',
+  'VISUALSTUDIOTRX',
+] as const;
+export const COVERAGE_REPORT_FORMATS = ['CLOVERXML', 'COBERTURAXML', 'JACOCOXML', 'SIMPLECOV'] as const;
+
+const ReportGroupSchema = z
+  .object({
+    files: z.array(scalar).min(1),
+    'base-directory': scalar.optional(),
+    'discard-paths': yesNo.optional(),
+    'file-format': z.enum([...TEST_REPORT_FORMATS, ...COVERAGE_REPORT_FORMATS]).optional(),
+  })
+  .strict();
+
+/** CodeBuild takes one to five report groups per buildspec. */
+export const MAX_REPORT_GROUPS = 5;
+
 const ArtifactsSchema = ArtifactSetSchema.extend({
   files: z.array(scalar).optional(),
   'secondary-artifacts': z.record(z.string(), ArtifactSetSchema).optional(),
@@ -75,7 +98,12 @@ export const BuildspecSchema = z
       })
       .strict()
       .optional(),
-    reports: z.record(z.string(), z.unknown()).optional(),
+    reports: z
+      .record(z.string(), ReportGroupSchema)
+      .refine((groups) => Object.keys(groups).length <= MAX_REPORT_GROUPS, {
+        message: `at most ${MAX_REPORT_GROUPS} report groups`,
+      })
+      .optional(),
     artifacts: ArtifactsSchema.optional(),
     cache: z.record(z.string(), z.unknown()).optional(),
   })
@@ -84,6 +112,7 @@ export const BuildspecSchema = z
 export type Buildspec = z.infer<typeof BuildspecSchema>;
 export type BuildspecPhase = z.infer<typeof PhaseSchema>;
 export type ArtifactSet = z.infer<typeof ArtifactSetSchema>;
+export type ReportGroupSpec = z.infer<typeof ReportGroupSchema>;
 
 const issuePath = (path: PropertyKey[]): string => path.map(String).join('.') || '(root)';
 
@@ -131,8 +160,6 @@ export const ignoredKeys = (buildspec: Buildspec): string[] =>
       return runAs !== undefined && `phases.${phase}.run-as ${runAs}: commands run as this machine's user`;
     }),
     buildspec.proxy !== undefined && 'proxy: no proxy locally',
-    buildspec.reports !== undefined &&
-      `reports (${Object.keys(buildspec.reports).join(', ')}): report groups not uploaded`,
     buildspec.cache !== undefined && 'cache: no build cache locally',
     buildspec.env?.['git-credential-helper'] && 'env.git-credential-helper: no git credentials locally',
     buildspec.artifacts?.['s3-prefix'] !== undefined &&

@@ -21,6 +21,8 @@ export interface BuildResult {
   artifactName?: string;
   /** Whether the build reached UPLOAD_ARTIFACTS (always after the build phase ran, even failed). */
   uploadArtifacts: boolean;
+  /** `reports` keys the shell expanded (`$GROUP_ARN: …` names the group through a variable). */
+  reportGroupNames?: Record<string, string>;
   /** Where this build differed from CodeBuild (runtime versions, ignored keys, unset exported variables). */
   differences: string[];
   /** The first failure, in CodeBuild's words. */
@@ -203,6 +205,10 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
       uploadArtifacts && buildspec.artifacts?.name !== undefined
         ? await session.expand(buildspec.artifacts.name)
         : undefined;
+    const reportGroupNames: Record<string, string> = {};
+    for (const key of Object.keys(buildspec.reports ?? {})) {
+      if (uploadArtifacts && key.includes('$')) reportGroupNames[key] = await session.expand(key);
+    }
     if (timedOut) failure = `build timed out after ${formatDuration(options.timeoutMs)}`;
     const status: BuildStatus = timedOut ? 'TIMED_OUT' : succeeding ? 'SUCCEEDED' : 'FAILED';
     return {
@@ -212,6 +218,7 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
       exportedVariables,
       ...(artifactName !== undefined ? { artifactName } : {}),
       uploadArtifacts,
+      ...(Object.keys(reportGroupNames).length > 0 ? { reportGroupNames } : {}),
       differences,
       ...(failure !== undefined ? { failure } : {}),
     };

@@ -1,0 +1,1 @@
+from .dataframe import DataFrame  # noqa: F401
