@@ -168,7 +168,9 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
     expect.objectContaining({ action: 'PlanProduction', stackName: PROD_STACK, verdict: 'accepted' }),
   ]);
   const [plan] = summary.report.plans ?? [];
-  expect(plan?.counts).toMatchObject({ replaced: 0, removed: 0, broadening: 0 });
+  // A new stack's statements are all listed as broadening, none refused: its deploy is a CreateStack.
+  expect(plan?.counts).toMatchObject({ modified: 0, replaced: 0, removed: 0 });
+  expect(plan?.counts.broadening).toBeGreaterThan(0);
   expect(plan?.counts.added).toBeGreaterThan(0);
   expect(summary.outputVariables.PlanProduction).toMatchObject({
     outcome: 'planned',
@@ -176,7 +178,7 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
     PlanUrl: plan?.url,
   });
   expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(
-    `Production will get: ${plan?.counts.added} added, 0 modified, 0 replaced, 0 removed, 0 security broadening (deploy accepted)`,
+    `Production will get: ${plan?.counts.added} added, 0 modified, 0 replaced, 0 removed, ${plan?.counts.broadening} security broadening (deploy accepted)`,
   );
   expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(`PlanProduction: ${plan?.summary}`);
   expect(existsSync(summary.reportPath)).toBe(true);
