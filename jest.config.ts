@@ -1,3 +1,5 @@
+/** @jest-config-loader ts-node */
+/** @jest-config-loader-options {"transpileOnly": true} */
 import path from 'node:path';
 import type { Config } from 'jest';
 
@@ -9,6 +11,7 @@ const workspaces = [
   'packages/live-test',
   'packages/local-cloud',
   'packages/release',
+  'packages/lambda-edge',
   'services/pipeline-trigger',
   'services/deploy-orchestrator',
   'services/glue-etl',
@@ -21,8 +24,8 @@ const project = (displayName: string, dir: string): Config => ({
   rootDir: path.join(repoRoot, dir),
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // Type checking is `pnpm typecheck`; jest only transpiles (isolatedModules in tsconfig.base.json).
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(repoRoot, 'tsconfig.base.json') }] },
+  // Type checking is `pnpm typecheck`; jest only transpiles, file by file, with esbuild (scripts/transpile-ts.cjs).
+  transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
   moduleNameMapper: { '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src') },
   setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
 });
@@ -30,6 +33,13 @@ const project = (displayName: string, dir: string): Config => ({
 const config: Config = {
   projects: [...workspaces.map((dir) => project(dir, dir)), project('repo', '.')],
   testTimeout: 60_000,
+  // jest's default on 2 cores is one worker; the slow suites wait on child processes (sls, the local cloud's Lambda
+  // runtimes), so two keep both cores busy. `--maxWorkers=1` on the command line still wins.
+  maxWorkers: 2,
+  // One package cache per run, filled before the tests with every packaging they ask for (test/support/packagings.ts).
+  globalSetup: path.join(repoRoot, 'test/support/global-setup.ts'),
+  globalTeardown: path.join(repoRoot, 'test/support/global-teardown.ts'),
+  transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
 };
 
 export default config;

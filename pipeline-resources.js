@@ -4,6 +4,7 @@
 
 const { allow, arn, getAtt, secureBucket, serviceRole, sub } = require('./config/iam');
 const { environment, environments, resourceArns } = require('./config/environments');
+const { notificationTopicExport, pipelineFailureRuleName } = require('./config/notifications');
 
 /** Writing to one CodeBuild project's log group. */
 const projectLogs = (logGroupId) =>
@@ -28,6 +29,58 @@ const sourceConnection = (stage, connectionArn) =>
       };
 const sourceConnectionArnOf = (connectionArn) => connectionArn || { Ref: 'SourceConnection' };
 
+/**
+ * Failed pipeline actions to the orchestrator stack's notification topic (its policy names this rule). Every failed
+ * pipeline execution starts from a failed action, whose event names the stage and action: one message per failure.
+ */
+const pipelineNotifications = (stage) => ({
+  PipelineFailureRule: {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: pipelineFailureRuleName(stage),
+      Description: 'A failed action of the glue-cd pipeline',
+      EventPattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: { pipeline: [{ Ref: 'Pipeline' }], state: ['FAILED'] },
+      },
+      Targets: [
+        {
+          Id: 'notify',
+          Arn: { 'Fn::ImportValue': notificationTopicExport(stage) },
+          InputTransformer: {
+            InputPathsMap: {
+              pipeline: '$.detail.pipeline',
+              executionId: '$.detail.execution-id',
+              stage: '$.detail.stage',
+              action: '$.detail.action',
+              provider: '$.detail.type.provider',
+              region: '$.region',
+              time: '$.time',
+            },
+            // Values outside quotes are inserted as JSON; inside quotes they are plain names and ids.
+            InputTemplate: JSON.stringify(
+              {
+                summary: 'glue-cd pipeline action failed',
+                pipeline: '<pipeline>',
+                stage: '<stage>',
+                action: '<action>',
+                provider: '<provider>',
+                executionId: '<executionId>',
+                time: '<time>',
+                console:
+                  'https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/executions/<executionId>/timeline',
+              },
+              null,
+              2,
+            ).replace(/"<([a-zA-Z]+)>"/g, '<$1>'),
+          },
+        },
+      ],
+    },
+  },
+});
+
 /** The report group buildspecs/live-test.yml names `checks`: CodeBuild uses `<project name>-checks` when it exists. */
 const liveTestReportGroupName = (liveTestProjectName) => `${liveTestProjectName}-checks`;
 
@@ -38,6 +91,7 @@ const resourcesFor = ({ stage, connectionArn, triggerExport, liveTestProjectName
   return {
     Resources: {
       ...sourceConnection(stage, connectionArn),
+      ...pipelineNotifications(stage),
       ...secureBucket('ArtifactBucket', {
         // A known name, so the orchestrator's prepareTemplate can read build artifacts and nothing else.
         name: sub(`glue-cd-pipeline-${stage}-artifacts-\${AWS::AccountId}`),

@@ -10,6 +10,16 @@ import {
 } from '@glue-cd/core';
 import { formatJudged, judge, timeBenchmark, type Suite, type TimedBenchmark } from './measure';
 import { suites } from './suites';
+import { formatFigure, loadLine, meetsTarget, type FigureVsFloor } from './figures';
+import { handlerFigures, inspectFigures, releaseFigures } from './speed';
+
+// Speed figures beside their floors (bench/speed.ts, bench/figures.ts: a shape of their own, to be unified with
+// measure.ts, which has no "floor + N ms" target yet). `pnpm bench handlers|inspect|release` runs one group.
+const SPEED_GROUPS: [string, () => Promise<FigureVsFloor[]>][] = [
+  ['lambda handlers: cold start and bundle size', handlerFigures],
+  ['glue-cd inspect', inspectFigures],
+  ['local release', releaseFigures],
+];
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:glue-cd-deploy-prod';
 
@@ -85,6 +95,14 @@ const main = async (): Promise<number> => {
       const judged = judge(result);
       if (!judged.ok) short += 1;
       process.stdout.write(`  ${formatJudged(judged)}\n`);
+    }
+  }
+  for (const [group, figures] of SPEED_GROUPS) {
+    if (filter && !group.includes(filter)) continue;
+    process.stdout.write(`${group} (${loadLine()})\n`);
+    for (const figure of await figures()) {
+      if (!meetsTarget(figure)) short += 1;
+      process.stdout.write(`  ${formatFigure(figure)}\n`);
     }
   }
   return short === 0 ? 0 : 1;

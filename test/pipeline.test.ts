@@ -3,6 +3,7 @@ import {
   parseUserParameters,
   type DeployInput,
   type PipelineJob,
+  type S3Location,
   type UserParameters,
 } from '@glue-cd/core';
 import { DEFAULT_JUNIT_FILE, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
@@ -13,7 +14,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { buildDeployInput } from '../services/pipeline-trigger/src/deploy-input-document';
+import { zipSync } from 'fflate';
+import { buildDeployInput, loadDeployInputDocument } from '../services/pipeline-trigger/src/deploy-input-document';
 import { outputVariablesFor } from '../services/pipeline-trigger/src/job-answer';
 
 // The top-level serverless.yml (the AWS delivery pipeline), packaged offline exactly as an operator would package it,
@@ -117,15 +119,6 @@ const statementsOf = (template: Template): { owner: string; statement: Statement
     );
   });
 
-/** What the pipeline trigger does with `template.artifactPath` before validating (docs/architecture.md). */
-const expandArtifactPath = (raw: Record<string, unknown>, artifact: { bucket: string; key: string }): unknown => {
-  const template = raw.template as { artifactPath?: unknown } | undefined;
-  if (template === undefined || typeof template.artifactPath !== 'string') return raw;
-  const { artifactPath, ...rest } = template;
-  expect(rest).toEqual({});
-  return { ...raw, template: { artifact, path: artifactPath } };
-};
-
 const BUILD_ARTIFACT = { bucket: 'glue-cd-pipeline-artifacts', key: 'glue-cd-test/BuildOutput/abc123' };
 
 const APPROVED_PLAN = 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json';
@@ -140,9 +133,22 @@ const jobFor = (userParameters: UserParameters): PipelineJob => ({
   artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
 });
 
-const readDeployInput = async (inputFile: string): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
-  const raw = JSON.parse(await readFile(path.join(REPO_ROOT, inputFile), 'utf8')) as Record<string, unknown>;
-  return { raw, input: parseDeployInput(expandArtifactPath(raw, BUILD_ARTIFACT), inputFile) };
+/**
+ * What the pipeline trigger starts the deploy with for an action whose UserParameters are {"inputFile": file}: the
+ * file read from the BuildOutput zip, its artifactPath expanded and the result validated, all by the trigger's code.
+ */
+const readDeployInput = async (
+  inputFile: string,
+  userParameters: UserParameters = { inputFile },
+): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
+  const zip = zipSync({ [inputFile]: new Uint8Array(await readFile(path.join(REPO_ROOT, inputFile))) });
+  const job = jobFor(userParameters);
+  const readObject = async (location: S3Location): Promise<Uint8Array> => {
+    expect(location).toEqual(BUILD_ARTIFACT);
+    return zip;
+  };
+  const raw = (await loadDeployInputDocument(job, readObject)) as Record<string, unknown>;
+  return { raw, input: buildDeployInput(raw, job) };
 };
 
 /** `sls package --stage <s> --package <dir>` commands of a buildspec, with <dir> relative to the repo root. */
@@ -346,8 +352,8 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
       const job = jobFor(parseUserParameters(resolved));
       expect(JSON.parse(userParameters as string)).toEqual({ inputFile, ...parameters });
       expect(existsSync(path.join(REPO_ROOT, inputFile))).toBe(true);
-      const raw = JSON.parse(await readFile(path.join(REPO_ROOT, inputFile), 'utf8')) as unknown;
-      expect(buildDeployInput(raw, job)).toMatchObject(expected);
+      const { input } = await readDeployInput(inputFile, job.userParameters);
+      expect(input).toMatchObject(expected);
     },
   );
 
@@ -364,6 +370,7 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
       const { raw, input } = await readDeployInput(file);
       const artifactPath = (raw.template as { artifactPath: string }).artifactPath;
       expect(input.template).toEqual({ artifact: BUILD_ARTIFACT, path: artifactPath });
+      expect(input.pipeline).toEqual({ jobId: 'job-1' });
     }
   });
 

@@ -131,6 +131,28 @@ describe('each rule names itself and the logical id', () => {
     expect(Object.keys(t.Resources)).toContain(finding.logicalId);
   });
 
+  it('a KMS key policy’s Resource "*" is the key itself, not every key', async () => {
+    const keyPolicy = (statements: unknown[]): TemplateResource => ({
+      Type: 'AWS::KMS::Key',
+      Properties: { KeyPolicy: { Version: '2012-10-17', Statement: statements } },
+    });
+    const use = {
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    };
+    expect(await findingsOf(template({ K: keyPolicy([use]) }))).toEqual([]);
+    // The same grant in a role's policy is every key of the account.
+    expect(await findingsOf(template({ R: role([{ ...use, Principal: undefined }]) }))).toEqual([
+      'wildcard-resource R',
+    ]);
+    // The other rules still hold in a key policy.
+    expect(await findingsOf(template({ K: keyPolicy([{ ...use, Action: 'kms:*' }]) }))).toEqual([
+      'no-wildcard-action K',
+    ]);
+  });
+
   it('a Deny may use wildcards (the TLS-only rule must cover every action)', async () => {
     expect(await findingsOf(template(iam.secureBucket('B')))).toEqual([]);
   });

@@ -26,21 +26,23 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
     forcePathStyle: true,
   });
-  await s3.send(new CreateBucketCommand({ Bucket: 'glue-cd-deployments-test' }));
 });
 afterAll(async () => {
   await cloud.close();
   await rm(work, { recursive: true, force: true });
 });
+let bucket: string;
+let buckets = 0;
 beforeEach(async () => {
+  // A bucket per test: content versions already uploaded by another test would read as unchanged.
+  bucket = `glue-cd-deployments-test-${(buckets += 1)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   jobs = await mkdtemp(path.join(work, 'glue-jobs-'));
   await cp(path.join(REPO_ROOT, 'glue-jobs'), jobs, { recursive: true });
 });
 
 const keys = async (prefix: string) =>
-  (
-    (await s3.send(new ListObjectsV2Command({ Bucket: 'glue-cd-deployments-test', Prefix: prefix }))).Contents ?? []
-  ).map((o) => o.Key);
+  ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key);
 
 describe('upload-glue-jobs', () => {
   it('uploads the job files under their content version, then only what changed', async () => {
@@ -49,30 +51,28 @@ describe('upload-glue-jobs', () => {
     expect(files).toEqual(expect.arrayContaining(['nyc-taxi/job.py', 'nyc-taxi/mapping.json']));
     expect(files.some((f) => f.includes('sample/') || f.endsWith('.md'))).toBe(false);
 
-    const first = await uploadGlueJobs({ s3, bucket: 'glue-cd-deployments-test', version, root: jobs });
+    const first = await uploadGlueJobs({ s3, bucket: bucket, version, root: jobs });
     expect(first).toEqual({
-      prefix: `s3://glue-cd-deployments-test/glue-jobs/${version}/`,
+      prefix: `s3://${bucket}/glue-jobs/${version}/`,
       uploaded: files,
       unchanged: [],
     });
     expect(await keys(`glue-jobs/${version}/`)).toEqual(files.map((f) => `glue-jobs/${version}/${f}`));
-    const body = await s3.send(
-      new GetObjectCommand({ Bucket: 'glue-cd-deployments-test', Key: `glue-jobs/${version}/nyc-taxi/job.py` }),
-    );
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `glue-jobs/${version}/nyc-taxi/job.py` }));
     expect(await body.Body!.transformToString()).toContain('def ');
 
-    const again = await uploadGlueJobs({ s3, bucket: 'glue-cd-deployments-test', root: jobs });
+    const again = await uploadGlueJobs({ s3, bucket: bucket, root: jobs });
     expect(again).toMatchObject({ uploaded: [], unchanged: files });
   });
 
   it('a changed file is a new version: the old version stays as it was', async () => {
     const before = glueJobsVersion(jobs);
-    await uploadGlueJobs({ s3, bucket: 'glue-cd-deployments-test', root: jobs });
+    await uploadGlueJobs({ s3, bucket: bucket, root: jobs });
     await writeFile(path.join(jobs, 'nyc-taxi/job.py'), '# changed\n', { flag: 'a' });
     const after = glueJobsVersion(jobs);
     expect(after).not.toBe(before);
-    const result = await uploadGlueJobs({ s3, bucket: 'glue-cd-deployments-test', root: jobs });
-    expect(result.prefix).toBe(`s3://glue-cd-deployments-test/glue-jobs/${after}/`);
+    const result = await uploadGlueJobs({ s3, bucket: bucket, root: jobs });
+    expect(result.prefix).toBe(`s3://${bucket}/glue-jobs/${after}/`);
     expect(result.uploaded).toEqual(jobFiles(jobs));
     expect(await keys(`glue-jobs/${before}/`)).toHaveLength(jobFiles(jobs).length);
   });
@@ -87,7 +87,7 @@ describe('upload-glue-jobs', () => {
       /bucket glue-cd-deployments-nope does not exist: create the deployment buckets first \(docs\/pipeline.md, Bootstrap\)/,
     ],
   ])('refuses %j, saying why', async (override, message) => {
-    const options = { s3, bucket: 'glue-cd-deployments-test', root: jobs, ...override };
+    const options = { s3, bucket: bucket, root: jobs, ...override };
     await expect(uploadGlueJobs(options)).rejects.toThrow(UploadGlueJobsError);
     await expect(uploadGlueJobs(options)).rejects.toThrow(message);
   });

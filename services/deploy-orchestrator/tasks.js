@@ -205,6 +205,32 @@ const TASKS = {
   },
 };
 
+/**
+ * What the state machine's loggingConfig and tracingConfig (serverless.yml) need of its role. Neither the CloudWatch
+ * Logs vended-delivery actions nor X-Ray's take a resource ARN: Resource "*" is the only form IAM accepts.
+ */
+const STATE_MACHINE_OPERATIONS = [
+  allow(
+    'DeliverExecutionLogs',
+    [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ],
+    '*',
+  ),
+  allow(
+    'WriteTraces',
+    ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+    '*',
+  ),
+];
+
 const TASK_NAMES = Object.keys(TASKS);
 const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -263,6 +289,7 @@ const resourcesFor = (context) => {
           sub(`\${${lambdaLogicalId(task)}.Arn}:*`),
         ]),
       ),
+      ...STATE_MACHINE_OPERATIONS,
     ],
   });
   for (const env of context.envs) {
@@ -299,6 +326,7 @@ const contextOf = async ({ resolveVariable }) =>
 
 module.exports = {
   TASKS,
+  STATE_MACHINE_OPERATIONS,
   TASK_NAMES,
   handlerPath,
   roleId,

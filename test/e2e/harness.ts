@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import type { FaultInjector } from '@glue-cd/local-cloud';
 import {
   deployDeliveryServices,
   packageDeliveryServices,
@@ -16,6 +17,7 @@ import {
   type ReleaseCloud,
 } from '@glue-cd/release';
 import { zipSync, strToU8 } from 'fflate';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,12 +44,23 @@ export interface Harness {
   /** The keys in a bucket, or undefined when the bucket does not exist. */
   bucketKeys(bucket: string): Promise<string[] | undefined>;
   executionCount(): Promise<number>;
+  /** The local cloud's state folder (removed by close). */
+  stateDir: string;
   close(): Promise<void>;
 }
 
-export const startHarness = async (): Promise<Harness> => {
+export interface HarnessOptions {
+  /** Fault injection in the local cloud (the fault suite, faults/); off by default. */
+  faults?: FaultInjector;
+}
+
+export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-e2e-'));
-  const release = await startReleaseCloud({ stateDir, waitScale: 0.001 });
+  const release = await startReleaseCloud({
+    stateDir,
+    waitScale: 0.001,
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   const packaged = await packageDeliveryServices({
     repoRoot: REPO_ROOT,
     buildDir: path.join(stateDir, 'build'),
@@ -55,10 +68,18 @@ export const startHarness = async (): Promise<Harness> => {
   });
   const delivery = await deployDeliveryServices(release.clients, packaged, STAGE);
   await release.clients.s3.send(new CreateBucketCommand({ Bucket: ARTIFACT_BUCKET }));
+  return harnessOver(release, delivery, stateDir);
+};
+
+/**
+ * A harness over a cloud whose delivery services are deployed already: the one startHarness made, or a cloud
+ * restarted on (a copy of) its state folder.
+ */
+export const harnessOver = (release: ReleaseCloud, delivery: DeliveryServices, stateDir: string): Harness => {
   let artifacts = 0;
   const uploadArtifact = async (files: Record<string, unknown>) => {
     artifacts += 1;
-    const key = `BuildOutput/${artifacts}.zip`;
+    const key = `BuildOutput/${artifacts}-${randomUUID().slice(0, 8)}.zip`;
     const zip = zipSync(
       Object.fromEntries(
         Object.entries(files).map(([name, content]) => [
@@ -73,6 +94,7 @@ export const startHarness = async (): Promise<Harness> => {
   return {
     release,
     delivery,
+    stateDir,
     uploadArtifact,
     runAction: async (files, userParameters) =>
       runLambdaInvokeAction({

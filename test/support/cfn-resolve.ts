@@ -67,6 +67,7 @@ export const makeResolver = (template: Template, context: StackContext) => {
       case 'AWS::Glue::Job':
       case 'AWS::Athena::WorkGroup':
       case 'AWS::CodeBuild::Project':
+      case 'AWS::CodePipeline::Pipeline':
         return named(id, 'Name') ?? generated(id);
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${account}:${named(id, 'TopicName') ?? generated(id)}`;
@@ -78,6 +79,10 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:codebuild:${region}:${account}:report-group/${named(id, 'Name') ?? generated(id)}`;
       case 'AWS::CodeStarConnections::Connection':
         return `arn:aws:codeconnections:${region}:${account}:connection/11111111-2222-3333-4444-555555555555`;
+      case 'AWS::Events::Rule':
+        return named(id, 'Name') ?? generated(id);
+      case 'AWS::CloudWatch::Alarm':
+        return named(id, 'AlarmName') ?? generated(id);
       default:
         return generated(id);
     }
@@ -97,6 +102,10 @@ export const makeResolver = (template: Template, context: StackContext) => {
         return `arn:aws:logs:${region}:${account}:log-group:${ref(id)}:*`;
       case 'AWS::CodeBuild::Project':
         return `arn:aws:codebuild:${region}:${account}:project/${ref(id)}`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${region}:${account}:rule/${ref(id)}`;
+      case 'AWS::CloudWatch::Alarm':
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${ref(id)}`;
       case 'AWS::CodeBuild::ReportGroup':
         return ref(id);
       default:

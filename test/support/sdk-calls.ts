@@ -1,7 +1,7 @@
-// Which AWS SDK v3 commands a handler can send: every `new <Name>Command(` whose class comes from an
-// `@aws-sdk/client-*` package, reachable from the handler's export through the declarations its code refers to
-// (symbol by symbol with the TypeScript checker, so a task importing one function of a module does not inherit the
-// commands of its siblings).
+// Which AWS SDK v3 commands a handler can send (every `new <Name>Command(` whose class comes from an
+// `@aws-sdk/client-*` package) and which named errors it can throw (every `new` of a class of core's errors.ts),
+// reachable from the handler's export through the declarations its code refers to (symbol by symbol with the
+// TypeScript checker, so a task importing one function of a module does not inherit the commands of its siblings).
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -23,8 +23,22 @@ export interface Entry {
 const CLIENT_PACKAGE = /^@aws-sdk\/client-([a-z0-9-]+)$/;
 const inNodeModules = (fileName: string): boolean => /[\\/]node_modules[\\/]/.test(fileName);
 
-/** The SDK calls reachable from each entry's export, by entry name. */
-export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkCall[]> => {
+/** What a `new …(` reachable from an entry is, or undefined when it does not count. */
+type NewVisitor<T> = (node: ts.NewExpression, tools: WalkTools) => { key: string; value: T } | undefined;
+
+interface WalkTools {
+  checker: ts.TypeChecker;
+  /** The `@aws-sdk/client-*` service an identifier was imported from, following our own re-exports. */
+  clientOf: (symbol: ts.Symbol | undefined) => string | undefined;
+  /** An alias resolved to its declaration. */
+  resolved: (symbol: ts.Symbol | undefined) => ts.Symbol | undefined;
+}
+
+/**
+ * Every `new …(` reachable from each entry's export through the declarations its code refers to (symbol by symbol),
+ * as `visit` names it, by entry name.
+ */
+const walkNews = <T>(entries: Entry[], repoRoot: string, visitNew: NewVisitor<T>): Map<string, T[]> => {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -71,7 +85,7 @@ export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkC
     return undefined;
   };
 
-  const result = new Map<string, SdkCall[]>();
+  const result = new Map<string, T[]>();
   for (const entry of entries) {
     const source = program.getSourceFile(entry.file);
     if (!source) throw new Error(`${entry.file} is not part of the program`);
@@ -79,7 +93,7 @@ export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkC
     const exported = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.name === entry.exportName);
     if (!exported) throw new Error(`${entry.file} does not export ${entry.exportName}`);
 
-    const calls = new Map<string, SdkCall>();
+    const calls = new Map<string, T>();
     const seen = new Set<ts.Node>();
     const queue: ts.Node[] = [...(resolved(exported)?.declarations ?? [])];
     const enqueue = (symbol: ts.Symbol | undefined) => {
@@ -89,18 +103,8 @@ export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkC
     };
     const visit = (node: ts.Node): void => {
       if (ts.isNewExpression(node)) {
-        const client = clientOf(checker.getSymbolAtLocation(node.expression));
-        const name = node.expression.getText();
-        if (client && name.endsWith('Command')) {
-          const file = node.getSourceFile();
-          const line = file.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-          const operation = name.slice(0, -'Command'.length);
-          calls.set(`${client}:${operation}`, {
-            client,
-            operation,
-            at: `${path.relative(repoRoot, file.fileName)}:${line}`,
-          });
-        }
+        const found = visitNew(node, { checker, clientOf, resolved });
+        if (found) calls.set(found.key, found.value);
       }
       if (ts.isIdentifier(node)) {
         enqueue(checker.getSymbolAtLocation(node));
@@ -118,8 +122,46 @@ export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkC
     }
     result.set(
       entry.name,
-      [...calls.values()].sort((a, b) => `${a.client}:${a.operation}`.localeCompare(`${b.client}:${b.operation}`)),
+      [...calls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, value]) => value),
     );
   }
   return result;
 };
+
+const where = (node: ts.Node, repoRoot: string): string => {
+  const file = node.getSourceFile();
+  return `${path.relative(repoRoot, file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+};
+
+/** The SDK calls reachable from each entry's export, by entry name. */
+export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkCall[]> =>
+  walkNews<SdkCall>(entries, repoRoot, (node, { checker, clientOf }) => {
+    const client = clientOf(checker.getSymbolAtLocation(node.expression));
+    const name = node.expression.getText();
+    if (!client || !name.endsWith('Command')) return undefined;
+    const operation = name.slice(0, -'Command'.length);
+    return { key: `${client}:${operation}`, value: { client, operation, at: where(node, repoRoot) } };
+  });
+
+export interface ConstructedError {
+  /** The class name as declared (= the named error's code). */
+  name: string;
+  at: string;
+}
+
+/**
+ * The classes declared in `errorsFile` (e.g. packages/core/src/errors.ts) constructed by code reachable from each
+ * entry's export: the named errors a handler can throw, its edge's error mapping included.
+ */
+export const constructedErrorsOf = (
+  entries: Entry[],
+  repoRoot: string,
+  errorsFile: string,
+): Map<string, ConstructedError[]> =>
+  walkNews<ConstructedError>(entries, repoRoot, (node, { checker, resolved }) => {
+    const declaration = resolved(checker.getSymbolAtLocation(node.expression))?.declarations?.[0];
+    if (!declaration || !ts.isClassDeclaration(declaration) || !declaration.name) return undefined;
+    if (path.resolve(declaration.getSourceFile().fileName) !== path.resolve(errorsFile)) return undefined;
+    const name = declaration.name.text;
+    return { key: name, value: { name, at: where(node, repoRoot) } };
+  });

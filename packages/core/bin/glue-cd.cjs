@@ -1,21 +1,8 @@
 #!/usr/bin/env node
 // glue-cd CLI: runs the TypeScript sources directly. esbuild strips the types file by file (isolatedModules makes
-// that safe; `pnpm typecheck` checks them), three times faster to start than ts-node.
-const { readFileSync } = require('node:fs');
-const { transformSync } = require('esbuild');
-
-process.setSourceMapsEnabled(true);
-require.extensions['.ts'] = (module, filename) => {
-  const source = readFileSync(filename, 'utf8');
-  const { code } = transformSync(source, {
-    loader: 'ts',
-    format: 'cjs',
-    target: 'node20',
-    sourcefile: filename,
-    sourcemap: 'inline',
-  });
-  module._compile(code, filename);
-};
+// that safe; `pnpm typecheck` checks them), kept by content hash so a rerun starts no compiler (scripts/register-ts.cjs).
+const path = require('node:path');
+require(path.join(__dirname, '..', '..', '..', 'scripts', 'register-ts.cjs'));
 
 const { runGlueCd, processIo } = require('../src/cli/main.ts');
 

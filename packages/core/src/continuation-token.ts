@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError, ContinuationTokenError } from './errors';
 
 // CodePipeline stores the token between invocations; its API caps it at 2048 characters.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkDeployInputRules, DeployInputSchema } from './deploy-input';
 
 const fields = DeployInputSchema.shape;

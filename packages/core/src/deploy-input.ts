@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ON_BROADENING, type OnBroadening } from './change-set/deploy-verdict';
 import { SafetyPolicySchema } from './change-set/safety-policy';
 import { ConfigurationError, formatIssuePath } from './errors';

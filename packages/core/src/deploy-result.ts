@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VerdictSummarySchema } from './change-set/deploy-verdict';
 import { PlanReferenceSchema } from './plan';
 

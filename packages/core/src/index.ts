@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './aws-errors';
 export * from './change-set/safety-policy';
 export * from './change-set/verdict';
 export * from './change-set/empty-change-set';

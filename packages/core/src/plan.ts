@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BroadeningItemSchema, type BroadeningItem } from './change-set/broadening-item';
 import { VerdictSummarySchema, type VerdictSummary } from './change-set/deploy-verdict';
 import type { ChangeSetTree } from './change-set/verdict';

@@ -143,3 +143,70 @@ describe('isEmptyChangeSet', () => {
     expect(isEmptyChangeSet({ Status, StatusReason })).toBe(empty);
   });
 });
+
+describe('changeSetVerdict: the less common change shapes', () => {
+  test.each(['Add', 'Import'])('refuses an %s whose PolicyAction is Delete, naming the PolicyAction', (action) => {
+    const verdict = changeSetVerdict([fn(action, { PolicyAction: 'Delete' })]);
+    expect(verdict.safe).toBe(false);
+    expect(verdict.violations).toEqual([
+      {
+        logicalId: 'TransformFunction',
+        stackPath: [],
+        resourceType: 'AWS::Lambda::Function',
+        action,
+        policyAction: 'Delete',
+        reason: 'PolicyAction Delete deletes the resource',
+      },
+    ]);
+  });
+
+  test('refuses a Remove with PolicyAction Snapshot: the stack stops managing the resource', () => {
+    const verdict = changeSetVerdict([fn('Remove', { PolicyAction: 'Snapshot' })]);
+    expect(verdict.violations).toEqual([
+      expect.objectContaining({
+        action: 'Remove',
+        policyAction: 'Snapshot',
+        reason: 'resource would be removed from the stack (PolicyAction Snapshot)',
+      }),
+    ]);
+  });
+
+  test('neither counts nor judges changes that are not Resource changes', () => {
+    const hook = { Type: 'Hook' } as unknown as Change;
+    const verdict = changeSetVerdict([hook, fn('Remove'), { Type: 'Resource' }]);
+    expect(verdict.inspectedChanges).toBe(1);
+    expect(verdict.violations.map((v) => v.action)).toEqual(['Remove']);
+  });
+
+  test('refuses a caller-supplied protected type even when its logical id and type are allow-listed', () => {
+    const queue = change({ Action: 'Remove', LogicalResourceId: 'Events', ResourceType: 'AWS::SQS::Queue' });
+    const allowed = { allowedLogicalIds: ['Events'], allowedResourceTypes: ['AWS::SQS::Queue'] };
+    expect(changeSetVerdict([queue], allowed).safe).toBe(true);
+    const verdict = changeSetVerdict([queue], { ...allowed, protectedResourceTypes: ['AWS::SQS::Queue'] });
+    expect(verdict.safe).toBe(false);
+    expect(verdict.accepted).toEqual([]);
+    expect(verdict.violations.map((v) => v.logicalId)).toEqual(['Events']);
+  });
+
+  test('formatVerdict lists the violations, then the changes accepted by the policy', () => {
+    const verdict = changeSetVerdict(
+      [
+        change({ Action: 'Remove', LogicalResourceId: 'Raw', ResourceType: 'AWS::S3::Bucket' }),
+        fn('Modify', { Replacement: 'True' }),
+      ],
+      { allowedLogicalIds: ['TransformFunction', 'Raw'] },
+    );
+    expect(formatVerdict(verdict).split('\n')).toEqual([
+      'RESOURCES-BEING-DELETED-OR-REPLACED: 1 of 2 resource changes would delete or replace resources',
+      '  - Raw (AWS::S3::Bucket): Remove: resource would be deleted',
+      '  accepted by the safety policy:',
+      '  + TransformFunction (AWS::Lambda::Function): Modify, Replacement True: resource would be replaced (a new physical resource, the old one removed)',
+    ]);
+  });
+
+  test('formatVerdict prints no accepted section when the policy accepted nothing', () => {
+    const text = formatVerdict(changeSetVerdict([fn('Remove')]));
+    expect(text).not.toContain('accepted by the safety policy');
+    expect(text.split('\n')).toHaveLength(2);
+  });
+});

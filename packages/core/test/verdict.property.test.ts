@@ -68,16 +68,39 @@ describe('changeSetVerdict properties', () => {
   });
 
   test('every change is counted exactly once, as a violation, an accepted change or a safe change', () => {
+    const policy = fc.record({
+      allowedLogicalIds: fc.array(logicalId, { maxLength: 5 }),
+      allowedResourceTypes: fc.subarray(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::S3::Bucket']),
+    });
+    const changes = fc.array(fc.oneof(safeChange, destructiveChange), { maxLength: 40 });
+    // The allow-list also names ids taken from the changes, so accepted changes are produced, not just possible.
+    const withPolicy = fc.tuple(changes, policy, fc.array(fc.nat(), { maxLength: 10 })).map(([cs, p, picks]) => {
+      const picked = picks.flatMap((i) =>
+        cs.length > 0 ? [cs[i % cs.length]?.ResourceChange?.LogicalResourceId ?? ''] : [],
+      );
+      return { changes: cs, policy: { ...p, allowedLogicalIds: [...p.allowedLogicalIds, ...picked] } };
+    });
+    let acceptedSeen = 0;
     fc.assert(
-      fc.property(fc.array(fc.oneof(safeChange, destructiveChange), { maxLength: 40 }), (changes) => {
-        const verdict = changeSetVerdict(changes);
-        const destructive = changes.filter(
+      fc.property(withPolicy, ({ changes: cs, policy: p }) => {
+        const verdict = changeSetVerdict(cs, p);
+        const destructive = cs
+          .map((c) => c.ResourceChange ?? {})
+          .filter((c) => c.Action === 'Remove' || ['True', 'Conditional'].includes(c.Replacement ?? ''));
+        const acceptable = destructive.filter(
           (c) =>
-            ['Remove'].includes(c.ResourceChange?.Action ?? '') ||
-            ['True', 'Conditional'].includes(c.ResourceChange?.Replacement ?? ''),
+            !ALWAYS_PROTECTED_RESOURCE_TYPES.includes(c.ResourceType ?? '') &&
+            (p.allowedLogicalIds.includes(c.LogicalResourceId ?? '') ||
+              p.allowedResourceTypes.includes(c.ResourceType ?? '')),
         );
-        return verdict.inspectedChanges === changes.length && verdict.violations.length === destructive.length;
+        acceptedSeen += verdict.accepted.length;
+        expect(verdict.inspectedChanges).toBe(cs.length);
+        expect(verdict.accepted.map((v) => v.logicalId)).toEqual(acceptable.map((c) => c.LogicalResourceId));
+        expect(verdict.violations.length + verdict.accepted.length).toBe(destructive.length);
+        expect(verdict.safe).toBe(verdict.violations.length === 0);
       }),
+      { numRuns: 200 },
     );
+    expect(acceptedSeen).toBeGreaterThan(0);
   });
 });

@@ -23,6 +23,7 @@ export interface AwsBackendOptions {
   s3: S3Client;
   /** Athena workgroup (its configuration decides the results location). */
   workGroup: string;
+  /** A fixed pause between polls; unset, polls back off from FIRST_POLL_INTERVAL_MS to DEFAULT_POLL_INTERVAL_MS. */
   pollIntervalMs?: number;
   /** Per crawler run, job run or query. */
   timeoutMs?: number;
@@ -39,6 +40,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
+export const FIRST_POLL_INTERVAL_MS = 250;
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 const FAILED_JOB_STATES = new Set(['FAILED', 'TIMEOUT', 'ERROR', 'STOPPED', 'EXPIRED']);
@@ -71,18 +73,21 @@ export const createAwsBackend = ({
   athena,
   s3,
   workGroup,
-  pollIntervalMs = DEFAULT_POLL_INTERVAL_MS,
+  pollIntervalMs,
   timeoutMs = DEFAULT_TIMEOUT_MS,
   clock = systemClock,
 }: AwsBackendOptions): LiveTestBackend => {
   /** Polls `check` until it returns a value; throws LiveTestTimeoutError after timeoutMs. */
   const pollUntil = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
     const deadline = clock.now() + timeoutMs;
+    // Short runs (a small crawl, a query) answer within a second; long ones are polled every 5 s.
+    let delay = pollIntervalMs ?? FIRST_POLL_INTERVAL_MS;
     for (;;) {
       const done = await check();
       if (done !== undefined) return done;
       if (clock.now() >= deadline) throw new LiveTestTimeoutError(`${what} did not finish within ${timeoutMs} ms`);
-      await clock.sleep(pollIntervalMs);
+      await clock.sleep(delay);
+      delay = pollIntervalMs ?? Math.min(delay * 2, DEFAULT_POLL_INTERVAL_MS);
     }
   };
 
@@ -103,8 +108,6 @@ export const createAwsBackend = ({
   };
 
   return {
-    kind: 'aws',
-
     async seed(bucket, key, body) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },

@@ -5,8 +5,6 @@ export type { QueryRow };
 export interface CrawlerRun {
   crawlerName: string;
   status: 'SUCCEEDED';
-  /** Tables created or updated (local backend), when known. */
-  tables?: string[];
 }
 
 export interface JobRun {
@@ -25,7 +23,6 @@ export interface StoredObject {
  * throws a named error (CrawlerRunError, JobRunError, QueryError, LiveTestTimeoutError) otherwise.
  */
 export interface LiveTestBackend {
-  readonly kind: 'aws' | 'local';
   /** Seeds one object (used unless runLiveTest is given its own S3 client). */
   seed(bucket: string, key: string, body: Uint8Array): Promise<void>;
   /** Objects under a prefix, as text (the job's rejects CSV). */

@@ -2,6 +2,7 @@ export { type CrawlerRun, type JobRun, type LiveTestBackend, type QueryRow, type
 export {
   CLOCK_SKEW_MS,
   DEFAULT_POLL_INTERVAL_MS,
+  FIRST_POLL_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   createAwsBackend,
   systemClock,
@@ -9,15 +10,7 @@ export {
   type Clock,
 } from './aws-backend';
 export { CrawlerRunError, JobRunError, LiveTestConfigurationError, LiveTestTimeoutError, QueryError } from './errors';
-export {
-  glueDefinitionsFromResources,
-  type DeployedResource,
-  type LocalCrawlerDefinition,
-  type LocalGlueDefinitions,
-  type LocalJobDefinition,
-} from './glue-definitions';
 export { DEFAULT_JUNIT_FILE, JUNIT_CLASSNAME, JUNIT_SUITE, liveTestJunit, type JunitOutcome } from './junit';
-export { JOB_ARGUMENTS, createLocalBackend, type LocalBackendOptions } from './local-backend';
 export {
   GlueEtlStackOutputsSchema,
   OUTPUT_ENVIRONMENT_VARIABLES,

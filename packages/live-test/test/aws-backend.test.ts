@@ -22,6 +22,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   CLOCK_SKEW_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  FIRST_POLL_INTERVAL_MS,
   CrawlerRunError,
   JobRunError,
   LiveTestTimeoutError,
@@ -223,6 +225,42 @@ describe('AWS backend: job runs', () => {
     // Polls at 0, 5, 10, 15 and 20 s, then stops: the deadline, not the number of polls, ends the wait.
     expect(glue.commandCalls(GetJobRunCommand)).toHaveLength(5);
     expect(clock.now() - started).toBe(20_000);
+  });
+
+  it('without a fixed interval, polls soon and backs off to every 5 s (a short local run ends in under a second)', async () => {
+    glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_321' });
+    const running = { JobRun: { JobRunState: 'RUNNING' as const } };
+    glue
+      .on(GetJobRunCommand)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolves({ JobRun: { JobRunState: 'SUCCEEDED' } });
+    const sleeps: number[] = [];
+    const recording = { now: clock.now, sleep: async (ms: number) => (sleeps.push(ms), clock.sleep(ms)) };
+
+    const run = await createAwsBackend({
+      glue: new GlueClient({}),
+      athena: new AthenaClient({}),
+      s3: new S3Client({}),
+      workGroup: 'wg-test',
+      clock: recording,
+    }).runJob('nyc-taxi');
+
+    expect(run).toEqual({ jobName: 'nyc-taxi', runId: 'jr_321', state: 'SUCCEEDED' });
+    expect(sleeps).toEqual([
+      FIRST_POLL_INTERVAL_MS,
+      500,
+      1_000,
+      2_000,
+      4_000,
+      DEFAULT_POLL_INTERVAL_MS,
+      DEFAULT_POLL_INTERVAL_MS,
+    ]);
   });
 });
 

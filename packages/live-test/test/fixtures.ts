@@ -1,9 +1,9 @@
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetCrawlerCommand, StartCrawlerCommand, type Crawler, type GlueClient } from '@aws-sdk/client-glue';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import type { Clock, DeployedResource } from '@glue-cd/live-test';
+import type { Clock } from '@glue-cd/live-test';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 // The repository's copy of the shared TLC sample (glue-jobs/nyc-taxi/sample/SOURCE.md): present in every clone.
@@ -45,7 +45,6 @@ export const sampleColumn = (sample: { header: string[]; rows: string[][] }, col
 /** Stack outputs as the glue-etl stack of stage `test` would report them. */
 export const STACK = 'glue-cd-glue-etl-test';
 export const ACCOUNT = '000000000000';
-export const DEPLOYMENT_BUCKET = 'glue-cd-deployments-000000000000';
 export const outputs = {
   RawBucketName: `${STACK}-raw-${ACCOUNT}`,
   DataLakeBucketName: `${STACK}-lake-${ACCOUNT}`,
@@ -56,92 +55,6 @@ export const outputs = {
   DataLakeCrawlerName: `${STACK}-datalake`,
   JobName: `${STACK}-nyc-taxi`,
   AthenaWorkGroupName: STACK,
-};
-
-/** The stack's resources with resolved properties, as the local runtime would describe the deployed services/glue-etl stack. */
-export const deployedResources = (): DeployedResource[] => [
-  { type: 'AWS::S3::Bucket', physicalId: outputs.RawBucketName, properties: { BucketName: outputs.RawBucketName } },
-  {
-    type: 'AWS::S3::Bucket',
-    physicalId: outputs.DataLakeBucketName,
-    properties: { BucketName: outputs.DataLakeBucketName },
-  },
-  {
-    type: 'AWS::Glue::Database',
-    physicalId: outputs.RawDatabaseName,
-    properties: { CatalogId: ACCOUNT, DatabaseInput: { Name: outputs.RawDatabaseName } },
-  },
-  {
-    type: 'AWS::Glue::Database',
-    physicalId: outputs.DataLakeDatabaseName,
-    properties: { CatalogId: ACCOUNT, DatabaseInput: { Name: outputs.DataLakeDatabaseName } },
-  },
-  { type: 'AWS::IAM::Role', physicalId: `${STACK}-RawCrawlerRole-ABC`, properties: { AssumeRolePolicyDocument: {} } },
-  {
-    type: 'AWS::Glue::Crawler',
-    physicalId: outputs.RawCrawlerName,
-    properties: {
-      Name: outputs.RawCrawlerName,
-      Role: `arn:aws:iam::${ACCOUNT}:role/${STACK}-RawCrawlerRole-ABC`,
-      DatabaseName: outputs.RawDatabaseName,
-      Targets: { S3Targets: [{ Path: `s3://${outputs.RawBucketName}/nyc-taxi/yellow_tripdata/` }] },
-      SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' },
-      RecrawlPolicy: { RecrawlBehavior: 'CRAWL_EVERYTHING' },
-      Configuration: '{"Version":1.0}',
-    },
-  },
-  {
-    type: 'AWS::Glue::Crawler',
-    physicalId: outputs.DataLakeCrawlerName,
-    properties: {
-      Name: outputs.DataLakeCrawlerName,
-      Role: `arn:aws:iam::${ACCOUNT}:role/${STACK}-DataLakeCrawlerRole-DEF`,
-      DatabaseName: outputs.DataLakeDatabaseName,
-      Targets: { S3Targets: [{ Path: `s3://${outputs.DataLakeBucketName}/nyc-taxi/yellow_tripdata/` }] },
-    },
-  },
-  {
-    type: 'AWS::Glue::Job',
-    physicalId: outputs.JobName,
-    properties: {
-      Name: outputs.JobName,
-      Role: `arn:aws:iam::${ACCOUNT}:role/${STACK}-JobRole-GHI`,
-      GlueVersion: '4.0',
-      Command: {
-        Name: 'glueetl',
-        PythonVersion: '3',
-        ScriptLocation: `s3://${DEPLOYMENT_BUCKET}/glue-jobs/nyc-taxi/job.py`,
-      },
-      DefaultArguments: {
-        '--job-language': 'python',
-        '--source_path': `s3://${outputs.RawBucketName}/nyc-taxi/yellow_tripdata/`,
-        '--target_path': `s3://${outputs.DataLakeBucketName}/nyc-taxi/yellow_tripdata/`,
-        '--rejects_path': `s3://${outputs.DataLakeBucketName}/rejects/nyc-taxi/yellow_tripdata/`,
-        '--mapping_path': `s3://${DEPLOYMENT_BUCKET}/glue-jobs/nyc-taxi/mapping.json`,
-        '--enable-metrics': 'true',
-      },
-      WorkerType: 'G.1X',
-      NumberOfWorkers: 2,
-    },
-  },
-  { type: 'AWS::Athena::WorkGroup', physicalId: STACK, properties: { Name: STACK } },
-];
-
-/** s3://bucket/key -> <root>/bucket/key */
-export const folderResolver =
-  (root: string) =>
-  (s3Url: string): string => {
-    const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(s3Url);
-    if (!match?.[1]) throw new Error(`not an s3 URL: ${s3Url}`);
-    return join(root, match[1], match[2] ?? '');
-  };
-
-/** Puts the job files where the pipeline uploads them (the deployment bucket). */
-export const uploadJobFiles = async (s3Root: string, mappingFile = MAPPING_FILE): Promise<void> => {
-  const target = join(s3Root, DEPLOYMENT_BUCKET, 'glue-jobs', 'nyc-taxi');
-  await mkdir(target, { recursive: true });
-  await copyFile(JOB_SCRIPT, join(target, 'job.py'));
-  await copyFile(mappingFile, join(target, 'mapping.json'));
 };
 
 /** A clock the test moves: `sleep` advances it at once, so polling loops run without real waiting. */

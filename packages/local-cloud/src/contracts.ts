@@ -95,6 +95,10 @@ export interface RequestContext {
   principal: Principal;
   /** Called by the protocol layer with the decoded operation and input; throws an AwsServiceError to refuse. */
   authorize(operation: string, input: Record<string, unknown>): Promise<void>;
+  /** Set only when a fault injector is on (src/faults.ts): called with the decoded call before it executes. */
+  injectFault?(operation: string, input: Record<string, unknown>): Promise<void>;
+  /** What the server does with the answer once the call executed (set by an injected fault). */
+  afterwards?: 'drop' | 'kill';
 }
 
 export interface LocalResponse {

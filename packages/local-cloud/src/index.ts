@@ -5,6 +5,14 @@ export { type LogSink, logLine } from './log';
 export { HEALTH_PATH, startLocalCloud, serviceOfRequest, type LocalCloud, type LocalCloudOptions } from './server';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
 export {
+  createFaultInjector,
+  type FaultAction,
+  type FaultInjector,
+  type FaultPlan,
+  type FaultRule,
+  type InjectedFault,
+} from './faults';
+export {
   createJsonService,
   jsonErrorResponse,
   optionalString,

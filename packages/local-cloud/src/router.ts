@@ -3,6 +3,7 @@ import { AwsServiceError, asAwsServiceError, newRequestId } from './aws-error';
 import { decodeAwsChunked, isAwsChunked } from './aws-chunked';
 import type { AuthorizeHook, LocalRequest, LocalResponse, Principal, ServiceHandler } from './contracts';
 import { LOCAL_REGION } from './contracts';
+import type { FaultInjector } from './faults';
 import { type LogSink, logLine } from './log';
 import { errorResponse, protocolOfRequest } from './protocols/errors';
 
@@ -77,6 +78,8 @@ export interface RouterOptions {
   maxRequestBodyBytes: number;
   /** Called with every decoded service call (operation, input, principal): where IAM enforcement plugs in. */
   authorize?: AuthorizeHook;
+  /** Fault injection (`pnpm faults`); absent, requests pay nothing for it. */
+  faults?: FaultInjector;
 }
 
 /**
@@ -99,6 +102,15 @@ export async function routeRequest(
       if (service !== undefined) await options.authorize?.({ service, operation, input, principal });
     },
   };
+  const { faults } = options;
+  if (faults && service !== undefined) {
+    const context = request.context;
+    context.injectFault = async (operation, input) => {
+      const outcome = await faults.beforeCall(service, operation, input);
+      if (outcome === 'drop-after') context.afterwards = 'drop';
+      if (outcome === 'kill-after') context.afterwards = 'kill';
+    };
+  }
   try {
     if (options.tooLarge !== undefined) {
       throw new AwsServiceError(

@@ -6,6 +6,7 @@ import { createAthenaService, type LocalAthena } from './athena';
 import { type CloudFormationEngine, createCloudFormationService } from './cloudformation';
 import { createCodePipelineService, type JobResultLog } from './codepipeline/job-results';
 import type { AuthorizeHook, ServiceHandler } from './contracts';
+import type { FaultInjector } from './faults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './contracts';
 import { createGlueService, type GlueJobEngine, type LocalGlue } from './glue';
 import { createFunctionRuntime, type LocalFunctionRuntime } from './lambda/function-runtime';
@@ -42,6 +43,11 @@ export interface LocalCloudOptions {
   jobEngines?: readonly GlueJobEngine[];
   /** The one log sink of every service (default: silent). */
   log?: LogSink;
+  /**
+   * Fault injection (src/faults.ts, `pnpm faults`): errors, delays, dropped answers and kills for matching calls,
+   * crashes and timeouts for Lambda invocations. Off by default.
+   */
+  faults?: FaultInjector;
 }
 
 export interface LocalCloud {
@@ -69,7 +75,13 @@ export interface LocalCloud {
 /** Every service of the cloud over one state folder (reading the state each persisted). */
 const createLocalServices = (stateDir: string, endpoint: string, options: LocalCloudOptions, log: LogSink) => {
   const objects = createObjectStore(stateDir);
-  const functions = createFunctionRuntime({ stateDir, objects, endpoint: () => endpoint, log });
+  const functions = createFunctionRuntime({
+    stateDir,
+    objects,
+    endpoint: () => endpoint,
+    log,
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   const stateMachines = createStateMachines({
     stateDir,
     functions,
@@ -153,7 +165,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const { objects, functions, stateMachines, codePipeline, glue, athena, cloudFormation, services, serviceNames } =
     built;
 
+  const { faults } = options;
   router.handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
+    // A cloud an injected kill "killed" answers nothing, as a dead process would.
+    if (faults?.killed) {
+      incoming.socket.destroy();
+      return;
+    }
     const { body, tooLarge } = await readBody(incoming, maxRequestBodyBytes);
     const request = toLocalRequest(incoming, body);
     if (request.method === 'GET' && request.path === HEALTH_PATH) {
@@ -177,8 +195,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       maxRequestBodyBytes,
       ...(tooLarge === undefined ? {} : { tooLarge }),
       ...(options.authorize ? { authorize: options.authorize } : {}),
+      ...(faults ? { faults } : {}),
     });
     const target = request.headers['x-amz-target'];
+    const afterwards = request.context?.afterwards;
+    if (afterwards !== undefined) {
+      // The call executed; its answer is lost (and with `kill` the process dies here).
+      logLine(
+        log,
+        'local-cloud',
+        `fault: ${request.context?.service} ${request.method} ${request.path} → ${afterwards}`,
+      );
+      if (afterwards === 'kill') faults?.killNow();
+      incoming.socket.destroy();
+      return;
+    }
     logLine(
       log,
       'local-cloud',

@@ -282,6 +282,8 @@ describe('Athena queries', () => {
   });
 
   it('reads a table declared through the Glue API (OpenCSVSerde, partitions) as Athena would', async () => {
+    // Its own database: SHOW TABLES in taxi_raw lists what beforeAll made, whatever ran before.
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'reference' } }));
     await s3.send(new CreateBucketCommand({ Bucket: 'declared' }));
     await s3.send(
       new PutObjectCommand({ Bucket: 'declared', Key: 'zones/region=east/a.csv', Body: 'id,name\n1,"Queens, NY"\n' }),
@@ -291,7 +293,7 @@ describe('Athena queries', () => {
     );
     await glue.send(
       new CreateTableCommand({
-        DatabaseName: 'taxi_raw',
+        DatabaseName: 'reference',
         TableInput: {
           Name: 'zones',
           Parameters: { 'skip.header.line.count': '1' },
@@ -309,7 +311,7 @@ describe('Athena queries', () => {
     );
     await glue.send(
       new BatchCreatePartitionCommand({
-        DatabaseName: 'taxi_raw',
+        DatabaseName: 'reference',
         TableName: 'zones',
         PartitionInputList: ['east', 'west'].map((region) => ({
           Values: [region],
@@ -317,7 +319,7 @@ describe('Athena queries', () => {
         })),
       }),
     );
-    const execution = await run('SELECT id, name, region FROM zones ORDER BY id');
+    const execution = await run('SELECT id, name, region FROM zones ORDER BY id', { database: 'reference' });
     const results = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: execution.QueryExecutionId }));
     expect(values(results.ResultSet?.Rows)).toEqual([
       ['id', 'name', 'region'],
@@ -332,6 +334,8 @@ describe('Athena queries', () => {
   });
 
   it('cancels a running query on StopQueryExecution and lists the workgroup’s queries newest first', async () => {
+    // Two earlier queries of its own, so a page of two has a next page whatever ran before.
+    const earlier = [await run('SELECT 1'), await run('SELECT 2')];
     const { QueryExecutionId } = await athena.send(
       new StartQueryExecutionCommand({
         QueryString:
@@ -346,7 +350,7 @@ describe('Athena queries', () => {
     }, 'the cancellation');
     expect(cancelled.Status?.CompletionDateTime).toBeInstanceOf(Date);
     const listed = await athena.send(new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP, MaxResults: 2 }));
-    expect(listed.QueryExecutionIds?.[0]).toBe(QueryExecutionId);
+    expect(listed.QueryExecutionIds).toEqual([QueryExecutionId, earlier[1]?.QueryExecutionId]);
     expect(listed.NextToken).toBeDefined();
   });
 

@@ -531,6 +531,14 @@ describe('Glue jobs', () => {
   });
 
   it('in a restarted cloud keeps the definitions and fails the runs the previous process left active', async () => {
+    // Its own catalog entries: what the restart must keep, whatever ran before.
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'kept' } }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'kept',
+        TableInput: { Name: 'trips', StorageDescriptor: { Location: 's3://kept/trips/', Columns: [] } },
+      }),
+    );
     closeGate();
     await glue.send(
       new CreateJobCommand({ Name: 'left', Role: 'r', Command: { ScriptLocation: 's3://scripts/jobs/gated.py' } }),
@@ -547,9 +555,11 @@ describe('Glue jobs', () => {
       expect((await client.send(new GetJobCommand({ JobName: 'left' }))).Job?.Command?.ScriptLocation).toBe(
         's3://scripts/jobs/gated.py',
       );
-      expect(
-        (await client.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }))).Table,
-      ).toBeDefined();
+      expect((await client.send(new GetTableCommand({ DatabaseName: 'kept', Name: 'trips' }))).Table).toMatchObject({
+        DatabaseName: 'kept',
+        Name: 'trips',
+        StorageDescriptor: { Location: 's3://kept/trips/' },
+      });
       expect((await client.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }))).JobRun).toMatchObject({
         JobRunState: 'FAILED',
         ErrorMessage: 'The local cloud stopped while this job run was active',

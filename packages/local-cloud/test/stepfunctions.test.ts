@@ -176,32 +176,38 @@ describe('local Step Functions through a plain SFNClient', () => {
     ]);
     expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
     expect(events[6]?.lambdaFunctionScheduledEventDetails?.resource).toBe(PROBE);
-    // Wait 30 s × waitScale 0.01 ≈ 300 ms.
+    // Wait 30 s × waitScale 0.01 ≈ 300 ms: it waited, and far less than the unscaled 30 s (a generous bound).
     const waitMs = events[4]!.timestamp!.getTime() - events[3]!.timestamp!.getTime();
     expect(waitMs).toBeGreaterThanOrEqual(250);
-    expect(waitMs).toBeLessThan(5_000);
+    expect(waitMs).toBeLessThan(15_000);
   });
 
   test('StartExecution is idempotent for the same name and input while RUNNING; otherwise ExecutionAlreadyExists', async () => {
-    // Arrange
+    // Arrange: an execution that stays RUNNING until the test stops it (a 100-hour Wait is an hour scaled).
+    const hold = { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 360_000, End: true } } };
+    await cloud.stateMachines.createStateMachine({ name: 'hold', definition: JSON.stringify(hold) });
     const input = { task: { action: 'echo' } };
-    const first = await start('same-name', input);
+    const first = await start('same-name', input, 'hold');
+    const running = await sfn.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
 
     // Act
-    const second = await start('same-name', input);
-    const different = await start('same-name', { task: { action: 'echo', other: true } }).catch(
+    const second = await start('same-name', input, 'hold');
+    const different = await start('same-name', { task: { action: 'echo', other: true } }, 'hold').catch(
       (error: unknown) => error,
     );
-    await cloud.stateMachines.waitForExecution(first.executionArn!);
-    const afterwards = await start('same-name', input).catch((error: unknown) => error);
+    await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    const stopped = await sfn.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    const afterwards = await start('same-name', input, 'hold').catch((error: unknown) => error);
     const unnamed = await start(undefined, input);
     await cloud.stateMachines.waitForExecution(unnamed.executionArn!);
 
     // Assert
+    expect(running.status).toBe('RUNNING');
     expect(second.executionArn).toBe(first.executionArn);
     expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
     expect(different).toBeInstanceOf(ExecutionAlreadyExists);
     expect((different as Error).message).toBe(`Execution Already Exists: '${first.executionArn}'`);
+    expect(stopped.status).toBe('ABORTED');
     expect(afterwards).toBeInstanceOf(ExecutionAlreadyExists);
     expect(unnamed.executionArn).toMatch(/:execution:deploy:[0-9a-f-]{36}$/);
   });
@@ -417,7 +423,8 @@ describe('local Step Functions through a plain SFNClient', () => {
     // 40 s × 0.01 ≈ 400 ms.
     const waitedMs = events[2]!.timestamp!.getTime() - events[1]!.timestamp!.getTime();
     expect(waitedMs).toBeGreaterThanOrEqual(350);
-    expect(waitedMs).toBeLessThan(5_000);
+    // Far less than the unscaled 40 s (a generous bound, not a speed check).
+    expect(waitedMs).toBeLessThan(20_000);
     // The interpreter evaluates the path itself now (no rewritten Wait): its States.Runtime messages.
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('States.Runtime');

@@ -11,12 +11,14 @@ export interface CloudClients {
   stepFunctions: SFNClient;
 }
 
-export const makeCloudClients = (endpoint: string): CloudClients => {
-  const config = {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  };
+export const makeCloudClients = (
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = {
+    accessKeyId: 'local',
+    secretAccessKey: 'local',
+  },
+): CloudClients => {
+  const config = { endpoint, region: 'us-east-1', credentials };
   return {
     cloudFormation: new CloudFormationClient(config),
     lambda: new LambdaClient(config),

@@ -38,7 +38,7 @@ export interface InvokeActionOptions {
    * The local CodePipeline's job registry: each job is created there before its invocation, as CodePipeline does,
    * so the worker's GetJobDetails finds it (the trigger binds its continuation tokens to the pipeline context).
    */
-  jobs?: Pick<JobResultLog, 'createJob'>;
+  jobs?: { createJob(jobId: string, data: Parameters<JobResultLog['createJob']>[1]): void | Promise<void> };
   /** Where the action runs (GetJobDetails' pipelineContext); every run of the action is a new pipeline execution. */
   pipelineContext?: { pipelineName?: string; stage?: string; action?: string; pipelineExecutionId?: string };
 }
@@ -55,7 +55,7 @@ export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promi
     const jobId = randomUUID();
     jobIds.push(jobId);
     const event = codePipelineJobEvent({ ...options, jobId, continuationToken });
-    options.jobs?.createJob(jobId, { pipelineContext, ...event['CodePipeline.job'].data });
+    await options.jobs?.createJob(jobId, { pipelineContext, ...event['CodePipeline.job'].data });
     const response = await options.clients.lambda.send(
       new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }),
     );

@@ -7,12 +7,13 @@ import {
   ExecuteChangeSetCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { classifyStackStatus, isEmptyChangeSet, operationOutcome } from '@glue-cd/core';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CloudClients } from './clients';
-import type { PackagedService } from './package-services';
+import type { CloudFormationTemplate, PackagedService } from './package-services';
 
 export class ServiceDeployError extends Error {
   override name = 'ServiceDeployError';
@@ -29,10 +30,17 @@ export const ensureBucket = async (clients: CloudClients, bucket: string): Promi
   }
 };
 
-/** Uploads each Lambda function's zip to the S3 key its packaged template names (what `sls deploy` does). */
-export const uploadFunctionCode = async (clients: CloudClients, packaged: PackagedService): Promise<number> => {
-  let uploaded = 0;
-  for (const [logicalId, resource] of Object.entries(packaged.template.Resources)) {
+/**
+ * The packaged template with each function's code under a content-addressed S3 key: `sls package` names the folder
+ * after the time (`serverless/<service>/<stage>/<time>/<zip>`), which would make every deploy an update; like
+ * `sls deploy` skipping unchanged code, an unchanged zip keeps its key, so an unchanged stack has no changes.
+ */
+export const contentAddressedTemplate = async (
+  packaged: PackagedService,
+): Promise<{ template: CloudFormationTemplate; uploads: { bucket: string; key: string; file: string }[] }> => {
+  const template = structuredClone(packaged.template);
+  const uploads: { bucket: string; key: string; file: string }[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const code = resource.Properties?.Code as { S3Bucket?: unknown; S3Key?: unknown } | undefined;
     if (typeof code?.S3Key !== 'string' || typeof code.S3Bucket !== 'string') {
@@ -42,9 +50,41 @@ export const uploadFunctionCode = async (clients: CloudClients, packaged: Packag
     if (!packaged.artifacts.includes(zipName)) {
       throw new ServiceDeployError(`${packaged.service}: ${logicalId} needs ${zipName}, not in ${packaged.dir}`);
     }
-    await ensureBucket(clients, code.S3Bucket);
-    const body = await readFile(path.join(packaged.dir, zipName));
-    await clients.s3.send(new PutObjectCommand({ Bucket: code.S3Bucket, Key: code.S3Key, Body: body }));
+    const file = path.join(packaged.dir, zipName);
+    const digest = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    const key = `${path.posix.dirname(path.posix.dirname(code.S3Key))}/code-${digest.slice(0, 32)}/${zipName}`;
+    code.S3Key = key;
+    uploads.push({ bucket: code.S3Bucket, key, file });
+  }
+  return { template, uploads };
+};
+
+const objectExists = async (clients: CloudClients, bucket: string, key: string): Promise<boolean> => {
+  try {
+    await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Uploads each Lambda function's zip to the S3 key its (content-addressed) template names, as `sls deploy` does;
+ * returns how many were not there yet.
+ */
+export const uploadFunctionCode = async (
+  clients: CloudClients,
+  uploads: { bucket: string; key: string; file: string }[],
+): Promise<number> => {
+  let uploaded = 0;
+  for (const upload of uploads) {
+    await ensureBucket(clients, upload.bucket);
+    // A content-addressed key that exists holds these very bytes: nothing to upload.
+    if (await objectExists(clients, upload.bucket, upload.key)) continue;
+    const body = await readFile(upload.file);
+    await clients.s3.send(new PutObjectCommand({ Bucket: upload.bucket, Key: upload.key, Body: body }));
     uploaded += 1;
   }
   return uploaded;
@@ -66,8 +106,9 @@ export const deployServiceStack = async (
   stackName: string,
   pollMs = 50,
 ): Promise<StackDeployment> => {
-  await uploadFunctionCode(clients, packaged);
-  const TemplateBody = JSON.stringify(packaged.template);
+  const { template, uploads } = await contentAddressedTemplate(packaged);
+  await uploadFunctionCode(clients, uploads);
+  const TemplateBody = JSON.stringify(template);
   const existing = await describeStackStatus(clients, stackName);
   if (classifyStackStatus(existing) === 'not-found') {
     await clients.cloudFormation.send(

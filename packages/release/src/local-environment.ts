@@ -1,13 +1,34 @@
-import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
+import {
+  startLocalCloud,
+  type FaultInjector,
+  type JobResult,
+  type LocalCloud,
+  type LocalJobData,
+} from '@glue-cd/local-cloud';
 import { makeCloudClients, type CloudClients } from './clients';
 import { PROJECT_JOB_ENGINES } from './job-engines';
 
-/** The local cloud (every service, the project's Glue job engines) and SDK clients pointed at it. */
-export interface ReleaseCloud {
-  cloud: LocalCloud;
-  cloudFormation: LocalCloud['cloudFormation'];
+/** What the release's actions need of a local cloud, in this process or a separate `pnpm cloud`. */
+export interface CloudConnection {
+  endpoint: string;
+  /** AWS_ENDPOINT_URL, region and credentials: the environment of the builds (the service role's). */
+  environment(): Record<string, string>;
+  /** CodePipeline's own part of a job: create it before invoking the worker, then read what the worker reported. */
+  createJob(jobId: string, data: LocalJobData): Promise<void>;
+  jobResult(jobId: string): Promise<JobResult | undefined>;
+}
+
+/** The local cloud the release runs on and SDK clients pointed at it. */
+export interface ReleaseTarget {
+  connection: CloudConnection;
   clients: CloudClients;
   close(): Promise<void>;
+}
+
+/** A local cloud started in this process (every service, the project's Glue job engines). */
+export interface ReleaseCloud extends ReleaseTarget {
+  cloud: LocalCloud;
+  cloudFormation: LocalCloud['cloudFormation'];
 }
 
 export const startReleaseCloud = async (options: {
@@ -15,6 +36,8 @@ export const startReleaseCloud = async (options: {
   port?: number;
   waitScale?: number;
   log?: (line: string) => void;
+  /** Fault injection for the fault suite (`pnpm faults`); off by default. */
+  faults?: FaultInjector;
 }): Promise<ReleaseCloud> => {
   const cloud = await startLocalCloud({
     stateDir: options.stateDir,
@@ -22,11 +45,90 @@ export const startReleaseCloud = async (options: {
     jobEngines: PROJECT_JOB_ENGINES,
     ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   return {
     cloud,
     cloudFormation: cloud.cloudFormation,
+    connection: {
+      endpoint: cloud.endpoint,
+      environment: () => cloud.environment(),
+      createJob: async (jobId, data) => cloud.jobResults.createJob(jobId, data),
+      jobResult: async (jobId) => cloud.jobResults.get(jobId),
+    },
     clients: makeCloudClients(cloud.endpoint),
     close: () => cloud.close(),
+  };
+};
+
+export class CloudConnectionError extends Error {
+  override name = 'CloudConnectionError';
+}
+
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+
+/**
+ * An already running `pnpm cloud` at `endpoint`, with the credentials it printed (AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN, from `env`). Closing it leaves the cloud running.
+ */
+export const connectReleaseCloud = async (endpoint: string, env: NodeJS.ProcessEnv): Promise<ReleaseTarget> => {
+  const missing = CREDENTIAL_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new CloudConnectionError(
+      `--endpoint ${endpoint}: ${missing.join(' and ')} not set; paste the export lines \`pnpm cloud\` printed`,
+    );
+  }
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID!,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+  // CodePipeline's internals are not an AWS API: the local cloud's LocalCreateJob / LocalGetJobResult operations.
+  const codePipeline = async (operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `CodePipeline_20150709.${operation}`,
+        },
+        body: JSON.stringify(input),
+      });
+    } catch (error) {
+      throw new CloudConnectionError(`${endpoint} does not answer (is \`pnpm cloud\` running?): ${String(error)}`);
+    }
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok) {
+      throw new CloudConnectionError(
+        `${endpoint} ${operation}: ${String(body.__type ?? response.status)}: ${String(body.message ?? body.Message ?? '')}`,
+      );
+    }
+    return body;
+  };
+  const clients = makeCloudClients(endpoint, credentials);
+  // Fails early, naming the endpoint, when nothing (or not a local cloud) listens there.
+  await codePipeline('LocalGetJobResult', { jobId: '00000000-0000-0000-0000-000000000000' });
+  return {
+    connection: {
+      endpoint,
+      environment: () => ({
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+      }),
+      createJob: async (jobId, data) => {
+        await codePipeline('LocalCreateJob', { jobId, data });
+      },
+      jobResult: async (jobId) => (await codePipeline('LocalGetJobResult', { jobId })).result as JobResult | undefined,
+    },
+    clients,
+    close: async () => {
+      for (const client of Object.values(clients)) client.destroy();
+    },
   };
 };

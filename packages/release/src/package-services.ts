@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os, { hostname } from 'node:os';
 import path from 'node:path';
+import { PackageCache, packagingKey, type PackagingKey } from './package-cache';
 
 /** A service packaged by `sls package`: the CloudFormation template and the artefacts next to it. */
 export interface PackagedService {
@@ -12,8 +13,12 @@ export interface PackagedService {
   dir: string;
   template: CloudFormationTemplate;
   artifacts: string[];
-  /** What sls printed. */
+  /** What sls printed (when the package came from the cache: what it printed then). */
   output: string;
+  /** The content hash of the packaging's inputs (packagingKey), when a cache was used. */
+  key?: string;
+  /** Whether the package was copied from the cache instead of packaged again. */
+  cached: boolean;
 }
 
 export interface CloudFormationTemplate {
@@ -29,11 +34,11 @@ export class PackagingError extends Error {
 
 const slsBin = (repoRoot: string): string => path.join(repoRoot, 'node_modules', '.bin', 'sls');
 
-/** Runs `sls package --stage <stage> --package <outDir>` in a service folder, offline. */
-export const packageService = async (options: {
+export interface PackageServiceOptions {
   repoRoot: string;
   serviceDir: string;
   stage: string;
+  /** Where the package goes (emptied first). */
   outDir: string;
   /** GLUE_CD_DEPLOYMENT_BUCKET for the packaging; unset, the services' default per stage applies. */
   deploymentBucket?: string;
@@ -41,29 +46,108 @@ export const packageService = async (options: {
   extraArgs?: string[];
   /** More environment for sls (never AWS credentials: they are removed). */
   env?: Record<string, string>;
-}): Promise<PackagedService> => {
-  const { repoRoot, serviceDir, stage, outDir, deploymentBucket } = options;
-  await mkdir(outDir, { recursive: true });
+  /** Where packages are reused from by content hash of their inputs; default PackageCache.fromEnvironment(). */
+  cache?: PackageCache | false;
+}
+
+/** The environment sls packages with: the caller's, without any AWS_* variable, plus the packaging's own. */
+export const packagingEnvironment = (options: PackageServiceOptions): NodeJS.ProcessEnv => ({
+  ...withoutAwsCredentials({ ...process.env, ...options.env }),
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+  ...(options.deploymentBucket !== undefined ? { GLUE_CD_DEPLOYMENT_BUCKET: options.deploymentBucket } : {}),
+});
+
+// Packagings of one process by key: tests and the release ask for the same package at once.
+const inFlight = new Map<string, Promise<{ output: string; cached: boolean }>>();
+
+/**
+ * `sls package --stage <stage> --package <outDir>` in a service folder, offline; or, when the content hash of its
+ * inputs (packagingKey) is in the cache, a copy of the package it made then.
+ */
+export const packageService = async (options: PackageServiceOptions): Promise<PackagedService> => {
+  const { repoRoot, serviceDir, stage, outDir } = options;
   const cwd = path.resolve(repoRoot, serviceDir);
-  // sls stages every packaging in <service>/.serverless, even with --package: one packaging per folder at a time.
-  const output = await withFolderLock(
+  const env = packagingEnvironment(options);
+  const args = options.extraArgs ?? [];
+  const cache = options.cache === undefined ? PackageCache.fromEnvironment() : options.cache || undefined;
+  const runSls = async (target: string): Promise<string> => {
+    await rm(target, { recursive: true, force: true });
+    await mkdir(target, { recursive: true });
+    return slsPackage(repoRoot, cwd, serviceDir, stage, target, args, env);
+  };
+
+  let key: PackagingKey | undefined;
+  let result: { output: string; cached: boolean };
+  if (!cache) {
+    result = { output: await runSls(outDir), cached: false };
+  } else {
+    key = await packagingKey({ projectRoot: repoRoot, serviceDir: cwd, stage, args, env });
+    const hit = await cache.restore(key.key, outDir);
+    if (hit) {
+      result = { output: hit.output, cached: true };
+    } else {
+      const id = key.key;
+      let shared = inFlight.get(id);
+      if (!shared) {
+        shared = (async () => {
+          const staging = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-package-'));
+          try {
+            const output = await runSls(staging);
+            await cache.store(id, staging, {
+              service: key!.service,
+              stage,
+              output,
+              createdAt: new Date().toISOString(),
+            });
+            return { output, cached: false };
+          } finally {
+            await rm(staging, { recursive: true, force: true });
+          }
+        })();
+        inFlight.set(id, shared);
+        shared.finally(() => inFlight.delete(id)).catch(() => undefined);
+      }
+      result = await shared;
+      if (!(await cache.restore(id, outDir)))
+        throw new PackagingError(`${serviceDir}: the package of ${id} vanished from ${cache.root}`);
+    }
+  }
+  const template = JSON.parse(
+    await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CloudFormationTemplate;
+  const artifacts = (await readdir(outDir)).filter((name) => name.endsWith('.zip')).sort();
+  return {
+    service: path.basename(cwd),
+    stage,
+    dir: outDir,
+    template,
+    artifacts,
+    output: result.output,
+    cached: result.cached,
+    ...(key ? { key: key.key } : {}),
+  };
+};
+
+/** Runs sls itself; sls stages every packaging in <service>/.serverless, even with --package: one per folder. */
+const slsPackage = (
+  repoRoot: string,
+  cwd: string,
+  serviceDir: string,
+  stage: string,
+  outDir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> =>
+  withFolderLock(
     path.join(cwd, '.serverless-package.lock'),
     () =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          slsBin(repoRoot),
-          ['package', '--stage', stage, '--package', outDir, ...(options.extraArgs ?? [])],
-          {
-            cwd,
-            env: {
-              ...withoutAwsCredentials({ ...process.env, ...options.env }),
-              SLS_TELEMETRY_DISABLED: '1',
-              SLS_NOTIFICATIONS_MODE: 'off',
-              ...(deploymentBucket !== undefined ? { GLUE_CD_DEPLOYMENT_BUCKET: deploymentBucket } : {}),
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
+        const child = spawn(slsBin(repoRoot), ['package', '--stage', stage, '--package', outDir, ...args], {
+          cwd,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -77,12 +161,6 @@ export const packageService = async (options: {
         );
       }),
   );
-  const template = JSON.parse(
-    await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as CloudFormationTemplate;
-  const artifacts = (await readdir(outDir)).filter((name) => name.endsWith('.zip'));
-  return { service: path.basename(cwd), stage, dir: outDir, template, artifacts, output };
-};
 
 // Packaging must never reach a real account, whatever the caller's shell has: no AWS_* variable gets through.
 const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>

@@ -1,18 +1,18 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AUTOMATED_LIVE_TEST_IN_PROCESS } from './actions/in-process-live-test';
 import type { Approver } from './approval';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
   APPLICATION_STAGES,
   deployDeliveryServices,
   deploymentBucketFor,
+  type DeliveryServices,
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
-import { startReleaseCloud } from './local-environment';
+import { connectReleaseCloud, startReleaseCloud } from './local-environment';
+import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
@@ -38,14 +38,14 @@ export interface ReleaseOptions {
   progress: Progress;
   /** Stage of the pipeline's own services (trigger, orchestrator, pipeline), as an operator would `sls deploy` them. */
   infraStage?: string;
-  /** The taxi CSV the in-process live test seeds (the buildspec's CLI uses the sample in the source). */
-  sampleFile: string;
   /** Files of the working tree replaced in the Source artifact, by path (tests release a developer's edit). */
   sourceEdits?: Record<string, string>;
-  /** AutomatedLiveTest in-process instead of through buildspecs/live-test.yml (default AUTOMATED_LIVE_TEST_IN_PROCESS). */
-  liveTestInProcess?: boolean;
   /** Buildspec commands not run (default: localSkipList()); every one is reported with its reason. */
   skipList?: SkipRule[];
+  /** An already running `pnpm cloud` to release on (its credentials from `env`) instead of starting one. */
+  endpoint?: string;
+  /** Where --endpoint's credentials come from (default process.env). */
+  env?: NodeJS.ProcessEnv;
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
@@ -64,7 +64,6 @@ export interface ReleaseSummary {
   setup: SetupRecord[];
   actions: ActionRecord[];
   executions: ExecutionRecord[];
-  liveTest?: LiveTestReport;
   /** Output variables of each action that published some, by action name. */
   outputVariables: Record<string, Record<string, string>>;
   /** The JSON report's content (also written to reportPath's .json twin and latest.json). */
@@ -89,57 +88,72 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     try {
       const { value, detail } = await work();
       setup.push({ step: name, status: 'Succeeded', durationMs: Date.now() - began, detail });
-      progress.done(detail.split('\n').join('; '));
+      progress.done(`${name}: ${detail.split('\n').join('; ')}`);
       return value;
     } catch (error) {
       setup.push({ step: name, status: 'Failed', durationMs: Date.now() - began, detail: String(error) });
+      progress.fail(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
   };
 
-  progress.stage('Package the pipeline and its own services (sls package, offline)');
-  const [pipeline, deliveryPackages] = await step('Package', async () => {
-    const [template, delivery] = await Promise.all([
-      packageService({
-        repoRoot,
-        serviceDir: '.',
-        stage: infraStage,
-        outDir: path.join(buildDir, 'pipeline', infraStage),
-        deploymentBucket: deploymentBucketFor(infraStage),
-      }),
-      packageDeliveryServices({ repoRoot, buildDir, stage: infraStage }),
-    ]);
+  // The pipeline's own services package and deploy beside the first stages (Source and Build never touch their
+  // stacks; the Invoke actions wait for them): on two cores the Build's one-at-a-time commands leave room for both.
+  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
+  deliveryPackaging.catch(() => undefined);
+  const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
+
+  progress.stage('Package the pipeline (sls package, offline)');
+  const pipeline = await step('Package', async () => {
+    const template = await packageService({
+      repoRoot,
+      serviceDir: '.',
+      stage: infraStage,
+      outDir: path.join(buildDir, 'pipeline', infraStage),
+      deploymentBucket: deploymentBucketFor(infraStage),
+    });
     const definition = readPipelineDefinition(template.template);
     return {
-      value: [definition, delivery] as const,
-      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')}), ${delivery
-        .map((p) => p.service)
-        .join(' and ')}`,
+      value: definition,
+      detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')})${reuse(template)}`,
     };
   });
 
-  progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
-  const release = await startReleaseCloud({
-    stateDir: options.stateDir,
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    waitScale: options.waitScale ?? 0.01,
-  });
-  progress.done(`listening on ${release.cloud.endpoint}`);
+  const release = options.endpoint
+    ? await (async () => {
+        progress.stage(`Local cloud: the running one at ${options.endpoint}`);
+        return connectReleaseCloud(options.endpoint!, options.env ?? process.env);
+      })()
+    : await (async () => {
+        progress.stage(`Local cloud (state in ${path.relative(repoRoot, options.stateDir) || '.'})`);
+        return startReleaseCloud({
+          stateDir: options.stateDir,
+          ...(options.port !== undefined ? { port: options.port } : {}),
+          waitScale: options.waitScale ?? 0.01,
+        });
+      })();
+  progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
+  let bootstrap: Promise<DeliveryServices> | undefined;
   try {
-    progress.stage(`Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md`);
+    // What the Build writes to: the artifact bucket and the deployment buckets exist before the pipeline starts.
     const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
-    const delivery = await step('Bootstrap', async () => {
-      const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
-      for (const bucket of buckets) await ensureBucket(release.clients, bucket);
-      const deployed = await deployDeliveryServices(release.clients, deliveryPackages, infraStage);
+    const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
+    for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+    progress.stage(
+      `Bootstrap (stage ${infraStage}) beside the first stages, as an operator does once: docs/pipeline.md`,
+    );
+    bootstrap = step('Bootstrap', async () => {
+      const packaged = await deliveryPackaging;
+      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
       return {
         value: deployed,
         detail: [
-          ...deployed.deployments.map((d) => `${d.stackName}: ${d.outcome}`),
+          ...deployed.deployments.map((d, i) => `${d.stackName}: ${d.outcome}${packaged[i] ? reuse(packaged[i]) : ''}`),
           `buckets ${buckets.join(', ')}`,
         ].join('\n'),
       };
     });
+    bootstrap.catch(() => undefined);
 
     const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
     if (options.planOnly && !planAction) {
@@ -151,7 +165,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const run = await runPipeline(
       {
         release,
-        delivery,
+        delivery: bootstrap,
         pipeline,
         repoRoot,
         stateDir: options.stateDir,
@@ -162,8 +176,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         logDir: runDir,
         skipList,
         sourceEdits: options.sourceEdits ?? {},
-        liveTestInProcess: options.liveTestInProcess ?? AUTOMATED_LIVE_TEST_IN_PROCESS,
-        sampleFile: options.sampleFile,
         pollIntervalMs: options.pollIntervalMs ?? 150,
       },
       undefined,
@@ -172,6 +184,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
+    // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
+    await bootstrap.catch(() => undefined);
+    // A packaging that failed ends the release here, as it would have before the pipeline started.
+    const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
@@ -183,7 +199,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       setup,
       actions: run.records,
       skipList: describeSkipList(skipList),
-      differences: run.differences,
+      differences: [
+        ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
+        ...run.differences,
+      ],
       executions: await collectExecutions(
         release.clients,
         run.executions,
@@ -205,9 +224,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       report,
       reportPath,
       jsonReportPath,
-      ...(run.liveTest ? { liveTest: run.liveTest } : {}),
     };
   } finally {
+    await bootstrap?.catch(() => undefined);
     await release.close();
   }
 };

@@ -1,4 +1,3 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import { ACTION_RUNNERS, actionType, runnerFor } from './actions/registry';
 import type { ActionEnvironment, ActionOutcome, ActionRunner, PipelineArtifact } from './actions/types';
 import type { PipelineAction } from './pipeline-definition';
@@ -13,7 +12,6 @@ export interface PipelineRun {
   outputVariables: Record<string, Record<string, string>>;
   differences: { action: string; difference: string }[];
   executions: { action: string; executionArn: string }[];
-  liveTest?: LiveTestReport;
   /** The plans actions made (outcome planned), in the order they finished. */
   plans: PlanRecord[];
 }
@@ -143,7 +141,6 @@ const record = (
   if (variables && Object.keys(variables).length > 0) run.outputVariables[action.name] = variables;
   for (const difference of full?.differences ?? []) run.differences.push({ action: action.name, difference });
   for (const executionArn of full?.executionArns ?? []) run.executions.push({ action: action.name, executionArn });
-  if (full?.liveTest) run.liveTest = full.liveTest;
   if (full?.plan) run.plans.push(full.plan);
   run.records.push({
     stage: action.stage,

@@ -10,8 +10,6 @@ import { formatSummary } from './summary';
 /** `pnpm start`'s exit codes. */
 export const EXIT = { succeeded: 0, releaseFailed: 1, couldNotRun: 2 } as const;
 
-export const DEFAULT_SAMPLE = 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv';
-
 export const START_USAGE = `pnpm start [-- options]
   --approve         approve LiveTestApproval without asking (for non-interactive runs)
   --reject          reject LiveTestApproval (the release stops before production)
@@ -20,7 +18,7 @@ export const START_USAGE = `pnpm start [-- options]
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
-  --sample FILE     the taxi CSV the in-process live test uploads (default ${DEFAULT_SAMPLE})
+  --endpoint URL    release on an already running \`pnpm cloud\` (credentials: the AWS_* lines it printed)
   --help            this text
 
 Exit codes: 0 the release succeeded, 1 an action failed or the approval was rejected, 2 the release could not run.`;
@@ -38,7 +36,7 @@ export interface StartArguments {
   fresh: boolean;
   stateDir: string;
   reportDir: string;
-  sampleFile: string;
+  endpoint?: string;
 }
 
 /** Node's parseArgs messages, said the way the rest of the CLI says things. */
@@ -66,7 +64,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
         fresh: { type: 'boolean', default: false },
         'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
         'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
-        sample: { type: 'string', default: path.join(repoRoot, DEFAULT_SAMPLE) },
+        endpoint: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -79,6 +77,15 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
       `--plan stops before LiveTestApproval: --${values.approve ? 'approve' : 'reject'} has nothing to answer`,
     );
   }
+  const { endpoint } = values;
+  if (endpoint !== undefined) {
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))
+      throw new StartArgumentError(
+        `--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got "${endpoint}"`,
+      );
+    if (values.fresh)
+      throw new StartArgumentError('--fresh cannot forget the state of a running cloud: restart `pnpm cloud` instead');
+  }
   return {
     help: values.help,
     approval: values.approve ? 'approve' : values.reject ? 'reject' : 'prompt',
@@ -86,7 +93,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
     fresh: values.fresh,
     stateDir: path.resolve(values['state-dir']),
     reportDir: path.resolve(values['report-dir']),
-    sampleFile: path.resolve(values.sample),
+    ...(endpoint !== undefined ? { endpoint } : {}),
   };
 };
 
@@ -126,9 +133,6 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       stdout.write(`${START_USAGE}\n`);
       return EXIT.succeeded;
     }
-    if (!existsSync(args.sampleFile)) {
-      throw new StartArgumentError(`the taxi sample ${args.sampleFile} does not exist (--sample FILE)`);
-    }
     if (args.fresh) await forgetState(args.stateDir, repoRoot);
   } catch (error) {
     if (!(error instanceof StartArgumentError)) throw error;
@@ -145,8 +149,8 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       reportDir: args.reportDir,
       approver: makeApprover(args.approval, { input: deps.stdin, output: stdout }),
       progress,
-      sampleFile: args.sampleFile,
       ...(args.plan ? { planOnly: true } : {}),
+      ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
     });
   } catch (error) {
     stderr.write(`\nrelease failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

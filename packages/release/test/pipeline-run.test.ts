@@ -184,8 +184,6 @@ const run = async (
     logDir: path.join(work, 'logs'),
     skipList: [],
     sourceEdits,
-    liveTestInProcess: false,
-    sampleFile: '',
     pollIntervalMs: 10,
   };
   const target = environment.pipeline.stages.flatMap((stage) => stage.actions).find((a) => a.name === onlyAction);

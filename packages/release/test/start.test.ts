@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
-  DEFAULT_SAMPLE,
   EXIT,
   NO_TERMINAL_TO_ASK_ON,
   START_USAGE,
@@ -25,8 +24,6 @@ import { manualApprovalAction } from '../src/actions/manual-approval';
 let repoRoot: string;
 beforeEach(async () => {
   repoRoot = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-start-'));
-  await mkdir(path.join(repoRoot, path.dirname(DEFAULT_SAMPLE)), { recursive: true });
-  await writeFile(path.join(repoRoot, DEFAULT_SAMPLE), 'VendorID\n1\n');
 });
 afterEach(async () => rm(repoRoot, { recursive: true, force: true }));
 
@@ -148,9 +145,14 @@ describe('pnpm start: arguments', () => {
     ['a positional argument', ['release'], "unexpected argument 'release' (options start with --)"],
     ['a flag without its value', ['--state-dir'], "Option '--state-dir <value>' argument missing"],
     [
-      'a sample that does not exist',
-      ['--sample', '/nowhere/trips.csv'],
-      'the taxi sample /nowhere/trips.csv does not exist (--sample FILE)',
+      'an endpoint that is no URL',
+      ['--endpoint', '127.0.0.1:4566'],
+      '--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got "127.0.0.1:4566"',
+    ],
+    [
+      '--fresh with --endpoint',
+      ['--fresh', '--endpoint', 'http://127.0.0.1:4566'],
+      '--fresh cannot forget the state of a running cloud: restart `pnpm cloud` instead',
     ],
   ])('%s: exit 2 naming it, with the usage, before anything runs', async (_case, argv, message) => {
     const io = terminal(false);
@@ -182,26 +184,20 @@ describe('pnpm start: arguments', () => {
     const runRelease = jest.fn(async (_options: ReleaseOptions) => summaryOf(true));
 
     await run([], runRelease);
-    await run(
-      ['--', '--state-dir', 'state', '--report-dir', '/tmp/r', '--sample', path.join(repoRoot, DEFAULT_SAMPLE)],
-      runRelease,
-    );
+    await run(['--', '--state-dir', 'state', '--report-dir', '/tmp/r'], runRelease);
+    await run(['--endpoint', 'http://127.0.0.1:4566'], runRelease);
 
     expect(
       runRelease.mock.calls.map(([options]) => [
         options.repoRoot,
         options.stateDir,
         options.reportDir,
-        options.sampleFile,
+        options.endpoint,
       ]),
     ).toEqual([
-      [
-        repoRoot,
-        path.join(repoRoot, '.local-cloud'),
-        path.join(repoRoot, 'reports'),
-        path.join(repoRoot, DEFAULT_SAMPLE),
-      ],
-      [repoRoot, path.resolve('state'), '/tmp/r', path.join(repoRoot, DEFAULT_SAMPLE)],
+      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports'), undefined],
+      [repoRoot, path.resolve('state'), '/tmp/r', undefined],
+      [repoRoot, path.join(repoRoot, '.local-cloud'), path.join(repoRoot, 'reports'), 'http://127.0.0.1:4566'],
     ]);
   });
 
@@ -211,6 +207,8 @@ describe('pnpm start: arguments', () => {
     await mkdir(path.join(state, 'state'), { recursive: true });
     await writeFile(path.join(state, 'state', 'cloudformation.json'), '{}');
     const notState = path.join(repoRoot, 'glue-jobs');
+    await mkdir(notState);
+    await writeFile(path.join(notState, 'job.py'), 'print(1)\n');
 
     expect(await run(['--fresh', '--state-dir', state], runRelease)).toBe(EXIT.succeeded);
     const refusals = [terminal(false), terminal(false)];

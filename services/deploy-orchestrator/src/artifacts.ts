@@ -1,8 +1,7 @@
 // What the orchestrator keeps in the template staging bucket besides staged templates: verdicts (and the pages of a
 // change set read across invocations) and plans. One place for the keys, so IAM (tasks.js) and docs match.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError, parseS3Url } from '@glue-cd/core';
-import { errorName } from './errors';
+import { ConfigurationError, parseS3Url, errorName } from '@glue-cd/core';
 
 export const VERDICTS_PREFIX = 'verdicts/';
 export const PLANS_PREFIX = 'plans/';

@@ -1,5 +1,4 @@
 export * from './state';
-export * from './errors';
 export * from './polling';
 export * from './settings';
 export * from './clients';

@@ -1,9 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { redactingReplacer } from './redact';
+import { createLogger as createEdgeLogger } from '@glue-cd/lambda-edge';
+import type { Logger } from '@aws-lambda-powertools/logger';
 
-/** A logger whose every line passes the redacting replacer (credentials never logged, even inside SDK errors). */
-export const createLogger = (): Logger =>
-  new Logger({ serviceName: 'glue-cd-deploy-orchestrator', jsonReplacerFn: redactingReplacer });
+/** The edge's redacting logger for the orchestrator (credentials never logged, even inside SDK errors). */
+export const createLogger = (): Logger => createEdgeLogger({ serviceName: 'glue-cd-deploy-orchestrator' }).logger;
 
-/** One logger per container; each task appends stackName, changeSetName and executionName. */
+/** One logger per container; each task appends task, stackName, changeSetName and executionName. */
 export const logger = createLogger();

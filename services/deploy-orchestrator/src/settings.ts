@@ -32,7 +32,7 @@ const parseRoleArns = (text: string): Record<string, string> => {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`CLOUDFORMATION_ROLE_ARNS: not JSON (${(error as Error).message})`);
+    throw new ConfigurationError(`CLOUDFORMATION_ROLE_ARNS: not JSON (${(error as Error).message})`, { cause: error });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigurationError('CLOUDFORMATION_ROLE_ARNS: must be a JSON object { "<environment>": "<role arn>" }');

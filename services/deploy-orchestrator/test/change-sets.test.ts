@@ -461,6 +461,20 @@ describe('executeChangeSet', () => {
     ).rejects.toThrow('status OBSOLETE');
   });
 
+  it('a change set another deploy made obsolete (deleted when it executed its own) fails naming that and what to do', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolves(stackBefore() as never)
+      .on(ExecuteChangeSetCommand)
+      .rejects(Object.assign(new Error('ChangeSet [cs] does not exist'), { name: 'ChangeSetNotFoundException' }));
+
+    const failure = executeChangeSet(cfn, { changeSet: changeSet({ done: true, safe: true }), executionName: 'e1' });
+
+    await expect(failure).rejects.toThrow(
+      /no longer exists \(ChangeSet \[cs\] does not exist\): another deploy of the stack executed its own change set meanwhile.*run it again/,
+    );
+  });
+
   it('in a protected environment adds the stack policy and termination protection first', async () => {
     cfnMock
       .on(DescribeStacksCommand)

@@ -7,7 +7,7 @@ import {
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { StackOperationFailedError } from '@glue-cd/core';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BucketsNotEmptyYetError } from '../src/errors';
+import { BucketsNotEmptyYetError } from '@glue-cd/core';
 import { emptyStackBuckets, retainedLogicalIds } from '../src/tasks/empty-buckets';
 import { STACK } from './support/fixtures';
 

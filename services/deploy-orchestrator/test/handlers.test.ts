@@ -1,16 +1,24 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError, deployRuleViolations } from '@glue-cd/core';
+import {
+  ConfigurationError,
+  DEPLOY_OUTCOMES,
+  DeployResultSchema,
+  deployRuleViolations,
+  VerdictSummarySchema,
+} from '@glue-cd/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { useAwsClients } from '../src/clients';
-import { ThrottlingError, toTaskError } from '../src/errors';
+import { ThrottlingError, TransientAwsError, toTaskError } from '@glue-cd/core';
 import { taskHandlers } from '../src/handlers';
 import { createLogger, logger } from '../src/logger';
-import { redactText } from '../src/redact';
+import { redactText } from '@glue-cd/lambda-edge';
 import { readSettings } from '../src/settings';
 import { validateInput } from '../src/tasks/validate-input';
+import { loadDeployDefinition } from './support/asl';
+import { FakeCloud } from './support/fake-cloud';
 import { deployInput, STACK } from './support/fixtures';
 
 logger.setLogLevel('SILENT');
@@ -220,21 +228,42 @@ describe('toTaskError', () => {
     },
   );
 
-  it('leaves other errors alone', () => {
+  it('turns a 5xx the SDK gave up on, or a dropped connection, into the retriable TransientAwsError', () => {
+    const serverError = Object.assign(new Error('Service Unavailable'), {
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+    });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+    const mapped = [toTaskError(serverError, 'pollChangeSet'), toTaskError(reset, 'createStack')];
+
+    expect(mapped.map((error) => (error as Error).message)).toEqual([
+      'pollChangeSet: AWS failed the request (ServiceUnavailable: Service Unavailable)',
+      'createStack: the connection failed (Error: socket hang up)',
+    ]);
+    expect(mapped.every((error) => error instanceof TransientAwsError)).toBe(true);
+  });
+
+  it('leaves other errors alone (a 4xx the caller must fix)', () => {
     const error = new ConfigurationError('x');
+    const validation = Object.assign(new Error('bad'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
     expect(toTaskError(error, 't')).toBe(error);
+    expect(toTaskError(validation, 't')).toBe(validation);
   });
 });
 
 describe('task handlers', () => {
-  const cfnMock = mockClient(CloudFormationClient);
-  beforeAll(() =>
+  // Installed per test: another test's mock (e.g. a FakeCloud) restored in between would have removed it.
+  const mockCloudFormation = () => mockClient(CloudFormationClient);
+  let cfnMock: ReturnType<typeof mockCloudFormation>;
+  beforeEach(() => {
+    cfnMock = mockCloudFormation();
     useAwsClients({
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
       s3: new S3Client({ region: 'us-east-1' }),
-    }),
-  );
-  afterAll(() => cfnMock.restore());
+    });
+  });
+  afterEach(() => cfnMock.restore());
 
   it('throws a throttled call as ThrottlingError, so the state retries it', async () => {
     cfnMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
@@ -264,14 +293,68 @@ describe('example events', () => {
     expect(new Set(Object.keys(taskHandlers))).toEqual(new Set(functions));
   });
 
-  it.each(['validateInput', 'checkStack', 'createStack', 'pollChangeSet', 'finish'])(
-    '%s.json is valid for its task',
-    (fn) => {
-      const event = JSON.parse(readFileSync(path.join(eventsDir, `${fn}.json`), 'utf8')) as { input?: unknown };
-      const input = 'input' in event ? event.input : (event as { deploy: { input: unknown } }).deploy.input;
-      expect(() => validateInput({ input, executionName: 'e' }, {})).not.toThrow();
-    },
-  );
+  // What each Task state of deploy.asl.yaml sends its function: the Parameters, keys without `.$`.
+  const { definition, functionOfState } = loadDeployDefinition();
+  const sentBy = (fn: string) =>
+    Object.entries(functionOfState)
+      .filter(([, f]) => f === fn)
+      .map(([state]) => ({ state, parameters: definition.States[state]?.Parameters as Record<string, unknown> }));
+  const keysOf = (parameters: Record<string, unknown>) => Object.keys(parameters).map((k) => k.replace(/\.\$$/, ''));
+  const readEvent = (file: string) =>
+    JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8')) as Record<string, unknown>;
+  /** The DeployInput as ValidateInput leaves it in the state (defaults resolved) for the example's environment. */
+  const resolved = (input: unknown) =>
+    validateInput({ input, executionName: 'e' }, { protectedEnvironments: ['prod'] }).input;
+
+  it.each(functions)('%s.json is what deploy.asl.yaml sends that task, each part valid', (fn) => {
+    const event = readEvent(`${fn}.json`);
+    // Same keys as one of the states that call it, and the same constant values (e.g. outcome: deleted).
+    const senders = sentBy(fn).filter(
+      ({ parameters }) =>
+        new Set(keysOf(parameters)).size === Object.keys(event).length &&
+        keysOf(parameters).every((key) => key in event) &&
+        Object.entries(parameters).every(
+          ([key, value]) => key.endsWith('.$') || typeof value === 'object' || event[key] === value,
+        ),
+    );
+    expect(senders.map((s) => s.state)).not.toEqual([]);
+    const { input, changeSet, deploy, operation, outcome } = event as {
+      input?: { stackName?: string; environmentName?: string };
+      changeSet?: { verdict?: unknown; stackName: string; changeSetType: string };
+      deploy?: { input: unknown; changeSet?: { verdict?: unknown } };
+      operation?: { startedAt: string };
+      outcome?: string;
+    };
+    if (fn === 'validateInput') expect(() => resolved(input)).not.toThrow();
+    // After ValidateInput the state holds the resolved input: the example must be exactly that.
+    else if (input?.stackName !== undefined) expect(input).toEqual(resolved(input));
+    else if (input !== undefined) expect(input).toEqual({ environmentName: 'test' });
+    if (deploy !== undefined) {
+      expect(deploy.input).toEqual(resolved(deploy.input));
+      expect(DEPLOY_OUTCOMES).toContain(outcome);
+      if (deploy.changeSet?.verdict !== undefined) VerdictSummarySchema.parse(deploy.changeSet.verdict);
+    }
+    if (changeSet?.verdict !== undefined) VerdictSummarySchema.parse(changeSet.verdict);
+    if (changeSet !== undefined) expect(['CREATE', 'UPDATE']).toContain(changeSet.changeSetType);
+    if (operation !== undefined) expect(new Date(operation.startedAt).toISOString()).toBe(operation.startedAt);
+  });
+
+  it('refuseChangeSet.json is refused with its verdict; finish.json yields a valid DeployResult', async () => {
+    const cloud = new FakeCloud();
+    try {
+      const refuse = readEvent('refuseChangeSet.json') as { changeSet: { verdict: { violations: unknown[] } } };
+      await expect(taskHandlers.refuseChangeSet(refuse as never)).rejects.toMatchObject({
+        name: 'UnsafeChangeSetError',
+        message: expect.stringContaining('RESOURCES-BEING-DELETED-OR-REPLACED'),
+      });
+      const finishEvent = readEvent('finish.json') as { deploy: { operation: { stackName: string } } };
+      cloud.addStack(finishEvent.deploy.operation.stackName, 'UPDATE_COMPLETE');
+      const result = await taskHandlers.finish(finishEvent as never);
+      expect(DeployResultSchema.parse(result)).toMatchObject({ outcome: 'updated', changeSetName: expect.any(String) });
+    } finally {
+      cloud.restore();
+    }
+  });
 
   it.each([
     ['validateInput.prod-delete.json', 'no-delete-in-protected-environment'],

@@ -4,6 +4,7 @@ import { packageService, withFolderLock } from '@glue-cd/release';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { taskHandlers } from '../src/handlers';
 
 const serviceDir = path.resolve(__dirname, '..');
@@ -65,6 +66,41 @@ describe('sls package --stage test', () => {
     expect(new Set(referenced)).toEqual(new Set(functions.map(logicalId)));
   });
 
+  it('packages deploy.asl.yaml unchanged: the DefinitionString deep-equals the YAML with function references mapped back', () => {
+    const [body, substitutions] = (
+      template.Resources.DeployStateMachine?.Properties.DefinitionString as {
+        'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+      }
+    )['Fn::Sub'];
+    // `${<hash>}` → the serverless function it names, as deploy.asl.yaml writes it: { Fn::GetAtt: [fn, Arn] }.
+    const functionOf = Object.fromEntries(
+      Object.entries(substitutions).map(
+        ([
+          name,
+          {
+            'Fn::GetAtt': [lambda, attribute],
+          },
+        ]) => [
+          `\${${name}}`,
+          { 'Fn::GetAtt': [functions.find((fn) => logicalId(fn) === lambda) ?? lambda, attribute] },
+        ],
+      ),
+    );
+    const packaged = JSON.parse(body, (_key, value: unknown) =>
+      typeof value === 'string' && value in functionOf ? functionOf[value] : value,
+    ) as { States: Record<string, Record<string, unknown>> };
+    const source = parse(readFileSync(path.join(repoRoot, 'state-machines/deploy.asl.yaml'), 'utf8')) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    // The plugin spells out the default query language on every state; any other value would be a real change.
+    for (const [name, state] of Object.entries(packaged.States)) {
+      if (state.QueryLanguage === 'JSONPath' && source.States[name]?.QueryLanguage === undefined) {
+        delete state.QueryLanguage;
+      }
+    }
+    expect(packaged).toStrictEqual(source);
+  });
+
   it('gives every function its own role', () => {
     const roles = functions.map(
       (fn) => (template.Resources[logicalId(fn)]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
@@ -85,12 +121,13 @@ describe('sls package --stage test', () => {
     ]);
   });
 
-  it('lets the state machine invoke only its own task functions', () => {
+  it('lets the state machine invoke only its own task functions, and deliver only its logs and traces', () => {
     const [statement, ...others] = statementsOf({
       Resources: { R: template.Resources.DeployStateMachineRole as Resource },
       Outputs: {},
     });
-    expect(others).toEqual([]);
+    expect(others.map((s) => (s as { Sid?: string }).Sid)).toEqual(['DeliverExecutionLogs', 'WriteTraces']);
+    expect(others.flatMap((s) => s.Action as string[]).every((a) => /^(logs|xray):/.test(a))).toBe(true);
     expect(statement).toMatchObject({ Effect: 'Allow', Action: ['lambda:InvokeFunction'] });
     const resources = (statement as { Resource: unknown[] }).Resource;
     expect(resources).toHaveLength(functions.length * 2);
@@ -110,7 +147,9 @@ describe('sls package --stage test', () => {
 
   it('stages templates in an encrypted, private, TLS-only bucket that expires them', () => {
     const bucket = template.Resources.TemplateStagingBucket?.Properties;
-    expect(bucket?.BucketEncryption).toBeDefined();
+    expect(bucket?.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
     expect(bucket?.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -118,7 +157,25 @@ describe('sls package --stage test', () => {
       RestrictPublicBuckets: true,
     });
     expect(JSON.stringify(bucket?.LifecycleConfiguration)).toContain('ExpirationInDays');
-    expect(JSON.stringify(template.Resources.TemplateStagingBucketPolicy)).toContain('aws:SecureTransport');
+    expect(template.Resources.TemplateStagingBucketPolicy?.Properties).toEqual({
+      Bucket: { Ref: 'TemplateStagingBucket' },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['s3:*'],
+            Resource: [
+              { 'Fn::GetAtt': ['TemplateStagingBucket', 'Arn'] },
+              { 'Fn::Sub': '${TemplateStagingBucket.Arn}/*' },
+            ],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    });
   });
 
   it('gives the tasks that judge and protect the permissions they call, and PassRole only to CloudFormation', () => {

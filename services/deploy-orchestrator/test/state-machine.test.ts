@@ -35,6 +35,8 @@ const LAMBDA_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+// A function that crashed or timed out may have done its call: the tasks are idempotent, so they are run again.
+const CRASH_ERRORS = ['Sandbox.Timedout', 'Runtime.ExitError', 'Runtime.Unknown'];
 
 describe('deploy.asl.yaml structure', () => {
   const { definition } = loadDeployDefinition();
@@ -50,14 +52,16 @@ describe('deploy.asl.yaml structure', () => {
   });
 
   it.each(tasks.map(([name]) => name))(
-    '%s retries Lambda service errors and throttling, and catches everything into DeployFailed',
+    '%s retries Lambda service errors, throttling and function crashes, and catches everything into DeployFailed',
     (name) => {
       const state = definition.States[name] as {
         Retry: { ErrorEquals: string[] }[];
         Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
       };
       const retried = state.Retry.flatMap((r) => r.ErrorEquals);
-      expect(retried).toEqual(expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError']));
+      expect(retried).toEqual(
+        expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError', 'TransientAwsError', ...CRASH_ERRORS]),
+      );
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeployFailed' }]);
     },
   );
@@ -186,11 +190,13 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
     const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green', blueGreenSuffix: 'green' }));
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    const green = cloud.live(`${STACK}-green`);
+    const greenName = blueGreenStackName(STACK, 'codepipeline-job-1', 'green');
+    expect(greenName).toBe(`${STACK}-green`);
+    const green = cloud.live(greenName);
     expect(green?.status).toBe('CREATE_COMPLETE');
     expect(run.output).toMatchObject({
       outcome: 'blue-green-created',
-      stackName: `${STACK}-green`,
+      stackName: greenName,
       stackId: green?.stackId,
       verdict: { safe: false },
     });

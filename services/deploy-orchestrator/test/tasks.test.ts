@@ -7,6 +7,7 @@ import { taskHandlers } from '../src/handlers';
 
 interface TaskTable {
   TASK_NAMES: string[];
+  STATE_MACHINE_OPERATIONS: { Sid: string; Action: string[]; Resource: unknown }[];
   handlerPath: (task: string) => string;
   roleId: (task: string) => string;
   lambdaLogicalId: (task: string) => string;
@@ -64,13 +65,15 @@ describe('the task table (tasks.js)', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  it('lets the state machine invoke exactly the table’s functions', () => {
+  it('lets the state machine invoke exactly the table’s functions, and deliver only its logs and traces', () => {
     const { Resources } = tasks.resourcesFor(context);
     const policies = Resources.DeployStateMachineRole?.Properties.Policies as {
       PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
     }[];
     const [statement, ...others] = policies.flatMap((p) => p.PolicyDocument.Statement);
-    expect(others).toEqual([]);
+    // Log delivery and X-Ray take no resource ARN (tasks.js); nothing else beside the invoke statement.
+    expect(others).toEqual(tasks.STATE_MACHINE_OPERATIONS);
+    expect(others.flatMap((s) => s.Action).every((a) => /^(logs|xray):/.test(a))).toBe(true);
     expect(statement?.Action).toEqual(['lambda:InvokeFunction']);
     expect(statement?.Resource).toEqual(
       tasks.TASK_NAMES.flatMap((task) => [

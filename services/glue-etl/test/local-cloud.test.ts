@@ -90,20 +90,53 @@ const emptyBucket = async (bucket: string): Promise<void> => {
   await emptyBucket(bucket);
 };
 
-describe('the packaged Glue ETL template on the local cloud', () => {
-  let outputs: Record<string, string>;
+/** The stack's outputs if it exists (any test may have created or deleted it before). */
+const existingOutputs = async (): Promise<Record<string, string> | undefined> => {
+  await cloud.cloudFormation.waitForIdle();
+  const stack = await cfn
+    .send(new DescribeStacksCommand({ StackName: STACK }))
+    .then((result) => result.Stacks?.[0])
+    .catch((error: Error) => {
+      if (/does not exist/.test(error.message)) return undefined;
+      throw error;
+    });
+  return stack === undefined ? undefined : outputsOf(stack);
+};
 
+const createStack = async (): Promise<Record<string, string>> => {
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: STACK,
+      TemplateBody: JSON.stringify(template),
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  const stack = await describeStack();
+  expect({ arrange: `create ${STACK}`, status: stack.StackStatus }).toEqual({
+    arrange: `create ${STACK}`,
+    status: 'CREATE_COMPLETE',
+  });
+  return outputsOf(stack);
+};
+
+const deleteStack = async (outputs: Record<string, string>): Promise<void> => {
+  for (const bucket of [outputs.RawBucketName!, outputs.DataLakeBucketName!, outputs.AthenaResultsBucketName!]) {
+    await emptyBucket(bucket);
+  }
+  await cfn.send(new DeleteStackCommand({ StackName: STACK }));
+  await cloud.cloudFormation.waitForIdle();
+};
+
+/** Arrange: the stack created from the packaged template, whatever ran before. */
+const givenStack = async (): Promise<Record<string, string>> => (await existingOutputs()) ?? createStack();
+
+describe('the packaged Glue ETL template on the local cloud', () => {
   it('creates every resource in the local services', async () => {
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: STACK,
-        TemplateBody: JSON.stringify(template),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-      }),
-    );
-    const stack = await describeStack();
-    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
-    outputs = outputsOf(stack);
+    const left = await existingOutputs();
+    if (left !== undefined) await deleteStack(left);
+
+    const outputs = await createStack();
+
     expect((await glue.send(new GetDatabaseCommand({ Name: outputs.RawDatabaseName }))).Database?.Name).toBe(
       'glue_cd_glue_etl_test_raw',
     );
@@ -129,6 +162,7 @@ describe('the packaged Glue ETL template on the local cloud', () => {
   });
 
   it('passes the automated live test through its AWS SDK backend: crawlers, the nyc-taxi job and Athena', async () => {
+    const outputs = await givenStack();
     const report = await runLiveTest({
       backend: createAwsBackend({ glue, athena, s3, workGroup: outputs.AthenaWorkGroupName!, pollIntervalMs: 20 }),
       outputs,
@@ -152,6 +186,7 @@ describe('the packaged Glue ETL template on the local cloud', () => {
   });
 
   it('updates resources in place and deletes the stack with them', async () => {
+    const outputs = await givenStack();
     const next = structuredClone(template) as Template & {
       Resources: Record<string, { Properties: Record<string, unknown> }>;
     };
@@ -170,11 +205,7 @@ describe('the packaged Glue ETL template on the local cloud', () => {
     );
     expect((await glue.send(new GetJobCommand({ JobName: outputs.JobName }))).Job?.Timeout).toBe(45);
 
-    for (const bucket of [outputs.RawBucketName!, outputs.DataLakeBucketName!, outputs.AthenaResultsBucketName!]) {
-      await emptyBucket(bucket);
-    }
-    await cfn.send(new DeleteStackCommand({ StackName: STACK }));
-    await cloud.cloudFormation.waitForIdle();
+    await deleteStack(outputs);
     await expect(glue.send(new GetDatabaseCommand({ Name: outputs.RawDatabaseName }))).rejects.toMatchObject({
       name: 'EntityNotFoundException',
     });

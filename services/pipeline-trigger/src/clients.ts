@@ -3,14 +3,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { PipelineJob } from '@glue-cd/core';
+import { createClientFactory, deadlineConfig, type ClientDeadlines, type Environment } from '@glue-cd/lambda-edge';
+
+export { s3PathStyle } from '@glue-cd/lambda-edge';
 
 export type ArtifactCredentials = PipelineJob['artifactCredentials'];
 
-export interface ClientTimeouts {
-  connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  maxAttempts: number;
-}
+export type ClientTimeouts = ClientDeadlines;
 
 /** Per-request limits of every trigger client: a hung call fails in seconds, well inside the Lambda's 30 s. */
 export const CLIENT_TIMEOUTS: Readonly<ClientTimeouts> = {
@@ -19,24 +18,9 @@ export const CLIENT_TIMEOUTS: Readonly<ClientTimeouts> = {
   maxAttempts: 3,
 };
 
-type Environment = Record<string, string | undefined>;
-
-/** The shared SDK settings: timeouts that throw (the SDK only warns unless told to), bounded retries. */
-export const clientConfig = (timeouts: Partial<ClientTimeouts> = {}) => {
-  const { connectionTimeoutMs, requestTimeoutMs, maxAttempts } = { ...CLIENT_TIMEOUTS, ...timeouts };
-  return {
-    maxAttempts,
-    requestHandler: {
-      connectionTimeout: connectionTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
-  };
-};
-
-/** A custom endpoint (the local cloud on 127.0.0.1) has no bucket sub-domains: address buckets by path there. */
-export const s3PathStyle = (env: Environment = process.env): boolean =>
-  Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+/** The deadline settings every trigger client gets (the edge's): timeouts that throw, bounded retries. */
+export const clientConfig = (timeouts: Partial<ClientTimeouts> = {}) =>
+  deadlineConfig({ ...CLIENT_TIMEOUTS, ...timeouts });
 
 export interface TriggerClients {
   sfn: SFNClient;
@@ -46,7 +30,7 @@ export interface TriggerClients {
   artifactS3: (credentials: ArtifactCredentials) => S3Client;
 }
 
-/** Every client the trigger uses, built in one place with the same timeouts. */
+/** Every client the trigger uses, from the edge's one factory, with the trigger's deadlines. */
 export const createTriggerClients = (
   options: {
     env?: Environment;
@@ -55,21 +39,18 @@ export const createTriggerClients = (
     clientOptions?: { region?: string; endpoint?: string; credentials?: ArtifactCredentials };
   } = {},
 ): TriggerClients => {
-  const config = { ...clientConfig(options.timeouts), ...options.clientOptions };
-  const forcePathStyle = s3PathStyle(options.env);
+  const { region, endpoint, credentials } = options.clientOptions ?? {};
+  const factory = createClientFactory({
+    deadlines: { ...CLIENT_TIMEOUTS, ...options.timeouts },
+    ...(options.env ? { env: options.env } : {}),
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
   return {
-    sfn: new SFNClient(config),
-    codePipeline: new CodePipelineClient(config),
-    secretsManager: new SecretsManagerClient(config),
-    artifactS3: (credentials) =>
-      new S3Client({
-        ...config,
-        forcePathStyle: forcePathStyle || options.clientOptions?.endpoint !== undefined,
-        credentials: {
-          accessKeyId: credentials.accessKeyId,
-          secretAccessKey: credentials.secretAccessKey,
-          ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-        },
-      }),
+    sfn: factory.create(SFNClient),
+    codePipeline: factory.create(CodePipelineClient),
+    secretsManager: factory.create(SecretsManagerClient),
+    artifactS3: (artifactCredentials) => factory.s3(S3Client, { credentials: artifactCredentials }),
   };
 };

@@ -34,7 +34,9 @@ const parseJson = (bytes: Uint8Array, source: string): unknown => {
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
-    throw new ConfigurationError(`inputFile ${source} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`inputFile ${source} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 };
 

@@ -58,11 +58,11 @@ export const secretsManagerTokenKeys = (options: SecretsManagerTokenKeysOptions)
       const name = error instanceof Error ? error.name : 'Error';
       // A secret without an AWSPREVIOUS version (never rotated) is the normal case.
       if (stage === 'AWSPREVIOUS' && name === 'ResourceNotFoundException') return null;
-      const wrapped = new Error(
-        `cannot read the continuation token key (${stage} of ${secretId}): ${name}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-      wrapped.name = name === 'ResourceNotFoundException' ? 'ConfigurationError' : name;
+      const message = `cannot read the continuation token key (${stage} of ${secretId}): ${name}: ${error instanceof Error ? error.message : String(error)}`;
+      if (name === 'ResourceNotFoundException') throw new ConfigurationError(message, { cause: error });
+      // The name stays, so the failure type and the transient check see AccessDenied, ThrottlingException…
+      const wrapped = new Error(message, { cause: error });
+      wrapped.name = name;
       throw wrapped;
     }
     const value = secret.SecretString ?? secret.SecretBinary;
@@ -70,7 +70,7 @@ export const secretsManagerTokenKeys = (options: SecretsManagerTokenKeysOptions)
     try {
       return tokenKey(value);
     } catch (error) {
-      throw new ConfigurationError(`secret ${secretId} (${stage}): ${(error as Error).message}`);
+      throw new ConfigurationError(`secret ${secretId} (${stage}): ${(error as Error).message}`, { cause: error });
     }
   };
 

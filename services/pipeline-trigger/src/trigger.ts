@@ -9,6 +9,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  codePipelineFailureType,
   ConfigurationError,
   continuationTokenKeyId,
   decodeContinuationToken,
@@ -16,6 +17,7 @@ import {
   encodeContinuationToken,
   executionArnFor,
   executionNameForJob,
+  isRetryableError,
   jobBindingFromDetails,
   parsePipelineJob,
   readJobId,
@@ -58,52 +60,11 @@ export const ANSWER_RESERVE_MS = 6_000;
 // The answer itself gives up this long before the Lambda would be killed, so the failure is ours, not a timeout.
 const ANSWER_MARGIN_MS = 500;
 
-const PERMISSION_ERRORS = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'Forbidden',
-  'InvalidAccessKeyId',
-  'ExpiredToken',
-]);
-const CONFIGURATION_ERRORS = new Set([
-  'ConfigurationError',
-  'StateMachineDoesNotExist',
-  'StateMachineDeleting',
-  'InvalidArn',
-  'InvalidName',
-  'InvalidExecutionInput',
-  'NoSuchBucket',
-  'NoSuchKey',
-]);
+/** The CodePipeline failure type for an error that ended a job (core's one table; a bad continuation token is JobFailed). */
+export const failureTypeFor = (error: unknown): FailureType => codePipelineFailureType(error);
 
-/** The CodePipeline failure type for an error that ended a job (a bad continuation token is JobFailed). */
-export const failureTypeFor = (error: unknown): FailureType => {
-  const name = error instanceof Error ? error.name : '';
-  if (CONFIGURATION_ERRORS.has(name)) return 'ConfigurationError';
-  if (PERMISSION_ERRORS.has(name)) return 'PermissionError';
-  return 'JobFailed';
-};
-
-const TRANSIENT_ERRORS = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ServiceUnavailable',
-  'InternalServerError',
-  'TimeoutError',
-  'AbortError',
-]);
-
-/** Worth asking again on the next poll rather than failing a deploy that is still running. */
-export const isTransientAwsError = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const metadata = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
-  if (TRANSIENT_ERRORS.has(error.name)) return true;
-  if (metadata?.httpStatusCode !== undefined) return metadata.httpStatusCode >= 500;
-  // No HTTP response at all: a network error.
-  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE'].includes(
-    (error as NodeJS.ErrnoException).code ?? '',
-  );
-};
+/** Worth asking again on the next poll rather than failing a deploy that is still running (core's one table). */
+export const isTransientAwsError = (error: unknown): boolean => isRetryableError(error);
 
 const describeError = (error: unknown): string =>
   error instanceof Error
@@ -121,8 +82,8 @@ const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined):
   }
   try {
     executionArnFor(arn, 'probe');
-  } catch {
-    throw new ConfigurationError(`DEPLOY_STATE_MACHINE_ARN is not a state machine ARN: ${arn}`);
+  } catch (error) {
+    throw new ConfigurationError(`DEPLOY_STATE_MACHINE_ARN is not a state machine ARN: ${arn}`, { cause: error });
   }
   return arn;
 };
@@ -227,7 +188,10 @@ export const makeTrigger = (deps: TriggerDependencies) => {
         return await withDeadline(signal, readBody(object.Body, url, maxBytes, signal));
       } catch (error) {
         if (error instanceof ConfigurationError) throw error;
-        const wrapped = new Error(`cannot read ${url}: ${error instanceof Error ? error.message : String(error)}`);
+        const wrapped = new Error(`cannot read ${url}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+        // The failure type and the transient check read the name (AccessDenied, NoSuchKey, SlowDown…).
         wrapped.name = error instanceof Error ? error.name : 'Error';
         throw wrapped;
       } finally {
@@ -327,6 +291,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       if (error instanceof Error && error.name === 'ExecutionDoesNotExist' && state.polls === 0) {
         const missing = new Error(
           `deploy execution ${state.executionArn} does not exist: StartExecution never completed; retry the action`,
+          { cause: error },
         );
         missing.name = 'ExecutionDoesNotExist';
         throw missing;

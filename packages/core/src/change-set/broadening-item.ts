@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What kind of access a change widens. */
 export const BROADENING_KINDS = [

@@ -1,8 +1,15 @@
 import type { Change, DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
-import { formatDifferences, fullDiff, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
+import type { TemplateDiff } from '@aws-cdk/cloudformation-diff';
 import { createHash } from 'node:crypto';
 import type { TemplateDocument } from '../template/parse-template';
 import type { BroadeningItem, BroadeningKind } from './broadening-item';
+
+// Loaded on the first diff, not at import: the library and its resource database cost hundreds of ms of start-up to
+// every process (a CLI run without templates, a Lambda cold start) that imports core without diffing.
+let cloudFormationDiff: typeof import('@aws-cdk/cloudformation-diff') | undefined;
+const diffLibrary = () =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (cloudFormationDiff ??= require('@aws-cdk/cloudformation-diff') as typeof cloudFormationDiff)!;
 
 export interface TemplateDiffReport {
   broadening: BroadeningItem[];
@@ -134,7 +141,7 @@ const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
 
 const diffText = (diff: TemplateDiff): string => {
   let text = '';
-  formatDifferences({ write: (chunk: unknown) => ((text += String(chunk)), true) } as never, diff);
+  diffLibrary().formatDifferences({ write: (chunk: unknown) => ((text += String(chunk)), true) } as never, diff);
   return text.replace(ANSI, '');
 };
 
@@ -144,12 +151,12 @@ export const diffTemplates = (
   proposed: TemplateDocument,
   changes?: Change[],
 ): TemplateDiff => {
-  if (changes === undefined) return fullDiff(current, proposed);
+  if (changes === undefined) return diffLibrary().fullDiff(current, proposed);
   try {
-    return fullDiff(current, proposed, { Changes: changes } as DescribeChangeSetCommandOutput);
+    return diffLibrary().fullDiff(current, proposed, { Changes: changes } as DescribeChangeSetCommandOutput);
   } catch {
     // The change set only sharpens replacement predictions; the template diff alone still shows every grant.
-    return fullDiff(current, proposed);
+    return diffLibrary().fullDiff(current, proposed);
   }
 };
 

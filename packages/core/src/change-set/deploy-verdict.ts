@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BroadeningItemSchema, describeBroadening, type BroadeningItem } from './broadening-item';
 import { describeViolation, SAFE_VERDICT, UNSAFE_VERDICT, type ChangeSetVerdict, type Violation } from './verdict';
 

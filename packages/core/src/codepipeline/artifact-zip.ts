@@ -68,8 +68,11 @@ class ZipReader {
     this.view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   }
 
-  fail(problem: string): never {
-    throw new ConfigurationError(`${this.describeZip} is not a readable zip: ${problem}`);
+  fail(problem: string, cause?: unknown): never {
+    throw new ConfigurationError(
+      `${this.describeZip} is not a readable zip: ${problem}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   private check(offset: number, length: number, what: string): void {
@@ -238,7 +241,7 @@ export const readZipEntry = (zip: Uint8Array, path: string, options: ReadZipEntr
       chunks = inflateCapped(compressed, maxBytes, () => tooLarge(path, describeZip, maxBytes));
     } catch (error) {
       if (error instanceof ConfigurationError) throw error;
-      reader.fail(`"${path}" does not inflate: ${(error as Error).message}`);
+      reader.fail(`"${path}" does not inflate: ${(error as Error).message}`, error);
     }
   } else {
     throw new ConfigurationError(

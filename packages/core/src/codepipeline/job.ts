@@ -1,7 +1,7 @@
 import type { CodePipelineEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobBinding } from '../continuation-token';
-import { ConfigurationError, formatIssuePath } from '../errors';
+import { ConfigurationError, formatIssuePath, JobDetailsError } from '../errors';
 
 // PutJobFailureResult rejects longer failure messages.
 export const CODEPIPELINE_MESSAGE_LIMIT = 5000;
@@ -83,7 +83,7 @@ export const parseUserParameters = (text: string | undefined): UserParameters =>
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`UserParameters is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`UserParameters is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = UserParametersSchema.safeParse(json);
   if (!parsed.success) {
@@ -178,11 +178,6 @@ export const parsePipelineJob = (event: CodePipelineEvent): PipelineJob => {
     ...(data.continuationToken !== undefined ? { continuationToken: data.continuationToken } : {}),
   };
 };
-
-/** GetJobDetails answered with something the trigger cannot bind a continuation token to. */
-export class JobDetailsError extends Error {
-  override name = 'JobDetailsError';
-}
 
 const JobDetailsSchema = z.object({
   jobDetails: z.object({

@@ -33,7 +33,7 @@ export const parseTemplateBody = (body: string, label = 'template'): TemplateDoc
     try {
       return JSON.parse(text) as TemplateDocument;
     } catch (error) {
-      throw new ConfigurationError(`${label} is not valid JSON: ${(error as Error).message}`);
+      throw new ConfigurationError(`${label} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
   const doc = parseDocument(text, { logLevel: 'silent', uniqueKeys: false });

@@ -114,6 +114,13 @@ export function createCodePipelineService(
     writeJsonState(file, state);
   };
 
+  const createJob = (jobId: string, data: LocalJobData): void => {
+    if (!JOB_ID.test(jobId)) throw new Error(`not a CodePipeline job id (a lower-case UUID): ${jobId}`);
+    if (jobs[jobId]) throw new Error(`job ${jobId} already exists: CodePipeline gives every job a new id`);
+    jobs[jobId] = structuredClone(data);
+    writeJsonState(file, state);
+  };
+
   const handle = createJsonService({
     serviceName: 'CodePipeline',
     targetPrefix: 'CodePipeline_20150709',
@@ -184,6 +191,26 @@ export function createCodePipelineService(
         return {};
       },
 
+      // Not AWS: CodePipeline creates jobs and reads their results itself. A release run against a separate
+      // `pnpm cloud` process (`pnpm start -- --endpoint`) does both through these two operations.
+      async LocalCreateJob(input) {
+        const jobId = requireString(input, 'jobId');
+        const data = asRecord(input.data, 'data');
+        if (!data || !asRecord(data.pipelineContext, 'data.pipelineContext')) {
+          throw validation(`LocalCreateJob: data.pipelineContext is required`);
+        }
+        if (!JOB_ID.test(jobId))
+          throw validation(`LocalCreateJob: not a CodePipeline job id (a lower-case UUID): ${jobId}`);
+        if (jobs[jobId]) throw new AwsServiceError('InvalidJobStateException', `Job ${jobId} already exists`, 400);
+        createJob(jobId, data as unknown as LocalJobData);
+        return {};
+      },
+
+      async LocalGetJobResult(input) {
+        const result = byId.get(requireString(input, 'jobId'));
+        return result ? { result } : {};
+      },
+
       async PutJobFailureResult(input) {
         const jobId = requireString(input, 'jobId');
         const details = asRecord(input.failureDetails, 'failureDetails');
@@ -226,12 +253,7 @@ export function createCodePipelineService(
     jobResults: {
       get: (jobId) => byId.get(jobId),
       all: () => [...state.jobResults],
-      createJob: (jobId, data) => {
-        if (!JOB_ID.test(jobId)) throw new Error(`not a CodePipeline job id (a lower-case UUID): ${jobId}`);
-        if (jobs[jobId]) throw new Error(`job ${jobId} already exists: CodePipeline gives every job a new id`);
-        jobs[jobId] = structuredClone(data);
-        writeJsonState(file, state);
-      },
+      createJob,
     },
   };
 }

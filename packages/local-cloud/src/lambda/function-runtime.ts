@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { AwsServiceError } from '../aws-error';
+import type { FaultInjector } from '../faults';
 import type { FunctionRuntime, InvokeResult, LocalFunctionDefinition, ObjectStore } from '../contracts';
 import { LOCAL_REGION, functionArn } from '../contracts';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
@@ -40,6 +41,8 @@ export interface FunctionRuntimeOptions {
   /** The local cloud's endpoint, handed to the functions as AWS_ENDPOINT_URL (known once the server listens). */
   endpoint: () => string;
   log?: (line: string) => void;
+  /** Fault injection: crashes and timeouts of invocations (src/faults.ts); off by default. */
+  faults?: FaultInjector;
 }
 
 interface LambdaState {
@@ -280,6 +283,11 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     }
     const started = Date.now();
     const timeoutMs = def.timeoutSeconds * 1000;
+    const fault = options.faults?.beforeInvoke(def.functionName) ?? 'run';
+    if (fault === 'crash-before') {
+      const exited: ContainerOutcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: '' };
+      return describeOutcome(record, requestId, exited, started);
+    }
     const key = containerKey(record);
     const container =
       takeIdle(key) ??
@@ -309,9 +317,23 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     } finally {
       busy.delete(container);
     }
+    if (fault === 'crash-after') container.kill();
     if (container.alive && !closed && currentRecord(def.functionName)?.revisionId === record.revisionId)
       park(key, container);
     else container.kill();
+    // An injected fault replaces the answer of a function that did run: its side effects stay, its response is lost.
+    if (fault === 'crash-after') outcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: outcome.output };
+    if (fault === 'timeout') outcome = { kind: 'timed-out', output: outcome.output };
+    return describeOutcome(record, requestId, outcome, started);
+  };
+
+  const describeOutcome = (
+    record: FunctionRecord,
+    requestId: string,
+    outcome: ContainerOutcome,
+    started: number,
+  ): LocalInvokeResult => {
+    const def = record.definition;
     const duration = Date.now() - started;
 
     let result: { functionError?: 'Unhandled'; payload: string };

@@ -24,5 +24,7 @@ export const authorizeCall = async (
   operation: string,
   input: Record<string, unknown>,
 ): Promise<void> => {
+  // The fault hook (off unless a FaultInjector is given) goes first: a throttled call never reaches IAM either.
+  await request.context?.injectFault?.(operation, input);
   await request.context?.authorize(operation, input);
 };

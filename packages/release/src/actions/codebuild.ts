@@ -18,7 +18,6 @@ import { collectReports } from '../codebuild/reports';
 import { containerLine, runBuild, type BuildResult } from '../codebuild/run-build';
 import { projectOf, type CodeBuildProject } from '../pipeline-definition';
 import type { CommandRecord, TestReportRecord } from '../report-schema';
-import { IN_PROCESS_LIVE_TEST_BUILDSPEC, runInProcessLiveTest } from './in-process-live-test';
 import { putArtifact } from './source';
 import type { ActionEnvironment, ActionInput, ActionRunner, PipelineArtifact } from './types';
 
@@ -177,12 +176,9 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       project: projectVariables(project),
       action: actionVariables(configuration, `${action.name} configuration EnvironmentVariables`),
     };
-    const region = environment.release.cloud.environment().AWS_REGION ?? 'us-east-1';
+    const region = environment.release.connection.environment().AWS_REGION ?? 'us-east-1';
     const reports = (sourceDir: string, build?: BuildResult) =>
       testReports({ buildspec, environment, action: input.action, project, region, sourceDir, build, log });
-    if (environment.liveTestInProcess && project.buildSpec === IN_PROCESS_LIVE_TEST_BUILDSPEC) {
-      return await runInProcessLiveTest({ buildspec, variables, environment, logFile, log, reports });
-    }
     const buildId = `${project.name}:${randomUUID()}`;
     const codebuild: Record<string, string> = {
       CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${region}:${ACCOUNT}:build/${buildId}`,
@@ -202,7 +198,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
     const buildEnv = buildEnvironment({
       image: imageEnvironment(process.env, environment.repoRoot),
       // The service role's credentials: the local cloud's, never the caller's AWS_* variables.
-      role: environment.release.cloud.environment(),
+      role: environment.release.connection.environment(),
       ...variables,
       codebuild,
     });
@@ -211,6 +207,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       sourceDir,
       environment: buildEnv,
       skipList: environment.skipList,
+      checkout: environment.repoRoot,
       timeoutMs: project.timeoutInMinutes * 60_000,
       workDir: await mkdtemp(path.join(workRoot, 'session-')),
       log: (text) => log.write(text),

@@ -24,14 +24,15 @@ const functionNameOf = (value: unknown, exports: Record<string, string>): string
  * with a continuation token), the declared input artifacts, the resolved UserParameters.
  */
 export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, inputArtifacts }, environment) => {
-  const functionName = functionNameOf(configuration.FunctionName, environment.delivery.exports);
+  const delivery = await environment.delivery;
+  const functionName = functionNameOf(configuration.FunctionName, delivery.exports);
   const userParameters = configuration.UserParameters ?? '';
   if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');
   const outcome = await runLambdaInvokeAction({
     clients: environment.release.clients,
-    jobResult: async (jobId) => environment.release.cloud.jobResults.get(jobId),
+    jobResult: (jobId) => environment.release.connection.jobResult(jobId),
     // Each job exists in the local CodePipeline, so the trigger's GetJobDetails finds where it runs.
-    jobs: environment.release.cloud.jobResults,
+    jobs: { createJob: (jobId, data) => environment.release.connection.createJob(jobId, data) },
     pipelineContext: {
       pipelineName: environment.pipeline.name,
       stage: action.stage,
@@ -45,9 +46,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
     maxInvocations: 2000,
   });
   const firstJob = outcome.jobIds[0];
-  const executionArns = firstJob
-    ? [executionArnFor(environment.delivery.stateMachineArn, executionNameForJob(firstJob))]
-    : [];
+  const executionArns = firstJob ? [executionArnFor(delivery.stateMachineArn, executionNameForJob(firstJob))] : [];
   const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
   if (outcome.status !== 'Succeeded') {
     return {

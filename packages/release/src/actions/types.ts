@@ -1,9 +1,8 @@
-import type { LiveTestReport } from '@glue-cd/live-test';
 import type { Approver } from '../approval';
 import type { SkipRule } from '../codebuild/skip-list';
 import type { ArtifactLocation } from '../codepipeline-action';
 import type { DeliveryServices } from '../delivery-services';
-import type { ReleaseCloud } from '../local-environment';
+import type { ReleaseTarget } from '../local-environment';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
 import type { Progress } from '../progress';
 import type { CommandRecord, PlanRecord, TestReportRecord } from '../report-schema';
@@ -15,8 +14,12 @@ export interface PipelineArtifact extends ArtifactLocation {
 
 /** What every action runner may use: the local cloud, the pipeline, the release's settings. */
 export interface ActionEnvironment {
-  release: ReleaseCloud;
-  delivery: DeliveryServices;
+  release: ReleaseTarget;
+  /**
+   * The operator's bootstrap (orchestrator and trigger stacks). The release runs it beside the first stages, which
+   * never touch those stacks; the actions that invoke the trigger wait for it.
+   */
+  delivery: DeliveryServices | Promise<DeliveryServices>;
   pipeline: PipelineDefinition;
   /** The checkout being released (the Source action's working tree). */
   repoRoot: string;
@@ -30,9 +33,6 @@ export interface ActionEnvironment {
   skipList: SkipRule[];
   /** Files of the working tree replaced in the Source artifact (a developer's uncommitted edit). */
   sourceEdits: Record<string, string>;
-  /** The switch: AutomatedLiveTest in-process instead of through its buildspec (see in-process-live-test.ts). */
-  liveTestInProcess: boolean;
-  sampleFile: string;
   pollIntervalMs: number;
 }
 
@@ -60,7 +60,6 @@ export interface ActionOutcome {
   reports?: TestReportRecord[];
   /** Deploy state machine executions the action started (Lambda invoke actions). */
   executionArns?: string[];
-  liveTest?: LiveTestReport;
   /** The plan a Lambda invoke action made (outcome planned), read back from S3. */
   plan?: PlanRecord;
 }

@@ -2,6 +2,7 @@ import type { CommandRecord } from '../report-schema';
 import { PHASES, ignoredKeys, type Buildspec, type BuildspecPhase, type PhaseName } from './buildspec';
 import { ShellSession } from './shell-session';
 import { skipRuleFor, type SkipRule } from './skip-list';
+import type { StandInDecision } from './stand-ins';
 
 export interface PhaseRecord {
   phase: PhaseName;
@@ -44,6 +45,8 @@ export interface BuildOptions {
   onCommand?: (record: CommandRecord) => void;
   /** The Node version runtime-versions is compared with (default: this process's). */
   nodeVersion?: string;
+  /** The checkout the release runs from: skip-list stand-ins may use what is installed there. */
+  checkout?: string;
 }
 
 const TAIL_LINES = 30;
@@ -127,15 +130,48 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
         continue;
       }
       const skip = skipRuleFor(command, options.skipList);
-      if (skip) {
-        line(`Skipping command ${command} (local release: ${skip.reason})`);
-        record({ phase, block, command, exitCode: null, status: 'skipped', reason: skip.reason, durationMs: 0 });
+      const began = Date.now();
+      const decision: StandInDecision = skip?.standIn
+        ? await skip.standIn({
+            command,
+            sourceDir: options.sourceDir,
+            cwd: await session.workingDirectory(),
+            ...(options.checkout !== undefined ? { checkout: options.checkout } : {}),
+            run: (text) => session.run(text),
+            variables: (names) => session.readVariables(names),
+          })
+        : skip
+          ? { action: 'skip', detail: '' }
+          : { action: 'run' };
+      if (decision.action === 'skip') {
+        line(
+          `Skipping command ${command} (local release: ${skip!.reason}${decision.detail ? `; ${decision.detail}` : ''})`,
+        );
+        const durationMs = Date.now() - began;
+        record({ phase, block, command, exitCode: null, status: 'skipped', reason: skip!.reason, durationMs });
         continue;
       }
-      line(`Running command ${command}`);
-      const began = Date.now();
+      if (decision.action === 'fail') {
+        line(`Command did not exit successfully ${command} (local release: ${decision.detail})`);
+        record({
+          phase,
+          block,
+          command,
+          exitCode: decision.exitCode,
+          status: 'failed',
+          reason: decision.detail,
+          durationMs: Date.now() - began,
+          ...(decision.output.trim() ? { outputTail: tail(decision.output) } : {}),
+        });
+        fail(`${phase}: Error while executing command: ${command}. Reason: ${decision.detail}`);
+        ok = false;
+        continue;
+      }
+      line(`Running command ${command}${decision.detail ? ` (local release: ${decision.detail})` : ''}`);
       const outcome = await session.run(command);
       const durationMs = Date.now() - began;
+      const after = decision.after ? await decision.after(outcome) : undefined;
+      if (after) line(`local release: ${after}`);
       if (timedOut) {
         line(`Command did not finish: the build timed out after ${formatDuration(options.timeoutMs)}`);
         record({ phase, block, command, exitCode: null, status: 'not-run', reason: 'the build timed out', durationMs });

@@ -141,6 +141,11 @@ export class ShellSession {
     return outcome;
   }
 
+  /** The directory the next command starts in (after the `cd`s of the commands so far). */
+  async workingDirectory(): Promise<string> {
+    return existsSync(this.cwdFile) ? await readFile(this.cwdFile, 'utf8') : this.options.cwd;
+  }
+
   /** `export NAME=value` before the next command (CODEBUILD_BUILD_SUCCEEDING turning 0), not a command of its own. */
   exportVariable(name: string, value: string): void {
     this.prelude.push(`export ${name}=${quote(value)}`);

@@ -1,4 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { PackageCache } from '../package-cache';
+import { linkedInstall, LOCKFILE_CHECK, reusedPackage, SLS_PACKAGE_COMMAND, type StandIn } from './stand-ins';
 
 /**
  * A buildspec command the local CodeBuild does not run, and why. This list is the only deviation from running the
@@ -10,30 +14,71 @@ export interface SkipRule {
   /** How the report shows a pattern (`npm i -g pnpm@<version>`). */
   display?: string;
   reason: string;
+  /**
+   * Work that stands in for the command (codebuild/stand-ins.ts): it may still run the command as written (then it
+   * is recorded like any other), fail it (a check failed), or skip it with what it did instead.
+   */
+  standIn?: StandIn;
 }
 
-const machinePnpm = (): string => {
+/** The version of the pnpm on PATH: read from its package.json next to the executable, else asked. */
+const pnpmVersion = (): string | undefined => {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const bin = path.join(dir, 'pnpm');
+    if (!existsSync(bin)) continue;
+    try {
+      const manifest = path.join(path.dirname(realpathSync(bin)), '..', 'package.json');
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (name === 'pnpm' && version) return version;
+    } catch {
+      // Not an npm-installed pnpm (corepack shim, a script): ask it.
+    }
+    break;
+  }
   const result = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  return result.status === 0 ? `pnpm ${result.stdout.trim()}` : 'no pnpm on PATH';
+  return result.status === 0 ? result.stdout.trim() : undefined;
 };
 
+const machinePnpm = (version = pnpmVersion()): string => (version ? `pnpm ${version}` : 'no pnpm on PATH');
+
 /** The local release's skip list (packages/release/README.md, "What differs from AWS"). */
-export const localSkipList = (): SkipRule[] => [
-  {
-    command: /^npm (i|install) (-g|--global) pnpm@\S+$/,
-    display: 'npm i -g pnpm@<version>',
-    reason: `a global install would change this machine: its ${machinePnpm()} is used`,
-  },
-  {
-    command: 'pnpm test',
-    reason: 'the README’s other command: typecheck, lint and every test run with `pnpm test`, not inside the release',
-  },
-  {
-    command: /^pip3? install( --\S+)* cfn-lint(==\S+)?$/,
-    display: 'pip install cfn-lint[==<version>]',
-    reason: 'a pip install would change this machine: its cfn-lint is used',
-  },
-];
+export const localSkipList = (options: { cache?: PackageCache | undefined } = {}): SkipRule[] => {
+  const cache = 'cache' in options ? options.cache : PackageCache.fromEnvironment();
+  const version = pnpmVersion();
+  return [
+    {
+      command: /^npm (i|install) (-g|--global) pnpm@\S+$/,
+      display: 'npm i -g pnpm@<version>',
+      reason: `a global install would change this machine: its ${machinePnpm(version)} is used`,
+    },
+    {
+      command: 'pnpm install --frozen-lockfile',
+      reason:
+        "linked, not installed: this checkout's node_modules (installed from the same pnpm-lock.yaml) is linked into " +
+        `the source once \`${LOCKFILE_CHECK}\` passes (it fails on an out-of-date lockfile as the install would; a ` +
+        'pass is remembered for the same manifests and lockfile); another lockfile is installed for real',
+      standIn: linkedInstall(cache, () => version),
+    },
+    {
+      command: 'pnpm test',
+      reason: 'the README’s other command: typecheck, lint and every test run with `pnpm test`, not inside the release',
+    },
+    {
+      command: /^pip3? install( --\S+)* cfn-lint(==\S+)?$/,
+      display: 'pip install cfn-lint[==<version>]',
+      reason: 'a pip install would change this machine: its cfn-lint is used',
+    },
+    {
+      command: SLS_PACKAGE_COMMAND,
+      display: '(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)',
+      reason:
+        'reused when unchanged: the package made from the same inputs (content hash of the service, the shared ' +
+        'config, the workspace packages, the lockfile, the stage and the variables its configuration reads) is ' +
+        'copied from the package cache; new inputs run it',
+      standIn: reusedPackage(cache),
+    },
+  ];
+};
 
 /** The rule that skips a command, if any. */
 export const skipRuleFor = (command: string, rules: SkipRule[]): SkipRule | undefined =>

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { CheckStackEvent } from '../state';
 import { checkStack } from '../tasks/check-stack';
 import { taskHandler } from './task-handler';
@@ -6,5 +6,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'checkStack',
   (event: CheckStackEvent) => ({ stackName: event.input.stackName }),
-  (event) => checkStack(awsClients().cloudFormation, event),
+  (event) => checkStack(cloudFormationClient(), event),
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import { readSettings } from '../settings';
 import type { CreateChangeSetEvent } from '../state';
 import { createChangeSet } from '../tasks/change-sets';
@@ -7,5 +7,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'createChangeSet',
   (event: CreateChangeSetEvent) => ({ stackName: event.input.stackName, executionName: event.executionName }),
-  (event) => createChangeSet(awsClients().cloudFormation, readSettings(), event),
+  (event) => createChangeSet(cloudFormationClient(), readSettings(), event),
 );

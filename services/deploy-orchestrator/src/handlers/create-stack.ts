@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import { readSettings } from '../settings';
 import type { CreateStackEvent } from '../state';
 import { createStack } from '../tasks/stack-operations';
@@ -7,5 +7,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'createStack',
   (event: CreateStackEvent) => ({ stackName: event.input.stackName, executionName: event.executionName }),
-  (event) => createStack(awsClients().cloudFormation, readSettings(), event),
+  (event) => createStack(cloudFormationClient(), readSettings(), event),
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { ChangeSetEvent } from '../state';
 import { deleteChangeSet } from '../tasks/change-sets';
 import { taskHandler } from './task-handler';
@@ -6,5 +6,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'deleteChangeSet',
   (event: ChangeSetEvent) => ({ stackName: event.changeSet.stackName, changeSetName: event.changeSet.changeSetName }),
-  (event) => deleteChangeSet(awsClients().cloudFormation, event),
+  (event) => deleteChangeSet(cloudFormationClient(), event),
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import { readSettings } from '../settings';
 import type { DeleteStackEvent } from '../state';
 import { deleteStack } from '../tasks/stack-operations';
@@ -7,5 +7,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'deleteStack',
   (event: DeleteStackEvent) => ({ stackName: event.stack.stackName }),
-  (event) => deleteStack(awsClients().cloudFormation, readSettings(), event),
+  (event) => deleteStack(cloudFormationClient(), readSettings(), event),
 );

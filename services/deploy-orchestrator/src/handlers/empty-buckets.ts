@@ -1,3 +1,4 @@
+import { remainingTimeMs } from '@glue-cd/lambda-edge';
 import { awsClients } from '../clients';
 import type { EmptyBucketsEvent } from '../state';
 import { emptyStackBuckets } from '../tasks/empty-buckets';
@@ -12,7 +13,7 @@ export const handler = taskHandler(
   (event, context) => {
     const { cloudFormation, s3 } = awsClients();
     return emptyStackBuckets(cloudFormation, s3, event, {
-      remainingTimeMs: context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS,
+      remainingTimeMs: remainingTimeMs(context, DEFAULT_REMAINING_MS),
     });
   },
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { ExecuteChangeSetEvent } from '../state';
 import { executeChangeSet } from '../tasks/change-sets';
 import { taskHandler } from './task-handler';
@@ -9,5 +9,5 @@ export const handler = taskHandler(
     stackName: event.changeSet.stackName,
     changeSetName: event.changeSet.changeSetName,
   }),
-  (event) => executeChangeSet(awsClients().cloudFormation, event),
+  (event) => executeChangeSet(cloudFormationClient(), event),
 );

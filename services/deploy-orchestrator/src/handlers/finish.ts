@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { FinishEvent } from '../state';
 import { finish } from '../tasks/finish';
 import { taskHandler } from './task-handler';
@@ -6,5 +6,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'finish',
   (event: FinishEvent) => ({ stackName: event.deploy.input.stackName, executionName: event.deploy.executionName }),
-  (event) => finish(awsClients().cloudFormation, event),
+  (event) => finish(cloudFormationClient(), event),
 );

@@ -1,3 +1,4 @@
+import { remainingTimeMs } from '@glue-cd/lambda-edge';
 import { awsClients } from '../clients';
 import { readSettings } from '../settings';
 import type { PollChangeSetEvent } from '../state';
@@ -16,7 +17,7 @@ export const handler = taskHandler(
   (event, context) => {
     const { cloudFormation, s3 } = awsClients();
     // Without a Lambda context (sls invoke local), assume the configured 60 s timeout.
-    const remainingTimeMs = context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS;
-    return pollChangeSet(cloudFormation, s3, readSettings(), event, { remainingTimeMs });
+    const remaining = remainingTimeMs(context, DEFAULT_REMAINING_MS);
+    return pollChangeSet(cloudFormation, s3, readSettings(), event, { remainingTimeMs: remaining });
   },
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { PollStackOperationEvent } from '../state';
 import { pollStackOperation } from '../tasks/stack-operations';
 import { taskHandler } from './task-handler';
@@ -6,5 +6,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'pollStackOperation',
   (event: PollStackOperationEvent) => ({ stackName: event.operation.stackName }),
-  (event) => pollStackOperation(awsClients().cloudFormation, event),
+  (event) => pollStackOperation(cloudFormationClient(), event),
 );

@@ -1,4 +1,4 @@
-import { awsClients } from '../clients';
+import { cloudFormationClient } from '../clients';
 import type { ChangeSetEvent } from '../state';
 import { refuseChangeSet } from '../tasks/change-sets';
 import { taskHandler } from './task-handler';
@@ -6,5 +6,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'refuseChangeSet',
   (event: ChangeSetEvent) => ({ stackName: event.changeSet.stackName, changeSetName: event.changeSet.changeSetName }),
-  (event) => refuseChangeSet(awsClients().cloudFormation, event),
+  (event) => refuseChangeSet(cloudFormationClient(), event),
 );

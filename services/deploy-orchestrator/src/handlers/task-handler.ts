@@ -1,8 +1,6 @@
-import { truncateFailureMessage } from '@glue-cd/core';
+import { edgeHandler, stepFunctionsTaskError, type EdgeHandler } from '@glue-cd/lambda-edge';
 import type { Context } from 'aws-lambda';
-import { toTaskError } from '../errors';
 import { logger } from '../logger';
-import { redactText } from '../redact';
 
 /** Stable log keys; never the whole event (it may carry a template body or parameters). */
 export interface TaskLogKeys {
@@ -11,48 +9,24 @@ export interface TaskLogKeys {
   executionName?: string | undefined;
 }
 
-export type TaskHandler<Event, Result> = (
-  event: Event,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
-) => Promise<Result>;
+export type TaskHandler<Event, Result> = EdgeHandler<Event, Result>;
 
 /**
- * The message a failed task leaves in the execution's Cause: credentials masked (an SDK signature error can quote
- * the signed request) and within CodePipeline's 5000-character failure message limit.
+ * A Step Functions task Lambda from the edge: the Lambda context and the task's keys on every line, start/end
+ * lines, and the task error mapping (retryable AWS errors become ThrottlingError / TransientAwsError; named errors
+ * keep their class name, the state's Error; messages bounded and redacted).
  */
-const boundedMessage = (error: unknown): unknown => {
-  if (error instanceof Error) error.message = truncateFailureMessage(redactText(error.message));
-  return error;
-};
-
-/**
- * A Step Functions task Lambda: logs start/end with stable keys (through the redacting logger), maps SDK throttling
- * to the retriable ThrottlingError and rethrows named errors (their class name is the state's Error) with a
- * bounded, redacted message.
- */
-export const taskHandler =
-  <Event, Result>(
-    task: string,
-    keysOf: (event: Event) => TaskLogKeys,
-    run: (event: Event, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result> | Result,
-  ): TaskHandler<Event, Result> =>
-  async (event, context) => {
-    logger.resetKeys();
-    let keys: TaskLogKeys = {};
-    try {
-      keys = keysOf(event);
-    } catch {
-      // Malformed events are reported by the task itself.
-    }
-    logger.appendKeys({ task, ...Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)) });
-    logger.info('task started');
-    try {
-      const result = await run(event, context);
-      logger.info('task succeeded');
-      return result;
-    } catch (error) {
-      const taskError = boundedMessage(toTaskError(error, task));
-      logger.error('task failed', { error: taskError as Error });
-      throw taskError;
-    }
-  };
+export const taskHandler = <Event, Result>(
+  task: string,
+  keysOf: (event: Event) => TaskLogKeys,
+  run: (event: Event, context: Partial<Context>) => Promise<Result> | Result,
+): TaskHandler<Event, Result> =>
+  edgeHandler(
+    {
+      logger,
+      keys: (event) => ({ task, ...keysOf(event) }),
+      mapError: stepFunctionsTaskError(task),
+      messages: { started: 'task started', succeeded: 'task succeeded', failed: 'task failed' },
+    },
+    run,
+  );

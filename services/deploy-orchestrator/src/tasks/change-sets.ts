@@ -15,9 +15,10 @@ import {
   UnsafeChangeSetError,
   CODEPIPELINE_MESSAGE_LIMIT,
   type ChangeSetTree,
+  errorMessage,
+  errorName,
 } from '@glue-cd/core';
 import { getJson, progressKey, putJson } from '../artifacts';
-import { errorMessage, errorName } from '../errors';
 import { CHANGE_SET_POLLING, CHANGE_SET_READING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { requireStagingBucket, roleArnParameter, type OrchestratorSettings } from '../settings';
 import type {
@@ -106,6 +107,17 @@ export const describeChangeSetTree = async (cfn: CloudFormationClient, changeSet
   await readChangeSetPages(cfn, progress, { entry: 0, pagesRead: 0 }, { deadline: Infinity, now: Date.now });
   return toChangeSetTree(progress);
 };
+
+/**
+ * Our change set vanished before it was executed: another deploy of the stack executed its own change set meanwhile,
+ * and CloudFormation then deletes the stack's other change sets (pnpm faults: two pipelines, one stack).
+ */
+const supersededChangeSet = (changeSet: { changeSetName: string; stackName: string }, error: unknown): unknown =>
+  isNotFound(error)
+    ? new StackOperationFailedError(
+        `change set ${changeSet.changeSetName} on ${changeSet.stackName} no longer exists (${errorMessage(error)}): another deploy of the stack executed its own change set meanwhile, and CloudFormation then deletes the stack's other change sets; this deploy changed nothing: run it again to deploy over the stack as it is now`,
+      )
+    : error;
 
 const deleteQuietly = async (cfn: CloudFormationClient, changeSetId: string): Promise<void> => {
   try {
@@ -248,7 +260,12 @@ export const pollChangeSet = async (
   }
 
   const polls = changeSet.polls + 1;
-  const first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  let first: DescribeChangeSetCommandOutput;
+  try {
+    first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
+  } catch (error) {
+    throw supersededChangeSet(changeSet, error);
+  }
   const { Status, StatusReason, ExecutionStatus } = first;
   const status = Status ?? 'UNKNOWN';
   const next: ChangeSetState = {
@@ -324,7 +341,7 @@ export const executeChangeSet = async (
     );
   } catch (error) {
     if (errorName(error) !== 'InvalidChangeSetStatusException' && errorName(error) !== 'InvalidChangeSetStatus')
-      throw error;
+      throw supersededChangeSet(changeSet, error);
     const current = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSet.changeSetId }));
     if (!EXECUTED.has(current.ExecutionStatus ?? '')) throw error;
     resumed = true;
@@ -374,7 +391,9 @@ export const refuseChangeSet = async (cfn: CloudFormationClient, event: ChangeSe
   } catch (error) {
     // The refusal matters more than the clean-up: report both.
     const note = `\n(the change set could not be deleted: ${errorMessage(error)})`.slice(0, 500);
-    throw new UnsafeChangeSetError(`${refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT - note.length)}${note}`);
+    throw new UnsafeChangeSetError(`${refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT - note.length)}${note}`, {
+      cause: error,
+    });
   }
   throw new UnsafeChangeSetError(refusal(changeSet, CODEPIPELINE_MESSAGE_LIMIT));
 };

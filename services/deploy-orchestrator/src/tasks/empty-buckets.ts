@@ -5,9 +5,8 @@ import {
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StackOperationFailedError } from '@glue-cd/core';
+import { StackOperationFailedError, BucketsNotEmptyYetError, errorMessage, errorName } from '@glue-cd/core';
 import { parse as parseYaml } from 'yaml';
-import { BucketsNotEmptyYetError, errorMessage, errorName } from '../errors';
 import type { EmptiedBuckets, EmptyBucketsEvent } from '../state';
 
 /** S3 DeleteObjects takes at most 1000 keys. */
@@ -41,6 +40,7 @@ export const retainedLogicalIds = (templateBody: string, stackName: string): Set
     } catch (error) {
       throw new StackOperationFailedError(
         `stack ${stackName}: cannot read its template to find retained buckets, so no bucket was emptied: ${errorMessage(error)}`,
+        { cause: error },
       );
     }
   }

@@ -19,9 +19,9 @@ import {
   type PlanReference,
   type TemplateDocument,
   type VerdictSummary,
+  errorMessage,
 } from '@glue-cd/core';
 import { approvedPlanLocation, getJson, planKeys, putJson, putText, s3Url, verdictKey } from '../artifacts';
-import { errorMessage } from '../errors';
 import type { ChangeSetState } from '../state';
 import { toChangeSetTree, type ReadProgress } from './change-set-reader';
 

@@ -1,7 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError, parseS3Url, type TemplateSource } from '@glue-cd/core';
+import { ConfigurationError, parseS3Url, type TemplateSource, errorMessage, errorName } from '@glue-cd/core';
 import { unzipSync } from 'fflate';
-import { errorMessage, errorName } from '../errors';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
 
@@ -27,7 +26,9 @@ export const extractFromZip = (zip: Uint8Array, path: string, artifactName: stri
   try {
     files = unzipSync(zip);
   } catch (error) {
-    throw new ConfigurationError(`artifact ${artifactName} is not a readable zip: ${errorMessage(error)}`);
+    throw new ConfigurationError(`artifact ${artifactName} is not a readable zip: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   const file = files[wanted];
   if (file === undefined) {
@@ -49,6 +50,7 @@ const readArtifact = async (s3: S3Client, bucket: string, key: string): Promise<
     if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NoSuchBucket') {
       throw new ConfigurationError(
         `DeployInput.template.artifact: s3://${bucket}/${key} does not exist (${errorName(error)})`,
+        { cause: error },
       );
     }
     throw error;

@@ -14,9 +14,10 @@ import {
   StackOperationFailedError,
   type DeployInput,
   type OperationOutcome as Outcome,
+  errorMessage,
+  errorName,
 } from '@glue-cd/core';
 import { createHash } from 'node:crypto';
-import { errorMessage, errorName } from '../errors';
 import { STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { roleArnParameter, type OrchestratorSettings } from '../settings';
 import type {
@@ -130,6 +131,7 @@ export const createStack = async (
       event.outcome === 'blue-green-created'
         ? `blue/green stack ${stackName} already exists: choose another blueGreenSuffix or delete it`
         : `stack ${stackName} already exists (created by someone else since it was checked): ${errorMessage(error)}`,
+      { cause: error },
     );
   }
 };

@@ -1,3 +1,4 @@
+import { errorMessage, errorName } from '@glue-cd/core';
 import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
@@ -5,7 +6,6 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { errorMessage, errorName } from '../errors';
 
 /** DescribeStacks for one stack; undefined when CloudFormation says it does not exist. */
 export const describeStack = async (cfn: CloudFormationClient, stackNameOrId: string): Promise<Stack | undefined> => {

@@ -72,6 +72,8 @@ export interface Script {
   create: 'succeed' | 'rollback';
   /** What an executed change set ends in. */
   update: 'succeed' | 'rollback';
+  /** What DeleteStack ends in: DELETE_FAILED keeps the stack (e.g. a bucket that is not empty). */
+  delete: 'succeed' | 'fail';
   /** The next change set's changes; [] means CloudFormation finds nothing to change. */
   changeSetChanges: Change[];
   /** Nested change sets by ChangeSetId. */
@@ -85,6 +87,7 @@ export interface Script {
   /** The next change set fails with this reason (not an empty change set). */
   changeSetFailure?: string;
   failureReason: string;
+  deleteFailureReason: string;
 }
 
 const notFound = (what: string): Error =>
@@ -117,12 +120,14 @@ export class FakeCloud {
     inProgressChecks: 1,
     create: 'succeed',
     update: 'succeed',
+    delete: 'succeed',
     changeSetChanges: [],
     nestedChangeSets: {},
     nestedTemplates: {},
     changeSetPageSize: 100,
     throttleCreateChangeSet: 0,
     failureReason: 'Resource handler returned message: "Invalid input"',
+    deleteFailureReason: 'The bucket you tried to delete is not empty (Service: S3, Status Code: 409)',
   };
 
   constructor() {
@@ -317,6 +322,12 @@ export class FakeCloud {
           'User Initiated',
           input.ClientRequestToken,
         );
+        if (this.script.delete === 'fail') {
+          this.event(stack, 'DataBucket', 'AWS::S3::Bucket', 'DELETE_FAILED', this.script.deleteFailureReason);
+          stack.statusReason = 'The following resource(s) failed to delete: [DataBucket].';
+          this.settle(stack, 'DELETE_FAILED', ['DELETE_IN_PROGRESS']);
+          return {};
+        }
         this.settle(stack, 'DELETE_COMPLETE', ['DELETE_IN_PROGRESS']);
         for (const changeSet of this.changeSets.filter((c) => c.stackName === stack.stackName)) {
           this.changeSets.splice(this.changeSets.indexOf(changeSet), 1);

@@ -31,8 +31,9 @@ export interface RunOptions {
   lambdaFaults?: Record<string, { name: string; times: number }>;
   /** Call a state's task, then lose its response (Lambda.ServiceException) this many times: a retry after the effect. */
   lostResponses?: Record<string, number>;
-  /** Milliseconds each task invocation has left (context.getRemainingTimeInMillis()). */
-  remainingTimeMs?: number;
+  /** Milliseconds each task invocation has left (context.getRemainingTimeInMillis()); a function decides per
+   * invocation of a state (attempt counts from 1 across that state's invocations in the run). */
+  remainingTimeMs?: number | ((state: string, attempt: number) => number);
   /** Lambda environment overrides (merged onto TASK_ENVIRONMENT; undefined removes a variable). */
   env?: Record<string, string | undefined>;
 }
@@ -62,10 +63,13 @@ export const runDeploy = async (input: unknown, options: RunOptions = {}): Promi
   const states = Object.entries(definition.States);
   const faults = structuredClone(options.lambdaFaults ?? {});
   const lost = { ...(options.lostResponses ?? {}) };
-  const lambdaContext = { getRemainingTimeInMillis: () => options.remainingTimeMs ?? 900_000 } as Pick<
-    Context,
-    'getRemainingTimeInMillis'
-  >;
+  const invocations: Record<string, number> = {};
+  const contextFor = (state: string): Pick<Context, 'getRemainingTimeInMillis'> => {
+    invocations[state] = (invocations[state] ?? 0) + 1;
+    const remaining = options.remainingTimeMs;
+    const ms = typeof remaining === 'function' ? remaining(state, invocations[state]) : (remaining ?? 900_000);
+    return { getRemainingTimeInMillis: () => ms };
+  };
   const run: DeployRun = { visited: [], retries: {}, largestState: { bytes: 0, where: '' } };
   const measure = (value: unknown, where: string) => {
     const bytes = sizeOf(value);
@@ -83,7 +87,7 @@ export const runDeploy = async (input: unknown, options: RunOptions = {}): Promi
             fault.times -= 1;
             throw Object.assign(new Error(`injected ${fault.name}`), { name: fault.name });
           }
-          const result = await handler(event, lambdaContext);
+          const result = await handler(event, contextFor(stateName));
           measure(result, `${stateName} result`);
           if ((lost[stateName] ?? 0) > 0) {
             lost[stateName] = (lost[stateName] ?? 0) - 1;

@@ -1,0 +1,259 @@
+// Speed figures, each beside its floor: Lambda cold start (each deployed handler's require vs bare node, and its
+// bundle against the size budget), `glue-cd inspect` over 10,000 changes vs reading + parsing the same JSON, and the
+// local release (`pnpm start -- --approve`) cold vs its budget and warm vs cold.
+import { processIo, runGlueCd } from '@glue-cd/core/src/cli/main';
+import { packageDeliveryServices, type PackagedService } from '@glue-cd/release';
+import { unzipSync } from 'fflate';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { median, timeProcess, type FigureVsFloor } from './figures';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+/** Runs of each process figure (alternating with its floor); BENCH_RUNS overrides. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+
+const LAMBDA_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  PATH: process.env.PATH ?? '',
+};
+
+interface DeployedHandler {
+  name: string;
+  file: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** Each function of the packaged orchestrator and trigger, unzipped as Lambda would, with its string environment. */
+const deployedHandlers = (packaged: PackagedService[], workDir: string): DeployedHandler[] =>
+  packaged.flatMap((service) =>
+    Object.entries(service.template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([logicalId, resource]) => {
+        const properties = resource.Properties as {
+          Handler: string;
+          Code: { S3Key: string };
+          Environment?: { Variables?: Record<string, unknown> };
+        };
+        const zip = path.join(service.dir, path.posix.basename(properties.Code.S3Key));
+        const taskRoot = path.join(workDir, service.service, logicalId);
+        for (const [name, content] of Object.entries(unzipSync(readFileSync(zip)))) {
+          if (name.endsWith('/')) continue;
+          mkdirSync(path.dirname(path.join(taskRoot, name)), { recursive: true });
+          writeFileSync(path.join(taskRoot, name), content);
+        }
+        const variables = Object.fromEntries(
+          Object.entries(properties.Environment?.Variables ?? {}).filter(
+            (entry): entry is [string, string] => typeof entry[1] === 'string',
+          ),
+        );
+        const module = properties.Handler.slice(0, properties.Handler.lastIndexOf('.'));
+        return {
+          name: `${service.service} ${logicalId.replace(/LambdaFunction$/, '')}`,
+          file: path.join(taskRoot, `${module}.js`),
+          cwd: taskRoot,
+          env: { ...LAMBDA_ENV, ...variables },
+        };
+      }),
+  );
+
+/** A process and its floor in turns, so a drifting machine moves both alike; medians in ms. */
+const paired = (
+  run: () => { ms: number; status: number | null; output: string },
+  floor: () => { ms: number; status: number | null; output: string },
+  okStatuses: (number | null)[] = [0],
+): { value: number; floor: number; error?: string } => {
+  run();
+  floor();
+  const values: number[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const a = run();
+    if (!okStatuses.includes(a.status)) {
+      return { value: Number.NaN, floor: Number.NaN, error: `exit ${a.status}: ${a.output.trim().split('\n').pop()}` };
+    }
+    values.push(a.ms);
+    floors.push(floor().ms);
+  }
+  return { value: median(values), floor: median(floors) };
+};
+
+export const handlerFigures = async (): Promise<FigureVsFloor[]> => {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-handlers-'));
+  try {
+    // The same packagings as `pnpm start` (stage local): from the package cache when unchanged.
+    const packaged = await packageDeliveryServices({ repoRoot: REPO_ROOT, buildDir: workDir, stage: 'local' });
+    const figures: FigureVsFloor[] = [];
+    for (const handler of deployedHandlers(packaged, path.join(workDir, 'task'))) {
+      const options = { cwd: handler.cwd, env: handler.env };
+      const init = paired(
+        () => timeProcess(process.execPath, ['-e', `require(${JSON.stringify(handler.file)})`], options),
+        () => timeProcess(process.execPath, ['-e', '0'], options),
+      );
+      figures.push({
+        name: `${handler.name}: init`,
+        ...init,
+        floorName: 'node -e 0',
+        unit: 'ms',
+        target: { kind: 'over', limit: 50 },
+      });
+      figures.push({
+        name: `${handler.name}: bundle`,
+        value: statSync(handler.file).size / 1024,
+        unit: 'KB',
+        target: { kind: 'max', limit: 500 },
+      });
+    }
+    return figures;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+};
+
+/** A describe-change-set page of `count` changes: adds, modifications, a few replacements and removals. */
+const changeSetPage = (count: number) => ({
+  StackName: 'glue-cd-glue-etl-prod',
+  ChangeSetName: 'bench',
+  Status: 'CREATE_COMPLETE',
+  Changes: Array.from({ length: count }, (_, i) => ({
+    Type: 'Resource',
+    ResourceChange: {
+      Action: i % 97 === 0 ? 'Remove' : i % 3 === 0 ? 'Add' : 'Modify',
+      LogicalResourceId: `Resource${i}`,
+      PhysicalResourceId: `glue-cd-resource-${i}`,
+      ResourceType: i % 5 === 0 ? 'AWS::S3::Bucket' : 'AWS::Glue::Job',
+      Replacement: i % 17 === 0 ? 'True' : 'False',
+      Scope: ['Properties'],
+      Details: [
+        {
+          Target: { Attribute: 'Properties', Name: 'Description', RequiresRecreation: 'Never' },
+          Evaluation: 'Static',
+          ChangeSource: 'DirectModification',
+        },
+      ],
+    },
+  })),
+});
+
+const timed = (work: () => unknown): number => {
+  const started = performance.now();
+  work();
+  return performance.now() - started;
+};
+
+export const inspectFigures = async (): Promise<FigureVsFloor[]> => {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-inspect-'));
+  try {
+    const file = path.join(workDir, 'describe-change-set.json');
+    writeFileSync(file, JSON.stringify(changeSetPage(10_000)));
+    const readAndParse = () => JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    // The process's IO with the output dropped: what is timed is reading, judging and rendering.
+    const io = { ...processIo(workDir), stdout: () => undefined, stderr: () => undefined };
+    const inspect = () => runGlueCd(['inspect', file], io);
+    const exit = await inspect();
+    if (exit !== 0 && exit !== 1) throw new Error(`glue-cd inspect ended with exit ${exit} on ${file}`);
+    for (let i = 0; i < 3; i += 1) {
+      readAndParse();
+      await inspect();
+    }
+    const values: number[] = [];
+    const floors: number[] = [];
+    for (let i = 0; i < RUNS * 2; i += 1) {
+      const started = performance.now();
+      await inspect();
+      values.push(performance.now() - started);
+      floors.push(timed(readAndParse));
+    }
+    // Exit 1 is the verdict "would delete or replace resources" (the page has removals): a finished run.
+    const cli = paired(
+      () => timeProcess(process.execPath, [path.join(REPO_ROOT, 'packages/core/bin/glue-cd.cjs'), 'inspect', file]),
+      () =>
+        timeProcess(process.execPath, [
+          '-e',
+          `JSON.parse(require('node:fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`,
+        ]),
+      [0, 1],
+    );
+    return [
+      {
+        name: 'glue-cd inspect, 10,000 changes (in process)',
+        value: median(values),
+        floor: median(floors),
+        floorName: 'read + JSON.parse',
+        unit: 'ms',
+        target: { kind: 'ratio', limit: 2 },
+      },
+      {
+        name: 'glue-cd inspect, 10,000 changes (CLI process)',
+        ...cli,
+        floorName: 'node reading + parsing it',
+        unit: 'ms',
+        target: { kind: 'ratio', limit: 3 },
+      },
+    ];
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+};
+
+const lastLines = (text: string): string => text.trim().split('\n').slice(-3).join(' / ');
+
+/**
+ * `pnpm start -- --approve --fresh` with an empty package cache (cold), then `pnpm start -- --approve` again with
+ * nothing changed (warm): the rerun reuses the packages, finds both operator stacks unchanged and reuses the Build's.
+ */
+export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-release-'));
+  try {
+    const env = {
+      ...process.env,
+      GLUE_CD_CACHE_DIR: path.join(workDir, 'cache'),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const start = (...extra: string[]) =>
+      timeProcess(
+        process.execPath,
+        [
+          'scripts/run-ts.cjs',
+          'packages/release/src/main.ts',
+          '--approve',
+          '--state-dir',
+          path.join(workDir, 'state'),
+          '--report-dir',
+          path.join(workDir, 'reports'),
+          ...extra,
+        ],
+        { cwd: REPO_ROOT, env },
+      );
+    const cold = start('--fresh');
+    const warm = cold.status === 0 ? start() : undefined;
+    const coldError = cold.status === 0 ? undefined : `cold run exit ${cold.status}: ${lastLines(cold.output)}`;
+    const warmError = warm && warm.status !== 0 ? `warm run exit ${warm.status}: ${lastLines(warm.output)}` : undefined;
+    return [
+      {
+        name: 'release, cold (--fresh, empty package cache)',
+        value: cold.ms / 1000,
+        unit: 's',
+        target: { kind: 'max', limit: 20 },
+        ...(coldError ? { error: coldError } : {}),
+      },
+      {
+        name: 'release, rerun with no change',
+        value: (warm?.ms ?? Number.NaN) / 1000,
+        floor: cold.ms / 1000,
+        floorName: 'cold',
+        unit: 's',
+        target: { kind: 'ratio', limit: 0.25 },
+        ...(coldError || warmError ? { error: coldError ?? warmError } : {}),
+      },
+    ];
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,225 @@
+// What a fault case works with: the e2e harness (the real trigger and deploy state machine, sls-packaged, on the local
+// cloud), the cloud's fault injector, and the checks every case shares (what was deleted, what rows are left).
+import { ListStacksCommand, type StackSummary } from '@aws-sdk/client-cloudformation';
+import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createFaultInjector, type FaultInjector, type FaultRule } from '@glue-cd/local-cloud';
+import { startReleaseCloud, type InvokeActionOutcome } from '@glue-cd/release';
+import { cpSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { dataTemplate, harnessOver, REPO_ROOT, startHarness, type Harness } from '../test/e2e/harness';
+
+export { dataTemplate };
+
+/** The environment the cases deploy to: the packaged orchestrator has a CloudFormation role for it. */
+export const ENVIRONMENT = 'test';
+
+/** The real NYC TLC sample (7,500 rows): the rows a case must not lose. */
+export const SAMPLE_FILE = path.join(
+  REPO_ROOT,
+  'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv',
+);
+export const SAMPLE_ROWS = 7500;
+
+/** Every application bucket and stack a case makes carries this prefix: the inventory watches only these. */
+const BUCKET_PREFIX = 'fault-';
+const STACK_PREFIX = 'glue-cd-fault-';
+
+export interface Names {
+  stackName: string;
+  bucketName: string;
+  databaseName: string;
+}
+
+/** Stacks (not deleted) and objects (key → size) of the cases' own buckets. */
+export interface Inventory {
+  stacks: Map<string, string>;
+  objects: Map<string, number>;
+}
+
+/** Closing waits for running stack operations: a case that left a huge one must not hold the suite. */
+const CLOSE_WAIT_MS = 60_000;
+const boundedClose = (close: () => Promise<void>): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    close()
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
+
+export class FaultContext {
+  harness!: Harness;
+  faults: FaultInjector;
+  /** What an injected `kill` does (a case sets it; synchronous, as the process stops right there). */
+  onKill: (() => void) | undefined;
+  /** State folders of clouds a restart left behind (removed by close). */
+  private readonly leftovers: string[] = [];
+  /** Faults injected by the injectors of clouds already restarted. */
+  private retiredFaults = 0;
+
+  private constructor() {
+    this.faults = this.newInjector();
+  }
+
+  static async start(): Promise<FaultContext> {
+    const context = new FaultContext();
+    context.harness = await startHarness({ faults: context.faults });
+    return context;
+  }
+
+  private newInjector(): FaultInjector {
+    return createFaultInjector({ onKill: () => this.onKill?.() });
+  }
+
+  /** Faults injected so far, over every cloud this context ran. */
+  injectedCount(): number {
+    return this.retiredFaults + this.faults.injected().length;
+  }
+
+  /** The rules for what follows (replacing the previous case's). */
+  inject(rules: FaultRule[]): void {
+    this.faults.setRules(rules);
+  }
+
+  names(label: string): Names {
+    const id = randomUUID().slice(0, 8);
+    return {
+      stackName: `${STACK_PREFIX}${label}-${id}-${ENVIRONMENT}`,
+      bucketName: `${BUCKET_PREFIX}${label}-${id}`,
+      databaseName: `fault_${label.replace(/-/g, '_')}_${id}`,
+    };
+  }
+
+  /** One deploy action (a new pipeline execution) with `template` as the artifact's templates/app.json. */
+  deploy(stackName: string, template: unknown, extra: Record<string, unknown> = {}): Promise<InvokeActionOutcome> {
+    return this.harness.runAction(
+      {
+        'deploy/app.json': {
+          environmentName: ENVIRONMENT,
+          stackName,
+          template: { artifactPath: 'templates/app.json' },
+          ...extra,
+        },
+        'templates/app.json': template,
+      },
+      { inputFile: 'deploy/app.json' },
+    );
+  }
+
+  deleteStack(stackName: string): Promise<InvokeActionOutcome> {
+    return this.harness.runAction(
+      { 'deploy/cleanup.json': { environmentName: ENVIRONMENT, stackName, action: 'delete' } },
+      { inputFile: 'deploy/cleanup.json' },
+    );
+  }
+
+  /** Arrange, with no faults: the stack exists (CREATE_COMPLETE) and its bucket holds the sample's rows. */
+  async givenStack(names: Names, template: unknown = dataTemplate(names)): Promise<void> {
+    const rules = this.faults;
+    rules.setRules([]);
+    const created = await this.deploy(names.stackName, template);
+    if (created.status !== 'Succeeded') {
+      throw new Error(`arrange: creating ${names.stackName} failed: ${created.message ?? created.status}`);
+    }
+    await this.seedRows(names.bucketName);
+  }
+
+  /** The sample CSV as an object of the bucket: rows a destructive outcome would lose. */
+  async seedRows(bucket: string, key = 'raw/yellow_tripdata/sample.csv'): Promise<void> {
+    await this.harness.release.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(SAMPLE_FILE) }),
+    );
+  }
+
+  async inventory(): Promise<Inventory> {
+    const { cloudFormation, s3 } = this.harness.release.clients;
+    const stacks = new Map<string, string>();
+    let NextToken: string | undefined;
+    do {
+      const page = await cloudFormation.send(new ListStacksCommand({ NextToken }));
+      for (const stack of page.StackSummaries ?? ([] as StackSummary[])) {
+        if (stack.StackName?.startsWith(STACK_PREFIX) && stack.StackStatus !== 'DELETE_COMPLETE') {
+          stacks.set(stack.StackName, stack.StackStatus ?? '?');
+        }
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    const objects = new Map<string, number>();
+    const { Buckets } = await s3.send(new ListBucketsCommand({}));
+    for (const bucket of Buckets ?? []) {
+      if (!bucket.Name?.startsWith(BUCKET_PREFIX)) continue;
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket.Name, ContinuationToken }));
+        for (const object of page.Contents ?? []) objects.set(`${bucket.Name}/${object.Key}`, object.Size ?? 0);
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
+    }
+    return { stacks, objects };
+  }
+
+  /**
+   * Restarts the cloud on a copy of its state folder, as a process killed now (or stopped) would find it on disk:
+   * `mutate` edits the copy first (e.g. a stack status), then a new cloud (with a fresh injector) serves it.
+   */
+  async restart(options: { mutate?: (stateDir: string) => void } = {}): Promise<void> {
+    const old = this.harness;
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-faults-restart-'));
+    this.snapshotInto(stateDir);
+    options.mutate?.(stateDir);
+    await this.retire(old);
+    const release = await startReleaseCloud({ stateDir, waitScale: 0.001, faults: this.faults });
+    this.harness = harnessOver(release, old.delivery, stateDir);
+  }
+
+  /** What a process killed at this instant leaves on disk (synchronous: nothing else runs meanwhile). */
+  snapshot(): string {
+    const stateDir = path.join(os.tmpdir(), `glue-cd-faults-killed-${randomUUID().slice(0, 8)}`);
+    this.snapshotInto(stateDir);
+    return stateDir;
+  }
+
+  private snapshotInto(stateDir: string): void {
+    const from = this.harness.stateDir;
+    cpSync(from, stateDir, {
+      recursive: true,
+      // The packaged services are inputs of the deploy, not cloud state.
+      filter: (source) => source !== path.join(from, 'build'),
+    });
+  }
+
+  /** Serves a snapshot taken by `snapshot()` (a kill) with a new cloud. */
+  async restartFrom(stateDir: string): Promise<void> {
+    const old = this.harness;
+    await this.retire(old);
+    const release = await startReleaseCloud({ stateDir, waitScale: 0.001, faults: this.faults });
+    this.harness = harnessOver(release, old.delivery, stateDir);
+  }
+
+  /** The old process is gone: its answers are dropped from now on (a killed one already drops them). */
+  private async retire(old: Harness): Promise<void> {
+    this.onKill = undefined;
+    this.faults.killNow();
+    this.retiredFaults += this.faults.injected().length;
+    await boundedClose(() => old.release.close());
+    this.leftovers.push(old.stateDir);
+    this.faults = this.newInjector();
+  }
+
+  async close(): Promise<void> {
+    await boundedClose(() => this.harness.close());
+    this.leftovers.push(this.harness.stateDir);
+    await Promise.all(this.leftovers.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+/** "Succeeded (created)" / "Failed: <message>" */
+export const describeOutcome = (outcome: InvokeActionOutcome): string =>
+  outcome.status === 'Succeeded'
+    ? `Succeeded (${outcome.outputVariables.outcome ?? '?'})`
+    : `Failed: ${(outcome.message ?? '').split('\n')[0]?.slice(0, 160)}`;

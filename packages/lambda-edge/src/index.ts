@@ -1,0 +1,4 @@
+export * from './clients';
+export * from './handler';
+export * from './logger';
+export * from './redaction';

@@ -1,0 +1,172 @@
+// Fault injection: the one hook through which the fault suite (`pnpm faults`) makes the local cloud misbehave the way
+// AWS does under load or failure. Off by default: with no injector the router and the Lambda runtime skip it entirely.
+import { AwsServiceError } from './aws-error';
+
+/** What an injected fault does to one matching call. */
+export type FaultAction =
+  /** Answer with an AWS-shaped error instead of executing (throttling: 400/429/503 with the service's code; 5xx). */
+  | { kind: 'error'; code: string; status: number; message?: string }
+  /** Wait this long, then execute normally (a slow service). */
+  | { kind: 'delay'; ms: number }
+  /** Execute, then close the connection without an answer (a response lost after its side effect). */
+  | { kind: 'drop' }
+  /** Call the plan's `onKill` (the process dies) before or after executing; every later request is dropped. */
+  | { kind: 'kill'; when: 'before' | 'after' }
+  /** Lambda runtime only: the function process exits (Runtime.ExitError) before running, or after it ran. */
+  | { kind: 'crash'; when: 'before' | 'after' }
+  /** Lambda runtime only: the function runs, then the invocation is reported timed out (Sandbox.Timedout). */
+  | { kind: 'timeout' };
+
+export interface FaultRule {
+  /** SigV4 signing name: s3, cloudformation, states, lambda, glue, athena, codepipeline … */
+  service: string;
+  /** The API operation (`CreateChangeSet`, `PutObject` …); unset matches every operation of the service. */
+  operation?: string;
+  /** Lambda runtime faults: the function name, or its last `-` part (`createChangeSet` of `svc-stage-createChangeSet`). */
+  functionName?: string;
+  /** A predicate over the decoded input. */
+  match?: (input: Record<string, unknown>) => boolean;
+  /** Let this many matching calls through first (default 0). */
+  skip?: number;
+  /** Inject on at most this many matching calls (default: every one). */
+  times?: number;
+  /** Inject with this probability (seeded RNG of the plan; default 1). */
+  probability?: number;
+  action: FaultAction;
+}
+
+/** One fault that happened: what the suite reports as "fault → outcome". */
+export interface InjectedFault {
+  service: string;
+  operation: string;
+  action: FaultAction['kind'];
+  at: string;
+}
+
+export interface FaultPlan {
+  rules?: FaultRule[];
+  /** Seed of the RNG behind `probability` (default 1): the same plan injects the same faults. */
+  seed?: number;
+  /** What `kill` does (default: SIGKILL this process, as `kill -9` would). */
+  onKill?: (fault: InjectedFault) => void;
+}
+
+export type RequestFaultOutcome = 'execute' | 'drop-after' | 'kill-after';
+
+export interface FaultInjector {
+  /** Replaces the rules (and their counters); the seed restarts. */
+  setRules(rules: FaultRule[], seed?: number): void;
+  /** Router hook, called once a request's operation is decoded: throws the injected error, delays, or says what to do. */
+  beforeCall(service: string, operation: string, input: Record<string, unknown>): Promise<RequestFaultOutcome>;
+  /** Lambda runtime hook, before an invocation runs. */
+  beforeInvoke(functionName: string): 'run' | 'crash-before' | 'crash-after' | 'timeout';
+  /** The server calls this once a `kill-after` request has executed: the process "dies" now. */
+  killNow(): void;
+  /** True once a kill fault fired: the "dead" cloud drops every request. */
+  readonly killed: boolean;
+  /** Faults injected so far, in order. */
+  injected(): InjectedFault[];
+}
+
+/** mulberry32: a tiny deterministic RNG, so a probabilistic plan replays identically. */
+const seededRandom = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const namesFunction = (wanted: string, actual: unknown): boolean =>
+  typeof actual === 'string' && (actual === wanted || actual.endsWith(`-${wanted}`));
+
+const RUNTIME_KINDS = new Set<FaultAction['kind']>(['crash', 'timeout']);
+
+export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
+  let rules: { rule: FaultRule; seen: number; fired: number }[] = [];
+  let random = seededRandom(plan.seed ?? 1);
+  let killed = false;
+  const log: InjectedFault[] = [];
+  const kill =
+    plan.onKill ??
+    (() => {
+      process.kill(process.pid, 'SIGKILL');
+    });
+
+  const killNow = (): void => {
+    if (killed) return;
+    killed = true;
+    kill(log[log.length - 1] as InjectedFault);
+  };
+
+  const pick = (
+    stage: 'request' | 'runtime',
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): FaultAction | undefined => {
+    for (const entry of rules) {
+      const { rule } = entry;
+      if (RUNTIME_KINDS.has(rule.action.kind) !== (stage === 'runtime')) continue;
+      if (rule.service !== service || (rule.operation !== undefined && rule.operation !== operation)) continue;
+      if (rule.functionName !== undefined && !namesFunction(rule.functionName, input.FunctionName)) continue;
+      if (rule.match && !rule.match(input)) continue;
+      entry.seen += 1;
+      if (entry.seen <= (rule.skip ?? 0)) continue;
+      if (entry.fired >= (rule.times ?? Number.POSITIVE_INFINITY)) continue;
+      if (rule.probability !== undefined && random() >= rule.probability) continue;
+      entry.fired += 1;
+      log.push({ service, operation, action: rule.action.kind, at: new Date().toISOString() });
+      return rule.action;
+    }
+    return undefined;
+  };
+
+  return {
+    setRules(next, seed) {
+      rules = next.map((rule) => ({ rule, seen: 0, fired: 0 }));
+      random = seededRandom(seed ?? plan.seed ?? 1);
+    },
+    async beforeCall(service, operation, input) {
+      if (killed) return 'drop-after';
+      const action = pick('request', service, operation, input);
+      if (!action) return 'execute';
+      switch (action.kind) {
+        case 'error':
+          throw new AwsServiceError(
+            action.code,
+            action.message ?? `Injected fault: ${service}:${operation} answered ${action.code}`,
+            action.status,
+            {},
+            { senderFault: action.status < 500 },
+          );
+        case 'delay':
+          await new Promise((resolve) => setTimeout(resolve, action.ms));
+          return 'execute';
+        case 'drop':
+          return 'drop-after';
+        case 'kill':
+          if (action.when === 'after') return 'kill-after';
+          killNow();
+          return 'drop-after';
+        default:
+          return 'execute';
+      }
+    },
+    beforeInvoke(functionName) {
+      if (killed) return 'crash-before';
+      const action = pick('runtime', 'lambda', 'Invoke', { FunctionName: functionName });
+      if (action?.kind === 'crash') return action.when === 'before' ? 'crash-before' : 'crash-after';
+      if (action?.kind === 'timeout') return 'timeout';
+      return 'run';
+    },
+    killNow,
+    get killed() {
+      return killed;
+    },
+    injected: () => [...log],
+  };
+}
