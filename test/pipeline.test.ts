@@ -4,6 +4,7 @@ import {
   type DeployInput,
   type PipelineJob,
   type S3Location,
+  type UserParameters,
 } from '@glue-cd/core';
 import { DEFAULT_JUNIT_FILE, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
 import { packageService } from '@glue-cd/release';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { zipSync } from 'fflate';
 import { buildDeployInput, loadDeployInputDocument } from '../services/pipeline-trigger/src/deploy-input-document';
+import { outputVariablesFor } from '../services/pipeline-trigger/src/job-answer';
 
 // The top-level serverless.yml (the AWS delivery pipeline), packaged offline exactly as an operator would package it,
 // checked against the deploy input files, the buildspecs and the Glue ETL stack's outputs.
@@ -119,20 +121,28 @@ const statementsOf = (template: Template): { owner: string; statement: Statement
 
 const BUILD_ARTIFACT = { bucket: 'glue-cd-pipeline-artifacts', key: 'glue-cd-test/BuildOutput/abc123' };
 
+const APPROVED_PLAN = 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json';
+
+/** The job the trigger gets for an action with these UserParameters, on BuildOutput. */
+const jobFor = (userParameters: UserParameters): PipelineJob => ({
+  jobId: 'job-1',
+  accountId: '123456789012',
+  functionName: 'trigger',
+  userParameters,
+  inputArtifacts: [{ name: 'BuildOutput', ...BUILD_ARTIFACT }],
+  artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+});
+
 /**
  * What the pipeline trigger starts the deploy with for an action whose UserParameters are {"inputFile": file}: the
  * file read from the BuildOutput zip, its artifactPath expanded and the result validated, all by the trigger's code.
  */
-const readDeployInput = async (inputFile: string): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
+const readDeployInput = async (
+  inputFile: string,
+  userParameters: UserParameters = { inputFile },
+): Promise<{ raw: Record<string, unknown>; input: DeployInput }> => {
   const zip = zipSync({ [inputFile]: new Uint8Array(await readFile(path.join(REPO_ROOT, inputFile))) });
-  const job: PipelineJob = {
-    jobId: 'job-1',
-    accountId: '123456789012',
-    functionName: 'glue-cd-pipeline-trigger-test',
-    userParameters: { inputFile },
-    inputArtifacts: [{ name: 'BuildOutput', ...BUILD_ARTIFACT }],
-    artifactCredentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
-  };
+  const job = jobFor(userParameters);
   const readObject = async (location: S3Location): Promise<Uint8Array> => {
     expect(location).toEqual(BUILD_ARTIFACT);
     return zip;
@@ -211,6 +221,7 @@ describe('stages and actions', () => {
     ['Source', 'Source', 1, 'Source', 'CodeStarSourceConnection'],
     ['Build', 'Build', 1, 'Build', 'CodeBuild'],
     ['LiveTest', 'DeployTestStack', 1, 'Invoke', 'Lambda'],
+    ['LiveTest', 'PlanProduction', 1, 'Invoke', 'Lambda'],
     ['LiveTest', 'AutomatedLiveTest', 2, 'Test', 'CodeBuild'],
     ['LiveTest', 'LiveTestApproval', 3, 'Approval', 'Manual'],
     ['LiveTest', 'LiveTestCleanup', 4, 'Invoke', 'Lambda'],
@@ -228,6 +239,7 @@ describe('stages and actions', () => {
     ['Source', [], ['SourceOutput']],
     ['Build', ['SourceOutput'], ['BuildOutput']],
     ['DeployTestStack', ['BuildOutput'], []],
+    ['PlanProduction', ['BuildOutput'], []],
     ['AutomatedLiveTest', ['SourceOutput'], []],
     ['LiveTestCleanup', ['BuildOutput'], []],
     ['DeployToProduction', ['BuildOutput'], []],
@@ -242,8 +254,9 @@ describe('stages and actions', () => {
     expect(actionNamed(template, 'AutomatedLiveTest').Configuration?.ProjectName).toEqual({ Ref: 'LiveTestProject' });
   });
 
-  it('publishes the deploy actions’ variables as DeployTest and DeployProd', () => {
+  it('publishes the deploy actions’ variables as DeployTest, PlanProd and DeployProd', () => {
     expect(actionNamed(template, 'DeployTestStack').Namespace).toBe('DeployTest');
+    expect(actionNamed(template, 'PlanProduction').Namespace).toBe('PlanProd');
     expect(actionNamed(template, 'DeployToProduction').Namespace).toBe('DeployProd');
   });
 });
@@ -281,7 +294,12 @@ describe('source settings', () => {
 });
 
 describe('Lambda invoke actions drive the pipeline trigger with deploy input files', () => {
-  const cases: [action: string, inputFile: string, expected: Partial<DeployInput>][] = [
+  const cases: [
+    action: string,
+    inputFile: string,
+    expected: Partial<DeployInput>,
+    parameters?: Omit<UserParameters, 'inputFile'>,
+  ][] = [
     [
       'DeployTestStack',
       'deploy/test.json',
@@ -292,6 +310,13 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
         onUnsafeChange: 'fail',
         onRollbackComplete: 'delete-and-recreate',
       },
+    ],
+    // One declaration of the prod deploy: the plan is deploy/prod.json's deploy, planned by the trigger.
+    [
+      'PlanProduction',
+      'deploy/prod.json',
+      { environmentName: 'prod', stackName: 'glue-cd-glue-etl-prod', action: 'plan', onUnsafeChange: 'fail' },
+      { action: 'plan' },
     ],
     [
       'LiveTestCleanup',
@@ -308,6 +333,7 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
         onUnsafeChange: 'fail',
         onRollbackComplete: 'fail',
       },
+      { approvedPlan: '#{PlanProd.PlanUrl}' },
     ],
   ];
 
@@ -317,13 +343,16 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
   });
 
   it.each(cases)(
-    '%s passes UserParameters {"inputFile":"%s"} and the file is a valid deploy input',
-    async (name, inputFile, expected) => {
+    '%s passes UserParameters {"inputFile":"%s", …} and the trigger makes a valid deploy input of it',
+    async (name, inputFile, expected, parameters = {}) => {
       const userParameters = actionNamed(template, name).Configuration!.UserParameters;
       expect(typeof userParameters).toBe('string');
-      expect(parseUserParameters(userParameters as string)).toEqual({ inputFile });
+      // The variables CodePipeline resolves before the trigger sees them.
+      const resolved = (userParameters as string).replace('#{PlanProd.PlanUrl}', APPROVED_PLAN);
+      const job = jobFor(parseUserParameters(resolved));
+      expect(JSON.parse(userParameters as string)).toEqual({ inputFile, ...parameters });
       expect(existsSync(path.join(REPO_ROOT, inputFile))).toBe(true);
-      const { input } = await readDeployInput(inputFile);
+      const { input } = await readDeployInput(inputFile, job.userParameters);
       expect(input).toMatchObject(expected);
     },
   );
@@ -486,6 +515,36 @@ describe('manual approval', () => {
     const configuration = actionNamed(template, 'LiveTestApproval').Configuration!;
     expect(configuration.NotificationArn).toEqual({ Ref: 'ApprovalTopic' });
     expect(configuration.CustomData).toEqual(expect.stringContaining('AutomatedLiveTest'));
+    // CodePipeline's limit for CustomData.
+    expect((configuration.CustomData as string).length).toBeLessThanOrEqual(500);
+  });
+
+  it('shows what production will get: the plan summary variables of PlanProduction, and links the plan', () => {
+    const configuration = actionNamed(template, 'LiveTestApproval').Configuration!;
+    const references = [...(configuration.CustomData as string).matchAll(/#\{PlanProd\.(\w+)\}/g)].map((m) => m[1]);
+    expect(references).toEqual(['added', 'modified', 'replaced', 'removed', 'broadening', 'verdict', 'PlanTextUrl']);
+    expect(configuration.ExternalEntityLink).toBe('#{PlanProd.PlanConsoleUrl}');
+    // Every PlanProd variable the pipeline reads is one the trigger publishes for a plan.
+    const published = outputVariablesFor(
+      {
+        outcome: 'planned',
+        stackName: 'glue-cd-glue-etl-prod',
+        outputs: { PlanUrl: APPROVED_PLAN, PlanTextUrl: APPROVED_PLAN.replace(/json$/, 'txt') },
+        plan: {
+          url: APPROVED_PLAN,
+          textUrl: APPROVED_PLAN.replace(/json$/, 'txt'),
+          counts: { added: 1, modified: 0, replaced: 0, removed: 0, broadening: 0 },
+          summary: 'Plan',
+        },
+      },
+      'arn:aws:states:us-east-1:123456789012:execution:deploy:codepipeline-1',
+    ).variables;
+    const read = JSON.stringify(stagesOf(template)).match(/#\{PlanProd\.\w+\}/g) ?? [];
+    for (const reference of read) expect(Object.keys(published)).toContain(reference.slice(11, -1));
+    // The plan runs before the approval, in the same stage.
+    expect(actionNamed(template, 'PlanProduction').RunOrder).toBeLessThan(
+      actionNamed(template, 'LiveTestApproval').RunOrder!,
+    );
     expect(template.Resources.ApprovalTopic).toMatchObject({
       Type: 'AWS::SNS::Topic',
       Properties: { KmsMasterKeyId: 'alias/aws/sns' },

@@ -48,9 +48,10 @@ const SAMPLE = path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7
 
 // The source is the checkout linked into a temp folder: its installed node_modules stand for `pnpm install`, and what
 // the commands write (the CLI's JUnit report) lands in the temp folder, never in the checkout.
+// The test's own rule comes first (the first matching rule wins): no install stand-in may write into the linked checkout.
 const SKIP_LIST = [
-  ...localSkipList(),
   { command: 'pnpm install --frozen-lockfile', reason: 'the source links the checkout: its installed node_modules' },
+  ...localSkipList(),
 ];
 
 /** CloudFormation's short-form tags, read into their long form (serverless.yml's resources are CloudFormation). */

@@ -1,6 +1,7 @@
 // `pnpm start` end to end, as release.test.ts (the same cold release, release-fixture.ts): template changes on their
-// way to production, a safe one applied in place and a destructive one refused.
+// way to production, a safe one applied in place, a destructive one refused, and one only planned (--plan).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { formatSummary } from '@glue-cd/release';
 import {
   actionNamed,
   bucketKeys,
@@ -73,6 +74,9 @@ test('after a destructive template change, production refuses it, lists the viol
     LiveTestCleanup: 'Succeeded',
     DeployToProduction: 'Failed',
   });
+  // The reviewer was shown it before approving: the plan counts the replacement and says a deploy would be refused.
+  expect(summary.report.plans?.[0]).toMatchObject({ verdict: 'refused-destructive', counts: { replaced: 1 } });
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain('1 replaced');
   const production = actionNamed(summary, 'DeployToProduction');
   expect(production?.detail).toContain('UnsafeChangeSetError');
   expect(production?.detail).toContain('RESOURCES-BEING-DELETED-OR-REPLACED');
@@ -86,4 +90,44 @@ test('after a destructive template change, production refuses it, lists the viol
     expect(await bucketKeys(clients, rawBucket)).toEqual(['nyc-taxi/yellow_tripdata/keep.csv']);
     expect(await bucketKeys(clients, rawBucket.replace('-raw-', '-landing-'))).toBeUndefined();
   });
+});
+
+test('pnpm start -- --plan plans production from the working tree and deploys nothing', async () => {
+  const { stateDir, reportDir } = await releasedStateCopy(workDir(), released);
+  const before = expectReleasedState(await releasedStacks(stateDir));
+  const [from, to] = [
+    'Description: Catalogues the raw NYC yellow taxi CSV.',
+    'Description: Catalogues the raw NYC yellow taxi CSV, planned only.',
+  ];
+
+  const summary = await release({
+    stateDir,
+    reportDir,
+    approve: true,
+    sourceEdits: await glueEtlEdit(from, to),
+    planOnly: true,
+  });
+
+  expect(summary.succeeded).toBe(true);
+  expect(summary.report.mode).toBe('plan');
+  expect(statuses(summary)).toEqual({
+    Source: 'Succeeded',
+    Build: 'Succeeded',
+    DeployTestStack: 'Skipped',
+    PlanProduction: 'Succeeded',
+    AutomatedLiveTest: 'Skipped',
+    LiveTestApproval: 'Skipped',
+    LiveTestCleanup: 'Skipped',
+    DeployToProduction: 'Skipped',
+  });
+  expect(summary.report.plans?.[0]).toMatchObject({
+    stackName: PROD_STACK,
+    verdict: 'accepted',
+    counts: { added: 0, replaced: 0, removed: 0, broadening: 0 },
+  });
+  expect(summary.report.plans?.[0]?.counts.modified).toBeGreaterThan(0);
+  expect(summary.executions.map((e) => e.action)).toEqual(['PlanProduction']);
+  const lines = formatSummary(summary).map((line) => line.text);
+  expect(lines).toContain('nothing was deployed (--plan): the production stack is as it was');
+  expect(await releasedStacks(stateDir)).toEqual({ prod: before, test: undefined });
 });

@@ -31,9 +31,12 @@ export const release = (options: {
   reportDir: string;
   approve: boolean;
   sourceEdits?: Record<string, string>;
+  /** `pnpm start -- --plan`: stop at the production plan. */
+  planOnly?: boolean;
 }) =>
   runRelease({
     ...(options.sourceEdits ? { sourceEdits: options.sourceEdits } : {}),
+    ...(options.planOnly ? { planOnly: true } : {}),
     repoRoot: REPO_ROOT,
     stateDir: options.stateDir,
     reportDir: options.reportDir,

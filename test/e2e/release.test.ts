@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './harness';
 import {
+  actionNamed,
   expectReleasedState,
   firstRelease,
   PROD_STACK,
@@ -59,6 +60,7 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'created' });
   expect(summary.executions.map((e) => [e.action, e.status])).toEqual([
     ['DeployTestStack', 'SUCCEEDED'],
+    ['PlanProduction', 'SUCCEEDED'],
     ['LiveTestCleanup', 'SUCCEEDED'],
     ['DeployToProduction', 'SUCCEEDED'],
   ]);
@@ -66,8 +68,27 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(expectReleasedState(stacks).outputs).toMatchObject({
     RawBucketName: summary.outputVariables.DeployToProduction?.RawBucketName,
   });
+  // Production did not exist yet: its plan is a CREATE, and the approval showed it.
+  expect(summary.report.plans).toEqual([
+    expect.objectContaining({ action: 'PlanProduction', stackName: PROD_STACK, verdict: 'accepted' }),
+  ]);
+  const [plan] = summary.report.plans ?? [];
+  // A new stack's statements are all listed as broadening, none refused: its deploy is a CreateStack.
+  expect(plan?.counts).toMatchObject({ modified: 0, replaced: 0, removed: 0 });
+  expect(plan?.counts.broadening).toBeGreaterThan(0);
+  expect(plan?.counts.added).toBeGreaterThan(0);
+  expect(summary.outputVariables.PlanProduction).toMatchObject({
+    outcome: 'planned',
+    added: String(plan?.counts.added),
+    PlanUrl: plan?.url,
+  });
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(
+    `Production will get: ${plan?.counts.added} added, 0 modified, 0 replaced, 0 removed, ${plan?.counts.broadening} security broadening (deploy accepted)`,
+  );
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain(`PlanProduction: ${plan?.summary}`);
   expect(existsSync(summary.reportPath)).toBe(true);
   const html = await readFile(summary.reportPath, 'utf8');
+  expect(html).toContain(`PlanProduction: ${PROD_STACK}`);
   for (const execution of summary.executions) expect(html).toContain(execution.executionArn);
 
   // The Build ran buildspecs/build.yml verbatim but for its skip list: every command in order, with its exit code.
@@ -156,7 +177,7 @@ test('a rejected approval stops the release before production: the test stack st
     DeployToProduction: 'Skipped',
   });
   expect(summary.outputVariables.DeployToProduction).toBeUndefined();
-  expect(summary.executions.map((e) => e.action)).toEqual(['DeployTestStack']);
+  expect(summary.executions.map((e) => e.action)).toEqual(['DeployTestStack', 'PlanProduction']);
   const after = await releasedStacks(stateDir);
   // Nothing cleaned it up: the reviewer can still look at what was rejected.
   expect(after.test?.status).toBe('CREATE_COMPLETE');

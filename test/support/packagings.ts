@@ -40,6 +40,7 @@ const E2E_HARNESS = [
   'test/e2e/deploy-scenarios.test.ts',
   'test/e2e/deploy-scenarios-recovery.test.ts',
   'test/e2e/harness.ts',
+  'test/e2e/prod-safety.test.ts',
   'test/faults.test.ts',
   'faults/context.ts',
 ];

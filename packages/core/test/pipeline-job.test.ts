@@ -45,6 +45,16 @@ describe('parsePipelineJob', () => {
     expect(job.continuationToken).toBeUndefined();
   });
 
+  test('reads a plan action and an approved plan reference', () => {
+    expect(parseUserParameters('{"inputFile":"deploy/prod.json","action":"plan"}')).toEqual({
+      inputFile: 'deploy/prod.json',
+      action: 'plan',
+    });
+    expect(
+      parseUserParameters('{"inputFile":"deploy/prod.json","approvedPlan":"s3://staging/plans/app-prod/e1.json"}'),
+    ).toEqual({ inputFile: 'deploy/prod.json', approvedPlan: 's3://staging/plans/app-prod/e1.json' });
+  });
+
   test('carries the continuation token of a later invocation', () => {
     expect(
       parsePipelineJob(jobEvent('{"inputFile":"x.json"}', { continuationToken: 'gcd1.a.b' })).continuationToken,
@@ -58,6 +68,12 @@ describe('parsePipelineJob', () => {
     ['{}', /exactly one of/],
     ['{"inputFile":"a.json","stateMachineArn":"nope"}', /UserParameters\.stateMachineArn: must be a state machine ARN/],
     ['{"inputFile":"a.json","extra":1}', /UserParameters: Unrecognized key/],
+    ['{"inputFile":"a.json","action":"deploy"}', /UserParameters\.action: can only be "plan"/],
+    ['{"inputFile":"a.json","approvedPlan":"s3://b/other/x.json"}', /UserParameters\.approvedPlan: must be s3:/],
+    [
+      '{"inputFile":"a.json","action":"plan","approvedPlan":"s3://b/plans/s/e.json"}',
+      /UserParameters\.approvedPlan: a plan action approves nothing/,
+    ],
   ])('rejects UserParameters %p with a message naming the problem', (text, message) => {
     expect(() => parseUserParameters(text)).toThrow(ConfigurationError);
     expect(() => parseUserParameters(text)).toThrow(message);

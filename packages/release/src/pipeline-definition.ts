@@ -182,6 +182,21 @@ const readCodeBuildProjects = (template: CloudFormationTemplate): Record<string,
       }),
   );
 
+/** Whether an action's UserParameters ask the trigger for a plan (`"action": "plan"`). */
+const plansADeploy = (action: PipelineAction): boolean => {
+  if (action.kind !== 'lambda-invoke' || action.userParameters === undefined) return false;
+  try {
+    const parameters = JSON.parse(action.userParameters) as { action?: unknown };
+    return parameters.action === 'plan';
+  } catch {
+    return false;
+  }
+};
+
+/** The pipeline's production plan: the first Lambda invoke action whose UserParameters say `"action": "plan"`. */
+export const planActionOf = (definition: PipelineDefinition): PipelineAction | undefined =>
+  definition.stages.flatMap((stage) => stage.actions).find(plansADeploy);
+
 /** The CodeBuild project a CodeBuild action's ProjectName names (a Ref to the project, or its literal name). */
 export const projectOf = (definition: PipelineDefinition, action: PipelineAction): CodeBuildProject => {
   const name = action.configuration.ProjectName;

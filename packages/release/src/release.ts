@@ -14,7 +14,7 @@ import { ensureBucket } from './deploy-service';
 import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
-import { readPipelineDefinition } from './pipeline-definition';
+import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
 import { renderReport } from './report';
 import { collectExecutions } from './report/executions';
@@ -49,7 +49,15 @@ export interface ReleaseOptions {
   port?: number;
   waitScale?: number;
   pollIntervalMs?: number;
+  /**
+   * `pnpm start -- --plan`: run the pipeline up to its production plan (the Lambda invoke action with
+   * `"action": "plan"`) and stop there; the other actions of its stage and everything after are Skipped.
+   */
+  planOnly?: boolean;
 }
+
+/** Why --plan skips an action: said in the report and the summary. */
+export const PLAN_ONLY_SKIP = '--plan: the release stops at the production plan (nothing is deployed)';
 
 export interface ReleaseSummary {
   succeeded: boolean;
@@ -147,24 +155,34 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     });
     bootstrap.catch(() => undefined);
 
+    const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
+    if (options.planOnly && !planAction) {
+      throw new Error(`--plan: pipeline ${pipeline.name} has no plan action (a Lambda invoke with "action": "plan")`);
+    }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
     const runDir = path.join(options.reportDir, `release-${stamp}`);
-    const run = await runPipeline({
-      release,
-      delivery: bootstrap,
-      pipeline,
-      repoRoot,
-      stateDir: options.stateDir,
-      artifactBucket,
-      pipelineExecutionId,
-      approver: options.approver,
-      progress,
-      logDir: runDir,
-      skipList,
-      sourceEdits: options.sourceEdits ?? {},
-      pollIntervalMs: options.pollIntervalMs ?? 150,
-    });
+    const run = await runPipeline(
+      {
+        release,
+        delivery: bootstrap,
+        pipeline,
+        repoRoot,
+        stateDir: options.stateDir,
+        artifactBucket,
+        pipelineExecutionId,
+        approver: options.approver,
+        progress,
+        logDir: runDir,
+        skipList,
+        sourceEdits: options.sourceEdits ?? {},
+        pollIntervalMs: options.pollIntervalMs ?? 150,
+      },
+      undefined,
+      planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
+    );
+    const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
+    const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
     // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
     await bootstrap.catch(() => undefined);
@@ -175,7 +193,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       schemaVersion: 2,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      succeeded: run.records.every((r) => r.status === 'Succeeded'),
+      succeeded: planned && ran.every((r) => r.status === 'Succeeded'),
       pipeline: pipeline.name,
       pipelineExecutionId,
       setup,
@@ -193,6 +211,8 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       ),
       stateMachine,
       history: await releaseHistory(options.reportDir, `release-${stamp}.json`),
+      mode: planAction ? 'plan' : 'release',
+      plans: run.plans,
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
     return {

@@ -232,6 +232,27 @@ export const HistoryEntrySchema = z.object({
   summary: z.string(),
 });
 
+/** A plan a Lambda invoke action made (outcome planned): what the approval showed of it, and the whole text. */
+export const PlanRecordSchema = z.object({
+  action: z.string(),
+  stackName: z.string(),
+  url: z.string(),
+  textUrl: z.string(),
+  /** The plan's one-paragraph summary (the action's execution summary). */
+  summary: z.string(),
+  counts: z.object({
+    added: z.number().int(),
+    modified: z.number().int(),
+    replaced: z.number().int(),
+    removed: z.number().int(),
+    broadening: z.number().int(),
+  }),
+  /** accepted | refused-<refusal>: what a deploy with the same input would get. */
+  verdict: z.string(),
+  /** The plan's text (`plans/<stack>/<execution>.txt`): summary, verdict, the cdk-diff-like changes. */
+  text: z.string(),
+});
+
 export const ReleaseReportSchema = z.object({
   schemaVersion: z.literal(2),
   startedAt: z.iso.datetime(),
@@ -250,6 +271,10 @@ export const ReleaseReportSchema = z.object({
   stateMachine: StateMachineGraphSchema,
   /** The other release reports in the report directory when this one was written, newest first. */
   history: z.array(HistoryEntrySchema),
+  /** `release`: the whole pipeline; `plan` (`pnpm start -- --plan`): up to the production plan, nothing deployed. */
+  mode: z.enum(['release', 'plan']).optional(),
+  /** The plans the run made (PlanProduction), as the approval showed them. */
+  plans: z.array(PlanRecordSchema).optional(),
 });
 
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
@@ -267,3 +292,4 @@ export type ChangeRecord = z.infer<typeof ChangeRecordSchema>;
 export type DeployResultView = z.infer<typeof DeployResultViewSchema>;
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export type ReleaseReport = z.infer<typeof ReleaseReportSchema>;
+export type PlanRecord = z.infer<typeof PlanRecordSchema>;

@@ -4,6 +4,7 @@ import type {
   CommandRecord,
   ExecutionRecord,
   HistoryEntry,
+  PlanRecord,
   ReleaseReport,
   TestReportRecord,
 } from './report-schema';
@@ -70,6 +71,20 @@ const actionRow = (a: ActionRecord): string =>
         )}</pre></details>`
       : ''
   }${a.logFile ? `<p class="arn">log: ${logLink(a.logFile)}</p>` : ''}</td></tr>`;
+
+const planSections = (plans: PlanRecord[]): string =>
+  plans.length === 0
+    ? '<p>No plan was made.</p>'
+    : plans
+        .map(
+          (plan) =>
+            `<section><h3>${escapeHtml(plan.action)}: ${escapeHtml(plan.stackName)} <span class="${
+              plan.verdict === 'accepted' ? 'ok' : 'bad'
+            }">${escapeHtml(plan.verdict)}</span></h3><p>${escapeHtml(plan.summary)}</p><p class="arn">${escapeHtml(
+              plan.url,
+            )}</p><pre>${escapeHtml(plan.text)}</pre></section>`,
+        )
+        .join('\n');
 
 const stageStrip = (report: ReleaseReport): string => {
   const stages = [...new Set(report.actions.map((a) => a.stage))];
@@ -324,6 +339,8 @@ ${stageStrip(report)}
 <table><tr><th>stage</th><th>action</th><th>status</th><th>time</th><th>detail</th></tr>
 ${report.actions.map(actionRow).join('\n')}
 </table>
+<h2 id="plans">${report.mode === 'plan' ? 'Production plan (--plan: nothing deployed)' : 'Plans'}</h2>
+${planSections(report.plans ?? [])}
 <h2 id="checks">Live test checks (test reports)</h2>
 ${testReports.join('\n') || '<p>No test reports: no CodeBuild action with a <code>reports</code> section ran.</p>'}
 <h2 id="executions">Deploy state machine executions</h2>

@@ -2,7 +2,7 @@ import { ACTION_RUNNERS, actionType, runnerFor } from './actions/registry';
 import type { ActionEnvironment, ActionOutcome, ActionRunner, PipelineArtifact } from './actions/types';
 import type { PipelineAction } from './pipeline-definition';
 import { resolveConfiguration, type Namespaces } from './pipeline-variables';
-import type { ActionRecord } from './report-schema';
+import type { ActionRecord, PlanRecord } from './report-schema';
 
 export interface PipelineRun {
   records: ActionRecord[];
@@ -12,6 +12,8 @@ export interface PipelineRun {
   outputVariables: Record<string, Record<string, string>>;
   differences: { action: string; difference: string }[];
   executions: { action: string; executionArn: string }[];
+  /** The plans actions made (outcome planned), in the order they finished. */
+  plans: PlanRecord[];
 }
 
 /** Actions of a stage in groups of equal RunOrder, in order: CodePipeline starts a group's actions together. */
@@ -26,6 +28,14 @@ const errorOutcome = (error: unknown): ActionOutcome => ({
   summary: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
 });
 
+export interface RunPipelineOptions {
+  /**
+   * Run up to this action only (`pnpm start -- --plan`): the stages before its stage, then this action alone; every
+   * other action is recorded Skipped with `skipReason`.
+   */
+  only?: { action: PipelineAction; skipReason: string };
+}
+
 /**
  * Runs the pipeline's stages in order as CodePipeline does: within a stage, groups of equal RunOrder one after the
  * other, a group's actions in parallel; each action gets its declared input artifacts and its configuration with
@@ -35,6 +45,7 @@ const errorOutcome = (error: unknown): ActionOutcome => ({
 export const runPipeline = async (
   environment: ActionEnvironment,
   runners: Readonly<Record<string, ActionRunner>> = ACTION_RUNNERS,
+  options: RunPipelineOptions = {},
 ): Promise<PipelineRun> => {
   const { pipeline, progress } = environment;
   const run: PipelineRun = {
@@ -46,9 +57,17 @@ export const runPipeline = async (
     outputVariables: {},
     differences: [],
     executions: [],
+    plans: [],
   };
   const artifacts = new Map<string, PipelineArtifact>();
   let stopped = false;
+  const { only } = options;
+  let reachedTarget = false;
+  const outsideTarget = (action: PipelineAction): boolean => {
+    if (!only) return false;
+    if (reachedTarget) return true;
+    return action.stage === only.action.stage && action !== only.action;
+  };
 
   const runAction = async (action: PipelineAction): Promise<ActionOutcome> => {
     const runner = runnerFor(action, runners);
@@ -64,7 +83,7 @@ export const runPipeline = async (
         if (!artifact) throw new Error(`input artifact ${name} was produced by no action before ${action.name}`);
         return artifact;
       });
-      return await runner({ action, configuration, inputArtifacts }, environment);
+      return await runner({ action, configuration, inputArtifacts, plans: [...run.plans] }, environment);
     } catch (error) {
       return errorOutcome(error);
     }
@@ -72,20 +91,28 @@ export const runPipeline = async (
 
   for (const stage of pipeline.stages) {
     progress.stage(stage.name);
-    for (const group of runOrderGroups(stage.actions)) {
+    for (const stageGroup of runOrderGroups(stage.actions)) {
       if (stopped) {
-        for (const action of group)
+        for (const action of stageGroup)
           record(run, action, { status: 'Skipped', summary: 'an earlier action failed or was rejected' }, 0);
         continue;
       }
+      // Skipped (--plan) actions are recorded where they stand, so the report keeps the definition's order.
+      const skipped = new Set(stageGroup.filter(outsideTarget));
+      if (only && stageGroup.includes(only.action)) reachedTarget = true;
       const outcomes = await Promise.all(
-        group.map(async (action) => {
+        stageGroup.map(async (action) => {
+          if (skipped.has(action)) return [action, undefined, 0] as const;
           const began = Date.now();
           const outcome = await runAction(action);
           return [action, outcome, Date.now() - began] as const;
         }),
       );
       for (const [action, outcome, durationMs] of outcomes) {
+        if (outcome === undefined) {
+          record(run, action, { status: 'Skipped', summary: only?.skipReason ?? 'skipped' }, 0);
+          continue;
+        }
         (outcome.status === 'Succeeded' ? progress.done : progress.fail)(`${action.name}: ${outcome.summary}`);
         for (const difference of outcome.differences ?? [])
           progress.step(`${action.name} differs from AWS: ${difference}`);
@@ -114,6 +141,7 @@ const record = (
   if (variables && Object.keys(variables).length > 0) run.outputVariables[action.name] = variables;
   for (const difference of full?.differences ?? []) run.differences.push({ action: action.name, difference });
   for (const executionArn of full?.executionArns ?? []) run.executions.push({ action: action.name, executionArn });
+  if (full?.plan) run.plans.push(full.plan);
   run.records.push({
     stage: action.stage,
     action: action.name,

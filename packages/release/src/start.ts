@@ -13,6 +13,8 @@ export const EXIT = { succeeded: 0, releaseFailed: 1, couldNotRun: 2 } as const;
 export const START_USAGE = `pnpm start [-- options]
   --approve         approve LiveTestApproval without asking (for non-interactive runs)
   --reject          reject LiveTestApproval (the release stops before production)
+  --plan            plan production from the working tree and stop: Source, Build and the production plan run,
+                    the plan is printed, nothing is deployed (exit 0 when the plan was made)
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
@@ -29,6 +31,8 @@ export class StartArgumentError extends Error {
 export interface StartArguments {
   help: boolean;
   approval: ApprovalMode;
+  /** Stop at the production plan: nothing deployed. */
+  plan: boolean;
   fresh: boolean;
   stateDir: string;
   reportDir: string;
@@ -56,6 +60,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
       options: {
         approve: { type: 'boolean', default: false },
         reject: { type: 'boolean', default: false },
+        plan: { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
         'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
@@ -67,6 +72,11 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
     throw argumentError(error);
   }
   if (values.approve && values.reject) throw new StartArgumentError('--approve and --reject exclude each other');
+  if (values.plan && (values.approve || values.reject)) {
+    throw new StartArgumentError(
+      `--plan stops before LiveTestApproval: --${values.approve ? 'approve' : 'reject'} has nothing to answer`,
+    );
+  }
   const { endpoint } = values;
   if (endpoint !== undefined) {
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))
@@ -79,6 +89,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
   return {
     help: values.help,
     approval: values.approve ? 'approve' : values.reject ? 'reject' : 'prompt',
+    plan: values.plan,
     fresh: values.fresh,
     stateDir: path.resolve(values['state-dir']),
     reportDir: path.resolve(values['report-dir']),
@@ -138,6 +149,7 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       reportDir: args.reportDir,
       approver: makeApprover(args.approval, { input: deps.stdin, output: stdout }),
       progress,
+      ...(args.plan ? { planOnly: true } : {}),
       ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
     });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { reportLine } from './actions/codebuild';
+import { formatPlanForReview } from './plan-record';
 import type { ReleaseSummary } from './release';
 
 /** One line of the release summary and how to show it. */
@@ -40,6 +41,16 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
       });
     }
     for (const report of action.reports ?? []) lines.push({ level: 'detail', text: reportLine(report) });
+  }
+  // The plan in full for --plan (it is what the run is for); its head after a whole release.
+  const planOnly = summary.report.mode === 'plan';
+  for (const plan of summary.report.plans ?? []) {
+    const [head = '', ...text] = formatPlanForReview(plan, planOnly ? Number.POSITIVE_INFINITY : 20).split('\n');
+    lines.push({ level: 'step', text: `plan ${head}` });
+    for (const line of text) lines.push({ level: 'detail', text: line });
+  }
+  if (planOnly) {
+    lines.push({ level: 'step', text: 'nothing was deployed (--plan): the production stack is as it was' });
   }
   const { skipList, differences } = summary.report;
   if (skipList.length > 0) {

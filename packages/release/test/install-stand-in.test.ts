@@ -1,10 +1,10 @@
 // The `pnpm install --frozen-lockfile` stand-in (codebuild/stand-ins.ts): the real pnpm checks the source's lockfile
 // offline before anything is linked, so an out-of-date lockfile fails the build as the real install would.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LOCKFILE_CHECK, linkedInstall, PackageCache, type StandInContext } from '../src';
+import { LOCKFILE_CHECK, linkedInstall, linkNodeModules, PackageCache, type StandInContext } from '../src';
 
 jest.setTimeout(120_000);
 
@@ -97,4 +97,17 @@ test('a checkout installed from another lockfile makes the stand-in run the real
 
   expect(decision).toMatchObject({ action: 'run', detail: expect.stringContaining('installed for real') });
   expect(commands).toEqual([]);
+});
+
+test('a source whose node_modules links elsewhere (a linked checkout) is refused: no link is written into that tree', async () => {
+  const { source, context } = await arrange({});
+  const elsewhere = path.join(root, 'elsewhere-node_modules');
+  await mkdir(path.join(elsewhere, 'kept'), { recursive: true });
+  await symlink(elsewhere, path.join(source, 'node_modules'));
+  await mkdir(path.join(context.checkout!, 'node_modules', 'left-pad'), { recursive: true });
+
+  await expect(linkNodeModules(context.checkout!, source)).rejects.toThrow(
+    `linked install: ${path.join(source, 'node_modules')} leads outside the source folder ${source}`,
+  );
+  expect((await readdir(elsewhere)).sort()).toEqual(['kept']);
 });

@@ -169,6 +169,7 @@ const run = async (
   checks: Record<string, unknown>[],
   approver: Approver,
   sourceEdits: Record<string, string> = {},
+  onlyAction?: string,
 ): Promise<PipelineRun> => {
   const environment: ActionEnvironment = {
     release,
@@ -185,7 +186,8 @@ const run = async (
     sourceEdits,
     pollIntervalMs: 10,
   };
-  return runPipeline(environment);
+  const target = environment.pipeline.stages.flatMap((stage) => stage.actions).find((a) => a.name === onlyAction);
+  return runPipeline(environment, undefined, target ? { only: { action: target, skipReason: 'not the target' } } : {});
 };
 
 const statuses = (result: PipelineRun) => result.records.map((r) => `${r.action}:${r.status}`);
@@ -287,4 +289,23 @@ test('actions of the same RunOrder start together', async () => {
     return asked.length === 2;
   });
   expect(statuses(result)).toEqual(['Source:Succeeded', 'Build:Succeeded', 'Left:Succeeded', 'Right:Succeeded']);
+});
+
+test('run up to one action: earlier stages, then that action alone; the rest recorded Skipped in order', async () => {
+  const asked: string[] = [];
+  const result = await run(
+    [approval('Left', 1, 'left'), approval('Target', 1, 'target'), approval('Later', 2, 'later')],
+    async (question) => (asked.push(question), true),
+    {},
+    'Target',
+  );
+  expect(statuses(result)).toEqual([
+    'Source:Succeeded',
+    'Build:Succeeded',
+    'Left:Skipped',
+    'Target:Succeeded',
+    'Later:Skipped',
+  ]);
+  expect(asked).toEqual(['Target: target']);
+  expect(result.records.find((r) => r.action === 'Later')?.detail).toBe('not the target');
 });

@@ -451,6 +451,32 @@ describe('renderReport', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script|https?:\/\/|@import|url\((?!#)/);
   });
+
+  test('shows the plans the run made, escaped, with their verdict', async () => {
+    const input: ReleaseReport = {
+      ...(await report()),
+      mode: 'plan',
+      plans: [
+        {
+          action: 'PlanProduction',
+          stackName: 'glue-cd-glue-etl-prod',
+          url: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-2.json',
+          textUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-2.txt',
+          summary: 'Plan for stack glue-cd-glue-etl-prod: 0 added, 1 modified',
+          counts: { added: 0, modified: 1, replaced: 0, removed: 0, broadening: 1 },
+          verdict: 'refused-broadening',
+          text: '[+] Allow iam:* on <all>',
+        },
+      ],
+    };
+    expect(ReleaseReportSchema.parse(input)).toEqual(input);
+    const html = renderReport(input);
+    expect(html).toContain('Production plan (--plan: nothing deployed)');
+    expect(html).toContain(
+      '<h3>PlanProduction: glue-cd-glue-etl-prod <span class="bad">refused-broadening</span></h3>',
+    );
+    expect(html).toContain('<pre>[+] Allow iam:* on &lt;all&gt;</pre>');
+  });
 });
 
 describe('formatSummary', () => {

@@ -13,6 +13,7 @@ import {
   type ActionOutcome,
   type PipelineAction,
   type ReleaseOptions,
+  type PlanRecord,
   type ReleaseSummary,
 } from '../src';
 import { manualApprovalAction } from '../src/actions/manual-approval';
@@ -37,6 +38,17 @@ const APPROVAL: PipelineAction = {
   inputArtifacts: [],
   outputArtifacts: [],
 } as PipelineAction;
+
+const PLAN: PlanRecord = {
+  action: 'PlanProduction',
+  stackName: 'glue-cd-glue-etl-prod',
+  url: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json',
+  textUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.txt',
+  summary: 'Plan for stack glue-cd-glue-etl-prod: 1 added, 0 modified, 0 replaced, 0 removed; no security broadening',
+  counts: { added: 1, modified: 0, replaced: 0, removed: 0, broadening: 0 },
+  verdict: 'accepted',
+  text: Array.from({ length: 70 }, (_, i) => `line ${i + 1} of the plan`).join('\n'),
+};
 
 /** A release that only asks the LiveTestApproval question, through the real approval action, and reports it. */
 const releaseAskingApproval = () => {
@@ -118,6 +130,18 @@ describe('pnpm start: arguments', () => {
   test.each([
     ['an unknown flag', ['--aprove'], 'unknown option --aprove'],
     ['--approve with --reject', ['--approve', '--reject'], '--approve and --reject exclude each other'],
+    [
+      '--plan with --approve',
+      ['--plan', '--approve'],
+      '--plan stops before LiveTestApproval: --approve has nothing to answer',
+    ],
+    [
+      '--plan with --reject',
+      ['--reject', '--plan'],
+      '--plan stops before LiveTestApproval: --reject has nothing to answer',
+    ],
+    ['a misspelt --plan', ['--plans'], 'unknown option --plans'],
+    ['--plan with a value', ['--plan=prod'], "Option '--plan' does not take an argument"],
     ['a positional argument', ['release'], "unexpected argument 'release' (options start with --)"],
     ['a flag without its value', ['--state-dir'], "Option '--state-dir <value>' argument missing"],
     [
@@ -197,6 +221,33 @@ describe('pnpm start: arguments', () => {
       `pnpm start: --fresh: ${repoRoot} holds the checkout ${repoRoot}; not removed`,
     ]);
     expect(runRelease).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('pnpm start -- --plan', () => {
+  test('asks the release to stop at the production plan; without it the whole release runs', async () => {
+    const runRelease = jest.fn(async (_options: ReleaseOptions) => summaryOf(true));
+
+    expect(await run(['--', '--plan'], runRelease)).toBe(EXIT.succeeded);
+    expect(await run([], runRelease)).toBe(EXIT.succeeded);
+
+    expect(runRelease.mock.calls.map(([options]) => options.planOnly)).toEqual([true, undefined]);
+  });
+
+  test('prints the whole plan and says nothing was deployed; 1 when the plan could not be made', async () => {
+    const io = terminal(false);
+    const planned: ReleaseSummary = summaryOf(true);
+    planned.report = { ...planned.report, mode: 'plan', plans: [PLAN] };
+    const failed = terminal(false);
+    const notPlanned = summaryOf(false, 'Failed', 'ConfigurationError: DeployInput.stackName');
+
+    expect(await run(['--plan'], async () => planned, io)).toBe(EXIT.succeeded);
+    expect(await run(['--plan'], async () => notPlanned, failed)).toBe(EXIT.releaseFailed);
+
+    expect(io.out()).toContain(`plan PlanProduction: ${PLAN.summary}`);
+    for (let i = 1; i <= 70; i += 1) expect(io.out()).toContain(`line ${i} of the plan`);
+    expect(io.out()).toContain('nothing was deployed (--plan): the production stack is as it was');
+    expect(failed.out()).toMatch(/LiveTestApproval: Failed\n\s+ConfigurationError: DeployInput\.stackName/);
   });
 });
 
@@ -289,6 +340,32 @@ describe('pnpm start: the LiveTestApproval prompt', () => {
       output: new PassThrough(),
     });
     await expect(prompt('q')).resolves.toEqual({ approved: false, reason: NO_TERMINAL_TO_ASK_ON });
+  });
+
+  test('shows the plans made before it with the link, and keeps what it showed in its detail', async () => {
+    const questions: string[] = [];
+    const outcome = await manualApprovalAction(
+      {
+        action: APPROVAL,
+        configuration: { CustomData: 'Production will get: 1 added', ExternalEntityLink: 'https://console/plan' },
+        inputArtifacts: [],
+        plans: [PLAN],
+      },
+      { approver: async (question: string) => (questions.push(question), true) } as unknown as ActionEnvironment,
+    );
+    const [question = ''] = questions;
+    expect(question.split('\n').slice(0, 4)).toEqual([
+      'LiveTestApproval: Production will get: 1 added (https://console/plan)',
+      '',
+      `PlanProduction: ${PLAN.summary}`,
+      '  line 1 of the plan',
+    ]);
+    expect(question).toContain(
+      '  line 60 of the plan\n… 10 more lines in s3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.txt',
+    );
+    expect(question).not.toContain('line 61 of the plan');
+    expect(question.endsWith('\n\nApprove LiveTestApproval?')).toBe(true);
+    expect(outcome).toEqual({ status: 'Succeeded', summary: 'approved', detail: question });
   });
 });
 

@@ -575,6 +575,22 @@ describe('security broadening', () => {
     expect(run.visited).toEqual(expect.arrayContaining(['DiscardPlanChangeSet', 'DeletePlanStack', 'Finish']));
   });
 
+  it('plans a new protected stack as its create would go: every statement listed, none refused', async () => {
+    cloud.script.changeSetChanges = [resourceChange('JobRole', 'AWS::IAM::Role', 'Add')];
+    const run = await runDeploy(prodInput({ action: 'plan', template: { body: JSON.stringify(broadened) } }));
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(run.output).toMatchObject({
+      outcome: 'planned',
+      verdict: { safe: true, counts: { refusedBroadening: 0 } },
+      plan: { counts: { added: 1, replaced: 0, removed: 0 } },
+    });
+    const plan = run.output?.plan as { counts: { broadening: number }; summary: string };
+    expect(plan.counts.broadening).toBeGreaterThan(0);
+    expect(plan.summary).toMatch(
+      /Plan for new stack glue-cd-glue-etl-prod: .*a deploy with the same input would be accepted/,
+    );
+  });
+
   it('plans no changes as a plan with zero counts', async () => {
     cloud.addStack(STACK, 'UPDATE_COMPLETE');
     const run = await runDeploy(deployInput({ action: 'plan' }));

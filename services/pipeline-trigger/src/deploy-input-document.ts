@@ -101,5 +101,26 @@ export const buildDeployInput = (document: unknown, job: PipelineJob): DeployInp
     jobId: job.jobId,
     ...(typeof given.pipelineName === 'string' ? { pipelineName: given.pipelineName } : {}),
   };
-  return parseDeployInput(expanded);
+  // The document is validated as written first: a plan of it fails on what its deploy would fail on.
+  return applyActionParameters(parseDeployInput(expanded), job);
+};
+
+/**
+ * UserParameters that reuse one deploy file: `"action": "plan"` plans its deploy (every other setting kept, so the
+ * verdict is the one the deploy would get); `approvedPlan` is the reviewed plan for a deploy that asks for approval.
+ */
+const applyActionParameters = (input: DeployInput, job: PipelineJob): DeployInput => {
+  const { action, approvedPlan } = job.userParameters;
+  if (action === 'plan') {
+    if (input.action === 'delete') {
+      throw new ConfigurationError(
+        `UserParameters.action "plan": the deploy input deletes stack ${input.stackName}; only a deploy is planned (a delete in a protected environment is refused, see "Tearing down a protected stack")`,
+      );
+    }
+    return { ...input, action: 'plan' };
+  }
+  if (approvedPlan !== undefined && input.onBroadening === 'approve' && input.approvedPlan === undefined) {
+    return parseDeployInput({ ...input, approvedPlan });
+  }
+  return input;
 };

@@ -41,8 +41,38 @@ export const failed = (failureType: FailureType, message: string, executionArn?:
 /** A stack output name as a CodePipeline variable key ([A-Za-z0-9@\-_]+). */
 export const outputVariableKey = (name: string): string => name.replace(/[^A-Za-z0-9@\-_]/g, '_');
 
+/** The S3 console page of an `s3://bucket/key` object (a link a reviewer can open; the console picks the region). */
+export const s3ConsoleUrl = (url: string): string | undefined => {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!match) return undefined;
+  const [, bucket = '', key = ''] = match;
+  return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?prefix=${encodeURIComponent(key)}`;
+};
+
 /**
- * stackName, outcome and executionArn, then each stack output (sorted) while the total stays within
+ * A plan's short summary as variables (for an approval's CustomData, ≤ 500 characters with the references): the
+ * counts, what the planned deploy does, whether it would be accepted, and where the plan is.
+ */
+export const planVariables = (result: DeployResult): Record<string, string> => {
+  const { plan, verdict } = result;
+  if (result.outcome !== 'planned' || plan === undefined) return {};
+  const textConsole = s3ConsoleUrl(plan.textUrl);
+  return {
+    action: 'deploy',
+    added: String(plan.counts.added),
+    modified: String(plan.counts.modified),
+    replaced: String(plan.counts.replaced),
+    removed: String(plan.counts.removed),
+    broadening: String(plan.counts.broadening),
+    // accepted | refused-destructive | refused-broadening | refused-destructive-and-broadening
+    verdict: verdict === undefined || verdict.safe ? 'accepted' : `refused-${verdict.refusal}`,
+    // PlanUrl and PlanTextUrl are the result's outputs.
+    ...(textConsole !== undefined ? { PlanConsoleUrl: textConsole } : {}),
+  };
+};
+
+/**
+ * stackName, outcome and executionArn (and a plan's summary: planVariables), then each stack output (sorted) while the total stays within
  * CodePipeline's size limit; outputs that would collide with another key or overflow are listed in `dropped`.
  */
 export const outputVariablesFor = (
@@ -50,7 +80,12 @@ export const outputVariablesFor = (
   executionArn: string,
   limitBytes = OUTPUT_VARIABLES_LIMIT_BYTES,
 ): { variables: Record<string, string>; dropped: string[] } => {
-  const variables: Record<string, string> = { stackName: result.stackName, outcome: result.outcome, executionArn };
+  const variables: Record<string, string> = {
+    stackName: result.stackName,
+    outcome: result.outcome,
+    executionArn,
+    ...planVariables(result),
+  };
   const size = (key: string, value: string) => Buffer.byteLength(key) + Buffer.byteLength(value);
   let total = Object.entries(variables).reduce((sum, [key, value]) => sum + size(key, value), 0);
   const dropped: string[] = [];
@@ -68,7 +103,9 @@ export const outputVariablesFor = (
 
 export const summaryFor = (result: DeployResult): string =>
   truncateFailureMessage(
-    `Deploy ${result.outcome}: stack ${result.stackName}${result.changeSetName ? ` (change set ${result.changeSetName})` : ''}`,
+    result.outcome === 'planned' && result.plan !== undefined
+      ? result.plan.summary
+      : `Deploy ${result.outcome}: stack ${result.stackName}${result.changeSetName ? ` (change set ${result.changeSetName})` : ''}`,
     SUMMARY_LIMIT,
   );
 

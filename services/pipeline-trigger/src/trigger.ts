@@ -231,7 +231,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       polls: 0,
       binding,
     };
-    const summary = `Deploying stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`;
+    const summary = `${input.action === 'plan' ? 'Planning' : input.action === 'delete' ? 'Deleting' : 'Deploying'} stack ${input.stackName} (${input.environmentName}) with execution ${executionName}`;
     progress.step = 'starting the deploy execution';
     signal?.throwIfAborted();
     // From here on the execution may exist, so running short of time answers "in progress" and the poll finds out.

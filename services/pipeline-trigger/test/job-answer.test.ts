@@ -4,6 +4,7 @@ import {
   failureMessageFor,
   outputVariableKey,
   outputVariablesFor,
+  summaryFor,
 } from '../src';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:glue-cd-deploy-test:codepipeline-1';
@@ -76,5 +77,60 @@ describe('execution statuses', () => {
       failureType: 'JobFailed',
       message: `Deploy execution ${ARN} has an unknown status: EXPLODED`,
     });
+  });
+});
+
+describe('a plan', () => {
+  const counts = { added: 2, modified: 1, replaced: 0, removed: 0, broadening: 1 };
+  const planned = {
+    outcome: 'planned' as const,
+    stackName: 'glue-cd-glue-etl-prod',
+    outputs: {
+      PlanUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json',
+      PlanTextUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.txt',
+    },
+    plan: {
+      url: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.json',
+      textUrl: 's3://staging/plans/glue-cd-glue-etl-prod/codepipeline-1.txt',
+      counts,
+      summary: 'Plan for stack glue-cd-glue-etl-prod: 2 added, …',
+    },
+    verdict: {
+      verdict: 'SECURITY-BROADENING-NOT-APPROVED' as const,
+      safe: false,
+      refusal: 'broadening' as const,
+      counts: { inspectedChanges: 3, violations: 0, broadening: 1, refusedBroadening: 1 },
+      violations: [],
+      broadening: [],
+      onBroadening: 'fail' as const,
+    },
+  };
+
+  test('publishes its counts, verdict and where it is as output variables, none dropped', () => {
+    const { variables, dropped } = outputVariablesFor(planned as never, ARN);
+    expect(dropped).toEqual([]);
+    expect(variables).toEqual({
+      stackName: 'glue-cd-glue-etl-prod',
+      outcome: 'planned',
+      executionArn: ARN,
+      action: 'deploy',
+      added: '2',
+      modified: '1',
+      replaced: '0',
+      removed: '0',
+      broadening: '1',
+      verdict: 'refused-broadening',
+      PlanConsoleUrl:
+        'https://s3.console.aws.amazon.com/s3/object/staging?prefix=plans%2Fglue-cd-glue-etl-prod%2Fcodepipeline-1.txt',
+      PlanUrl: planned.outputs.PlanUrl,
+      PlanTextUrl: planned.outputs.PlanTextUrl,
+    });
+  });
+
+  test('a deploy publishes no plan variables, and its summary is the plan summary', () => {
+    expect(Object.keys(outputVariablesFor({ outcome: 'updated', stackName: 's', outputs: {} }, ARN).variables)).toEqual(
+      ['stackName', 'outcome', 'executionArn'],
+    );
+    expect(summaryFor(planned as never)).toBe(planned.plan.summary);
   });
 });

@@ -20,12 +20,25 @@ export const UserParametersSchema = z
     input: z.record(z.string(), z.unknown()).optional(),
     /** A JSON deploy input file: a path inside the first input artifact, or an s3://bucket/key URL. */
     inputFile: z.string().min(1).optional(),
+    /** `plan`: plan the document's deploy (same settings, one declaration) instead of running it. */
+    action: z.literal('plan', 'can only be "plan" (plan the deploy the input describes)').optional(),
+    /**
+     * The plan a reviewer approved (`#{<plan action namespace>.PlanUrl}`): used as the deploy's approvedPlan when its
+     * input says `"onBroadening": "approve"` and names no plan itself; ignored otherwise.
+     */
+    approvedPlan: z
+      .string()
+      .regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json')
+      .optional(),
   })
   .strict()
   .superRefine((parameters, ctx) => {
     const given = [parameters.input, parameters.inputFile].filter((value) => value !== undefined).length;
     if (given !== 1) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of "input" (inline) or "inputFile"' });
+    }
+    if (parameters.action === 'plan' && parameters.approvedPlan !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'a plan action approves nothing: drop it' });
     }
   });
 export type UserParameters = z.output<typeof UserParametersSchema>;

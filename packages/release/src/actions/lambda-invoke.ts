@@ -1,5 +1,6 @@
 import { executionArnFor, executionNameForJob } from '@glue-cd/core';
 import { runLambdaInvokeAction } from '../codepipeline-action';
+import { readPlanRecord } from '../plan-record';
 import type { ActionRunner } from './types';
 
 export class LambdaInvokeActionError extends Error {
@@ -48,13 +49,22 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   const firstJob = outcome.jobIds[0];
   const executionArns = firstJob ? [executionArnFor(delivery.stateMachineArn, executionNameForJob(firstJob))] : [];
   const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
-  return outcome.status === 'Succeeded'
-    ? {
-        status: 'Succeeded',
-        summary: outcome.summary ?? 'succeeded',
-        detail: calls,
-        outputVariables: outcome.outputVariables,
-        executionArns,
-      }
-    : { status: 'Failed', summary: 'failed', detail: `${outcome.message ?? 'no message'}\n(${calls})`, executionArns };
+  if (outcome.status !== 'Succeeded') {
+    return {
+      status: 'Failed',
+      summary: 'failed',
+      detail: `${outcome.message ?? 'no message'}\n(${calls})`,
+      executionArns,
+    };
+  }
+  const summary = outcome.summary ?? 'succeeded';
+  const plan = await readPlanRecord(environment.release.clients.s3, action.name, outcome.outputVariables, summary);
+  return {
+    status: 'Succeeded',
+    summary,
+    detail: plan ? `${calls}\n${plan.text}` : calls,
+    outputVariables: outcome.outputVariables,
+    executionArns,
+    ...(plan ? { plan } : {}),
+  };
 };

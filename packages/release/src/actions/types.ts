@@ -5,7 +5,7 @@ import type { DeliveryServices } from '../delivery-services';
 import type { ReleaseTarget } from '../local-environment';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
 import type { Progress } from '../progress';
-import type { CommandRecord, TestReportRecord } from '../report-schema';
+import type { CommandRecord, PlanRecord, TestReportRecord } from '../report-schema';
 
 /** An artifact in the pipeline's artifact store, with the source revision it comes from. */
 export interface PipelineArtifact extends ArtifactLocation {
@@ -41,6 +41,8 @@ export interface ActionInput {
   action: PipelineAction;
   configuration: Record<string, unknown>;
   inputArtifacts: PipelineArtifact[];
+  /** The plans actions made before this one in the run (what an approval shows). */
+  plans?: PlanRecord[];
 }
 
 export interface ActionOutcome {
@@ -58,6 +60,8 @@ export interface ActionOutcome {
   reports?: TestReportRecord[];
   /** Deploy state machine executions the action started (Lambda invoke actions). */
   executionArns?: string[];
+  /** The plan a Lambda invoke action made (outcome planned), read back from S3. */
+  plan?: PlanRecord;
 }
 
 /** Runs the actions of one CodePipeline category/provider, as the AWS service behind it would. */

@@ -56,11 +56,21 @@ const nodeModulesFolders = async (checkout: string): Promise<string[]> => {
  */
 export const linkNodeModules = async (checkout: string, sourceDir: string): Promise<number> => {
   let linked = 0;
+  const source = await realpath(sourceDir);
   for (const folder of await nodeModulesFolders(checkout)) {
     const owner = path.dirname(folder);
     if (!(await lstat(path.join(sourceDir, owner)).catch(() => undefined))?.isDirectory()) continue;
     const from = path.join(checkout, folder);
     const to = path.join(sourceDir, folder);
+    // Links are made inside the source folder only: a node_modules (or a folder above it) that is itself a link would
+    // have them written into another tree (the checkout's own node_modules, say).
+    const existing = await lstat(to).catch(() => undefined);
+    const resolvedOwner = await realpath(path.join(sourceDir, owner));
+    if (existing?.isSymbolicLink() || (resolvedOwner !== source && !isInside(source, resolvedOwner))) {
+      throw new Error(
+        `linked install: ${to} leads outside the source folder ${sourceDir}; refusing to write links into another tree`,
+      );
+    }
     await mkdir(to, { recursive: true });
     const names: string[] = [];
     for (const entry of await readdir(from, { withFileTypes: true })) {

@@ -145,7 +145,10 @@ export const judgeChangeSet = async (ctx: JudgeContext, progress: ReadProgress):
   const empty = progress.entries.length === 0;
   const diff = empty ? { broadening: [], text: 'No changes.' } : await diffEveryStack(ctx, progress);
   const plansPrefix = s3Url(ctx.stagingBucket, `plans/${ctx.input.stackName}/`);
-  const broadening = judgeBroadening(diff.broadening, ctx.input.onBroadening ?? 'fail', await readApproval(ctx), {
+  // A new stack is created by CreateStack, which judges no broadening: the plan of one (a CREATE change set) lists
+  // every statement it adds but says what that deploy would do, so none is refused.
+  const onBroadening = ctx.changeSet.changeSetType === 'CREATE' ? 'allow' : (ctx.input.onBroadening ?? 'fail');
+  const broadening = judgeBroadening(diff.broadening, onBroadening, await readApproval(ctx), {
     stackName: ctx.input.stackName,
     plansPrefix,
   });
