@@ -23,15 +23,14 @@ beforeAll(async () => {
 afterAll(async () => harness?.close());
 
 /**
- * Names no other test uses. The packaged orchestrator has CloudFormation roles for `test` and `prod` only, and a
- * stack belongs to the environment its name ends with.
+ * Names no other test uses. The packaged orchestrator has CloudFormation roles for `test` and `prod` only, a stack
+ * belongs to the environment that is a segment of its name, and its roles may touch nothing outside the environment's
+ * IAM scope (config/environments.js: stacks and buckets `glue-cd-glue-etl-<env>-*`), in the local cloud as on AWS.
  */
 const names = (label: string, environment: 'test' | 'prod') => {
   const id = randomUUID().slice(0, 8);
-  return {
-    stackName: `glue-cd-e2e-${label}-${id}-${environment}`,
-    bucketName: `e2e-${label}-${id}`,
-  };
+  const prefix = `glue-cd-glue-etl-${environment}-e2e-${label}-${id}`;
+  return { stackName: prefix, bucketName: prefix };
 };
 
 /** One Lambda invoke action of the trigger on deploy/app.json (+ templates/app.json) with these UserParameters. */
