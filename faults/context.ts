@@ -23,9 +23,13 @@ export const SAMPLE_FILE = path.join(
 );
 export const SAMPLE_ROWS = 7500;
 
-/** Every application bucket and stack a case makes carries this prefix: the inventory watches only these. */
-const BUCKET_PREFIX = 'fault-';
-const STACK_PREFIX = 'glue-cd-fault-';
+/**
+ * Every application bucket and stack a case makes carries this prefix: the inventory watches only these. It lies inside
+ * the environment's IAM scope (config/environments.js: `glue-cd-glue-etl-<env>-*`), the only names the orchestrator's
+ * roles may touch, in the local cloud as on AWS.
+ */
+const BUCKET_PREFIX = `glue-cd-glue-etl-${ENVIRONMENT}-fault-`;
+const STACK_PREFIX = BUCKET_PREFIX;
 
 export interface Names {
   stackName: string;
@@ -89,9 +93,9 @@ export class FaultContext {
   names(label: string): Names {
     const id = randomUUID().slice(0, 8);
     return {
-      stackName: `${STACK_PREFIX}${label}-${id}-${ENVIRONMENT}`,
+      stackName: `${STACK_PREFIX}${label}-${id}`,
       bucketName: `${BUCKET_PREFIX}${label}-${id}`,
-      databaseName: `fault_${label.replace(/-/g, '_')}_${id}`,
+      databaseName: `${BUCKET_PREFIX}${label}-${id}`.replace(/-/g, '_'),
     };
   }
 

@@ -79,6 +79,12 @@ const roleTemplate = (statements: Record<string, unknown>[]) => ({
     WorkerRole: {
       Type: 'AWS::IAM::Role',
       Properties: {
+        // The test environment's role path and boundary (config/environments.js): its CloudFormation role creates no
+        // other role, in the local cloud as on AWS.
+        Path: '/glue-cd/test/',
+        PermissionsBoundary: {
+          'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/glue-cd/glue-cd-test-workload-boundary',
+        },
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }],
