@@ -82,3 +82,16 @@ test('without the printed credentials, or with nothing listening, it refuses to 
     `${endpoint} does not answer (is \`pnpm cloud\` running?)`,
   );
 });
+
+test('the local-only job calls are signed: a key the cloud never issued, or a role key, is refused naming why', async () => {
+  const printed = running.cloud.environment();
+  const role = running.cloud.environmentForRole('arn:aws:iam::000000000000:role/glue-cd/test/worker');
+
+  const forged = connectReleaseCloud(running.cloud.endpoint, { ...printed, AWS_ACCESS_KEY_ID: 'AKIANEVERISSUED00000' });
+  const asRole = connectReleaseCloud(running.cloud.endpoint, role);
+
+  await expect(forged).rejects.toThrow(`LocalGetJobResult: UnrecognizedClientException`);
+  await expect(asRole).rejects.toThrow(
+    'LocalGetJobResult: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/worker/local-cloud is not authorized to perform: codepipeline:LocalGetJobResult: a local-only operation of the local cloud, callable with the operator key only',
+  );
+});
