@@ -97,15 +97,15 @@ export const CLOUDFORMATION_HANDLERS: Readonly<Record<string, Rule>> = {
   'AWS::IAM::Role': byOperation({
     create: (call) => roleWrite(call, 'iam:CreateRole', ...rolePolicyActions(call)),
     update: (call) => roleWrite(call, 'iam:UpdateAssumeRolePolicy', ...rolePolicyActions(call)),
-    delete: (call) => [
-      ...roleWrite(
+    // DeleteRole carries the role's boundary too (iam:PermissionsBoundary applies to it): callers scope deletes by it.
+    delete: (call) =>
+      roleWrite(
         call,
         ...(Array.isArray(call.properties.Policies) && call.properties.Policies.length > 0
           ? ['iam:DeleteRolePolicy']
           : []),
+        'iam:DeleteRole',
       ),
-      ...on(roleArn(call), 'iam:DeleteRole'),
-    ],
   }),
   'AWS::IAM::ManagedPolicy': byOperation({
     create: (call) => on(policyArn(call), 'iam:CreatePolicy'),
