@@ -74,9 +74,10 @@ test('after a destructive template change, production refuses it, lists the viol
     LiveTestCleanup: 'Succeeded',
     DeployToProduction: 'Failed',
   });
-  // The reviewer was shown it before approving: the plan counts the replacement and says a deploy would be refused.
-  expect(summary.report.plans?.[0]).toMatchObject({ verdict: 'refused-destructive', counts: { replaced: 1 } });
-  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain('1 replaced');
+  // The reviewer was shown it before approving: the plan counts the replacements (the bucket, and its policy, which
+  // names it) and says a deploy would be refused.
+  expect(summary.report.plans?.[0]).toMatchObject({ verdict: 'refused-destructive', counts: { replaced: 2 } });
+  expect(actionNamed(summary, 'LiveTestApproval')?.detail).toContain('2 replaced');
   const production = actionNamed(summary, 'DeployToProduction');
   expect(production?.detail).toContain('UnsafeChangeSetError');
   expect(production?.detail).toContain('RESOURCES-BEING-DELETED-OR-REPLACED');

@@ -12,8 +12,9 @@ const tasks = require('../tasks.js') as { TASK_NAMES: string[]; handlerPath: (ta
 
 const REPO = path.resolve(__dirname, '../../..');
 const ERRORS_FILE = path.join(REPO, 'packages/core/src/errors.ts');
-// Lambda's own service errors: retried by every task, not errors of ours.
-const LAMBDA_SERVICE_ERROR = /^Lambda\.[A-Za-z]+$/;
+// Lambda's own service errors, and a crash or timeout of the function (every task is idempotent, so one that did its
+// call and lost its answer is run again): retried by every task, not errors of ours.
+const LAMBDA_SERVICE_ERROR = /^(Lambda\.[A-Za-z]+|Sandbox\.Timedout|Runtime\.ExitError|Runtime\.Unknown)$/;
 
 interface Retrier {
   ErrorEquals: string[];
@@ -71,7 +72,7 @@ describe.each(taskStates.map(([name]) => name))('%s', (stateName) => {
     expect(retryable.filter((name) => !retried.includes(name))).toEqual([]);
   });
 
-  it('retries nothing else: no non-retryable named error, no catch-all, only Lambda service errors besides', () => {
+  it('retries nothing else: no non-retryable named error, no catch-all, only Lambda service and runtime errors besides', () => {
     const others = retried.filter((name) => !LAMBDA_SERVICE_ERROR.test(name) && !errorPolicy(name)?.retryable);
     expect(others).toEqual([]);
   });
