@@ -143,6 +143,9 @@ const deleteUnder = async (context: FaultContext, names: Names, rules: FaultRule
   return merge(run, { observed: '', problems });
 };
 
+/** The bucket holding a case's nested templates: its data bucket's name, cut to leave room for the suffix (S3's 63). */
+const templatesBucketOf = (names: Names): string => `${names.bucketName.slice(0, 63 - '-templates'.length)}-templates`;
+
 const deletesStackAndBucket = (names: Names): string[] => [names.stackName, names.bucketName];
 
 /** One job of one action execution, invoked directly (what CodePipeline does), and what the trigger answered. */
@@ -234,7 +237,7 @@ const setStackStatus = (stateDir: string, stackName: string, status: string, rea
 /** A template of `nested` nested stacks of `perStack` SSM parameters each (CloudFormation allows 500 per template). */
 const wideTemplate = async (context: FaultContext, names: Names, nested: number, perStack: number, value: string) => {
   const { s3 } = context.harness.release.clients;
-  await s3.send(new CreateBucketCommand({ Bucket: `${names.bucketName}-templates` })).catch(() => undefined);
+  await s3.send(new CreateBucketCommand({ Bucket: templatesBucketOf(names) })).catch(() => undefined);
   const child = {
     AWSTemplateFormatVersion: '2010-09-09',
     Resources: Object.fromEntries(
@@ -245,9 +248,7 @@ const wideTemplate = async (context: FaultContext, names: Names, nested: number,
     ),
   };
   const key = `nested/${value}.json`;
-  await s3.send(
-    new PutObjectCommand({ Bucket: `${names.bucketName}-templates`, Key: key, Body: JSON.stringify(child) }),
-  );
+  await s3.send(new PutObjectCommand({ Bucket: templatesBucketOf(names), Key: key, Body: JSON.stringify(child) }));
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Resources: Object.fromEntries(
@@ -255,7 +256,7 @@ const wideTemplate = async (context: FaultContext, names: Names, nested: number,
         `Part${index}`,
         {
           Type: 'AWS::CloudFormation::Stack',
-          Properties: { TemplateURL: `https://s3.amazonaws.com/${names.bucketName}-templates/${key}` },
+          Properties: { TemplateURL: `https://s3.amazonaws.com/${templatesBucketOf(names)}/${key}` },
         },
       ]),
     ),

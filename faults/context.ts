@@ -192,8 +192,9 @@ export class FaultContext {
     const from = this.harness.stateDir;
     cpSync(from, stateDir, {
       recursive: true,
-      // The packaged services are inputs of the deploy, not cloud state.
-      filter: (source) => source !== path.join(from, 'build'),
+      // The packaged services are inputs of the deploy, not cloud state. The folder lock is not copied: a killed
+      // process's lock is stale and taken over, but the copy's holder would be this very process, still alive.
+      filter: (source) => source !== path.join(from, 'build') && source !== path.join(from, '.lock'),
     });
   }
 
