@@ -234,7 +234,10 @@ const setStackStatus = (stateDir: string, stackName: string, status: string, rea
   writeFileSync(file, JSON.stringify(state, null, 2));
 };
 
-/** A template of `nested` nested stacks of `perStack` SSM parameters each (CloudFormation allows 500 per template). */
+/**
+ * A template of `nested` nested stacks of `perStack` wait condition handles each (CloudFormation allows 500 per
+ * template): resources CloudFormation keeps itself, so the test environment's service role may create them.
+ */
 const wideTemplate = async (context: FaultContext, names: Names, nested: number, perStack: number, value: string) => {
   const { s3 } = context.harness.release.clients;
   await s3.send(new CreateBucketCommand({ Bucket: templatesBucketOf(names) })).catch(() => undefined);
@@ -242,8 +245,8 @@ const wideTemplate = async (context: FaultContext, names: Names, nested: number,
     AWSTemplateFormatVersion: '2010-09-09',
     Resources: Object.fromEntries(
       Array.from({ length: perStack }, (_, index) => [
-        `Parameter${index}`,
-        { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: value } },
+        `Handle${index}`,
+        { Type: 'AWS::CloudFormation::WaitConditionHandle' },
       ]),
     ),
   };

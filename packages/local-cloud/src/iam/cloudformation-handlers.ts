@@ -84,6 +84,8 @@ const tableArns = (call: HandlerCall): string[] => {
 };
 
 export const CLOUDFORMATION_HANDLERS: Readonly<Record<string, Rule>> = {
+  // CloudFormation keeps it itself (a presigned URL for signals): its handler calls no other service.
+  'AWS::CloudFormation::WaitConditionHandle': () => [],
   'AWS::S3::Bucket': byOperation({
     create: (call) => [...on(`arn:aws:s3:::${call.name}`, 's3:CreateBucket'), ...bucketConfiguration(call)],
     update: bucketConfiguration,
