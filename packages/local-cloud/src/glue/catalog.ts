@@ -99,6 +99,8 @@ export type CrawledTableOutcome = 'created' | 'updated' | 'unchanged';
 const CatalogIdSchema = z.string().optional();
 const GetterPageSize = z.number().int().min(1).max(100).optional();
 const PartitionPageSize = z.number().int().min(1).max(1000).optional();
+/** The table every partition operation names: its catalog, database and table. */
+const PartitionTableFields = { CatalogId: CatalogIdSchema, DatabaseName: Name, TableName: Name };
 
 /** Glue stores database and table names in lower case. */
 const lower = (name: string): string => name.toLowerCase();
@@ -136,6 +138,16 @@ export class GlueCatalog {
     const record = this.databaseRecord(databaseName).tables[lower(tableName)];
     if (!record) throw entityNotFound(`Table ${tableName} not found.`);
     return record;
+  }
+
+  /** The table a partition operation names, in this catalog. */
+  private partitionTable(input: {
+    CatalogId?: string | undefined;
+    DatabaseName: string;
+    TableName: string;
+  }): TableRecord {
+    this.checkCatalog(input.CatalogId);
+    return this.tableRecord(input.DatabaseName, input.TableName);
   }
 
   hasDatabase(name: string): boolean {
@@ -404,30 +416,24 @@ export class GlueCatalog {
       CreatePartition: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             PartitionInput: PartitionInputSchema,
           }),
           raw,
         );
-        this.checkCatalog(input.CatalogId);
-        this.createPartition(this.tableRecord(input.DatabaseName, input.TableName), input.PartitionInput);
+        this.createPartition(this.partitionTable(input), input.PartitionInput);
         this.save();
         return {};
       },
       BatchCreatePartition: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             PartitionInputList: z.array(PartitionInputSchema).max(100),
           }),
           raw,
         );
-        this.checkCatalog(input.CatalogId);
-        const table = this.tableRecord(input.DatabaseName, input.TableName);
+        const table = this.partitionTable(input);
         const errors: unknown[] = [];
         for (const partition of input.PartitionInputList) {
           try {
@@ -443,23 +449,18 @@ export class GlueCatalog {
       GetPartition: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             PartitionValues: z.array(z.string()),
           }),
           raw,
         );
-        this.checkCatalog(input.CatalogId);
-        const table = this.tableRecord(input.DatabaseName, input.TableName);
+        const table = this.partitionTable(input);
         return { Partition: jsonCopy(this.partitionRecord(table, input.PartitionValues)) };
       },
       GetPartitions: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             Expression: z.string().optional(),
             NextToken: z.string().optional(),
             MaxResults: PartitionPageSize,
@@ -488,16 +489,13 @@ export class GlueCatalog {
       UpdatePartition: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             PartitionValueList: z.array(z.string()),
             PartitionInput: PartitionInputSchema,
           }),
           raw,
         );
-        this.checkCatalog(input.CatalogId);
-        const table = this.tableRecord(input.DatabaseName, input.TableName);
+        const table = this.partitionTable(input);
         const previous = this.partitionRecord(table, input.PartitionValueList);
         this.checkPartitionValues(table, input.PartitionInput.Values);
         delete table.partitions[partitionKey(input.PartitionValueList)];
@@ -514,15 +512,12 @@ export class GlueCatalog {
       DeletePartition: async (raw) => {
         const input = parse(
           z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableName: Name,
+            ...PartitionTableFields,
             PartitionValues: z.array(z.string()),
           }),
           raw,
         );
-        this.checkCatalog(input.CatalogId);
-        const table = this.tableRecord(input.DatabaseName, input.TableName);
+        const table = this.partitionTable(input);
         this.partitionRecord(table, input.PartitionValues);
         delete table.partitions[partitionKey(input.PartitionValues)];
         this.save();
