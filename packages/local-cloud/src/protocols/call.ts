@@ -1,5 +1,6 @@
-import { newRequestId } from '../aws-error';
+import { type AwsServiceError, asAwsServiceError, isAwsServiceError, newRequestId } from '../aws-error';
 import type { LocalRequest } from '../contracts';
+import { type LogSink, logLine } from '../log';
 
 /** What an operation of a protocol-layer service gets besides its input. */
 export interface OperationCall {
@@ -27,4 +28,27 @@ export const authorizeCall = async (
   // The fault hook (off unless a FaultInjector is given) goes first: a throttled call never reaches IAM either.
   await request.context?.injectFault?.(operation, input);
   await request.context?.authorize(operation, input);
+};
+
+/**
+ * The AWS error a failed operation is answered with: a service error as thrown; anything else is a bug of the local
+ * service, logged with its stack (or left to the router when the service has no log sink) and answered as an
+ * internal failure. `logKey` names the operation as the protocol does (`action` for Query).
+ */
+export const failureOf = (
+  error: unknown,
+  service: { serviceName: string; log?: LogSink | undefined },
+  operation: string | null | undefined,
+  requestId: string,
+  logKey: 'operation' | 'action' = 'operation',
+): AwsServiceError => {
+  if (!isAwsServiceError(error)) {
+    if (!service.log) throw error;
+    logLine(service.log, service.serviceName.toLowerCase(), 'internal error', {
+      [logKey]: operation,
+      requestId,
+      error: (error as Error)?.stack ?? String(error),
+    });
+  }
+  return asAwsServiceError(error, `The local ${service.serviceName} on ${operation ?? 'a request'}`);
 };

@@ -1,7 +1,7 @@
-import { AwsServiceError, asAwsServiceError, isAwsServiceError, newRequestId } from '../aws-error';
+import { AwsServiceError, newRequestId } from '../aws-error';
 import type { LocalResponse, ServiceHandler } from '../contracts';
-import { type LogSink, logLine } from '../log';
-import { authorizeCall, newCall, type OperationCall } from './call';
+import type { LogSink } from '../log';
+import { authorizeCall, failureOf, newCall, type OperationCall } from './call';
 import { memberOf, operationModel, type ServiceModel, type Shape } from './shapes';
 
 // The AWS JSON 1.0/1.1 protocols (Step Functions, CodePipeline, Glue, Athena …): `X-Amz-Target: <prefix>.<Operation>`,
@@ -115,19 +115,7 @@ export function createJsonService(options: JsonServiceOptions): ServiceHandler {
         body: JSON.stringify(encodeJsonValue(output ?? {}, shape)),
       };
     } catch (error) {
-      if (!isAwsServiceError(error)) {
-        if (!options.log) throw error;
-        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
-          operation: operationName,
-          requestId: call.requestId,
-          error: (error as Error)?.stack ?? String(error),
-        });
-      }
-      return jsonErrorResponse(
-        asAwsServiceError(error, `The local ${options.serviceName} on ${operationName ?? 'a request'}`),
-        contentType,
-        call.requestId,
-      );
+      return jsonErrorResponse(failureOf(error, options, operationName, call.requestId), contentType, call.requestId);
     }
   };
 }

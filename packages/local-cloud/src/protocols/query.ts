@@ -1,7 +1,7 @@
-import { AwsServiceError, asAwsServiceError, isAwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../aws-error';
 import type { LocalResponse, ServiceHandler } from '../contracts';
-import { type LogSink, logLine } from '../log';
-import { authorizeCall, newCall, type Operation } from './call';
+import type { LogSink } from '../log';
+import { authorizeCall, failureOf, newCall, type Operation } from './call';
 import { memberOf, membersOf, operationModel, type ServiceModel, type Shape } from './shapes';
 import { escapeXml } from './xml';
 
@@ -169,15 +169,7 @@ export function createQueryService(options: QueryServiceOptions): ServiceHandler
       );
       return { ...response, headers: { ...response.headers, ...call.headers } };
     } catch (error) {
-      if (!isAwsServiceError(error)) {
-        if (!options.log) throw error;
-        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
-          action,
-          requestId: call.requestId,
-          error: (error as Error)?.stack ?? String(error),
-        });
-      }
-      const failure = asAwsServiceError(error, `The local ${options.serviceName} on ${action ?? 'a request'}`);
+      const failure = failureOf(error, options, action, call.requestId, 'action');
       return queryErrorResponse(failure, call.requestId, options.xmlns);
     }
   };

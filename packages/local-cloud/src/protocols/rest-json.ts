@@ -1,7 +1,7 @@
-import { AwsServiceError, asAwsServiceError, isAwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../aws-error';
 import type { LocalRequest, ServiceHandler } from '../contracts';
-import { type LogSink, logLine } from '../log';
-import { authorizeCall, newCall, type Operation } from './call';
+import type { LogSink } from '../log';
+import { authorizeCall, failureOf, newCall, type Operation } from './call';
 import { encodeJsonValue, jsonErrorResponse } from './json';
 import { membersOf, type OperationModel, operationModel, type ServiceModel, type Shape } from './shapes';
 
@@ -165,19 +165,7 @@ export function createRestJsonService(options: RestJsonServiceOptions): ServiceH
         ...(response === undefined ? {} : { body: response }),
       };
     } catch (error) {
-      if (!isAwsServiceError(error)) {
-        if (!options.log) throw error;
-        logLine(options.log, options.serviceName.toLowerCase(), 'internal error', {
-          operation: operationName,
-          requestId: call.requestId,
-          error: (error as Error)?.stack ?? String(error),
-        });
-      }
-      return jsonErrorResponse(
-        asAwsServiceError(error, `The local ${options.serviceName} on ${operationName ?? 'a request'}`),
-        JSON_TYPE,
-        call.requestId,
-      );
+      return jsonErrorResponse(failureOf(error, options, operationName, call.requestId), JSON_TYPE, call.requestId);
     }
   };
 }
