@@ -156,9 +156,11 @@ const invokeJob = async (
     artifact: { name: string; bucket: string; key: string };
     continuationToken?: string;
   },
+  // A job CodePipeline created already (delivered again); its pipeline context stays the first one.
+  existingJobId?: string,
 ) => {
   const { harness } = context;
-  const jobId = randomUUID();
+  const jobId = existingJobId ?? randomUUID();
   const event = codePipelineJobEvent({
     jobId,
     functionName: harness.delivery.triggerFunctionName,
@@ -167,17 +169,22 @@ const invokeJob = async (
     artifactCredentials: harness.release.artifactCredentials,
     continuationToken: job.continuationToken,
   });
-  harness.release.cloud.jobResults.createJob(jobId, {
-    pipelineContext: job.pipelineContext,
-    ...event['CodePipeline.job'].data,
-  });
-  await harness.release.clients.lambda.send(
+  if (existingJobId === undefined) {
+    harness.release.cloud.jobResults.createJob(jobId, {
+      pipelineContext: job.pipelineContext,
+      ...event['CodePipeline.job'].data,
+    });
+  }
+  const invoked = await harness.release.clients.lambda.send(
     new InvokeCommand({
       FunctionName: harness.delivery.triggerFunctionName,
       Payload: Buffer.from(JSON.stringify(event)),
     }),
   );
-  return { jobId, result: harness.release.cloud.jobResults.get(jobId) };
+  const functionError = invoked.FunctionError
+    ? `${invoked.FunctionError}: ${Buffer.from(invoked.Payload ?? []).toString('utf8')}`
+    : undefined;
+  return { jobId, result: harness.release.cloud.jobResults.get(jobId), functionError };
 };
 
 const deployArtifact = (context: FaultContext, names: Names, template: unknown = dataTemplate(names)) =>
@@ -505,17 +512,45 @@ export const FAULT_CASES: FaultCase[] = [
   {
     id: 'lambda-trigger-crash-after-start',
     service: 'Lambda',
-    fault: 'the trigger crashes after starting the deploy, before answering the job',
-    expected: 'action Failed naming the unanswered job; re-run Succeeded (no-changes), one stack',
+    fault: 'the trigger is killed as it calls PutJobSuccessResult: StartExecution took effect, the job is not answered',
+    expected:
+      'the job gets no answer (Runtime.ExitError; CodePipeline times it out); a new run at once and the crashed job delivered again (following its one execution) both succeed: one created, the other waited and found no changes; one stack',
     run: async (context, names) => {
-      context.inject([{ ...crash(context.harness.delivery.triggerFunctionName, 'after') }]);
-      const first = failedSaying(await context.deploy(names.stackName, dataTemplate(names)), /reported no result/);
+      const artifact = await deployArtifact(context, names);
+      const pipelineContext = localPipelineContext({ functionName: context.harness.delivery.triggerFunctionName });
+      context.inject([
+        { service: 'codepipeline', operation: 'PutJobSuccessResult', times: 1, action: { kind: 'crash-caller' } },
+      ]);
+      const crashed = await invokeJob(context, { pipelineContext, artifact });
       context.inject([]);
-      // The crashed job's execution still runs: the re-run waits for it (stack busy) and finds nothing to change.
-      const again = await context.deploy(names.stackName, dataTemplate(names));
-      const rerun =
-        again.outputVariables.outcome === 'created' ? succeeded(again, 'created') : succeeded(again, 'no-changes');
-      return merge(first, rerun);
+      const started = executionsOfJob(context, crashed.jobId);
+      const first: CaseRun = {
+        observed: `job ${crashed.result?.status ?? 'not answered'} (${crashed.functionError?.slice(0, 80)})`,
+        problems: [
+          ...(crashed.result === undefined ? [] : [`the crashed job was answered ${crashed.result.status}`]),
+          ...(/Runtime\.ExitError/.test(crashed.functionError ?? '') ? [] : ['the trigger did not crash']),
+          ...(started === 1 ? [] : [`${started} executions of the crashed job, not 1`]),
+        ],
+      };
+      // A new pipeline run while the crashed job's deploy still runs: the two race to create the stack; the loser
+      // checks it again, waits while it is busy and finds no change.
+      const rerun = await context.deploy(names.stackName, dataTemplate(names));
+      // Lambda retries a crashed asynchronous invocation with the same event: the same job follows its execution.
+      const again = await invokeJob(context, { pipelineContext, artifact }, crashed.jobId);
+      const { result: final } = await pollToEnd(context, pipelineContext, artifact, tokenOf(again.result));
+      const executions = executionsOfJob(context, crashed.jobId);
+      const status = await stackStatus(context, names.stackName);
+      const outcomes = [rerun.outputVariables.outcome, outcomeOf(final)].sort().join(' + ');
+      return merge(first, {
+        observed: `new run ${describeOutcome(rerun)}; redelivered job: ${final?.status} (${outcomeOf(final)}), ${executions} execution(s); stack ${status}`,
+        problems: [
+          ...(rerun.status === 'Succeeded' ? [] : [`the new run ${describeOutcome(rerun)}`]),
+          ...(outcomes === 'created + no-changes' ? [] : [`outcomes ${outcomes}, not one created and one no-changes`]),
+          ...(executions === 1 ? [] : [`the redelivered job made ${executions} executions`]),
+          ...(final?.status === 'succeeded' ? [] : [`the redelivered job ended ${final?.status}`]),
+          ...(status === 'CREATE_COMPLETE' ? [] : [`stack ${status}`]),
+        ],
+      });
     },
   },
   // Glue

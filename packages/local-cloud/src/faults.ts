@@ -12,6 +12,11 @@ export type FaultAction =
   | { kind: 'drop' }
   /** Call the plan's `onKill` (the process dies) before or after executing; every later request is dropped. */
   | { kind: 'kill'; when: 'before' | 'after' }
+  /**
+   * The Lambda invocation that made this call (signed with its role's key) is SIGKILLed instead of the call executing:
+   * a function that dies mid-way, e.g. the pipeline trigger after StartExecution and before answering its job.
+   */
+  | { kind: 'crash-caller' }
   /** Lambda runtime only: the function process exits (Runtime.ExitError) before running, or after it ran. */
   | { kind: 'crash'; when: 'before' | 'after' }
   /** Lambda runtime only: the function runs, then the invocation is reported timed out (Sandbox.Timedout). */
@@ -51,7 +56,7 @@ export interface FaultPlan {
   onKill?: (fault: InjectedFault) => void;
 }
 
-export type RequestFaultOutcome = 'execute' | 'drop-after' | 'kill-after';
+export type RequestFaultOutcome = 'execute' | 'drop-after' | 'kill-after' | 'crash-caller';
 
 export interface FaultInjector {
   /** Replaces the rules (and their counters); the seed restarts. */
@@ -152,6 +157,8 @@ export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
           if (action.when === 'after') return 'kill-after';
           killNow();
           return 'drop-after';
+        case 'crash-caller':
+          return 'crash-caller';
         default:
           return 'execute';
       }

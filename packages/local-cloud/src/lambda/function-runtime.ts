@@ -31,6 +31,8 @@ export interface LocalFunctionRuntime extends FunctionRuntime {
   invoke(functionNameOrArn: string, payload: unknown): Promise<LocalInvokeResult>;
   getFunction(functionNameOrArn: string): FunctionRecord | undefined;
   listFunctions(): FunctionRecord[];
+  /** Fault injection (`crash-caller`): SIGKILLs the running invocations whose code signs with this key; how many. */
+  crashInvocationsOf(accessKeyId: string): number;
   /** Kills invocations still running (used by `LocalCloud.close()`). */
   close(): Promise<void>;
 }
@@ -157,7 +159,8 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
   const state = readJsonState<LambdaState>(file, { functions: {} });
   // Warm containers per function code version, as Lambda keeps execution environments between invocations.
   const idle = new Map<string, FunctionContainer[]>();
-  const busy = new Set<FunctionContainer>();
+  // Running containers and the access key their code signs with (what a crash-caller fault finds them by).
+  const busy = new Map<FunctionContainer, string>();
   let closed = false;
   const containerKey = (record: FunctionRecord): string =>
     `${record.definition.functionName}\u0000${record.revisionId}`;
@@ -298,7 +301,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     const container =
       takeIdle(key) ??
       new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
-    busy.add(container);
+    busy.set(container, roleKey.accessKeyId);
     let outcome: ContainerOutcome;
     try {
       outcome = await container.invoke(
@@ -401,9 +404,15 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       await rm(path.join(stateDir, 'lambda', name), { recursive: true, force: true });
     },
 
+    crashInvocationsOf(accessKeyId) {
+      const callers = [...busy].filter(([, key]) => key === accessKeyId).map(([container]) => container);
+      for (const container of callers) container.kill();
+      return callers.length;
+    },
+
     async close() {
       closed = true;
-      for (const container of busy) container.kill();
+      for (const container of busy.keys()) container.kill();
       for (const list of idle.values()) for (const container of list) container.kill();
       idle.clear();
     },
