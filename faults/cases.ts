@@ -28,8 +28,10 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FaultRule } from '@glue-cd/local-cloud';
 import { codePipelineJobEvent, localPipelineContext, type InvokeActionOutcome } from '@glue-cd/release';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { harnessOver } from '../test/e2e/harness';
+import { spawnCloud } from './child-cloud';
 import { dataTemplate, describeOutcome, type FaultContext, type Names, SAMPLE_ROWS } from './context';
 
 export interface CaseRun {
@@ -187,15 +189,21 @@ const invokeJob = async (
   return { jobId, result: harness.release.cloud.jobResults.get(jobId), functionError };
 };
 
+/** A deploy action's build artifact: the deploy input and the template. */
+const deployFiles = (names: Names, template: unknown, extra: Record<string, unknown> = {}) => ({
+  'deploy/app.json': {
+    environmentName: 'test',
+    stackName: names.stackName,
+    template: { artifactPath: 'templates/app.json' },
+    ...extra,
+  },
+  'templates/app.json': template,
+});
+
 const deployArtifact = (context: FaultContext, names: Names, template: unknown = dataTemplate(names)) =>
-  context.harness.uploadArtifact({
-    'deploy/app.json': {
-      environmentName: 'test',
-      stackName: names.stackName,
-      template: { artifactPath: 'templates/app.json' },
-    },
-    'templates/app.json': template,
-  });
+  context.harness.uploadArtifact(deployFiles(names, template));
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls one action execution with continuation tokens until the trigger stops answering "in progress". */
 const pollToEnd = async (
@@ -865,35 +873,63 @@ export const FAULT_CASES: FaultCase[] = [
   {
     id: 'process-kill-mid-deploy',
     service: 'local cloud',
-    fault: 'the cloud process is killed right after CreateStack, then restarted on the same state',
+    fault:
+      'the `pnpm cloud` process (--faults plan) is SIGKILLed right after CreateStack, then restarted on the same state folder',
     expected:
-      'the interrupted action fails; the re-run ends clean (recreated/created, or Failed naming the stack status and what to do)',
+      'the interrupted action fails; the restart takes over the stale lock; the re-run ends clean (recreated/created, or Failed naming the stack status and what to do)',
     run: async (context, names) => {
-      let killedState: string | undefined;
-      context.onKill = () => {
-        killedState = context.snapshot();
+      // A separate cloud process on a copy of this cloud's state (the delivery services deployed), killed for real.
+      const stateDir = context.snapshot();
+      const kill: FaultRule = {
+        service: 'cloudformation',
+        operation: 'CreateStack',
+        times: 1,
+        action: { kind: 'kill', when: 'after' },
       };
-      context.inject([
-        { service: 'cloudformation', operation: 'CreateStack', times: 1, action: { kind: 'kill', when: 'after' } },
-      ]);
+      const first = await spawnCloud({ stateDir, rules: [kill] });
       let interrupted: string;
       try {
-        const outcome = await context.deploy(names.stackName, dataTemplate(names));
+        const outcome = await harnessOver(first.target, context.harness.delivery, stateDir).runAction(
+          deployFiles(names, dataTemplate(names)),
+          { inputFile: 'deploy/app.json' },
+        );
         interrupted = describeOutcome(outcome);
       } catch (failure) {
         interrupted = `action lost the cloud (${(failure as Error).name})`;
       }
-      if (killedState === undefined) return { observed: interrupted, problems: ['the kill never happened'] };
-      await context.restartFrom(killedState);
-      const status = await stackStatus(context, names.stackName);
-      const again = await context.deploy(names.stackName, dataTemplate(names), {
-        onRollbackComplete: 'delete-and-recreate',
-      });
-      const rerun =
-        again.status === 'Succeeded'
-          ? { observed: describeOutcome(again), problems: [] }
-          : failedSaying(again, new RegExp(names.stackName), /(CREATE_FAILED|ROLLBACK)/, /(delete|retry|inspect)/i);
-      return merge({ observed: `interrupted: ${interrupted}; after restart stack ${status}`, problems: [] }, rerun);
+      const death = await Promise.race([first.exited, delay(30_000).then(() => undefined)]);
+      await first.target.close();
+      if (death?.signal !== 'SIGKILL') {
+        await first.stop();
+        return {
+          observed: interrupted,
+          problems: [`the cloud process did not die by SIGKILL: ${JSON.stringify(death)}`],
+        };
+      }
+      context.countExternalFault();
+      const staleLock = existsSync(path.join(stateDir, '.lock'));
+      const second = await spawnCloud({ stateDir, port: first.port });
+      try {
+        const cloud = harnessOver(second.target, context.harness.delivery, stateDir);
+        const status = (await cloud.describeStack(names.stackName))?.StackStatus;
+        const again = await cloud.runAction(
+          deployFiles(names, dataTemplate(names), { onRollbackComplete: 'delete-and-recreate' }),
+          { inputFile: 'deploy/app.json' },
+        );
+        const rerun =
+          again.status === 'Succeeded'
+            ? { observed: describeOutcome(again), problems: [] }
+            : failedSaying(again, new RegExp(names.stackName), /(CREATE_FAILED|ROLLBACK)/, /(delete|retry|inspect)/i);
+        return merge(
+          {
+            observed: `interrupted: ${interrupted}; pid ${first.pid} SIGKILLed (stale lock left: ${staleLock}); restarted as pid ${second.pid}: stack ${status}`,
+            problems: staleLock ? [] : ['the killed process left no lock to take over'],
+          },
+          rerun,
+        );
+      } finally {
+        await second.stop();
+      }
     },
   },
   {
