@@ -5,6 +5,7 @@ import {
   protectedStackPolicyBody,
   type PlanDocument,
 } from '@glue-cd/core';
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { logger } from '../src/logger';
 import { BUSY_STACK_POLLING, CHANGE_SET_POLLING, maxTotalWaitSeconds, STACK_OPERATION_POLLING } from '../src/polling';
 import { blueGreenStackName } from '../src/tasks/stack-operations';
@@ -245,6 +246,30 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
     expect(run.output).toMatchObject({ outcome: 'no-changes' });
     expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(2);
     expect(run.visited).toContain('RecheckStack');
+  });
+
+  it('checks the stack again when another deploy created it since CheckStack found none, then finds no changes', async () => {
+    // Arrange: CheckStack finds no stack; by CreateStack another execution's create is running (the only
+    // CreateStack of this run: the stack is someone else's, created with another token).
+    cloud.cfn.on(CreateStackCommand).callsFakeOnce(() => {
+      cloud.addStack(STACK, 'CREATE_IN_PROGRESS', {
+        // CreateStack's own look at it takes the first status; RecheckStack finds it still creating.
+        upcoming: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
+        createToken: 'another-execution',
+      });
+      throw Object.assign(new Error(`Stack [${STACK}] already exists`), { name: 'AlreadyExistsException' });
+    });
+
+    // Act
+    const run = await runDeploy(deployInput());
+
+    // Assert
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(run.output).toMatchObject({ outcome: 'no-changes' });
+    expect(run.visited).toEqual(
+      expect.arrayContaining(['CreateStack', 'RecheckStack', 'WaitWhileStackBusy', 'CreateChangeSet']),
+    );
+    expect(cloud.stacks.filter((stack) => stack.stackName === STACK)).toHaveLength(1);
   });
 
   it('gives up on a stack that stays busy, after a bounded number of checks', async () => {
