@@ -910,6 +910,9 @@ export const FAULT_CASES: FaultCase[] = [
       const staleLock = existsSync(path.join(stateDir, '.lock'));
       const second = await spawnCloud({ stateDir, port: first.port });
       try {
+        const holder = (
+          JSON.parse(readFileSync(path.join(stateDir, '.lock', 'owner.json'), 'utf8')) as { pid?: number }
+        ).pid;
         const cloud = harnessOver(second.target, context.harness.delivery, stateDir);
         const status = (await cloud.describeStack(names.stackName))?.StackStatus;
         const again = await cloud.runAction(
@@ -922,8 +925,11 @@ export const FAULT_CASES: FaultCase[] = [
             : failedSaying(again, new RegExp(names.stackName), /(CREATE_FAILED|ROLLBACK)/, /(delete|retry|inspect)/i);
         return merge(
           {
-            observed: `interrupted: ${interrupted}; pid ${first.pid} SIGKILLed (stale lock left: ${staleLock}); restarted as pid ${second.pid}: stack ${status}`,
-            problems: staleLock ? [] : ['the killed process left no lock to take over'],
+            observed: `interrupted: ${interrupted}; pid ${first.pid} SIGKILLed (stale lock left: ${staleLock}); restarted as pid ${second.pid} (lock held by ${holder}): stack ${status}`,
+            problems: [
+              ...(staleLock ? [] : ['the killed process left no lock to take over']),
+              ...(holder === second.pid ? [] : [`the lock is held by pid ${holder}, not the restarted cloud`]),
+            ],
           },
           rerun,
         );
