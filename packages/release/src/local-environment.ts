@@ -1,5 +1,6 @@
 import {
   startLocalCloud,
+  type StackResourceView,
   type FaultInjector,
   type JobResult,
   type LocalCloud,
@@ -31,6 +32,13 @@ export interface ReleaseTarget {
    * operator's key, because the pipeline stack itself (PipelineRole) is not deployed into the local cloud.
    */
   artifactCredentials: CloudCredentials;
+  /**
+   * The key the cloud issued to a role and the environment of code running as it (`cloud.credentialsForRole`,
+   * `cloud.environmentForRole`): what the pipeline stack's roles act with. A cloud in this process only.
+   */
+  roleKeys?(roleArn: string): { credentials: CloudCredentials; environment: Record<string, string> };
+  /** A live stack's resources with their resolved properties, as the local CloudFormation recorded them. */
+  stackResources?(stackName: string): StackResourceView[];
   close(): Promise<void>;
 }
 
@@ -69,6 +77,11 @@ export const startReleaseCloud = async (options: {
     },
     clients: makeCloudClients(cloud.endpoint, operator),
     artifactCredentials: operator,
+    roleKeys: (roleArn) => ({
+      credentials: cloud.credentialsForRole(roleArn),
+      environment: cloud.environmentForRole(roleArn),
+    }),
+    stackResources: (stackName) => cloud.cloudFormation.stackResources(stackName),
     close: () => cloud.close(),
   };
 };

@@ -7,7 +7,6 @@ import {
   APPLICATION_STAGES,
   deployDeliveryServices,
   deploymentBucketFor,
-  type DeliveryServices,
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
@@ -15,6 +14,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
+import { deployPipelineStack, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
 import { renderReport } from './report';
 import { collectExecutions } from './report/executions';
@@ -97,14 +97,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
-  // The pipeline's own services package and deploy beside the first stages (Source and Build never touch their
-  // stacks; the Invoke actions wait for them): on two cores the Build's one-at-a-time commands leave room for both.
+  // The pipeline's own services package beside the pipeline's packaging.
   const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
   deliveryPackaging.catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
-  const pipeline = await step('Package', async () => {
+  const { pipeline, pipelinePackage } = await step('Package', async () => {
     const template = await packageService({
       repoRoot,
       serviceDir: '.',
@@ -114,7 +113,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     });
     const definition = readPipelineDefinition(template.template);
     return {
-      value: definition,
+      value: { pipeline: definition, pipelinePackage: template },
       detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')})${reuse(template)}`,
     };
   });
@@ -133,27 +132,35 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         });
       })();
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
-  let bootstrap: Promise<DeliveryServices> | undefined;
+  let roles: PipelineRoles | undefined;
   try {
-    // What the Build writes to: the artifact bucket and the deployment buckets exist before the pipeline starts.
-    const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
-    const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
-    for (const bucket of buckets) await ensureBucket(release.clients, bucket);
     progress.stage(
-      `Bootstrap (stage ${infraStage}) beside the first stages, as an operator does once: docs/pipeline.md`,
+      `Bootstrap (stage ${infraStage}), as an operator does once before the pipeline runs: docs/pipeline.md`,
     );
-    bootstrap = step('Bootstrap', async () => {
+    // The pipeline stack imports the trigger's exports and holds the artifact bucket and the roles every action acts
+    // as: as on AWS, it is deployed after the orchestrator and the trigger, and before the pipeline's first run.
+    const { delivery, pipelineStack } = await step('Bootstrap', async () => {
+      const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
+      for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
       const packaged = await deliveryPackaging;
       const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
+      const stack = await deployPipelineStack(release, pipelinePackage, infraStage);
       return {
-        value: deployed,
+        value: { delivery: deployed, pipelineStack: stack },
         detail: [
           ...deployed.deployments.map((d, i) => `${d.stackName}: ${d.outcome}${packaged[i] ? reuse(packaged[i]) : ''}`),
-          `buckets ${buckets.join(', ')}`,
+          `${stack.deployment.stackName}: ${stack.deployment.outcome}${reuse(pipelinePackage)}`,
+          `artifact bucket ${stack.artifactBucket}; deployment buckets ${deploymentBuckets.join(', ')}`,
+          ...(stack.roles
+            ? [
+                `CodePipeline acts as ${stack.roles.pipeline.roleArn}`,
+                ...Object.entries(stack.roles.projects).map(([name, role]) => `${name} builds as ${role.roleArn}`),
+              ]
+            : [`the operator key acts for CodePipeline and CodeBuild: ${stack.rolesUnavailable}`]),
         ].join('\n'),
       };
     });
-    bootstrap.catch(() => undefined);
+    roles = pipelineStack.roles;
 
     const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
     if (options.planOnly && !planAction) {
@@ -165,11 +172,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const run = await runPipeline(
       {
         release,
-        delivery: bootstrap,
+        delivery,
         pipeline,
         repoRoot,
         stateDir: options.stateDir,
-        artifactBucket,
+        artifactBucket: pipelineStack.artifactBucket,
+        ...(pipelineStack.roles ? { roles: pipelineStack.roles } : {}),
+        ...(pipelineStack.rolesUnavailable ? { rolesUnavailable: pipelineStack.rolesUnavailable } : {}),
         pipelineExecutionId,
         approver: options.approver,
         progress,
@@ -184,9 +193,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
-    // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
-    await bootstrap.catch(() => undefined);
-    // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
@@ -200,7 +206,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       actions: run.records,
       skipList: describeSkipList(skipList),
       differences: [
-        ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
+        ...operationsDifferences([...deliveryPackages, { ...pipelinePackage, service: 'pipeline' }]).map(
+          (difference) => ({ action: 'Bootstrap', difference }),
+        ),
         ...run.differences,
       ],
       executions: await collectExecutions(
@@ -226,7 +234,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       jsonReportPath,
     };
   } finally {
-    await bootstrap?.catch(() => undefined);
+    roles?.close();
     await release.close();
   }
 };
