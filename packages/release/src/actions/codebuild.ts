@@ -202,7 +202,21 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
   try {
     log.write(containerLine(role.line));
     environment.progress.step(`${action.name} ${role.line}`);
-    const { primary, sourceDir, secondary } = await downloadSources(input, role.s3, workRoot);
+    const downloaded = await downloadSources(input, role.s3, workRoot).catch((error: Error) => error);
+    if (downloaded instanceof Error) {
+      // CodeBuild's DOWNLOAD_SOURCE phase fails the build before any command, as the role that could not read.
+      const failure = `DOWNLOAD_SOURCE: CLIENT_ERROR: ${downloaded.name}: ${downloaded.message}`;
+      log.write(containerLine(`Phase complete: DOWNLOAD_SOURCE State: FAILED: ${failure}`));
+      return {
+        status: 'Failed',
+        summary: `${project.buildSpec.includes('\n') ? 'inline buildspec' : project.buildSpec} (${project.name}): FAILED`,
+        detail: [failure, role.line, `log: ${logFile}`].join('\n'),
+        differences: role.differences,
+        logFile,
+        ...(role.roleArn ? { runAs: role.roleArn } : {}),
+      };
+    }
+    const { primary, sourceDir, secondary } = downloaded;
     const buildspec = await readProjectBuildspec(project, sourceDir);
     const variables = {
       buildspec: buildspec.env?.variables ?? {},
