@@ -7,6 +7,8 @@ import {
   APPLICATION_STAGES,
   deployDeliveryServices,
   deploymentBucketFor,
+  type DeliveryServices,
+  listExports,
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
@@ -14,7 +16,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
-import { deployPipelineStack, type PipelineRoles } from './pipeline-stack';
+import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
 import { renderReport } from './report';
 import { collectExecutions } from './report/executions';
@@ -133,20 +135,41 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })();
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   let roles: PipelineRoles | undefined;
+  let bootstrap: Promise<DeliveryServices> | undefined;
   try {
+    // What the Build writes to: the deployment buckets exist before the pipeline starts.
+    const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
+    for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
+    // The pipeline stack imports the orchestrator's and the trigger's exports: on a new cloud it waits for their
+    // stacks, as an operator's bootstrap does; on a cloud that already exports them (exports never change while
+    // imported) it deploys beside their packaging, and the first stages start once it is there.
+    const imports = importsOf(pipelinePackage.template);
+    const exported = await listExports(release.clients);
+    const beside = imports.every((name) => exported[name] !== undefined);
     progress.stage(
-      `Bootstrap (stage ${infraStage}), as an operator does once before the pipeline runs: docs/pipeline.md`,
+      `Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md (${
+        beside
+          ? 'the pipeline stack first, the services beside the first stages'
+          : 'the services, then the pipeline stack'
+      })`,
     );
-    // The pipeline stack imports the trigger's exports and holds the artifact bucket and the roles every action acts
-    // as: as on AWS, it is deployed after the orchestrator and the trigger, and before the pipeline's first run.
-    const { delivery, pipelineStack } = await step('Bootstrap', async () => {
-      const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
-      for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
+    const deliveryDeploy = deliveryPackaging.then((packaged) =>
+      deployDeliveryServices(release.clients, packaged, infraStage),
+    );
+    deliveryDeploy.catch(() => undefined);
+    const pipelineDeploy = (beside ? Promise.resolve() : deliveryDeploy.then(() => undefined)).then(() =>
+      deployPipelineStack(release, pipelinePackage, infraStage),
+    );
+    pipelineDeploy
+      .then((stack) => {
+        roles = stack.roles;
+      })
+      .catch(() => undefined);
+    bootstrap = step('Bootstrap', async () => {
+      const [deployed, stack] = await Promise.all([deliveryDeploy, pipelineDeploy]);
       const packaged = await deliveryPackaging;
-      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
-      const stack = await deployPipelineStack(release, pipelinePackage, infraStage);
       return {
-        value: { delivery: deployed, pipelineStack: stack },
+        value: deployed,
         detail: [
           ...deployed.deployments.map((d, i) => `${d.stackName}: ${d.outcome}${packaged[i] ? reuse(packaged[i]) : ''}`),
           `${stack.deployment.stackName}: ${stack.deployment.outcome}${reuse(pipelinePackage)}`,
@@ -160,7 +183,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         ].join('\n'),
       };
     });
-    roles = pipelineStack.roles;
+    bootstrap.catch(() => undefined);
+    // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
+    const pipelineStack = await pipelineDeploy;
 
     const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
     if (options.planOnly && !planAction) {
@@ -172,7 +197,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const run = await runPipeline(
       {
         release,
-        delivery,
+        delivery: bootstrap,
         pipeline,
         repoRoot,
         stateDir: options.stateDir,
@@ -193,6 +218,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
+    // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
+    await bootstrap.catch(() => undefined);
+    // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
     const report = ReleaseReportSchema.parse({
@@ -234,6 +262,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       jsonReportPath,
     };
   } finally {
+    await bootstrap?.catch(() => undefined);
     roles?.close();
     await release.close();
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   deployPipelineStack,
   deploymentBucketFor,
+  importsOf,
   ensureBucket,
   packageService,
   readPipelineDefinition,
@@ -261,4 +262,16 @@ test('without the pipeline stack’s roles the build runs as the operator key, a
     difference:
       'the build ran as the operator key (account root), not its ServiceRole: the pipeline stack is not deployed',
   });
+});
+
+test('the packaged pipeline stack imports the orchestrator’s topic and the trigger’s function, and nothing else', () => {
+  // The release deploys it beside the services' packaging only when a cloud already exports all of these.
+  expect(importsOf(packaged.template)).toEqual([
+    `glue-cd-deploy-orchestrator-${STAGE}-NotificationTopicArn`,
+    `glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionArn`,
+    `glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionName`,
+  ]);
+  expect(importsOf({ A: { 'Fn::ImportValue': { 'Fn::Sub': '${Stage}-x' } }, B: [{ 'Fn::ImportValue': 'y' }] })).toEqual(
+    ['', 'y'],
+  );
 });

@@ -16,10 +16,7 @@ export interface PipelineArtifact extends ArtifactLocation {
 /** What every action runner may use: the local cloud, the pipeline, the release's settings. */
 export interface ActionEnvironment {
   release: ReleaseTarget;
-  /**
-   * The operator's bootstrap (orchestrator and trigger stacks). The release runs it beside the first stages, which
-   * never touch those stacks; the actions that invoke the trigger wait for it.
-   */
+  /** The operator's bootstrap (orchestrator and trigger stacks); the actions that invoke the trigger wait for it. */
   delivery: DeliveryServices | Promise<DeliveryServices>;
   pipeline: PipelineDefinition;
   /** The checkout being released (the Source action's working tree). */
