@@ -10,6 +10,7 @@ import {
   CreateTableCommand,
   DeleteDatabaseCommand,
   DeleteJobCommand,
+  DeletePartitionCommand,
   DeleteTableCommand,
   GetCrawlerCommand,
   GetCrawlerMetricsCommand,
@@ -29,6 +30,7 @@ import {
   UpdateCrawlerCommand,
   UpdateDatabaseCommand,
   UpdateJobCommand,
+  UpdatePartitionCommand,
   UpdateTableCommand,
   type JobRun,
 } from '@aws-sdk/client-glue';
@@ -274,6 +276,55 @@ describe('Glue Data Catalog', () => {
     );
     expect(mismatch).toMatchObject({ name: 'InvalidInputException' });
     expect(mismatch.message).toContain('The number of partition keys do not match the number of partition values');
+  });
+
+  it('moves a partition to its new values on UpdatePartition, keeping its CreationTime, and forgets it on DeletePartition', async () => {
+    // Arrange
+    const table = { DatabaseName: 'moves', TableName: 'trips' };
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'moves' } }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'moves',
+        TableInput: { Name: 'trips', PartitionKeys: [{ Name: 'month', Type: 'string' }] },
+      }),
+    );
+    await glue.send(
+      new CreatePartitionCommand({
+        ...table,
+        PartitionInput: {
+          Values: ['01'],
+          StorageDescriptor: { Location: 's3://lake/trips/month=01/', Columns: [{ Name: 'id', Type: 'bigint' }] },
+        },
+      }),
+    );
+    const created = (await glue.send(new GetPartitionCommand({ ...table, PartitionValues: ['01'] }))).Partition;
+
+    // Act
+    await glue.send(
+      new UpdatePartitionCommand({
+        ...table,
+        PartitionValueList: ['01'],
+        PartitionInput: {
+          Values: ['1'],
+          StorageDescriptor: { Location: 's3://lake/trips/month=1/', Columns: [{ Name: 'id', Type: 'bigint' }] },
+        },
+      }),
+    );
+    const moved = await glue.send(new GetPartitionsCommand({ ...table, ExcludeColumnSchema: true }));
+    const oldValues = await failure(glue.send(new GetPartitionCommand({ ...table, PartitionValues: ['01'] })));
+    await glue.send(new DeletePartitionCommand({ ...table, PartitionValues: ['1'] }));
+    const deleted = await failure(glue.send(new GetPartitionCommand({ ...table, PartitionValues: ['1'] })));
+
+    // Assert
+    expect(moved.Partitions).toEqual([
+      expect.objectContaining({
+        Values: ['1'],
+        CreationTime: created?.CreationTime,
+        StorageDescriptor: { Location: 's3://lake/trips/month=1/' },
+      }),
+    ]);
+    expect(oldValues).toMatchObject({ name: 'EntityNotFoundException', message: 'Cannot find partition.' });
+    expect(deleted).toMatchObject({ name: 'EntityNotFoundException', message: 'Cannot find partition.' });
   });
 });
 
