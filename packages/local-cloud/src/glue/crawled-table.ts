@@ -1,5 +1,5 @@
 import type { InferredTable } from '@glue-cd/data-lake';
-import type { TableInput } from './catalog';
+import type { TableInput } from './catalog-shapes';
 
 // What Glue's built-in classifiers write for the formats the local crawler infers.
 const TEXT_INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
