@@ -106,27 +106,34 @@ const failure = (promise: Promise<unknown>): Promise<Error> =>
 
 describe('Glue Data Catalog', () => {
   it('creates, reads, pages, updates and deletes databases and tables, with names in lower case as Glue keeps them', async () => {
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'Sales', Description: 'v1' } }));
-    expect((await glue.send(new GetDatabaseCommand({ Name: 'SALES' }))).Database).toMatchObject({
-      Name: 'sales',
-      Description: 'v1',
-      CatalogId: '000000000000',
-      CreateTime: expect.any(Date),
-    });
-    await glue.send(new UpdateDatabaseCommand({ Name: 'sales', DatabaseInput: { Name: 'sales', Description: 'v2' } }));
-    expect((await glue.send(new GetDatabaseCommand({ Name: 'sales' }))).Database?.Description).toBe('v2');
-
+    // Arrange
+    await glue.send(
+      new CreateDatabaseCommand({
+        DatabaseInput: {
+          Name: 'Sales',
+          Description: 'v1',
+        },
+      }),
+    );
     for (const name of ['E', 'd', 'c', 'b', 'a']) {
       await glue.send(
         new CreateTableCommand({
           DatabaseName: 'sales',
           TableInput: {
             Name: name,
-            StorageDescriptor: { Columns: [{ Name: 'id', Type: 'bigint' }], Location: `s3://lake/${name}/` },
+            StorageDescriptor: {
+              Columns: [{ Name: 'id', Type: 'bigint' }],
+              Location: `s3://lake/${name}/`,
+            },
           },
         }),
       );
     }
+
+    // Act
+    const created = (await glue.send(new GetDatabaseCommand({ Name: 'SALES' }))).Database;
+    await glue.send(new UpdateDatabaseCommand({ Name: 'sales', DatabaseInput: { Name: 'sales', Description: 'v2' } }));
+    const updatedDatabase = (await glue.send(new GetDatabaseCommand({ Name: 'sales' }))).Database;
     const pages: string[][] = [];
     let token: string | undefined;
     do {
@@ -134,20 +141,33 @@ describe('Glue Data Catalog', () => {
       pages.push((page.TableList ?? []).map((table) => table.Name!));
       token = page.NextToken;
     } while (token);
-    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-    expect(
-      (await glue.send(new GetTablesCommand({ DatabaseName: 'sales', Expression: '[ab]' }))).TableList?.map(
-        (table) => table.Name,
-      ),
-    ).toEqual(['a', 'b']);
-
+    const matching = await glue.send(new GetTablesCommand({ DatabaseName: 'sales', Expression: '[ab]' }));
     await glue.send(
       new UpdateTableCommand({
         DatabaseName: 'sales',
-        TableInput: { Name: 'a', StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }] } },
+        TableInput: {
+          Name: 'a',
+          StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }] },
+        },
       }),
     );
     const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'sales', Name: 'A' }));
+    await glue.send(new DeleteTableCommand({ DatabaseName: 'sales', Name: 'e' }));
+    const remaining = await glue.send(new GetTablesCommand({ DatabaseName: 'sales' }));
+    const databases = await glue.send(new GetDatabasesCommand({}));
+    await glue.send(new DeleteDatabaseCommand({ Name: 'sales' }));
+    const tableOfDeleted = await failure(glue.send(new GetTableCommand({ DatabaseName: 'sales', Name: 'a' })));
+
+    // Assert
+    expect(created).toMatchObject({
+      Name: 'sales',
+      Description: 'v1',
+      CatalogId: '000000000000',
+      CreateTime: expect.any(Date),
+    });
+    expect(updatedDatabase?.Description).toBe('v2');
+    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(matching.TableList?.map((table) => table.Name)).toEqual(['a', 'b']);
     expect(Table).toMatchObject({
       Name: 'a',
       DatabaseName: 'sales',
@@ -155,13 +175,10 @@ describe('Glue Data Catalog', () => {
       StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }] },
     });
     expect(Table!.UpdateTime!.getTime()).toBeGreaterThanOrEqual(Table!.CreateTime!.getTime());
-
-    await glue.send(new DeleteTableCommand({ DatabaseName: 'sales', Name: 'e' }));
-    expect((await glue.send(new GetTablesCommand({ DatabaseName: 'sales' }))).TableList).toHaveLength(4);
-    expect((await glue.send(new GetDatabasesCommand({}))).DatabaseList?.map((db) => db.Name)).toContain('sales');
-    await glue.send(new DeleteDatabaseCommand({ Name: 'sales' }));
+    expect(remaining.TableList).toHaveLength(4);
+    expect(databases.DatabaseList?.map((db) => db.Name)).toContain('sales');
     // its tables went with it
-    expect(await failure(glue.send(new GetTableCommand({ DatabaseName: 'sales', Name: 'a' })))).toMatchObject({
+    expect(tableOfDeleted).toMatchObject({
       name: 'EntityNotFoundException',
       message: 'Database sales not found.',
     });
@@ -211,69 +228,73 @@ describe('Glue Data Catalog', () => {
       () => new GetTablesCommand({ DatabaseName: 'errors', NextToken: 'garbage' }),
     ],
   ])('answers %s with %s', async (_what, name, message, command) => {
+    // Arrange
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'errors' } })).catch(() => undefined);
     await glue
       .send(new CreateTableCommand({ DatabaseName: 'errors', TableInput: { Name: 't' } }))
       .catch(() => undefined);
+
+    // Act
     const error = await failure(glue.send(command() as never));
+
+    // Assert
     expect(error.name).toBe(name);
     expect(error.message).toContain(message);
     expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(400);
   });
 
   it('keeps partitions of a partitioned table, checks their values against the keys and pages them', async () => {
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'parts' } }));
-    await glue.send(
-      new CreateTableCommand({
-        DatabaseName: 'parts',
-        TableInput: { Name: 'trips', PartitionKeys: [{ Name: 'month', Type: 'string' }] },
-      }),
-    );
+    // Arrange
+    const table = { DatabaseName: 'parts', TableName: 'trips' };
     const partition = (month: string) => ({
       Values: [month],
       StorageDescriptor: { Location: `s3://lake/trips/month=${month}/` },
     });
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'parts' } }));
     await glue.send(
-      new CreatePartitionCommand({ DatabaseName: 'parts', TableName: 'trips', PartitionInput: partition('01') }),
+      new CreateTableCommand({
+        DatabaseName: 'parts',
+        TableInput: {
+          Name: 'trips',
+          PartitionKeys: [{ Name: 'month', Type: 'string' }],
+        },
+      }),
     );
+
+    // Act
+    await glue.send(new CreatePartitionCommand({ ...table, PartitionInput: partition('01') }));
     const batch = await glue.send(
       new BatchCreatePartitionCommand({
-        DatabaseName: 'parts',
-        TableName: 'trips',
+        ...table,
         PartitionInputList: [partition('01'), partition('02'), partition('03')],
       }),
     );
+    const second = await glue.send(new GetPartitionCommand({ ...table, PartitionValues: ['02'] }));
+    const first = await glue.send(new GetPartitionsCommand({ ...table, MaxResults: 2 }));
+    const rest = await glue.send(new GetPartitionsCommand({ ...table, NextToken: first.NextToken }));
+    const mismatch = await failure(
+      glue.send(
+        new CreatePartitionCommand({
+          ...table,
+          PartitionInput: { Values: ['04', 'x'] },
+        }),
+      ),
+    );
+
+    // Assert
     expect(batch.Errors).toEqual([
       {
         PartitionValues: ['01'],
         ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' },
       },
     ]);
-    expect(
-      (await glue.send(new GetPartitionCommand({ DatabaseName: 'parts', TableName: 'trips', PartitionValues: ['02'] })))
-        .Partition,
-    ).toMatchObject({
+    expect(second.Partition).toMatchObject({
       Values: ['02'],
       TableName: 'trips',
       StorageDescriptor: { Location: 's3://lake/trips/month=02/' },
     });
-    const first = await glue.send(
-      new GetPartitionsCommand({ DatabaseName: 'parts', TableName: 'trips', MaxResults: 2 }),
-    );
-    const rest = await glue.send(
-      new GetPartitionsCommand({ DatabaseName: 'parts', TableName: 'trips', NextToken: first.NextToken }),
-    );
     expect([...first.Partitions!, ...rest.Partitions!].map((p) => p.Values![0])).toEqual(['01', '02', '03']);
     expect(rest.NextToken).toBeUndefined();
-    const mismatch = await failure(
-      glue.send(
-        new CreatePartitionCommand({
-          DatabaseName: 'parts',
-          TableName: 'trips',
-          PartitionInput: { Values: ['04', 'x'] },
-        }),
-      ),
-    );
     expect(mismatch).toMatchObject({ name: 'InvalidInputException' });
     expect(mismatch.message).toContain('The number of partition keys do not match the number of partition values');
   });
