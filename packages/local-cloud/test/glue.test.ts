@@ -357,6 +357,7 @@ describe('Glue crawlers', () => {
     }, `crawler ${name} finishing`);
 
   it('crawls the TLC sample in S3 into a CSV table with its columns, refusing a second start while it runs', async () => {
+    // Arrange
     const facts = await sampleFacts();
     await uploadSample(s3, 'raw-data', 'nyc-taxi/yellow_tripdata/');
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'raw' } }));
@@ -370,25 +371,39 @@ describe('Glue crawlers', () => {
       }),
     );
     const startedAt = Date.now();
+
+    // Act
     const [first, second] = await Promise.allSettled([
       glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' })),
       glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' })),
     ]);
+    const whileRunning = (await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }))).Crawler;
+    const crawler = await crawlUntilReady('raw-crawler');
+    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }));
+    const metrics = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
+    // A second crawl updates the table in place (UPDATE_IN_DATABASE is the default).
+    await glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' }));
+    await eventually(async () => {
+      const { Crawler } = await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }));
+      return Crawler?.State === 'READY' && Crawler.LastCrawl!.StartTime! > crawler.LastCrawl!.StartTime!
+        ? true
+        : undefined;
+    }, 'second crawl');
+    const again = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
+    const recrawled = await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }));
+
+    // Assert
     expect(first.status).toBe('fulfilled');
     expect(second).toMatchObject({
       status: 'rejected',
       reason: { name: 'CrawlerRunningException', message: 'Crawler with name raw-crawler has already started' },
     });
-    expect((await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }))).Crawler?.State).not.toBe('READY');
-
-    const crawler = await crawlUntilReady('raw-crawler');
+    expect(whileRunning?.State).not.toBe('READY');
     expect(crawler).toMatchObject({
       Role: 'arn:aws:iam::000000000000:role/crawler',
       LastCrawl: { Status: 'SUCCEEDED', LogGroup: '/aws-glue/crawlers', LogStream: 'raw-crawler' },
     });
     expect(crawler.LastCrawl!.StartTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(startedAt / 1000) * 1000);
-
-    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }));
     expect(Table?.StorageDescriptor?.Columns?.map((column) => column.Name)).toEqual(
       facts.header.map((name) => name.toLowerCase()),
     );
@@ -414,7 +429,6 @@ describe('Glue crawlers', () => {
         },
       },
     });
-    const metrics = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
     expect(metrics.CrawlerMetricsList).toEqual([
       expect.objectContaining({
         CrawlerName: 'raw-crawler',
@@ -423,23 +437,12 @@ describe('Glue crawlers', () => {
         StillEstimating: false,
       }),
     ]);
-
-    // A second crawl updates the table in place (UPDATE_IN_DATABASE is the default).
-    await glue.send(new StartCrawlerCommand({ Name: 'raw-crawler' }));
-    await eventually(async () => {
-      const { Crawler } = await glue.send(new GetCrawlerCommand({ Name: 'raw-crawler' }));
-      return Crawler?.State === 'READY' && Crawler.LastCrawl!.StartTime! > crawler.LastCrawl!.StartTime!
-        ? true
-        : undefined;
-    }, 'second crawl');
-    const again = await glue.send(new GetCrawlerMetricsCommand({ CrawlerNameList: ['raw-crawler'] }));
     expect(again.CrawlerMetricsList![0]).toMatchObject({ TablesCreated: 0, TablesUpdated: 1 });
-    expect(
-      (await glue.send(new GetTableCommand({ DatabaseName: 'raw', Name: 'nyc_yellow_tripdata' }))).Table?.VersionId,
-    ).toBe('1');
+    expect(recrawled.Table?.VersionId).toBe('1');
   });
 
   it('fails a crawl whose target bucket does not exist, with the reason in LastCrawl', async () => {
+    // Arrange
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'nowhere' } }));
     await glue.send(
       new CreateCrawlerCommand({
@@ -449,31 +452,43 @@ describe('Glue crawlers', () => {
         Targets: { S3Targets: [{ Path: 's3://no-such-bucket/data/' }] },
       }),
     );
-    expect(await failure(glue.send(new StopCrawlerCommand({ Name: 'lost' })))).toMatchObject({
-      name: 'CrawlerNotRunningException',
-    });
+
+    // Act
+    const stopBeforeStart = await failure(glue.send(new StopCrawlerCommand({ Name: 'lost' })));
     await glue.send(new StartCrawlerCommand({ Name: 'lost' }));
     const crawler = await crawlUntilReady('lost');
+
+    // Assert
+    expect(stopBeforeStart).toMatchObject({
+      name: 'CrawlerNotRunningException',
+    });
     expect(crawler.LastCrawl).toMatchObject({ Status: 'FAILED', ErrorMessage: 'The specified bucket does not exist' });
   });
 
   it('refuses targets it cannot crawl, naming them', async () => {
-    const error = await failure(
-      glue.send(
-        new CreateCrawlerCommand({
-          Name: 'jdbc',
-          Role: 'r',
-          DatabaseName: 'raw',
-          Targets: { JdbcTargets: [{ ConnectionName: 'db', Path: 'x/%' }] },
-        }),
-      ),
-    );
-    expect(error).toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining('JdbcTargets') });
+    // Arrange
+    const jdbc = new CreateCrawlerCommand({
+      Name: 'jdbc',
+      Role: 'r',
+      DatabaseName: 'raw',
+      Targets: { JdbcTargets: [{ ConnectionName: 'db', Path: 'x/%' }] },
+    });
     await glue.send(
-      new CreateCrawlerCommand({ Name: 'later', Role: 'r', Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] } }),
+      new CreateCrawlerCommand({
+        Name: 'later',
+        Role: 'r',
+        Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] },
+      }),
     );
+
+    // Act
+    const error = await failure(glue.send(jdbc));
     await glue.send(new UpdateCrawlerCommand({ Name: 'later', Description: 'second version' }));
-    expect((await glue.send(new GetCrawlerCommand({ Name: 'later' }))).Crawler).toMatchObject({
+    const updated = (await glue.send(new GetCrawlerCommand({ Name: 'later' }))).Crawler;
+
+    // Assert
+    expect(error).toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining('JdbcTargets') });
+    expect(updated).toMatchObject({
       Description: 'second version',
       Version: 2,
       Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] },
