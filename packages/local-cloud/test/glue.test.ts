@@ -503,27 +503,46 @@ describe('Glue jobs', () => {
       return JobRun && !['STARTING', 'RUNNING', 'STOPPING'].includes(JobRun.JobRunState!) ? JobRun : undefined;
     }, `job run ${runId}`);
 
+  const running = (jobName: string, runId: string | undefined) =>
+    eventually(async () => {
+      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: runId }));
+      return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
+    }, 'run RUNNING');
+
   it('runs the engine registered for the script with DefaultArguments overlaid by the run Arguments', async () => {
+    // Arrange
     await s3.send(new CreateBucketCommand({ Bucket: 'outputs' }));
     await glue.send(
       new CreateJobCommand({
         Name: 'echo',
         Role: 'arn:aws:iam::000000000000:role/job',
-        Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/jobs/echo.py' },
-        DefaultArguments: { '--out': 's3://outputs/echo.json', '--mode': 'default' },
+        Command: {
+          Name: 'glueetl',
+          ScriptLocation: 's3://scripts/jobs/echo.py',
+        },
+        DefaultArguments: {
+          '--out': 's3://outputs/echo.json',
+          '--mode': 'default',
+        },
         WorkerType: 'G.1X',
         NumberOfWorkers: 2,
       }),
     );
-    expect((await glue.send(new GetJobCommand({ JobName: 'echo' }))).Job).toMatchObject({
+
+    // Act
+    const job = (await glue.send(new GetJobCommand({ JobName: 'echo' }))).Job;
+    const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'echo', Arguments: { '--mode': 'run' } }));
+    const run = await finished('echo', JobRunId!);
+    const written = JSON.parse(await readFile(path.join(cloud.objects.bucketPath('outputs'), 'echo.json'), 'utf8'));
+
+    // Assert
+    expect(job).toMatchObject({
       Role: 'arn:aws:iam::000000000000:role/job',
       MaxCapacity: 2,
       Timeout: 2880,
       ExecutionProperty: { MaxConcurrentRuns: 1 },
     });
-    const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'echo', Arguments: { '--mode': 'run' } }));
     expect(JobRunId).toMatch(/^jr_[0-9a-f]{64}$/);
-    const run = await finished('echo', JobRunId!);
     expect(run).toMatchObject({
       JobRunState: 'SUCCEEDED',
       Arguments: { '--mode': 'run' },
@@ -531,7 +550,6 @@ describe('Glue jobs', () => {
       LogGroupName: '/aws-glue/jobs',
       CompletedOn: expect.any(Date),
     });
-    const written = JSON.parse(await readFile(path.join(cloud.objects.bucketPath('outputs'), 'echo.json'), 'utf8'));
     expect(written).toEqual({
       '--out': 's3://outputs/echo.json',
       '--mode': 'run',
@@ -547,17 +565,27 @@ describe('Glue jobs', () => {
     ['s3://scripts/jobs/missing.py', 'Failed to download the script s3://scripts/jobs/missing.py from S3'],
     ['s3://scripts/jobs/broken.py', 'RangeError: the mapping does not fit'],
   ])('fails a run of %s with an ErrorMessage naming why', async (script, message) => {
+    // Arrange
     const name = `job-${path.basename(script, '.py')}`;
     await glue.send(
-      new CreateJobCommand({ Name: name, Role: 'r', Command: { Name: 'glueetl', ScriptLocation: script } }),
+      new CreateJobCommand({
+        Name: name,
+        Role: 'r',
+        Command: { Name: 'glueetl', ScriptLocation: script },
+      }),
     );
+
+    // Act
     const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: name }));
     const run = await finished(name, JobRunId!);
+
+    // Assert
     expect(run.JobRunState).toBe('FAILED');
     expect(run.ErrorMessage).toContain(message);
   });
 
   it('limits concurrent runs, stops a run (STOPPING → STOPPED) and lists runs newest first', async () => {
+    // Arrange
     closeGate();
     await glue.send(
       new CreateJobCommand({
@@ -566,37 +594,24 @@ describe('Glue jobs', () => {
         Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/jobs/gated.py' },
       }),
     );
-    const { JobRunId: first } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
-    expect(await failure(glue.send(new StartJobRunCommand({ JobName: 'gated' })))).toMatchObject({
-      name: 'ConcurrentRunsExceededException',
-      message: 'Concurrent runs exceeded for gated',
+    const twoAtOnce = new UpdateJobCommand({
+      JobName: 'gated',
+      JobUpdate: {
+        Role: 'r',
+        Command: { ScriptLocation: 's3://scripts/jobs/gated.py' },
+        ExecutionProperty: { MaxConcurrentRuns: 2 },
+      },
     });
-    await eventually(async () => {
-      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: 'gated', RunId: first }));
-      return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
-    }, 'run RUNNING');
+
+    // Act
+    const { JobRunId: first } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
+    const exceeded = await failure(glue.send(new StartJobRunCommand({ JobName: 'gated' })));
+    await running('gated', first);
     const stopped = await glue.send(
       new BatchStopJobRunCommand({ JobName: 'gated', JobRunIds: [first!, 'jr_unknown'] }),
     );
-    expect(stopped.SuccessfulSubmissions).toEqual([{ JobName: 'gated', JobRunId: first }]);
-    expect(stopped.Errors).toEqual([
-      expect.objectContaining({
-        JobRunId: 'jr_unknown',
-        ErrorDetail: expect.objectContaining({ ErrorCode: 'EntityNotFoundException' }),
-      }),
-    ]);
-    expect((await finished('gated', first!)).JobRunState).toBe('STOPPED');
-
-    await glue.send(
-      new UpdateJobCommand({
-        JobName: 'gated',
-        JobUpdate: {
-          Role: 'r',
-          Command: { ScriptLocation: 's3://scripts/jobs/gated.py' },
-          ExecutionProperty: { MaxConcurrentRuns: 2 },
-        },
-      }),
-    );
+    const firstRun = await finished('gated', first!);
+    await glue.send(twoAtOnce);
     const { JobRunId: second } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
     const { JobRunId: third } = await glue.send(new StartJobRunCommand({ JobName: 'gated' }));
     releaseGate();
@@ -604,50 +619,75 @@ describe('Glue jobs', () => {
     await finished('gated', third!);
     const page = await glue.send(new GetJobRunsCommand({ JobName: 'gated', MaxResults: 2 }));
     const rest = await glue.send(new GetJobRunsCommand({ JobName: 'gated', NextToken: page.NextToken }));
+    await glue.send(new DeleteJobCommand({ JobName: 'gated' }));
+    const deleted = await failure(glue.send(new GetJobCommand({ JobName: 'gated' })));
+    const deletedAgain = await glue.send(new DeleteJobCommand({ JobName: 'gated' }));
+
+    // Assert
+    expect(exceeded).toMatchObject({
+      name: 'ConcurrentRunsExceededException',
+      message: 'Concurrent runs exceeded for gated',
+    });
+    expect(stopped.SuccessfulSubmissions).toEqual([{ JobName: 'gated', JobRunId: first }]);
+    expect(stopped.Errors).toEqual([
+      expect.objectContaining({
+        JobRunId: 'jr_unknown',
+        ErrorDetail: expect.objectContaining({ ErrorCode: 'EntityNotFoundException' }),
+      }),
+    ]);
+    expect(firstRun.JobRunState).toBe('STOPPED');
     expect([...page.JobRuns!, ...rest.JobRuns!].map((run) => [run.Id, run.JobRunState])).toEqual([
       [third, 'SUCCEEDED'],
       [second, 'SUCCEEDED'],
       [first, 'STOPPED'],
     ]);
-    await glue.send(new DeleteJobCommand({ JobName: 'gated' }));
-    expect(await failure(glue.send(new GetJobCommand({ JobName: 'gated' })))).toMatchObject({
+    expect(deleted).toMatchObject({
       name: 'EntityNotFoundException',
     });
     // DeleteJob of a job that does not exist succeeds, as on AWS
-    expect((await glue.send(new DeleteJobCommand({ JobName: 'gated' }))).JobName).toBe('gated');
+    expect(deletedAgain.JobName).toBe('gated');
   });
 
   it('in a restarted cloud keeps the definitions and fails the runs the previous process left active', async () => {
+    // Arrange
     // Its own catalog entries: what the restart must keep, whatever ran before.
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'kept' } }));
     await glue.send(
       new CreateTableCommand({
         DatabaseName: 'kept',
-        TableInput: { Name: 'trips', StorageDescriptor: { Location: 's3://kept/trips/', Columns: [] } },
+        TableInput: {
+          Name: 'trips',
+          StorageDescriptor: { Location: 's3://kept/trips/', Columns: [] },
+        },
       }),
     );
     closeGate();
     await glue.send(
-      new CreateJobCommand({ Name: 'left', Role: 'r', Command: { ScriptLocation: 's3://scripts/jobs/gated.py' } }),
+      new CreateJobCommand({
+        Name: 'left',
+        Role: 'r',
+        Command: { ScriptLocation: 's3://scripts/jobs/gated.py' },
+      }),
     );
     const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'left' }));
-    await eventually(async () => {
-      const { JobRun } = await glue.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }));
-      return JobRun?.JobRunState === 'RUNNING' ? true : undefined;
-    }, 'run RUNNING');
+    await running('left', JobRunId);
     // A second process over what a killed first one left (its state folder, without its lock), while the job runs.
     const revived = await startLocalCloud({ stateDir: crashedCopyOf(cloud.stateDir), port: 0, jobEngines: engines });
     const client = new GlueClient({ endpoint: revived.endpoint });
     try {
-      expect((await client.send(new GetJobCommand({ JobName: 'left' }))).Job?.Command?.ScriptLocation).toBe(
-        's3://scripts/jobs/gated.py',
-      );
-      expect((await client.send(new GetTableCommand({ DatabaseName: 'kept', Name: 'trips' }))).Table).toMatchObject({
+      // Act
+      const job = (await client.send(new GetJobCommand({ JobName: 'left' }))).Job;
+      const table = (await client.send(new GetTableCommand({ DatabaseName: 'kept', Name: 'trips' }))).Table;
+      const run = (await client.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }))).JobRun;
+
+      // Assert
+      expect(job?.Command?.ScriptLocation).toBe('s3://scripts/jobs/gated.py');
+      expect(table).toMatchObject({
         DatabaseName: 'kept',
         Name: 'trips',
         StorageDescriptor: { Location: 's3://kept/trips/' },
       });
-      expect((await client.send(new GetJobRunCommand({ JobName: 'left', RunId: JobRunId }))).JobRun).toMatchObject({
+      expect(run).toMatchObject({
         JobRunState: 'FAILED',
         ErrorMessage: 'The local cloud stopped while this job run was active',
       });
