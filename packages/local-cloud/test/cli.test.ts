@@ -36,8 +36,12 @@ describe('parseCloudArgs', () => {
     [['--state-dir='], '--state-dir must not be empty'],
     [['serve'], "Unexpected argument 'serve'"],
   ])('refuses %j naming the flag', (args, message) => {
-    expect(() => parseCloudArgs(args, '/repo')).toThrow(CloudUsageError);
-    expect(() => parseCloudArgs(args, '/repo')).toThrow(message);
+    // Act
+    const parse = () => parseCloudArgs(args, '/repo');
+
+    // Assert
+    expect(parse).toThrow(CloudUsageError);
+    expect(parse).toThrow(message);
   });
 });
 
