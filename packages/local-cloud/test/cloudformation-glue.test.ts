@@ -95,7 +95,11 @@ const template = (version: string) => ({
       Properties: {
         Role: 'arn:aws:iam::000000000000:role/job',
         GlueVersion: '4.0',
-        Command: { Name: 'glueetl', PythonVersion: '3', ScriptLocation: 's3://deploy/glue-jobs/1/nyc-taxi/job.py' },
+        Command: {
+          Name: 'glueetl',
+          PythonVersion: '3',
+          ScriptLocation: 's3://deploy/glue-jobs/1/nyc-taxi/job.py',
+        },
         DefaultArguments: { '--source_path': `s3://lake/${version}/` },
         WorkerType: 'G.1X',
         NumberOfWorkers: { Ref: 'Workers' },

@@ -83,7 +83,13 @@ beforeAll(async () => {
   s3 = new S3Client({});
   await s3.send(new CreateBucketCommand({ Bucket: 'scripts' }));
   for (const script of ['echo.py', 'gated.py', 'broken.py', 'pyspark.py']) {
-    await s3.send(new PutObjectCommand({ Bucket: 'scripts', Key: `jobs/${script}`, Body: '# a Glue script' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'scripts',
+        Key: `jobs/${script}`,
+        Body: '# a Glue script',
+      }),
+    );
   }
 });
 
@@ -137,7 +143,13 @@ describe('Glue Data Catalog', () => {
     const pages: string[][] = [];
     let token: string | undefined;
     do {
-      const page = await glue.send(new GetTablesCommand({ DatabaseName: 'sales', MaxResults: 2, NextToken: token }));
+      const page = await glue.send(
+        new GetTablesCommand({
+          DatabaseName: 'sales',
+          MaxResults: 2,
+          NextToken: token,
+        }),
+      );
       pages.push((page.TableList ?? []).map((table) => table.Name!));
       token = page.NextToken;
     } while (token);
@@ -401,7 +413,11 @@ describe('Glue crawlers', () => {
     expect(whileRunning?.State).not.toBe('READY');
     expect(crawler).toMatchObject({
       Role: 'arn:aws:iam::000000000000:role/crawler',
-      LastCrawl: { Status: 'SUCCEEDED', LogGroup: '/aws-glue/crawlers', LogStream: 'raw-crawler' },
+      LastCrawl: {
+        Status: 'SUCCEEDED',
+        LogGroup: '/aws-glue/crawlers',
+        LogStream: 'raw-crawler',
+      },
     });
     expect(crawler.LastCrawl!.StartTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(startedAt / 1000) * 1000);
     expect(Table?.StorageDescriptor?.Columns?.map((column) => column.Name)).toEqual(
@@ -672,7 +688,11 @@ describe('Glue jobs', () => {
     const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: 'left' }));
     await running('left', JobRunId);
     // A second process over what a killed first one left (its state folder, without its lock), while the job runs.
-    const revived = await startLocalCloud({ stateDir: crashedCopyOf(cloud.stateDir), port: 0, jobEngines: engines });
+    const revived = await startLocalCloud({
+      stateDir: crashedCopyOf(cloud.stateDir),
+      port: 0,
+      jobEngines: engines,
+    });
     const client = new GlueClient({ endpoint: revived.endpoint });
     try {
       // Act
