@@ -38,38 +38,35 @@ export const catalogStatement = (
   catalog: GlueCatalog,
   defaultDatabase: string,
 ): { columns: ResultColumn[]; rows: ResultRow[]; scannedBytes: number; header: boolean } | undefined => {
-  const string = (name: string): ResultColumn => ({ name, type: 'string', precision: 0, scale: 0 });
+  // One string column of the matching names, sorted, without a header row (as Athena's .txt result).
+  const listing = (column: string, names: string[], pattern: string | undefined) => ({
+    columns: [{ name: column, type: 'string', precision: 0, scale: 0 }],
+    rows: names
+      .filter(showPattern(pattern))
+      .sort()
+      .map((name) => [name]),
+    scannedBytes: 0,
+    header: false,
+  });
   const tables = SHOW_TABLES.exec(sql);
   if (tables) {
     const database = (tables[1] ?? defaultDatabase).toLowerCase();
     if (!catalog.hasDatabase(database)) {
       throw new SqlQueryError('SCHEMA_NOT_FOUND', `Database ${database} does not exist`);
     }
-    const matches = showPattern(tables[2]);
-    const names = catalog.tables(database).map((table) => table.Name);
-    return {
-      columns: [string('tab_name')],
-      rows: names
-        .filter(matches)
-        .sort()
-        .map((name) => [name]),
-      scannedBytes: 0,
-      header: false,
-    };
+    return listing(
+      'tab_name',
+      catalog.tables(database).map((table) => table.Name),
+      tables[2],
+    );
   }
   const databases = SHOW_DATABASES.exec(sql);
   if (databases) {
-    const matches = showPattern(databases[1]);
-    const names = catalog.databases().map((database) => database.Name);
-    return {
-      columns: [string('database_name')],
-      rows: names
-        .filter(matches)
-        .sort()
-        .map((name) => [name]),
-      scannedBytes: 0,
-      header: false,
-    };
+    return listing(
+      'database_name',
+      catalog.databases().map((database) => database.Name),
+      databases[1],
+    );
   }
   return undefined;
 };

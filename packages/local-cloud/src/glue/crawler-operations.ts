@@ -18,6 +18,19 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
   const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
     parseInput(schema, input, INVALID_INPUT);
   const names = (): string[] => crawlers.names();
+  // Get*/List* page through the names in order, up to 1000 at a time.
+  const namePage = (raw: unknown) => {
+    const input = parse(
+      z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
+      raw,
+    );
+    return pageByKey(names(), (name) => name, {
+      nextToken: input.NextToken,
+      maxResults: input.MaxResults,
+      defaultMax: 1000,
+      errorCode: INVALID_INPUT,
+    });
+  };
   return {
     CreateCrawler: async (raw) => {
       crawlers.create(parse(CreateCrawlerSchema, raw));
@@ -25,16 +38,7 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
     },
     GetCrawler: async (raw) => ({ Crawler: crawlers.get(parse(z.object({ Name }), raw).Name) }),
     GetCrawlers: async (raw) => {
-      const input = parse(
-        z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
-        raw,
-      );
-      const page = pageByKey(names(), (name) => name, {
-        nextToken: input.NextToken,
-        maxResults: input.MaxResults,
-        defaultMax: 1000,
-        errorCode: INVALID_INPUT,
-      });
+      const page = namePage(raw);
       return {
         Crawlers: page.items.map((name) => crawlers.get(name)),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -49,16 +53,7 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
       };
     },
     ListCrawlers: async (raw) => {
-      const input = parse(
-        z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
-        raw,
-      );
-      const page = pageByKey(names(), (name) => name, {
-        nextToken: input.NextToken,
-        maxResults: input.MaxResults,
-        defaultMax: 1000,
-        errorCode: INVALID_INPUT,
-      });
+      const page = namePage(raw);
       return { CrawlerNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
     UpdateCrawler: async (raw) => {

@@ -16,6 +16,19 @@ const publicRun = (run: GlueJobRun): Omit<GlueJobRun, 'localOutput'> => {
 export const jobOperations = (jobs: GlueJobs): Record<string, JsonOperation> => {
   const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
     parseInput(schema, input, INVALID_INPUT);
+  // Get*/List* page through the names in order, up to 1000 at a time.
+  const namePage = (raw: unknown) => {
+    const input = parse(
+      z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
+      raw,
+    );
+    return pageByKey(jobs.jobNames(), (name) => name, {
+      nextToken: input.NextToken,
+      maxResults: input.MaxResults,
+      defaultMax: 1000,
+      errorCode: INVALID_INPUT,
+    });
+  };
   return {
     CreateJob: async (raw) => {
       const input = parse(JobDefinitionSchema.extend({ Name, Tags: z.record(z.string(), z.string()).optional() }), raw);
@@ -25,32 +38,14 @@ export const jobOperations = (jobs: GlueJobs): Record<string, JsonOperation> => 
     },
     GetJob: async (raw) => ({ Job: jobs.getJob(parse(z.object({ JobName: Name }), raw).JobName) }),
     GetJobs: async (raw) => {
-      const input = parse(
-        z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
-        raw,
-      );
-      const page = pageByKey(jobs.jobNames(), (name) => name, {
-        nextToken: input.NextToken,
-        maxResults: input.MaxResults,
-        defaultMax: 1000,
-        errorCode: INVALID_INPUT,
-      });
+      const page = namePage(raw);
       return {
         Jobs: page.items.map((name) => jobs.getJob(name)),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       };
     },
     ListJobs: async (raw) => {
-      const input = parse(
-        z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
-        raw,
-      );
-      const page = pageByKey(jobs.jobNames(), (name) => name, {
-        nextToken: input.NextToken,
-        maxResults: input.MaxResults,
-        defaultMax: 1000,
-        errorCode: INVALID_INPUT,
-      });
+      const page = namePage(raw);
       return { JobNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
     UpdateJob: async (raw) => {
