@@ -14,6 +14,7 @@ import { ensureBucket } from './deploy-service';
 import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
+import { PhaseClock } from './phases';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import type { Progress } from './progress';
 import { renderReport } from './report';
@@ -83,6 +84,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const buildDir = path.join(options.stateDir, 'build');
   const setup: SetupRecord[] = [];
+  const clock = new PhaseClock(startedAt.getTime());
   const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
     const began = Date.now();
     try {
@@ -99,19 +101,21 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
 
   // The pipeline's own services package and deploy beside the first stages (Source and Build never touch their
   // stacks; the Invoke actions wait for them): on two cores the Build's one-at-a-time commands leave room for both.
-  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
+  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage, clock });
   deliveryPackaging.catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
   const pipeline = await step('Package', async () => {
-    const template = await packageService({
-      repoRoot,
-      serviceDir: '.',
-      stage: infraStage,
-      outDir: path.join(buildDir, 'pipeline', infraStage),
-      deploymentBucket: deploymentBucketFor(infraStage),
-    });
+    const template = await clock.time('package pipeline', () =>
+      packageService({
+        repoRoot,
+        serviceDir: '.',
+        stage: infraStage,
+        outDir: path.join(buildDir, 'pipeline', infraStage),
+        deploymentBucket: deploymentBucketFor(infraStage),
+      }),
+    );
     const definition = readPipelineDefinition(template.template);
     return {
       value: definition,
@@ -119,6 +123,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   });
 
+  const cloudBegan = Date.now();
   const release = options.endpoint
     ? await (async () => {
         progress.stage(`Local cloud: the running one at ${options.endpoint}`);
@@ -132,19 +137,22 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           waitScale: options.waitScale ?? 0.01,
         });
       })();
+  clock.record('local cloud', cloudBegan);
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   let bootstrap: Promise<DeliveryServices> | undefined;
   try {
     // What the Build writes to: the artifact bucket and the deployment buckets exist before the pipeline starts.
     const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
     const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
-    for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+    await clock.time('buckets', async () => {
+      for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+    });
     progress.stage(
       `Bootstrap (stage ${infraStage}) beside the first stages, as an operator does once: docs/pipeline.md`,
     );
     bootstrap = step('Bootstrap', async () => {
       const packaged = await deliveryPackaging;
-      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
+      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage, clock);
       return {
         value: deployed,
         detail: [
@@ -177,6 +185,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         skipList,
         sourceEdits: options.sourceEdits ?? {},
         pollIntervalMs: options.pollIntervalMs ?? 150,
+        clock,
       },
       undefined,
       planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
@@ -189,6 +198,15 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
+    const reportBegan = Date.now();
+    const executions = await collectExecutions(
+      release.clients,
+      run.executions,
+      { reportDir: options.reportDir, runDir },
+      stateMachine,
+    );
+    const history = await releaseHistory(options.reportDir, `release-${stamp}.json`);
+    clock.record('report (executions, history)', reportBegan);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
       startedAt: startedAt.toISOString(),
@@ -203,16 +221,12 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
         ...run.differences,
       ],
-      executions: await collectExecutions(
-        release.clients,
-        run.executions,
-        { reportDir: options.reportDir, runDir },
-        stateMachine,
-      ),
+      executions,
       stateMachine,
-      history: await releaseHistory(options.reportDir, `release-${stamp}.json`),
+      history,
       mode: planAction ? 'plan' : 'release',
       plans: run.plans,
+      phases: clock.list(),
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
     return {
