@@ -48,20 +48,20 @@ const installLint = async (version: string): Promise<void> => {
 const runs = async (): Promise<number> =>
   (await readFile(path.join(root, 'runs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
 
-const env = () => ({ PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: root });
+const env = (dir = work) => ({ PATH: `${dir}/node_modules/.bin:${bin}:${process.env.PATH ?? ''}`, HOME: root });
 
 /** What the local CodeBuild does with a stand-in's decision: skip, or run the command and hand its outcome over. */
-const build = async (command = 'cfn-lint -- a.json b.json') => {
+const build = async (command = 'cfn-lint -- a.json b.json', dir = work) => {
   const context: StandInContext = {
     command,
-    sourceDir: work,
-    cwd: work,
+    sourceDir: dir,
+    cwd: dir,
     run: () => Promise.reject(new Error('the lint stand-in runs nothing in the session')),
-    variables: async (names) => Object.fromEntries(Object.entries(env()).filter(([name]) => names.includes(name))),
+    variables: async (names) => Object.fromEntries(Object.entries(env(dir)).filter(([name]) => names.includes(name))),
   };
   const decision = await rememberedLint(cache)(context);
   if (decision.action !== 'run') return { decision, exitCode: null };
-  const result = spawnSync('/bin/sh', ['-c', command], { cwd: work, env: env(), encoding: 'utf8' });
+  const result = spawnSync('/bin/sh', ['-c', command], { cwd: dir, env: env(dir), encoding: 'utf8' });
   const exitCode = result.status ?? 1;
   await decision.after?.({ exitCode, output: `${result.stdout}${result.stderr}`, shellExited: false });
   return { decision, exitCode };
@@ -77,6 +77,20 @@ test('a pass is remembered: the same files, configuration and cfn-lint are not l
     ),
   });
   expect(await runs()).toBe(1);
+});
+
+test("another build's source folder with the same files (and its own PATH entries) finds the pass", async () => {
+  await writeFile(path.join(work, '.cfnlintrc.yaml'), 'regions: [us-east-1]\n');
+  await build();
+  const next = path.join(root, 'next-build');
+  await mkdir(next);
+  for (const file of ['a.json', 'b.json', '.cfnlintrc.yaml']) {
+    await writeFile(path.join(next, file), await readFile(path.join(work, file)));
+  }
+  expect((await build(undefined, next)).decision.action).toBe('skip');
+  await writeFile(path.join(next, '.cfnlintrc.yaml'), 'regions: [eu-west-1]\n');
+  expect((await build(undefined, next)).decision.action).toBe('run');
+  expect(await runs()).toBe(2);
 });
 
 test('a changed template, configuration, cfn-lint version or command line lints again', async () => {

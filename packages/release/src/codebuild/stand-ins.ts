@@ -215,8 +215,9 @@ export const CFN_LINT_COMMAND = /^cfn-lint(\s+[\w./@=:,+-]+)*\s*$/;
 
 // cfn-lint reads its configuration from these files in the working directory (and the home folder).
 const CFN_LINT_CONFIG_FILES = ['.cfnlintrc', '.cfnlintrc.yaml', '.cfnlintrc.yml', '.cfnlintrc.json'];
-// The variables that decide which cfn-lint runs and what it imports.
-const CFN_LINT_ENV = ['PATH', 'HOME', 'PYENV_ROOT', 'PYENV_VERSION', 'VIRTUAL_ENV', 'PYTHONPATH', 'PYTHONHOME'];
+// The variables that find cfn-lint (then identified), and those that decide which Python and imports it runs with.
+const CFN_LINT_LOOKUP_ENV = ['PATH', 'HOME'];
+const CFN_LINT_PYTHON_ENV = ['PYENV_ROOT', 'PYENV_VERSION', 'VIRTUAL_ENV', 'PYTHONPATH', 'PYTHONHOME'];
 const PYTHON_SHEBANG = /^#!\s*(\S*python[\d.]*)\s*$/;
 
 const spawnText = (file: string, args: string[], cwd: string, env: Record<string, string>): string | undefined => {
@@ -266,20 +267,21 @@ export const rememberedLint =
   async (context) => {
     const command = context.command.trim();
     if (!cache || !CFN_LINT_COMMAND.test(command)) return { action: 'run' };
-    const env = await context.variables(CFN_LINT_ENV);
+    const env = await context.variables([...CFN_LINT_LOOKUP_ENV, ...CFN_LINT_PYTHON_ENV]);
     const identity = await cfnLintIdentity(context.cwd, env);
     if (!identity) return { action: 'run', detail: 'cfn-lint could not be identified: linted' };
     const hash = createHash('sha256').update(`cfn-lint\0${identity}\0${command}\0`);
-    for (const name of CFN_LINT_ENV) hash.update(`${name}=${env[name] ?? ''}\0`);
+    // Not PATH itself, nor absolute paths: each build's source is a new temp folder.
+    for (const name of CFN_LINT_PYTHON_ENV) hash.update(`${name}=${env[name] ?? ''}\0`);
     const home = env.HOME;
-    const configs = [
-      ...CFN_LINT_CONFIG_FILES.map((name) => path.join(context.cwd, name)),
-      ...(home ? CFN_LINT_CONFIG_FILES.map((name) => path.join(home, name)) : []),
+    const configs: [string, string][] = [
+      ...CFN_LINT_CONFIG_FILES.map((name): [string, string] => [name, path.join(context.cwd, name)]),
+      ...(home ? CFN_LINT_CONFIG_FILES.map((name): [string, string] => [`~/${name}`, path.join(home, name)]) : []),
     ];
-    for (const file of configs) {
+    for (const [name, file] of configs) {
       const content = await readFile(file).catch(() => undefined);
       hash
-        .update(`${file}\0`)
+        .update(`${name}\0`)
         .update(content ?? '(none)')
         .update('\0');
     }
