@@ -21,6 +21,7 @@ export * from './package-cache';
 export * from './package-services';
 export * from './phases';
 export * from './pipeline-definition';
+export * from './pipeline-stack';
 export * from './pipeline-variables';
 export * from './progress';
 export * from './release';
