@@ -6,12 +6,23 @@ import path from 'node:path';
 
 export const STACK = 'glue-cd-etl-test';
 
-export const TEMPLATE = JSON.stringify({
+/** The Glue job's role, by ARN (CloudFormation does not check that it exists). */
+export const JOB_ROLE_ARN = 'arn:aws:iam::000000000000:role/glue-cd-test-job';
+
+/** An application template CloudFormation runs: a data bucket named after the stack, a Glue job, an output. */
+export const appTemplate = (job: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Parameters: { Stage: { Type: 'String' } },
   Resources: {
-    DataBucket: { Type: 'AWS::S3::Bucket' },
-    GlueJob: { Type: 'AWS::Glue::Job', Properties: { Command: { ScriptLocation: 's3://b/job.py' } } },
+    DataBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-data' } } },
+    GlueJob: {
+      Type: 'AWS::Glue::Job',
+      Properties: { Role: JOB_ROLE_ARN, Command: { Name: 'glueetl', ScriptLocation: 's3://b/job.py' }, ...job },
+    },
   },
+  Outputs: { DataBucketName: { Value: { Ref: 'DataBucket' } } },
 });
+
+export const TEMPLATE = JSON.stringify(appTemplate());
 
 export const deployInput = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   environmentName: 'test',
