@@ -63,10 +63,13 @@ export const glueEtlTemplate = (): TemplateDocument => {
     typeof part === 'object' && part.Resources ? [part.Resources] : [],
   );
   const generated = built.resourcesFor({ stage: 'test', deploymentBucket: 'glue-cd-deployments-test' }).Resources;
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Resources: structuredClone(Object.assign({}, ...declared, generated)),
-  };
+  // The two Serverless variables of the declared part, as `sls package --stage test` resolves them.
+  const resolved = JSON.stringify(Object.assign({}, ...declared, generated))
+    .replaceAll('${self:custom.dataRetention}', 'Delete')
+    .replaceAll('${self:custom.jobFiles}', 's3://glue-cd-deployments-test/glue-jobs/test/nyc-taxi');
+  const unresolved = /\$\{(self|sls|file|param|opt|env):[^}]*\}/.exec(resolved);
+  if (unresolved !== null) throw new Error(`glueEtlTemplate: unresolved Serverless variable ${unresolved[0]}`);
+  return { AWSTemplateFormatVersion: '2010-09-09', Resources: JSON.parse(resolved) as TemplateDocument['Resources'] };
 };
 
 /** The same template with `iam:*` on every resource added to the Glue job role. */

@@ -16,7 +16,13 @@ import {
   type Stack,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { createClientFactory } from '@glue-cd/lambda-edge';
 import {
   createFaultInjector,
@@ -58,7 +64,10 @@ const describeCall = (operation: string, input: Record<string, unknown>): string
 export class OrchestratorCloud {
   /** The CloudFormation calls since the last reset (the test's own set-up excluded). */
   readonly calls: string[] = [];
-  private recording = true;
+  /** Nesting depth of `quietly`: calls are recorded at depth 0 only. */
+  private quiet = 0;
+  /** Stacks (deleted ones too) that existed before the test. */
+  private earlier = new Set<string>();
   /** What happens elsewhere when the cloud receives a CloudFormation call (another writer, at that moment). */
   private readonly onCall = new Map<string, () => Promise<void>>();
 
@@ -71,7 +80,7 @@ export class OrchestratorCloud {
   ) {}
 
   /** One local cloud for a suite (beforeAll); the tasks' module clients are pointed at it. */
-  static async start(): Promise<OrchestratorCloud> {
+  static async start(options: { changeSetPageSize?: number } = {}): Promise<OrchestratorCloud> {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-cloud-'));
     const faults = createFaultInjector();
     let self: OrchestratorCloud | undefined;
@@ -79,8 +88,9 @@ export class OrchestratorCloud {
       stateDir,
       port: 0,
       faults,
+      ...options,
       authorize: async ({ service, operation, input }) => {
-        if (service !== 'cloudformation' || self?.recording !== true) return;
+        if (service !== 'cloudformation' || self === undefined || self.quiet > 0) return;
         self.calls.push(describeCall(operation, input));
         const meanwhile = self.onCall.get(operation);
         self.onCall.delete(operation);
@@ -121,11 +131,11 @@ export class OrchestratorCloud {
 
   /** Runs set-up or inspection calls without recording them. */
   async quietly<T>(work: () => Promise<T>): Promise<T> {
-    this.recording = false;
+    this.quiet += 1;
     try {
       return await work();
     } finally {
-      this.recording = true;
+      this.quiet -= 1;
     }
   }
 
@@ -151,10 +161,16 @@ export class OrchestratorCloud {
         await this.cfn.send(new DeleteStackCommand({ StackName: id }));
       }
       await this.cloud.cloudFormation.waitForIdle();
-      await this.emptyBucket(STAGING_BUCKET);
-      await this.emptyBucket(ARTIFACT_BUCKET);
+      // Retained buckets outlive their stacks: gone too, so that no test sees another's.
+      for (const { name } of await this.cloud.objects.listBuckets()) {
+        await this.emptyBucket(name);
+        if (name !== STAGING_BUCKET && name !== ARTIFACT_BUCKET)
+          await this.s3.send(new DeleteBucketCommand({ Bucket: name }));
+      }
     });
     this.calls.length = 0;
+    const { StackSummaries = [] } = await this.quietly(() => this.cfn.send(new ListStacksCommand({})));
+    this.earlier = new Set(StackSummaries.map((s) => s.StackId!));
   }
 
   /** A stack made through CloudFormation itself (CreateStack, then an UpdateStack for UPDATE_COMPLETE). */
@@ -256,11 +272,11 @@ export class OrchestratorCloud {
     return stack?.StackStatus;
   }
 
-  /** Every stack ever made under this name (deleted ones included), oldest first. */
+  /** Every stack made under this name since the test began (deleted ones included), oldest first. */
   async stacksNamed(stackName: string): Promise<{ id: string; status: string }[]> {
     return this.quietly(async () => {
       const { StackSummaries = [] } = await this.cfn.send(new ListStacksCommand({}));
-      return StackSummaries.filter((s) => s.StackName === stackName)
+      return StackSummaries.filter((s) => s.StackName === stackName && !this.earlier.has(s.StackId!))
         .map((s) => ({ id: s.StackId!, status: String(s.StackStatus), created: s.CreationTime!.getTime() }))
         .sort((a, b) => a.created - b.created)
         .map(({ id, status }) => ({ id, status }));
@@ -295,6 +311,12 @@ export class OrchestratorCloud {
     const resource = this.cloud.cloudFormation.stackResources(stackName).find((r) => r.logicalId === logicalId);
     if (resource?.physicalId === undefined) throw new Error(`no resource ${logicalId} in ${stackName}`);
     return resource.physicalId;
+  }
+
+  /** Uploads a template for a nested stack; its TemplateURL. */
+  async templateUrl(key: string, template: Template): Promise<string> {
+    await this.putObject(ARTIFACT_BUCKET, key, JSON.stringify(template));
+    return `https://${ARTIFACT_BUCKET}.s3.us-east-1.amazonaws.com/${key}`;
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array | string): Promise<void> {
