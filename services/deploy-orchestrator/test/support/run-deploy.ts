@@ -57,9 +57,24 @@ const withEnvironment = (env: Record<string, string | undefined>): (() => void) 
  * Runs state-machines/deploy.asl.yaml on aws-local-stepfunctions with the real task handlers, waits instant, and
  * measures every state document on the way (`largestState`).
  */
+// Built once per test file: validating the definition takes about a second, more than most runs.
+let loaded:
+  | {
+      definition: ReturnType<typeof loadDeployDefinition>['definition'];
+      functionOfState: Record<string, string>;
+      machine: StateMachine;
+    }
+  | undefined;
+const deployMachine = () => {
+  if (loaded === undefined) {
+    const { definition, functionOfState } = loadDeployDefinition();
+    loaded = { definition, functionOfState, machine: new StateMachine(definition as never) };
+  }
+  return loaded;
+};
+
 export const runDeploy = async (input: unknown, options: RunOptions = {}): Promise<DeployRun> => {
-  const { definition, functionOfState } = loadDeployDefinition();
-  const machine = new StateMachine(definition as never);
+  const { definition, functionOfState, machine } = deployMachine();
   const states = Object.entries(definition.States);
   const faults = structuredClone(options.lambdaFaults ?? {});
   const lost = { ...(options.lostResponses ?? {}) };
