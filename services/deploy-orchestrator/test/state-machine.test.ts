@@ -8,6 +8,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
+  type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -65,7 +66,7 @@ const withTables = async (key: string, queue: Record<string, unknown>, template:
   return copy;
 };
 /** A stub's stack, for the few cases the local cloud cannot hold long enough (see each). */
-const stubStack = (status: string, reason?: string) => ({
+const stubStack = (status: StackStatus, reason?: string) => ({
   Stacks: [
     {
       StackName: STACK,

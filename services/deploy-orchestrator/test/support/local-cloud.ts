@@ -83,13 +83,17 @@ export class OrchestratorCloud {
   static async start(options: { changeSetPageSize?: number } = {}): Promise<OrchestratorCloud> {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-cloud-'));
     const faults = createFaultInjector();
-    let self: OrchestratorCloud | undefined;
+    // The hook is built before the object it reports to.
+    const ref: { self?: OrchestratorCloud } = {};
     const cloud = await startLocalCloud({
       stateDir,
       port: 0,
       faults,
+      // Steps of 5 ms instead of 20: every in-progress status is still seen by the first check after a call.
+      cloudFormationStepDelayMs: 5,
       ...options,
       authorize: async ({ service, operation, input }) => {
+        const self = ref.self;
         if (service !== 'cloudformation' || self === undefined || self.quiet > 0) return;
         self.calls.push(describeCall(operation, input));
         const meanwhile = self.onCall.get(operation);
@@ -107,7 +111,8 @@ export class OrchestratorCloud {
     });
     const cfn = factory.create(CloudFormationClient);
     const s3 = factory.s3(S3Client);
-    self = new OrchestratorCloud(cloud, faults, cfn, s3, stateDir);
+    const self = new OrchestratorCloud(cloud, faults, cfn, s3, stateDir);
+    ref.self = self;
     await s3.send(new CreateBucketCommand({ Bucket: STAGING_BUCKET }));
     await s3.send(new CreateBucketCommand({ Bucket: ARTIFACT_BUCKET }));
     useAwsClients({ cloudFormation: factory.create(CloudFormationClient), s3: factory.s3(S3Client) });

@@ -18,7 +18,7 @@ export interface DeployRun {
 /** Step Functions' limit on a state's input, output and a task result: 256 KiB of UTF-8. */
 export const STATE_LIMIT_BYTES = 256 * 1024;
 
-/** The Lambda environment of every task in these runs (the staging bucket is the fake cloud's). */
+/** The Lambda environment of every task in these runs (the staging bucket is the local cloud's). */
 export const STAGING_BUCKET = 'glue-cd-deploy-orchestrator-test-stagingbucket';
 export const TASK_ENVIRONMENT: Record<string, string> = {
   TEMPLATE_STAGING_BUCKET: STAGING_BUCKET,
