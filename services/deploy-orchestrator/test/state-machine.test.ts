@@ -171,6 +171,8 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
     expect(cloud.calls.filter((c) => c.startsWith('ExecuteChangeSet'))).toHaveLength(1);
   });
 
+  // The local cloud shows UPDATE_IN_PROGRESS as soon as ExecuteChangeSet answers; the stale read AWS may give first
+  // (the previous status, then the change set's EXECUTE_IN_PROGRESS) is pinned in stack-operations.test.ts.
   it('does not mistake the previous UPDATE_COMPLETE for the end of the update', async () => {
     await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
     const run = await runDeploy(deployInput(body(appTemplate({ MaxRetries: 11 }))));
