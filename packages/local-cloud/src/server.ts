@@ -66,8 +66,6 @@ export interface LocalCloudOptions {
   faults?: FaultInjector;
   /** Changes per DescribeChangeSet page (default 100, as AWS): smaller pages let a test page a small change set. */
   changeSetPageSize?: number;
-  /** Pause between the status steps of stack operations and change sets (default 20 ms); tests may shorten it. */
-  cloudFormationStepDelayMs?: number;
 }
 
 export interface LocalCloud {
@@ -146,7 +144,6 @@ const createLocalServices = (
       iam.current?.require({ kind: 'role', arn: roleArn }, requests, service),
     log,
     ...(options.changeSetPageSize === undefined ? {} : { changeSetPageSize: options.changeSetPageSize }),
-    ...(options.cloudFormationStepDelayMs === undefined ? {} : { stepDelayMs: options.cloudFormationStepDelayMs }),
   });
 
   const services = new Map<string, ServiceHandler>([

@@ -15,7 +15,7 @@ import { logger } from '../src/logger';
 import { BUSY_STACK_POLLING, CHANGE_SET_POLLING } from '../src/polling';
 import { blueGreenStackName } from '../src/tasks/stack-operations';
 import { loadDeployDefinition } from './support/asl';
-import { appTemplate, deployInput, STACK } from './support/fixtures';
+import { appTemplate, deployInput, STACK, withQueues } from './support/fixtures';
 import { OrchestratorCloud } from './support/local-cloud';
 import { runDeploy } from './support/run-deploy';
 
@@ -100,9 +100,10 @@ describe('action delete', () => {
   });
 
   it('waits while another operation runs on the stack, then deletes it', async () => {
-    const stack = await cloud.givenStack(STACK, appTemplate());
+    // A dozen queues: the other update takes many steps, so the deploy's first look surely finds it running.
+    const stack = await cloud.givenStack(STACK, withQueues(appTemplate(), 12, 30));
     // Another update starts just as the deploy first looks at the stack.
-    cloud.when('DescribeStacks', () => cloud.startUpdate(STACK, appTemplate({ Description: 'another update' })));
+    cloud.when('DescribeStacks', () => cloud.startUpdate(STACK, withQueues(appTemplate(), 12, 60)));
     // Each check takes a while, as on AWS: the other update ends well within the bounded checks.
     cloud.inject([{ service: 'cloudformation', operation: 'DescribeStacks', action: { kind: 'delay', ms: 20 } }]);
     const run = await runDeploy(deleteInput());

@@ -25,6 +25,7 @@ import {
   STACK,
   TEMPLATE,
   withIamStarOnJobRole,
+  withQueues,
   zipOf,
 } from './support/fixtures';
 import { ARTIFACT_BUCKET, OrchestratorCloud, type Template } from './support/local-cloud';
@@ -287,12 +288,14 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
   });
 
   it('waits while another operation runs on the stack, then deploys', async () => {
-    await cloud.givenStack(STACK, appTemplate({ Description: 'before' }));
+    // A dozen queues: the other update takes many steps, so the deploy's first look surely finds it running.
+    await cloud.givenStack(STACK, withQueues(appTemplate(), 12, 30));
+    const target = withQueues(appTemplate(), 12, 60);
     // Another update (to the very template of the deploy) starts just as the deploy first looks at the stack; each
     // check takes a while, as on AWS, so that it ends within the bounded checks.
-    cloud.when('DescribeStacks', () => cloud.startUpdate(STACK, appTemplate()));
+    cloud.when('DescribeStacks', () => cloud.startUpdate(STACK, target));
     cloud.inject([{ service: 'cloudformation', operation: 'DescribeStacks', action: { kind: 'delay', ms: 20 } }]);
-    const run = await runDeploy(deployInput());
+    const run = await runDeploy(deployInput(body(target)));
     expect(run.output).toMatchObject({ outcome: 'no-changes' });
     expect(run.visited.filter((s) => s === 'WaitWhileStackBusy').length).toBeGreaterThanOrEqual(1);
     expect(run.visited).toContain('RecheckStack');
@@ -723,20 +726,10 @@ describe('bounded state', () => {
   });
 
   it('reads a change set across invocations when time runs short, resuming from the cursor in the state', async () => {
-    const queues = (visibilityTimeout: number): Template => {
-      const template = appTemplate() as { Resources: Record<string, unknown> };
-      for (let i = 0; i < 35; i += 1) {
-        template.Resources[`Queue${i}`] = {
-          Type: 'AWS::SQS::Queue',
-          Properties: { VisibilityTimeout: visibilityTimeout },
-        };
-      }
-      return template;
-    };
-    await cloud.givenStack(STACK, queues(30));
+    await cloud.givenStack(STACK, withQueues(appTemplate(), 35, 30));
 
     // Less than the reading reserve left: one page (10 changes) per invocation, then one invocation to judge.
-    const run = await runDeploy(deployInput(body(queues(60))), { remainingTimeMs: 19_000 });
+    const run = await runDeploy(deployInput(body(withQueues(appTemplate(), 35, 60))), { remainingTimeMs: 19_000 });
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
     expect(run.output).toMatchObject({ outcome: 'updated', verdict: { counts: { inspectedChanges: 35 } } });

@@ -24,6 +24,19 @@ export const appTemplate = (job: Record<string, unknown> = {}): Record<string, u
 
 export const TEMPLATE = JSON.stringify(appTemplate());
 
+/** The template with `count` more queues (`Queue0` …), each with that visibility timeout: many cheap resources. */
+export const withQueues = (
+  template: Record<string, unknown>,
+  count: number,
+  visibilityTimeout: number,
+): Record<string, unknown> => {
+  const copy = structuredClone(template) as { Resources: Record<string, unknown> };
+  for (let i = 0; i < count; i += 1) {
+    copy.Resources[`Queue${i}`] = { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: visibilityTimeout } };
+  }
+  return copy;
+};
+
 export const deployInput = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   environmentName: 'test',
   stackName: STACK,

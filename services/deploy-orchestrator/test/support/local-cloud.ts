@@ -89,8 +89,6 @@ export class OrchestratorCloud {
       stateDir,
       port: 0,
       faults,
-      // Steps of 5 ms instead of 20: every in-progress status is still seen by the first check after a call.
-      cloudFormationStepDelayMs: 5,
       ...options,
       authorize: async ({ service, operation, input }) => {
         const self = ref.self;
