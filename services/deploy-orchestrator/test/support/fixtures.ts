@@ -1,8 +1,9 @@
-import type { Change } from '@aws-sdk/client-cloudformation';
+import type { Change, StackStatus } from '@aws-sdk/client-cloudformation';
 import { parseTemplateBody, type TemplateDocument } from '@glue-cd/core';
 import { zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { STAGING_BUCKET } from './run-deploy';
 
 export const STACK = 'glue-cd-etl-test';
 
@@ -98,3 +99,29 @@ export const withIamStarOnJobRole = (template: TemplateDocument): TemplateDocume
   });
   return copy as unknown as TemplateDocument;
 };
+
+/** A deploy input's `template` holding this template as its body. */
+export const body = (template: Record<string, unknown>) => ({ template: { body: JSON.stringify(template) } });
+
+/** A stub's stack, for the few cases the local cloud cannot hold long enough (see each). */
+export const stubStack = (status: StackStatus, reason?: string) => ({
+  Stacks: [
+    {
+      StackName: STACK,
+      StackId: `arn:aws:cloudformation:us-east-1:000000000000:stack/${STACK}/1`,
+      StackStatus: status,
+      CreationTime: new Date(),
+      ...(reason === undefined ? {} : { StackStatusReason: reason }),
+    },
+  ],
+});
+
+/** The protected environment's stack, its deploy input and its stack parameters. */
+export const PROD_STACK = 'glue-cd-glue-etl-prod';
+export const prodInput = (overrides: Record<string, unknown> = {}) =>
+  deployInput({ environmentName: 'prod', stackName: PROD_STACK, parameters: { Stage: 'prod' }, ...overrides });
+export const PROD = { parameters: { Stage: 'prod' } };
+
+/** Where a run's full verdict is written. */
+export const verdictUrl = (stackName: string = STACK, execution = 'codepipeline-job-1') =>
+  `s3://${STAGING_BUCKET}/verdicts/${stackName}/${execution}/verdict.json`;
