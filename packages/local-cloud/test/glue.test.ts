@@ -55,7 +55,7 @@ const engines: GlueJobEngine[] = [
     name: 'echo',
     script: /\/echo\.py$/,
     async run({ arguments: args, localPath }) {
-      await writeFile(await localPath(`${args['--out']}`), JSON.stringify(args));
+      await writeFile(await localPath(`${args['--out']}`, 'write'), JSON.stringify(args));
       return { wrote: args['--out'] };
     },
   },

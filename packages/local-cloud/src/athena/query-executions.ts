@@ -8,7 +8,10 @@ import { epochSeconds, jsonCopy, parseInput } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { decodeToken, encodeToken } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
+import type { Actor } from '../iam/enforcer';
+import { type AuthorizeAs, callerOf, type ServicePrincipal, servicePrincipal } from '../iam/service-principals';
 import { INVALID_REQUEST, invalidRequest } from './errors';
+import { asOutputDenial, asQueryDenial, PERMISSION_DENIED } from './query-denials';
 import { glueTableCatalog } from './glue-tables';
 import { decodeCsv, decodeText, encodeCsv, encodeText, type ResultRow } from './results-file';
 import { ENGINE_VERSION, PRIMARY_WORKGROUP, type WorkGroups } from './workgroups';
@@ -136,6 +139,8 @@ export class QueryExecutions {
       catalog: GlueCatalog;
       objects: ObjectStore;
       log: (line: string) => void;
+      /** Judges what a query reads and writes as its caller (IAM off: allows everything). */
+      authorizeAs: AuthorizeAs;
     },
   ) {
     this.file = stateFile(stateDir, 'athena-queries');
@@ -177,7 +182,8 @@ export class QueryExecutions {
     record.execution.Statistics = { ...record.execution.Statistics, TotalExecutionTimeInMillis: total };
   }
 
-  start(input: z.infer<typeof StartSchema>): string {
+  /** Starts a query that reads and writes as `caller` (the principal of StartQueryExecution). */
+  start(input: z.infer<typeof StartSchema>, caller: Actor = { kind: 'root' }): string {
     const workGroupName = input.WorkGroup ?? PRIMARY_WORKGROUP;
     const workGroup = this.deps.workGroups.get(workGroupName);
     if (workGroup.State === 'DISABLED') throw invalidRequest(`WorkGroup ${workGroupName} is disabled.`);
@@ -229,14 +235,23 @@ export class QueryExecutions {
     this.state.executions.splice(HISTORY_KEPT);
     this.save();
     const controller = new AbortController();
-    const done = this.execute(record, controller.signal, workGroup.Configuration.BytesScannedCutoffPerQuery).finally(
-      () => this.running.delete(id),
-    );
+    const principal = servicePrincipal(this.deps.authorizeAs, caller);
+    const done = this.execute(
+      record,
+      controller.signal,
+      workGroup.Configuration.BytesScannedCutoffPerQuery,
+      principal,
+    ).finally(() => this.running.delete(id));
     this.running.set(id, { controller, done });
     return id;
   }
 
-  private async execute(record: QueryRecord, signal: AbortSignal, bytesCutoff: number | undefined): Promise<void> {
+  private async execute(
+    record: QueryRecord,
+    signal: AbortSignal,
+    bytesCutoff: number | undefined,
+    principal: ServicePrincipal,
+  ): Promise<void> {
     const execution = record.execution;
     const id = execution.QueryExecutionId;
     try {
@@ -246,7 +261,7 @@ export class QueryExecutions {
       execution.Status.State = 'RUNNING';
       this.save();
       const queuedMillis = Math.round(started - execution.Status.SubmissionDateTime * 1000);
-      const { columns, rows, scannedBytes, header } = await this.evaluate(execution, signal);
+      const { columns, rows, scannedBytes, header } = await this.evaluate(execution, signal, principal);
       if (bytesCutoff !== undefined && scannedBytes > bytesCutoff) {
         throw new SqlQueryError(
           'GENERIC_USER_ERROR',
@@ -260,7 +275,7 @@ export class QueryExecutions {
               columns.map((column) => column.name),
               rows,
             );
-      await this.writeResult(execution.ResultConfiguration.OutputLocation, body);
+      await this.writeResult(execution.ResultConfiguration.OutputLocation, body, principal);
       if (signal.aborted) throw new SqlQueryError('CANCELLED', 'Query was cancelled');
       record.columns = columns;
       this.cache(id, header ? [columns.map((column) => column.name), ...rows] : rows);
@@ -277,6 +292,7 @@ export class QueryExecutions {
       this.end(record, 'SUCCEEDED');
     } catch (error) {
       if (signal.aborted) this.end(record, 'CANCELLED', 'Query was cancelled by the user');
+      else if (error instanceof SqlQueryError && error.code === PERMISSION_DENIED) this.end(record, 'FAILED', error.message);
       else if (error instanceof SqlQueryError) this.end(record, 'FAILED', `${error.code}: ${error.message}`);
       else this.end(record, 'FAILED', `GENERIC_INTERNAL_ERROR: ${(error as Error).message}`);
     } finally {
@@ -292,6 +308,7 @@ export class QueryExecutions {
   private async evaluate(
     execution: QueryExecution,
     signal: AbortSignal,
+    principal: ServicePrincipal,
   ): Promise<{ columns: ResultColumn[]; rows: ResultRow[]; scannedBytes: number; header: boolean }> {
     const defaultDatabase = execution.QueryExecutionContext.Database ?? 'default';
     const catalogName = (execution.QueryExecutionContext.Catalog ?? 'AwsDataCatalog').toLowerCase();
@@ -302,6 +319,7 @@ export class QueryExecutions {
     const tables = SHOW_TABLES.exec(execution.Query);
     if (tables) {
       const database = (tables[1] ?? defaultDatabase).toLowerCase();
+      await asQueryDenial(principal.require('glue', 'GetTables', { DatabaseName: database }));
       if (!this.deps.catalog.hasDatabase(database)) {
         throw new SqlQueryError('SCHEMA_NOT_FOUND', `Database ${database} does not exist`);
       }
@@ -319,6 +337,7 @@ export class QueryExecutions {
     }
     const databases = SHOW_DATABASES.exec(execution.Query);
     if (databases) {
+      await asQueryDenial(principal.require('glue', 'GetDatabases', {}));
       const matches = showPattern(databases[1]);
       const names = this.deps.catalog.databases().map((database) => database.Name);
       return {
@@ -333,18 +352,26 @@ export class QueryExecutions {
     }
     const result = await queryTables({
       sql: execution.Query,
-      catalog: glueTableCatalog(this.deps.catalog, this.deps.objects),
+      catalog: glueTableCatalog(this.deps.catalog, this.deps.objects, principal),
       defaultDatabase,
       signal,
     });
     return { ...result, header: true };
   }
 
-  private async writeResult(url: string, body: string): Promise<void> {
+  /** The result file, written as the query's caller (Athena locates the output bucket first). */
+  private async writeResult(url: string, body: string, principal: ServicePrincipal): Promise<void> {
     const location = parseS3Url(url);
     if (!location || !(await this.deps.objects.bucketExists(location.bucket))) {
-      throw new SqlQueryError('PERMISSION_DENIED', `Unable to verify/create output bucket ${location?.bucket ?? url}`);
+      throw new SqlQueryError(PERMISSION_DENIED, `Unable to verify/create output bucket ${location?.bucket ?? url}`);
     }
+    await asOutputDenial(
+      url,
+      (async () => {
+        await principal.require('s3', 'GetBucketLocation', { Bucket: location.bucket });
+        await principal.require('s3', 'PutObject', { Bucket: location.bucket, Key: location.key });
+      })(),
+    );
     await this.deps.objects.putObject(location.bucket, location.key, Buffer.from(body, 'utf8'));
   }
 
@@ -390,7 +417,9 @@ export class QueryExecutions {
     const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
       parseInput(schema, input, INVALID_REQUEST);
     return {
-      StartQueryExecution: async (raw) => ({ QueryExecutionId: this.start(parse(StartSchema, raw)) }),
+      StartQueryExecution: async (raw, call) => ({
+        QueryExecutionId: this.start(parse(StartSchema, raw), callerOf(call.request.context?.principal)),
+      }),
       GetQueryExecution: async (raw) => ({
         QueryExecution: this.get(parse(z.object({ QueryExecutionId }), raw).QueryExecutionId),
       }),

@@ -7,6 +7,13 @@ import type { JsonOperation } from '../json-protocol';
 import { pageByKey } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
 import { resolveS3Url } from '../s3/s3-url';
+import {
+  type AuthorizeAs,
+  requireS3Read,
+  roleSession,
+  SERVICE_SESSIONS,
+  servicePrincipal,
+} from '../iam/service-principals';
 import type { ObjectStore } from '../contracts';
 import type { GlueCatalog, TableInput } from './catalog';
 import {
@@ -203,7 +210,13 @@ export class GlueCrawlers {
 
   constructor(
     stateDir: string,
-    private readonly deps: { catalog: GlueCatalog; objects: ObjectStore; log: (line: string) => void },
+    private readonly deps: {
+      catalog: GlueCatalog;
+      objects: ObjectStore;
+      log: (line: string) => void;
+      /** Judges what a crawl does as the crawler's role (IAM off: allows everything). */
+      authorizeAs: AuthorizeAs;
+    },
   ) {
     this.file = stateFile(stateDir, 'glue-crawlers');
     this.state = readJsonState<CrawlerState>(this.file, { crawlers: {} });
@@ -350,56 +363,82 @@ export class GlueCrawlers {
     );
   }
 
-  /** One crawl: every S3 target becomes (or updates) one table of the crawler's database. */
+  /**
+   * One crawl: every S3 target becomes (or updates) one table of the crawler's database. It acts as the crawler's
+   * Role: every S3 read and catalog write is judged before the catalog is touched, so a denial writes nothing.
+   */
   private async crawl(crawler: GlueCrawler, signal: AbortSignal): Promise<CrawlCounts> {
     const counts: CrawlCounts = { created: 0, updated: 0, deleted: 0 };
     await new Promise((resolve) => setImmediate(resolve)); // StartCrawler answers before the crawl begins
     const databaseName = crawler.DatabaseName;
     if (!databaseName) throw new Error(`Crawler ${crawler.Name} has no DatabaseName to write its tables to`);
+    const principal = servicePrincipal(this.deps.authorizeAs, roleSession(crawler.Role, SERVICE_SESSIONS.crawler));
+    await principal.require('glue', 'GetDatabase', { Name: databaseName });
     if (!this.deps.catalog.hasDatabase(databaseName)) {
       throw new Error(
         `Database ${databaseName} does not exist (Service: AWSGlue; Error Code: EntityNotFoundException)`,
       );
     }
+    await principal.require('glue', 'GetTables', { DatabaseName: databaseName });
     const policy = crawler.SchemaChangePolicy ?? {};
+    const deleteBehavior = policy.DeleteBehavior ?? 'DEPRECATE_IN_DATABASE';
+    const update = (policy.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE';
+    const plans: { location: string; table?: TableInput }[] = [];
     for (const target of crawler.Targets.S3Targets ?? []) {
       if (signal.aborted) break;
       const folder = await resolveS3Url(this.deps.objects, target.Path);
       const location = `s3://${folder.bucket}/${folder.key === '' ? '' : `${folder.key}/`}`;
+      await requireS3Read(principal, this.deps.objects, folder, { locate: true });
       const { files } = await tableFiles(folder.path);
       if (files.length === 0) {
-        counts.deleted += this.forgetTablesAt(
-          databaseName,
-          location,
-          crawler,
-          policy.DeleteBehavior ?? 'DEPRECATE_IN_DATABASE',
-        );
+        for (const table of this.crawledTablesAt(databaseName, location, crawler.Name)) {
+          if (deleteBehavior === 'DELETE_FROM_DATABASE')
+            await principal.require('glue', 'DeleteTable', { DatabaseName: databaseName, Name: table.Name });
+          if (deleteBehavior === 'DEPRECATE_IN_DATABASE')
+            await principal.require('glue', 'UpdateTable', { DatabaseName: databaseName, TableInput: table });
+        }
+        plans.push({ location });
         continue;
       }
-      const inferred = await inferTable(folder.path, crawler.TablePrefix);
-      const outcome = this.deps.catalog.putCrawledTable(
-        databaseName,
-        crawledTableInput(inferred, location, crawler.Name),
-        {
-          update: (policy.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
-          createdBy: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleName(crawler.Role)}/AWS-Crawler`,
-        },
-      );
+      const table = crawledTableInput(await inferTable(folder.path, crawler.TablePrefix), location, crawler.Name);
+      await principal.require('glue', 'GetTable', { DatabaseName: databaseName, Name: table.Name });
+      const exists = this.deps.catalog.findTable(databaseName, table.Name) !== undefined;
+      if (!exists || update)
+        await principal.require('glue', exists ? 'UpdateTable' : 'CreateTable', {
+          DatabaseName: databaseName,
+          TableInput: table,
+        });
+      plans.push({ location, table });
+    }
+    for (const { location, table } of plans) {
+      if (!table) {
+        counts.deleted += this.forgetTablesAt(databaseName, location, crawler, deleteBehavior);
+        continue;
+      }
+      const outcome = this.deps.catalog.putCrawledTable(databaseName, table, {
+        update,
+        createdBy: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleName(crawler.Role)}/${SERVICE_SESSIONS.crawler}`,
+      });
       if (outcome === 'created') counts.created += 1;
       if (outcome === 'updated') counts.updated += 1;
     }
     return counts;
   }
 
-  /** A target whose data is gone: its table is deleted, deprecated or kept, per the DeleteBehavior. */
-  private forgetTablesAt(databaseName: string, location: string, crawler: GlueCrawler, behavior: string): number {
-    if (behavior === 'LOG') return 0;
-    const tables = this.deps.catalog
+  /** The tables this crawler wrote for `location`. */
+  private crawledTablesAt(databaseName: string, location: string, crawlerName: string) {
+    return this.deps.catalog
       .tables(databaseName)
       .filter(
         (table) =>
-          table.StorageDescriptor?.Location === location && table.Parameters?.UPDATED_BY_CRAWLER === crawler.Name,
+          table.StorageDescriptor?.Location === location && table.Parameters?.UPDATED_BY_CRAWLER === crawlerName,
       );
+  }
+
+  /** A target whose data is gone: its table is deleted, deprecated or kept, per the DeleteBehavior. */
+  private forgetTablesAt(databaseName: string, location: string, crawler: GlueCrawler, behavior: string): number {
+    if (behavior === 'LOG') return 0;
+    const tables = this.crawledTablesAt(databaseName, location, crawler.Name);
     for (const table of tables) {
       if (behavior === 'DELETE_FROM_DATABASE') this.deps.catalog.deleteTable(databaseName, table.Name);
       else this.deps.catalog.setTableParameters(databaseName, table.Name, { DEPRECATED_BY_CRAWLER: crawler.Name });

@@ -9,3 +9,4 @@ export {
 export { GlueCrawlers, crawledTableInput, type GlueCrawler } from './crawlers';
 export { GlueJobs, type GlueJob, type GlueJobRun } from './jobs';
 export { type GlueJobEngine, type GlueJobEngineContext, engineForScript, runArguments } from './job-engines';
+export { type JobPathAccess } from './job-storage';
