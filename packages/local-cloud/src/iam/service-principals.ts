@@ -2,7 +2,7 @@
 // job's role, an Athena query as its caller. Each S3 and Data Catalog access they make is judged by the enforcer
 // with the same action table as the HTTP calls (actions.ts), so a role that could not do it on AWS cannot do it here.
 import { isAwsServiceError } from '../aws-error';
-import type { ObjectStore, Principal } from '../contracts';
+import { LOCAL_ACCOUNT_ID, type ObjectStore, type Principal } from '../contracts';
 import { iamRequestsOf, type IamRequest } from './actions';
 import type { Actor } from './enforcer';
 
@@ -57,8 +57,12 @@ export const servicePrincipal = (authorizeAs: AuthorizeAs, actor: Actor): Servic
   },
 });
 
-/** A role acting through one of the sessions AWS's services open. */
-export const roleSession = (roleArn: string, session: string): Actor => ({ kind: 'role', arn: roleArn, session });
+/** A role (by ARN, or by name as Glue accepts it) acting through one of the sessions AWS's services open. */
+export const roleSession = (role: string, session: string): Actor => ({
+  kind: 'role',
+  arn: role.startsWith('arn:') ? role : `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${role}`,
+  session,
+});
 
 /** Who called an operation: the request's principal, or the account root for the cloud's own in-process calls. */
 export const callerOf = (principal: Principal | undefined): Actor =>
