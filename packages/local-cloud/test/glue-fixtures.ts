@@ -72,7 +72,12 @@ export interface TestStatement {
 
 /** What the crawls and job runs of these tests do, on any bucket and database of the test cloud. */
 export const GLUE_TEST_STATEMENTS: TestStatement[] = [
-  { Sid: 'ListBuckets', Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: 'arn:aws:s3:::*' },
+  {
+    Sid: 'ListBuckets',
+    Effect: 'Allow',
+    Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+    Resource: 'arn:aws:s3:::*',
+  },
   {
     Sid: 'Objects',
     Effect: 'Allow',
@@ -122,10 +127,14 @@ export const declareRoles = async (stackName: string, roles: Record<string, Test
     .then(() => true)
     .catch(() => false);
   if (exists) {
-    await cfn.send(new UpdateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    await cfn.send(
+      new UpdateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }),
+    );
     await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
   } else {
-    await cfn.send(new CreateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    await cfn.send(
+      new CreateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }),
+    );
     await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
   }
 };
