@@ -29,7 +29,24 @@ const { glueJobsVersion, jobFiles } = require('../../../scripts/glue-jobs-versio
   jobFiles: () => string[];
 };
 
-const DEPLOYMENT_BUCKET = 'glue-cd-local-deployments';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { environment, workloadBoundaryStatements } = require('../../../config/environments.js') as {
+  environment: (name: string) => {
+    id: string;
+    deploymentBucket: string;
+    permissionsBoundaryName: string;
+    permissionsBoundaryPath: string;
+  };
+  workloadBoundaryStatements: (env: unknown) => unknown[];
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { managedPolicy } = require('../../../config/iam.js') as {
+  managedPolicy: (policy: { name: string; path: string; statements: unknown[] }) => unknown;
+};
+
+const ENV = environment('test');
+// The test environment's bucket: its roles' boundary allows the job files there (and nowhere else).
+const DEPLOYMENT_BUCKET = ENV.deploymentBucket;
 const STACK = 'glue-cd-glue-etl-test';
 const SAMPLE = path.join(repoRoot, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
@@ -58,6 +75,23 @@ beforeAll(async () => {
   glue = new GlueClient(config);
   athena = new AthenaClient(config);
   s3 = new S3Client({ ...config, forcePathStyle: true });
+  // The boundary that caps the stack's roles, as the orchestrator stack creates it (crawls and job runs act as them).
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: 'glue-cd-workload-boundary-test',
+      TemplateBody: JSON.stringify({
+        Resources: {
+          [`WorkloadBoundary${ENV.id}`]: managedPolicy({
+            name: ENV.permissionsBoundaryName,
+            path: ENV.permissionsBoundaryPath,
+            statements: workloadBoundaryStatements(ENV),
+          }),
+        },
+      }),
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  await cloud.cloudFormation.waitForIdle();
   // What the Build stage uploads: glue-jobs/ under its content version, where the template points the job.
   await s3.send(new CreateBucketCommand({ Bucket: DEPLOYMENT_BUCKET }));
   for (const file of jobFiles()) {
