@@ -58,7 +58,8 @@ const CRAWLER: TestStatement[] = [
 ];
 const JOB: TestStatement[] = [
   allow('List', ['s3:ListBucket'], ['arn:aws:s3:::sp-raw', 'arn:aws:s3:::sp-lake']),
-  allow('ReadInputs', ['s3:GetObject'], ['arn:aws:s3:::sp-raw/trips/*', 'arn:aws:s3:::sp-scripts/jobs/*']),
+  allow('ReadScript', ['s3:GetObject'], ['arn:aws:s3:::sp-scripts/jobs/*']),
+  allow('ReadTrips', ['s3:GetObject'], ['arn:aws:s3:::sp-raw/trips/*']),
   allow('ReplaceOutput', ['s3:DeleteObject'], ['arn:aws:s3:::sp-lake/out/*']),
   allow('WriteOutput', ['s3:PutObject'], ['arn:aws:s3:::sp-lake/out/*']),
 ];
@@ -106,6 +107,7 @@ beforeAll(async () => {
     'crawler-no-locate': without(CRAWLER, 'LocateRaw'),
     job: JOB,
     'job-no-write': without(JOB, 'WriteOutput'),
+    'job-no-input': without(JOB, 'ReadTrips'),
     analyst: ANALYST,
     'analyst-no-read': without(ANALYST, 'ReadTrips'),
     'analyst-no-results': without(ANALYST, 'WriteResults'),
@@ -208,6 +210,16 @@ describe('a job run acts as the job role', () => {
     expect(denied.JobRunState).toBe('FAILED');
     expect(denied.ErrorMessage).toBe(
       `AccessDenied: ${denial('job-no-write', 'GlueJobRunnerSession', 's3:PutObject', 'arn:aws:s3:::sp-lake/out/count.txt', 'S3')}`,
+    );
+    expect(await outputKeys()).toEqual(['out/old.txt']);
+  });
+
+  it('without s3:GetObject on its input fails naming the file, before it writes anything', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sp-lake', Key: 'out/old.txt', Body: 'previous run' }));
+    const denied = await run('unread', 'job-no-input');
+    expect(denied.JobRunState).toBe('FAILED');
+    expect(denied.ErrorMessage).toBe(
+      `AccessDenied: ${denial('job-no-input', 'GlueJobRunnerSession', 's3:GetObject', 'arn:aws:s3:::sp-raw/trips/sample.csv', 'S3')}`,
     );
     expect(await outputKeys()).toEqual(['out/old.txt']);
   });

@@ -20,8 +20,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createAwsBackend, loadValidationRules, runLiveTest } from '@glue-cd/live-test';
 import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
-import { PROJECT_JOB_ENGINES } from '@glue-cd/release';
-import { packageStage, repoRoot, type Template } from './cloudformation';
+import { deploymentBucketFor, PROJECT_JOB_ENGINES } from '@glue-cd/release';
+import { packageStage, repoRoot, workloadBoundaryTemplate, type Template } from './cloudformation';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { glueJobsVersion, jobFiles } = require('../../../scripts/glue-jobs-version.js') as {
@@ -29,24 +29,8 @@ const { glueJobsVersion, jobFiles } = require('../../../scripts/glue-jobs-versio
   jobFiles: () => string[];
 };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { environment, workloadBoundaryStatements } = require('../../../config/environments.js') as {
-  environment: (name: string) => {
-    id: string;
-    deploymentBucket: string;
-    permissionsBoundaryName: string;
-    permissionsBoundaryPath: string;
-  };
-  workloadBoundaryStatements: (env: unknown) => unknown[];
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { managedPolicy } = require('../../../config/iam.js') as {
-  managedPolicy: (policy: { name: string; path: string; statements: unknown[] }) => unknown;
-};
-
-const ENV = environment('test');
-// The test environment's bucket: its roles' boundary allows the job files there (and nowhere else).
-const DEPLOYMENT_BUCKET = ENV.deploymentBucket;
+// The test environment's bucket (deploymentBucketFor): its roles' boundary allows the job files there, nowhere else.
+const DEPLOYMENT_BUCKET = deploymentBucketFor('test');
 const STACK = 'glue-cd-glue-etl-test';
 const SAMPLE = path.join(repoRoot, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
@@ -79,15 +63,7 @@ beforeAll(async () => {
   await cfn.send(
     new CreateStackCommand({
       StackName: 'glue-cd-workload-boundary-test',
-      TemplateBody: JSON.stringify({
-        Resources: {
-          [`WorkloadBoundary${ENV.id}`]: managedPolicy({
-            name: ENV.permissionsBoundaryName,
-            path: ENV.permissionsBoundaryPath,
-            statements: workloadBoundaryStatements(ENV),
-          }),
-        },
-      }),
+      TemplateBody: JSON.stringify(workloadBoundaryTemplate('test')),
       Capabilities: ['CAPABILITY_NAMED_IAM'],
     }),
   );

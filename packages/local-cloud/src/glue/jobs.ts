@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseS3Url } from '@glue-cd/core';
 import { z } from 'zod';
@@ -173,6 +174,8 @@ export class GlueJobs {
   ) {
     this.file = stateFile(stateDir, 'glue-jobs');
     this.stagingRoot = path.join(stateDir, 'glue-job-staging');
+    // No run is active at start: what staging a previous process left is of runs it ended as failed.
+    rmSync(this.stagingRoot, { recursive: true, force: true });
     this.state = readJsonState<JobState>(this.file, { jobs: {}, runs: {} });
     let interrupted = false;
     for (const run of Object.values(this.state.runs).flat()) {
