@@ -79,7 +79,11 @@ beforeAll(async () => {
   ({ cloud, restore } = await startTestCloud({ jobEngines: engines }));
   glue = new GlueClient({});
   s3 = new S3Client({});
-  await declareRoles('test-roles', { crawler: GLUE_TEST_STATEMENTS, job: GLUE_TEST_STATEMENTS, r: GLUE_TEST_STATEMENTS });
+  await declareRoles('test-roles', {
+    crawler: GLUE_TEST_STATEMENTS,
+    job: GLUE_TEST_STATEMENTS,
+    r: GLUE_TEST_STATEMENTS,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: 'scripts' }));
   for (const script of ['echo.py', 'gated.py', 'broken.py', 'pyspark.py']) {
     await s3.send(new PutObjectCommand({ Bucket: 'scripts', Key: `jobs/${script}`, Body: '# a Glue script' }));

@@ -292,7 +292,8 @@ export class QueryExecutions {
       this.end(record, 'SUCCEEDED');
     } catch (error) {
       if (signal.aborted) this.end(record, 'CANCELLED', 'Query was cancelled by the user');
-      else if (error instanceof SqlQueryError && error.code === PERMISSION_DENIED) this.end(record, 'FAILED', error.message);
+      else if (error instanceof SqlQueryError && error.code === PERMISSION_DENIED)
+        this.end(record, 'FAILED', error.message);
       else if (error instanceof SqlQueryError) this.end(record, 'FAILED', `${error.code}: ${error.message}`);
       else this.end(record, 'FAILED', `GENERIC_INTERNAL_ERROR: ${(error as Error).message}`);
     } finally {

@@ -8,12 +8,7 @@ import { epochSeconds, jsonCopy, parseInput } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { pageByKey } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import {
-  type AuthorizeAs,
-  roleSession,
-  SERVICE_SESSIONS,
-  servicePrincipal,
-} from '../iam/service-principals';
+import { type AuthorizeAs, roleSession, SERVICE_SESSIONS, servicePrincipal } from '../iam/service-principals';
 import { alreadyExists, concurrentRunsExceeded, entityNotFound, INVALID_INPUT, invalidInput } from './errors';
 import { engineForScript, type GlueJobEngine, runArguments } from './job-engines';
 import { JobStorage } from './job-storage';

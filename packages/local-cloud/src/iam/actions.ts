@@ -212,7 +212,11 @@ const onTable = (action: string, tableKey: string): Rule =>
     tableOf(
       input.DatabaseName,
       // CreateTable/UpdateTable name their table inside TableInput.
-      tableKey === '*' ? '*' : tableKey === 'TableInput' ? (input.TableInput as Input | undefined)?.Name : input[tableKey],
+      tableKey === '*'
+        ? '*'
+        : tableKey === 'TableInput'
+          ? (input.TableInput as Input | undefined)?.Name
+          : input[tableKey],
     ),
   ]);
 const onNamed =

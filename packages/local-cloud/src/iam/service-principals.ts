@@ -108,7 +108,8 @@ export const requireS3Read = async (
   const { bucket, key } = location;
   if (options.locate) await principal.require('s3', 'GetBucketLocation', { Bucket: bucket });
   const read = await s3ReadOf(objects, bucket, key);
-  if (read.prefix !== undefined) await principal.require('s3', 'ListObjectsV2', { Bucket: bucket, Prefix: read.prefix });
+  if (read.prefix !== undefined)
+    await principal.require('s3', 'ListObjectsV2', { Bucket: bucket, Prefix: read.prefix });
   for (const name of read.keys) await principal.require('s3', 'GetObject', { Bucket: bucket, Key: name });
   return read;
 };
