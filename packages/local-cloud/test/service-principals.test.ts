@@ -45,8 +45,8 @@ const allow = (Sid: string, Action: string[], Resource: string[], Condition?: Te
 });
 const without = (statements: TestStatement[], sid: string): TestStatement[] =>
   statements.filter((statement) => statement.Sid !== sid);
-const catalog = (actions: string[]) =>
-  allow('Catalog', actions, [`${GLUE_ARN}:catalog`, `${GLUE_ARN}:database/sp_db`, `${GLUE_ARN}:table/sp_db/*`]);
+const catalog = (sid: string, actions: string[]) =>
+  allow(sid, actions, [`${GLUE_ARN}:catalog`, `${GLUE_ARN}:database/sp_db`, `${GLUE_ARN}:table/sp_db/*`]);
 
 const CRAWLER: TestStatement[] = [
   allow('ListTrips', ['s3:ListBucket'], ['arn:aws:s3:::sp-raw'], {
@@ -54,7 +54,8 @@ const CRAWLER: TestStatement[] = [
   }),
   allow('LocateRaw', ['s3:GetBucketLocation'], ['arn:aws:s3:::sp-raw']),
   allow('ReadTrips', ['s3:GetObject'], ['arn:aws:s3:::sp-raw/trips/*']),
-  catalog(['glue:GetDatabase', 'glue:GetTables', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable']),
+  catalog('CatalogRead', ['glue:GetDatabase', 'glue:GetTables', 'glue:GetTable']),
+  catalog('CatalogWrite', ['glue:CreateTable', 'glue:UpdateTable']),
 ];
 const JOB: TestStatement[] = [
   allow('List', ['s3:ListBucket'], ['arn:aws:s3:::sp-raw', 'arn:aws:s3:::sp-lake']),
@@ -69,7 +70,7 @@ const ANALYST: TestStatement[] = [
     ['athena:StartQueryExecution', 'athena:GetQueryExecution'],
     [`arn:aws:athena:us-east-1:${ACCOUNT}:workgroup/primary`],
   ),
-  catalog(['glue:GetDatabase', 'glue:GetTable']),
+  catalog('Catalog', ['glue:GetDatabase', 'glue:GetTable']),
   allow('ListTrips', ['s3:ListBucket'], ['arn:aws:s3:::sp-raw']),
   allow('ReadTrips', ['s3:GetObject'], ['arn:aws:s3:::sp-raw/trips/*']),
   allow('LocateResults', ['s3:GetBucketLocation'], ['arn:aws:s3:::sp-results']),
@@ -105,11 +106,13 @@ beforeAll(async () => {
     crawler: CRAWLER,
     'crawler-no-read': without(CRAWLER, 'ReadTrips'),
     'crawler-no-locate': without(CRAWLER, 'LocateRaw'),
+    'crawler-no-write': without(CRAWLER, 'CatalogWrite'),
     job: JOB,
     'job-no-write': without(JOB, 'WriteOutput'),
     'job-no-input': without(JOB, 'ReadTrips'),
     analyst: ANALYST,
     'analyst-no-read': without(ANALYST, 'ReadTrips'),
+    'analyst-no-catalog': without(ANALYST, 'Catalog'),
     'analyst-no-results': without(ANALYST, 'WriteResults'),
   });
   await uploadSample(s3, 'sp-raw', 'trips/');
@@ -173,6 +176,15 @@ describe('a crawl acts as the crawler role', () => {
       ),
     });
     expect(await tableNames()).not.toContain('unread_trips');
+  });
+
+  it('fails without glue:CreateTable, naming it, and writes no table', async () => {
+    const crawler = await crawl('uncatalogued', 'crawler-no-write');
+    expect(crawler.LastCrawl).toMatchObject({
+      Status: 'FAILED',
+      ErrorMessage: denial('crawler-no-write', 'AWS-Crawler', 'glue:CreateTable', `${GLUE_ARN}:catalog`, 'Glue'),
+    });
+    expect(await tableNames()).not.toContain('uncatalogued_trips');
   });
 
   it('fails without s3:GetBucketLocation, as a crawler locates its bucket first', async () => {
@@ -287,6 +299,14 @@ describe('a query acts as its caller', () => {
     expect(execution.Status).toMatchObject({
       State: 'FAILED',
       StateChangeReason: `Permission denied on S3 path: s3://sp-raw/trips/sample.csv (User: arn:aws:sts::${ACCOUNT}:assumed-role/analyst-no-read/local-cloud is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::sp-raw/trips/sample.csv because no identity-based policy allows the s3:GetObject action)`,
+    });
+  });
+
+  it('fails with AccessDeniedException of Glue when the caller may not read the catalog', async () => {
+    const execution = await query('analyst-no-catalog');
+    expect(execution.Status).toMatchObject({
+      State: 'FAILED',
+      StateChangeReason: `Insufficient permissions to execute the query. ${denial('analyst-no-catalog', 'local-cloud', 'glue:GetDatabase', `${GLUE_ARN}:catalog`, 'Glue')}`,
     });
   });
 
