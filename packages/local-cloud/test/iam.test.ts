@@ -197,8 +197,22 @@ describe('IAM enforcement', () => {
     const operator = new S3Client({});
 
     // Act
-    const written = await reader.send(new PutObjectCommand({ Bucket: 'iam-data', Key: 'reports/q2.csv', Body: 'x' }));
-    const locked = await refusal(reader.send(new PutObjectCommand({ Bucket: 'iam-data', Key: 'locked/x', Body: 'x' })));
+    const written = await reader.send(
+      new PutObjectCommand({
+        Bucket: 'iam-data',
+        Key: 'reports/q2.csv',
+        Body: 'x',
+      }),
+    );
+    const locked = await refusal(
+      reader.send(
+        new PutObjectCommand({
+          Bucket: 'iam-data',
+          Key: 'locked/x',
+          Body: 'x',
+        }),
+      ),
+    );
     const byRoot = await operator.send(new GetObjectCommand({ Bucket: 'iam-data', Key: 'reports/q2.csv' }));
     operator.destroy();
 
@@ -275,7 +289,13 @@ describe('IAM enforcement', () => {
       roleArn: roleArn('machine'),
       definition: JSON.stringify({
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:target`, End: true } },
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:target`,
+            End: true,
+          },
+        },
       }),
     });
     const sfn = new SFNClient({});
@@ -342,7 +362,11 @@ describe('IAM enforcement', () => {
     // Act
     const denied = await refusal(
       asReader.send(
-        new CreateStackCommand({ StackName: 'passed', TemplateBody: template([]), RoleARN: roleArn('machine') }),
+        new CreateStackCommand({
+          StackName: 'passed',
+          TemplateBody: template([]),
+          RoleARN: roleArn('machine'),
+        }),
       ),
     );
     asReader.destroy();
