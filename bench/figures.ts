@@ -16,6 +16,8 @@ export interface FigureVsFloor {
   target: { kind: 'over' | 'ratio' | 'max'; limit: number };
   /** Why a figure could not be measured (it is then short). */
   error?: string;
+  /** A line that explains the figure (the release's time by phase), printed under it. */
+  detail?: string;
 }
 
 export const ratioOf = (figure: FigureVsFloor): number | undefined =>

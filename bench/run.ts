@@ -103,6 +103,7 @@ const main = async (): Promise<number> => {
     for (const figure of await figures()) {
       if (!meetsTarget(figure)) short += 1;
       process.stdout.write(`  ${formatFigure(figure)}\n`);
+      if (figure.detail) process.stdout.write(`      ${figure.detail}\n`);
     }
   }
   return short === 0 ? 0 : 1;

@@ -203,10 +203,16 @@ export const inspectFigures = async (): Promise<FigureVsFloor[]> => {
 };
 
 const lastLines = (text: string): string => text.trim().split('\n').slice(-3).join(' / ');
+/** The release summary's `time … by phase` line: where the run's time went. */
+const phaseLine = (output: string | undefined): { detail?: string } => {
+  const line = output?.split('\n').find((text) => text.includes(' by phase (start+duration, s): '));
+  return line ? { detail: line.replace(/^.*?time /, 'time ') } : {};
+};
 
 /**
  * `pnpm start -- --approve --fresh` with an empty package cache (cold), then `pnpm start -- --approve` again with
- * nothing changed (warm): the rerun reuses the packages, finds both operator stacks unchanged and reuses the Build's.
+ * nothing changed (warm): the rerun reuses the packages, skips both operator stacks (their templates are unchanged),
+ * reuses the Build's packages and its cfn-lint pass. Each figure is followed by that run's time by phase.
  */
 export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
   const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-release-'));
@@ -242,6 +248,7 @@ export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
         unit: 's',
         target: { kind: 'max', limit: 20 },
         ...(coldError ? { error: coldError } : {}),
+        ...phaseLine(cold.output),
       },
       {
         name: 'release, rerun with no change',
@@ -251,6 +258,7 @@ export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
         unit: 's',
         target: { kind: 'ratio', limit: 0.25 },
         ...(coldError || warmError ? { error: coldError ?? warmError } : {}),
+        ...phaseLine(warm?.output),
       },
     ];
   } finally {

@@ -65,6 +65,8 @@ export interface LocalCloudOptions {
    * crashes and timeouts for Lambda invocations. Off by default.
    */
   faults?: FaultInjector;
+  /** Changes per DescribeChangeSet page (default 100, as AWS): smaller pages let a test page a small change set. */
+  changeSetPageSize?: number;
 }
 
 export interface LocalCloud {
@@ -144,6 +146,7 @@ const createLocalServices = (
     authorizeAs: async (roleArn, requests, service) =>
       iam.current?.require({ kind: 'role', arn: roleArn }, requests, service),
     log,
+    ...(options.changeSetPageSize === undefined ? {} : { changeSetPageSize: options.changeSetPageSize }),
   });
 
   const services = new Map<string, ServiceHandler>([

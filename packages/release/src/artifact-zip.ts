@@ -40,7 +40,8 @@ export const zipArtifact = async (
     const mode = link ? S_IFLNK | 0o777 : 0o100000 | ((stats.isSymbolicLink() ? 0o644 : stats.mode) & 0o7777);
     zippable[name] = [content, { os: UNIX, attrs: (mode << 16) >>> 0, mtime: MTIME }];
   }
-  return zipSync(zippable, { level: 6 });
+  // Level 1: a third of level 6's time on the working tree (the Source's 1.4 MB), for an 8 % larger zip.
+  return zipSync(zippable, { level: 1 });
 };
 
 /** Unix modes from the zip's central directory (fflate's unzip does not report them). */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CloudClients } from './clients';
 import { deployServiceStack, type StackDeployment } from './deploy-service';
 import { packageService, type PackagedService } from './package-services';
+import type { PhaseClock } from './phases';
 
 /** The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs. */
 export const DELIVERY_SERVICES = [
@@ -28,17 +29,21 @@ export const packageDeliveryServices = async (options: {
   repoRoot: string;
   buildDir: string;
   stage: string;
+  /** Times each packaging as `package <service>`. */
+  clock?: PhaseClock;
 }): Promise<PackagedService[]> =>
   Promise.all(
-    DELIVERY_SERVICES.map((service) =>
-      packageService({
-        repoRoot: options.repoRoot,
-        serviceDir: service.dir,
-        stage: options.stage,
-        outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
-        deploymentBucket: deploymentBucketFor(options.stage),
-      }),
-    ),
+    DELIVERY_SERVICES.map((service) => {
+      const work = () =>
+        packageService({
+          repoRoot: options.repoRoot,
+          serviceDir: service.dir,
+          stage: options.stage,
+          outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
+          deploymentBucket: deploymentBucketFor(options.stage),
+        });
+      return options.clock ? options.clock.time(`package ${path.basename(service.dir)}`, work) : work();
+    }),
   );
 
 /** Deploys the orchestrator, then the trigger (it imports the state machine's ARN), like `sls deploy` would. */
@@ -46,12 +51,16 @@ export const deployDeliveryServices = async (
   clients: CloudClients,
   packaged: PackagedService[],
   stage: string,
+  /** Times each stack's deploy as `bootstrap <stack>`. */
+  clock?: PhaseClock,
 ): Promise<DeliveryServices> => {
   const deployments: StackDeployment[] = [];
   for (const service of DELIVERY_SERVICES) {
     const match = packaged.find((p) => p.service === path.basename(service.dir));
     if (!match) throw new Error(`${service.dir} was not packaged`);
-    deployments.push(await deployServiceStack(clients, match, `${service.stackPrefix}-${stage}`));
+    const stackName = `${service.stackPrefix}-${stage}`;
+    const deploy = () => deployServiceStack(clients, match, stackName);
+    deployments.push(await (clock ? clock.time(`bootstrap ${stackName}`, deploy) : deploy()));
   }
   const stackExports = await listExports(clients);
   const stateMachineArn = requireExport(stackExports, `glue-cd-deploy-orchestrator-${stage}-DeployStateMachineArn`);

@@ -5,6 +5,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -12,6 +13,7 @@ import { classifyStackStatus, isEmptyChangeSet, operationOutcome } from '@glue-c
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { CloudClients } from './clients';
 import type { CloudFormationTemplate, PackagedService } from './package-services';
 
@@ -116,6 +118,10 @@ export const deployServiceStack = async (
     );
     return { stackName, outcome: 'created', outputs: await waitForOperation(clients, stackName, 'create', pollMs) };
   }
+  // As `sls deploy` and `cdk deploy` skip a stack whose template is unchanged: no change set to create and delete.
+  if (STABLE_STATUSES.has(existing ?? '') && (await deployedTemplateIs(clients, stackName, template))) {
+    return { stackName, outcome: 'no-changes', outputs: await stackOutputs(clients, stackName) };
+  }
   const changeSetName = `release-${Date.now()}`;
   await clients.cloudFormation.send(
     new CreateChangeSetCommand({
@@ -146,6 +152,27 @@ export const deployServiceStack = async (
     new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
   );
   return { stackName, outcome: 'updated', outputs: await waitForOperation(clients, stackName, 'update', pollMs) };
+};
+
+// A stack in one of these holds the template of its last successful operation (never a rolled-back attempt's).
+const STABLE_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE']);
+
+/** Whether the stack's deployed template is this one (parsed, so the serialization does not matter). */
+const deployedTemplateIs = async (
+  clients: CloudClients,
+  stackName: string,
+  template: CloudFormationTemplate,
+): Promise<boolean> => {
+  const { TemplateBody } = await clients.cloudFormation.send(
+    new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }),
+  );
+  if (TemplateBody === undefined) return false;
+  try {
+    return isDeepStrictEqual(JSON.parse(TemplateBody), JSON.parse(JSON.stringify(template)));
+  } catch {
+    // A YAML template (or none): the change set decides.
+    return false;
+  }
 };
 
 export const describeStackStatus = async (clients: CloudClients, stackName: string): Promise<string | undefined> => {

@@ -19,6 +19,7 @@ export * from './local-environment';
 export * from './operations-differences';
 export * from './package-cache';
 export * from './package-services';
+export * from './phases';
 export * from './pipeline-definition';
 export * from './pipeline-stack';
 export * from './pipeline-variables';

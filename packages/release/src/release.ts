@@ -15,6 +15,7 @@ import { ensureBucket } from './deploy-service';
 import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
+import { PhaseClock } from './phases';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
@@ -85,6 +86,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const buildDir = path.join(options.stateDir, 'build');
   const setup: SetupRecord[] = [];
+  const clock = new PhaseClock(startedAt.getTime());
   const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
     const began = Date.now();
     try {
@@ -100,19 +102,21 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   };
 
   // The pipeline's own services package beside the pipeline's packaging.
-  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
+  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage, clock });
   deliveryPackaging.catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
   const { pipeline, pipelinePackage } = await step('Package', async () => {
-    const template = await packageService({
-      repoRoot,
-      serviceDir: '.',
-      stage: infraStage,
-      outDir: path.join(buildDir, 'pipeline', infraStage),
-      deploymentBucket: deploymentBucketFor(infraStage),
-    });
+    const template = await clock.time('package pipeline', () =>
+      packageService({
+        repoRoot,
+        serviceDir: '.',
+        stage: infraStage,
+        outDir: path.join(buildDir, 'pipeline', infraStage),
+        deploymentBucket: deploymentBucketFor(infraStage),
+      }),
+    );
     const definition = readPipelineDefinition(template.template);
     return {
       value: { pipeline: definition, pipelinePackage: template },
@@ -120,6 +124,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   });
 
+  const cloudBegan = Date.now();
   const release = options.endpoint
     ? await (async () => {
         progress.stage(`Local cloud: the running one at ${options.endpoint}`);
@@ -133,13 +138,16 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           waitScale: options.waitScale ?? 0.01,
         });
       })();
+  clock.record('local cloud', cloudBegan);
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   try {
     // What the Build writes to: the deployment buckets exist before the pipeline starts.
     const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
-    for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
+    await clock.time('buckets', async () => {
+      for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
+    });
     // The pipeline stack imports the orchestrator's and the trigger's exports: on a new cloud it waits for their
     // stacks, as an operator's bootstrap does; on a cloud that already exports them (exports never change while
     // imported) it deploys beside their packaging, and the first stages start once it is there.
@@ -154,11 +162,11 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })`,
     );
     const deliveryDeploy = deliveryPackaging.then((packaged) =>
-      deployDeliveryServices(release.clients, packaged, infraStage),
+      deployDeliveryServices(release.clients, packaged, infraStage, clock),
     );
     deliveryDeploy.catch(() => undefined);
     const pipelineDeploy = (beside ? Promise.resolve() : deliveryDeploy.then(() => undefined)).then(() =>
-      deployPipelineStack(release, pipelinePackage, infraStage),
+      clock.time('bootstrap pipeline stack', () => deployPipelineStack(release, pipelinePackage, infraStage)),
     );
     pipelineDeploy
       .then((stack) => {
@@ -211,6 +219,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         skipList,
         sourceEdits: options.sourceEdits ?? {},
         pollIntervalMs: options.pollIntervalMs ?? 150,
+        clock,
       },
       undefined,
       planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
@@ -223,6 +232,15 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
+    const reportBegan = Date.now();
+    const executions = await collectExecutions(
+      release.clients,
+      run.executions,
+      { reportDir: options.reportDir, runDir },
+      stateMachine,
+    );
+    const history = await releaseHistory(options.reportDir, `release-${stamp}.json`);
+    clock.record('report (executions, history)', reportBegan);
     const report = ReleaseReportSchema.parse({
       schemaVersion: 2,
       startedAt: startedAt.toISOString(),
@@ -239,16 +257,12 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         ),
         ...run.differences,
       ],
-      executions: await collectExecutions(
-        release.clients,
-        run.executions,
-        { reportDir: options.reportDir, runDir },
-        stateMachine,
-      ),
+      executions,
       stateMachine,
-      history: await releaseHistory(options.reportDir, `release-${stamp}.json`),
+      history,
       mode: planAction ? 'plan' : 'release',
       plans: run.plans,
+      phases: clock.list(),
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
     return {

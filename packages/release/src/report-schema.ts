@@ -99,6 +99,13 @@ export const SetupRecordSchema = z.object({
   detail: z.string(),
 });
 
+/** A timed piece of the release (a packaging, a bootstrap stack, an action, the report), from the release's start. */
+export const PhaseTimingSchema = z.object({
+  phase: z.string(),
+  startMs: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+
 export const VisitedStateSchema = z.object({
   name: z.string(),
   outcome: z.enum(['exited', 'failed', 'entered']),
@@ -277,6 +284,8 @@ export const ReleaseReportSchema = z.object({
   mode: z.enum(['release', 'plan']).optional(),
   /** The plans the run made (PlanProduction), as the approval showed them. */
   plans: z.array(PlanRecordSchema).optional(),
+  /** Where the time went: each phase's start and duration, in start order (parallel phases overlap). */
+  phases: z.array(PhaseTimingSchema).optional(),
 });
 
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
@@ -285,6 +294,7 @@ export type TestReportRecord = z.infer<typeof TestReportRecordSchema>;
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 export type SetupRecord = z.infer<typeof SetupRecordSchema>;
+export type PhaseTiming = z.infer<typeof PhaseTimingSchema>;
 export type VisitedState = z.infer<typeof VisitedStateSchema>;
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
 export type StateTransition = z.infer<typeof StateTransitionSchema>;

@@ -105,6 +105,7 @@ export const runPipeline = async (
           if (skipped.has(action)) return [action, undefined, 0] as const;
           const began = Date.now();
           const outcome = await runAction(action);
+          environment.clock?.record(`${action.stage}/${action.name}`, began);
           return [action, outcome, Date.now() - began] as const;
         }),
       );

@@ -1,4 +1,5 @@
 import { reportLine } from './actions/codebuild';
+import { formatPhases } from './phases';
 import { formatPlanForReview } from './plan-record';
 import type { ReleaseSummary } from './release';
 
@@ -70,6 +71,10 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
       level: 'fail',
       text: `${e.action}: change set ${e.changeSet!.verdict}, ${e.changeSet!.counts.violations} destructive of ${e.changeSet!.counts.inspectedChanges} changes`,
     });
+  }
+  const { phases, startedAt, finishedAt } = summary.report;
+  if (phases && phases.length > 0) {
+    lines.push({ level: 'step', text: formatPhases(phases, Date.parse(finishedAt) - Date.parse(startedAt)) });
   }
   lines.push({ level: 'step', text: `report: ${summary.reportPath} (JSON: ${summary.jsonReportPath})` });
   return lines;

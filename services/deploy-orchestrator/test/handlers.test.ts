@@ -1,5 +1,3 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { S3Client } from '@aws-sdk/client-s3';
 import {
   ConfigurationError,
   DEPLOY_OUTCOMES,
@@ -7,10 +5,9 @@ import {
   deployRuleViolations,
   VerdictSummarySchema,
 } from '@glue-cd/core';
-import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { useAwsClients } from '../src/clients';
+import { SDK_DEADLINES } from '../src/clients';
 import { ThrottlingError, TransientAwsError, toTaskError } from '@glue-cd/core';
 import { taskHandlers } from '../src/handlers';
 import { createLogger, logger } from '../src/logger';
@@ -18,10 +15,19 @@ import { redactText } from '@glue-cd/lambda-edge';
 import { readSettings } from '../src/settings';
 import { validateInput } from '../src/tasks/validate-input';
 import { loadDeployDefinition } from './support/asl';
-import { FakeCloud } from './support/fake-cloud';
-import { deployInput, STACK } from './support/fixtures';
+import { appTemplate, deployInput, STACK } from './support/fixtures';
+import { OrchestratorCloud } from './support/local-cloud';
 
 logger.setLogLevel('SILENT');
+
+// The local cloud the handlers that call AWS run against (started once, for the tests that need it).
+let cloud: OrchestratorCloud | undefined;
+const localCloud = async (): Promise<OrchestratorCloud> => {
+  cloud ??= await OrchestratorCloud.start();
+  await cloud.reset();
+  return cloud;
+};
+afterAll(() => cloud?.close());
 
 describe('validateInput', () => {
   it('returns the parsed input and execution name as the DeployState', () => {
@@ -253,22 +259,20 @@ describe('toTaskError', () => {
 });
 
 describe('task handlers', () => {
-  // Installed per test: another test's mock (e.g. a FakeCloud) restored in between would have removed it.
-  const mockCloudFormation = () => mockClient(CloudFormationClient);
-  let cfnMock: ReturnType<typeof mockCloudFormation>;
-  beforeEach(() => {
-    cfnMock = mockCloudFormation();
-    useAwsClients({
-      cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
-      s3: new S3Client({ region: 'us-east-1' }),
-    });
-  });
-  afterEach(() => cfnMock.restore());
-
   it('throws a throttled call as ThrottlingError, so the state retries it', async () => {
-    cfnMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const local = await localCloud();
+    // Throttled on every attempt the SDK client makes.
+    local.inject([
+      {
+        service: 'cloudformation',
+        operation: 'DescribeStacks',
+        times: SDK_DEADLINES.maxAttempts,
+        action: { kind: 'error', code: 'Throttling', status: 400, message: 'Rate exceeded' },
+      },
+    ]);
     const input = validateInput({ input: deployInput(), executionName: 'e' }, {}).input;
     await expect(taskHandlers.checkStack({ input, busyChecks: 0 })).rejects.toMatchObject({ name: 'ThrottlingError' });
+    expect(local.faults.injected()).toHaveLength(SDK_DEADLINES.maxAttempts);
   });
 
   it('keeps the named error of the task (its class name is the Step Functions Error)', async () => {
@@ -340,20 +344,25 @@ describe('example events', () => {
   });
 
   it('refuseChangeSet.json is refused with its verdict; finish.json yields a valid DeployResult', async () => {
-    const cloud = new FakeCloud();
-    try {
-      const refuse = readEvent('refuseChangeSet.json') as { changeSet: { verdict: { violations: unknown[] } } };
-      await expect(taskHandlers.refuseChangeSet(refuse as never)).rejects.toMatchObject({
-        name: 'UnsafeChangeSetError',
-        message: expect.stringContaining('RESOURCES-BEING-DELETED-OR-REPLACED'),
-      });
-      const finishEvent = readEvent('finish.json') as { deploy: { operation: { stackName: string } } };
-      cloud.addStack(finishEvent.deploy.operation.stackName, 'UPDATE_COMPLETE');
-      const result = await taskHandlers.finish(finishEvent as never);
-      expect(DeployResultSchema.parse(result)).toMatchObject({ outcome: 'updated', changeSetName: expect.any(String) });
-    } finally {
-      cloud.restore();
-    }
+    const local = await localCloud();
+    const refuse = readEvent('refuseChangeSet.json') as { changeSet: { verdict: { violations: unknown[] } } };
+    await expect(taskHandlers.refuseChangeSet(refuse as never)).rejects.toMatchObject({
+      name: 'UnsafeChangeSetError',
+      message: expect.stringContaining('RESOURCES-BEING-DELETED-OR-REPLACED'),
+    });
+    const finishEvent = readEvent('finish.json') as { deploy: { operation: { stackName: string; stackId: string } } };
+    const stack = await local.givenStack(finishEvent.deploy.operation.stackName, appTemplate(), {
+      status: 'UPDATE_COMPLETE',
+    });
+    // The example's stack, as this cloud named it.
+    finishEvent.deploy.operation.stackId = stack.StackId!;
+    const result = await taskHandlers.finish(finishEvent as never);
+    expect(DeployResultSchema.parse(result)).toMatchObject({
+      outcome: 'updated',
+      stackId: stack.StackId,
+      outputs: { DataBucketName: `${STACK}-data` },
+      changeSetName: expect.any(String),
+    });
   });
 
   it.each([

@@ -1,34 +1,69 @@
+import { describeViolation, protectedPolicyUpdate, protectedStackPolicyBody } from '@glue-cd/core';
 import {
-  changeSetVerdict,
-  describeViolation,
-  protectedPolicyUpdate,
-  protectedStackPolicyBody,
-  type PlanDocument,
-} from '@glue-cd/core';
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SDK_DEADLINES } from '../src/clients';
 import { logger } from '../src/logger';
 import { BUSY_STACK_POLLING, CHANGE_SET_POLLING, maxTotalWaitSeconds, STACK_OPERATION_POLLING } from '../src/polling';
 import { blueGreenStackName } from '../src/tasks/stack-operations';
 import { loadDeployDefinition } from './support/asl';
-import { FakeCloud } from './support/fake-cloud';
 import {
+  appTemplate,
+  body,
   deployInput,
-  glueEtlTemplate,
-  resourceChange,
   STACK,
   TEMPLATE,
-  withIamStarOnJobRole,
+  withQueues,
   zipOf,
+  PROD,
+  PROD_STACK,
+  prodInput,
+  stubStack,
+  verdictUrl,
 } from './support/fixtures';
-import { runDeploy, STAGING_BUCKET, STATE_LIMIT_BYTES } from './support/run-deploy';
+import { ARTIFACT_BUCKET, OrchestratorCloud, type Template } from './support/local-cloud';
+import { runDeploy, STAGING_BUCKET } from './support/run-deploy';
 
 logger.setLogLevel('SILENT');
 
-let cloud: FakeCloud;
-beforeEach(() => {
-  cloud = new FakeCloud();
+let cloud: OrchestratorCloud;
+beforeAll(async () => {
+  // Pages of 10 changes, so that a change set of a few dozen is read in pages as a large one is on AWS (100).
+  cloud = await OrchestratorCloud.start({ changeSetPageSize: 10 });
 });
-afterEach(() => cloud.restore());
+afterAll(() => cloud.close());
+beforeEach(() => cloud.reset());
 
+const DATA_BUCKET = `${STACK}-data`;
+/** The application template with its data bucket given another name: CloudFormation replaces it (unsafe). */
+const withRenamedBucket = (template: Template = appTemplate()): Template => {
+  const copy = structuredClone(template) as { Resources: { DataBucket: { Properties: Record<string, unknown> } } };
+  copy.Resources.DataBucket.Properties.BucketName = { 'Fn::Sub': '${AWS::StackName}-data-v2' };
+  return copy;
+};
+/** The application template without its data bucket (and the output naming it): a Remove. */
+const withoutBucket = (template: Template = appTemplate()): Template => {
+  const copy = structuredClone(template) as { Resources: Record<string, unknown>; Outputs?: unknown };
+  delete copy.Resources.DataBucket;
+  delete copy.Outputs;
+  return copy;
+};
+/** The application template with a nested stack `Tables` holding one queue (its template uploaded under `key`). */
+const withTables = async (key: string, queue: Record<string, unknown>, template: Template = appTemplate()) => {
+  const nested = { Resources: { TripsQueue: { Type: 'AWS::SQS::Queue', Properties: queue } } };
+  const copy = structuredClone(template) as { Resources: Record<string, unknown> };
+  copy.Resources.Tables = {
+    Type: 'AWS::CloudFormation::Stack',
+    Properties: { TemplateURL: await cloud.templateUrl(key, nested) },
+  };
+  return copy;
+};
 const LAMBDA_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -79,36 +114,30 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
   it('creates a stack that does not exist yet', async () => {
     const run = await runDeploy(deployInput());
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    const stack = cloud.live(STACK);
-    expect(stack?.status).toBe('CREATE_COMPLETE');
+    const stack = await cloud.stack(STACK);
+    expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
     expect(run.output).toEqual({
       outcome: 'created',
       stackName: STACK,
-      stackId: stack?.stackId,
-      outputs: { DataBucketName: `${STACK}-data` },
+      stackId: stack?.StackId,
+      outputs: { DataBucketName: DATA_BUCKET },
     });
     expect(run.visited.filter((s) => s === 'PollStackOperation').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('updates through a safe change set, reading every page and the nested change set', async () => {
-    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    const nestedId = 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/nested/1';
-    cloud.script.changeSetPageSize = 1;
-    cloud.script.changeSetChanges = [
-      resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' }),
-      resourceChange('Tables', 'AWS::CloudFormation::Stack', 'Modify', { Replacement: 'False', ChangeSetId: nestedId }),
-    ];
-    cloud.script.nestedChangeSets[nestedId] = [
-      resourceChange('Crawler', 'AWS::Glue::Crawler', 'Modify', { Replacement: 'False' }),
-    ];
+  it('updates through a safe change set, reading the nested change set', async () => {
+    const existing = await cloud.givenStack(STACK, await withTables('tables-v1.json', { VisibilityTimeout: 30 }), {
+      status: 'UPDATE_COMPLETE',
+    });
+    const updated = await withTables('tables-v2.json', { VisibilityTimeout: 60 }, appTemplate({ Description: 'v2' }));
 
-    const run = await runDeploy(deployInput());
+    const run = await runDeploy(deployInput(body(updated)));
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
     expect(run.output).toMatchObject({
       outcome: 'updated',
       stackName: STACK,
-      stackId: existing.stackId,
+      stackId: existing.StackId,
       changeSetName: 'glue-cd-codepipeline-job-1',
       verdict: {
         verdict: 'CAN-SAFELY-UPDATE-EXISTING-STACK',
@@ -118,205 +147,230 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
         location: `s3://${STAGING_BUCKET}/verdicts/${STACK}/codepipeline-job-1/verdict.json`,
       },
     });
-    expect(existing.status).toBe('UPDATE_COMPLETE');
-    expect(existing.lastUpdatedTime?.toISOString()).toBe('2026-06-01T00:00:00.000Z');
-    expect(cloud.calls).toContain(`DescribeChangeSet ${nestedId}`);
+    const after = await cloud.stack(STACK);
+    expect(after?.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(after!.LastUpdatedTime!.getTime()).toBeGreaterThan(existing.LastUpdatedTime!.getTime());
+    // The root change set, and the nested one by the ChangeSetId the root's Tables change names.
+    const described = new Set(cloud.calls.filter((c) => c.startsWith('DescribeChangeSet ')));
+    expect([...described].filter((c) => c.includes(':changeSet/glue-cd-codepipeline-job-1/'))).toHaveLength(1);
+    expect([...described].filter((c) => !c.includes(':changeSet/glue-cd-codepipeline-job-1/'))).toHaveLength(1);
     expect(cloud.calls.filter((c) => c.startsWith('ExecuteChangeSet'))).toHaveLength(1);
   });
 
+  // The local cloud shows UPDATE_IN_PROGRESS as soon as ExecuteChangeSet answers; the stale read AWS may give first
+  // (the previous status, then the change set's EXECUTE_IN_PROGRESS) is pinned in stack-operations.test.ts.
   it('does not mistake the previous UPDATE_COMPLETE for the end of the update', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.update = 'rollback';
-    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
-    const run = await runDeploy(deployInput());
+    await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
+    const run = await runDeploy(deployInput(body(appTemplate({ MaxRetries: 11 }))));
     // Had the stale status counted as success, this would have been "updated".
     expect(run.error).toBe('StackOperationFailedError');
   });
 
   it('succeeds as no-changes and deletes the empty change set', async () => {
-    cloud.addStack(STACK, 'CREATE_COMPLETE');
+    await cloud.givenStack(STACK, appTemplate());
     const run = await runDeploy(deployInput());
     expect(run.output).toMatchObject({
       outcome: 'no-changes',
       stackName: STACK,
       changeSetName: 'glue-cd-codepipeline-job-1',
     });
-    expect(cloud.changeSets).toHaveLength(0);
+    expect(await cloud.changeSetsOf(STACK)).toEqual([]);
     expect(cloud.calls.some((c) => c.startsWith('ExecuteChangeSet'))).toBe(false);
     expect(run.visited).toContain('DeleteEmptyChangeSet');
   });
 
   it('refuses an unsafe change set, lists every violation and deletes it', async () => {
-    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    const nestedId = 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/nested/2';
-    const changes = [
-      resourceChange('DataBucket', 'AWS::S3::Bucket', 'Remove'),
-      resourceChange('Tables', 'AWS::CloudFormation::Stack', 'Modify', { Replacement: 'False', ChangeSetId: nestedId }),
-    ];
-    const nested = [resourceChange('TripsTable', 'AWS::Glue::Table', 'Modify', { Replacement: 'True' })];
-    cloud.script.changeSetChanges = changes;
-    cloud.script.nestedChangeSets[nestedId] = nested;
+    await cloud.givenStack(STACK, await withTables('tables-v1.json', { QueueName: 'glue-cd-trips-v1' }), {
+      status: 'UPDATE_COMPLETE',
+    });
+    const unsafe = await withTables('tables-v2.json', { QueueName: 'glue-cd-trips-v2' }, withoutBucket());
 
-    const run = await runDeploy(deployInput());
+    const run = await runDeploy(deployInput(body(unsafe)));
 
     expect(run.error).toBe('UnsafeChangeSetError');
-    const expected = changeSetVerdict({ changes, nested: { Tables: { changes: nested } } });
-    for (const violation of expected.violations) expect(run.cause).toContain(describeViolation(violation));
+    const full = await cloud.json<{ verdict: Parameters<typeof describeViolation>[0][] }>(verdictUrl());
+    const violations = (full.verdict as unknown as { violations: Parameters<typeof describeViolation>[0][] })
+      .violations;
+    expect(violations).toHaveLength(2);
+    for (const violation of violations) expect(run.cause).toContain(describeViolation(violation));
     expect(run.cause).toContain('RESOURCES-BEING-DELETED-OR-REPLACED: 2 of 3 resource changes');
     expect(run.cause).toContain('DataBucket (AWS::S3::Bucket): Remove');
-    expect(run.cause).toContain('TripsTable (AWS::Glue::Table) in nested stack Tables');
-    expect(cloud.changeSets).toHaveLength(0);
-    expect(existing.status).toBe('UPDATE_COMPLETE');
+    expect(run.cause).toContain('TripsQueue (AWS::SQS::Queue) in nested stack Tables');
+    expect(await cloud.changeSetsOf(STACK)).toEqual([]);
+    expect(await cloud.statusOf(STACK)).toBe('UPDATE_COMPLETE');
   });
 
   it('accepts a replacement the input safety policy allow-lists', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetChanges = [resourceChange('JobRole', 'AWS::IAM::Role', 'Modify', { Replacement: 'True' })];
-    const run = await runDeploy(deployInput({ safetyPolicy: { allowedLogicalIds: ['JobRole'] } }));
+    const withQueue = (name: string) => {
+      const template = appTemplate() as { Resources: Record<string, unknown> };
+      template.Resources.JobQueue = { Type: 'AWS::SQS::Queue', Properties: { QueueName: name } };
+      return template;
+    };
+    await cloud.givenStack(STACK, withQueue('glue-cd-jobs-v1'), { status: 'UPDATE_COMPLETE' });
+    const run = await runDeploy(
+      deployInput({ ...body(withQueue('glue-cd-jobs-v2')), safetyPolicy: { allowedLogicalIds: ['JobQueue'] } }),
+    );
     expect(run.output).toMatchObject({ outcome: 'updated', verdict: { safe: true, counts: { accepted: 1 } } });
     // The accepted change is listed in the full verdict, in S3.
-    const full = cloud.json<{ verdict: { accepted: { logicalId: string }[] } }>(
+    const full = await cloud.json<{ verdict: { accepted: { logicalId: string }[] } }>(
       (run.output?.verdict as { location: string }).location,
     );
-    expect(full.verdict.accepted).toEqual([expect.objectContaining({ logicalId: 'JobRole' })]);
+    expect(full.verdict.accepted).toEqual([expect.objectContaining({ logicalId: 'JobQueue' })]);
   });
 
   it('deploys blue/green beside an unsafe change: a new stack, the old one untouched', async () => {
-    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetChanges = [
-      resourceChange('DataBucket', 'AWS::S3::Bucket', 'Modify', { Replacement: 'True' }),
-    ];
+    const existing = await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
 
-    const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green', blueGreenSuffix: 'green' }));
+    const run = await runDeploy(
+      deployInput({ ...body(withRenamedBucket()), onUnsafeChange: 'blue-green', blueGreenSuffix: 'green' }),
+    );
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
     const greenName = blueGreenStackName(STACK, 'codepipeline-job-1', 'green');
     expect(greenName).toBe(`${STACK}-green`);
-    const green = cloud.live(greenName);
-    expect(green?.status).toBe('CREATE_COMPLETE');
+    const green = await cloud.stack(greenName);
+    expect(green?.StackStatus).toBe('CREATE_COMPLETE');
     expect(run.output).toMatchObject({
       outcome: 'blue-green-created',
       stackName: greenName,
-      stackId: green?.stackId,
+      stackId: green?.StackId,
       verdict: { safe: false },
     });
-    expect(existing.status).toBe('UPDATE_COMPLETE');
-    expect(cloud.changeSets).toHaveLength(0);
+    expect(await cloud.statusOf(existing.StackId!)).toBe('UPDATE_COMPLETE');
+    expect(await cloud.templateOf(STACK)).toEqual(appTemplate());
+    expect(await cloud.changeSetsOf(STACK)).toEqual([]);
   });
 
   it('derives the blue/green stack name from the execution name when no suffix is given', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetChanges = [resourceChange('DataBucket', 'AWS::S3::Bucket', 'Remove')];
-    const run = await runDeploy(deployInput({ onUnsafeChange: 'blue-green' }), { executionName: 'codepipeline-abc' });
+    await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
+    const run = await runDeploy(deployInput({ ...body(withoutBucket()), onUnsafeChange: 'blue-green' }), {
+      executionName: 'codepipeline-abc',
+    });
     const expected = blueGreenStackName(STACK, 'codepipeline-abc');
     expect(expected).toMatch(new RegExp(`^${STACK}-bg-[0-9a-f]{10}$`));
     expect(run.output).toMatchObject({ outcome: 'blue-green-created', stackName: expected });
   });
 
   it('deletes a ROLLBACK_COMPLETE stack and creates it again', async () => {
-    const failed = cloud.addStack(STACK, 'ROLLBACK_COMPLETE');
+    const failed = await cloud.givenRolledBackStack(STACK);
     const run = await runDeploy(deployInput());
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(failed.status).toBe('DELETE_COMPLETE');
-    const recreated = cloud.live(STACK);
-    expect(recreated?.stackId).not.toBe(failed.stackId);
-    expect(run.output).toMatchObject({ outcome: 'recreated', stackName: STACK, stackId: recreated?.stackId });
+    expect(await cloud.statusOf(failed.StackId!)).toBe('DELETE_COMPLETE');
+    const recreated = await cloud.stack(STACK);
+    expect(recreated?.StackId).not.toBe(failed.StackId);
+    expect(run.output).toMatchObject({ outcome: 'recreated', stackName: STACK, stackId: recreated?.StackId });
     expect(run.visited).toEqual(expect.arrayContaining(['DeleteRolledBackStack', 'RecreateStack']));
   });
 
   it('leaves a ROLLBACK_COMPLETE stack alone and fails when onRollbackComplete is fail', async () => {
-    const failed = cloud.addStack(STACK, 'ROLLBACK_COMPLETE', {
-      statusReason: 'The following resource(s) failed to create: [GlueJob].',
-    });
+    const failed = await cloud.givenRolledBackStack(STACK);
+    expect(failed.StackStatusReason).toContain('The following resource(s) failed to create: [DataBucket].');
     const run = await runDeploy(deployInput({ onRollbackComplete: 'fail' }));
     expect(run.error).toBe('StackOperationFailedError');
-    expect(run.cause).toContain(
-      `stack ${STACK} is ROLLBACK_COMPLETE (The following resource(s) failed to create: [GlueJob].)`,
-    );
-    expect(failed.status).toBe('ROLLBACK_COMPLETE');
+    expect(run.cause).toContain(`stack ${STACK} is ROLLBACK_COMPLETE (${failed.StackStatusReason})`);
+    expect(await cloud.statusOf(STACK)).toBe('ROLLBACK_COMPLETE');
     expect(cloud.calls.some((c) => c.startsWith('DeleteStack'))).toBe(false);
   });
 
   it('waits while another operation runs on the stack, then deploys', async () => {
-    cloud.addStack(STACK, 'UPDATE_IN_PROGRESS', {
-      upcoming: ['UPDATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
-    });
-    const run = await runDeploy(deployInput());
+    // A dozen queues: the other update takes many steps, so the deploy's first look surely finds it running.
+    await cloud.givenStack(STACK, withQueues(appTemplate(), 12, 30));
+    const target = withQueues(appTemplate(), 12, 60);
+    // Another update (to the very template of the deploy) starts just as the deploy first looks at the stack; each
+    // check takes a while, as on AWS, so that it ends within the bounded checks.
+    cloud.when('DescribeStacks', () => cloud.startUpdate(STACK, target));
+    cloud.inject([{ service: 'cloudformation', operation: 'DescribeStacks', action: { kind: 'delay', ms: 20 } }]);
+    const run = await runDeploy(deployInput(body(target)));
     expect(run.output).toMatchObject({ outcome: 'no-changes' });
-    expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(2);
+    expect(run.visited.filter((s) => s === 'WaitWhileStackBusy').length).toBeGreaterThanOrEqual(1);
     expect(run.visited).toContain('RecheckStack');
   });
 
   it('gives up on a stack that stays busy, after a bounded number of checks', async () => {
-    cloud.addStack(STACK, 'UPDATE_IN_PROGRESS');
-    const run = await runDeploy(deployInput());
-    expect(run.error).toBe('StackBusyError');
-    expect(run.cause).toContain(`still UPDATE_IN_PROGRESS after ${BUSY_STACK_POLLING.maxPolls} checks`);
-    expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(BUSY_STACK_POLLING.maxPolls - 1);
+    // A stub: no local operation outlasts the 60 checks of an instant-wait run; only DescribeStacks is answered.
+    const stub = mockClient(CloudFormationClient);
+    try {
+      stub.on(DescribeStacksCommand).resolves(stubStack('UPDATE_IN_PROGRESS'));
+      const run = await runDeploy(deployInput());
+      expect(run.error).toBe('StackBusyError');
+      expect(run.cause).toContain(`still UPDATE_IN_PROGRESS after ${BUSY_STACK_POLLING.maxPolls} checks`);
+      expect(run.visited.filter((s) => s === 'WaitWhileStackBusy')).toHaveLength(BUSY_STACK_POLLING.maxPolls - 1);
+    } finally {
+      stub.restore();
+    }
   });
 
   it('fails a create that rolls back with the failed resource and its reason', async () => {
-    cloud.script.create = 'rollback';
-    const run = await runDeploy(deployInput());
+    const run = await runDeploy(deployInput(body(appTemplate({ MaxRetries: 11 }))));
     expect(run.error).toBe('StackOperationFailedError');
     expect(run.cause).toContain(`stack ${STACK}: create failed (ROLLBACK_COMPLETE)`);
     expect(run.cause).toContain(
-      'GlueJob (AWS::Glue::Job) CREATE_FAILED: Resource handler returned message: "Invalid input"',
+      "GlueJob (AWS::Glue::Job) CREATE_FAILED: 1 validation error detected: Value at 'maxRetries' failed to satisfy constraint",
     );
     expect(run.cause).not.toContain('Resource creation cancelled');
   });
 
   it('fails an update that rolls back with the reason', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.update = 'rollback';
-    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
-    const run = await runDeploy(deployInput());
+    await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
+    const run = await runDeploy(deployInput(body(appTemplate({ MaxRetries: 11 }))));
     expect(run.error).toBe('StackOperationFailedError');
     expect(run.cause).toContain('update failed (UPDATE_ROLLBACK_COMPLETE)');
     expect(run.cause).toContain('GlueJob (AWS::Glue::Job) UPDATE_FAILED');
   });
 
-  it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED'])('fails explicitly on a stack in %s', async (status) => {
-    cloud.addStack(STACK, status, { statusReason: 'Resource GlueJob failed to stabilize' });
+  it('fails explicitly on a stack in DELETE_FAILED', async () => {
+    await cloud.givenStack(STACK, appTemplate());
+    await cloud.putObject(DATA_BUCKET, 'a.parquet', 'a');
+    await cloud.quietly(() => cloud.cfn.send(new DeleteStackCommand({ StackName: STACK })));
+    const failed = await cloud.settled(STACK, 'DELETE_FAILED');
     const run = await runDeploy(deployInput());
     expect(run.error).toBe('StackBusyError');
-    expect(run.cause).toContain(`stack ${STACK} is ${status} (Resource GlueJob failed to stabilize)`);
+    expect(run.cause).toContain(`stack ${STACK} is DELETE_FAILED (${failed.StackStatusReason})`);
     expect(cloud.calls.filter((c) => !c.startsWith('DescribeStacks'))).toEqual([]);
   });
 
+  it('fails explicitly on a stack in UPDATE_ROLLBACK_FAILED', async () => {
+    // A stub: the local cloud's rollbacks do not fail (no ContinueUpdateRollback either); only DescribeStacks is answered.
+    const stub = mockClient(CloudFormationClient);
+    try {
+      stub
+        .on(DescribeStacksCommand)
+        .resolves(stubStack('UPDATE_ROLLBACK_FAILED', 'Resource GlueJob failed to stabilize'));
+      const run = await runDeploy(deployInput());
+      expect(run.error).toBe('StackBusyError');
+      expect(run.cause).toContain(`stack ${STACK} is UPDATE_ROLLBACK_FAILED (Resource GlueJob failed to stabilize)`);
+      expect(stub.calls().filter((c) => !(c.args[0] instanceof DescribeStacksCommand))).toEqual([]);
+    } finally {
+      stub.restore();
+    }
+  });
+
   it('deletes a stack after emptying its buckets, keeping retained buckets and their data', async () => {
-    const template = JSON.stringify({
-      Resources: {
-        DataBucket: { Type: 'AWS::S3::Bucket' },
-        RawBucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' },
-        GoneBucket: { Type: 'AWS::S3::Bucket' },
+    const bucket = (name: string, retain = false) => ({
+      Type: 'AWS::S3::Bucket',
+      ...(retain ? { DeletionPolicy: 'Retain' } : {}),
+      Properties: { BucketName: `${STACK}-${name}` },
+    });
+    const stack = await cloud.givenStack(
+      STACK,
+      {
+        Parameters: { Stage: { Type: 'String' } },
+        Resources: { DataBucket: bucket('data'), RawBucket: bucket('raw', true), GoneBucket: bucket('gone') },
       },
-    });
-    const bucket = (logicalId: string, physical: string) => ({
-      LogicalResourceId: logicalId,
-      PhysicalResourceId: physical,
-      ResourceType: 'AWS::S3::Bucket',
-      ResourceStatus: 'CREATE_COMPLETE' as const,
-      LastUpdatedTimestamp: new Date(),
-    });
-    const stack = cloud.addStack(STACK, 'UPDATE_COMPLETE', {
-      template,
-      resources: [
-        bucket('DataBucket', 'data-bucket'),
-        bucket('RawBucket', 'raw-bucket'),
-        bucket('GoneBucket', 'gone-bucket'),
-      ],
-    });
-    cloud.addBucketObjects('data-bucket', ['a.parquet', 'b.parquet'], 3);
-    cloud.addBucketObjects('raw-bucket', ['trips.csv']);
+      { status: 'UPDATE_COMPLETE' },
+    );
+    for (const key of ['a.parquet', 'b.parquet']) await cloud.putObject(DATA_BUCKET, key, key);
+    await cloud.putObject(`${STACK}-raw`, 'trips.csv', 'VendorID');
+    // Deleted outside CloudFormation: the stack still lists it.
+    await cloud.s3.send(new DeleteBucketCommand({ Bucket: `${STACK}-gone` }));
 
     const run = await runDeploy(deployInput({ action: 'delete', template: undefined }));
 
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(run.output).toMatchObject({ outcome: 'deleted', stackName: STACK, stackId: stack.stackId, outputs: {} });
-    expect(stack.status).toBe('DELETE_COMPLETE');
-    expect(cloud.buckets.get('data-bucket')?.size).toBe(0);
-    expect(cloud.buckets.get('raw-bucket')?.get('trips.csv')).toEqual(['v1']);
+    expect(run.output).toMatchObject({ outcome: 'deleted', stackName: STACK, stackId: stack.StackId, outputs: {} });
+    expect(await cloud.statusOf(stack.StackId!)).toBe('DELETE_COMPLETE');
+    expect(await cloud.bucketKeys(DATA_BUCKET)).toBeUndefined();
+    expect(await cloud.bucketKeys(`${STACK}-raw`)).toEqual(['trips.csv']);
     expect(run.visited).toEqual(expect.arrayContaining(['EmptyStackBuckets', 'DeleteStack']));
   });
 
@@ -332,8 +386,16 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
   });
 
   it('retries a throttled CloudFormation call', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.throttleCreateChangeSet = 2;
+    await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
+    // Throttled for two invocations: each spends the SDK client's own attempts, then the state retries.
+    cloud.inject([
+      {
+        service: 'cloudformation',
+        operation: 'CreateChangeSet',
+        times: 2 * SDK_DEADLINES.maxAttempts,
+        action: { kind: 'error', code: 'Throttling', status: 400, message: 'Rate exceeded' },
+      },
+    ]);
     const run = await runDeploy(deployInput());
     expect(run.output).toMatchObject({ outcome: 'no-changes' });
     expect(run.retries.CreateChangeSet).toBe(2);
@@ -348,12 +410,23 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
   });
 
   it('gives up on a stack operation that never settles, after a bounded number of checks', async () => {
-    cloud.script.inProgressChecks = STACK_OPERATION_POLLING.maxPolls + 5;
-    const run = await runDeploy(deployInput());
-    expect(run.error).toBe('StackOperationFailedError');
-    expect(run.cause).toBe(
-      `stack ${STACK}: gave up waiting for the create after ${STACK_OPERATION_POLLING.maxPolls} checks (last status CREATE_IN_PROGRESS)`,
-    );
+    // A stub: the local cloud creates a stack in milliseconds, far within the 240 checks of an instant-wait run.
+    const stub = mockClient(CloudFormationClient);
+    try {
+      // By name before the create: not found; by StackId after it: in progress, forever.
+      stub.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+        if (input.StackName !== STACK) return stubStack('CREATE_IN_PROGRESS');
+        throw Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' });
+      });
+      stub.on(CreateStackCommand).resolves({ StackId: stubStack('CREATE_IN_PROGRESS').Stacks[0]!.StackId });
+      const run = await runDeploy(deployInput());
+      expect(run.error).toBe('StackOperationFailedError');
+      expect(run.cause).toBe(
+        `stack ${STACK}: gave up waiting for the create after ${STACK_OPERATION_POLLING.maxPolls} checks (last status CREATE_IN_PROGRESS)`,
+      );
+    } finally {
+      stub.restore();
+    }
   });
 
   it('fails bad input with a ConfigurationError naming the field, before touching CloudFormation', async () => {
@@ -365,29 +438,23 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
   });
 
   it('fails when the template artifact lacks the path, naming both', async () => {
-    cloud.putObject('artifacts', 'build.zip', zipOf({ 'other.json': TEMPLATE }));
+    await cloud.putObject(ARTIFACT_BUCKET, 'build.zip', zipOf({ 'other.json': TEMPLATE }));
     const run = await runDeploy(
-      deployInput({ template: { artifact: { bucket: 'artifacts', key: 'build.zip' }, path: 'cfn/app.json' } }),
+      deployInput({ template: { artifact: { bucket: ARTIFACT_BUCKET, key: 'build.zip' }, path: 'cfn/app.json' } }),
     );
     expect(run.error).toBe('ConfigurationError');
-    expect(run.cause).toContain('cfn/app.json is not in artifact s3://artifacts/build.zip');
+    expect(run.cause).toContain(`cfn/app.json is not in artifact s3://${ARTIFACT_BUCKET}/build.zip`);
   });
 });
 
-const PROD_STACK = 'glue-cd-glue-etl-prod';
-const prodInput = (overrides: Record<string, unknown> = {}) =>
-  deployInput({ environmentName: 'prod', stackName: PROD_STACK, parameters: { Stage: 'prod' }, ...overrides });
-const verdictUrl = (stackName: string = STACK, execution = 'codepipeline-job-1') =>
-  `s3://${STAGING_BUCKET}/verdicts/${stackName}/${execution}/verdict.json`;
-
 describe('protected environments', () => {
   it('refuses a delete of a protected stack before any AWS call, naming the rule', async () => {
-    cloud.addStack(PROD_STACK, 'UPDATE_COMPLETE');
+    await cloud.givenStack(PROD_STACK, appTemplate(), { ...PROD, status: 'UPDATE_COMPLETE' });
     const run = await runDeploy(prodInput({ action: 'delete', template: undefined }));
     expect(run.error).toBe('ConfigurationError');
     expect(run.cause).toContain('[no-delete-in-protected-environment]');
     expect(cloud.calls).toEqual([]);
-    expect(cloud.live(PROD_STACK)?.status).toBe('UPDATE_COMPLETE');
+    expect(await cloud.statusOf(PROD_STACK)).toBe('UPDATE_COMPLETE');
   });
 
   it.each([
@@ -402,32 +469,30 @@ describe('protected environments', () => {
   });
 
   it('still lets the live-test cleanup delete the test stack', async () => {
-    const stack = cloud.addStack('glue-cd-glue-etl-test', 'UPDATE_COMPLETE');
+    const stack = await cloud.givenStack('glue-cd-glue-etl-test', appTemplate(), { status: 'UPDATE_COMPLETE' });
     const run = await runDeploy({ environmentName: 'test', stackName: 'glue-cd-glue-etl-test', action: 'delete' });
-    expect(run.output).toMatchObject({ outcome: 'deleted', stackId: stack.stackId });
+    expect(run.output).toMatchObject({ outcome: 'deleted', stackId: stack.StackId });
   });
 
   it('creates a protected stack with termination protection and the protected stack policy', async () => {
     const run = await runDeploy(prodInput());
     expect(run.output).toMatchObject({ outcome: 'created' });
-    const stack = cloud.live(PROD_STACK);
-    expect(stack?.terminationProtection).toBe(true);
-    expect(stack?.stackPolicy).toBe(protectedStackPolicyBody());
+    expect((await cloud.stack(PROD_STACK))?.EnableTerminationProtection).toBe(true);
+    expect(await cloud.stackPolicyOf(PROD_STACK)).toBe(protectedStackPolicyBody());
   });
 
   it('creates a test stack without either', async () => {
     await runDeploy(deployInput());
-    expect(cloud.live(STACK)?.terminationProtection).toBeUndefined();
-    expect(cloud.live(STACK)?.stackPolicy).toBeUndefined();
+    expect((await cloud.stack(STACK))?.EnableTerminationProtection).toBe(false);
+    expect(await cloud.stackPolicyOf(STACK)).toBeUndefined();
   });
 
   it('protects an existing protected stack that lacks it before executing the update', async () => {
-    const stack = cloud.addStack(PROD_STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
-    const run = await runDeploy(prodInput());
+    await cloud.givenStack(PROD_STACK, appTemplate(), { ...PROD, status: 'UPDATE_COMPLETE' });
+    const run = await runDeploy(prodInput(body(appTemplate({ Description: 'v2' }))));
     expect(run.output).toMatchObject({ outcome: 'updated' });
-    expect(stack.terminationProtection).toBe(true);
-    expect(protectedPolicyUpdate(stack.stackPolicy)).toBeUndefined();
+    expect((await cloud.stack(PROD_STACK))?.EnableTerminationProtection).toBe(true);
+    expect(protectedPolicyUpdate(await cloud.stackPolicyOf(PROD_STACK))).toBeUndefined();
     const order = cloud.calls.filter((c) => /^(SetStackPolicy|UpdateTerminationProtection|ExecuteChangeSet)/.test(c));
     expect(order.map((c) => c.split(' ')[0])).toEqual([
       'SetStackPolicy',
@@ -437,215 +502,13 @@ describe('protected environments', () => {
   });
 
   it('deletes and recreates a protected stack whose first create rolled back, turning its protection off first', async () => {
-    const failed = cloud.addStack(PROD_STACK, 'ROLLBACK_COMPLETE', { terminationProtection: true });
+    const failed = await cloud.givenRolledBackStack(PROD_STACK, { terminationProtection: true });
+    expect(failed.EnableTerminationProtection).toBe(true);
     const run = await runDeploy(prodInput());
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(failed.status).toBe('DELETE_COMPLETE');
+    expect(await cloud.statusOf(failed.StackId!)).toBe('DELETE_COMPLETE');
     expect(run.output).toMatchObject({ outcome: 'recreated' });
-    expect(cloud.live(PROD_STACK)?.terminationProtection).toBe(true);
-  });
-});
-
-describe('security broadening', () => {
-  const current = glueEtlTemplate();
-  const broadened = withIamStarOnJobRole(current);
-  // As CloudFormation describes it: a static change of the role's inline policies, no replacement.
-  const jobRoleChange = [
-    resourceChange('JobRole', 'AWS::IAM::Role', 'Modify', {
-      Replacement: 'False',
-      Details: [
-        {
-          Target: { Attribute: 'Properties', Name: 'Policies', RequiresRecreation: 'Never' },
-          Evaluation: 'Static',
-          ChangeSource: 'DirectModification',
-        },
-      ],
-    }),
-  ];
-
-  it('refuses iam:* on the Glue job role in a protected environment (onBroadening fail), naming the statement', async () => {
-    const stack = cloud.addStack(PROD_STACK, 'UPDATE_COMPLETE', { template: JSON.stringify(current) });
-    cloud.script.changeSetChanges = jobRoleChange;
-
-    const run = await runDeploy(prodInput({ template: { body: JSON.stringify(broadened) } }));
-
-    expect(run.error).toBe('UnsafeChangeSetError');
-    expect(run.cause).toContain('SECURITY-BROADENING-NOT-APPROVED');
-    expect(run.cause).toContain('Allow iam:* on * for AWS:${JobRole}');
-    expect(run.cause).toContain('to approve: run the pipeline with "action": "plan"');
-    expect(run.cause).toContain(verdictUrl(PROD_STACK));
-    expect(cloud.changeSets).toHaveLength(0);
-    expect(cloud.calls.some((c) => c.startsWith('ExecuteChangeSet'))).toBe(false);
-    expect(stack.template).toBe(JSON.stringify(current));
-  });
-
-  it('accepts and reports the same change in an unprotected environment (onBroadening defaults to allow)', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE', { template: JSON.stringify(current) });
-    cloud.script.changeSetChanges = jobRoleChange;
-    const run = await runDeploy(deployInput({ template: { body: JSON.stringify(broadened) } }));
-    expect(run.output).toMatchObject({
-      outcome: 'updated',
-      verdict: { safe: true, onBroadening: 'allow', counts: { broadening: 1, refusedBroadening: 0 } },
-    });
-  });
-
-  it('does not go blue/green around a broadening: a new stack would broaden too', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE', { template: JSON.stringify(current) });
-    cloud.script.changeSetChanges = jobRoleChange;
-    const run = await runDeploy(
-      deployInput({
-        onUnsafeChange: 'blue-green',
-        onBroadening: 'fail',
-        template: { body: JSON.stringify(broadened) },
-      }),
-    );
-    expect(run.error).toBe('UnsafeChangeSetError');
-    expect(run.visited).not.toContain('CreateBlueGreenStack');
-  });
-
-  it('plans, then deploys the planned broadening with the plan as approvedPlan', async () => {
-    const stack = cloud.addStack(PROD_STACK, 'UPDATE_COMPLETE', { template: JSON.stringify(current) });
-    cloud.script.changeSetChanges = jobRoleChange;
-
-    const planned = await runDeploy(prodInput({ action: 'plan', template: { body: JSON.stringify(broadened) } }), {
-      executionName: 'plan-1',
-    });
-
-    const planUrl = `s3://${STAGING_BUCKET}/plans/${PROD_STACK}/plan-1.json`;
-    expect({ error: planned.error, cause: planned.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(planned.output).toMatchObject({
-      outcome: 'planned',
-      stackName: PROD_STACK,
-      stackId: stack.stackId,
-      outputs: { PlanUrl: planUrl, PlanTextUrl: `s3://${STAGING_BUCKET}/plans/${PROD_STACK}/plan-1.txt` },
-      plan: { url: planUrl, counts: { added: 0, modified: 1, replaced: 0, removed: 0, broadening: 1 } },
-      verdict: { safe: false, refusal: 'broadening' },
-    });
-    expect((planned.output?.plan as { summary: string }).summary).toMatch(
-      /^Plan for stack glue-cd-glue-etl-prod: 0 added, 1 modified, 0 replaced, 0 removed; 1 security broadening \(Allow iam:\* on \* for AWS:\$\{JobRole\}\)/,
-    );
-    const plan = cloud.json<PlanDocument>(planUrl);
-    expect(plan).toMatchObject({ kind: 'glue-cd-plan', stackName: PROD_STACK, changeSetType: 'UPDATE' });
-    expect(cloud.text(plan.textUrl)).toContain('IAM Statement Changes');
-    expect(cloud.text(plan.textUrl)).toContain('[~] AWS::IAM::Role JobRole');
-    expect(cloud.changeSets).toHaveLength(0);
-    expect(stack.template).toBe(JSON.stringify(current));
-
-    const approved = await runDeploy(
-      prodInput({ template: { body: JSON.stringify(broadened) }, onBroadening: 'approve', approvedPlan: planUrl }),
-      { executionName: 'deploy-2' },
-    );
-    expect({ error: approved.error, cause: approved.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(approved.output).toMatchObject({
-      outcome: 'updated',
-      verdict: { safe: true, onBroadening: 'approve', counts: { broadening: 1, refusedBroadening: 0 } },
-    });
-  });
-
-  it('refuses a broadening the approved plan does not list, naming it', async () => {
-    cloud.addStack(PROD_STACK, 'UPDATE_COMPLETE', { template: JSON.stringify(current) });
-    cloud.script.changeSetChanges = jobRoleChange;
-    // The plan was made for a change without the iam:* statement.
-    await runDeploy(prodInput({ action: 'plan', template: { body: JSON.stringify(current) } }), {
-      executionName: 'plan-1',
-    });
-    const run = await runDeploy(
-      prodInput({
-        template: { body: JSON.stringify(broadened) },
-        onBroadening: 'approve',
-        approvedPlan: `s3://${STAGING_BUCKET}/plans/${PROD_STACK}/plan-1.json`,
-      }),
-      { executionName: 'deploy-2' },
-    );
-    expect(run.error).toBe('UnsafeChangeSetError');
-    expect(run.cause).toContain('1 of 1 security broadenings are not in approvedPlan');
-    expect(run.cause).toContain('Allow iam:* on * for AWS:${JobRole}');
-  });
-
-  it('plans a stack that does not exist: a CREATE change set, then its REVIEW_IN_PROGRESS stack is removed', async () => {
-    cloud.script.changeSetChanges = [resourceChange('DataBucket', 'AWS::S3::Bucket', 'Add')];
-    const run = await runDeploy(deployInput({ action: 'plan' }));
-    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(run.output).toMatchObject({
-      outcome: 'planned',
-      plan: { counts: { added: 1, modified: 0, replaced: 0, removed: 0 } },
-    });
-    expect(cloud.live(STACK)).toBeUndefined();
-    expect(cloud.stacks.map((s) => s.status)).toEqual(['DELETE_COMPLETE']);
-    expect(run.visited).toEqual(expect.arrayContaining(['DiscardPlanChangeSet', 'DeletePlanStack', 'Finish']));
-  });
-
-  it('plans a new protected stack as its create would go: every statement listed, none refused', async () => {
-    cloud.script.changeSetChanges = [resourceChange('JobRole', 'AWS::IAM::Role', 'Add')];
-    const run = await runDeploy(prodInput({ action: 'plan', template: { body: JSON.stringify(broadened) } }));
-    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(run.output).toMatchObject({
-      outcome: 'planned',
-      verdict: { safe: true, counts: { refusedBroadening: 0 } },
-      plan: { counts: { added: 1, replaced: 0, removed: 0 } },
-    });
-    const plan = run.output?.plan as { counts: { broadening: number }; summary: string };
-    expect(plan.counts.broadening).toBeGreaterThan(0);
-    expect(plan.summary).toMatch(
-      /Plan for new stack glue-cd-glue-etl-prod: .*a deploy with the same input would be accepted/,
-    );
-  });
-
-  it('plans no changes as a plan with zero counts', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    const run = await runDeploy(deployInput({ action: 'plan' }));
-    expect(run.output).toMatchObject({
-      outcome: 'planned',
-      plan: { counts: { added: 0, modified: 0, replaced: 0, removed: 0, broadening: 0 } },
-    });
-    expect(cloud.changeSets).toHaveLength(0);
-  });
-});
-
-describe('bounded state', () => {
-  it('refuses a 10,000-Remove change set cleanly: change set deleted, ≤ 5000-character message naming the S3 verdict, every state under 256 KiB', async () => {
-    const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetChanges = Array.from({ length: 10_000 }, (_, i) =>
-      resourceChange(`Queue${i}`, 'AWS::SQS::Queue', 'Remove'),
-    );
-
-    const run = await runDeploy(deployInput());
-
-    expect(run.error).toBe('UnsafeChangeSetError');
-    expect(run.cause?.length).toBeLessThanOrEqual(5000);
-    expect(run.cause).toContain('10000 of 10000 resource changes would delete or replace resources');
-    expect(run.cause).toContain(`full verdict: ${verdictUrl()}`);
-    expect(run.cause).toContain('… and 9990 more violations');
-    expect(cloud.changeSets).toHaveLength(0);
-    expect(existing.status).toBe('UPDATE_COMPLETE');
-    expect(run.largestState.bytes).toBeLessThan(STATE_LIMIT_BYTES);
-    // Not just under the limit: the state does not grow with the change set.
-    expect(run.largestState.bytes).toBeLessThan(16 * 1024);
-    const full = cloud.json<{ verdict: { violations: unknown[] } }>(verdictUrl());
-    expect(full.verdict.violations).toHaveLength(10_000);
-    expect(cloud.calls.filter((c) => c.startsWith('DescribeChangeSet'))).toHaveLength(1 + 100);
-  });
-
-  it('reads a change set across invocations when time runs short, resuming from the cursor in the state', async () => {
-    cloud.addStack(STACK, 'UPDATE_COMPLETE');
-    cloud.script.changeSetPageSize = 10;
-    cloud.script.changeSetChanges = Array.from({ length: 35 }, (_, i) =>
-      resourceChange(`Job${i}`, 'AWS::Glue::Job', 'Modify', { Replacement: 'False' }),
-    );
-
-    // Less than the reading reserve left: one page per invocation, then one invocation to judge.
-    const run = await runDeploy(deployInput(), { remainingTimeMs: 19_000 });
-
-    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(run.output).toMatchObject({ outcome: 'updated', verdict: { counts: { inspectedChanges: 35 } } });
-    // One check while CREATE_IN_PROGRESS, four pages, one judgement.
-    expect(run.visited.filter((s) => s === 'PollChangeSet')).toHaveLength(1 + 4 + 1);
-    const beforeExecute = cloud.calls.slice(
-      0,
-      cloud.calls.findIndex((c) => c.startsWith('ExecuteChangeSet')),
-    );
-    expect(beforeExecute.filter((c) => c.startsWith('DescribeChangeSet'))).toHaveLength(1 + 4);
-    expect([...cloud.objects.keys()].filter((k) => k.includes('/progress-'))).toHaveLength(4);
+    expect((await cloud.stack(PROD_STACK))?.EnableTerminationProtection).toBe(true);
   });
 });
 
@@ -653,38 +516,50 @@ describe('idempotent side effects', () => {
   it.each(['CreateChangeSet', 'ExecuteChangeSet'])(
     'carries on when %s is retried after it took effect (lost response)',
     async (state) => {
-      const existing = cloud.addStack(STACK, 'UPDATE_COMPLETE');
-      cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
-      const run = await runDeploy(deployInput(), { lostResponses: { [state]: 1 } });
+      const existing = await cloud.givenStack(STACK, appTemplate(), { status: 'UPDATE_COMPLETE' });
+      const run = await runDeploy(deployInput(body(appTemplate({ Description: 'v2' }))), {
+        lostResponses: { [state]: 1 },
+      });
       expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
       expect(run.retries[state]).toBe(1);
-      expect(run.output).toMatchObject({ outcome: 'updated', stackId: existing.stackId });
+      expect(run.output).toMatchObject({ outcome: 'updated', stackId: existing.StackId });
       expect(cloud.calls.filter((c) => c.startsWith(state))).toHaveLength(2);
-      expect(existing.status).toBe('UPDATE_COMPLETE');
+      expect(await cloud.statusOf(STACK)).toBe('UPDATE_COMPLETE');
     },
   );
 
   it('carries on when CreateStack is retried after it took effect', async () => {
     const run = await runDeploy(deployInput(), { lostResponses: { CreateStack: 1 } });
     expect(run.output).toMatchObject({ outcome: 'created' });
-    expect(cloud.stacks).toHaveLength(1);
+    expect(await cloud.stacksNamed(STACK)).toHaveLength(1);
   });
 
   it('deploys over a REVIEW_IN_PROGRESS stack by removing it (it holds no resources) and creating the stack', async () => {
-    const review = cloud.addStack(STACK, 'REVIEW_IN_PROGRESS');
+    // What a plan that stopped half-way leaves: a CREATE change set's stack.
+    await cloud.quietly(() =>
+      cloud.cfn.send(
+        new CreateChangeSetCommand({
+          StackName: STACK,
+          ChangeSetName: 'left-behind',
+          ChangeSetType: 'CREATE',
+          TemplateBody: TEMPLATE,
+          Parameters: [{ ParameterKey: 'Stage', ParameterValue: 'test' }],
+        }),
+      ),
+    );
+    const review = await cloud.settled(STACK, 'REVIEW_IN_PROGRESS');
     const run = await runDeploy(deployInput());
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
-    expect(review.status).toBe('DELETE_COMPLETE');
-    expect(run.output).toMatchObject({ outcome: 'created', stackId: cloud.live(STACK)?.stackId });
+    expect(await cloud.statusOf(review.StackId!)).toBe('DELETE_COMPLETE');
+    expect(run.output).toMatchObject({ outcome: 'created', stackId: (await cloud.stack(STACK))?.StackId });
   });
 
   it('waits while a never-updated stack still reads CREATE_COMPLETE after the change set was executed', async () => {
-    const stack = cloud.addStack(STACK, 'CREATE_COMPLETE');
-    delete stack.lastUpdatedTime;
-    cloud.script.changeSetChanges = [resourceChange('GlueJob', 'AWS::Glue::Job', 'Modify', { Replacement: 'False' })];
-    const run = await runDeploy(deployInput());
+    const stack = await cloud.givenStack(STACK, appTemplate());
+    expect(stack.LastUpdatedTime).toBeUndefined();
+    const run = await runDeploy(deployInput(body(appTemplate({ Description: 'v2' }))));
     expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
     expect(run.output).toMatchObject({ outcome: 'updated' });
-    expect(stack.status).toBe('UPDATE_COMPLETE');
+    expect(await cloud.statusOf(STACK)).toBe('UPDATE_COMPLETE');
   });
 });

@@ -24,7 +24,11 @@ const functionNameOf = (value: unknown, exports: Record<string, string>): string
  * with a continuation token), the declared input artifacts, the resolved UserParameters.
  */
 export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, inputArtifacts }, environment) => {
+  const waitBegan = Date.now();
   const delivery = await environment.delivery;
+  // The first Invoke actions wait for the bootstrap running beside the first stages: the report says how long.
+  if (Date.now() - waitBegan >= 50)
+    environment.clock?.record(`${action.stage}/${action.name} waits for the bootstrap`, waitBegan);
   const functionName = functionNameOf(configuration.FunctionName, delivery.exports);
   const userParameters = configuration.UserParameters ?? '';
   if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');

@@ -3,6 +3,7 @@ import type { SkipRule } from '../codebuild/skip-list';
 import type { ArtifactLocation } from '../codepipeline-action';
 import type { DeliveryServices } from '../delivery-services';
 import type { ReleaseTarget } from '../local-environment';
+import type { PhaseClock } from '../phases';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
 import type { PipelineRoles } from '../pipeline-stack';
 import type { Progress } from '../progress';
@@ -40,6 +41,8 @@ export interface ActionEnvironment {
   /** Files of the working tree replaced in the Source artifact (a developer's uncommitted edit). */
   sourceEdits: Record<string, string>;
   pollIntervalMs: number;
+  /** Times each action (`<Stage>/<Action>`) and what an action waited for. */
+  clock?: PhaseClock;
 }
 
 /** One action to run: its definition, its configuration with `#{…}` resolved, its declared input artifacts. */

@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PackageCache } from '../package-cache';
-import { linkedInstall, LOCKFILE_CHECK, reusedPackage, SLS_PACKAGE_COMMAND, type StandIn } from './stand-ins';
+import {
+  CFN_LINT_COMMAND,
+  linkedInstall,
+  LOCKFILE_CHECK,
+  rememberedLint,
+  reusedPackage,
+  SLS_PACKAGE_COMMAND,
+  type StandIn,
+} from './stand-ins';
 
 /**
  * A buildspec command the local CodeBuild does not run, and why. This list is the only deviation from running the
@@ -76,6 +84,14 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
         'config, the workspace packages, the lockfile, the stage and the variables its configuration reads) is ' +
         'copied from the package cache; new inputs run it',
       standIn: reusedPackage(cache),
+    },
+    {
+      command: CFN_LINT_COMMAND,
+      display: 'cfn-lint <files>',
+      reason:
+        'remembered when it passed: the same cfn-lint (version and installation) on the same files, configuration ' +
+        'and Python variables (content hash) passed before, so it is not linted again; new inputs or a finding lint',
+      standIn: rememberedLint(cache),
     },
   ];
 };

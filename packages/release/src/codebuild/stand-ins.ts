@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PackageCache, packagingEnvNames, packagingKey } from '../package-cache';
@@ -204,6 +206,111 @@ export const reusedPackage =
           createdAt: new Date().toISOString(),
         });
         return `kept as package ${key.key.slice(0, 16)}`;
+      },
+    };
+  };
+
+/** A cfn-lint command line of plain words (no quoting, expansion or redirection): the files it reads are its words. */
+export const CFN_LINT_COMMAND = /^cfn-lint(\s+[\w./@=:,+-]+)*\s*$/;
+
+// cfn-lint reads its configuration from these files in the working directory (and the home folder).
+const CFN_LINT_CONFIG_FILES = ['.cfnlintrc', '.cfnlintrc.yaml', '.cfnlintrc.yml', '.cfnlintrc.json'];
+// The variables that find cfn-lint (then identified), and those that decide which Python and imports it runs with.
+const CFN_LINT_LOOKUP_ENV = ['PATH', 'HOME'];
+const CFN_LINT_PYTHON_ENV = ['PYENV_ROOT', 'PYENV_VERSION', 'VIRTUAL_ENV', 'PYTHONPATH', 'PYTHONHOME'];
+const PYTHON_SHEBANG = /^#!\s*(\S*python[\d.]*)\s*$/;
+
+const spawnText = (file: string, args: string[], cwd: string, env: Record<string, string>): string | undefined => {
+  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', timeout: 30_000 });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+};
+
+/**
+ * Which cfn-lint the command would run: the executable on the build's PATH (through a pyenv shim to the real script),
+ * its Python, and the cfn-lint distribution that Python imports (version and location). Asking the Python costs a
+ * bare interpreter start, not cfn-lint's own (its import alone takes seconds).
+ */
+export const cfnLintIdentity = async (cwd: string, env: Record<string, string>): Promise<string | undefined> => {
+  const onPath = (env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.resolve(cwd, dir, 'cfn-lint'))
+    .find((file) => existsSync(file));
+  if (!onPath) return undefined;
+  let script = await realpath(onPath);
+  let head = (await readFile(script, 'utf8').catch(() => '')).slice(0, 2048);
+  if (/libexec\/pyenv"? exec/.test(head)) {
+    const resolved = spawnText('pyenv', ['which', 'cfn-lint'], cwd, env);
+    if (!resolved) return undefined;
+    script = await realpath(resolved);
+    head = (await readFile(script, 'utf8').catch(() => '')).slice(0, 2048);
+  }
+  const python = PYTHON_SHEBANG.exec(head.split('\n')[0] ?? '')?.[1];
+  if (!python) return undefined;
+  const found = spawnText(
+    python,
+    ['-c', "import importlib.metadata as m; d = m.distribution('cfn-lint'); print(d.version, d.locate_file(''))"],
+    cwd,
+    env,
+  );
+  return found ? `${script}\0${python}\0${found}` : undefined;
+};
+
+/**
+ * `cfn-lint <files>`, remembered: a pass (exit 0, nothing reported) is kept by content hash of the command line,
+ * every file it names, the cfn-lint configuration files, the variables that choose the Python, and the cfn-lint
+ * identity (cfnLintIdentity); the same inputs again are not linted again. A finding, a new input, an argument that
+ * is no file, or a cfn-lint that cannot be identified runs the command as written.
+ */
+export const rememberedLint =
+  (cache: PackageCache | undefined): StandIn =>
+  async (context) => {
+    const command = context.command.trim();
+    if (!cache || !CFN_LINT_COMMAND.test(command)) return { action: 'run' };
+    const env = await context.variables([...CFN_LINT_LOOKUP_ENV, ...CFN_LINT_PYTHON_ENV]);
+    const identity = await cfnLintIdentity(context.cwd, env);
+    if (!identity) return { action: 'run', detail: 'cfn-lint could not be identified: linted' };
+    const hash = createHash('sha256').update(`cfn-lint\0${identity}\0${command}\0`);
+    // Not PATH itself, nor absolute paths: each build's source is a new temp folder.
+    for (const name of CFN_LINT_PYTHON_ENV) hash.update(`${name}=${env[name] ?? ''}\0`);
+    const home = env.HOME;
+    const configs: [string, string][] = [
+      ...CFN_LINT_CONFIG_FILES.map((name): [string, string] => [name, path.join(context.cwd, name)]),
+      ...(home ? CFN_LINT_CONFIG_FILES.map((name): [string, string] => [`~/${name}`, path.join(home, name)]) : []),
+    ];
+    for (const [name, file] of configs) {
+      const content = await readFile(file).catch(() => undefined);
+      hash
+        .update(`${name}\0`)
+        .update(content ?? '(none)')
+        .update('\0');
+    }
+    const words = command.split(/\s+/).slice(1);
+    for (const word of words.filter((w) => !w.startsWith('-'))) {
+      const file = path.resolve(context.cwd, word);
+      const info = await lstat(file).catch(() => undefined);
+      // A folder, a glob or a missing file: what cfn-lint would read is not known here.
+      if (!info?.isFile()) return { action: 'run', detail: `${word} is not a file: linted` };
+      hash
+        .update(`${word}\0`)
+        .update(await readFile(file))
+        .update('\0');
+    }
+    const key = hash.digest('hex');
+    const version = identity.split('\0')[2]?.split(' ')[0] ?? '';
+    if (await cache.passed(key)) {
+      return {
+        action: 'skip',
+        detail: `cfn-lint ${version} passed before on these files and configuration (check ${key.slice(0, 16)})`,
+      };
+    }
+    return {
+      action: 'run',
+      detail: `no cfn-lint ${version} pass on these files (check ${key.slice(0, 16)}): linted`,
+      after: async (outcome) => {
+        if (outcome.exitCode !== 0) return undefined;
+        await cache.rememberPassed(key, `cfn-lint ${version}: ${command}`);
+        return `cfn-lint pass remembered (check ${key.slice(0, 16)})`;
       },
     };
   };

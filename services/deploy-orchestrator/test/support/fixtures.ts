@@ -1,17 +1,42 @@
-import type { Change } from '@aws-sdk/client-cloudformation';
+import type { Change, StackStatus } from '@aws-sdk/client-cloudformation';
 import { parseTemplateBody, type TemplateDocument } from '@glue-cd/core';
 import { zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { STAGING_BUCKET } from './run-deploy';
 
 export const STACK = 'glue-cd-etl-test';
 
-export const TEMPLATE = JSON.stringify({
+/** The Glue job's role, by ARN (CloudFormation does not check that it exists). */
+export const JOB_ROLE_ARN = 'arn:aws:iam::000000000000:role/glue-cd-test-job';
+
+/** An application template CloudFormation runs: a data bucket named after the stack, a Glue job, an output. */
+export const appTemplate = (job: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Parameters: { Stage: { Type: 'String' } },
   Resources: {
-    DataBucket: { Type: 'AWS::S3::Bucket' },
-    GlueJob: { Type: 'AWS::Glue::Job', Properties: { Command: { ScriptLocation: 's3://b/job.py' } } },
+    DataBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-data' } } },
+    GlueJob: {
+      Type: 'AWS::Glue::Job',
+      Properties: { Role: JOB_ROLE_ARN, Command: { Name: 'glueetl', ScriptLocation: 's3://b/job.py' }, ...job },
+    },
   },
+  Outputs: { DataBucketName: { Value: { Ref: 'DataBucket' } } },
 });
+
+export const TEMPLATE = JSON.stringify(appTemplate());
+
+/** The template with `count` more queues (`Queue0` …), each with that visibility timeout: many cheap resources. */
+export const withQueues = (
+  template: Record<string, unknown>,
+  count: number,
+  visibilityTimeout: number,
+): Record<string, unknown> => {
+  const copy = structuredClone(template) as { Resources: Record<string, unknown> };
+  for (let i = 0; i < count; i += 1) {
+    copy.Resources[`Queue${i}`] = { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: visibilityTimeout } };
+  }
+  return copy;
+};
 
 export const deployInput = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   environmentName: 'test',
@@ -52,10 +77,13 @@ export const glueEtlTemplate = (): TemplateDocument => {
     typeof part === 'object' && part.Resources ? [part.Resources] : [],
   );
   const generated = built.resourcesFor({ stage: 'test', deploymentBucket: 'glue-cd-deployments-test' }).Resources;
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Resources: structuredClone(Object.assign({}, ...declared, generated)),
-  };
+  // The two Serverless variables of the declared part, as `sls package --stage test` resolves them.
+  const resolved = JSON.stringify(Object.assign({}, ...declared, generated))
+    .replaceAll('${self:custom.dataRetention}', 'Delete')
+    .replaceAll('${self:custom.jobFiles}', 's3://glue-cd-deployments-test/glue-jobs/test/nyc-taxi');
+  const unresolved = /\$\{(self|sls|file|param|opt|env):[^}]*\}/.exec(resolved);
+  if (unresolved !== null) throw new Error(`glueEtlTemplate: unresolved Serverless variable ${unresolved[0]}`);
+  return { AWSTemplateFormatVersion: '2010-09-09', Resources: JSON.parse(resolved) as TemplateDocument['Resources'] };
 };
 
 /** The same template with `iam:*` on every resource added to the Glue job role. */
@@ -71,3 +99,29 @@ export const withIamStarOnJobRole = (template: TemplateDocument): TemplateDocume
   });
   return copy as unknown as TemplateDocument;
 };
+
+/** A deploy input's `template` holding this template as its body. */
+export const body = (template: Record<string, unknown>) => ({ template: { body: JSON.stringify(template) } });
+
+/** A stub's stack, for the few cases the local cloud cannot hold long enough (see each). */
+export const stubStack = (status: StackStatus, reason?: string) => ({
+  Stacks: [
+    {
+      StackName: STACK,
+      StackId: `arn:aws:cloudformation:us-east-1:000000000000:stack/${STACK}/1`,
+      StackStatus: status,
+      CreationTime: new Date(),
+      ...(reason === undefined ? {} : { StackStatusReason: reason }),
+    },
+  ],
+});
+
+/** The protected environment's stack, its deploy input and its stack parameters. */
+export const PROD_STACK = 'glue-cd-glue-etl-prod';
+export const prodInput = (overrides: Record<string, unknown> = {}) =>
+  deployInput({ environmentName: 'prod', stackName: PROD_STACK, parameters: { Stage: 'prod' }, ...overrides });
+export const PROD = { parameters: { Stage: 'prod' } };
+
+/** Where a run's full verdict is written. */
+export const verdictUrl = (stackName: string = STACK, execution = 'codepipeline-job-1') =>
+  `s3://${STAGING_BUCKET}/verdicts/${stackName}/${execution}/verdict.json`;

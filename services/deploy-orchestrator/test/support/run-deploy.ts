@@ -18,7 +18,7 @@ export interface DeployRun {
 /** Step Functions' limit on a state's input, output and a task result: 256 KiB of UTF-8. */
 export const STATE_LIMIT_BYTES = 256 * 1024;
 
-/** The Lambda environment of every task in these runs (the staging bucket is the fake cloud's). */
+/** The Lambda environment of every task in these runs (the staging bucket is the local cloud's). */
 export const STAGING_BUCKET = 'glue-cd-deploy-orchestrator-test-stagingbucket';
 export const TASK_ENVIRONMENT: Record<string, string> = {
   TEMPLATE_STAGING_BUCKET: STAGING_BUCKET,
@@ -57,9 +57,24 @@ const withEnvironment = (env: Record<string, string | undefined>): (() => void) 
  * Runs state-machines/deploy.asl.yaml on aws-local-stepfunctions with the real task handlers, waits instant, and
  * measures every state document on the way (`largestState`).
  */
+// Built once per test file: validating the definition takes about a second, more than most runs.
+let loaded:
+  | {
+      definition: ReturnType<typeof loadDeployDefinition>['definition'];
+      functionOfState: Record<string, string>;
+      machine: StateMachine;
+    }
+  | undefined;
+const deployMachine = () => {
+  if (loaded === undefined) {
+    const { definition, functionOfState } = loadDeployDefinition();
+    loaded = { definition, functionOfState, machine: new StateMachine(definition as never) };
+  }
+  return loaded;
+};
+
 export const runDeploy = async (input: unknown, options: RunOptions = {}): Promise<DeployRun> => {
-  const { definition, functionOfState } = loadDeployDefinition();
-  const machine = new StateMachine(definition as never);
+  const { definition, functionOfState, machine } = deployMachine();
   const states = Object.entries(definition.States);
   const faults = structuredClone(options.lambdaFaults ?? {});
   const lost = { ...(options.lostResponses ?? {}) };

@@ -1,4 +1,6 @@
-import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** Whether changing a property replaces the resource, as the CloudFormation resource specification says. */
 export type ReplacementRequirement = 'yes' | 'maybe' | 'no';
@@ -24,27 +26,37 @@ interface SpecTypeDefinition {
   properties: Record<string, SpecProperty>;
 }
 
-type SpecDatabase = ReturnType<typeof loadAwsServiceSpecSync>;
+/** The entity collections of the package's database file (`db.json.gz`, what `loadAwsServiceSpecSync` reads). */
+interface SpecFile {
+  schema: {
+    resource: { entities: (SpecResource & { $id: string })[] };
+    typeDefinition: { entities: (SpecTypeDefinition & { $id: string })[] };
+  };
+}
 
-let database: SpecDatabase | undefined;
-// Loading the specification takes a few hundred milliseconds: once per process, on first use.
-const specDatabase = (): SpecDatabase => (database ??= loadAwsServiceSpecSync());
+interface SpecIndex {
+  resources: Map<string, SpecResource>;
+  typeDefinitions: Map<string, SpecTypeDefinition>;
+}
 
-const resourceCache = new Map<string, SpecResource | undefined>();
+let index: SpecIndex | undefined;
+// Read once per process, on first use. Only the resources and type definitions are indexed: hydrating the whole
+// database (its relationships, metrics, events) with loadAwsServiceSpecSync took several seconds per process.
+const specIndex = (): SpecIndex => {
+  if (index === undefined) {
+    const file = path.join(path.dirname(require.resolve('@aws-cdk/aws-service-spec')), '..', 'db.json.gz');
+    const { schema } = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as SpecFile;
+    index = {
+      // The first entity of a type, as the database's lookup answered.
+      resources: new Map(schema.resource.entities.reverse().map((resource) => [resource.cloudFormationType, resource])),
+      typeDefinitions: new Map(schema.typeDefinition.entities.map((definition) => [definition.$id, definition])),
+    };
+  }
+  return index;
+};
 
 /** The specification of a resource type, or undefined for a type the specification does not know. */
-export const resourceSpec = (resourceType: string): SpecResource | undefined => {
-  if (!resourceCache.has(resourceType)) {
-    const found = specDatabase().lookup(
-      'resource',
-      'cloudFormationType',
-      'equals',
-      resourceType,
-    ) as unknown as SpecResource[];
-    resourceCache.set(resourceType, found[0]);
-  }
-  return resourceCache.get(resourceType);
-};
+export const resourceSpec = (resourceType: string): SpecResource | undefined => specIndex().resources.get(resourceType);
 
 const RANK: Record<ReplacementRequirement, number> = { no: 0, maybe: 1, yes: 2 };
 const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): ReplacementRequirement =>
@@ -53,8 +65,7 @@ const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): Replace
 const typeDefinitionProperties = (type: SpecType | undefined): Record<string, SpecProperty> | undefined => {
   if (!type) return undefined;
   if (type.type === 'ref' && type.reference) {
-    const definition = specDatabase().get('typeDefinition', type.reference.$ref) as unknown as SpecTypeDefinition;
-    return definition.properties;
+    return specIndex().typeDefinitions.get(type.reference.$ref)?.properties;
   }
   if (type.type === 'union') {
     for (const inner of type.inner ?? []) {
