@@ -8,6 +8,7 @@ export * from './change-set/broadening';
 export * from './change-set/deploy-verdict';
 export * from './continuation-token';
 export * from './codepipeline/job';
+export * from './codepipeline/failure-message';
 export * from './deploy-input';
 export * from './deploy-result';
 export * from './environments';
