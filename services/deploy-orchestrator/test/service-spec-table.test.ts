@@ -1,0 +1,170 @@
+// The bundles carry a table of the service spec instead of the database (config/esbuild-plugins.cjs): it must say
+// what the installed database says, and a bundled template diff must equal the one the tests run unbundled.
+import { templateDiffReport, type TemplateDocument } from '@glue-cd/core';
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  installedSpecTable,
+  loadInstalledSpec,
+  REPO_ROOT,
+  SPEC_TABLE_FILE,
+  specTableCode,
+} from '../../../scripts/spec-table';
+
+interface SpecResource {
+  cloudFormationType: string;
+  scrutinizable?: string;
+  properties: Record<string, { causesReplacement?: string; scrutinizable?: string }>;
+}
+
+/** The facts cloudformation-diff reads from a resource model. */
+const facts = (resource: SpecResource | undefined) =>
+  resource && {
+    scrutinizable: resource.scrutinizable,
+    properties: Object.fromEntries(
+      Object.entries(resource.properties).map(([name, p]) => [
+        name,
+        {
+          causesReplacement:
+            p.causesReplacement === 'yes' || p.causesReplacement === 'maybe' ? p.causesReplacement : undefined,
+          scrutinizable: p.scrutinizable,
+        },
+      ]),
+    ),
+  };
+
+describe('the embedded service spec table', () => {
+  const spec = loadInstalledSpec() as unknown as {
+    all(entity: 'resource'): SpecResource[];
+  };
+  const text = readFileSync(SPEC_TABLE_FILE, 'utf8');
+
+  it('is the table of the installed @aws-cdk/aws-service-spec (pnpm spec-table rewrites it)', () => {
+    expect(text === installedSpecTable()).toBe(true);
+  });
+
+  it('answers every resource type as the database does', () => {
+    const table = specTableCode.databaseFromTable(text.trimEnd());
+    const resources = spec.all('resource');
+    expect(resources.length).toBeGreaterThan(1000);
+    const differing = resources.filter(
+      (resource) =>
+        JSON.stringify(facts(resource)) !==
+        JSON.stringify(
+          facts(
+            table.lookup('resource', 'cloudFormationType', 'equals', resource.cloudFormationType)[0] as SpecResource,
+          ),
+        ),
+    );
+    expect(differing.map((r) => r.cloudFormationType)).toEqual([]);
+    expect(table.lookup('resource', 'cloudFormationType', 'equals', 'Custom::Thing')).toEqual([]);
+  });
+
+  describe('bundled', () => {
+    let dir: string;
+    let bundledReport: typeof templateDiffReport;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-table-'));
+      const entry = path.join(dir, 'entry.ts');
+      writeFileSync(
+        entry,
+        `export { templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
+      );
+      // The plugins the services' bundles are built with (config/serverless.common.yml).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
+      await build({
+        entryPoints: [entry],
+        outfile: path.join(dir, 'bundle.js'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        nodePaths: [path.join(REPO_ROOT, 'packages/core/node_modules')],
+        plugins,
+        logLevel: 'error',
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      bundledReport = (require(path.join(dir, 'bundle.js')) as { templateDiffReport: typeof templateDiffReport })
+        .templateDiffReport;
+    });
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const before: TemplateDocument = {
+      Resources: {
+        Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'raw-a', Tags: [] } },
+        JobRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            },
+            Policies: [
+              {
+                PolicyName: 'job',
+                PolicyDocument: {
+                  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::raw/*' }],
+                },
+              },
+            ],
+          },
+        },
+        Group: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'job', SecurityGroupIngress: [] } },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      },
+    };
+    const after: TemplateDocument = {
+      Resources: {
+        // BucketName replaces the bucket, Tags update it in place.
+        Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'raw-b', Tags: [{ Key: 'a', Value: 'b' }] } },
+        JobRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            },
+            Policies: [
+              {
+                PolicyName: 'job',
+                PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+              },
+            ],
+            ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+          },
+        },
+        Group: {
+          Type: 'AWS::EC2::SecurityGroup',
+          Properties: {
+            GroupDescription: 'job',
+            SecurityGroupIngress: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' }],
+          },
+        },
+        TopicPolicy: {
+          Type: 'AWS::SNS::TopicPolicy',
+          Properties: {
+            Topics: [{ Ref: 'Topic' }],
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: '*' }] },
+          },
+        },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      },
+    };
+
+    it('gives the same broadening and text as the database', () => {
+      const expected = templateDiffReport(before, after);
+      expect(expected.broadening.map((b) => b.kind).sort()).toEqual([
+        'iam-statement',
+        'iam-statement',
+        'managed-policy',
+        'security-group-ingress',
+      ]);
+      expect(expected.text).toMatch(/BucketName \(requires replacement\)/);
+      expect(bundledReport(before, after)).toEqual(expected);
+    });
+  });
+});
