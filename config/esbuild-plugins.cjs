@@ -71,4 +71,60 @@ const lambdaEnvironmentCredentials = {
   },
 };
 
-module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials];
+const LAZY_CHUNK = 'lazy-chunk';
+/** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
+const LAZY_CHUNKS = { '@aws-cdk/cloudformation-diff': 'cloudformation-diff', yaml: 'yaml' };
+
+/**
+ * A library the code loads only when it needs it (`require('yaml')` inside a function: the template diff, a YAML
+ * template) is built into `<bundle>.<chunk>.js` beside the bundle instead of into it, so a cold start neither reads
+ * nor compiles it. serverless-esbuild zips such a file with its function only (names starting with another
+ * function's bundle name are left out of that function's zip). A static `import` of the library still bundles it.
+ */
+const lazyChunks = {
+  name: LAZY_CHUNK,
+  setup(build) {
+    const { entryPoints, outdir, outfile } = build.initialOptions;
+    const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
+    // One entry per build (serverless-esbuild builds each function on its own); otherwise bundle as usual.
+    if (entries.length !== 1 || typeof entries[0] !== 'string') return;
+    const directory = outdir ?? path.dirname(outfile);
+    const bundleName = outfile
+      ? path.basename(outfile, path.extname(outfile))
+      : path.basename(entries[0], path.extname(entries[0]));
+    const chunks = new Map();
+    build.onResolve({ filter: /^(@aws-cdk\/cloudformation-diff|yaml)$/ }, async (args) => {
+      if (args.kind !== 'require-call' || args.pluginData === LAZY_CHUNK) return undefined;
+      const real = await build.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        pluginData: LAZY_CHUNK,
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      const file = `${bundleName}.${LAZY_CHUNKS[args.path]}.js`;
+      chunks.set(file, real.path);
+      return { path: `./${file}`, external: true };
+    });
+    // The output's imports say which chunks survived tree shaking (every reachable module's requires are resolved).
+    build.initialOptions.metafile = true;
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0 || chunks.size === 0) return;
+      const used = new Set(
+        Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path.slice(2))),
+      );
+      const plugins = (build.initialOptions.plugins ?? []).filter((plugin) => plugin.name !== LAZY_CHUNK);
+      for (const [file, entry] of [...chunks].filter(([name]) => used.has(name))) {
+        await build.esbuild.build({
+          ...build.initialOptions,
+          entryPoints: [entry],
+          outdir: undefined,
+          outfile: path.join(directory, file),
+          metafile: false,
+          plugins,
+        });
+      }
+    });
+  },
+};
+
+module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials, lazyChunks];

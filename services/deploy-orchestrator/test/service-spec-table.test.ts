@@ -1,8 +1,9 @@
 // The bundles carry a table of the service spec instead of the database (config/esbuild-plugins.cjs): it must say
-// what the installed database says, and a bundled template diff must equal the one the tests run unbundled.
-import { templateDiffReport, type TemplateDocument } from '@glue-cd/core';
+// what the installed database says, and a bundled template diff (loaded from its lazy chunk) must equal the one the
+// tests run unbundled.
+import { parseTemplateBody, templateDiffReport, type TemplateDocument } from '@glue-cd/core';
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -64,14 +65,14 @@ describe('the embedded service spec table', () => {
 
   describe('bundled', () => {
     let dir: string;
-    let bundledReport: typeof templateDiffReport;
+    let bundled: { templateDiffReport: typeof templateDiffReport; parseTemplateBody: typeof parseTemplateBody };
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-table-'));
       const entry = path.join(dir, 'entry.ts');
       writeFileSync(
         entry,
-        `export { templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
+        `export { parseTemplateBody, templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
       );
       // The plugins the services' bundles are built with (config/serverless.common.yml).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -89,8 +90,7 @@ describe('the embedded service spec table', () => {
         logLevel: 'error',
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      bundledReport = (require(path.join(dir, 'bundle.js')) as { templateDiffReport: typeof templateDiffReport })
-        .templateDiffReport;
+      bundled = require(path.join(dir, 'bundle.js')) as typeof bundled;
     });
 
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,6 +155,22 @@ describe('the embedded service spec table', () => {
       },
     };
 
+    it('loads the diff and the YAML parser from files of their own beside the bundle', () => {
+      expect(
+        readdirSync(dir)
+          .filter((name) => name.endsWith('.js'))
+          .sort(),
+      ).toEqual(['bundle.cloudformation-diff.js', 'bundle.js', 'bundle.yaml.js']);
+      expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).not.toMatch(/YAMLParseError|loadResourceModel/);
+      expect(
+        bundled.parseTemplateBody(
+          'Resources:\n  Raw:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Name\n',
+        ),
+      ).toEqual({
+        Resources: { Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { Ref: 'Name' } } } },
+      });
+    });
+
     it('gives the same broadening and text as the database', () => {
       const expected = templateDiffReport(before, after);
       expect(expected.broadening.map((b) => b.kind).sort()).toEqual([
@@ -164,7 +180,7 @@ describe('the embedded service spec table', () => {
         'security-group-ingress',
       ]);
       expect(expected.text).toMatch(/BucketName \(requires replacement\)/);
-      expect(bundledReport(before, after)).toEqual(expected);
+      expect(bundled.templateDiffReport(before, after)).toEqual(expected);
     });
   });
 });
