@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { VerdictSummarySchema } from './change-set/deploy-verdict';
+import { VerdictSummarySchema } from './change-set/verdict-schemas';
 import { PlanReferenceSchema } from './plan';
 
 export const DEPLOY_OUTCOMES = [

@@ -6,6 +6,7 @@ export * from './change-set/empty-change-set';
 export * from './change-set/broadening-item';
 export * from './change-set/broadening';
 export * from './change-set/deploy-verdict';
+export * from './change-set/verdict-schemas';
 export * from './continuation-token';
 export * from './codepipeline/job';
 export * from './codepipeline/failure-message';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { BroadeningItemSchema, type BroadeningItem } from './change-set/broadening-item';
-import { VerdictSummarySchema, type VerdictSummary } from './change-set/deploy-verdict';
+import type { BroadeningItem } from './change-set/broadening-item';
+import { BroadeningItemSchema, VerdictSummarySchema, type VerdictSummary } from './change-set/verdict-schemas';
 import type { ChangeSetTree } from './change-set/verdict';
 import { ConfigurationError, formatIssuePath } from './errors';
 
