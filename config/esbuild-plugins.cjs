@@ -73,7 +73,12 @@ const lambdaEnvironmentCredentials = {
 
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
-const LAZY_CHUNKS = { '@aws-cdk/cloudformation-diff': 'cloudformation-diff', yaml: 'yaml' };
+// (and core's plan schema, which brings zod to a task that otherwise has none).
+const LAZY_CHUNKS = {
+  '@aws-cdk/cloudformation-diff': 'cloudformation-diff',
+  yaml: 'yaml',
+  './plan-schema': 'plan-schema',
+};
 
 /**
  * A library the code loads only when it needs it (`require('yaml')` inside a function: the template diff, a YAML
@@ -93,7 +98,7 @@ const lazyChunks = {
       ? path.basename(outfile, path.extname(outfile))
       : path.basename(entries[0], path.extname(entries[0]));
     const chunks = new Map();
-    build.onResolve({ filter: /^(@aws-cdk\/cloudformation-diff|yaml)$/ }, async (args) => {
+    build.onResolve({ filter: /^(@aws-cdk\/cloudformation-diff|yaml|\.\/plan-schema)$/ }, async (args) => {
       if (args.kind !== 'require-call' || args.pluginData === LAZY_CHUNK) return undefined;
       const real = await build.resolve(args.path, {
         resolveDir: args.resolveDir,

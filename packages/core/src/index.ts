@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './aws-errors';
 export * from './change-set/safety-policy';
+export * from './change-set/safety-policy-schema';
 export * from './change-set/verdict';
 export * from './change-set/empty-change-set';
 export * from './change-set/broadening-item';
@@ -14,6 +15,7 @@ export * from './deploy-input';
 export * from './deploy-result';
 export * from './environments';
 export * from './plan';
+export * from './plan-schema';
 export * from './stack-protection';
 export * from './stack-status';
 export * from './s3-location';

@@ -1,7 +1,7 @@
-// The bundles carry a table of the service spec instead of the database (config/esbuild-plugins.cjs): it must say
-// what the installed database says, and a bundled template diff (loaded from its lazy chunk) must equal the one the
-// tests run unbundled.
-import { parseTemplateBody, templateDiffReport, type TemplateDocument } from '@glue-cd/core';
+// What config/esbuild-plugins.cjs does to core in a bundle: the service spec is a table, which must say what the
+// installed database says; the template diff, the YAML parser and the plan schema are lazy chunks beside the bundle,
+// and behave as the unbundled core the other tests run.
+import { parsePlanDocument, parseTemplateBody, templateDiffReport, type TemplateDocument } from '@glue-cd/core';
 import { build } from 'esbuild';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,14 +65,19 @@ describe('the embedded service spec table', () => {
 
   describe('bundled', () => {
     let dir: string;
-    let bundled: { templateDiffReport: typeof templateDiffReport; parseTemplateBody: typeof parseTemplateBody };
+    let bundled: {
+      templateDiffReport: typeof templateDiffReport;
+      parseTemplateBody: typeof parseTemplateBody;
+      parsePlanDocument: typeof parsePlanDocument;
+      ConfigurationError: ErrorConstructor;
+    };
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-table-'));
       const entry = path.join(dir, 'entry.ts');
       writeFileSync(
         entry,
-        `export { parseTemplateBody, templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
+        `export { ConfigurationError, parsePlanDocument, parseTemplateBody, templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
       );
       // The plugins the services' bundles are built with (config/serverless.common.yml).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -155,13 +160,15 @@ describe('the embedded service spec table', () => {
       },
     };
 
-    it('loads the diff and the YAML parser from files of their own beside the bundle', () => {
+    it('loads the diff, the YAML parser and the plan schema from files of their own beside the bundle', () => {
       expect(
         readdirSync(dir)
           .filter((name) => name.endsWith('.js'))
           .sort(),
-      ).toEqual(['bundle.cloudformation-diff.js', 'bundle.js', 'bundle.yaml.js']);
-      expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).not.toMatch(/YAMLParseError|loadResourceModel/);
+      ).toEqual(['bundle.cloudformation-diff.js', 'bundle.js', 'bundle.plan-schema.js', 'bundle.yaml.js']);
+      expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).not.toMatch(
+        /YAMLParseError|loadResourceModel|PlanDocumentSchema/,
+      );
       expect(
         bundled.parseTemplateBody(
           'Resources:\n  Raw:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Name\n',
@@ -169,6 +176,18 @@ describe('the embedded service spec table', () => {
       ).toEqual({
         Resources: { Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { Ref: 'Name' } } } },
       });
+    });
+
+    it("refuses a bad plan with the bundle's own ConfigurationError, as unbundled", () => {
+      const bad = { kind: 'glue-cd-plan', version: 1 };
+      let thrown: unknown;
+      try {
+        bundled.parsePlanDocument(bad, 's3://b/plans/x.json');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(bundled.ConfigurationError);
+      expect(() => parsePlanDocument(bad, 's3://b/plans/x.json')).toThrow((thrown as Error).message);
     });
 
     it('gives the same broadening and text as the database', () => {
