@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // One job per file (issue 14): a local-cloud source file past 400 lines holds two jobs; split it along its seams.
+    files: ['packages/local-cloud/src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 400 }] },
+  },
+  {
     files: ['**/*.cjs', '**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -46,6 +46,20 @@ beforeAll(async () => {
 test('the first run deploys the test stack, live-tests it, cleans it up and creates production', async () => {
   const summary = released.summary;
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
+  // Each action acted as the deployed pipeline stack's role: the builds as their projects' ServiceRoles.
+  const role = (logicalId: string) =>
+    expect.stringMatching(new RegExp(`^arn:aws:iam::\\d{12}:role/glue-cd-pipeline-local-${logicalId}-`));
+  expect(Object.fromEntries(summary.actions.map((a) => [a.action, a.runAs]))).toEqual({
+    Source: role('PipelineRole'),
+    Build: role('BuildProjectRole'),
+    DeployTestStack: role('PipelineRole'),
+    PlanProduction: role('PipelineRole'),
+    AutomatedLiveTest: role('LiveTestProjectRole'),
+    LiveTestApproval: undefined,
+    LiveTestCleanup: role('PipelineRole'),
+    DeployToProduction: role('PipelineRole'),
+  });
+  expect(summary.report.differences.filter((d) => /operator key/.test(d.difference))).toEqual([]);
   expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: TEST_STACK, outcome: 'created' });
   const trips = (await readFile(SAMPLE, 'utf8')).split(/\r?\n/).filter((line) => line.length > 0).length - 1;
   // AutomatedLiveTest ran buildspecs/live-test.yml: its CLI on the SDK backend against the local cloud's Glue/Athena.

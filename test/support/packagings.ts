@@ -36,6 +36,8 @@ const delivery = (stage: string, bucket: boolean, usedBy: string[]): WarmedPacka
   }));
 
 const PACKAGED_TEMPLATES = ['test/packaged-templates.test.ts'];
+// The pipeline stack's template at stage ci, deployed with one role statement cut.
+const CODEBUILD_ROLE = ['packages/release/test/codebuild-role.test.ts'];
 const E2E_HARNESS = [
   'test/e2e/deploy-scenarios.test.ts',
   'test/e2e/deploy-scenarios-recovery.test.ts',
@@ -61,7 +63,7 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
   ...delivery('ci', true, PACKAGED_TEMPLATES),
   {
     packaging: { serviceDir: '.', stage: 'ci', deploymentBucket: deploymentBucketFor('ci') },
-    usedBy: PACKAGED_TEMPLATES,
+    usedBy: [...PACKAGED_TEMPLATES, ...CODEBUILD_ROLE],
   },
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },

@@ -182,7 +182,12 @@ describe('one cloud per state folder', () => {
     const stateDir = tempStateDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
     mkdirSync(path.join(stateDir, STATE_LOCK));
-    const stale = { pid: dead, host: hostname(), token: 'stale-token', acquiredAt: '2026-01-01T00:00:00.000Z' };
+    const stale = {
+      pid: dead,
+      host: hostname(),
+      token: 'stale-token',
+      acquiredAt: '2026-01-01T00:00:00.000Z',
+    };
     writeFileSync(path.join(stateDir, STATE_LOCK, 'owner.json'), JSON.stringify(stale));
 
     // Act

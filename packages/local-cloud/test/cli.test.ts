@@ -4,18 +4,27 @@ import { removeDir, tempStateDir } from './helpers';
 
 describe('parseCloudArgs', () => {
   it('defaults to port 4566 and .local-cloud under the base folder', () => {
-    expect(parseCloudArgs([], '/repo')).toEqual({
+    // Arrange
+    const every = ['--', '--port', '0', '--state-dir', 'x', '--wait-scale', '1', '--quiet'];
+
+    // Act
+    const defaults = parseCloudArgs([], '/repo');
+    const given = parseCloudArgs(every, '/repo');
+    const help = parseCloudArgs(['--help'], '/repo');
+
+    // Assert
+    expect(defaults).toEqual({
       port: DEFAULT_PORT,
       stateDir: path.resolve('/repo/.local-cloud'),
       quiet: false,
     });
-    expect(parseCloudArgs(['--', '--port', '0', '--state-dir', 'x', '--wait-scale', '1', '--quiet'], '/repo')).toEqual({
+    expect(given).toEqual({
       port: 0,
       stateDir: path.resolve('/repo/x'),
       waitScale: 1,
       quiet: true,
     });
-    expect(parseCloudArgs(['--help'], '/repo')).toBeUndefined();
+    expect(help).toBeUndefined();
   });
 
   it.each([
@@ -27,8 +36,12 @@ describe('parseCloudArgs', () => {
     [['--state-dir='], '--state-dir must not be empty'],
     [['serve'], "Unexpected argument 'serve'"],
   ])('refuses %j naming the flag', (args, message) => {
-    expect(() => parseCloudArgs(args, '/repo')).toThrow(CloudUsageError);
-    expect(() => parseCloudArgs(args, '/repo')).toThrow(message);
+    // Act
+    const parse = () => parseCloudArgs(args, '/repo');
+
+    // Assert
+    expect(parse).toThrow(CloudUsageError);
+    expect(parse).toThrow(message);
   });
 });
 
@@ -51,42 +64,55 @@ describe('runCloudCli', () => {
   };
 
   it('prints the usage for --help and exits 0; a bad flag exits 2 with the reason', async () => {
+    // Arrange
     const help = fakeIo();
-    expect(await runCloudCli(['--help'], { baseDir: '/repo', io: help.io })).toBe(0);
-    expect(help.lines.out).toEqual([CLOUD_USAGE]);
     const bad = fakeIo();
-    expect(await runCloudCli(['--port', 'x'], { baseDir: '/repo', io: bad.io })).toBe(2);
+
+    // Act
+    const helpCode = await runCloudCli(['--help'], { baseDir: '/repo', io: help.io });
+    const badCode = await runCloudCli(['--port', 'x'], { baseDir: '/repo', io: bad.io });
+
+    // Assert
+    expect(helpCode).toBe(0);
+    expect(help.lines.out).toEqual([CLOUD_USAGE]);
+    expect(badCode).toBe(2);
     expect(bad.lines.err[0]).toBe('pnpm cloud: --port must be a whole number from 0 to 65535, got "x"');
   });
 
   it('runs until asked to stop, then closes the cloud and exits 0; a port in use exits 1', async () => {
+    // Arrange
     const stateDir = tempStateDir();
+    const otherStateDir = tempStateDir();
+    const first = fakeIo();
+    const second = fakeIo();
+    const third = fakeIo();
     try {
-      const first = fakeIo();
+      // Act
       const running = runCloudCli(['--port', '0', '--state-dir', stateDir, '--quiet'], { baseDir: '/', io: first.io });
       await first.ready;
       const text = first.lines.out.join('\n');
       const port = Number(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+      const portInUse = await runCloudCli(['--port', String(port), '--state-dir', otherStateDir], {
+        baseDir: '/',
+        io: second.io,
+      });
+      // The same state folder is refused on any port: one cloud per folder.
+      const folderInUse = await runCloudCli(['--port', '0', '--state-dir', stateDir], { baseDir: '/', io: third.io });
+      first.stop('SIGTERM');
+      const stopped = await running;
+
+      // Assert
       expect(port).toBeGreaterThan(0);
       expect(text).toContain('Glue job engines: none (every job run fails, naming its script)');
-
-      const second = fakeIo();
-      const otherStateDir = tempStateDir();
-      expect(
-        await runCloudCli(['--port', String(port), '--state-dir', otherStateDir], { baseDir: '/', io: second.io }),
-      ).toBe(1);
+      expect(portInUse).toBe(1);
       expect(second.lines.err[0]).toContain(`port ${port} is in use`);
-      removeDir(otherStateDir);
-      // The same state folder is refused on any port: one cloud per folder.
-      const third = fakeIo();
-      expect(await runCloudCli(['--port', '0', '--state-dir', stateDir], { baseDir: '/', io: third.io })).toBe(1);
+      expect(folderInUse).toBe(1);
       expect(third.lines.err[0]).toContain(`is held by process ${process.pid}`);
-
-      first.stop('SIGTERM');
-      expect(await running).toBe(0);
+      expect(stopped).toBe(0);
       expect(first.lines.out.at(-1)).toBe(`Local cloud stopped; state kept in ${stateDir}`);
     } finally {
       removeDir(stateDir);
+      removeDir(otherStateDir);
     }
   });
 });

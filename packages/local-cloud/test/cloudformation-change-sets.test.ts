@@ -40,7 +40,11 @@ const baseTemplate = (): TemplateJson => ({
       Type: 'AWS::Glue::Database',
       Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'sales', Description: 'v1' } },
     },
-    Kept: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain', Properties: { TopicName: 'kept' } },
+    Kept: {
+      Type: 'AWS::SNS::Topic',
+      DeletionPolicy: 'Retain',
+      Properties: { TopicName: 'kept' },
+    },
     Gone: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'gone' } },
     Worker: { Type: 'AWS::Lambda::Function', Properties: workerProperties },
   },
@@ -61,7 +65,13 @@ describe('local CloudFormation: change sets', () => {
       Parameters?: { ParameterKey: string; ParameterValue?: string; UsePreviousValue?: boolean }[];
     },
   ): Promise<DescribeChangeSetOutput> => {
-    const { Id } = await h.cfn.send(new CreateChangeSetCommand({ StackName: 'app', ChangeSetName: name, ...input }));
+    const { Id } = await h.cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'app',
+        ChangeSetName: name,
+        ...input,
+      }),
+    );
     expect(Id).toMatch(new RegExp(`^arn:aws:cloudformation:us-east-1:000000000000:changeSet/${name}/`));
     await h.engine.waitForIdle();
     return h.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: name, StackName: 'app' }));
@@ -181,7 +191,11 @@ describe('local CloudFormation: change sets', () => {
       PolicyAction: 'ReplaceAndDelete',
       Details: [
         {
-          Target: { Attribute: 'Properties', Name: 'BucketName', RequiresRecreation: 'Always' },
+          Target: {
+            Attribute: 'Properties',
+            Name: 'BucketName',
+            RequiresRecreation: 'Always',
+          },
           Evaluation: 'Static',
           ChangeSource: 'DirectModification',
         },
@@ -428,13 +442,23 @@ describe('local CloudFormation: CREATE change sets and pagination', () => {
     let token: string | undefined;
     do {
       const described = await h.cfn.send(
-        new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: token }),
+        new DescribeChangeSetCommand({
+          ChangeSetName: 'initial',
+          StackName: 'fresh',
+          NextToken: token,
+        }),
       );
       pages.push(described);
       token = described.NextToken;
     } while (token);
     const badToken = await h.cfn
-      .send(new DescribeChangeSetCommand({ ChangeSetName: 'initial', StackName: 'fresh', NextToken: 'garbage' }))
+      .send(
+        new DescribeChangeSetCommand({
+          ChangeSetName: 'initial',
+          StackName: 'fresh',
+          NextToken: 'garbage',
+        }),
+      )
       .catch((error: unknown) => error);
     const { Summaries } = await h.cfn.send(new ListChangeSetsCommand({ StackName: 'fresh' }));
     const duplicate = await createInitial().catch((error: unknown) => error);
@@ -485,7 +509,13 @@ describe('local CloudFormation: CREATE change sets and pagination', () => {
       )
       .catch((error: unknown) => error);
     const unknown = await h.cfn
-      .send(new CreateChangeSetCommand({ StackName: 'other', ChangeSetName: 'upd', TemplateBody: json(fiveTopics) }))
+      .send(
+        new CreateChangeSetCommand({
+          StackName: 'other',
+          ChangeSetName: 'upd',
+          TemplateBody: json(fiveTopics),
+        }),
+      )
       .catch((error: unknown) => error);
 
     // Assert

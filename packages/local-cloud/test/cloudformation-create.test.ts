@@ -17,8 +17,16 @@ import { type Harness, json, startHarness } from './cloudformation/harness';
 const appTemplate = {
   Description: 'app with intrinsics',
   Parameters: {
-    Env: { Type: 'String', AllowedValues: ['dev', 'prod'], Default: 'dev' },
-    Memory: { Type: 'Number', Default: 256, MinValue: 128 },
+    Env: {
+      Type: 'String',
+      AllowedValues: ['dev', 'prod'],
+      Default: 'dev',
+    },
+    Memory: {
+      Type: 'Number',
+      Default: 256,
+      MinValue: 128,
+    },
   },
   Mappings: { Timeouts: { dev: { Seconds: 30 }, prod: { Seconds: 60 } } },
   Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
@@ -96,7 +104,11 @@ describe('local CloudFormation: creating stacks', () => {
   it('creates asynchronously in dependency order, resolving intrinsics, outputs and exports', async () => {
     // Act
     const { StackId } = await h.cfn.send(
-      new CreateStackCommand({ StackName: 'app', TemplateBody: json(appTemplate), Capabilities: ['CAPABILITY_IAM'] }),
+      new CreateStackCommand({
+        StackName: 'app',
+        TemplateBody: json(appTemplate),
+        Capabilities: ['CAPABILITY_IAM'],
+      }),
     );
     const whileCreating = (await h.stack('app')).StackStatus;
     await h.engine.waitForIdle();
@@ -308,7 +320,11 @@ describe('local CloudFormation: creating stacks', () => {
     Resources: {
       Good: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'good-bucket' } },
       Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'orders' } },
-      Bad: { Type: 'AWS::S3::Bucket', DependsOn: ['Good', 'Topic'], Properties: { BucketName: 'Bad_Bucket' } },
+      Bad: {
+        Type: 'AWS::S3::Bucket',
+        DependsOn: ['Good', 'Topic'],
+        Properties: { BucketName: 'Bad_Bucket' },
+      },
       Never: { Type: 'AWS::S3::Bucket', DependsOn: 'Bad' },
     },
   };
@@ -442,10 +458,21 @@ describe('local CloudFormation: creating stacks', () => {
         },
         Job: {
           Type: 'AWS::Glue::Job',
-          Properties: { Name: 'etl', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://b/k.py' } },
+          Properties: {
+            Name: 'etl',
+            Role: 'r',
+            Command: { Name: 'glueetl', ScriptLocation: 's3://b/k.py' },
+          },
         },
         Group: { Type: 'AWS::Athena::WorkGroup', Properties: { Name: 'analysts' } },
-        Unnamed: { Type: 'AWS::Glue::Crawler', Properties: { Role: 'r', DatabaseName: { Ref: 'Db' }, Targets: {} } },
+        Unnamed: {
+          Type: 'AWS::Glue::Crawler',
+          Properties: {
+            Role: 'r',
+            DatabaseName: { Ref: 'Db' },
+            Targets: {},
+          },
+        },
       },
       Outputs: { Group: { Value: { Ref: 'Group' } }, CrawlerDb: { Value: { Ref: 'Db' } } },
     };

@@ -95,7 +95,11 @@ const template = (version: string) => ({
       Properties: {
         Role: 'arn:aws:iam::000000000000:role/job',
         GlueVersion: '4.0',
-        Command: { Name: 'glueetl', PythonVersion: '3', ScriptLocation: 's3://deploy/glue-jobs/1/nyc-taxi/job.py' },
+        Command: {
+          Name: 'glueetl',
+          PythonVersion: '3',
+          ScriptLocation: 's3://deploy/glue-jobs/1/nyc-taxi/job.py',
+        },
         DefaultArguments: { '--source_path': `s3://lake/${version}/` },
         WorkerType: 'G.1X',
         NumberOfWorkers: { Ref: 'Workers' },
@@ -151,12 +155,50 @@ const stack = async (name: string): Promise<Stack> => {
 const outputs = (described: Stack): Record<string, string> =>
   Object.fromEntries((described.Outputs ?? []).map((output) => [output.OutputKey!, output.OutputValue!]));
 
+/** What the local services hold for the stack's resources, read through the SDK. */
+const resourcesOf = async (jobName: string) => ({
+  database: (await glue.send(new GetDatabaseCommand({ Name: 'etl_raw' }))).Database,
+  table: (await glue.send(new GetTableCommand({ DatabaseName: 'etl_raw', Name: 'trips' }))).Table,
+  crawler: (await glue.send(new GetCrawlerCommand({ Name: 'etl-raw' }))).Crawler,
+  job: (await glue.send(new GetJobCommand({ JobName: jobName }))).Job,
+  workGroup: (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'etl' }))).WorkGroup,
+});
+
 describe('local CloudFormation: Glue, Athena and Secrets Manager resources', () => {
   it('creates them in the local services with the Ref/GetAtt values AWS gives, updates them in place and deletes them', async () => {
+    // Arrange
+    const update = new UpdateStackCommand({
+      StackName: 'etl',
+      TemplateBody: JSON.stringify(template('v2')),
+      Parameters: [{ ParameterKey: 'Workers', ParameterValue: '5' }],
+    });
+
+    // Act
     await cfn.send(new CreateStackCommand({ StackName: 'etl', TemplateBody: JSON.stringify(template('v1')) }));
     const created = await stack('etl');
-    expect(created.StackStatus).toBe('CREATE_COMPLETE');
     const values = outputs(created);
+    const v1 = await resourcesOf(values.Job!);
+    const secret = JSON.parse(
+      (await secrets.send(new GetSecretValueCommand({ SecretId: values.Secret }))).SecretString!,
+    );
+    await cfn.send(update);
+    const updated = await stack('etl');
+    const v2 = await resourcesOf(values.Job!);
+    const rotated = JSON.parse(
+      (await secrets.send(new GetSecretValueCommand({ SecretId: values.Secret }))).SecretString!,
+    );
+    await cfn.send(new DeleteStackCommand({ StackName: 'etl' }));
+    await cloud.cloudFormation.waitForIdle();
+    const deleted = {
+      database: await failure(glue.send(new GetDatabaseCommand({ Name: 'etl_raw' }))),
+      crawler: await failure(glue.send(new GetCrawlerCommand({ Name: 'etl-raw' }))),
+      job: await failure(glue.send(new GetJobCommand({ JobName: values.Job }))),
+      workGroup: await failure(athena.send(new GetWorkGroupCommand({ WorkGroup: 'etl' }))),
+      secret: await failure(secrets.send(new DescribeSecretCommand({ SecretId: values.Secret }))),
+    };
+
+    // Assert
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
     expect(values).toMatchObject({
       Database: 'etl_raw',
       Table: 'trips',
@@ -169,99 +211,92 @@ describe('local CloudFormation: Glue, Athena and Secrets Manager resources', () 
       ),
     });
     expect(values.SecretId).toBe(values.Secret);
-
-    expect((await glue.send(new GetDatabaseCommand({ Name: 'etl_raw' }))).Database?.Description).toBe('raw v1');
-    expect((await glue.send(new GetTableCommand({ DatabaseName: 'etl_raw', Name: 'trips' }))).Table).toMatchObject({
+    expect(v1.database?.Description).toBe('raw v1');
+    expect(v1.table).toMatchObject({
       StorageDescriptor: { Columns: [{ Name: 'id', Type: 'int' }], NumberOfBuckets: -1 },
     });
-    expect((await glue.send(new GetCrawlerCommand({ Name: 'etl-raw' }))).Crawler).toMatchObject({
+    expect(v1.crawler).toMatchObject({
       Role: 'arn:aws:iam::000000000000:role/crawler',
       DatabaseName: 'etl_raw',
       State: 'READY',
       Schedule: { ScheduleExpression: 'cron(0 1 * * ? *)' },
     });
-    expect((await glue.send(new GetJobCommand({ JobName: values.Job }))).Job).toMatchObject({
+    expect(v1.job).toMatchObject({
       NumberOfWorkers: 2,
       MaxCapacity: 2,
       Timeout: 30,
       DefaultArguments: { '--source_path': 's3://lake/v1/' },
     });
-    expect((await athena.send(new GetWorkGroupCommand({ WorkGroup: 'etl' }))).WorkGroup).toMatchObject({
+    expect(v1.workGroup).toMatchObject({
       Description: 'queries v1',
       Configuration: {
         ResultConfiguration: { OutputLocation: 's3://results/v1/' },
         BytesScannedCutoffPerQuery: 10737418240,
       },
     });
-    const secret = JSON.parse(
-      (await secrets.send(new GetSecretValueCommand({ SecretId: values.Secret }))).SecretString!,
-    );
     expect(secret).toEqual({ purpose: 'v1', key: expect.stringMatching(/^[A-Za-z0-9]{48}$/) });
 
-    await cfn.send(
-      new UpdateStackCommand({
-        StackName: 'etl',
-        TemplateBody: JSON.stringify(template('v2')),
-        Parameters: [{ ParameterKey: 'Workers', ParameterValue: '5' }],
-      }),
-    );
-    const updated = await stack('etl');
     expect(updated.StackStatus).toBe('UPDATE_COMPLETE');
     expect(outputs(updated).Job).toBe(values.Job); // updated in place, not replaced
-    expect((await glue.send(new GetDatabaseCommand({ Name: 'etl_raw' }))).Database?.Description).toBe('raw v2');
-    expect((await glue.send(new GetTableCommand({ DatabaseName: 'etl_raw', Name: 'trips' }))).Table).toMatchObject({
+    expect(v2.database?.Description).toBe('raw v2');
+    expect(v2.table).toMatchObject({
       VersionId: '1',
       StorageDescriptor: { Columns: [{ Name: 'id', Type: 'bigint' }] },
     });
-    expect((await glue.send(new GetCrawlerCommand({ Name: 'etl-raw' }))).Crawler).toMatchObject({
+    expect(v2.crawler).toMatchObject({
       Description: 'crawler v2',
       Version: 2,
     });
-    expect((await glue.send(new GetJobCommand({ JobName: values.Job }))).Job).toMatchObject({
+    expect(v2.job).toMatchObject({
       NumberOfWorkers: 5,
       DefaultArguments: { '--source_path': 's3://lake/v2/' },
     });
-    expect((await athena.send(new GetWorkGroupCommand({ WorkGroup: 'etl' }))).WorkGroup).toMatchObject({
+    expect(v2.workGroup).toMatchObject({
       Description: 'queries v2',
       Configuration: { ResultConfiguration: { OutputLocation: 's3://results/v2/' } },
     });
-    const rotated = JSON.parse(
-      (await secrets.send(new GetSecretValueCommand({ SecretId: values.Secret }))).SecretString!,
-    );
     expect(rotated).toMatchObject({ purpose: 'v2' });
     expect(rotated.key).not.toBe(secret.key);
 
-    await cfn.send(new DeleteStackCommand({ StackName: 'etl' }));
-    await cloud.cloudFormation.waitForIdle();
-    expect(await failure(glue.send(new GetDatabaseCommand({ Name: 'etl_raw' })))).toMatchObject({
+    expect(deleted.database).toMatchObject({
       name: 'EntityNotFoundException',
     });
-    expect(await failure(glue.send(new GetCrawlerCommand({ Name: 'etl-raw' })))).toMatchObject({
+    expect(deleted.crawler).toMatchObject({
       name: 'EntityNotFoundException',
     });
-    expect(await failure(glue.send(new GetJobCommand({ JobName: values.Job })))).toMatchObject({
+    expect(deleted.job).toMatchObject({
       name: 'EntityNotFoundException',
     });
-    expect(await failure(athena.send(new GetWorkGroupCommand({ WorkGroup: 'etl' })))).toMatchObject({
+    expect(deleted.workGroup).toMatchObject({
       name: 'InvalidRequestException',
     });
-    expect(await failure(secrets.send(new DescribeSecretCommand({ SecretId: values.Secret })))).toMatchObject({
+    expect(deleted.secret).toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
 
   it('fails the resource, and rolls the stack back, when the service refuses it (a table in a database that does not exist)', async () => {
+    // Arrange
     const orphan = {
       Resources: {
         Table: {
           Type: 'AWS::Glue::Table',
-          Properties: { CatalogId: '000000000000', DatabaseName: 'missing_db', TableInput: { Name: 'orphan' } },
+          Properties: {
+            CatalogId: '000000000000',
+            DatabaseName: 'missing_db',
+            TableInput: { Name: 'orphan' },
+          },
         },
       },
     };
+
+    // Act
     await cfn.send(new CreateStackCommand({ StackName: 'orphan', TemplateBody: JSON.stringify(orphan) }));
-    expect((await stack('orphan')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const described = await stack('orphan');
     const { StackEvents } = await cfn.send(new DescribeStackEventsCommand({ StackName: 'orphan' }));
+
+    // Assert
+    expect(described.StackStatus).toBe('ROLLBACK_COMPLETE');
     expect(StackEvents!.find((event) => event.ResourceStatus === 'CREATE_FAILED')).toMatchObject({
       LogicalResourceId: 'Table',
       ResourceStatusReason:

@@ -252,7 +252,13 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
     expect(state.stacks).toHaveLength(1);
     expect(stack).toMatchObject({
       StackStatus: 'CREATE_COMPLETE',
-      Outputs: [{ OutputKey: 'LakeBucket', OutputValue: 'lake-v1', ExportName: 'shared-lake-bucket' }],
+      Outputs: [
+        {
+          OutputKey: 'LakeBucket',
+          OutputValue: 'lake-v1',
+          ExportName: 'shared-lake-bucket',
+        },
+      ],
     });
     expect(exports).toEqual({ 'shared-lake-bucket': 'lake-v1' });
     expect(changeSet.Status).toBe('FAILED');

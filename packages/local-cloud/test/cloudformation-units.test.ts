@@ -22,13 +22,21 @@ describe('TemplateURL forms', () => {
     ['http://127.0.0.1:4566/my-bucket/a%20b/t.json', 'my-bucket', 'a b/t.json'],
     ['s3://my-bucket/deploy/t.json', 'my-bucket', 'deploy/t.json'],
   ])('%s → %s / %s', (url, bucket, key) => {
-    expect(parseTemplateUrl(url)).toEqual({ bucket, key });
+    // Act
+    const location = parseTemplateUrl(url);
+
+    // Assert
+    expect(location).toEqual({ bucket, key });
   });
 
   it.each(['ftp://b/k', 'https://example.com/b/k', 'https://s3.amazonaws.com/only-bucket', 'not a url'])(
     'rejects %s naming it',
     (url) => {
-      expect(() => parseTemplateUrl(url)).toThrow(`TemplateURL must be a supported URL: ${url}`);
+      // Act
+      const parse = () => parseTemplateUrl(url);
+
+      // Assert
+      expect(parse).toThrow(`TemplateURL must be a supported URL: ${url}`);
     },
   );
 });
@@ -65,43 +73,71 @@ describe('intrinsic functions', () => {
     ['ToJsonString', { 'Fn::ToJsonString': { a: { Ref: 'Env' } } }, '{"a":"dev"}'],
     ['GetAZs', { 'Fn::Select': [2, { 'Fn::GetAZs': '' }] }, 'us-east-1c'],
   ])('%s', (_name, value, expected) => {
-    expect(resolveValue(value, ctx())).toEqual(expected);
+    // Act
+    const resolved = resolveValue(value, ctx());
+
+    // Assert
+    expect(resolved).toEqual(expected);
   });
 
   it('removes properties that resolve to AWS::NoValue', () => {
-    expect(
-      resolveValue({ A: { Ref: 'AWS::NoValue' }, B: [1, { 'Fn::If': ['Off', 2, { Ref: 'AWS::NoValue' }] }] }, ctx()),
-    ).toEqual({ B: [1] });
-    expect(resolveValue({ Ref: 'AWS::NoValue' }, ctx())).toBe(NO_VALUE);
+    // Arrange
+    const properties = {
+      A: { Ref: 'AWS::NoValue' },
+      B: [1, { 'Fn::If': ['Off', 2, { Ref: 'AWS::NoValue' }] }],
+    };
+
+    // Act
+    const resolved = resolveValue(properties, ctx());
+    const alone = resolveValue({ Ref: 'AWS::NoValue' }, ctx());
+
+    // Assert
+    expect(resolved).toEqual({ B: [1] });
+    expect(alone).toBe(NO_VALUE);
   });
 
   it('names what is wrong', () => {
-    expect(() => resolveValue({ Ref: 'Nope' }, ctx())).toThrow('Unresolved resource dependencies [Nope]');
-    expect(() => resolveValue({ 'Fn::FindInMap': ['M', 'prod', 'Size'] }, ctx())).toThrow(
-      'Unable to get mapping for M::prod::Size',
-    );
-    expect(() => resolveValue({ 'Fn::Select': [5, ['a']] }, ctx())).toThrow(
-      'Fn::Select cannot select nonexistent value at index 5',
-    );
-    expect(() => resolveValue({ 'Fn::If': ['Missing', 1, 2] }, ctx())).toThrow(
-      'Unresolved condition dependency Missing',
-    );
+    // Act
+    const resolve = (value: unknown) => () => resolveValue(value, ctx());
+
+    // Assert
+    expect(resolve({ Ref: 'Nope' })).toThrow('Unresolved resource dependencies [Nope]');
+    expect(resolve({ 'Fn::FindInMap': ['M', 'prod', 'Size'] })).toThrow('Unable to get mapping for M::prod::Size');
+    expect(resolve({ 'Fn::Select': [5, ['a']] })).toThrow('Fn::Select cannot select nonexistent value at index 5');
+    expect(resolve({ 'Fn::If': ['Missing', 1, 2] })).toThrow('Unresolved condition dependency Missing');
   });
 
   it('partial resolution (for diffs) fills parameters and keeps resource references', () => {
+    // Arrange
     const partial = ctx({ partial: true });
-    expect(resolveValue({ 'Fn::Sub': '${Env}-${Bucket}' }, partial)).toEqual({ 'Fn::Sub': 'dev-${Bucket}' });
-    expect(resolveValue({ 'Fn::Join': ['/', [{ Ref: 'Env' }, { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] }, partial)).toEqual(
-      { 'Fn::Join': ['/', ['dev', { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] },
-    );
+
+    // Act
+    const sub = resolveValue({ 'Fn::Sub': '${Env}-${Bucket}' }, partial);
+    const join = resolveValue({ 'Fn::Join': ['/', [{ Ref: 'Env' }, { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] }, partial);
+
+    // Assert
+    expect(sub).toEqual({ 'Fn::Sub': 'dev-${Bucket}' });
+    expect(join).toEqual({ 'Fn::Join': ['/', ['dev', { 'Fn::GetAtt': ['Bucket', 'Arn'] }]] });
   });
 });
 
 describe('templates', () => {
   it('parses the YAML short forms into their long forms', () => {
-    const template = parseTemplate(
-      'Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: !Sub ["${A}", {A: !GetAtt X.Y.Z}]\n      Tags: [{Key: k, Value: !ImportValue shared}]\n',
-    );
+    // Arrange
+    const yaml = [
+      'Resources:',
+      '  T:',
+      '    Type: AWS::SNS::Topic',
+      '    Properties:',
+      '      DisplayName: !Sub ["${A}", {A: !GetAtt X.Y.Z}]',
+      '      Tags: [{Key: k, Value: !ImportValue shared}]',
+      '',
+    ].join('\n');
+
+    // Act
+    const template = parseTemplate(yaml);
+
+    // Assert
     expect(template.Resources.T!.Properties).toEqual({
       DisplayName: { 'Fn::Sub': ['${A}', { A: { 'Fn::GetAtt': ['X', 'Y.Z'] } }] },
       Tags: [{ Key: 'k', Value: { 'Fn::ImportValue': 'shared' } }],
@@ -109,15 +145,15 @@ describe('templates', () => {
   });
 
   it('rejects templates without resources, resources without Type, and transforms', () => {
-    expect(() => parseTemplate('{"Resources":{}}')).toThrow(
-      'Template format error: At least one Resources member must be defined.',
+    // Act
+    const parse = (body: string) => () => parseTemplate(body);
+
+    // Assert
+    expect(parse('{"Resources":{}}')).toThrow('Template format error: At least one Resources member must be defined.');
+    expect(parse('{"Resources":{"A":{"Properties":{}}}}')).toThrow(/^Template format error: \[\/Resources\/A\/Type\]/);
+    expect(parse('{"Transform":"AWS::Serverless-2016-10-31","Resources":{"A":{"Type":"X::Y::Z"}}}')).toThrow(
+      'is not supported by the local cloud',
     );
-    expect(() => parseTemplate('{"Resources":{"A":{"Properties":{}}}}')).toThrow(
-      /^Template format error: \[\/Resources\/A\/Type\]/,
-    );
-    expect(() =>
-      parseTemplate('{"Transform":"AWS::Serverless-2016-10-31","Resources":{"A":{"Type":"X::Y::Z"}}}'),
-    ).toThrow('is not supported by the local cloud');
   });
 });
 
@@ -131,25 +167,55 @@ describe('replacement from the resource specification', () => {
     ['AWS::Lambda::Function', ['Environment', 'Variables', 'X'], 'no'],
     ['AWS::Unknown::Thing', ['Name'], undefined],
   ])('%s %j → %s', (type, path, expected) => {
-    expect(replacementForPath(type, path)).toBe(expected);
+    // Act
+    const replacement = replacementForPath(type, path);
+
+    // Assert
+    expect(replacement).toBe(expected);
   });
 
   it('finds the changed nested paths', () => {
-    expect(changedPaths({ A: { B: 1, C: [1, 2] }, D: 1 }, { A: { B: 2, C: [1, 3] }, D: 1 })).toEqual([
+    // Arrange
+    const before = { A: { B: 1, C: [1, 2] }, D: 1 };
+    const after = { A: { B: 2, C: [1, 3] }, D: 1 };
+
+    // Act
+    const nested = changedPaths(before, after);
+    const longerList = changedPaths({ L: [1] }, { L: [1, 2] });
+
+    // Assert
+    expect(nested).toEqual([
       ['A', 'B'],
       ['A', 'C', '1'],
     ]);
-    expect(changedPaths({ L: [1] }, { L: [1, 2] })).toEqual([['L']]);
+    expect(longerList).toEqual([['L']]);
   });
 });
 
 describe('AWS Query wire format', () => {
   it('decodes members, lists and booleans', () => {
+    // Arrange
     const form = new URLSearchParams(
-      'Action=CreateChangeSet&Version=2010-05-15&StackName=s&Parameters.member.2.ParameterKey=B&Parameters.member.2.UsePreviousValue=true' +
-        '&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=x&Capabilities.member.1=CAPABILITY_IAM&Tags.member.1.Key=k&Tags.member.1.Value=v&IncludeNestedStacks=false',
+      [
+        'Action=CreateChangeSet',
+        'Version=2010-05-15',
+        'StackName=s',
+        'Parameters.member.2.ParameterKey=B',
+        'Parameters.member.2.UsePreviousValue=true',
+        'Parameters.member.1.ParameterKey=A',
+        'Parameters.member.1.ParameterValue=x',
+        'Capabilities.member.1=CAPABILITY_IAM',
+        'Tags.member.1.Key=k',
+        'Tags.member.1.Value=v',
+        'IncludeNestedStacks=false',
+      ].join('&'),
     );
-    expect(decodeQueryMembers(form)).toEqual({
+
+    // Act
+    const members = decodeQueryMembers(form);
+
+    // Assert
+    expect(members).toEqual({
       StackName: 's',
       Parameters: [
         { ParameterKey: 'A', ParameterValue: 'x' },
@@ -162,10 +228,23 @@ describe('AWS Query wire format', () => {
   });
 
   it('decodes an empty list the way the SDK sends it (`Tags=`) as an empty list, and keeps empty values', () => {
+    // Arrange
     const form = new URLSearchParams(
-      'Action=CreateStack&StackName=s&Tags=&Capabilities=&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=',
+      [
+        'Action=CreateStack',
+        'StackName=s',
+        'Tags=',
+        'Capabilities=',
+        'Parameters.member.1.ParameterKey=A',
+        'Parameters.member.1.ParameterValue=',
+      ].join('&'),
     );
-    expect(decodeQueryMembers(form)).toEqual({
+
+    // Act
+    const members = decodeQueryMembers(form);
+
+    // Assert
+    expect(members).toEqual({
       StackName: 's',
       Tags: [],
       Capabilities: [],
@@ -174,7 +253,19 @@ describe('AWS Query wire format', () => {
   });
 
   it('encodes lists as members, dates as ISO 8601 and escapes text', () => {
-    expect(toXml({ A: [{ B: 'x<y&"z"' }], T: new Date('2026-01-02T03:04:05.000Z'), F: false, U: undefined })).toBe(
+    // Arrange
+    const value = {
+      A: [{ B: 'x<y&"z"' }],
+      T: new Date('2026-01-02T03:04:05.000Z'),
+      F: false,
+      U: undefined,
+    };
+
+    // Act
+    const xml = toXml(value);
+
+    // Assert
+    expect(xml).toBe(
       '<A><member><B>x&lt;y&amp;&quot;z&quot;</B></member></A><T>2026-01-02T03:04:05.000Z</T><F>false</F>',
     );
   });
@@ -190,6 +281,7 @@ describe('AWS Query envelopes from the handler', () => {
   });
 
   it('answers errors as <ErrorResponse> with Type, Code, Message and RequestId, status 400', async () => {
+    // Arrange
     const stateDir = mkdtempSync(`${tmpdir()}/local-cfn-envelope-`);
     try {
       const { handle } = createCloudFormationService({
@@ -198,22 +290,26 @@ describe('AWS Query envelopes from the handler', () => {
         functions: new FakeFunctionRuntime(),
         stateMachines: new FakeStateMachineRegistry(),
       });
+
+      // Act
       const missing = await handle(request('Action=DescribeStacks&Version=2010-05-15&StackName=ghost'));
-      expect(missing.status).toBe(400);
-      expect(missing.headers?.['content-type']).toBe('text/xml');
-      expect(String(missing.body)).toMatch(
-        /<ErrorResponse xmlns="http:\/\/cloudformation\.amazonaws\.com\/doc\/2010-05-15\/"><Error><Type>Sender<\/Type><Code>ValidationError<\/Code><Message>Stack with id ghost does not exist<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
-      );
       const unknown = await handle(request('Action=FlyStack&Version=2010-05-15'));
-      expect(unknown.status).toBe(400);
-      expect(String(unknown.body)).toContain(
-        '<Code>InvalidAction</Code><Message>The action FlyStack is not valid for this web service.</Message>',
-      );
       const listed = await handle({
         ...request(''),
         method: 'GET',
         query: new URLSearchParams('Action=ListExports&Version=2010-05-15'),
       });
+
+      // Assert
+      expect(missing.status).toBe(400);
+      expect(missing.headers?.['content-type']).toBe('text/xml');
+      expect(String(missing.body)).toMatch(
+        /<ErrorResponse xmlns="http:\/\/cloudformation\.amazonaws\.com\/doc\/2010-05-15\/"><Error><Type>Sender<\/Type><Code>ValidationError<\/Code><Message>Stack with id ghost does not exist<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+      );
+      expect(unknown.status).toBe(400);
+      expect(String(unknown.body)).toContain(
+        '<Code>InvalidAction</Code><Message>The action FlyStack is not valid for this web service.</Message>',
+      );
       expect(listed.status).toBe(200);
       expect(String(listed.body)).toMatch(
         /<ListExportsResponse xmlns="[^"]+"><ListExportsResult><Exports><\/Exports><\/ListExportsResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/ListExportsResponse>$/,

@@ -144,14 +144,22 @@ describe('local CodePipeline GetJobDetails', () => {
   };
 
   test('returns the pipeline context of a job the release created', async () => {
+    // Arrange
     const jobId = '0f6c1b7e-1111-4a2b-9c3d-aaaaaaaaaaaa';
     cloud.jobResults.createJob(jobId, {
       pipelineContext,
-      actionConfiguration: { configuration: { FunctionName: 'trigger', UserParameters: '{}' } },
+      actionConfiguration: {
+        configuration: {
+          FunctionName: 'trigger',
+          UserParameters: '{}',
+        },
+      },
     });
 
+    // Act
     const { jobDetails } = await codePipeline.send(new GetJobDetailsCommand({ jobId }));
 
+    // Assert
     expect(jobDetails).toEqual({
       id: jobId,
       accountId: '000000000000',
@@ -164,14 +172,17 @@ describe('local CodePipeline GetJobDetails', () => {
   });
 
   test('an unknown job is JobNotFoundException, a malformed id a ValidationException, as on AWS', async () => {
+    // Act
     const unknown = await codePipeline
       .send(new GetJobDetailsCommand({ jobId: '99999999-1111-4a2b-9c3d-aaaaaaaaaaaa' }))
       .catch((error: unknown) => error);
-    expect(unknown).toBeInstanceOf(JobNotFoundException);
-    expect((unknown as Error).message).toContain('99999999-1111-4a2b-9c3d-aaaaaaaaaaaa');
     const malformed = await codePipeline
       .send(new GetJobDetailsCommand({ jobId: 'job-1' }))
       .catch((error: unknown) => error as Error);
+
+    // Assert
+    expect(unknown).toBeInstanceOf(JobNotFoundException);
+    expect((unknown as Error).message).toContain('99999999-1111-4a2b-9c3d-aaaaaaaaaaaa');
     expect(malformed).toMatchObject({ name: 'ValidationException', message: expect.stringContaining("'jobId'") });
   });
 });

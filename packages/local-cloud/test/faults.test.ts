@@ -37,7 +37,13 @@ describe('fault injector: which calls a rule hits', () => {
   test('a runtime fault never hits a request, and a rule for another function never hits', async () => {
     // Arrange
     const faults = createFaultInjector();
-    faults.setRules([{ service: 'lambda', functionName: 'task', action: { kind: 'crash', when: 'before' } }]);
+    faults.setRules([
+      {
+        service: 'lambda',
+        functionName: 'task',
+        action: { kind: 'crash', when: 'before' },
+      },
+    ]);
 
     // Act
     const request = await faults.beforeCall('lambda', 'Invoke', { FunctionName: 'task' });
@@ -83,12 +89,27 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
   test('503 SlowDown twice: the SDK retries and the third attempt writes the object', async () => {
     // Arrange
     faults.setRules([
-      { service: 's3', operation: 'PutObject', times: 2, action: { kind: 'error', code: 'SlowDown', status: 503 } },
+      {
+        service: 's3',
+        operation: 'PutObject',
+        times: 2,
+        action: {
+          kind: 'error',
+          code: 'SlowDown',
+          status: 503,
+        },
+      },
     ]);
     const s3 = new S3Client({ forcePathStyle: true });
 
     // Act
-    const put = await s3.send(new PutObjectCommand({ Bucket: 'faulty', Key: 'a.csv', Body: 'a\n1\n' }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'faulty',
+        Key: 'a.csv',
+        Body: 'a\n1\n',
+      }),
+    );
     s3.destroy();
 
     // Assert
@@ -102,7 +123,12 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
       {
         service: 's3',
         operation: 'GetObject',
-        action: { kind: 'error', code: 'InternalError', status: 500, message: 'We encountered an internal error.' },
+        action: {
+          kind: 'error',
+          code: 'InternalError',
+          status: 500,
+          message: 'We encountered an internal error.',
+        },
       },
     ]);
     const s3 = new S3Client({ forcePathStyle: true });
@@ -120,11 +146,24 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
 
   test('a dropped answer: the call took effect, the SDK sees a network error and retries', async () => {
     // Arrange
-    faults.setRules([{ service: 's3', operation: 'PutObject', times: 1, action: { kind: 'drop' } }]);
+    faults.setRules([
+      {
+        service: 's3',
+        operation: 'PutObject',
+        times: 1,
+        action: { kind: 'drop' },
+      },
+    ]);
     const s3 = new S3Client({ forcePathStyle: true });
 
     // Act
-    const put = await s3.send(new PutObjectCommand({ Bucket: 'faulty', Key: 'b.csv', Body: 'b\n2\n' }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'faulty',
+        Key: 'b.csv',
+        Body: 'b\n2\n',
+      }),
+    );
     s3.destroy();
 
     // Assert
@@ -135,14 +174,27 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
 
   test('a Lambda crash after the side effect: the object is written, the invocation reports Runtime.ExitError', async () => {
     // Arrange
-    faults.setRules([{ service: 'lambda', functionName: 'probe', times: 1, action: { kind: 'crash', when: 'after' } }]);
+    faults.setRules([
+      {
+        service: 'lambda',
+        functionName: 'probe',
+        times: 1,
+        action: { kind: 'crash', when: 'after' },
+      },
+    ]);
     const lambda = new LambdaClient({});
 
     // Act
     const result = await lambda.send(
       new InvokeCommand({
         FunctionName: 'probe',
-        Payload: Buffer.from(JSON.stringify({ action: 's3', bucket: 'faulty', key: 'from-lambda.txt' })),
+        Payload: Buffer.from(
+          JSON.stringify({
+            action: 's3',
+            bucket: 'faulty',
+            key: 'from-lambda.txt',
+          }),
+        ),
       }),
     );
     lambda.destroy();
@@ -155,12 +207,24 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
 
   test('a kill after the call: onKill runs once, and the dead cloud answers nothing more', async () => {
     // Arrange
-    faults.setRules([{ service: 's3', operation: 'PutObject', action: { kind: 'kill', when: 'after' } }]);
+    faults.setRules([
+      {
+        service: 's3',
+        operation: 'PutObject',
+        action: { kind: 'kill', when: 'after' },
+      },
+    ]);
     const s3 = new S3Client({ forcePathStyle: true, maxAttempts: 1 });
 
     // Act
     const during = await s3
-      .send(new PutObjectCommand({ Bucket: 'faulty', Key: 'c.csv', Body: 'c\n3\n' }))
+      .send(
+        new PutObjectCommand({
+          Bucket: 'faulty',
+          Key: 'c.csv',
+          Body: 'c\n3\n',
+        }),
+      )
       .catch((error: unknown) => error);
     const after = await s3
       .send(new GetObjectCommand({ Bucket: 'faulty', Key: 'c.csv' }))

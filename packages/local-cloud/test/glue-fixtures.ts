@@ -34,7 +34,11 @@ export const uploadSample = async (s3: S3Client, bucket: string, prefix: string)
     if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
   });
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: `${prefix}sample.csv`, Body: await readFile(SAMPLE_FILE) }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${prefix}sample.csv`,
+      Body: await readFile(SAMPLE_FILE),
+    }),
   );
 };
 

@@ -10,6 +10,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createJsonService, iamRequestsOf, type LocalCloud } from '../src';
+import { handlerRequestsOf } from '../src/iam/cloudformation-handlers';
 import { buildProbePackage, removeDir, signedHeaders, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
@@ -196,8 +197,22 @@ describe('IAM enforcement', () => {
     const operator = new S3Client({});
 
     // Act
-    const written = await reader.send(new PutObjectCommand({ Bucket: 'iam-data', Key: 'reports/q2.csv', Body: 'x' }));
-    const locked = await refusal(reader.send(new PutObjectCommand({ Bucket: 'iam-data', Key: 'locked/x', Body: 'x' })));
+    const written = await reader.send(
+      new PutObjectCommand({
+        Bucket: 'iam-data',
+        Key: 'reports/q2.csv',
+        Body: 'x',
+      }),
+    );
+    const locked = await refusal(
+      reader.send(
+        new PutObjectCommand({
+          Bucket: 'iam-data',
+          Key: 'locked/x',
+          Body: 'x',
+        }),
+      ),
+    );
     const byRoot = await operator.send(new GetObjectCommand({ Bucket: 'iam-data', Key: 'reports/q2.csv' }));
     operator.destroy();
 
@@ -274,7 +289,13 @@ describe('IAM enforcement', () => {
       roleArn: roleArn('machine'),
       definition: JSON.stringify({
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:target`, End: true } },
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:target`,
+            End: true,
+          },
+        },
       }),
     });
     const sfn = new SFNClient({});
@@ -341,7 +362,11 @@ describe('IAM enforcement', () => {
     // Act
     const denied = await refusal(
       asReader.send(
-        new CreateStackCommand({ StackName: 'passed', TemplateBody: template([]), RoleARN: roleArn('machine') }),
+        new CreateStackCommand({
+          StackName: 'passed',
+          TemplateBody: template([]),
+          RoleARN: roleArn('machine'),
+        }),
       ),
     );
     asReader.destroy();
@@ -390,5 +415,76 @@ describe('IAM enforcement', () => {
     expect(response.status).toBe(400);
     expect(body.__type).toBe('AccessDeniedException');
     expect(body.message).toContain('secretsmanager:Frobnicate: the local cloud has no IAM mapping for this operation');
+  });
+});
+
+describe('CloudFormation handlers of the delivery pipeline stack’s types', () => {
+  const role = roleArn('glue-cd-pipeline-ci-BuildProjectRole-X');
+  test('a CodeBuild project passes its ServiceRole to CodeBuild, a pipeline its RoleArn to CodePipeline', () => {
+    expect(
+      handlerRequestsOf('AWS::CodeBuild::Project', {
+        operation: 'create',
+        name: 'glue-cd-pipeline-ci-build',
+        properties: { ServiceRole: role },
+      }),
+    ).toEqual([
+      {
+        action: 'codebuild:CreateProject',
+        resource: `arn:aws:codebuild:us-east-1:${ACCOUNT}:project/glue-cd-pipeline-ci-build`,
+      },
+      { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
+    ]);
+    expect(
+      handlerRequestsOf('AWS::CodePipeline::Pipeline', {
+        operation: 'update',
+        name: 'glue-cd-ci',
+        properties: { RoleArn: roleArn('pipeline') },
+      }),
+    ).toEqual([
+      { action: 'codepipeline:UpdatePipeline', resource: `arn:aws:codepipeline:us-east-1:${ACCOUNT}:glue-cd-ci` },
+      {
+        action: 'iam:PassRole',
+        resource: roleArn('pipeline'),
+        context: { 'iam:PassedToService': 'codepipeline.amazonaws.com' },
+      },
+    ]);
+  });
+
+  test('every type of the pipeline stack has an entry; a log group’s retention and a rule’s targets are written', () => {
+    const types = [
+      'AWS::CodeStarConnections::Connection',
+      'AWS::Events::Rule',
+      'AWS::S3::Bucket',
+      'AWS::S3::BucketPolicy',
+      'AWS::IAM::Role',
+      'AWS::CodeBuild::ReportGroup',
+      'AWS::SNS::Topic',
+      'AWS::Logs::LogGroup',
+      'AWS::CodeBuild::Project',
+      'AWS::CodePipeline::Pipeline',
+    ];
+    for (const type of types) {
+      expect([type, handlerRequestsOf(type, { operation: 'delete', name: 'x', properties: {} })?.length]).toEqual([
+        type,
+        expect.any(Number),
+      ]);
+    }
+    expect(
+      handlerRequestsOf('AWS::Logs::LogGroup', {
+        operation: 'create',
+        name: '/aws/codebuild/b',
+        properties: { RetentionInDays: 30 },
+      })?.map((r) => `${r.action} ${r.resource}`),
+    ).toEqual([
+      `logs:CreateLogGroup arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/codebuild/b`,
+      `logs:PutRetentionPolicy arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/codebuild/b`,
+    ]);
+    expect(
+      handlerRequestsOf('AWS::Events::Rule', {
+        operation: 'delete',
+        name: 'failed',
+        properties: { Targets: [{ Id: 'notify' }] },
+      })?.map((r) => r.action),
+    ).toEqual(['events:RemoveTargets', 'events:DeleteRule']);
   });
 });

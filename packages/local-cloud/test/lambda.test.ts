@@ -184,7 +184,11 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
 
   test('the bundle calls back into the local cloud through AWS_ENDPOINT_URL (S3)', async () => {
     // Act
-    const { body, FunctionError } = await invoke('probe', { action: 's3', bucket: 'lambda-scratch', key: 'hello.txt' });
+    const { body, FunctionError } = await invoke('probe', {
+      action: 's3',
+      bucket: 'lambda-scratch',
+      key: 'hello.txt',
+    });
 
     // Assert
     expect(FunctionError).toBeUndefined();

@@ -17,9 +17,24 @@ afterAll(() => removeDir(stateDir));
 
 const echoMachine = {
   StartAt: 'Echo',
-  States: { Echo: { Type: 'Task', Resource: functionArn('probe'), End: true } },
+  States: {
+    Echo: {
+      Type: 'Task',
+      Resource: functionArn('probe'),
+      End: true,
+    },
+  },
 };
-const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
+const slowMachine = {
+  StartAt: 'Sleep',
+  States: {
+    Sleep: {
+      Type: 'Wait',
+      Seconds: 3600,
+      End: true,
+    },
+  },
+};
 
 test('a restarted cloud on the same stateDir keeps buckets, functions, state machines, executions and job results', async () => {
   // Arrange: a first life that leaves every kind of state behind, one execution still running when it dies.
@@ -60,7 +75,11 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
     await first.cloud.stateMachines.waitForExecution(finishedArn);
     interruptedArn = (
       await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: stateMachineArn('slow'), name: 'interrupted', input: '{}' }),
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn('slow'),
+          name: 'interrupted',
+          input: '{}',
+        }),
       )
     ).executionArn!;
     // The execution's files as a process killed right now would leave them: the slow execution still RUNNING.

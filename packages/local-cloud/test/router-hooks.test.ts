@@ -30,7 +30,13 @@ describe('router: the request-body cap', () => {
 
     // Act
     const xmlRefusal = await s3
-      .send(new PutObjectCommand({ Bucket: 'capped', Key: 'big.bin', Body: big }))
+      .send(
+        new PutObjectCommand({
+          Bucket: 'capped',
+          Key: 'big.bin',
+          Body: big,
+        }),
+      )
       .catch((error: unknown) => error);
     const jsonRefusal = await sfn
       .send(
@@ -40,7 +46,13 @@ describe('router: the request-body cap', () => {
         }),
       )
       .catch((error: unknown) => error);
-    await s3.send(new PutObjectCommand({ Bucket: 'capped', Key: 'small.bin', Body: new Uint8Array(100) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'capped',
+        Key: 'small.bin',
+        Body: new Uint8Array(100),
+      }),
+    );
     s3.destroy();
     sfn.destroy();
 

@@ -56,7 +56,14 @@ const LISTING_KEYS = ['a/1.txt', 'a/2.txt', 'a/deep/3.txt', 'b/4.txt', 'b/5.txt'
 /** A bucket of its own for one test, holding the listing keys (each object's body is its key). */
 async function listingBucket(bucket: string): Promise<string> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  for (const key of LISTING_KEYS) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+  for (const key of LISTING_KEYS)
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: key,
+      }),
+    );
   return bucket;
 }
 
@@ -111,7 +118,11 @@ describe('local S3 through a plain S3Client', () => {
     const gotStream = await s3.send(new GetObjectCommand({ Bucket: 'put-get-bucket', Key: 'data/stream.txt' }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'put-get-bucket', Key: 'data/buffer.bin' }));
     const range = await s3.send(
-      new GetObjectCommand({ Bucket: 'put-get-bucket', Key: 'data/stream.txt', Range: 'bytes=5-7' }),
+      new GetObjectCommand({
+        Bucket: 'put-get-bucket',
+        Key: 'data/stream.txt',
+        Range: 'bytes=5-7',
+      }),
     );
 
     // Assert
@@ -163,14 +174,25 @@ describe('local S3 through a plain S3Client', () => {
     const all = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const prefixed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'a/' }));
     const delimited = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }));
-    const nested = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'a/', Delimiter: '/' }));
+    const nested = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: 'a/',
+        Delimiter: '/',
+      }),
+    );
     // Pages of 2 entries, CommonPrefixes counting as entries, until IsTruncated is false.
     const pages: string[][] = [];
     const tokensWhileTruncated: (string | undefined)[] = [];
     let token: string | undefined;
     do {
       const page: ListObjectsV2CommandOutput = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', MaxKeys: 2, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Delimiter: '/',
+          MaxKeys: 2,
+          ContinuationToken: token,
+        }),
       );
       pages.push([
         ...(page.CommonPrefixes ?? []).map((prefix) => prefix.Prefix!),
@@ -184,7 +206,11 @@ describe('local S3 through a plain S3Client', () => {
     token = undefined;
     do {
       const page: ListObjectsV2CommandOutput = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 3, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          MaxKeys: 3,
+          ContinuationToken: token,
+        }),
       );
       flatPageSizes.push(page.Contents!.length);
       flatPages.push(...page.Contents!.map((object) => object.Key!));
@@ -295,14 +321,32 @@ describe('local S3 through a plain S3Client', () => {
   test('keys the file system cannot hold are refused with a message naming the key', async () => {
     // Arrange
     await s3.send(new CreateBucketCommand({ Bucket: 'odd-keys-bucket' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'odd-keys-bucket', Key: 'file', Body: 'x' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'odd-keys-bucket',
+        Key: 'file',
+        Body: 'x',
+      }),
+    );
 
     // Act
     const dotDot = await failure(
-      s3.send(new PutObjectCommand({ Bucket: 'odd-keys-bucket', Key: 'a/../../escape', Body: 'x' })),
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'odd-keys-bucket',
+          Key: 'a/../../escape',
+          Body: 'x',
+        }),
+      ),
     );
     const clash = await failure(
-      s3.send(new PutObjectCommand({ Bucket: 'odd-keys-bucket', Key: 'file/child', Body: 'x' })),
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'odd-keys-bucket',
+          Key: 'file/child',
+          Body: 'x',
+        }),
+      ),
     );
 
     // Assert

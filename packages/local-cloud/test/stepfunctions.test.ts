@@ -28,18 +28,44 @@ const deployDefinition = {
   Comment: 'A deploy-like machine',
   StartAt: 'Prepare',
   States: {
-    Prepare: { Type: 'Pass', Result: { prepared: true }, ResultPath: '$.preparation', Next: 'WaitForStack' },
-    WaitForStack: { Type: 'Wait', Seconds: 30, Next: 'RunTask' },
+    Prepare: {
+      Type: 'Pass',
+      Result: { prepared: true },
+      ResultPath: '$.preparation',
+      Next: 'WaitForStack',
+    },
+    WaitForStack: {
+      Type: 'Wait',
+      Seconds: 30,
+      Next: 'RunTask',
+    },
     RunTask: {
       Type: 'Task',
       Resource: PROBE,
       InputPath: '$.task',
       ResultPath: '$.result',
-      Retry: [{ ErrorEquals: ['FlakyError'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }],
-      Catch: [{ ErrorEquals: ['UnsafeChangeSetError'], ResultPath: '$.failure', Next: 'RefuseDeploy' }],
+      Retry: [
+        {
+          ErrorEquals: ['FlakyError'],
+          IntervalSeconds: 5,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+        },
+      ],
+      Catch: [
+        {
+          ErrorEquals: ['UnsafeChangeSetError'],
+          ResultPath: '$.failure',
+          Next: 'RefuseDeploy',
+        },
+      ],
       Next: 'Deployed',
     },
-    RefuseDeploy: { Type: 'Fail', Error: 'DeployRefused', CausePath: '$.failure.Cause' },
+    RefuseDeploy: {
+      Type: 'Fail',
+      Error: 'DeployRefused',
+      CausePath: '$.failure.Cause',
+    },
     Deployed: { Type: 'Succeed' },
   },
 };
@@ -82,7 +108,13 @@ const integrationDefinition = {
     },
     Check: {
       Type: 'Choice',
-      Choices: [{ Variable: '$[1].machine', StringEquals: 'integration', Next: 'Done' }],
+      Choices: [
+        {
+          Variable: '$[1].machine',
+          StringEquals: 'integration',
+          Next: 'Done',
+        },
+      ],
       Default: 'Broken',
     },
     Broken: { Type: 'Fail' },
@@ -185,7 +217,16 @@ describe('local Step Functions through a plain SFNClient', () => {
 
   test('StartExecution is idempotent for the same name and input while RUNNING; otherwise ExecutionAlreadyExists', async () => {
     // Arrange: an execution that stays RUNNING until the test stops it (a 100-hour Wait is an hour scaled).
-    const hold = { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 360_000, End: true } } };
+    const hold = {
+      StartAt: 'Hold',
+      States: {
+        Hold: {
+          Type: 'Wait',
+          Seconds: 360_000,
+          End: true,
+        },
+      },
+    };
     await cloud.stateMachines.createStateMachine({ name: 'hold', definition: JSON.stringify(hold) });
     const input = { task: { action: 'echo' } };
     const first = await start('same-name', input, 'hold');
@@ -265,7 +306,12 @@ describe('local Step Functions through a plain SFNClient', () => {
   test('Retry on the error class name re-invokes the Lambda until it succeeds (scaled intervals)', async () => {
     // Act
     const { executionArn } = await start('flaky', {
-      task: { action: 'flaky', bucket: 'attempt-counters', key: 'flaky-run', succeedOnAttempt: 3 },
+      task: {
+        action: 'flaky',
+        bucket: 'attempt-counters',
+        key: 'flaky-run',
+        succeedOnAttempt: 3,
+      },
     });
     const record = await cloud.stateMachines.waitForExecution(executionArn!);
     const events = await history(executionArn!);
@@ -291,7 +337,11 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output!)).toEqual([
       { echoed: { action: 'echo', via: 'integration' }, status: 200 },
-      { id: executionArn, name: 'integration-run', machine: 'integration' },
+      {
+        id: executionArn,
+        name: 'integration-run',
+        machine: 'integration',
+      },
     ]);
     expect(enteredStates(events).sort()).toEqual(['Check', 'Context', 'Done', 'Fan', 'InvokeProbe']);
   });
@@ -305,7 +355,16 @@ describe('local Step Functions through a plain SFNClient', () => {
       await start('fine', { task: { action: 'echo' } }, 'listed'),
     ];
     for (const run of runs) await cloud.stateMachines.waitForExecution(run.executionArn!);
-    const slowMachine = { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } };
+    const slowMachine = {
+      StartAt: 'Sleep',
+      States: {
+        Sleep: {
+          Type: 'Wait',
+          Seconds: 3600,
+          End: true,
+        },
+      },
+    };
     await cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
     const { executionArn } = await start('to-stop', {}, 'slow');
 

@@ -20,6 +20,7 @@ export * from './operations-differences';
 export * from './package-cache';
 export * from './package-services';
 export * from './pipeline-definition';
+export * from './pipeline-stack';
 export * from './pipeline-variables';
 export * from './progress';
 export * from './release';

@@ -1,5 +1,6 @@
 import {
   startLocalCloud,
+  type StackResourceView,
   type FaultInjector,
   type JobResult,
   type LocalCloud,
@@ -27,10 +28,18 @@ export interface ReleaseTarget {
   /** Clients signed with the operator's key (the account root), as an operator's `sls deploy` is. */
   clients: CloudClients;
   /**
-   * The artifact credentials CodePipeline hands its job workers. On AWS: a session of the pipeline's role; locally the
-   * operator's key, because the pipeline stack itself (PipelineRole) is not deployed into the local cloud.
+   * The artifact credentials CodePipeline hands its job workers when the pipeline stack's role is not at hand (a
+   * pipeline that is not deployed, a running `pnpm cloud`): the operator's key. With the deployed stack the
+   * pipeline role's key is used (ActionEnvironment.roles).
    */
   artifactCredentials: CloudCredentials;
+  /**
+   * The key the cloud issued to a role and the environment of code running as it (`cloud.credentialsForRole`,
+   * `cloud.environmentForRole`): what the pipeline stack's roles act with. A cloud in this process only.
+   */
+  roleKeys?(roleArn: string): { credentials: CloudCredentials; environment: Record<string, string> };
+  /** A live stack's resources with their resolved properties, as the local CloudFormation recorded them. */
+  stackResources?(stackName: string): StackResourceView[];
   close(): Promise<void>;
 }
 
@@ -69,6 +78,11 @@ export const startReleaseCloud = async (options: {
     },
     clients: makeCloudClients(cloud.endpoint, operator),
     artifactCredentials: operator,
+    roleKeys: (roleArn) => ({
+      credentials: cloud.credentialsForRole(roleArn),
+      environment: cloud.environmentForRole(roleArn),
+    }),
+    stackResources: (stackName) => cloud.cloudFormation.stackResources(stackName),
     close: () => cloud.close(),
   };
 };
@@ -151,7 +165,7 @@ export const connectReleaseCloud = async (endpoint: string, env: NodeJS.ProcessE
       jobResult: async (jobId) => (await codePipeline('LocalGetJobResult', { jobId })).result as JobResult | undefined,
     },
     clients,
-    // CodePipeline hands its workers a session of the pipeline's role; locally the connected (operator's) key.
+    // A running cloud hands out no role keys: the connected (operator's) key stands in for the pipeline role's.
     artifactCredentials: credentials,
     close: async () => {
       for (const client of Object.values(clients)) client.destroy();

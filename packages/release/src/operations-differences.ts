@@ -1,8 +1,9 @@
 import type { PackagedService } from './package-services';
 
-// The operator-deployed stacks carry operations AWS runs (execution logs, traces, alarms, event rules, notifications):
-// the local CloudFormation records these resources and the local Step Functions ignores the state machine's logging
-// and tracing, so nothing is logged, evaluated, matched or delivered. Each becomes a printed difference.
+// The operator-deployed stacks carry operations AWS runs (execution logs, traces, alarms, event rules, notifications,
+// the pipeline and its build projects): the local CloudFormation records these resources and the local Step Functions
+// ignores the state machine's logging and tracing, so nothing is logged, evaluated, matched or delivered by AWS's
+// services (the release runs the pipeline itself). Each becomes a printed difference.
 
 type Resource = PackagedService['template']['Resources'][string];
 
@@ -29,6 +30,12 @@ const differenceOf = (logicalId: string, resource: Resource): string[] => {
       return [`EventBridge rule ${nameOf(logicalId, p, 'Name')} recorded, never matched (no EventBridge)`];
     case 'AWS::SNS::Topic':
       return [`SNS topic ${nameOf(logicalId, p, 'TopicName')} recorded, no message is published or delivered`];
+    case 'AWS::CodePipeline::Pipeline':
+      return [`pipeline ${nameOf(logicalId, p, 'Name')} recorded, never started: the local release runs its stages`];
+    case 'AWS::CodeBuild::Project':
+      return [
+        `CodeBuild project ${nameOf(logicalId, p, 'Name')} recorded: the local CodeBuild runs its buildspec as its ServiceRole, logging to the release's report folder (no CloudWatch Logs)`,
+      ];
     case 'AWS::KMS::Key':
       return [`KMS key ${logicalId} recorded, nothing is encrypted with it`];
     default:

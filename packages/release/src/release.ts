@@ -8,6 +8,7 @@ import {
   deployDeliveryServices,
   deploymentBucketFor,
   type DeliveryServices,
+  listExports,
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
@@ -15,6 +16,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
+import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
 import { renderReport } from './report';
 import { collectExecutions } from './report/executions';
@@ -97,14 +99,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
-  // The pipeline's own services package and deploy beside the first stages (Source and Build never touch their
-  // stacks; the Invoke actions wait for them): on two cores the Build's one-at-a-time commands leave room for both.
+  // The pipeline's own services package beside the pipeline's packaging.
   const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage });
   deliveryPackaging.catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
-  const pipeline = await step('Package', async () => {
+  const { pipeline, pipelinePackage } = await step('Package', async () => {
     const template = await packageService({
       repoRoot,
       serviceDir: '.',
@@ -114,7 +115,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     });
     const definition = readPipelineDefinition(template.template);
     return {
-      value: definition,
+      value: { pipeline: definition, pipelinePackage: template },
       detail: `pipeline ${definition.name} (${definition.stages.map((s) => s.name).join(' → ')})${reuse(template)}`,
     };
   });
@@ -133,27 +134,58 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         });
       })();
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
+  let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   try {
-    // What the Build writes to: the artifact bucket and the deployment buckets exist before the pipeline starts.
-    const artifactBucket = `glue-cd-pipeline-${infraStage}-artifacts`;
-    const buckets = [artifactBucket, ...APPLICATION_STAGES.map(deploymentBucketFor)];
-    for (const bucket of buckets) await ensureBucket(release.clients, bucket);
+    // What the Build writes to: the deployment buckets exist before the pipeline starts.
+    const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
+    for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
+    // The pipeline stack imports the orchestrator's and the trigger's exports: on a new cloud it waits for their
+    // stacks, as an operator's bootstrap does; on a cloud that already exports them (exports never change while
+    // imported) it deploys beside their packaging, and the first stages start once it is there.
+    const imports = importsOf(pipelinePackage.template);
+    const exported = await listExports(release.clients);
+    const beside = imports.every((name) => exported[name] !== undefined);
     progress.stage(
-      `Bootstrap (stage ${infraStage}) beside the first stages, as an operator does once: docs/pipeline.md`,
+      `Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md (${
+        beside
+          ? 'the pipeline stack first, the services beside the first stages'
+          : 'the services, then the pipeline stack'
+      })`,
     );
+    const deliveryDeploy = deliveryPackaging.then((packaged) =>
+      deployDeliveryServices(release.clients, packaged, infraStage),
+    );
+    deliveryDeploy.catch(() => undefined);
+    const pipelineDeploy = (beside ? Promise.resolve() : deliveryDeploy.then(() => undefined)).then(() =>
+      deployPipelineStack(release, pipelinePackage, infraStage),
+    );
+    pipelineDeploy
+      .then((stack) => {
+        roles = stack.roles;
+      })
+      .catch(() => undefined);
     bootstrap = step('Bootstrap', async () => {
+      const [deployed, stack] = await Promise.all([deliveryDeploy, pipelineDeploy]);
       const packaged = await deliveryPackaging;
-      const deployed = await deployDeliveryServices(release.clients, packaged, infraStage);
       return {
         value: deployed,
         detail: [
           ...deployed.deployments.map((d, i) => `${d.stackName}: ${d.outcome}${packaged[i] ? reuse(packaged[i]) : ''}`),
-          `buckets ${buckets.join(', ')}`,
+          `${stack.deployment.stackName}: ${stack.deployment.outcome}${reuse(pipelinePackage)}`,
+          `artifact bucket ${stack.artifactBucket}; deployment buckets ${deploymentBuckets.join(', ')}`,
+          ...(stack.roles
+            ? [
+                `CodePipeline acts as ${stack.roles.pipeline.roleArn}`,
+                ...Object.entries(stack.roles.projects).map(([name, role]) => `${name} builds as ${role.roleArn}`),
+              ]
+            : [`the operator key acts for CodePipeline and CodeBuild: ${stack.rolesUnavailable}`]),
         ].join('\n'),
       };
     });
     bootstrap.catch(() => undefined);
+    // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
+    const pipelineStack = await pipelineDeploy;
 
     const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
     if (options.planOnly && !planAction) {
@@ -169,7 +201,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         pipeline,
         repoRoot,
         stateDir: options.stateDir,
-        artifactBucket,
+        artifactBucket: pipelineStack.artifactBucket,
+        ...(pipelineStack.roles ? { roles: pipelineStack.roles } : {}),
+        ...(pipelineStack.rolesUnavailable ? { rolesUnavailable: pipelineStack.rolesUnavailable } : {}),
         pipelineExecutionId,
         approver: options.approver,
         progress,
@@ -200,7 +234,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       actions: run.records,
       skipList: describeSkipList(skipList),
       differences: [
-        ...operationsDifferences(deliveryPackages).map((difference) => ({ action: 'Bootstrap', difference })),
+        ...operationsDifferences([...deliveryPackages, { ...pipelinePackage, service: 'pipeline' }]).map(
+          (difference) => ({ action: 'Bootstrap', difference }),
+        ),
         ...run.differences,
       ],
       executions: await collectExecutions(
@@ -227,6 +263,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   } finally {
     await bootstrap?.catch(() => undefined);
+    roles?.close();
     await release.close();
   }
 };

@@ -85,6 +85,8 @@ export const ActionRecordSchema = z.object({
   namespace: z.string().optional(),
   /** The action's full log (a CodeBuild action's build log). */
   logFile: z.string().optional(),
+  /** The role the action acted as: a CodeBuild project's ServiceRole, the pipeline's role (absent: the operator). */
+  runAs: z.string().optional(),
   /** The test reports of a CodeBuild action's buildspec `reports` section. */
   reports: z.array(TestReportRecordSchema).optional(),
 });

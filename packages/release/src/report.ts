@@ -70,7 +70,9 @@ const actionRow = (a: ActionRecord): string =>
             .join('\n'),
         )}</pre></details>`
       : ''
-  }${a.logFile ? `<p class="arn">log: ${logLink(a.logFile)}</p>` : ''}</td></tr>`;
+  }${a.runAs ? `<p class="arn">as ${escapeHtml(a.runAs)}</p>` : ''}${
+    a.logFile ? `<p class="arn">log: ${logLink(a.logFile)}</p>` : ''
+  }</td></tr>`;
 
 const planSections = (plans: PlanRecord[]): string =>
   plans.length === 0

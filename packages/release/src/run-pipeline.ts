@@ -155,6 +155,7 @@ const record = (
     ...(variables && Object.keys(variables).length > 0 ? { outputVariables: variables } : {}),
     ...(action.namespace ? { namespace: action.namespace } : {}),
     ...(full?.logFile ? { logFile: full.logFile } : {}),
+    ...(full?.runAs ? { runAs: full.runAs } : {}),
     ...(full?.reports ? { reports: full.reports } : {}),
   });
 };

@@ -24,7 +24,10 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
   const status = (s: string): SummaryLine['level'] => (s === 'Succeeded' ? 'done' : s === 'Skipped' ? 'step' : 'fail');
   for (const step of summary.setup) lines.push({ level: status(step.status), text: `${step.step}: ${step.status}` });
   for (const action of summary.actions) {
-    lines.push({ level: status(action.status), text: `${action.stage} / ${action.action}: ${action.status}` });
+    lines.push({
+      level: status(action.status),
+      text: `${action.stage} / ${action.action}: ${action.status}${action.runAs ? ` (as ${action.runAs})` : ''}`,
+    });
     // Why the run ended here (a rejection's reason, the error), in the summary and not only in the scrollback.
     if (action.status === 'Failed' || action.status === 'Stopped') {
       const why = action.detail.length > DETAIL_LIMIT ? `${action.detail.slice(0, DETAIL_LIMIT)} …` : action.detail;

@@ -38,6 +38,17 @@ describe('operationsDifferences', () => {
     ]);
   });
 
+  it('says the pipeline and its build projects are recorded, run by the release itself', () => {
+    const pipeline = service('pipeline', {
+      Pipeline: { Type: 'AWS::CodePipeline::Pipeline', Properties: { Name: 'glue-cd-ci' } },
+      BuildProject: { Type: 'AWS::CodeBuild::Project', Properties: { Name: 'glue-cd-pipeline-ci-build' } },
+    });
+    expect(operationsDifferences([pipeline])).toEqual([
+      'pipeline: pipeline glue-cd-ci recorded, never started: the local release runs its stages',
+      "pipeline: CodeBuild project glue-cd-pipeline-ci-build recorded: the local CodeBuild runs its buildspec as its ServiceRole, logging to the release's report folder (no CloudWatch Logs)",
+    ]);
+  });
+
   it('has nothing to say about a state machine without logging or tracing, or a stack without operations', () => {
     const plain = service('pipeline-trigger', {
       Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { TracingConfiguration: { Enabled: false } } },

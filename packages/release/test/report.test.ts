@@ -407,6 +407,7 @@ describe('renderReport', () => {
           { phase: 'build', block: 'commands', command: 'echo "<b>"', exitCode: 0, status: 'succeeded', durationMs: 5 },
         ],
         logFile: '/tmp/reports/release-x/Build.Build.log',
+        runAs: 'arn:aws:iam::000000000000:role/glue-cd-pipeline-local-BuildProjectRole-X',
       },
     ],
     skipList: [{ command: 'pnpm test', reason: 'run separately' }],
@@ -448,6 +449,9 @@ describe('renderReport', () => {
     expect(html).toContain('RawBucket &lt;AWS::S3::Bucket&gt; would be replaced');
     expect(html).toContain('<a href="release-a%20b.html">');
     expect(html).toContain('<a href="release-x/Build.Build.log">');
+    expect(html).toContain(
+      '<p class="arn">as arn:aws:iam::000000000000:role/glue-cd-pipeline-local-BuildProjectRole-X</p>',
+    );
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script|https?:\/\/|@import|url\((?!#)/);
   });

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { queryTables, SqlQueryError, type ResultColumn } from '@glue-cd/data-lake';
-import { parseS3Url } from '@glue-cd/core';
-import { z } from 'zod';
 import type { ObjectStore } from '../contracts';
 import type { GlueCatalog } from '../glue/catalog';
-import { epochSeconds, jsonCopy, parseInput } from '../json-input';
+import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
-import { decodeToken, encodeToken } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import { INVALID_REQUEST, invalidRequest } from './errors';
+import { invalidRequest } from './errors';
 import { glueTableCatalog } from './glue-tables';
-import { decodeCsv, decodeText, encodeCsv, encodeText, type ResultRow } from './results-file';
+import { queryExecutionOperations, type StartQueryInput } from './query-operations';
+import { QueryResults } from './query-results';
+import { encodeCsv, encodeText, type ResultRow } from './results-file';
+import { catalogStatement, statementTypes, type StatementType } from './statements';
 import { ENGINE_VERSION, PRIMARY_WORKGROUP, type WorkGroups } from './workgroups';
 
 type QueryState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -19,7 +19,7 @@ type QueryState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export interface QueryExecution {
   QueryExecutionId: string;
   Query: string;
-  StatementType: 'DDL' | 'DML' | 'UTILITY';
+  StatementType: StatementType;
   SubstatementType?: string;
   ResultConfiguration: { OutputLocation: string; EncryptionConfiguration?: unknown };
   ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: boolean } };
@@ -48,68 +48,10 @@ interface QueryExecutionState {
   executions: QueryRecord[];
 }
 
-const StartSchema = z.object({
-  QueryString: z.string().min(1).max(262144),
-  ClientRequestToken: z.string().min(32).max(128).optional(),
-  QueryExecutionContext: z.object({ Database: z.string().optional(), Catalog: z.string().optional() }).optional(),
-  ResultConfiguration: z
-    .looseObject({
-      OutputLocation: z.string().startsWith('s3://', 'must be an s3:// URL').optional(),
-      EncryptionConfiguration: z.unknown().optional(),
-    })
-    .optional(),
-  WorkGroup: z.string().optional(),
-  ExecutionParameters: z.array(z.string()).optional(),
-  ResultReuseConfiguration: z.unknown().optional(),
-});
-
-const QueryExecutionId = z.string().min(1).max(128);
 const HISTORY_KEPT = 1000;
-const CACHED_RESULTS = 20;
 const INTERRUPTED = 'The local cloud stopped while this query was running';
 // Athena's ErrorCategory for a query that failed because of its user (1 is system, 3 other).
 const USER_ERROR = 2;
-
-const SHOW_TABLES = /^\s*SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+`?([\w-]+)`?)?(?:\s+'([^']*)')?\s*;?\s*$/i;
-const SHOW_DATABASES = /^\s*SHOW\s+(?:DATABASES|SCHEMAS)(?:\s+LIKE\s+'([^']*)')?\s*;?\s*$/i;
-
-/** Statement and substatement types as Athena reports them. */
-const statementTypes = (sql: string): { StatementType: QueryExecution['StatementType']; SubstatementType: string } => {
-  if (SHOW_TABLES.test(sql)) return { StatementType: 'UTILITY', SubstatementType: 'SHOW_TABLES' };
-  if (SHOW_DATABASES.test(sql)) return { StatementType: 'UTILITY', SubstatementType: 'SHOW_DATABASES' };
-  const keyword = /^\s*(?:\(\s*)*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
-  if (['CREATE', 'DROP', 'ALTER', 'MSCK', 'DESCRIBE', 'SHOW'].includes(keyword))
-    return { StatementType: 'DDL', SubstatementType: keyword === 'CREATE' ? 'CREATE_TABLE' : keyword };
-  if (['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UNLOAD'].includes(keyword))
-    return { StatementType: 'DML', SubstatementType: keyword };
-  return { StatementType: 'DML', SubstatementType: 'SELECT' };
-};
-
-/** Athena's `SHOW ... 'pattern'`: `*` is any text, `|` separates alternatives. */
-const showPattern = (pattern: string | undefined): ((name: string) => boolean) => {
-  if (pattern === undefined) return () => true;
-  const alternatives = pattern.split('|').map((part) =>
-    part
-      .trim()
-      .replace(/[.+?^${}()[\]\\]/g, '\\$&')
-      .replaceAll('*', '.*'),
-  );
-  const regex = new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
-  return (name) => regex.test(name);
-};
-
-const columnInfo = (column: ResultColumn): Record<string, unknown> => ({
-  CatalogName: 'hive',
-  SchemaName: '',
-  TableName: '',
-  Name: column.name,
-  Label: column.name,
-  Type: column.type,
-  Precision: column.precision,
-  Scale: column.scale,
-  Nullable: 'UNKNOWN',
-  CaseSensitive: column.type === 'varchar',
-});
 
 const folderUrl = (location: string): string => (location.endsWith('/') ? location : `${location}/`);
 
@@ -127,7 +69,7 @@ export class QueryExecutions {
   private readonly file: string;
   private readonly state: QueryExecutionState;
   private readonly running = new Map<string, RunningQuery>();
-  private readonly results = new Map<string, ResultRow[]>();
+  private readonly resultFiles: QueryResults;
 
   constructor(
     stateDir: string,
@@ -139,6 +81,7 @@ export class QueryExecutions {
     },
   ) {
     this.file = stateFile(stateDir, 'athena-queries');
+    this.resultFiles = new QueryResults(deps.objects);
     this.state = readJsonState<QueryExecutionState>(this.file, { executions: [] });
     let interrupted = false;
     for (const record of this.state.executions) {
@@ -164,6 +107,37 @@ export class QueryExecutions {
     return jsonCopy(this.record(id).execution);
   }
 
+  has(id: string): boolean {
+    return this.state.executions.some((record) => record.execution.QueryExecutionId === id);
+  }
+
+  /** The ids of a workgroup's queries (the primary one by default), newest first. */
+  idsIn(workGroup = PRIMARY_WORKGROUP): string[] {
+    this.deps.workGroups.get(workGroup);
+    return this.state.executions
+      .filter((record) => record.execution.WorkGroup === workGroup)
+      .map((record) => record.execution.QueryExecutionId);
+  }
+
+  /** A succeeded query's result columns, and its rows read on demand; any other query is refused, naming its state. */
+  results(id: string): { columns: ResultColumn[]; rows: () => Promise<ResultRow[]> } {
+    const record = this.record(id);
+    const state = record.execution.Status.State;
+    if (state === 'QUEUED' || state === 'RUNNING') {
+      throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
+    }
+    if (state !== 'SUCCEEDED') {
+      throw invalidRequest(
+        `Query did not finish successfully. Final query state: ${state}${record.execution.Status.StateChangeReason ? ` (${record.execution.Status.StateChangeReason})` : ''}`,
+      );
+    }
+    const { OutputLocation } = record.execution.ResultConfiguration;
+    return {
+      columns: record.columns ?? [],
+      rows: () => this.resultFiles.rows(id, OutputLocation, record.execution.StatementType),
+    };
+  }
+
   private end(record: QueryRecord, state: QueryState, reason?: string): void {
     const status = record.execution.Status;
     status.State = state;
@@ -177,7 +151,7 @@ export class QueryExecutions {
     record.execution.Statistics = { ...record.execution.Statistics, TotalExecutionTimeInMillis: total };
   }
 
-  start(input: z.infer<typeof StartSchema>): string {
+  start(input: StartQueryInput): string {
     const workGroupName = input.WorkGroup ?? PRIMARY_WORKGROUP;
     const workGroup = this.deps.workGroups.get(workGroupName);
     if (workGroup.State === 'DISABLED') throw invalidRequest(`WorkGroup ${workGroupName} is disabled.`);
@@ -260,10 +234,10 @@ export class QueryExecutions {
               columns.map((column) => column.name),
               rows,
             );
-      await this.writeResult(execution.ResultConfiguration.OutputLocation, body);
+      await this.resultFiles.write(execution.ResultConfiguration.OutputLocation, body);
       if (signal.aborted) throw new SqlQueryError('CANCELLED', 'Query was cancelled');
       record.columns = columns;
-      this.cache(id, header ? [columns.map((column) => column.name), ...rows] : rows);
+      this.resultFiles.cache(id, header ? [columns.map((column) => column.name), ...rows] : rows);
       const engineMillis = Date.now() - started;
       execution.Statistics = {
         EngineExecutionTimeInMillis: engineMillis,
@@ -298,39 +272,8 @@ export class QueryExecutions {
     if (catalogName !== 'awsdatacatalog') {
       throw new SqlQueryError('NOT_SUPPORTED', `Catalog ${catalogName} does not exist locally (only AwsDataCatalog)`);
     }
-    const string = (name: string): ResultColumn => ({ name, type: 'string', precision: 0, scale: 0 });
-    const tables = SHOW_TABLES.exec(execution.Query);
-    if (tables) {
-      const database = (tables[1] ?? defaultDatabase).toLowerCase();
-      if (!this.deps.catalog.hasDatabase(database)) {
-        throw new SqlQueryError('SCHEMA_NOT_FOUND', `Database ${database} does not exist`);
-      }
-      const matches = showPattern(tables[2]);
-      const names = this.deps.catalog.tables(database).map((table) => table.Name);
-      return {
-        columns: [string('tab_name')],
-        rows: names
-          .filter(matches)
-          .sort()
-          .map((name) => [name]),
-        scannedBytes: 0,
-        header: false,
-      };
-    }
-    const databases = SHOW_DATABASES.exec(execution.Query);
-    if (databases) {
-      const matches = showPattern(databases[1]);
-      const names = this.deps.catalog.databases().map((database) => database.Name);
-      return {
-        columns: [string('database_name')],
-        rows: names
-          .filter(matches)
-          .sort()
-          .map((name) => [name]),
-        scannedBytes: 0,
-        header: false,
-      };
-    }
+    const shown = catalogStatement(execution.Query, this.deps.catalog, defaultDatabase);
+    if (shown) return shown;
     const result = await queryTables({
       sql: execution.Query,
       catalog: glueTableCatalog(this.deps.catalog, this.deps.objects),
@@ -338,40 +281,6 @@ export class QueryExecutions {
       signal,
     });
     return { ...result, header: true };
-  }
-
-  private async writeResult(url: string, body: string): Promise<void> {
-    const location = parseS3Url(url);
-    if (!location || !(await this.deps.objects.bucketExists(location.bucket))) {
-      throw new SqlQueryError('PERMISSION_DENIED', `Unable to verify/create output bucket ${location?.bucket ?? url}`);
-    }
-    await this.deps.objects.putObject(location.bucket, location.key, Buffer.from(body, 'utf8'));
-  }
-
-  private cache(id: string, rows: ResultRow[]): void {
-    this.results.set(id, rows);
-    for (const key of this.results.keys()) {
-      if (this.results.size <= CACHED_RESULTS) break;
-      this.results.delete(key);
-    }
-  }
-
-  /** Every row GetQueryResults pages through (for SELECT, the column names first), read back from the result file. */
-  private async resultRows(record: QueryRecord): Promise<ResultRow[]> {
-    const id = record.execution.QueryExecutionId;
-    const cached = this.results.get(id);
-    if (cached) return cached;
-    const url = record.execution.ResultConfiguration.OutputLocation;
-    const location = parseS3Url(url);
-    const body =
-      location && (await this.deps.objects.bucketExists(location.bucket))
-        ? await this.deps.objects.getObject(location.bucket, location.key)
-        : undefined;
-    if (!body) throw invalidRequest(`The result file of query ${id} is no longer at ${url}`);
-    const text = Buffer.from(body).toString('utf8');
-    const rows = record.execution.StatementType === 'UTILITY' ? decodeText(text) : decodeCsv(text);
-    this.cache(id, rows);
-    return rows;
   }
 
   stop(id: string): void {
@@ -387,99 +296,6 @@ export class QueryExecutions {
   }
 
   operations(): Record<string, JsonOperation> {
-    const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
-      parseInput(schema, input, INVALID_REQUEST);
-    return {
-      StartQueryExecution: async (raw) => ({ QueryExecutionId: this.start(parse(StartSchema, raw)) }),
-      GetQueryExecution: async (raw) => ({
-        QueryExecution: this.get(parse(z.object({ QueryExecutionId }), raw).QueryExecutionId),
-      }),
-      BatchGetQueryExecution: async (raw) => {
-        const { QueryExecutionIds } = parse(
-          z.object({ QueryExecutionIds: z.array(QueryExecutionId).min(1).max(50) }),
-          raw,
-        );
-        const known = new Set(this.state.executions.map((record) => record.execution.QueryExecutionId));
-        return {
-          QueryExecutions: QueryExecutionIds.filter((id) => known.has(id)).map((id) => this.get(id)),
-          UnprocessedQueryExecutionIds: QueryExecutionIds.filter((id) => !known.has(id)).map((id) => ({
-            QueryExecutionId: id,
-            ErrorCode: 'INVALID_INPUT',
-            ErrorMessage: `QueryExecution ${id} was not found`,
-          })),
-        };
-      },
-      GetQueryResults: async (raw) => {
-        const input = parse(
-          z.object({
-            QueryExecutionId,
-            NextToken: z.string().optional(),
-            MaxResults: z.number().int().min(1).max(1000).optional(),
-          }),
-          raw,
-        );
-        const record = this.record(input.QueryExecutionId);
-        const state = record.execution.Status.State;
-        if (state === 'QUEUED' || state === 'RUNNING') {
-          throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
-        }
-        if (state !== 'SUCCEEDED') {
-          throw invalidRequest(
-            `Query did not finish successfully. Final query state: ${state}${record.execution.Status.StateChangeReason ? ` (${record.execution.Status.StateChangeReason})` : ''}`,
-          );
-        }
-        const offset =
-          input.NextToken === undefined
-            ? 0
-            : Number(
-                decodeToken(
-                  input.NextToken,
-                  INVALID_REQUEST,
-                  (cursor) => cursor.query === input.QueryExecutionId && Number.isInteger(cursor.offset),
-                ).offset,
-              );
-        const rows = await this.resultRows(record);
-        const max = input.MaxResults ?? 1000;
-        const page = rows.slice(offset, offset + max);
-        return {
-          UpdateCount: 0,
-          ResultSet: {
-            Rows: page.map((row) => ({ Data: row.map((value) => (value === null ? {} : { VarCharValue: value })) })),
-            ResultSetMetadata: { ColumnInfo: (record.columns ?? []).map(columnInfo) },
-          },
-          ...(offset + max < rows.length
-            ? { NextToken: encodeToken({ query: input.QueryExecutionId, offset: offset + max }) }
-            : {}),
-        };
-      },
-      StopQueryExecution: async (raw) => {
-        this.stop(parse(z.object({ QueryExecutionId }), raw).QueryExecutionId);
-        return {};
-      },
-      ListQueryExecutions: async (raw) => {
-        const input = parse(
-          z.object({
-            NextToken: z.string().optional(),
-            MaxResults: z.number().int().min(0).max(50).optional(),
-            WorkGroup: z.string().optional(),
-          }),
-          raw,
-        );
-        const workGroup = input.WorkGroup ?? PRIMARY_WORKGROUP;
-        this.deps.workGroups.get(workGroup);
-        const ids = this.state.executions
-          .filter((record) => record.execution.WorkGroup === workGroup)
-          .map((record) => record.execution.QueryExecutionId);
-        const offset =
-          input.NextToken === undefined
-            ? 0
-            : Number(decodeToken(input.NextToken, INVALID_REQUEST, (cursor) => Number.isInteger(cursor.offset)).offset);
-        const max = input.MaxResults || 50;
-        return {
-          QueryExecutionIds: ids.slice(offset, offset + max),
-          ...(offset + max < ids.length ? { NextToken: encodeToken({ offset: offset + max }) } : {}),
-        };
-      },
-    };
+    return queryExecutionOperations(this);
   }
 }

@@ -1,83 +1,28 @@
-import { z } from 'zod';
 import { LOCAL_ACCOUNT_ID } from '../contracts';
-import { epochSeconds, jsonCopy, parseInput } from '../json-input';
+import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
-import { pageByKey } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import { alreadyExists, entityNotFound, foreignCatalog, INVALID_INPUT, invalidInput } from './errors';
+import { catalogOperations } from './catalog-operations';
+import type {
+  DatabaseInput,
+  GlueDatabase,
+  GluePartition,
+  GlueTable,
+  PartitionInput,
+  TableInput,
+} from './catalog-shapes';
+import { alreadyExists, entityNotFound, foreignCatalog, invalidInput } from './errors';
+import { partitionOperations } from './partition-operations';
 
-const Parameters = z.record(z.string(), z.string());
-const Name = z.string().min(1).max(255);
-
-const ColumnSchema = z.looseObject({ Name, Type: z.string().max(131072).optional(), Comment: z.string().optional() });
-
-const StorageDescriptorSchema = z.looseObject({
-  Columns: z.array(ColumnSchema).optional(),
-  Location: z.string().optional(),
-  InputFormat: z.string().optional(),
-  OutputFormat: z.string().optional(),
-  SerdeInfo: z
-    .looseObject({
-      Name: z.string().optional(),
-      SerializationLibrary: z.string().optional(),
-      Parameters: Parameters.optional(),
-    })
-    .optional(),
-  Parameters: Parameters.optional(),
-});
-
-const DatabaseInputSchema = z.looseObject({
-  Name,
-  Description: z.string().max(2048).optional(),
-  LocationUri: z.string().optional(),
-  Parameters: Parameters.optional(),
-});
-
-const TableInputSchema = z.looseObject({
-  Name,
-  Description: z.string().max(2048).optional(),
-  Owner: z.string().optional(),
-  Retention: z.number().int().nonnegative().optional(),
-  StorageDescriptor: StorageDescriptorSchema.optional(),
-  PartitionKeys: z.array(ColumnSchema).optional(),
-  TableType: z.string().optional(),
-  Parameters: Parameters.optional(),
-  ViewOriginalText: z.string().optional(),
-  ViewExpandedText: z.string().optional(),
-});
-
-const PartitionInputSchema = z.looseObject({
-  Values: z.array(z.string()),
-  StorageDescriptor: StorageDescriptorSchema.optional(),
-  Parameters: Parameters.optional(),
-});
-
-export type GlueColumn = z.infer<typeof ColumnSchema>;
-export type GlueStorageDescriptor = z.infer<typeof StorageDescriptorSchema>;
-export type DatabaseInput = z.infer<typeof DatabaseInputSchema>;
-export type TableInput = z.infer<typeof TableInputSchema>;
-
-/** A table as GetTable returns it. */
-export type GlueTable = TableInput & {
-  DatabaseName: string;
-  CatalogId: string;
-  CreateTime: number;
-  UpdateTime: number;
-  PartitionKeys: GlueColumn[];
-  Retention: number;
-  VersionId: string;
-  IsRegisteredWithLakeFormation: boolean;
-  CreatedBy?: string;
-};
-
-export type GlueDatabase = DatabaseInput & { CatalogId: string; CreateTime: number };
-
-export type GluePartition = z.infer<typeof PartitionInputSchema> & {
-  DatabaseName: string;
-  TableName: string;
-  CatalogId: string;
-  CreationTime: number;
-};
+export type {
+  DatabaseInput,
+  GlueColumn,
+  GlueDatabase,
+  GluePartition,
+  GlueStorageDescriptor,
+  GlueTable,
+  TableInput,
+} from './catalog-shapes';
 
 interface TableRecord {
   table: GlueTable;
@@ -96,11 +41,12 @@ interface CatalogState {
 /** How a crawler's write changed the catalog. */
 export type CrawledTableOutcome = 'created' | 'updated' | 'unchanged';
 
-const CatalogIdSchema = z.string().optional();
-const GetterPageSize = z.number().int().min(1).max(100).optional();
-const PartitionPageSize = z.number().int().min(1).max(1000).optional();
-/** The table every partition operation names: its catalog, database and table. */
-const PartitionTableFields = { CatalogId: CatalogIdSchema, DatabaseName: Name, TableName: Name };
+/** The table a partition operation names: its catalog, database and table. */
+export interface PartitionTableRef {
+  CatalogId?: string | undefined;
+  DatabaseName: string;
+  TableName: string;
+}
 
 /** Glue stores database and table names in lower case. */
 const lower = (name: string): string => name.toLowerCase();
@@ -124,7 +70,8 @@ export class GlueCatalog {
     writeJsonState(this.file, this.state);
   }
 
-  private checkCatalog(catalogId: string | undefined): void {
+  /** Every operation may name a catalog: only this account's is here. */
+  checkCatalog(catalogId: string | undefined): void {
     if (catalogId !== undefined && catalogId !== LOCAL_ACCOUNT_ID) throw foreignCatalog(catalogId, LOCAL_ACCOUNT_ID);
   }
 
@@ -141,11 +88,7 @@ export class GlueCatalog {
   }
 
   /** The table a partition operation names, in this catalog. */
-  private partitionTable(input: {
-    CatalogId?: string | undefined;
-    DatabaseName: string;
-    TableName: string;
-  }): TableRecord {
+  private partitionTable(input: PartitionTableRef): TableRecord {
     this.checkCatalog(input.CatalogId);
     return this.tableRecord(input.DatabaseName, input.TableName);
   }
@@ -170,6 +113,19 @@ export class GlueCatalog {
     return Object.values(this.state.databases).map((record) => jsonCopy(record.database));
   }
 
+  getDatabase(name: string): GlueDatabase {
+    return jsonCopy(this.databaseRecord(name).database);
+  }
+
+  /** A database's tables; unlike tables(), an unknown database is an error. */
+  tablesIn(databaseName: string): GlueTable[] {
+    return Object.values(this.databaseRecord(databaseName).tables).map((record) => jsonCopy(record.table));
+  }
+
+  getTable(databaseName: string, tableName: string): GlueTable {
+    return jsonCopy(this.tableRecord(databaseName, tableName).table);
+  }
+
   createDatabase(input: DatabaseInput): void {
     const name = lower(input.Name);
     if (this.state.databases[name]) throw alreadyExists('Database already exists.');
@@ -177,6 +133,27 @@ export class GlueCatalog {
       database: { ...input, Name: name, CatalogId: LOCAL_ACCOUNT_ID, CreateTime: epochSeconds() },
       tables: {},
     };
+    this.save();
+  }
+
+  /** UpdateDatabase replaces the definition; the name stays (Glue renames nothing). */
+  updateDatabase(name: string, input: DatabaseInput): void {
+    const record = this.databaseRecord(name);
+    if (lower(input.Name) !== record.database.Name) {
+      throw invalidInput(`Database ${name} cannot be renamed to ${input.Name}`);
+    }
+    record.database = {
+      ...input,
+      Name: record.database.Name,
+      CatalogId: LOCAL_ACCOUNT_ID,
+      CreateTime: record.database.CreateTime,
+    };
+    this.save();
+  }
+
+  deleteDatabase(name: string): void {
+    this.databaseRecord(name);
+    delete this.state.databases[lower(name)]; // its tables and partitions go with it, as in Glue
     this.save();
   }
 
@@ -265,7 +242,7 @@ export class GlueCatalog {
     }
   }
 
-  private createPartition(table: TableRecord, input: z.infer<typeof PartitionInputSchema>): void {
+  private addPartition(table: TableRecord, input: PartitionInput): void {
     this.checkPartitionValues(table, input.Values);
     const key = partitionKey(input.Values);
     if (table.partitions[key]) throw alreadyExists('Partition already exists.');
@@ -278,6 +255,60 @@ export class GlueCatalog {
     };
   }
 
+  createPartition(ref: PartitionTableRef, input: PartitionInput): void {
+    this.addPartition(this.partitionTable(ref), input);
+    this.save();
+  }
+
+  /** Creates each partition it can; the others' errors are returned, as BatchCreatePartition reports them. */
+  batchCreatePartitions(ref: PartitionTableRef, inputs: readonly PartitionInput[]): unknown[] {
+    const table = this.partitionTable(ref);
+    const errors: unknown[] = [];
+    for (const partition of inputs) {
+      try {
+        this.addPartition(table, partition);
+      } catch (error) {
+        const { code, message } = error as { code?: string; message: string };
+        errors.push({ PartitionValues: partition.Values, ErrorDetail: { ErrorCode: code, ErrorMessage: message } });
+      }
+    }
+    this.save();
+    return errors;
+  }
+
+  getPartition(ref: PartitionTableRef, values: readonly string[]): GluePartition {
+    return jsonCopy(this.partitionRecord(this.partitionTable(ref), values));
+  }
+
+  /** A table's partitions with their keys in the store (the order GetPartitions pages in). */
+  partitionsByKey(ref: PartitionTableRef): { key: string; partition: GluePartition }[] {
+    const table = this.partitionTable(ref);
+    return Object.entries(table.partitions).map(([key, partition]) => ({ key, partition: jsonCopy(partition) }));
+  }
+
+  /** Replaces a partition, its values included; it keeps its CreationTime. */
+  updatePartition(ref: PartitionTableRef, values: readonly string[], input: PartitionInput): void {
+    const table = this.partitionTable(ref);
+    const previous = this.partitionRecord(table, values);
+    this.checkPartitionValues(table, input.Values);
+    delete table.partitions[partitionKey(values)];
+    table.partitions[partitionKey(input.Values)] = {
+      ...input,
+      DatabaseName: table.table.DatabaseName,
+      TableName: table.table.Name,
+      CatalogId: LOCAL_ACCOUNT_ID,
+      CreationTime: previous.CreationTime,
+    };
+    this.save();
+  }
+
+  deletePartition(ref: PartitionTableRef, values: readonly string[]): void {
+    const table = this.partitionTable(ref);
+    this.partitionRecord(table, values);
+    delete table.partitions[partitionKey(values)];
+    this.save();
+  }
+
   /** Every partition of a table (for the local Athena). */
   partitions(databaseName: string, tableName: string): GluePartition[] {
     const record = this.state.databases[lower(databaseName)]?.tables[lower(tableName)];
@@ -286,243 +317,6 @@ export class GlueCatalog {
 
   /** The Data Catalog operations of the Glue JSON API. */
   operations(): Record<string, JsonOperation> {
-    const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
-      parseInput(schema, input, INVALID_INPUT);
-    return {
-      CreateDatabase: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, DatabaseInput: DatabaseInputSchema }), raw);
-        this.checkCatalog(input.CatalogId);
-        this.createDatabase(input.DatabaseInput);
-        return {};
-      },
-      GetDatabase: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, Name }), raw);
-        this.checkCatalog(input.CatalogId);
-        return { Database: jsonCopy(this.databaseRecord(input.Name).database) };
-      },
-      GetDatabases: async (raw) => {
-        const input = parse(
-          z.object({ CatalogId: CatalogIdSchema, NextToken: z.string().optional(), MaxResults: GetterPageSize }),
-          raw,
-        );
-        this.checkCatalog(input.CatalogId);
-        const page = pageByKey(this.databases(), (database) => database.Name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 100,
-          errorCode: INVALID_INPUT,
-        });
-        return { DatabaseList: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
-      },
-      UpdateDatabase: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, Name, DatabaseInput: DatabaseInputSchema }), raw);
-        this.checkCatalog(input.CatalogId);
-        const record = this.databaseRecord(input.Name);
-        if (lower(input.DatabaseInput.Name) !== record.database.Name) {
-          throw invalidInput(`Database ${input.Name} cannot be renamed to ${input.DatabaseInput.Name}`);
-        }
-        record.database = {
-          ...input.DatabaseInput,
-          Name: record.database.Name,
-          CatalogId: LOCAL_ACCOUNT_ID,
-          CreateTime: record.database.CreateTime,
-        };
-        this.save();
-        return {};
-      },
-      DeleteDatabase: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, Name }), raw);
-        this.checkCatalog(input.CatalogId);
-        this.databaseRecord(input.Name);
-        delete this.state.databases[lower(input.Name)]; // its tables and partitions go with it, as in Glue
-        this.save();
-        return {};
-      },
-      CreateTable: async (raw) => {
-        const input = parse(
-          z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            TableInput: TableInputSchema.optional(),
-            OpenTableFormatInput: z.unknown().optional(),
-          }),
-          raw,
-        );
-        this.checkCatalog(input.CatalogId);
-        if (input.OpenTableFormatInput !== undefined || !input.TableInput) {
-          throw invalidInput(
-            'The local Glue creates Hive tables from TableInput only (OpenTableFormatInput is not supported)',
-          );
-        }
-        this.createTable(input.DatabaseName, input.TableInput);
-        return {};
-      },
-      GetTable: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, DatabaseName: Name, Name }), raw);
-        this.checkCatalog(input.CatalogId);
-        return { Table: jsonCopy(this.tableRecord(input.DatabaseName, input.Name).table) };
-      },
-      GetTables: async (raw) => {
-        const input = parse(
-          z.object({
-            CatalogId: CatalogIdSchema,
-            DatabaseName: Name,
-            Expression: z.string().optional(),
-            NextToken: z.string().optional(),
-            MaxResults: GetterPageSize,
-          }),
-          raw,
-        );
-        this.checkCatalog(input.CatalogId);
-        const database = this.databaseRecord(input.DatabaseName);
-        let matches: (name: string) => boolean = () => true;
-        if (input.Expression !== undefined && input.Expression !== '') {
-          // Glue's Expression is a regular expression over table names (`*` alone means any name).
-          const pattern = input.Expression === '*' ? '.*' : input.Expression;
-          let regex: RegExp;
-          try {
-            regex = new RegExp(`^(?:${pattern})$`);
-          } catch {
-            throw invalidInput(`Expression ${input.Expression} is not a valid regular expression`);
-          }
-          matches = (name) => regex.test(name);
-        }
-        const tables = Object.values(database.tables)
-          .map((record) => record.table)
-          .filter((table) => matches(table.Name));
-        const page = pageByKey(tables, (table) => table.Name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 100,
-          errorCode: INVALID_INPUT,
-        });
-        return { TableList: jsonCopy(page.items), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
-      },
-      UpdateTable: async (raw) => {
-        const input = parse(
-          z.object({ CatalogId: CatalogIdSchema, DatabaseName: Name, TableInput: TableInputSchema }),
-          raw,
-        );
-        this.checkCatalog(input.CatalogId);
-        this.updateTable(input.DatabaseName, input.TableInput);
-        return {};
-      },
-      DeleteTable: async (raw) => {
-        const input = parse(z.object({ CatalogId: CatalogIdSchema, DatabaseName: Name, Name }), raw);
-        this.checkCatalog(input.CatalogId);
-        this.deleteTable(input.DatabaseName, input.Name);
-        return {};
-      },
-      CreatePartition: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            PartitionInput: PartitionInputSchema,
-          }),
-          raw,
-        );
-        this.createPartition(this.partitionTable(input), input.PartitionInput);
-        this.save();
-        return {};
-      },
-      BatchCreatePartition: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            PartitionInputList: z.array(PartitionInputSchema).max(100),
-          }),
-          raw,
-        );
-        const table = this.partitionTable(input);
-        const errors: unknown[] = [];
-        for (const partition of input.PartitionInputList) {
-          try {
-            this.createPartition(table, partition);
-          } catch (error) {
-            const { code, message } = error as { code?: string; message: string };
-            errors.push({ PartitionValues: partition.Values, ErrorDetail: { ErrorCode: code, ErrorMessage: message } });
-          }
-        }
-        this.save();
-        return errors.length > 0 ? { Errors: errors } : {};
-      },
-      GetPartition: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            PartitionValues: z.array(z.string()),
-          }),
-          raw,
-        );
-        const table = this.partitionTable(input);
-        return { Partition: jsonCopy(this.partitionRecord(table, input.PartitionValues)) };
-      },
-      GetPartitions: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            Expression: z.string().optional(),
-            NextToken: z.string().optional(),
-            MaxResults: PartitionPageSize,
-            ExcludeColumnSchema: z.boolean().optional(),
-          }),
-          raw,
-        );
-        this.checkCatalog(input.CatalogId);
-        if (input.Expression !== undefined && input.Expression !== '') {
-          throw invalidInput('The local Glue does not evaluate partition Expressions; call GetPartitions without one');
-        }
-        const table = this.tableRecord(input.DatabaseName, input.TableName);
-        const page = pageByKey(Object.entries(table.partitions), ([key]) => key, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        const partitions = page.items.map(([, partition]) => {
-          const copy = jsonCopy(partition);
-          if (input.ExcludeColumnSchema && copy.StorageDescriptor) delete copy.StorageDescriptor.Columns;
-          return copy;
-        });
-        return { Partitions: partitions, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
-      },
-      UpdatePartition: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            PartitionValueList: z.array(z.string()),
-            PartitionInput: PartitionInputSchema,
-          }),
-          raw,
-        );
-        const table = this.partitionTable(input);
-        const previous = this.partitionRecord(table, input.PartitionValueList);
-        this.checkPartitionValues(table, input.PartitionInput.Values);
-        delete table.partitions[partitionKey(input.PartitionValueList)];
-        table.partitions[partitionKey(input.PartitionInput.Values)] = {
-          ...input.PartitionInput,
-          DatabaseName: table.table.DatabaseName,
-          TableName: table.table.Name,
-          CatalogId: LOCAL_ACCOUNT_ID,
-          CreationTime: previous.CreationTime,
-        };
-        this.save();
-        return {};
-      },
-      DeletePartition: async (raw) => {
-        const input = parse(
-          z.object({
-            ...PartitionTableFields,
-            PartitionValues: z.array(z.string()),
-          }),
-          raw,
-        );
-        const table = this.partitionTable(input);
-        this.partitionRecord(table, input.PartitionValues);
-        delete table.partitions[partitionKey(input.PartitionValues)];
-        this.save();
-        return {};
-      },
-    };
+    return { ...catalogOperations(this), ...partitionOperations(this) };
   }
 }

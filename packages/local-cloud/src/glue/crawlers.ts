@@ -1,83 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { inferTable, tableFiles, type InferredTable } from '@glue-cd/data-lake';
-import { z } from 'zod';
-import { LOCAL_ACCOUNT_ID } from '../contracts';
-import { epochSeconds, jsonCopy, parseInput } from '../json-input';
-import type { JsonOperation } from '../json-protocol';
-import { pageByKey } from '../paging';
-import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import { resolveS3Url } from '../s3/s3-url';
 import type { ObjectStore } from '../contracts';
-import type { GlueCatalog, TableInput } from './catalog';
+import { epochSeconds, jsonCopy } from '../json-input';
+import type { JsonOperation } from '../json-protocol';
+import { readJsonState, stateFile, writeJsonState } from '../persistence';
+import type { GlueCatalog } from './catalog';
+import { crawl, type CrawlCounts } from './crawl';
 import {
-  alreadyExists,
-  crawlerNotRunning,
-  crawlerRunning,
-  crawlerStopping,
-  entityNotFound,
-  INVALID_INPUT,
-  invalidInput,
-} from './errors';
+  checkTargets,
+  type CreateCrawlerInput,
+  type GlueCrawler,
+  type UpdateCrawlerInput,
+} from './crawler-definitions';
+import { crawlerOperations } from './crawler-operations';
+import { alreadyExists, crawlerNotRunning, crawlerRunning, crawlerStopping, entityNotFound } from './errors';
 
-const Name = z.string().min(1).max(255);
-const S3TargetSchema = z.looseObject({
-  Path: z.string().startsWith('s3://', 'must be an s3:// URL'),
-  Exclusions: z.array(z.string()).optional(),
-  SampleSize: z.number().int().optional(),
-});
-const TargetsSchema = z.looseObject({
-  S3Targets: z.array(S3TargetSchema).optional(),
-  JdbcTargets: z.array(z.unknown()).optional(),
-  MongoDBTargets: z.array(z.unknown()).optional(),
-  DynamoDBTargets: z.array(z.unknown()).optional(),
-  CatalogTargets: z.array(z.unknown()).optional(),
-  DeltaTargets: z.array(z.unknown()).optional(),
-  IcebergTargets: z.array(z.unknown()).optional(),
-  HudiTargets: z.array(z.unknown()).optional(),
-});
-const SchemaChangePolicySchema = z.looseObject({
-  UpdateBehavior: z.enum(['LOG', 'UPDATE_IN_DATABASE']).optional(),
-  DeleteBehavior: z.enum(['LOG', 'DELETE_FROM_DATABASE', 'DEPRECATE_IN_DATABASE']).optional(),
-});
-
-// The members CreateCrawler and UpdateCrawler share (UpdateCrawler has them all optional).
-const CrawlerMembersSchema = z.object({
-  Role: z.string().min(1),
-  DatabaseName: z.string().optional(),
-  Description: z.string().max(2048).optional(),
-  Targets: TargetsSchema,
-  Schedule: z.string().optional(),
-  Classifiers: z.array(z.string()).optional(),
-  TablePrefix: z.string().max(128).optional(),
-  SchemaChangePolicy: SchemaChangePolicySchema.optional(),
-  RecrawlPolicy: z.looseObject({ RecrawlBehavior: z.string().optional() }).optional(),
-  LineageConfiguration: z.looseObject({}).optional(),
-  LakeFormationConfiguration: z.looseObject({}).optional(),
-  Configuration: z.string().optional(),
-  CrawlerSecurityConfiguration: z.string().optional(),
-});
-const CreateCrawlerSchema = CrawlerMembersSchema.extend({ Name, Tags: z.record(z.string(), z.string()).optional() });
-const UpdateCrawlerSchema = CrawlerMembersSchema.partial().extend({ Name });
-
-type CrawlerDefinition = Omit<z.infer<typeof CreateCrawlerSchema>, 'Tags' | 'Schedule'>;
-
-/** A crawler as GetCrawler returns it. */
-export type GlueCrawler = CrawlerDefinition & {
-  State: 'READY' | 'RUNNING' | 'STOPPING';
-  Schedule?: { ScheduleExpression: string; State: 'SCHEDULED' | 'NOT_SCHEDULED' };
-  CreationTime: number;
-  LastUpdated: number;
-  Version: number;
-  CrawlElapsedTime?: number;
-  LastCrawl?: {
-    Status: 'SUCCEEDED' | 'CANCELLED' | 'FAILED';
-    ErrorMessage?: string;
-    LogGroup: string;
-    LogStream: string;
-    MessagePrefix: string;
-    StartTime: number;
-  };
-};
+export type { GlueCrawler } from './crawler-definitions';
 
 interface CrawlerRecord {
   crawler: GlueCrawler;
@@ -88,12 +25,6 @@ interface CrawlerRecord {
 
 interface CrawlerState {
   crawlers: Record<string, CrawlerRecord>;
-}
-
-interface CrawlCounts {
-  created: number;
-  updated: number;
-  deleted: number;
 }
 
 type CrawlOutcome = { status: 'SUCCEEDED' | 'CANCELLED'; counts?: CrawlCounts } | { status: 'FAILED'; error: string };
@@ -107,89 +38,6 @@ interface RunningCrawl {
 const LOG_GROUP = '/aws-glue/crawlers';
 const RUNTIMES_KEPT = 20;
 const INTERRUPTED = 'The local cloud stopped while this crawler was running';
-
-// What Glue's built-in classifiers write for the formats the local crawler infers.
-const TEXT_INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
-const TEXT_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
-const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe';
-const OPEN_CSV_SERDE = 'org.apache.hadoop.hive.serde2.OpenCSVSerde';
-const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
-const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
-const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
-
-const roleName = (role: string): string => role.slice(role.lastIndexOf('/') + 1);
-
-/** The table a Glue crawler writes for one S3 target (StorageDescriptor, SerDe and crawler parameters). */
-export const crawledTableInput = (inferred: InferredTable, location: string, crawlerName: string): TableInput => {
-  const csv = inferred.format === 'csv';
-  const parameters: Record<string, string> = {
-    CrawlerSchemaDeserializerVersion: '1.0',
-    CrawlerSchemaSerializerVersion: '1.0',
-    UPDATED_BY_CRAWLER: crawlerName,
-    averageRecordSize: String(inferred.recordCount > 0 ? Math.round(inferred.sizeBytes / inferred.recordCount) : 0),
-    classification: inferred.format,
-    compressionType: 'none',
-    objectCount: String(inferred.files.length),
-    recordCount: String(inferred.recordCount),
-    sizeKey: String(inferred.sizeBytes),
-    typeOfData: 'file',
-    ...(csv
-      ? {
-          areColumnsQuoted: String(inferred.quoted),
-          columnsOrdered: 'true',
-          delimiter: ',',
-          'skip.header.line.count': '1',
-        }
-      : {}),
-  };
-  return {
-    Name: inferred.name,
-    Owner: 'owner',
-    Retention: 0,
-    TableType: 'EXTERNAL_TABLE',
-    Parameters: parameters,
-    PartitionKeys: [],
-    StorageDescriptor: {
-      Columns: inferred.columns.map((column) => ({ Name: column.name, Type: column.type })),
-      Location: location,
-      InputFormat: csv ? TEXT_INPUT_FORMAT : PARQUET_INPUT_FORMAT,
-      OutputFormat: csv ? TEXT_OUTPUT_FORMAT : PARQUET_OUTPUT_FORMAT,
-      Compressed: false,
-      NumberOfBuckets: -1,
-      SerdeInfo: !csv
-        ? { SerializationLibrary: PARQUET_SERDE, Parameters: { 'serialization.format': '1' } }
-        : inferred.quoted
-          ? { SerializationLibrary: OPEN_CSV_SERDE, Parameters: { separatorChar: ',', quoteChar: '"' } }
-          : { SerializationLibrary: LAZY_SIMPLE_SERDE, Parameters: { 'field.delim': ',' } },
-      BucketColumns: [],
-      SortColumns: [],
-      Parameters: parameters,
-      StoredAsSubDirectories: false,
-    },
-  };
-};
-
-const median = (values: number[]): number => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-/** Targets the local crawler cannot crawl are refused when the crawler is defined, naming what is missing. */
-const checkTargets = (targets: z.infer<typeof TargetsSchema>): void => {
-  const unsupported = Object.entries(targets)
-    .filter(([kind, list]) => kind !== 'S3Targets' && Array.isArray(list) && list.length > 0)
-    .map(([kind]) => kind);
-  if (unsupported.length > 0) {
-    throw invalidInput(`The local Glue crawls S3Targets only; ${unsupported.join(', ')} are not supported`);
-  }
-  for (const target of targets.S3Targets ?? []) {
-    if (target.Exclusions && target.Exclusions.length > 0) {
-      throw invalidInput(`The local Glue does not apply S3 target Exclusions (target ${target.Path})`);
-    }
-  }
-};
 
 /**
  * Glue crawlers: definitions (persisted in `state/glue-crawlers.json`) and runs. A run infers one table per S3 target
@@ -241,6 +89,20 @@ export class GlueCrawlers {
     };
   }
 
+  names(): string[] {
+    return Object.keys(this.state.crawlers);
+  }
+
+  has(name: string): boolean {
+    return name in this.state.crawlers;
+  }
+
+  /** How the crawler's finished crawls went: seconds each took (newest last), and what the last one changed. */
+  history(name: string): { runtimes: number[]; lastRun?: CrawlCounts } {
+    const record = this.record(name);
+    return jsonCopy({ runtimes: record.runtimes, ...(record.lastRun ? { lastRun: record.lastRun } : {}) });
+  }
+
   /** A crawler's current view (CrawlElapsedTime counts while it runs). */
   get(name: string): GlueCrawler {
     const record = this.record(name);
@@ -250,7 +112,7 @@ export class GlueCrawlers {
     return crawler;
   }
 
-  create(input: z.infer<typeof CreateCrawlerSchema>): void {
+  create(input: CreateCrawlerInput): void {
     if (this.state.crawlers[input.Name]) throw alreadyExists(`${input.Name} already exists`);
     checkTargets(input.Targets);
     const now = epochSeconds();
@@ -269,7 +131,7 @@ export class GlueCrawlers {
     this.save();
   }
 
-  update(input: z.infer<typeof UpdateCrawlerSchema>): void {
+  update(input: UpdateCrawlerInput): void {
     const record = this.record(input.Name);
     if (record.crawler.State !== 'READY') throw crawlerRunning(input.Name);
     if (input.Targets) checkTargets(input.Targets);
@@ -304,7 +166,7 @@ export class GlueCrawlers {
     record.crawler.State = 'RUNNING';
     this.save();
     this.deps.log(`[local-cloud] glue crawler ${name}: RUNNING`);
-    const done = this.crawl(record.crawler, controller.signal).then(
+    const done = crawl(record.crawler, this.deps, controller.signal).then(
       (counts) =>
         this.finish(
           name,
@@ -350,63 +212,6 @@ export class GlueCrawlers {
     );
   }
 
-  /** One crawl: every S3 target becomes (or updates) one table of the crawler's database. */
-  private async crawl(crawler: GlueCrawler, signal: AbortSignal): Promise<CrawlCounts> {
-    const counts: CrawlCounts = { created: 0, updated: 0, deleted: 0 };
-    await new Promise((resolve) => setImmediate(resolve)); // StartCrawler answers before the crawl begins
-    const databaseName = crawler.DatabaseName;
-    if (!databaseName) throw new Error(`Crawler ${crawler.Name} has no DatabaseName to write its tables to`);
-    if (!this.deps.catalog.hasDatabase(databaseName)) {
-      throw new Error(
-        `Database ${databaseName} does not exist (Service: AWSGlue; Error Code: EntityNotFoundException)`,
-      );
-    }
-    const policy = crawler.SchemaChangePolicy ?? {};
-    for (const target of crawler.Targets.S3Targets ?? []) {
-      if (signal.aborted) break;
-      const folder = await resolveS3Url(this.deps.objects, target.Path);
-      const location = `s3://${folder.bucket}/${folder.key === '' ? '' : `${folder.key}/`}`;
-      const { files } = await tableFiles(folder.path);
-      if (files.length === 0) {
-        counts.deleted += this.forgetTablesAt(
-          databaseName,
-          location,
-          crawler,
-          policy.DeleteBehavior ?? 'DEPRECATE_IN_DATABASE',
-        );
-        continue;
-      }
-      const inferred = await inferTable(folder.path, crawler.TablePrefix);
-      const outcome = this.deps.catalog.putCrawledTable(
-        databaseName,
-        crawledTableInput(inferred, location, crawler.Name),
-        {
-          update: (policy.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
-          createdBy: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleName(crawler.Role)}/AWS-Crawler`,
-        },
-      );
-      if (outcome === 'created') counts.created += 1;
-      if (outcome === 'updated') counts.updated += 1;
-    }
-    return counts;
-  }
-
-  /** A target whose data is gone: its table is deleted, deprecated or kept, per the DeleteBehavior. */
-  private forgetTablesAt(databaseName: string, location: string, crawler: GlueCrawler, behavior: string): number {
-    if (behavior === 'LOG') return 0;
-    const tables = this.deps.catalog
-      .tables(databaseName)
-      .filter(
-        (table) =>
-          table.StorageDescriptor?.Location === location && table.Parameters?.UPDATED_BY_CRAWLER === crawler.Name,
-      );
-    for (const table of tables) {
-      if (behavior === 'DELETE_FROM_DATABASE') this.deps.catalog.deleteTable(databaseName, table.Name);
-      else this.deps.catalog.setTableParameters(databaseName, table.Name, { DEPRECATED_BY_CRAWLER: crawler.Name });
-    }
-    return behavior === 'DELETE_FROM_DATABASE' ? tables.length : 0;
-  }
-
   /** Stops every running crawl and waits until each has ended (CANCELLED). */
   async close(): Promise<void> {
     const runs = [...this.running.entries()];
@@ -419,103 +224,6 @@ export class GlueCrawlers {
   }
 
   operations(): Record<string, JsonOperation> {
-    const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
-      parseInput(schema, input, INVALID_INPUT);
-    const names = (): string[] => Object.keys(this.state.crawlers);
-    return {
-      CreateCrawler: async (raw) => {
-        this.create(parse(CreateCrawlerSchema, raw));
-        return {};
-      },
-      GetCrawler: async (raw) => ({ Crawler: this.get(parse(z.object({ Name }), raw).Name) }),
-      GetCrawlers: async (raw) => {
-        const input = parse(
-          z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
-          raw,
-        );
-        const page = pageByKey(names(), (name) => name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        return {
-          Crawlers: page.items.map((name) => this.get(name)),
-          ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-        };
-      },
-      BatchGetCrawlers: async (raw) => {
-        const input = parse(z.object({ CrawlerNames: z.array(Name).max(100) }), raw);
-        const known = input.CrawlerNames.filter((name) => name in this.state.crawlers);
-        return {
-          Crawlers: known.map((name) => this.get(name)),
-          CrawlersNotFound: input.CrawlerNames.filter((name) => !(name in this.state.crawlers)),
-        };
-      },
-      ListCrawlers: async (raw) => {
-        const input = parse(
-          z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
-          raw,
-        );
-        const page = pageByKey(names(), (name) => name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        return { CrawlerNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
-      },
-      UpdateCrawler: async (raw) => {
-        this.update(parse(UpdateCrawlerSchema, raw));
-        return {};
-      },
-      DeleteCrawler: async (raw) => {
-        this.delete(parse(z.object({ Name }), raw).Name);
-        return {};
-      },
-      StartCrawler: async (raw) => {
-        this.start(parse(z.object({ Name }), raw).Name);
-        return {};
-      },
-      StopCrawler: async (raw) => {
-        this.stop(parse(z.object({ Name }), raw).Name);
-        return {};
-      },
-      GetCrawlerMetrics: async (raw) => {
-        const input = parse(
-          z.object({
-            CrawlerNameList: z.array(Name).max(100).optional(),
-            MaxResults: z.number().int().min(1).max(1000).optional(),
-            NextToken: z.string().optional(),
-          }),
-          raw,
-        );
-        const selected = input.CrawlerNameList
-          ? names().filter((name) => input.CrawlerNameList!.includes(name))
-          : names();
-        const page = pageByKey(selected, (name) => name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        return {
-          CrawlerMetricsList: page.items.map((name) => {
-            const record = this.record(name);
-            return {
-              CrawlerName: name,
-              TimeLeftSeconds: 0,
-              StillEstimating: false,
-              LastRuntimeSeconds: record.runtimes.at(-1) ?? 0,
-              MedianRuntimeSeconds: median(record.runtimes),
-              TablesCreated: record.lastRun?.created ?? 0,
-              TablesUpdated: record.lastRun?.updated ?? 0,
-              TablesDeleted: record.lastRun?.deleted ?? 0,
-            };
-          }),
-          ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-        };
-      },
-    };
+    return crawlerOperations(this);
   }
 }

@@ -6,6 +6,7 @@ export {
   type GluePartition,
   type GlueStorageDescriptor,
 } from './catalog';
-export { GlueCrawlers, crawledTableInput, type GlueCrawler } from './crawlers';
+export { GlueCrawlers, type GlueCrawler } from './crawlers';
+export { crawledTableInput } from './crawled-table';
 export { GlueJobs, type GlueJob, type GlueJobRun } from './jobs';
 export { type GlueJobEngine, type GlueJobEngineContext, engineForScript, runArguments } from './job-engines';

@@ -1,62 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { parseS3Url } from '@glue-cd/core';
-import { z } from 'zod';
 import type { ObjectStore } from '../contracts';
-import { epochSeconds, jsonCopy, parseInput } from '../json-input';
+import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
-import { pageByKey } from '../paging';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
 import { resolveS3Url } from '../s3/s3-url';
-import { alreadyExists, concurrentRunsExceeded, entityNotFound, INVALID_INPUT, invalidInput } from './errors';
+import { alreadyExists, concurrentRunsExceeded, entityNotFound, invalidInput } from './errors';
+import {
+  DEFAULT_TIMEOUT_MINUTES,
+  type GlueJob,
+  type JobDefinition,
+  jobFrom,
+  maxCapacityOf,
+  type StartJobRunInput,
+} from './job-definitions';
 import { engineForScript, type GlueJobEngine, runArguments } from './job-engines';
+import { jobOperations } from './job-operations';
 
-const Name = z.string().min(1).max(255);
-const Arguments = z.record(z.string(), z.string());
-
-const JobDefinitionSchema = z.looseObject({
-  JobMode: z.enum(['SCRIPT', 'VISUAL', 'NOTEBOOK']).optional(),
-  Description: z.string().max(2048).optional(),
-  LogUri: z.string().optional(),
-  Role: z.string().min(1),
-  ExecutionProperty: z.looseObject({ MaxConcurrentRuns: z.number().int().min(1).optional() }).optional(),
-  Command: z.looseObject({
-    Name: z.string().optional(),
-    ScriptLocation: z.string().optional(),
-    PythonVersion: z.string().optional(),
-    Runtime: z.string().optional(),
-  }),
-  DefaultArguments: Arguments.optional(),
-  NonOverridableArguments: Arguments.optional(),
-  Connections: z.looseObject({ Connections: z.array(z.string()).optional() }).optional(),
-  MaxRetries: z.number().int().min(0).max(10).optional(),
-  AllocatedCapacity: z.number().int().optional(),
-  Timeout: z.number().int().min(1).optional(),
-  MaxCapacity: z.number().optional(),
-  SecurityConfiguration: z.string().optional(),
-  NotificationProperty: z.looseObject({}).optional(),
-  GlueVersion: z.string().optional(),
-  NumberOfWorkers: z.number().int().min(1).optional(),
-  WorkerType: z.string().optional(),
-  ExecutionClass: z.enum(['FLEX', 'STANDARD']).optional(),
-});
-
-const StartJobRunSchema = z.object({
-  JobName: Name,
-  JobRunId: z.string().optional(),
-  Arguments: Arguments.optional(),
-  Timeout: z.number().int().min(1).optional(),
-  MaxCapacity: z.number().optional(),
-  WorkerType: z.string().optional(),
-  NumberOfWorkers: z.number().int().min(1).optional(),
-  ExecutionClass: z.string().optional(),
-  SecurityConfiguration: z.string().optional(),
-  NotificationProperty: z.looseObject({}).optional(),
-});
-
-type JobDefinition = z.infer<typeof JobDefinitionSchema>;
-
-/** A job as GetJob returns it. */
-export type GlueJob = JobDefinition & { Name: string; CreatedOn: number; LastModifiedOn: number };
+export type { GlueJob } from './job-definitions';
 
 type JobRunState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
 
@@ -92,50 +53,12 @@ interface JobState {
 }
 
 const ACTIVE_STATES = new Set<JobRunState>(['STARTING', 'RUNNING', 'STOPPING']);
-// Glue's defaults: 2880 minutes (48 hours) for Glue ETL jobs, one concurrent run.
-const DEFAULT_TIMEOUT_MINUTES = 2880;
-const DPU_PER_WORKER: Record<string, number> = {
-  'G.025X': 0.25,
-  'G.1X': 1,
-  'G.2X': 2,
-  'G.4X': 4,
-  'G.8X': 8,
-  'Z.2X': 2,
-};
 const LOG_GROUP = '/aws-glue/jobs';
 // setTimeout fires at once beyond this (about 24.8 days).
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const INTERRUPTED = 'The local cloud stopped while this job run was active';
 
 const newRunId = (): string => `jr_${randomBytes(32).toString('hex')}`;
-
-const maxCapacityOf = (definition: { WorkerType?: string; NumberOfWorkers?: number; MaxCapacity?: number }) =>
-  definition.WorkerType && definition.NumberOfWorkers
-    ? (DPU_PER_WORKER[definition.WorkerType] ?? 1) * definition.NumberOfWorkers
-    : definition.MaxCapacity;
-
-/** A job's stored form from its definition, with Glue's defaults filled in. */
-const jobFrom = (name: string, definition: JobDefinition, createdOn: number): GlueJob => {
-  const maxCapacity = maxCapacityOf(definition);
-  return {
-    ...definition,
-    Name: name,
-    JobMode: definition.JobMode ?? 'SCRIPT',
-    ExecutionProperty: { MaxConcurrentRuns: 1, ...definition.ExecutionProperty },
-    DefaultArguments: definition.DefaultArguments ?? {},
-    MaxRetries: definition.MaxRetries ?? 0,
-    Timeout: definition.Timeout ?? DEFAULT_TIMEOUT_MINUTES,
-    ExecutionClass: definition.ExecutionClass ?? 'STANDARD',
-    ...(maxCapacity === undefined ? {} : { MaxCapacity: maxCapacity }),
-    CreatedOn: createdOn,
-    LastModifiedOn: epochSeconds(),
-  };
-};
-
-const publicRun = (run: GlueJobRun): Omit<GlueJobRun, 'localOutput'> => {
-  const { localOutput: _output, ...visible } = jsonCopy(run);
-  return visible;
-};
 
 interface ActiveRun {
   controller: AbortController;
@@ -185,6 +108,52 @@ export class GlueJobs {
     return run;
   }
 
+  getJob(name: string): GlueJob {
+    return jsonCopy(this.job(name));
+  }
+
+  jobNames(): string[] {
+    return Object.keys(this.state.jobs);
+  }
+
+  createJob(name: string, definition: JobDefinition): void {
+    if (this.state.jobs[name]) throw alreadyExists(`${name} already exists.`);
+    this.state.jobs[name] = jobFrom(name, definition, epochSeconds());
+    this.save();
+  }
+
+  /** UpdateJob replaces the whole definition, as Glue does (members left out return to their defaults). */
+  updateJob(name: string, definition: JobDefinition): void {
+    const previous = this.job(name);
+    this.state.jobs[name] = jobFrom(name, definition, previous.CreatedOn);
+    this.save();
+  }
+
+  /** Stops the job's active runs and forgets the job and its runs; an unknown job is no error, as on AWS. */
+  deleteJob(name: string): void {
+    for (const run of this.state.runs[name] ?? []) {
+      const active = this.active.get(run.Id);
+      if (active) {
+        active.reason ??= 'STOPPED';
+        active.controller.abort();
+      }
+    }
+    delete this.state.jobs[name];
+    delete this.state.runs[name];
+    this.save();
+  }
+
+  /** A run of a job (both must exist), engine output included. */
+  describeRun(jobName: string, runId: string): GlueJobRun {
+    return jsonCopy(this.run(jobName, runId));
+  }
+
+  /** A job's runs, newest first (the job must exist). */
+  runsOf(jobName: string): GlueJobRun[] {
+    this.job(jobName);
+    return jsonCopy(this.state.runs[jobName] ?? []);
+  }
+
   /** A run as the API shows it, or undefined; with the engine's output (local only). */
   getRun(jobName: string, runId: string): GlueJobRun | undefined {
     const run = this.state.runs[jobName]?.find((candidate) => candidate.Id === runId);
@@ -206,7 +175,7 @@ export class GlueJobs {
     this.save();
   }
 
-  startRun(input: z.infer<typeof StartJobRunSchema>): string {
+  startRun(input: StartJobRunInput): string {
     const job = this.job(input.JobName);
     const runs = (this.state.runs[job.Name] ??= []);
     if (input.JobRunId !== undefined) {
@@ -318,7 +287,7 @@ export class GlueJobs {
     }
   }
 
-  private stopRun(jobName: string, runId: string): void {
+  stopRun(jobName: string, runId: string): void {
     const run = this.run(jobName, runId);
     const active = this.active.get(runId);
     if (!active || !ACTIVE_STATES.has(run.JobRunState)) {
@@ -340,125 +309,6 @@ export class GlueJobs {
   }
 
   operations(): Record<string, JsonOperation> {
-    const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
-      parseInput(schema, input, INVALID_INPUT);
-    const jobNames = (): string[] => Object.keys(this.state.jobs);
-    return {
-      CreateJob: async (raw) => {
-        const input = parse(
-          JobDefinitionSchema.extend({ Name, Tags: z.record(z.string(), z.string()).optional() }),
-          raw,
-        );
-        if (this.state.jobs[input.Name]) throw alreadyExists(`${input.Name} already exists.`);
-        const { Name: name, Tags: _tags, ...definition } = input;
-        this.state.jobs[name] = jobFrom(name, definition, epochSeconds());
-        this.save();
-        return { Name: name };
-      },
-      GetJob: async (raw) => ({ Job: jsonCopy(this.job(parse(z.object({ JobName: Name }), raw).JobName)) }),
-      GetJobs: async (raw) => {
-        const input = parse(
-          z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
-          raw,
-        );
-        const page = pageByKey(jobNames(), (name) => name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        return {
-          Jobs: page.items.map((name) => jsonCopy(this.job(name))),
-          ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-        };
-      },
-      ListJobs: async (raw) => {
-        const input = parse(
-          z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
-          raw,
-        );
-        const page = pageByKey(jobNames(), (name) => name, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 1000,
-          errorCode: INVALID_INPUT,
-        });
-        return { JobNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
-      },
-      // UpdateJob replaces the whole definition, as Glue does (members left out return to their defaults).
-      UpdateJob: async (raw) => {
-        const input = parse(z.object({ JobName: Name, JobUpdate: JobDefinitionSchema }), raw);
-        const previous = this.job(input.JobName);
-        this.state.jobs[input.JobName] = jobFrom(input.JobName, input.JobUpdate, previous.CreatedOn);
-        this.save();
-        return { JobName: input.JobName };
-      },
-      // DeleteJob of an unknown job succeeds, as on AWS.
-      DeleteJob: async (raw) => {
-        const { JobName } = parse(z.object({ JobName: Name }), raw);
-        for (const run of this.state.runs[JobName] ?? []) {
-          const active = this.active.get(run.Id);
-          if (active) {
-            active.reason ??= 'STOPPED';
-            active.controller.abort();
-          }
-        }
-        delete this.state.jobs[JobName];
-        delete this.state.runs[JobName];
-        this.save();
-        return { JobName };
-      },
-      StartJobRun: async (raw) => ({ JobRunId: this.startRun(parse(StartJobRunSchema, raw)) }),
-      GetJobRun: async (raw) => {
-        const input = parse(
-          z.object({ JobName: Name, RunId: z.string().min(1), PredecessorsIncluded: z.boolean().optional() }),
-          raw,
-        );
-        return { JobRun: publicRun(this.run(input.JobName, input.RunId)) };
-      },
-      GetJobRuns: async (raw) => {
-        const input = parse(
-          z.object({
-            JobName: Name,
-            NextToken: z.string().optional(),
-            MaxResults: z.number().int().min(1).max(200).optional(),
-          }),
-          raw,
-        );
-        this.job(input.JobName);
-        const runs = this.state.runs[input.JobName] ?? [];
-        // Newest first: the sort key runs backwards through the list.
-        const keyed = runs.map((run, index) => ({ run, key: String(index).padStart(10, '0') }));
-        const page = pageByKey(keyed, (entry) => entry.key, {
-          nextToken: input.NextToken,
-          maxResults: input.MaxResults,
-          defaultMax: 200,
-          errorCode: INVALID_INPUT,
-        });
-        return {
-          JobRuns: page.items.map((entry) => publicRun(entry.run)),
-          ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-        };
-      },
-      BatchStopJobRun: async (raw) => {
-        const input = parse(z.object({ JobName: Name, JobRunIds: z.array(z.string().min(1)).min(1).max(25) }), raw);
-        const successful: unknown[] = [];
-        const errors: unknown[] = [];
-        for (const runId of input.JobRunIds) {
-          try {
-            this.stopRun(input.JobName, runId);
-            successful.push({ JobName: input.JobName, JobRunId: runId });
-          } catch (error) {
-            const { code, message } = error as { code?: string; message: string };
-            errors.push({
-              JobName: input.JobName,
-              JobRunId: runId,
-              ErrorDetail: { ErrorCode: code ?? 'InternalServiceException', ErrorMessage: message },
-            });
-          }
-        }
-        return { SuccessfulSubmissions: successful, Errors: errors };
-      },
-    };
+    return jobOperations(this);
   }
 }

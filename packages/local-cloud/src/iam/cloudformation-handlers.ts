@@ -77,6 +77,8 @@ const lambdaCode = ({ properties }: HandlerCall): IamRequest[] => {
     : [];
 };
 
+const logGroupArn = (name: string): string => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+
 const databaseName = (call: HandlerCall): string => call.name.toLowerCase();
 const tableArns = (call: HandlerCall): string[] => {
   const database = String(call.properties.DatabaseName ?? '').toLowerCase();
@@ -177,6 +179,81 @@ export const CLOUDFORMATION_HANDLERS: Readonly<Record<string, Rule>> = {
       { create: 'athena:CreateWorkGroup', update: 'athena:UpdateWorkGroup', delete: 'athena:DeleteWorkGroup' }[
         call.operation
       ],
+    ),
+  // The delivery pipeline stack's types (recorded by the local CloudFormation; their handlers' calls judged here).
+  'AWS::Logs::LogGroup': byOperation({
+    create: (call) =>
+      on(
+        logGroupArn(call.name),
+        'logs:CreateLogGroup',
+        ...(call.properties.RetentionInDays !== undefined ? ['logs:PutRetentionPolicy'] : []),
+      ),
+    update: (call) =>
+      on(
+        logGroupArn(call.name),
+        call.properties.RetentionInDays !== undefined ? 'logs:PutRetentionPolicy' : 'logs:DeleteRetentionPolicy',
+      ),
+    delete: (call) => on(logGroupArn(call.name), 'logs:DeleteLogGroup'),
+  }),
+  'AWS::CodeBuild::Project': (call) => [
+    ...on(
+      `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${call.name}`,
+      { create: 'codebuild:CreateProject', update: 'codebuild:UpdateProject', delete: 'codebuild:DeleteProject' }[
+        call.operation
+      ],
+    ),
+    ...(call.operation === 'delete' ? [] : passRole(call.properties.ServiceRole, 'codebuild.amazonaws.com')),
+  ],
+  'AWS::CodeBuild::ReportGroup': (call) =>
+    on(
+      call.name.startsWith('arn:') ? call.name : `arn:aws:codebuild:${REGION}:${ACCOUNT}:report-group/${call.name}`,
+      {
+        create: 'codebuild:CreateReportGroup',
+        update: 'codebuild:UpdateReportGroup',
+        delete: 'codebuild:DeleteReportGroup',
+      }[call.operation],
+    ),
+  'AWS::CodePipeline::Pipeline': (call) => [
+    ...on(
+      `arn:aws:codepipeline:${REGION}:${ACCOUNT}:${call.name}`,
+      {
+        create: 'codepipeline:CreatePipeline',
+        update: 'codepipeline:UpdatePipeline',
+        delete: 'codepipeline:DeletePipeline',
+      }[call.operation],
+    ),
+    ...(call.operation === 'delete' ? [] : passRole(call.properties.RoleArn, 'codepipeline.amazonaws.com')),
+  ],
+  'AWS::SNS::Topic': (call) =>
+    on(
+      call.name.startsWith('arn:') ? call.name : `arn:aws:sns:${REGION}:${ACCOUNT}:${call.name}`,
+      ...{
+        create: ['sns:CreateTopic', 'sns:SetTopicAttributes'],
+        update: ['sns:SetTopicAttributes'],
+        delete: ['sns:DeleteTopic'],
+      }[call.operation],
+    ),
+  'AWS::Events::Rule': (call) => {
+    const targets = Array.isArray(call.properties.Targets) && call.properties.Targets.length > 0;
+    return [
+      ...on(
+        `arn:aws:events:${REGION}:${ACCOUNT}:rule/${call.name}`,
+        ...(call.operation === 'delete'
+          ? [...(targets ? ['events:RemoveTargets'] : []), 'events:DeleteRule']
+          : ['events:PutRule', ...(targets ? ['events:PutTargets'] : [])]),
+      ),
+      ...(call.operation === 'delete' ? [] : passRole(call.properties.RoleArn, 'events.amazonaws.com')),
+    ];
+  },
+  // The connection's id is generated: its ARN is known only after the create.
+  'AWS::CodeStarConnections::Connection': (call) =>
+    on(
+      call.name.startsWith('arn:') ? call.name : `arn:aws:codestar-connections:${REGION}:${ACCOUNT}:connection/*`,
+      {
+        create: 'codestar-connections:CreateConnection',
+        update: 'codestar-connections:TagResource',
+        delete: 'codestar-connections:DeleteConnection',
+      }[call.operation],
     ),
   'AWS::SecretsManager::Secret': (call) =>
     on(

@@ -1,24 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { AwsServiceError } from '../aws-error';
 import type { FaultInjector } from '../faults';
 import type { FunctionRuntime, InvokeResult, LocalFunctionDefinition, ObjectStore } from '../contracts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, functionArn } from '../contracts';
+import { LOCAL_ACCOUNT_ID, functionArn } from '../contracts';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import { BOOTSTRAP, FunctionContainer, type ContainerOutcome } from './container';
+import { FunctionContainer, type ContainerOutcome } from './container';
+import { ContainerPool } from './container-pool';
+import { installPackage, type InstalledPackage } from './function-package';
+import { describeOutcome, invocationEnvironment, invocationIds, invocationMessage } from './invocation';
 
 /** What the local Lambda keeps per function (persisted in `<stateDir>/state/lambda.json`). */
-export interface FunctionRecord {
+export interface FunctionRecord extends InstalledPackage {
   definition: LocalFunctionDefinition;
   functionArn: string;
-  /** Base64 SHA-256 of the deployment package, as Lambda reports `CodeSha256`. */
-  codeSha256: string;
-  codeSize: number;
-  /** The extracted code, relative to the state folder: `lambda/<functionName>/<hash>`. */
-  codeDir: string;
   lastModified: string;
   revisionId: string;
 }
@@ -54,8 +51,6 @@ interface LambdaState {
   functions: Record<string, FunctionRecord>;
 }
 
-/** How long an idle warm container is kept (Lambda keeps them for minutes too). */
-const IDLE_CONTAINER_MS = 5 * 60_000;
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([a-zA-Z0-9_-]+)(?::[$a-zA-Z0-9_-]+)?$/;
 const PARTIAL_ARN = /^\d{12}:function:([a-zA-Z0-9_-]+)(?::[$a-zA-Z0-9_-]+)?$/;
@@ -96,132 +91,20 @@ function validateDefinition(def: LocalFunctionDefinition): void {
   }
 }
 
-const isZip = (bytes: Uint8Array): boolean =>
-  bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
-
-/** The deployment package's files: the S3 zip, or inline `ZipFile` source (written as `index.js`, as CloudFormation does). */
-async function loadPackage(
-  def: LocalFunctionDefinition,
-  objects: ObjectStore,
-): Promise<{ bytes: Uint8Array; files: Record<string, Uint8Array> }> {
-  const invalid = (message: string): AwsServiceError =>
-    new AwsServiceError('InvalidParameterValueException', message, 400, { Type: 'User' });
-  let bytes: Uint8Array;
-  if ('s3Bucket' in def.code) {
-    const { s3Bucket, s3Key } = def.code;
-    let found: Uint8Array | undefined;
-    try {
-      found = await objects.getObject(s3Bucket, s3Key);
-    } catch (error) {
-      const code = error instanceof AwsServiceError ? error.code : 'InternalError';
-      throw invalid(
-        `Error occurred while GetObject. S3 Error Code: ${code}. S3 Error Message: ${(error as Error).message} (s3://${s3Bucket}/${s3Key})`,
-      );
-    }
-    if (!found)
-      throw invalid(
-        `Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (s3://${s3Bucket}/${s3Key})`,
-      );
-    bytes = found;
-  } else {
-    const decoded = Buffer.from(def.code.zipFile, 'base64');
-    if (isZip(decoded)) bytes = decoded;
-    else {
-      const source = new TextEncoder().encode(def.code.zipFile);
-      return { bytes: source, files: { 'index.js': source } };
-    }
-  }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw invalid(`Could not unzip uploaded file of ${def.functionName}: ${(error as Error).message}`);
-  }
-  const files: Record<string, Uint8Array> = {};
-  for (const [name, content] of Object.entries(entries)) {
-    if (name.endsWith('/')) continue;
-    const normalized = path.posix.normalize(name);
-    if (normalized.startsWith('../') || path.posix.isAbsolute(normalized))
-      throw invalid(`The deployment package of ${def.functionName} has an unsafe entry path "${name}"`);
-    files[normalized] = content;
-  }
-  return { bytes, files };
-}
-
-const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
-
 export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFunctionRuntime {
   const { stateDir, objects } = options;
   const log = options.log ?? ((): void => undefined);
   const file = stateFile(stateDir, 'lambda');
   const state = readJsonState<LambdaState>(file, { functions: {} });
-  // Warm containers per function code version, as Lambda keeps execution environments between invocations.
-  const idle = new Map<string, FunctionContainer[]>();
-  const busy = new Set<FunctionContainer>();
-  let closed = false;
-  const containerKey = (record: FunctionRecord): string =>
-    `${record.definition.functionName}\u0000${record.revisionId}`;
+  const pool = new ContainerPool();
   const currentRecord = (name: string): FunctionRecord | undefined =>
     Object.hasOwn(state.functions, name) ? state.functions[name] : undefined;
-  const takeIdle = (key: string): FunctionContainer | undefined => {
-    const list = idle.get(key) ?? [];
-    let container: FunctionContainer | undefined;
-    while ((container = list.pop()) && !container.alive);
-    return container;
-  };
-  const park = (key: string, container: FunctionContainer): void => {
-    const list = idle.get(key) ?? [];
-    list.push(container);
-    idle.set(key, list);
-    container.park(IDLE_CONTAINER_MS, () => {
-      const current = idle.get(key);
-      if (current)
-        idle.set(
-          key,
-          current.filter((candidate) => candidate !== container),
-        );
-    });
-  };
-  /** New code or configuration: the function's warm containers are discarded (busy ones finish first). */
-  const retire = (functionName: string): void => {
-    for (const [key, list] of idle) {
-      if (!key.startsWith(`${functionName}\u0000`)) continue;
-      for (const container of list) container.kill();
-      idle.delete(key);
-    }
-  };
   const save = (): void => writeJsonState(file, state);
-
-  /** Extracts a package once per content hash into `lambda/<name>/<hash>/` (temp folder + rename: never half-written). */
-  const install = async (
-    def: LocalFunctionDefinition,
-  ): Promise<Pick<FunctionRecord, 'codeSha256' | 'codeSize' | 'codeDir'>> => {
-    const { bytes, files } = await loadPackage(def, objects);
-    const digest = sha256(bytes);
-    const codeDir = path.posix.join('lambda', def.functionName, digest.toString('hex').slice(0, 16));
-    const target = path.join(stateDir, codeDir);
-    if (!existsSync(target)) {
-      const temp = `${target}.${randomUUID()}.tmp`;
-      for (const [name, content] of Object.entries(files)) {
-        const destination = path.join(temp, ...name.split('/'));
-        await mkdir(path.dirname(destination), { recursive: true, mode: 0o700 });
-        await writeFile(destination, content, { mode: 0o600 });
-      }
-      await mkdir(temp, { recursive: true, mode: 0o700 });
-      try {
-        await rename(temp, target);
-      } catch (error) {
-        await rm(temp, { recursive: true, force: true });
-        if (!existsSync(target)) throw error;
-      }
-    }
-    return { codeSha256: digest.toString('base64'), codeSize: bytes.length, codeDir };
-  };
 
   const store = async (def: LocalFunctionDefinition): Promise<{ functionArn: string }> => {
     validateDefinition(def);
-    const code = await install(def);
-    retire(def.functionName);
+    const code = await installPackage(stateDir, objects, def);
+    pool.retire(def.functionName);
     state.functions[def.functionName] = {
       definition: { ...def, environment: { ...def.environment } },
       functionArn: functionArn(def.functionName),
@@ -251,31 +134,14 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       );
     }
     const taskRoot = path.join(stateDir, record.codeDir);
-    if (!existsSync(taskRoot)) await install(def);
-    const requestId = randomUUID();
-    const endpoint = options.endpoint();
-    const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
-    const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${requestId.replace(/-/g, '')}`;
-    const env: Record<string, string> = {
-      ...def.environment,
-      ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
-      TZ: ':UTC',
-      LANG: 'en_US.UTF-8',
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      // The execution role's key, as Lambda hands its code the role's session.
-      AWS_ACCESS_KEY_ID: roleKey.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: roleKey.secretAccessKey,
-      AWS_LAMBDA_FUNCTION_NAME: def.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? 128),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: logStream,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime}`,
-      LAMBDA_TASK_ROOT: taskRoot,
-      LAMBDA_RUNTIME_DIR: path.dirname(BOOTSTRAP),
-    };
+    if (!existsSync(taskRoot)) await installPackage(stateDir, objects, def);
+    const ids = invocationIds(randomUUID());
+    const { requestId } = ids;
+    const env = invocationEnvironment(record, ids, {
+      taskRoot,
+      endpoint: options.endpoint(),
+      roleKey: options.credentialsForRole(def.role ?? NO_ROLE_ARN),
+    });
     let eventJson: string;
     try {
       eventJson = JSON.stringify(payload === undefined ? {} : payload);
@@ -292,84 +158,29 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     const fault = options.faults?.beforeInvoke(def.functionName) ?? 'run';
     if (fault === 'crash-before') {
       const exited: ContainerOutcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: '' };
-      return describeOutcome(record, requestId, exited, started);
+      return describeOutcome(record, requestId, exited, started, log);
     }
-    const key = containerKey(record);
+    const key = ContainerPool.key(def.functionName, record.revisionId);
     const container =
-      takeIdle(key) ??
+      pool.take(key) ??
       new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
-    busy.add(container);
+    pool.enter(container);
     let outcome: ContainerOutcome;
     try {
       outcome = await container.invoke(
-        {
-          requestId,
-          taskRoot,
-          handler: def.handler,
-          eventJson,
-          deadlineMs: started + timeoutMs,
-          context: {
-            functionName: def.functionName,
-            functionVersion: '$LATEST',
-            invokedFunctionArn: record.functionArn,
-            memoryLimitInMB: String(def.memorySize ?? 128),
-            awsRequestId: requestId,
-            logGroupName: `/aws/lambda/${def.functionName}`,
-            logStreamName: logStream,
-          },
-        },
+        invocationMessage(record, ids, { taskRoot, eventJson, deadlineMs: started + timeoutMs }),
         timeoutMs,
       );
     } finally {
-      busy.delete(container);
+      pool.leave(container);
     }
     if (fault === 'crash-after') container.kill();
-    if (container.alive && !closed && currentRecord(def.functionName)?.revisionId === record.revisionId)
-      park(key, container);
+    if (currentRecord(def.functionName)?.revisionId === record.revisionId) pool.park(key, container);
     else container.kill();
     // An injected fault replaces the answer of a function that did run: its side effects stay, its response is lost.
     if (fault === 'crash-after') outcome = { kind: 'exited', code: null, signal: 'SIGKILL', output: outcome.output };
     if (fault === 'timeout') outcome = { kind: 'timed-out', output: outcome.output };
-    return describeOutcome(record, requestId, outcome, started);
-  };
-
-  const describeOutcome = (
-    record: FunctionRecord,
-    requestId: string,
-    outcome: ContainerOutcome,
-    started: number,
-  ): LocalInvokeResult => {
-    const def = record.definition;
-    const duration = Date.now() - started;
-
-    let result: { functionError?: 'Unhandled'; payload: string };
-    let extraLog = '';
-    if (outcome.kind === 'answered') {
-      result = outcome.ok ? { payload: outcome.payload } : { functionError: 'Unhandled', payload: outcome.payload };
-    } else if (outcome.kind === 'timed-out') {
-      const message = `Task timed out after ${def.timeoutSeconds.toFixed(2)} seconds`;
-      extraLog = `${new Date().toISOString()} ${requestId} ${message}\n`;
-      result = {
-        functionError: 'Unhandled',
-        payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message }),
-      };
-    } else {
-      const status = outcome.signal ? `signal ${outcome.signal}` : `exit status ${outcome.code ?? 'unknown'}`;
-      result = {
-        functionError: 'Unhandled',
-        payload: JSON.stringify({
-          errorType: 'Runtime.ExitError',
-          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
-        }),
-      };
-    }
-    const output = outcome.output === '' ? '' : `${outcome.output}\n`;
-    const logs =
-      `START RequestId: ${requestId} Version: $LATEST\n${output}${extraLog}END RequestId: ${requestId}\n` +
-      `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${def.memorySize ?? 128} MB\n`;
-    if (result.functionError)
-      log(`[${def.functionName}] invocation ${requestId} failed: ${result.payload.slice(0, 500)}`);
-    return { statusCode: 200, ...result, logs, requestId };
+    return describeOutcome(record, requestId, outcome, started, log);
   };
 
   return {
@@ -397,15 +208,12 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       if (!Object.hasOwn(state.functions, name)) throw notFound(name);
       delete state.functions[name];
       save();
-      retire(name);
+      pool.retire(name);
       await rm(path.join(stateDir, 'lambda', name), { recursive: true, force: true });
     },
 
     async close() {
-      closed = true;
-      for (const container of busy) container.kill();
-      for (const list of idle.values()) for (const container of list) container.kill();
-      idle.clear();
+      pool.close();
     },
   };
 }

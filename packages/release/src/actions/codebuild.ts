@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -57,6 +57,35 @@ const projectVariables = (project: CodeBuildProject): Record<string, string> => 
   );
 };
 
+/**
+ * Who the build acts as: the project's ServiceRole as the deployed pipeline stack declares it (its source download,
+ * its commands, its artifact upload), else the operator's key, a difference said with the reason.
+ */
+const serviceRoleOf = (
+  project: CodeBuildProject,
+  environment: ActionEnvironment,
+): { roleArn?: string; s3: S3Client; environment: Record<string, string>; line: string; differences: string[] } => {
+  const role = environment.roles?.projects[project.name];
+  if (role) {
+    return {
+      roleArn: role.roleArn,
+      s3: role.clients.s3,
+      environment: role.environment,
+      line: `Running as ServiceRole ${role.roleArn}`,
+      differences: [],
+    };
+  }
+  const why = environment.roles
+    ? `the deployed pipeline stack has no CodeBuild project ${project.name}`
+    : (environment.rolesUnavailable ?? 'the pipeline stack is not deployed');
+  return {
+    s3: environment.release.clients.s3,
+    environment: environment.release.connection.environment(),
+    line: 'Running as the operator key (account root), not the project ServiceRole',
+    differences: [`the build ran as the operator key (account root), not its ServiceRole: ${why}`],
+  };
+};
+
 // Parallel CodeBuild actions take their build numbers one after the other.
 let buildNumbers: Promise<unknown> = Promise.resolve();
 
@@ -74,10 +103,13 @@ const nextBuildNumber = (stateDir: string, project: string): Promise<number> => 
   return next;
 };
 
-/** Input artifacts unpacked as CodeBuild does: the primary one in CODEBUILD_SRC_DIR, the others beside it. */
+/**
+ * Input artifacts unpacked as CodeBuild does (with the project's role): the primary one in CODEBUILD_SRC_DIR, the
+ * others beside it.
+ */
 const downloadSources = async (
   input: ActionInput,
-  environment: ActionEnvironment,
+  s3: S3Client,
   workRoot: string,
 ): Promise<{ primary: PipelineArtifact; sourceDir: string; secondary: Record<string, string> }> => {
   const primaryName =
@@ -94,9 +126,7 @@ const downloadSources = async (
   let sourceDir = '';
   for (const [index, artifact] of input.inputArtifacts.entries()) {
     const dir = artifact === primary ? path.join(workRoot, 'src') : path.join(workRoot, `src${index + 1}`);
-    const object = await environment.release.clients.s3.send(
-      new GetObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }),
-    );
+    const object = await s3.send(new GetObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
     await mkdir(dir, { recursive: true });
     await unzipArtifact(await object.Body!.transformToByteArray(), dir);
     if (artifact === primary) sourceDir = dir;
@@ -168,8 +198,25 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
   await mkdir(environment.logDir, { recursive: true });
   const logFile = path.join(environment.logDir, `${action.stage}.${action.name}.log`);
   const log = createWriteStream(logFile);
+  const role = serviceRoleOf(project, environment);
   try {
-    const { primary, sourceDir, secondary } = await downloadSources(input, environment, workRoot);
+    log.write(containerLine(role.line));
+    environment.progress.step(`${action.name} ${role.line}`);
+    const downloaded = await downloadSources(input, role.s3, workRoot).catch((error: Error) => error);
+    if (downloaded instanceof Error) {
+      // CodeBuild's DOWNLOAD_SOURCE phase fails the build before any command, as the role that could not read.
+      const failure = `DOWNLOAD_SOURCE: CLIENT_ERROR: ${downloaded.name}: ${downloaded.message}`;
+      log.write(containerLine(`Phase complete: DOWNLOAD_SOURCE State: FAILED: ${failure}`));
+      return {
+        status: 'Failed',
+        summary: `${project.buildSpec.includes('\n') ? 'inline buildspec' : project.buildSpec} (${project.name}): FAILED`,
+        detail: [failure, role.line, `log: ${logFile}`].join('\n'),
+        differences: role.differences,
+        logFile,
+        ...(role.roleArn ? { runAs: role.roleArn } : {}),
+      };
+    }
+    const { primary, sourceDir, secondary } = downloaded;
     const buildspec = await readProjectBuildspec(project, sourceDir);
     const variables = {
       buildspec: buildspec.env?.variables ?? {},
@@ -197,8 +244,8 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
     };
     const buildEnv = buildEnvironment({
       image: imageEnvironment(process.env, environment.repoRoot),
-      // The service role's credentials: the local cloud's, never the caller's AWS_* variables.
-      role: environment.release.connection.environment(),
+      // The service role's credentials (issued by the local cloud), never the caller's AWS_* variables.
+      role: role.environment,
       ...variables,
       codebuild,
     });
@@ -221,7 +268,7 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
         report(`${action.name} ${commandLine(record)}`);
       },
     });
-    const uploaded = await uploadArtifacts(result, buildspec, input, environment, sourceDir, log);
+    const uploaded = await uploadArtifacts(result, buildspec, input, environment, role.s3, sourceDir, log);
     const collected = await reports(sourceDir, result);
     const ok = result.status === 'SUCCEEDED' && uploaded.ok;
     const summary = `${project.buildSpec} (${project.name}): ${result.status === 'SUCCEEDED' && !uploaded.ok ? 'FAILED' : result.status}; ${commandSummary(result.commands)}`;
@@ -240,8 +287,9 @@ export const codeBuildAction: ActionRunner = async (input, environment) => {
       ...(collected.length > 0 ? { reports: collected } : {}),
       outputArtifacts: uploaded.artifacts,
       outputVariables: result.exportedVariables,
-      differences: result.differences,
+      differences: [...role.differences, ...result.differences],
       logFile,
+      ...(role.roleArn ? { runAs: role.roleArn } : {}),
     };
   } finally {
     await new Promise((resolve) => log.end(resolve));
@@ -302,6 +350,7 @@ const uploadArtifacts = async (
   buildspec: Buildspec,
   { action }: ActionInput,
   environment: ActionEnvironment,
+  s3: S3Client,
   sourceDir: string,
   log: NodeJS.WritableStream,
 ): Promise<{ ok: boolean; artifacts: Record<string, PipelineArtifact>; lines: string[]; failure?: string }> => {
@@ -313,7 +362,7 @@ const uploadArtifacts = async (
     for (const [name, set] of artifactSets(buildspec, action.outputArtifacts)) {
       const entries = await selectArtifactFiles(set, sourceDir);
       const zip = await zipArtifact(entries, { symlinks: set['enable-symlinks'] === true });
-      artifacts[name] = await putArtifact(environment, name, zip);
+      artifacts[name] = await putArtifact(environment, s3, name, zip);
       lines.push(
         `artifact ${name}${result.artifactName ? ` (name ${result.artifactName})` : ''}: ${entries.length} files, ${zip.length} bytes → s3://${artifacts[name].bucket}/${artifacts[name].key}`,
       );

@@ -28,8 +28,10 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   const functionName = functionNameOf(configuration.FunctionName, delivery.exports);
   const userParameters = configuration.UserParameters ?? '';
   if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');
+  // CodePipeline invokes with its role and hands the worker artifact credentials of that role.
+  const pipelineRole = environment.roles?.pipeline;
   const outcome = await runLambdaInvokeAction({
-    clients: environment.release.clients,
+    clients: pipelineRole?.clients ?? environment.release.clients,
     jobResult: (jobId) => environment.release.connection.jobResult(jobId),
     // Each job exists in the local CodePipeline, so the trigger's GetJobDetails finds where it runs.
     jobs: { createJob: (jobId, data) => environment.release.connection.createJob(jobId, data) },
@@ -42,15 +44,17 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
     functionName,
     userParameters,
     inputArtifacts,
-    artifactCredentials: environment.release.artifactCredentials,
+    artifactCredentials: pipelineRole?.credentials ?? environment.release.artifactCredentials,
     pollIntervalMs: environment.pollIntervalMs,
     maxInvocations: 2000,
   });
   const firstJob = outcome.jobIds[0];
   const executionArns = firstJob ? [executionArnFor(delivery.stateMachineArn, executionNameForJob(firstJob))] : [];
   const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
+  const runAs = pipelineRole ? { runAs: pipelineRole.roleArn } : {};
   if (outcome.status !== 'Succeeded') {
     return {
+      ...runAs,
       status: 'Failed',
       summary: 'failed',
       detail: `${outcome.message ?? 'no message'}\n(${calls})`,
@@ -60,6 +64,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   const summary = outcome.summary ?? 'succeeded';
   const plan = await readPlanRecord(environment.release.clients.s3, action.name, outcome.outputVariables, summary);
   return {
+    ...runAs,
     status: 'Succeeded',
     summary,
     detail: plan ? `${calls}\n${plan.text}` : calls,

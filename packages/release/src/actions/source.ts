@@ -1,4 +1,4 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
@@ -38,17 +38,19 @@ export const workingTreeFiles = async (repoRoot: string): Promise<string[]> => {
   return files.sort();
 };
 
-/** Uploads an artifact zip where CodePipeline keeps them: `<pipeline>/<artifact>/<random id>` in the artifact bucket. */
+/**
+ * Uploads an artifact zip where CodePipeline keeps them: `<pipeline>/<artifact>/<random id>` in the artifact bucket,
+ * with the writer's client (CodePipeline's role for a Source, the project's role for a CodeBuild upload).
+ */
 export const putArtifact = async (
   environment: Parameters<ActionRunner>[1],
+  s3: S3Client,
   name: string,
   zip: Uint8Array,
   revision?: string,
 ): Promise<PipelineArtifact> => {
   const key = `${environment.pipeline.name.slice(0, 20)}/${name.slice(0, 10)}/${randomBytes(4).toString('hex').slice(0, 7)}`;
-  await environment.release.clients.s3.send(
-    new PutObjectCommand({ Bucket: environment.artifactBucket, Key: key, Body: zip }),
-  );
+  await s3.send(new PutObjectCommand({ Bucket: environment.artifactBucket, Key: key, Body: zip }));
   return { name, bucket: environment.artifactBucket, key, ...(revision !== undefined ? { revision } : {}) };
 };
 
@@ -79,9 +81,14 @@ export const sourceAction: ActionRunner = async ({ action, configuration }, envi
   ]);
   const [commitMessage = '', authorDate = ''] = log.trim().split('\0');
   const revision = commitId.trim();
+  // CodePipeline stores the source with its own role.
+  const pipelineRole = environment.roles?.pipeline;
+  const s3 = pipelineRole?.clients.s3 ?? environment.release.clients.s3;
   const outputArtifacts = Object.fromEntries(
     await Promise.all(
-      action.outputArtifacts.map(async (name) => [name, await putArtifact(environment, name, zip, revision)] as const),
+      action.outputArtifacts.map(
+        async (name) => [name, await putArtifact(environment, s3, name, zip, revision)] as const,
+      ),
     ),
   );
   const configuredBranch = typeof configuration.BranchName === 'string' ? configuration.BranchName : undefined;
@@ -107,6 +114,7 @@ export const sourceAction: ActionRunner = async ({ action, configuration }, envi
   return {
     status: 'Succeeded',
     summary: `${files.length} files of the working tree at ${revision.slice(0, 12)} (${zip.length} bytes, CODE_ZIP)`,
+    ...(pipelineRole ? { runAs: pipelineRole.roleArn } : {}),
     outputArtifacts,
     outputVariables,
     differences,

@@ -4,6 +4,7 @@ import type { ArtifactLocation } from '../codepipeline-action';
 import type { DeliveryServices } from '../delivery-services';
 import type { ReleaseTarget } from '../local-environment';
 import type { PipelineAction, PipelineDefinition } from '../pipeline-definition';
+import type { PipelineRoles } from '../pipeline-stack';
 import type { Progress } from '../progress';
 import type { CommandRecord, PlanRecord, TestReportRecord } from '../report-schema';
 
@@ -15,16 +16,21 @@ export interface PipelineArtifact extends ArtifactLocation {
 /** What every action runner may use: the local cloud, the pipeline, the release's settings. */
 export interface ActionEnvironment {
   release: ReleaseTarget;
-  /**
-   * The operator's bootstrap (orchestrator and trigger stacks). The release runs it beside the first stages, which
-   * never touch those stacks; the actions that invoke the trigger wait for it.
-   */
+  /** The operator's bootstrap (orchestrator and trigger stacks); the actions that invoke the trigger wait for it. */
   delivery: DeliveryServices | Promise<DeliveryServices>;
   pipeline: PipelineDefinition;
   /** The checkout being released (the Source action's working tree). */
   repoRoot: string;
   stateDir: string;
   artifactBucket: string;
+  /**
+   * The deployed pipeline stack's roles: CodePipeline acts as its pipeline role, each CodeBuild project as its
+   * ServiceRole. Without them (a pipeline that is not deployed, a running `pnpm cloud`) the operator's key acts, and
+   * each CodeBuild action says so as a difference.
+   */
+  roles?: PipelineRoles;
+  /** Why there are no roles: printed with each action that used the operator key instead. */
+  rolesUnavailable?: string;
   pipelineExecutionId: string;
   approver: Approver;
   progress: Progress;
@@ -58,6 +64,8 @@ export interface ActionOutcome {
   logFile?: string;
   /** The test reports of the buildspec's `reports` section (CodeBuild actions). */
   reports?: TestReportRecord[];
+  /** The role the action acted as (a CodeBuild project's ServiceRole, the pipeline's role), when not the operator. */
+  runAs?: string;
   /** Deploy state machine executions the action started (Lambda invoke actions). */
   executionArns?: string[];
   /** The plan a Lambda invoke action made (outcome planned), read back from S3. */

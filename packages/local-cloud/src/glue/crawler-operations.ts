@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { parseInput } from '../json-input';
+import type { JsonOperation } from '../json-protocol';
+import { pageByKey } from '../paging';
+import { CreateCrawlerSchema, Name, UpdateCrawlerSchema } from './crawler-definitions';
+import type { GlueCrawlers } from './crawlers';
+import { INVALID_INPUT } from './errors';
+
+const median = (values: number[]): number => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The crawler operations of the Glue JSON API: validate the input, call the crawlers, shape the answer. */
+export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOperation> => {
+  const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
+    parseInput(schema, input, INVALID_INPUT);
+  const names = (): string[] => crawlers.names();
+  // Get*/List* page through the names in order, up to 1000 at a time.
+  const namePage = (raw: unknown) => {
+    const input = parse(
+      z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
+      raw,
+    );
+    return pageByKey(names(), (name) => name, {
+      nextToken: input.NextToken,
+      maxResults: input.MaxResults,
+      defaultMax: 1000,
+      errorCode: INVALID_INPUT,
+    });
+  };
+  return {
+    CreateCrawler: async (raw) => {
+      crawlers.create(parse(CreateCrawlerSchema, raw));
+      return {};
+    },
+    GetCrawler: async (raw) => ({ Crawler: crawlers.get(parse(z.object({ Name }), raw).Name) }),
+    GetCrawlers: async (raw) => {
+      const page = namePage(raw);
+      return {
+        Crawlers: page.items.map((name) => crawlers.get(name)),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+    BatchGetCrawlers: async (raw) => {
+      const input = parse(z.object({ CrawlerNames: z.array(Name).max(100) }), raw);
+      const known = input.CrawlerNames.filter((name) => crawlers.has(name));
+      return {
+        Crawlers: known.map((name) => crawlers.get(name)),
+        CrawlersNotFound: input.CrawlerNames.filter((name) => !crawlers.has(name)),
+      };
+    },
+    ListCrawlers: async (raw) => {
+      const page = namePage(raw);
+      return { CrawlerNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+    },
+    UpdateCrawler: async (raw) => {
+      crawlers.update(parse(UpdateCrawlerSchema, raw));
+      return {};
+    },
+    DeleteCrawler: async (raw) => {
+      crawlers.delete(parse(z.object({ Name }), raw).Name);
+      return {};
+    },
+    StartCrawler: async (raw) => {
+      crawlers.start(parse(z.object({ Name }), raw).Name);
+      return {};
+    },
+    StopCrawler: async (raw) => {
+      crawlers.stop(parse(z.object({ Name }), raw).Name);
+      return {};
+    },
+    GetCrawlerMetrics: async (raw) => {
+      const input = parse(
+        z.object({
+          CrawlerNameList: z.array(Name).max(100).optional(),
+          MaxResults: z.number().int().min(1).max(1000).optional(),
+          NextToken: z.string().optional(),
+        }),
+        raw,
+      );
+      const selected = input.CrawlerNameList
+        ? names().filter((name) => input.CrawlerNameList!.includes(name))
+        : names();
+      const page = pageByKey(selected, (name) => name, {
+        nextToken: input.NextToken,
+        maxResults: input.MaxResults,
+        defaultMax: 1000,
+        errorCode: INVALID_INPUT,
+      });
+      return {
+        CrawlerMetricsList: page.items.map((name) => {
+          const { runtimes, lastRun } = crawlers.history(name);
+          return {
+            CrawlerName: name,
+            TimeLeftSeconds: 0,
+            StillEstimating: false,
+            LastRuntimeSeconds: runtimes.at(-1) ?? 0,
+            MedianRuntimeSeconds: median(runtimes),
+            TablesCreated: lastRun?.created ?? 0,
+            TablesUpdated: lastRun?.updated ?? 0,
+            TablesDeleted: lastRun?.deleted ?? 0,
+          };
+        }),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+  };
+};
