@@ -35,7 +35,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { parse, type Tags } from 'yaml';
-import { packageStage } from '../../services/glue-etl/test/cloudformation';
+import { packageStage, workloadBoundaryTemplate } from '../../services/glue-etl/test/cloudformation';
 import { REPO_ROOT } from './harness';
 
 // sls package of the Glue ETL service plus three CLI runs (each a ts-node start) on a shared machine.
@@ -138,6 +138,15 @@ beforeAll(async () => {
   const upload = await build({ version: 0.2, phases: { build: { commands: commands.slice(from) } } });
   expect(exits(upload)).toEqual(commands.slice(from).map((command) => ['build', command, 0]));
 
+  // The boundary of the stack's roles, as the orchestrator stack creates it: the crawls and the job act as those roles.
+  await release.clients.cloudFormation.send(
+    new CreateStackCommand({
+      StackName: 'glue-cd-workload-boundary-test',
+      TemplateBody: JSON.stringify(workloadBoundaryTemplate('test')),
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  await release.cloudFormation.waitForIdle();
   await release.clients.cloudFormation.send(
     new CreateStackCommand({
       StackName: STACK,

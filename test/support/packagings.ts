@@ -67,7 +67,9 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
   },
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
-    usedBy: PACKAGED_TEMPLATES,
+    // The local-cloud test deploys the test stage under its boundary, which allows that stage's bucket only.
+    usedBy:
+      stage === 'test' ? [...PACKAGED_TEMPLATES, 'services/glue-etl/test/local-cloud.test.ts'] : PACKAGED_TEMPLATES,
   })),
   // The end-to-end runs: the harness's services (stage e2e) and the release's (stage local).
   ...delivery('e2e', true, E2E_HARNESS),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ON_BROADENING, type OnBroadening } from './change-set/deploy-verdict';
-import { SafetyPolicySchema } from './change-set/safety-policy';
+import { SafetyPolicySchema } from './change-set/safety-policy-schema';
 import { ConfigurationError, formatIssuePath } from './errors';
 
 export const DEPLOY_ACTIONS = ['deploy', 'delete', 'plan'] as const;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { VerdictSummarySchema } from './change-set/deploy-verdict';
-import { PlanReferenceSchema } from './plan';
+import { VerdictSummarySchema } from './change-set/verdict-schemas';
+import { PlanReferenceSchema } from './plan-schema';
 
 export const DEPLOY_OUTCOMES = [
   'created',

@@ -1,8 +1,8 @@
-import * as z from 'zod';
-import { BroadeningItemSchema, type BroadeningItem } from './change-set/broadening-item';
-import { VerdictSummarySchema, type VerdictSummary } from './change-set/deploy-verdict';
+import type { BroadeningItem } from './change-set/broadening-item';
+import type { VerdictSummary } from './change-set/verdict-schemas';
 import type { ChangeSetTree } from './change-set/verdict';
-import { ConfigurationError, formatIssuePath } from './errors';
+import { ConfigurationError } from './errors';
+import type * as PlanSchema from './plan-schema';
 
 /** What a change set would do, resource by resource (nested stacks included), and how much it broadens. */
 export interface PlanCounts {
@@ -12,14 +12,6 @@ export interface PlanCounts {
   removed: number;
   broadening: number;
 }
-
-export const PlanCountsSchema = z.object({
-  added: z.number().int().nonnegative(),
-  modified: z.number().int().nonnegative(),
-  replaced: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
-  broadening: z.number().int().nonnegative(),
-});
 
 /** Counts the resource changes of a change set tree: Replacement True or Conditional counts as replaced. */
 export const planCounts = (tree: ChangeSetTree, broadening: number): PlanCounts => {
@@ -49,34 +41,6 @@ export const planCounts = (tree: ChangeSetTree, broadening: number): PlanCounts 
   walk(tree);
   return counts;
 };
-
-/** The plan document the `plan` action writes to `s3://<staging bucket>/plans/<stack>/<execution>.json`. */
-export const PlanDocumentSchema = z.object({
-  kind: z.literal('glue-cd-plan'),
-  version: z.literal(1),
-  stackName: z.string().min(1),
-  environmentName: z.string().min(1),
-  executionName: z.string().min(1),
-  changeSetName: z.string().min(1),
-  changeSetType: z.enum(['CREATE', 'UPDATE']),
-  createdAt: z.string(),
-  counts: PlanCountsSchema,
-  verdict: VerdictSummarySchema,
-  /** Every broadening the change set makes: what `approvedPlan` approves. */
-  broadening: z.array(BroadeningItemSchema),
-  summary: z.string(),
-  textUrl: z.string(),
-});
-export type PlanDocument = z.output<typeof PlanDocumentSchema>;
-
-/** What the deploy result says about a plan. */
-export const PlanReferenceSchema = z.object({
-  url: z.string(),
-  textUrl: z.string(),
-  counts: PlanCountsSchema,
-  summary: z.string(),
-});
-export type PlanReference = z.output<typeof PlanReferenceSchema>;
 
 export interface PlanSummaryInput {
   stackName: string;
@@ -112,11 +76,10 @@ export const planSummary = (plan: PlanSummaryInput): string => {
 };
 
 /** Reads an approved plan's JSON, naming what is wrong with it (ConfigurationError). */
-export const parsePlanDocument = (json: unknown, url: string): PlanDocument => {
-  const parsed = PlanDocumentSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ConfigurationError(
-    `approvedPlan ${url} is not a glue-cd plan: ${formatIssuePath(issue?.path ?? []) || '(root)'}: ${issue?.message ?? 'invalid'}`,
-  );
+export const parsePlanDocument = (json: unknown, url: string): PlanSchema.PlanDocument => {
+  // The schema (and zod) is loaded when a plan is read, for an approval: not at the cold start of every judge.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const checked = (require('./plan-schema') as typeof PlanSchema).checkPlanDocument(json);
+  if ('document' in checked) return checked.document;
+  throw new ConfigurationError(`approvedPlan ${url} is not a glue-cd plan: ${checked.problem}`);
 };

@@ -21,6 +21,7 @@ import { createStateMachines, type LocalStateMachines } from './stepfunctions/st
 import { createStatesService } from './stepfunctions/states-service';
 import { createStsService } from './sts/sts-service';
 import { createIamEnforcer, type IamEnforcer, type IamMode } from './iam/enforcer';
+import type { AuthorizeAs } from './iam/service-principals';
 import { acquireFolderLock, FolderLockError, type HeldFolderLock } from './folder-lock';
 
 export { serviceOfRequest } from './router';
@@ -129,8 +130,10 @@ const createLocalServices = (
     log,
   });
   const codePipeline = createCodePipelineService(stateDir, { log });
-  const glue = createGlueService({ stateDir, objects, jobEngines: options.jobEngines ?? [], log });
-  const athena = createAthenaService({ stateDir, objects, catalog: glue.catalog, log });
+  // Crawls, job runs and queries act as their roles (src/iam/service-principals.ts).
+  const authorizeAs: AuthorizeAs = async (actor, requests, service) => iam.current?.require(actor, requests, service);
+  const glue = createGlueService({ stateDir, objects, jobEngines: options.jobEngines ?? [], authorizeAs, log });
+  const athena = createAthenaService({ stateDir, objects, catalog: glue.catalog, authorizeAs, log });
   const secretsManager = createSecretsManagerService({ stateDir });
   const cloudFormation = createCloudFormationService({
     stateDir,

@@ -25,7 +25,14 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../src';
-import { eventually, sampleFacts, uploadSample, type SampleFacts } from './glue-fixtures';
+import {
+  declareRoles,
+  eventually,
+  GLUE_TEST_STATEMENTS,
+  sampleFacts,
+  uploadSample,
+  type SampleFacts,
+} from './glue-fixtures';
 import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
@@ -44,6 +51,7 @@ beforeAll(async () => {
   glue = new GlueClient({});
   s3 = new S3Client({});
   facts = await sampleFacts();
+  await declareRoles('test-roles', { r: GLUE_TEST_STATEMENTS });
   await uploadSample(s3, 'raw-data', 'nyc-taxi/yellow_tripdata/');
   await s3.send(new CreateBucketCommand({ Bucket: 'athena-results' }));
   await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'taxi_raw' } }));

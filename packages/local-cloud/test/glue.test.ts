@@ -36,7 +36,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type GlueJobEngine, type LocalCloud } from '../src';
-import { eventually, sampleFacts, uploadSample } from './glue-fixtures';
+import { declareRoles, eventually, GLUE_TEST_STATEMENTS, sampleFacts, uploadSample } from './glue-fixtures';
 import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
@@ -57,7 +57,7 @@ const engines: GlueJobEngine[] = [
     name: 'echo',
     script: /\/echo\.py$/,
     async run({ arguments: args, localPath }) {
-      await writeFile(await localPath(`${args['--out']}`), JSON.stringify(args));
+      await writeFile(await localPath(`${args['--out']}`, 'write'), JSON.stringify(args));
       return { wrote: args['--out'] };
     },
   },
@@ -81,6 +81,11 @@ beforeAll(async () => {
   ({ cloud, restore } = await startTestCloud({ jobEngines: engines }));
   glue = new GlueClient({});
   s3 = new S3Client({});
+  await declareRoles('test-roles', {
+    crawler: GLUE_TEST_STATEMENTS,
+    job: GLUE_TEST_STATEMENTS,
+    r: GLUE_TEST_STATEMENTS,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: 'scripts' }));
   for (const script of ['echo.py', 'gated.py', 'broken.py', 'pyspark.py']) {
     await s3.send(

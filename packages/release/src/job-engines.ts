@@ -20,10 +20,10 @@ export const nycTaxiJobEngine: GlueJobEngine = {
     }
     const argument = (name: (typeof NYC_TAXI_JOB_ARGUMENTS)[number]): string => args[name]!;
     const result = await runMappingJob({
-      sourcePath: await localPath(argument('--source_path')),
-      targetPath: await localPath(argument('--target_path')),
-      rejectsPath: await localPath(argument('--rejects_path')),
-      mapping: await loadColumnMapping(await localPath(argument('--mapping_path'))),
+      sourcePath: await localPath(argument('--source_path'), 'read'),
+      targetPath: await localPath(argument('--target_path'), 'write'),
+      rejectsPath: await localPath(argument('--rejects_path'), 'write'),
+      mapping: await loadColumnMapping(await localPath(argument('--mapping_path'), 'read')),
     });
     const counts = {
       event: 'nyc-taxi-counts',

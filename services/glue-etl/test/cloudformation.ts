@@ -19,6 +19,33 @@ export interface Template {
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { environment, workloadBoundaryStatements } = require('../../../config/environments.js') as {
+  environment: (name: string) => { id: string; permissionsBoundaryName: string; permissionsBoundaryPath: string };
+  workloadBoundaryStatements: (env: unknown) => unknown[];
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { managedPolicy } = require('../../../config/iam.js') as {
+  managedPolicy: (policy: { name: string; path: string; statements: unknown[] }) => Resource;
+};
+
+/**
+ * The permissions boundary of `stage`'s roles alone, as the orchestrator stack creates it: deploy it before the Glue
+ * ETL stack wherever that stack runs without the orchestrator (its crawls and job runs act as its bounded roles).
+ */
+export const workloadBoundaryTemplate = (stage: string): Template => {
+  const env = environment(stage);
+  return {
+    Resources: {
+      [`WorkloadBoundary${env.id}`]: managedPolicy({
+        name: env.permissionsBoundaryName,
+        path: env.permissionsBoundaryPath,
+        statements: workloadBoundaryStatements(env),
+      }),
+    },
+  };
+};
+
 /**
  * `sls package --stage <stage> --package <outDir>`, offline and without AWS credentials, run on a private copy of
  * the service (next to a copy of config/): osls stages every package through `<service>/.serverless`, so two

@@ -20,8 +20,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createAwsBackend, loadValidationRules, runLiveTest } from '@glue-cd/live-test';
 import { startLocalCloud, type LocalCloud } from '@glue-cd/local-cloud';
-import { PROJECT_JOB_ENGINES } from '@glue-cd/release';
-import { packageStage, repoRoot, type Template } from './cloudformation';
+import { deploymentBucketFor, PROJECT_JOB_ENGINES } from '@glue-cd/release';
+import { packageStage, repoRoot, workloadBoundaryTemplate, type Template } from './cloudformation';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { glueJobsVersion, jobFiles } = require('../../../scripts/glue-jobs-version.js') as {
@@ -29,7 +29,8 @@ const { glueJobsVersion, jobFiles } = require('../../../scripts/glue-jobs-versio
   jobFiles: () => string[];
 };
 
-const DEPLOYMENT_BUCKET = 'glue-cd-local-deployments';
+// The test environment's bucket (deploymentBucketFor): its roles' boundary allows the job files there, nowhere else.
+const DEPLOYMENT_BUCKET = deploymentBucketFor('test');
 const STACK = 'glue-cd-glue-etl-test';
 const SAMPLE = path.join(repoRoot, 'glue-jobs/nyc-taxi/sample/yellow_tripdata_7500_lines_sample_2019-01.csv');
 
@@ -58,6 +59,15 @@ beforeAll(async () => {
   glue = new GlueClient(config);
   athena = new AthenaClient(config);
   s3 = new S3Client({ ...config, forcePathStyle: true });
+  // The boundary that caps the stack's roles, as the orchestrator stack creates it (crawls and job runs act as them).
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: 'glue-cd-workload-boundary-test',
+      TemplateBody: JSON.stringify(workloadBoundaryTemplate('test')),
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  await cloud.cloudFormation.waitForIdle();
   // What the Build stage uploads: glue-jobs/ under its content version, where the template points the job.
   await s3.send(new CreateBucketCommand({ Bucket: DEPLOYMENT_BUCKET }));
   for (const file of jobFiles()) {

@@ -1,5 +1,3 @@
-import * as z from 'zod';
-
 /** What kind of access a change widens. */
 export const BROADENING_KINDS = [
   'iam-statement',
@@ -24,13 +22,6 @@ export interface BroadeningItem {
   /** One line for people, e.g. `Allow iam:* on * for AWS:${GlueJobRole}`. */
   description: string;
 }
-
-export const BroadeningItemSchema = z.object({
-  id: z.string().min(1),
-  kind: z.enum(BROADENING_KINDS),
-  stackPath: z.array(z.string()),
-  description: z.string(),
-});
 
 /** One broadening for people, with its kind and fingerprint (what an approved plan lists). */
 export const describeBroadening = (b: BroadeningItem): string =>

@@ -145,6 +145,13 @@ const diffText = (diff: TemplateDiff): string => {
   return text.replace(ANSI, '');
 };
 
+/** The security tables of `cdk diff` (IAM statements, policies, security groups) for a diff, without colours. */
+export const securityChangesText = (diff: TemplateDiff): string => {
+  let text = '';
+  diffLibrary().formatSecurityChanges({ write: (chunk: unknown) => ((text += String(chunk)), true) } as never, diff);
+  return text.replace(ANSI, '');
+};
+
 /** fullDiff of two templates, sharpened by the change set's replacements when they can be merged. */
 export const diffTemplates = (
   current: TemplateDocument,

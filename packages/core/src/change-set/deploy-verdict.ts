@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { BroadeningItemSchema, describeBroadening, type BroadeningItem } from './broadening-item';
+import { describeBroadening, type BroadeningItem } from './broadening-item';
+import type { VerdictSummary } from './verdict-schemas';
 import { describeViolation, SAFE_VERDICT, UNSAFE_VERDICT, type ChangeSetVerdict, type Violation } from './verdict';
 
 /** What a deploy does with security broadening: refuse it, accept it when an approved plan lists it, or accept it. */
@@ -115,40 +115,6 @@ export const formatDeployVerdict = (verdict: DeployVerdict): string => {
 
 /** How many violations and broadenings the state keeps; the rest are in the full verdict in S3. */
 export const VERDICT_SUMMARY_ITEMS = 10;
-
-/** One Violation (verdict.ts) as data: the state, the plan and `glue-cd inspect --format json` carry it. */
-export const ViolationSchema = z.object({
-  logicalId: z.string(),
-  stackPath: z.array(z.string()),
-  resourceType: z.string(),
-  action: z.string(),
-  replacement: z.string().optional(),
-  policyAction: z.string().optional(),
-  reason: z.string(),
-});
-
-export const VerdictSummarySchema = z.object({
-  verdict: z.enum([SAFE_VERDICT, UNSAFE_VERDICT, BROADENING_VERDICT]),
-  safe: z.boolean(),
-  /** What refused the change set; only `destructive` alone can go blue/green (a new stack would broaden too). */
-  refusal: z.enum(['none', 'destructive', 'broadening', 'destructive-and-broadening']),
-  counts: z.object({
-    inspectedChanges: z.number().int().nonnegative(),
-    violations: z.number().int().nonnegative(),
-    accepted: z.number().int().nonnegative(),
-    broadening: z.number().int().nonnegative(),
-    refusedBroadening: z.number().int().nonnegative(),
-  }),
-  /** The first violations (at most VERDICT_SUMMARY_ITEMS). */
-  violations: z.array(ViolationSchema),
-  /** The first refused broadenings (at most VERDICT_SUMMARY_ITEMS). */
-  broadening: z.array(BroadeningItemSchema),
-  onBroadening: z.enum(ON_BROADENING),
-  broadeningReason: z.string().optional(),
-  /** The full verdict: `s3://<staging bucket>/verdicts/<stack>/<execution>/verdict.json`. */
-  location: z.string().optional(),
-});
-export type VerdictSummary = z.output<typeof VerdictSummarySchema>;
 
 export const summarizeVerdict = (
   verdict: DeployVerdict,

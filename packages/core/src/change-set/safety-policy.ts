@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { STATEFUL_RESOURCE_TYPES } from '../stack-protection';
 
 /**
@@ -25,15 +24,6 @@ export const DEFAULT_SAFETY_POLICY: SafetyPolicy = {
   protectedResourceTypes: [...ALWAYS_PROTECTED_RESOURCE_TYPES],
   conditionalReplacement: 'unsafe',
 };
-
-export const SafetyPolicySchema = z
-  .object({
-    allowedLogicalIds: z.array(z.string().min(1)).optional(),
-    allowedResourceTypes: z.array(z.string().regex(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/)).optional(),
-    protectedResourceTypes: z.array(z.string().min(1)).optional(),
-    conditionalReplacement: z.enum(['unsafe', 'allow']).optional(),
-  })
-  .strict();
 
 /**
  * The effective policy: overrides merged onto the default. Protected types can be added to but the built-in

@@ -1,4 +1,4 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type * as CloudFormation from '@aws-sdk/client-cloudformation';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliInputError, EXIT, type ExitCode } from './errors';
@@ -52,12 +52,18 @@ export const runGlueCd = async (argv: string[], io: CliIo): Promise<ExitCode> =>
   }
 };
 
+// The SDK is loaded for a live change set only: inspecting a file does not pay for it.
+const cloudFormationSdk = (): typeof CloudFormation => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-cloudformation') as typeof CloudFormation;
+};
+
 /** The process's IO: files relative to `cwd`, stdin read whole, SDK clients from the default chain. */
 export const processIo = (cwd: string): CliIo => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readFile: (file) => readFileSync(path.resolve(cwd, file), 'utf8'),
   readStdin: () => readFileSync(0, 'utf8'),
-  cloudFormation: (config) => new CloudFormationClient(config),
+  cloudFormation: (config) => new (cloudFormationSdk().CloudFormationClient)(config),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });

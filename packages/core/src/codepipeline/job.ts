@@ -3,9 +3,6 @@ import * as z from 'zod';
 import type { JobBinding } from '../continuation-token';
 import { ConfigurationError, formatIssuePath, JobDetailsError } from '../errors';
 
-// PutJobFailureResult rejects longer failure messages.
-export const CODEPIPELINE_MESSAGE_LIMIT = 5000;
-
 /** UserParameters of a Lambda invoke action that drives the deploy state machine. */
 export const UserParametersSchema = z
   .object({
@@ -225,19 +222,6 @@ export const describeJobForLog = (job: PipelineJob) => ({
   inputArtifacts: job.inputArtifacts.map((artifact) => artifact.name),
   continuation: job.continuationToken !== undefined,
 });
-
-/** Keeps a failure message within CodePipeline's limit, saying how much was cut. */
-export const truncateFailureMessage = (message: string, limit = CODEPIPELINE_MESSAGE_LIMIT): string => {
-  if (message.length <= limit) return message;
-  let keep = limit;
-  let marker = '';
-  // The marker's length depends on the count it reports; settle both.
-  for (let i = 0; i < 3; i += 1) {
-    marker = ` … [truncated ${message.length - keep} characters]`;
-    keep = Math.max(0, limit - marker.length);
-  }
-  return `${message.slice(0, keep)}${marker}`.slice(0, limit);
-};
 
 /** A valid, deterministic Step Functions execution name for a job: a duplicate invocation maps to the same one. */
 export const executionNameForJob = (jobId: string): string =>

@@ -1,5 +1,10 @@
-import { isNode, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import type * as Yaml from 'yaml';
 import { ConfigurationError } from '../errors';
+
+// Loaded on the first YAML template: JSON templates (what serverless and CDK write) never pay for the parser.
+let yamlLibrary: typeof Yaml | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof Yaml => (yamlLibrary ??= require('yaml') as typeof Yaml);
 
 /** A CloudFormation template as plain data (only `Resources` is read by the diff). */
 export type TemplateDocument = Record<string, unknown>;
@@ -14,11 +19,11 @@ const getAttArguments = (value: unknown): unknown => {
   return dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)];
 };
 
-const longFormOf = (doc: Document, node: Node): Node => {
+const longFormOf = (doc: Yaml.Document, node: Yaml.Node): Yaml.Node => {
   const name = (node.tag ?? '').slice(1);
   node.tag = undefined;
   const key = LONG_FORM[name] ?? `Fn::${name}`;
-  const value = name === 'GetAtt' && isScalar(node) ? getAttArguments(node.value) : node;
+  const value = name === 'GetAtt' && yaml().isScalar(node) ? getAttArguments(node.value) : node;
   return doc.createNode({ [key]: value });
 };
 
@@ -36,6 +41,7 @@ export const parseTemplateBody = (body: string, label = 'template'): TemplateDoc
       throw new ConfigurationError(`${label} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
+  const { isNode, isSeq, parseDocument, visit } = yaml();
   const doc = parseDocument(text, { logLevel: 'silent', uniqueKeys: false });
   if (doc.errors.length > 0) {
     throw new ConfigurationError(`${label} is neither JSON nor YAML: ${doc.errors[0]?.message ?? 'parse error'}`);

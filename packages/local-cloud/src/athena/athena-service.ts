@@ -1,5 +1,6 @@
 import type { LocalServiceClient, ObjectStore, ServiceHandler } from '../contracts';
 import type { GlueCatalog } from '../glue/catalog';
+import { ALLOW_ALL, type AuthorizeAs } from '../iam/service-principals';
 import { createJsonService } from '../json-protocol';
 import { localServiceClient } from '../service-client';
 import { QueryExecutions } from './query-executions';
@@ -21,6 +22,8 @@ export const createAthenaService = (options: {
   stateDir: string;
   objects: ObjectStore;
   catalog: GlueCatalog;
+  /** Judges what a query reads and writes as its caller (default: everything is allowed). */
+  authorizeAs?: AuthorizeAs;
   log?: (line: string) => void;
 }): LocalAthena => {
   const workGroups = new WorkGroups(options.stateDir);
@@ -29,6 +32,7 @@ export const createAthenaService = (options: {
     catalog: options.catalog,
     objects: options.objects,
     log: options.log ?? ((): void => undefined),
+    authorizeAs: options.authorizeAs ?? ALLOW_ALL,
   });
   const operations = { ...workGroups.operations(), ...queries.operations() };
   return {

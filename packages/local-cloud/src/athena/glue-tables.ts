@@ -2,6 +2,8 @@ import { SqlQueryError, type TableCatalog, type TableFormat, type TableSource } 
 import type { ObjectStore } from '../contracts';
 import type { GlueCatalog, GlueStorageDescriptor, GlueTable } from '../glue/catalog';
 import { resolveS3Url } from '../s3/s3-url';
+import { type ServicePrincipal, requireS3Read } from '../iam/service-principals';
+import { asQueryDenial } from './query-denials';
 
 // Hive's default field delimiter (^A) when a LazySimpleSerDe table names none.
 const HIVE_DEFAULT_DELIMITER = '\u0001';
@@ -46,19 +48,39 @@ const formatOf = (name: string, table: GlueTable, descriptor: GlueStorageDescrip
   );
 };
 
-const localFolder = async (objects: ObjectStore, name: string, location: string | undefined): Promise<string> => {
+/** A table's (or partition's) folder, read as the query's caller: ListBucket of its prefix, GetObject of each file. */
+const localFolder = async (
+  objects: ObjectStore,
+  principal: ServicePrincipal,
+  name: string,
+  location: string | undefined,
+): Promise<string> => {
   if (!location) throw new SqlQueryError('HIVE_BAD_DATA', `Table ${name} has no StorageDescriptor.Location`);
+  let resolved;
   try {
-    return (await resolveS3Url(objects, location)).path;
+    resolved = await resolveS3Url(objects, location);
   } catch (error) {
     throw new SqlQueryError('HIVE_BAD_DATA', `Table ${name} location ${location}: ${(error as Error).message}`);
   }
+  await asQueryDenial(requireS3Read(principal, objects, resolved));
+  return resolved.path;
 };
 
-/** The local Glue Data Catalog as the local Athena's DuckDB engine reads it (locations resolved to S3 folders). */
-export const glueTableCatalog = (catalog: GlueCatalog, objects: ObjectStore): TableCatalog => ({
-  hasDatabase: (database) => catalog.hasDatabase(database),
+/**
+ * The local Glue Data Catalog as the local Athena's DuckDB engine reads it (locations resolved to S3 folders), as
+ * the query's caller: glue:GetDatabase, glue:GetTable (and GetPartitions) and the S3 reads are judged on the way.
+ */
+export const glueTableCatalog = (
+  catalog: GlueCatalog,
+  objects: ObjectStore,
+  principal: ServicePrincipal,
+): TableCatalog => ({
+  async hasDatabase(database) {
+    await asQueryDenial(principal.require('glue', 'GetDatabase', { Name: database }));
+    return catalog.hasDatabase(database);
+  },
   async table(database, tableName): Promise<TableSource | undefined> {
+    await asQueryDenial(principal.require('glue', 'GetTable', { DatabaseName: database, Name: tableName }));
     const table = catalog.findTable(database, tableName);
     if (!table) return undefined;
     const name = `${database}.${table.Name}`;
@@ -67,7 +89,7 @@ export const glueTableCatalog = (catalog: GlueCatalog, objects: ObjectStore): Ta
     }
     const descriptor = table.StorageDescriptor ?? {};
     const source: TableSource = {
-      path: await localFolder(objects, name, descriptor.Location),
+      path: await localFolder(objects, principal, name, descriptor.Location),
       format: formatOf(name, table, descriptor),
       columns: (descriptor.Columns ?? []).map((column) => ({
         name: column.Name.toLowerCase(),
@@ -75,9 +97,10 @@ export const glueTableCatalog = (catalog: GlueCatalog, objects: ObjectStore): Ta
       })),
     };
     if (table.PartitionKeys.length === 0) return source;
+    await asQueryDenial(principal.require('glue', 'GetPartitions', { DatabaseName: database, TableName: table.Name }));
     const partitions = await Promise.all(
       catalog.partitions(database, table.Name).map(async (partition) => ({
-        path: await localFolder(objects, name, partition.StorageDescriptor?.Location),
+        path: await localFolder(objects, principal, name, partition.StorageDescriptor?.Location),
         values: partition.Values,
       })),
     );

@@ -5,8 +5,11 @@ import type { GlueCatalog } from '../glue/catalog';
 import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
+import type { Actor } from '../iam/enforcer';
+import { type AuthorizeAs, type ServicePrincipal, servicePrincipal } from '../iam/service-principals';
 import { invalidRequest } from './errors';
 import { glueTableCatalog } from './glue-tables';
+import { asQueryDenial, PERMISSION_DENIED } from './query-denials';
 import { queryExecutionOperations, type StartQueryInput } from './query-operations';
 import { QueryResults } from './query-results';
 import { encodeCsv, encodeText, type ResultRow } from './results-file';
@@ -78,6 +81,8 @@ export class QueryExecutions {
       catalog: GlueCatalog;
       objects: ObjectStore;
       log: (line: string) => void;
+      /** Judges what a query reads and writes as its caller (IAM off: allows everything). */
+      authorizeAs: AuthorizeAs;
     },
   ) {
     this.file = stateFile(stateDir, 'athena-queries');
@@ -151,7 +156,8 @@ export class QueryExecutions {
     record.execution.Statistics = { ...record.execution.Statistics, TotalExecutionTimeInMillis: total };
   }
 
-  start(input: StartQueryInput): string {
+  /** Starts a query that reads and writes as `caller` (the principal of StartQueryExecution). */
+  start(input: StartQueryInput, caller: Actor = { kind: 'root' }): string {
     const workGroupName = input.WorkGroup ?? PRIMARY_WORKGROUP;
     const workGroup = this.deps.workGroups.get(workGroupName);
     if (workGroup.State === 'DISABLED') throw invalidRequest(`WorkGroup ${workGroupName} is disabled.`);
@@ -203,14 +209,23 @@ export class QueryExecutions {
     this.state.executions.splice(HISTORY_KEPT);
     this.save();
     const controller = new AbortController();
-    const done = this.execute(record, controller.signal, workGroup.Configuration.BytesScannedCutoffPerQuery).finally(
-      () => this.running.delete(id),
-    );
+    const principal = servicePrincipal(this.deps.authorizeAs, caller);
+    const done = this.execute(
+      record,
+      controller.signal,
+      workGroup.Configuration.BytesScannedCutoffPerQuery,
+      principal,
+    ).finally(() => this.running.delete(id));
     this.running.set(id, { controller, done });
     return id;
   }
 
-  private async execute(record: QueryRecord, signal: AbortSignal, bytesCutoff: number | undefined): Promise<void> {
+  private async execute(
+    record: QueryRecord,
+    signal: AbortSignal,
+    bytesCutoff: number | undefined,
+    principal: ServicePrincipal,
+  ): Promise<void> {
     const execution = record.execution;
     const id = execution.QueryExecutionId;
     try {
@@ -220,7 +235,7 @@ export class QueryExecutions {
       execution.Status.State = 'RUNNING';
       this.save();
       const queuedMillis = Math.round(started - execution.Status.SubmissionDateTime * 1000);
-      const { columns, rows, scannedBytes, header } = await this.evaluate(execution, signal);
+      const { columns, rows, scannedBytes, header } = await this.evaluate(execution, signal, principal);
       if (bytesCutoff !== undefined && scannedBytes > bytesCutoff) {
         throw new SqlQueryError(
           'GENERIC_USER_ERROR',
@@ -234,7 +249,7 @@ export class QueryExecutions {
               columns.map((column) => column.name),
               rows,
             );
-      await this.resultFiles.write(execution.ResultConfiguration.OutputLocation, body);
+      await this.resultFiles.write(execution.ResultConfiguration.OutputLocation, body, principal);
       if (signal.aborted) throw new SqlQueryError('CANCELLED', 'Query was cancelled');
       record.columns = columns;
       this.resultFiles.cache(id, header ? [columns.map((column) => column.name), ...rows] : rows);
@@ -251,6 +266,8 @@ export class QueryExecutions {
       this.end(record, 'SUCCEEDED');
     } catch (error) {
       if (signal.aborted) this.end(record, 'CANCELLED', 'Query was cancelled by the user');
+      else if (error instanceof SqlQueryError && error.code === PERMISSION_DENIED)
+        this.end(record, 'FAILED', error.message);
       else if (error instanceof SqlQueryError) this.end(record, 'FAILED', `${error.code}: ${error.message}`);
       else this.end(record, 'FAILED', `GENERIC_INTERNAL_ERROR: ${(error as Error).message}`);
     } finally {
@@ -266,6 +283,7 @@ export class QueryExecutions {
   private async evaluate(
     execution: QueryExecution,
     signal: AbortSignal,
+    principal: ServicePrincipal,
   ): Promise<{ columns: ResultColumn[]; rows: ResultRow[]; scannedBytes: number; header: boolean }> {
     const defaultDatabase = execution.QueryExecutionContext.Database ?? 'default';
     const catalogName = (execution.QueryExecutionContext.Catalog ?? 'AwsDataCatalog').toLowerCase();
@@ -273,10 +291,13 @@ export class QueryExecutions {
       throw new SqlQueryError('NOT_SUPPORTED', `Catalog ${catalogName} does not exist locally (only AwsDataCatalog)`);
     }
     const shown = catalogStatement(execution.Query, this.deps.catalog, defaultDatabase);
-    if (shown) return shown;
+    if (shown) {
+      await asQueryDenial(principal.require('glue', shown.access.operation, shown.access.input));
+      return shown;
+    }
     const result = await queryTables({
       sql: execution.Query,
-      catalog: glueTableCatalog(this.deps.catalog, this.deps.objects),
+      catalog: glueTableCatalog(this.deps.catalog, this.deps.objects, principal),
       defaultDatabase,
       signal,
     });

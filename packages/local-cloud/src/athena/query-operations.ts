@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { decodeToken, encodeToken } from '../paging';
+import { callerOf } from '../iam/service-principals';
 import { INVALID_REQUEST } from './errors';
 import type { QueryExecutions } from './query-executions';
 
@@ -44,7 +45,9 @@ export const queryExecutionOperations = (executions: QueryExecutions): Record<st
   const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
     parseInput(schema, input, INVALID_REQUEST);
   return {
-    StartQueryExecution: async (raw) => ({ QueryExecutionId: executions.start(parse(StartSchema, raw)) }),
+    StartQueryExecution: async (raw, call) => ({
+      QueryExecutionId: executions.start(parse(StartSchema, raw), callerOf(call.request.context?.principal)),
+    }),
     GetQueryExecution: async (raw) => ({
       QueryExecution: executions.get(parse(z.object({ QueryExecutionId }), raw).QueryExecutionId),
     }),

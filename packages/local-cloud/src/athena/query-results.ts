@@ -1,7 +1,9 @@
 import { parseS3Url } from '@glue-cd/core';
 import { SqlQueryError } from '@glue-cd/data-lake';
 import type { ObjectStore } from '../contracts';
+import type { ServicePrincipal } from '../iam/service-principals';
 import { invalidRequest } from './errors';
+import { asOutputDenial, PERMISSION_DENIED } from './query-denials';
 import { decodeCsv, decodeText, type ResultRow } from './results-file';
 import type { StatementType } from './statements';
 
@@ -16,11 +18,19 @@ export class QueryResults {
 
   constructor(private readonly objects: ObjectStore) {}
 
-  async write(url: string, body: string): Promise<void> {
+  /** The result file, written as the query's caller (Athena locates the output bucket first). */
+  async write(url: string, body: string, principal: ServicePrincipal): Promise<void> {
     const location = parseS3Url(url);
     if (!location || !(await this.objects.bucketExists(location.bucket))) {
-      throw new SqlQueryError('PERMISSION_DENIED', `Unable to verify/create output bucket ${location?.bucket ?? url}`);
+      throw new SqlQueryError(PERMISSION_DENIED, `Unable to verify/create output bucket ${location?.bucket ?? url}`);
     }
+    await asOutputDenial(
+      url,
+      (async () => {
+        await principal.require('s3', 'GetBucketLocation', { Bucket: location.bucket });
+        await principal.require('s3', 'PutObject', { Bucket: location.bucket, Key: location.key });
+      })(),
+    );
     await this.objects.putObject(location.bucket, location.key, Buffer.from(body, 'utf8'));
   }
 

@@ -37,7 +37,16 @@ export const catalogStatement = (
   sql: string,
   catalog: GlueCatalog,
   defaultDatabase: string,
-): { columns: ResultColumn[]; rows: ResultRow[]; scannedBytes: number; header: boolean } | undefined => {
+):
+  | {
+      columns: ResultColumn[];
+      rows: ResultRow[];
+      scannedBytes: number;
+      header: boolean;
+      /** The Glue call Athena makes for it as the caller (judged by IAM). */
+      access: { operation: 'GetTables' | 'GetDatabases'; input: Record<string, string> };
+    }
+  | undefined => {
   // One string column of the matching names, sorted, without a header row (as Athena's .txt result).
   const listing = (column: string, names: string[], pattern: string | undefined) => ({
     columns: [{ name: column, type: 'string', precision: 0, scale: 0 }],
@@ -54,19 +63,25 @@ export const catalogStatement = (
     if (!catalog.hasDatabase(database)) {
       throw new SqlQueryError('SCHEMA_NOT_FOUND', `Database ${database} does not exist`);
     }
-    return listing(
-      'tab_name',
-      catalog.tables(database).map((table) => table.Name),
-      tables[2],
-    );
+    return {
+      ...listing(
+        'tab_name',
+        catalog.tables(database).map((table) => table.Name),
+        tables[2],
+      ),
+      access: { operation: 'GetTables', input: { DatabaseName: database } },
+    };
   }
   const databases = SHOW_DATABASES.exec(sql);
   if (databases) {
-    return listing(
-      'database_name',
-      catalog.databases().map((database) => database.Name),
-      databases[1],
-    );
+    return {
+      ...listing(
+        'database_name',
+        catalog.databases().map((database) => database.Name),
+        databases[1],
+      ),
+      access: { operation: 'GetDatabases', input: {} },
+    };
   }
   return undefined;
 };

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ObjectStore } from '../contracts';
 import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import type { GlueCatalog } from './catalog';
-import { crawl, type CrawlCounts } from './crawl';
+import { crawl, type CrawlCounts, type CrawlDeps } from './crawl';
 import {
   checkTargets,
   type CreateCrawlerInput,
@@ -51,7 +49,7 @@ export class GlueCrawlers {
 
   constructor(
     stateDir: string,
-    private readonly deps: { catalog: GlueCatalog; objects: ObjectStore; log: (line: string) => void },
+    private readonly deps: CrawlDeps & { log: (line: string) => void },
   ) {
     this.file = stateFile(stateDir, 'glue-crawlers');
     this.state = readJsonState<CrawlerState>(this.file, { crawlers: {} });

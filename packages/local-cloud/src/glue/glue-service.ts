@@ -1,4 +1,5 @@
 import type { LocalServiceClient, ObjectStore, ServiceHandler } from '../contracts';
+import { ALLOW_ALL, type AuthorizeAs } from '../iam/service-principals';
 import { createJsonService } from '../json-protocol';
 import { localServiceClient } from '../service-client';
 import { GlueCatalog } from './catalog';
@@ -24,12 +25,20 @@ export const createGlueService = (options: {
   objects: ObjectStore;
   /** Local engines for job scripts; a job whose script has none fails its runs, naming the script. */
   jobEngines?: readonly GlueJobEngine[];
+  /** Judges what crawls and job runs do as their roles (default: everything is allowed). */
+  authorizeAs?: AuthorizeAs;
   log?: (line: string) => void;
 }): LocalGlue => {
   const log = options.log ?? ((): void => undefined);
   const catalog = new GlueCatalog(options.stateDir);
-  const crawlers = new GlueCrawlers(options.stateDir, { catalog, objects: options.objects, log });
-  const jobs = new GlueJobs(options.stateDir, { objects: options.objects, engines: options.jobEngines ?? [], log });
+  const authorizeAs = options.authorizeAs ?? ALLOW_ALL;
+  const crawlers = new GlueCrawlers(options.stateDir, { catalog, objects: options.objects, log, authorizeAs });
+  const jobs = new GlueJobs(options.stateDir, {
+    objects: options.objects,
+    engines: options.jobEngines ?? [],
+    log,
+    authorizeAs,
+  });
   const operations = { ...catalog.operations(), ...crawlers.operations(), ...jobs.operations() };
   return {
     handle: createJsonService({ serviceName: 'Glue', targetPrefix: 'AWSGlue', jsonVersion: '1.1', operations }),

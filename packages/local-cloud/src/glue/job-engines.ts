@@ -1,3 +1,5 @@
+import type { JobPathAccess } from './job-storage';
+
 /** What a local job engine gets for one Glue job run. */
 export interface GlueJobEngineContext {
   jobName: string;
@@ -9,8 +11,12 @@ export interface GlueJobEngineContext {
    * with the run's Arguments, then NonOverridableArguments, plus `--JOB_NAME`, `--JOB_ID` and `--JOB_RUN_ID`.
    */
   arguments: Record<string, string>;
-  /** The local folder or file of an `s3://` URL (the bucket must exist; the key cannot leave it). */
-  localPath(s3Url: string): Promise<string>;
+  /**
+   * The local folder or file of an `s3://` URL (the bucket must exist; the key cannot leave it), used as `access`
+   * says, as the job's role: a read is judged at once (ListBucket, GetObject); a write gets a staged copy whose
+   * changes are judged (PutObject, DeleteObject) and applied to S3 when `run` resolves, not before.
+   */
+  localPath(s3Url: string, access: JobPathAccess): Promise<string>;
   /** Aborted when the run is stopped (BatchStopJobRun, its Timeout, or the cloud closing). */
   signal: AbortSignal;
   /** A line of the run's log (on AWS: the job's CloudWatch output). */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { parseS3Url } from '@glue-cd/core';
 import type { ObjectStore } from '../contracts';
 import { epochSeconds, jsonCopy } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
 import { readJsonState, stateFile, writeJsonState } from '../persistence';
-import { resolveS3Url } from '../s3/s3-url';
+import { type AuthorizeAs, roleSession, SERVICE_SESSIONS, servicePrincipal } from '../iam/service-principals';
 import { alreadyExists, concurrentRunsExceeded, entityNotFound, invalidInput } from './errors';
 import {
   DEFAULT_TIMEOUT_MINUTES,
@@ -16,6 +18,7 @@ import {
 } from './job-definitions';
 import { engineForScript, type GlueJobEngine, runArguments } from './job-engines';
 import { jobOperations } from './job-operations';
+import { JobStorage } from './job-storage';
 
 export type { GlueJob } from './job-definitions';
 
@@ -75,12 +78,22 @@ export class GlueJobs {
   private readonly file: string;
   private readonly state: JobState;
   private readonly active = new Map<string, ActiveRun>();
+  private readonly stagingRoot: string;
 
   constructor(
     stateDir: string,
-    private readonly deps: { objects: ObjectStore; engines: readonly GlueJobEngine[]; log: (line: string) => void },
+    private readonly deps: {
+      objects: ObjectStore;
+      engines: readonly GlueJobEngine[];
+      log: (line: string) => void;
+      /** Judges what a run does as the job's role (IAM off: allows everything). */
+      authorizeAs: AuthorizeAs;
+    },
   ) {
     this.file = stateFile(stateDir, 'glue-jobs');
+    this.stagingRoot = path.join(stateDir, 'glue-job-staging');
+    // No run is active at start: what staging a previous process left is of runs it ended as failed.
+    rmSync(this.stagingRoot, { recursive: true, force: true });
     this.state = readJsonState<JobState>(this.file, { jobs: {}, runs: {} });
     let interrupted = false;
     for (const run of Object.values(this.state.runs).flat()) {
@@ -232,10 +245,15 @@ export class GlueJobs {
       Math.min(run.Timeout * 60_000, MAX_TIMER_MS),
     );
     timer.unref();
+    const storage = new JobStorage(
+      this.deps.objects,
+      servicePrincipal(this.deps.authorizeAs, roleSession(job.Role, SERVICE_SESSIONS.job)),
+      this.stagingRoot,
+    );
     try {
       await new Promise((resolve) => setImmediate(resolve)); // StartJobRun answers before the run begins
       const scriptLocation = job.Command.ScriptLocation ?? '';
-      await this.checkScript(scriptLocation);
+      await this.checkScript(scriptLocation, storage);
       const engine = engineForScript(this.deps.engines, scriptLocation);
       if (!engine) {
         const known = this.deps.engines.map((candidate) => `${candidate.name} (${String(candidate.script)})`);
@@ -251,7 +269,7 @@ export class GlueJobs {
         runId: run.Id,
         scriptLocation,
         arguments: runArguments(job, run.Arguments, { jobName: job.Name, runId: run.Id }),
-        localPath: async (url) => (await resolveS3Url(this.deps.objects, url)).path,
+        localPath: (url, access) => storage.localPath(url, access),
         signal,
         log,
       });
@@ -259,11 +277,13 @@ export class GlueJobs {
         run.localOutput = output;
         log(JSON.stringify(output));
       }
+      if (!signal.aborted) await storage.commit();
       if (!signal.aborted) this.complete(run, 'SUCCEEDED');
     } catch (error) {
       if (!signal.aborted) this.complete(run, 'FAILED', `${(error as Error).name}: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
+      await storage.dispose();
       if (signal.aborted) {
         this.complete(
           run,
@@ -276,15 +296,12 @@ export class GlueJobs {
     }
   }
 
-  /** Glue downloads the script before it runs anything: a missing script fails the run as on AWS. */
-  private async checkScript(scriptLocation: string): Promise<void> {
+  /** Glue downloads the script (as the job's role) before it runs anything. */
+  private async checkScript(scriptLocation: string, storage: JobStorage): Promise<void> {
     const location = parseS3Url(scriptLocation);
     if (!location || location.key === '')
       throw new Error(`ScriptLocation ${scriptLocation || '(none)'} is not an s3:// object URL`);
-    await resolveS3Url(this.deps.objects, scriptLocation);
-    if ((await this.deps.objects.getObject(location.bucket, location.key)) === undefined) {
-      throw new Error(`Failed to download the script ${scriptLocation} from S3 (Error Code: NoSuchKey)`);
-    }
+    await storage.requireScript(scriptLocation);
   }
 
   stopRun(jobName: string, runId: string): void {

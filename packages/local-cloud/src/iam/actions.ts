@@ -211,7 +211,12 @@ const onTable = (action: string, tableKey: string): Rule =>
     databaseOf(input.DatabaseName),
     tableOf(
       input.DatabaseName,
-      tableKey === '*' ? '*' : (input[tableKey] ?? (input.TableInput as Input | undefined)?.Name),
+      // CreateTable/UpdateTable name their table inside TableInput.
+      tableKey === '*'
+        ? '*'
+        : tableKey === 'TableInput'
+          ? (input.TableInput as Input | undefined)?.Name
+          : input[tableKey],
     ),
   ]);
 const onNamed =

@@ -18,8 +18,8 @@ export interface IamEnforcerOptions {
   log: LogSink;
 }
 
-/** Who acts in-process: a role (by ARN) or the account root. */
-export type Actor = Pick<Principal, 'arn' | 'kind'>;
+/** Who acts in-process: a role (by ARN, in a named session: `AWS-Crawler` …) or the account root. */
+export type Actor = Pick<Principal, 'arn' | 'kind'> & { session?: string };
 
 export interface IamEnforcer {
   /** The router's hook: judges each decoded call by its principal. */
@@ -31,7 +31,7 @@ export interface IamEnforcer {
 /** The caller as AWS names it in a denial: a role acts through a session of it. */
 export const callerArnOf = (actor: Actor): string =>
   actor.kind === 'role' && actor.arn
-    ? `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleNameOf(actor.arn)}/local-cloud`
+    ? `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleNameOf(actor.arn)}/${actor.session ?? 'local-cloud'}`
     : (actor.arn ?? 'anonymous');
 
 /** AWS's AccessDenied per protocol: S3 and Query services `AccessDenied` (403), JSON ones `AccessDeniedException`. */

@@ -49,8 +49,15 @@ export const stackKey = (stackPath: string[]): string => JSON.stringify(stackPat
 /** Nested stacks deeper than this are refused (the orchestrator's limit too). */
 export const MAX_NESTING = 10;
 
+// Each change only has to be an object (what is read from it is read defensively): a record schema per change cost
+// more than judging them, at 10,000 changes.
+const ChangeSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be an object',
+);
+
 const PageSchema = z.looseObject({
-  Changes: z.array(z.record(z.string(), z.unknown())),
+  Changes: z.array(ChangeSchema),
   ChangeSetId: z.string().optional(),
   ChangeSetName: z.string().optional(),
   StackId: z.string().optional(),

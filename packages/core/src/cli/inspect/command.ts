@@ -1,7 +1,8 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { z } from 'zod';
 import type { PlanApproval } from '../../change-set/deploy-verdict';
-import { SafetyPolicySchema, type SafetyPolicy } from '../../change-set/safety-policy';
+import type { SafetyPolicy } from '../../change-set/safety-policy';
+import { SafetyPolicySchema } from '../../change-set/safety-policy-schema';
 import { formatIssuePath } from '../../errors';
 import { parsePlanDocument } from '../../plan';
 import { parseTemplateBody } from '../../template/parse-template';

@@ -1,6 +1,5 @@
-import { formatSecurityChanges } from '@aws-cdk/cloudformation-diff';
 import type { BroadeningItem } from '../../change-set/broadening-item';
-import { diffTemplates, templateDiffReport } from '../../change-set/broadening';
+import { diffTemplates, securityChangesText, templateDiffReport } from '../../change-set/broadening';
 import { deployVerdict, judgeBroadening, type OnBroadening, type PlanApproval } from '../../change-set/deploy-verdict';
 import type { SafetyPolicy } from '../../change-set/safety-policy';
 import { changeSetVerdict, SAFE_VERDICT } from '../../change-set/verdict';
@@ -44,13 +43,9 @@ export interface Inspection {
   allowIncomplete: boolean;
 }
 
-const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
-
 const securityText = (current: TemplateDocument, proposed: TemplateDocument, stack: StackChangeSet): string => {
-  let text = '';
-  const stream = { write: (chunk: unknown) => ((text += String(chunk)), true) };
-  formatSecurityChanges(stream as never, diffTemplates(current, proposed, stack.changes));
-  return text.replace(ANSI, '').trim() || 'There were no security-related changes';
+  const text = securityChangesText(diffTemplates(current, proposed, stack.changes));
+  return text.trim() || 'There were no security-related changes';
 };
 
 const titleOf = (stack: StackChangeSet, root: StackChangeSet | undefined): string => {

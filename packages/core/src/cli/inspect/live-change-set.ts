@@ -1,14 +1,15 @@
-import {
-  DescribeChangeSetCommand,
-  DescribeStacksCommand,
-  GetTemplateCommand,
-  type CloudFormationClient,
-  type DescribeChangeSetCommandOutput,
-} from '@aws-sdk/client-cloudformation';
+import type * as CloudFormation from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
 import { parseTemplateBody, type TemplateDocument } from '../../template/parse-template';
 import { CliInputError } from '../errors';
 import type { StackTemplates } from './inspection';
 import { MAX_NESTING, stackKey, type LabelledPage, type StackChangeSet } from './change-set-pages';
+
+// Required when a live change set is read, not when the CLI starts: inspecting a file never loads the SDK.
+const sdk = (): typeof CloudFormation => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-cloudformation') as typeof CloudFormation;
+};
 
 // The only SDK calls of @glue-cd/core: what `glue-cd inspect --stack-name --change-set-name` reads.
 // IAM: cloudformation:DescribeChangeSet, cloudformation:GetTemplate, cloudformation:DescribeStacks.
@@ -43,7 +44,7 @@ const describe = async (
   input: { ChangeSetName: string; StackName?: string; NextToken?: string },
 ): Promise<DescribeChangeSetCommandOutput> => {
   try {
-    return await cfn.send(new DescribeChangeSetCommand(input));
+    return await cfn.send(new (sdk().DescribeChangeSetCommand)(input));
   } catch (error) {
     throw failed(
       `DescribeChangeSet ${input.ChangeSetName}${input.StackName ? ` of stack ${input.StackName}` : ''}`,
@@ -133,7 +134,7 @@ const getTemplate = async (
   label: string,
 ): Promise<TemplateDocument> => {
   try {
-    const { TemplateBody } = await cfn.send(new GetTemplateCommand({ ...request, TemplateStage: 'Original' }));
+    const { TemplateBody } = await cfn.send(new (sdk().GetTemplateCommand)({ ...request, TemplateStage: 'Original' }));
     return parseTemplateBody(
       typeof TemplateBody === 'string' ? TemplateBody : JSON.stringify(TemplateBody ?? {}),
       label,
@@ -146,7 +147,7 @@ const getTemplate = async (
 /** A stack a CREATE change set made is REVIEW_IN_PROGRESS and has no current template. */
 const isNewStack = async (cfn: CloudFormationClient, stackId: string): Promise<boolean> => {
   try {
-    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackId }));
+    const { Stacks } = await cfn.send(new (sdk().DescribeStacksCommand)({ StackName: stackId }));
     return Stacks?.[0]?.StackStatus === 'REVIEW_IN_PROGRESS';
   } catch (error) {
     throw failed(`DescribeStacks ${stackId}`, error);

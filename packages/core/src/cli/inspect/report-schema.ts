@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BroadeningItemSchema } from '../../change-set/broadening-item';
-import { BROADENING_VERDICT, ON_BROADENING, ViolationSchema } from '../../change-set/deploy-verdict';
+import { BROADENING_VERDICT, ON_BROADENING } from '../../change-set/deploy-verdict';
+import { BroadeningItemSchema, ViolationSchema } from '../../change-set/verdict-schemas';
 import { SAFE_VERDICT, UNSAFE_VERDICT } from '../../change-set/verdict';
 
 /** Nothing read is refused, but part of the change set was not read: no verdict can be given (exit 3). */

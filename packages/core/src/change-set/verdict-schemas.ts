@@ -1,0 +1,47 @@
+// The verdict as data (the state machine's $.changeSet.verdict, plans, `glue-cd inspect --format json`): apart from
+// deploy-verdict.ts, so a task that only formats a verdict does not build zod schemas at cold start.
+import * as z from 'zod';
+import { BROADENING_KINDS } from './broadening-item';
+import { BROADENING_VERDICT, ON_BROADENING } from './deploy-verdict';
+import { SAFE_VERDICT, UNSAFE_VERDICT } from './verdict';
+
+export const BroadeningItemSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(BROADENING_KINDS),
+  stackPath: z.array(z.string()),
+  description: z.string(),
+});
+
+/** One Violation (verdict.ts) as data: the state, the plan and `glue-cd inspect --format json` carry it. */
+export const ViolationSchema = z.object({
+  logicalId: z.string(),
+  stackPath: z.array(z.string()),
+  resourceType: z.string(),
+  action: z.string(),
+  replacement: z.string().optional(),
+  policyAction: z.string().optional(),
+  reason: z.string(),
+});
+
+export const VerdictSummarySchema = z.object({
+  verdict: z.enum([SAFE_VERDICT, UNSAFE_VERDICT, BROADENING_VERDICT]),
+  safe: z.boolean(),
+  /** What refused the change set; only `destructive` alone can go blue/green (a new stack would broaden too). */
+  refusal: z.enum(['none', 'destructive', 'broadening', 'destructive-and-broadening']),
+  counts: z.object({
+    inspectedChanges: z.number().int().nonnegative(),
+    violations: z.number().int().nonnegative(),
+    accepted: z.number().int().nonnegative(),
+    broadening: z.number().int().nonnegative(),
+    refusedBroadening: z.number().int().nonnegative(),
+  }),
+  /** The first violations (at most VERDICT_SUMMARY_ITEMS). */
+  violations: z.array(ViolationSchema),
+  /** The first refused broadenings (at most VERDICT_SUMMARY_ITEMS). */
+  broadening: z.array(BroadeningItemSchema),
+  onBroadening: z.enum(ON_BROADENING),
+  broadeningReason: z.string().optional(),
+  /** The full verdict: `s3://<staging bucket>/verdicts/<stack>/<execution>/verdict.json`. */
+  location: z.string().optional(),
+});
+export type VerdictSummary = z.output<typeof VerdictSummarySchema>;

@@ -1,0 +1,205 @@
+// What config/esbuild-plugins.cjs does to core in a bundle: the service spec is a table, which must say what the
+// installed database says; the template diff, the YAML parser and the plan schema are lazy chunks beside the bundle,
+// and behave as the unbundled core the other tests run.
+import { parsePlanDocument, parseTemplateBody, templateDiffReport, type TemplateDocument } from '@glue-cd/core';
+import { build } from 'esbuild';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  installedSpecTable,
+  loadInstalledSpec,
+  REPO_ROOT,
+  SPEC_TABLE_FILE,
+  specTableCode,
+} from '../../../scripts/spec-table';
+
+interface SpecResource {
+  cloudFormationType: string;
+  scrutinizable?: string;
+  properties: Record<string, { causesReplacement?: string; scrutinizable?: string }>;
+}
+
+/** The facts cloudformation-diff reads from a resource model. */
+const facts = (resource: SpecResource | undefined) =>
+  resource && {
+    scrutinizable: resource.scrutinizable,
+    properties: Object.fromEntries(
+      Object.entries(resource.properties).map(([name, p]) => [
+        name,
+        {
+          causesReplacement:
+            p.causesReplacement === 'yes' || p.causesReplacement === 'maybe' ? p.causesReplacement : undefined,
+          scrutinizable: p.scrutinizable,
+        },
+      ]),
+    ),
+  };
+
+describe('the embedded service spec table', () => {
+  const spec = loadInstalledSpec() as unknown as {
+    all(entity: 'resource'): SpecResource[];
+  };
+  const text = readFileSync(SPEC_TABLE_FILE, 'utf8');
+
+  it('is the table of the installed @aws-cdk/aws-service-spec (pnpm spec-table rewrites it)', () => {
+    expect(text === installedSpecTable()).toBe(true);
+  });
+
+  it('answers every resource type as the database does', () => {
+    const table = specTableCode.databaseFromTable(text.trimEnd());
+    const resources = spec.all('resource');
+    expect(resources.length).toBeGreaterThan(1000);
+    const differing = resources.filter(
+      (resource) =>
+        JSON.stringify(facts(resource)) !==
+        JSON.stringify(
+          facts(
+            table.lookup('resource', 'cloudFormationType', 'equals', resource.cloudFormationType)[0] as SpecResource,
+          ),
+        ),
+    );
+    expect(differing.map((r) => r.cloudFormationType)).toEqual([]);
+    expect(table.lookup('resource', 'cloudFormationType', 'equals', 'Custom::Thing')).toEqual([]);
+  });
+
+  describe('bundled', () => {
+    let dir: string;
+    let bundled: {
+      templateDiffReport: typeof templateDiffReport;
+      parseTemplateBody: typeof parseTemplateBody;
+      parsePlanDocument: typeof parsePlanDocument;
+      ConfigurationError: ErrorConstructor;
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-table-'));
+      const entry = path.join(dir, 'entry.ts');
+      writeFileSync(
+        entry,
+        `export { ConfigurationError, parsePlanDocument, parseTemplateBody, templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
+      );
+      // The plugins the services' bundles are built with (config/serverless.common.yml).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
+      await build({
+        entryPoints: [entry],
+        outfile: path.join(dir, 'bundle.js'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        nodePaths: [path.join(REPO_ROOT, 'packages/core/node_modules')],
+        plugins,
+        logLevel: 'error',
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      bundled = require(path.join(dir, 'bundle.js')) as typeof bundled;
+    });
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const before: TemplateDocument = {
+      Resources: {
+        Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'raw-a', Tags: [] } },
+        JobRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            },
+            Policies: [
+              {
+                PolicyName: 'job',
+                PolicyDocument: {
+                  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::raw/*' }],
+                },
+              },
+            ],
+          },
+        },
+        Group: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'job', SecurityGroupIngress: [] } },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      },
+    };
+    const after: TemplateDocument = {
+      Resources: {
+        // BucketName replaces the bucket, Tags update it in place.
+        Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'raw-b', Tags: [{ Key: 'a', Value: 'b' }] } },
+        JobRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            },
+            Policies: [
+              {
+                PolicyName: 'job',
+                PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+              },
+            ],
+            ManagedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+          },
+        },
+        Group: {
+          Type: 'AWS::EC2::SecurityGroup',
+          Properties: {
+            GroupDescription: 'job',
+            SecurityGroupIngress: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' }],
+          },
+        },
+        TopicPolicy: {
+          Type: 'AWS::SNS::TopicPolicy',
+          Properties: {
+            Topics: [{ Ref: 'Topic' }],
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: '*' }] },
+          },
+        },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      },
+    };
+
+    it('loads the diff, the YAML parser and the plan schema from files of their own beside the bundle', () => {
+      expect(
+        readdirSync(dir)
+          .filter((name) => name.endsWith('.js'))
+          .sort(),
+      ).toEqual(['bundle.cloudformation-diff.js', 'bundle.js', 'bundle.plan-schema.js', 'bundle.yaml.js']);
+      expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).not.toMatch(
+        /YAMLParseError|loadResourceModel|PlanDocumentSchema/,
+      );
+      expect(
+        bundled.parseTemplateBody(
+          'Resources:\n  Raw:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Name\n',
+        ),
+      ).toEqual({
+        Resources: { Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { Ref: 'Name' } } } },
+      });
+    });
+
+    it("refuses a bad plan with the bundle's own ConfigurationError, as unbundled", () => {
+      const bad = { kind: 'glue-cd-plan', version: 1 };
+      let thrown: unknown;
+      try {
+        bundled.parsePlanDocument(bad, 's3://b/plans/x.json');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(bundled.ConfigurationError);
+      expect(() => parsePlanDocument(bad, 's3://b/plans/x.json')).toThrow((thrown as Error).message);
+    });
+
+    it('gives the same broadening and text as the database', () => {
+      const expected = templateDiffReport(before, after);
+      expect(expected.broadening.map((b) => b.kind).sort()).toEqual([
+        'iam-statement',
+        'iam-statement',
+        'managed-policy',
+        'security-group-ingress',
+      ]);
+      expect(expected.text).toMatch(/BucketName \(requires replacement\)/);
+      expect(bundled.templateDiffReport(before, after)).toEqual(expected);
+    });
+  });
+});
