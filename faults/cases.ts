@@ -4,10 +4,12 @@
 // the case did not mean to delete, no row was lost.
 import {
   CreateChangeSetCommand,
+  CreateStackCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   ListChangeSetsCommand,
   waitUntilChangeSetCreateComplete,
+  waitUntilStackCreateComplete,
 } from '@aws-sdk/client-cloudformation';
 import {
   AthenaClient,
@@ -281,6 +283,62 @@ const wideTemplate = async (context: FaultContext, names: Names, nested: number,
   };
 };
 
+/**
+ * The role a case's crawler acts as (a crawl runs as its Role, in the local cloud as on AWS): read the case's bucket,
+ * write its database's tables. Declared by the operator in a stack of its own, as an application stack would.
+ */
+const crawlerRole = async (context: FaultContext, names: Names): Promise<string> => {
+  const { cloudFormation } = context.harness.release.clients;
+  const roleName = `${names.databaseName.slice(-40)}-crawler`;
+  const glue = 'arn:aws:glue:us-east-1:000000000000';
+  const statement = (Action: string[], Resource: string[]) => ({ Effect: 'Allow', Action, Resource });
+  const StackName = `${names.stackName}-roles`;
+  await cloudFormation.send(
+    new CreateStackCommand({
+      StackName,
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      TemplateBody: JSON.stringify({
+        Resources: {
+          CrawlerRole: {
+            Type: 'AWS::IAM::Role',
+            Properties: {
+              RoleName: roleName,
+              AssumeRolePolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' },
+                ],
+              },
+              Policies: [
+                {
+                  PolicyName: 'crawl',
+                  PolicyDocument: {
+                    Version: '2012-10-17',
+                    Statement: [
+                      statement(['s3:ListBucket', 's3:GetBucketLocation'], [`arn:aws:s3:::${names.bucketName}`]),
+                      statement(['s3:GetObject'], [`arn:aws:s3:::${names.bucketName}/*`]),
+                      statement(
+                        ['glue:GetDatabase', 'glue:GetTables', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+                        [
+                          `${glue}:catalog`,
+                          `${glue}:database/${names.databaseName}`,
+                          `${glue}:table/${names.databaseName}/*`,
+                        ],
+                      ),
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    }),
+  );
+  await waitUntilStackCreateComplete({ client: cloudFormation, maxWaitTime: 60, minDelay: 1 }, { StackName });
+  return `arn:aws:iam::000000000000:role/${roleName}`;
+};
+
 /** The data lake the Glue and Athena cases share: the sample under s3://<bucket>/trips/yellow_tripdata/, crawled. */
 const lake = async (context: FaultContext, names: Names) => {
   const config = {
@@ -301,7 +359,7 @@ const lake = async (context: FaultContext, names: Names) => {
   await glue.send(
     new CreateCrawlerCommand({
       Name: names.databaseName,
-      Role: 'arn:aws:iam::000000000000:role/crawler',
+      Role: await crawlerRole(context, names),
       DatabaseName: names.databaseName,
       Targets: { S3Targets: [{ Path: `s3://${names.bucketName}/trips/yellow_tripdata/` }] },
     }),
