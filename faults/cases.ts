@@ -4,10 +4,12 @@
 // the case did not mean to delete, no row was lost.
 import {
   CreateChangeSetCommand,
+  CreateStackCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   ListChangeSetsCommand,
   waitUntilChangeSetCreateComplete,
+  waitUntilStackCreateComplete,
 } from '@aws-sdk/client-cloudformation';
 import {
   AthenaClient,
@@ -28,8 +30,10 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FaultRule } from '@glue-cd/local-cloud';
 import { codePipelineJobEvent, localPipelineContext, type InvokeActionOutcome } from '@glue-cd/release';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { harnessOver } from '../test/e2e/harness';
+import { spawnCloud } from './child-cloud';
 import { dataTemplate, describeOutcome, type FaultContext, type Names, SAMPLE_ROWS } from './context';
 
 export interface CaseRun {
@@ -156,9 +160,11 @@ const invokeJob = async (
     artifact: { name: string; bucket: string; key: string };
     continuationToken?: string;
   },
+  // A job CodePipeline created already (delivered again); its pipeline context stays the first one.
+  existingJobId?: string,
 ) => {
   const { harness } = context;
-  const jobId = randomUUID();
+  const jobId = existingJobId ?? randomUUID();
   const event = codePipelineJobEvent({
     jobId,
     functionName: harness.delivery.triggerFunctionName,
@@ -167,28 +173,39 @@ const invokeJob = async (
     artifactCredentials: harness.release.artifactCredentials,
     continuationToken: job.continuationToken,
   });
-  harness.release.cloud.jobResults.createJob(jobId, {
-    pipelineContext: job.pipelineContext,
-    ...event['CodePipeline.job'].data,
-  });
-  await harness.release.clients.lambda.send(
+  if (existingJobId === undefined) {
+    harness.release.cloud.jobResults.createJob(jobId, {
+      pipelineContext: job.pipelineContext,
+      ...event['CodePipeline.job'].data,
+    });
+  }
+  const invoked = await harness.release.clients.lambda.send(
     new InvokeCommand({
       FunctionName: harness.delivery.triggerFunctionName,
       Payload: Buffer.from(JSON.stringify(event)),
     }),
   );
-  return { jobId, result: harness.release.cloud.jobResults.get(jobId) };
+  const functionError = invoked.FunctionError
+    ? `${invoked.FunctionError}: ${Buffer.from(invoked.Payload ?? []).toString('utf8')}`
+    : undefined;
+  return { jobId, result: harness.release.cloud.jobResults.get(jobId), functionError };
 };
 
+/** A deploy action's build artifact: the deploy input and the template. */
+const deployFiles = (names: Names, template: unknown, extra: Record<string, unknown> = {}) => ({
+  'deploy/app.json': {
+    environmentName: 'test',
+    stackName: names.stackName,
+    template: { artifactPath: 'templates/app.json' },
+    ...extra,
+  },
+  'templates/app.json': template,
+});
+
 const deployArtifact = (context: FaultContext, names: Names, template: unknown = dataTemplate(names)) =>
-  context.harness.uploadArtifact({
-    'deploy/app.json': {
-      environmentName: 'test',
-      stackName: names.stackName,
-      template: { artifactPath: 'templates/app.json' },
-    },
-    'templates/app.json': template,
-  });
+  context.harness.uploadArtifact(deployFiles(names, template));
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls one action execution with continuation tokens until the trigger stops answering "in progress". */
 const pollToEnd = async (
@@ -266,6 +283,62 @@ const wideTemplate = async (context: FaultContext, names: Names, nested: number,
   };
 };
 
+/**
+ * The role a case's crawler acts as (a crawl runs as its Role, in the local cloud as on AWS): read the case's bucket,
+ * write its database's tables. Declared by the operator in a stack of its own, as an application stack would.
+ */
+const crawlerRole = async (context: FaultContext, names: Names): Promise<string> => {
+  const { cloudFormation } = context.harness.release.clients;
+  const roleName = `${names.databaseName.slice(-40)}-crawler`;
+  const glue = 'arn:aws:glue:us-east-1:000000000000';
+  const statement = (Action: string[], Resource: string[]) => ({ Effect: 'Allow', Action, Resource });
+  const StackName = `${names.stackName}-roles`;
+  await cloudFormation.send(
+    new CreateStackCommand({
+      StackName,
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      TemplateBody: JSON.stringify({
+        Resources: {
+          CrawlerRole: {
+            Type: 'AWS::IAM::Role',
+            Properties: {
+              RoleName: roleName,
+              AssumeRolePolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' },
+                ],
+              },
+              Policies: [
+                {
+                  PolicyName: 'crawl',
+                  PolicyDocument: {
+                    Version: '2012-10-17',
+                    Statement: [
+                      statement(['s3:ListBucket', 's3:GetBucketLocation'], [`arn:aws:s3:::${names.bucketName}`]),
+                      statement(['s3:GetObject'], [`arn:aws:s3:::${names.bucketName}/*`]),
+                      statement(
+                        ['glue:GetDatabase', 'glue:GetTables', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+                        [
+                          `${glue}:catalog`,
+                          `${glue}:database/${names.databaseName}`,
+                          `${glue}:table/${names.databaseName}/*`,
+                        ],
+                      ),
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    }),
+  );
+  await waitUntilStackCreateComplete({ client: cloudFormation, maxWaitTime: 60, minDelay: 1 }, { StackName });
+  return `arn:aws:iam::000000000000:role/${roleName}`;
+};
+
 /** The data lake the Glue and Athena cases share: the sample under s3://<bucket>/trips/yellow_tripdata/, crawled. */
 const lake = async (context: FaultContext, names: Names) => {
   const config = {
@@ -286,7 +359,7 @@ const lake = async (context: FaultContext, names: Names) => {
   await glue.send(
     new CreateCrawlerCommand({
       Name: names.databaseName,
-      Role: 'arn:aws:iam::000000000000:role/crawler',
+      Role: await crawlerRole(context, names),
       DatabaseName: names.databaseName,
       Targets: { S3Targets: [{ Path: `s3://${names.bucketName}/trips/yellow_tripdata/` }] },
     }),
@@ -505,17 +578,45 @@ export const FAULT_CASES: FaultCase[] = [
   {
     id: 'lambda-trigger-crash-after-start',
     service: 'Lambda',
-    fault: 'the trigger crashes after starting the deploy, before answering the job',
-    expected: 'action Failed naming the unanswered job; re-run Succeeded (no-changes), one stack',
+    fault: 'the trigger is killed as it calls PutJobSuccessResult: StartExecution took effect, the job is not answered',
+    expected:
+      'the job gets no answer (Runtime.ExitError; CodePipeline times it out); a new run at once and the crashed job delivered again (following its one execution) both succeed: one created, the other waited and found no changes; one stack',
     run: async (context, names) => {
-      context.inject([{ ...crash(context.harness.delivery.triggerFunctionName, 'after') }]);
-      const first = failedSaying(await context.deploy(names.stackName, dataTemplate(names)), /reported no result/);
+      const artifact = await deployArtifact(context, names);
+      const pipelineContext = localPipelineContext({ functionName: context.harness.delivery.triggerFunctionName });
+      context.inject([
+        { service: 'codepipeline', operation: 'PutJobSuccessResult', times: 1, action: { kind: 'crash-caller' } },
+      ]);
+      const crashed = await invokeJob(context, { pipelineContext, artifact });
       context.inject([]);
-      // The crashed job's execution still runs: the re-run waits for it (stack busy) and finds nothing to change.
-      const again = await context.deploy(names.stackName, dataTemplate(names));
-      const rerun =
-        again.outputVariables.outcome === 'created' ? succeeded(again, 'created') : succeeded(again, 'no-changes');
-      return merge(first, rerun);
+      const started = executionsOfJob(context, crashed.jobId);
+      const first: CaseRun = {
+        observed: `job ${crashed.result?.status ?? 'not answered'} (${crashed.functionError?.slice(0, 80)})`,
+        problems: [
+          ...(crashed.result === undefined ? [] : [`the crashed job was answered ${crashed.result.status}`]),
+          ...(/Runtime\.ExitError/.test(crashed.functionError ?? '') ? [] : ['the trigger did not crash']),
+          ...(started === 1 ? [] : [`${started} executions of the crashed job, not 1`]),
+        ],
+      };
+      // A new pipeline run while the crashed job's deploy still runs: the two race to create the stack; the loser
+      // checks it again, waits while it is busy and finds no change.
+      const rerun = await context.deploy(names.stackName, dataTemplate(names));
+      // Lambda retries a crashed asynchronous invocation with the same event: the same job follows its execution.
+      const again = await invokeJob(context, { pipelineContext, artifact }, crashed.jobId);
+      const { result: final } = await pollToEnd(context, pipelineContext, artifact, tokenOf(again.result));
+      const executions = executionsOfJob(context, crashed.jobId);
+      const status = await stackStatus(context, names.stackName);
+      const outcomes = [rerun.outputVariables.outcome, outcomeOf(final)].sort().join(' + ');
+      return merge(first, {
+        observed: `new run ${describeOutcome(rerun)}; redelivered job: ${final?.status} (${outcomeOf(final)}), ${executions} execution(s); stack ${status}`,
+        problems: [
+          ...(rerun.status === 'Succeeded' ? [] : [`the new run ${describeOutcome(rerun)}`]),
+          ...(outcomes === 'created + no-changes' ? [] : [`outcomes ${outcomes}, not one created and one no-changes`]),
+          ...(executions === 1 ? [] : [`the redelivered job made ${executions} executions`]),
+          ...(final?.status === 'succeeded' ? [] : [`the redelivered job ended ${final?.status}`]),
+          ...(status === 'CREATE_COMPLETE' ? [] : [`stack ${status}`]),
+        ],
+      });
     },
   },
   // Glue
@@ -830,35 +931,69 @@ export const FAULT_CASES: FaultCase[] = [
   {
     id: 'process-kill-mid-deploy',
     service: 'local cloud',
-    fault: 'the cloud process is killed right after CreateStack, then restarted on the same state',
+    fault:
+      'the `pnpm cloud` process (--faults plan) is SIGKILLed right after CreateStack, then restarted on the same state folder',
     expected:
-      'the interrupted action fails; the re-run ends clean (recreated/created, or Failed naming the stack status and what to do)',
+      'the interrupted action fails; the restart takes over the stale lock; the re-run ends clean (recreated/created, or Failed naming the stack status and what to do)',
     run: async (context, names) => {
-      let killedState: string | undefined;
-      context.onKill = () => {
-        killedState = context.snapshot();
+      // A separate cloud process on a copy of this cloud's state (the delivery services deployed), killed for real.
+      const stateDir = context.snapshot();
+      const kill: FaultRule = {
+        service: 'cloudformation',
+        operation: 'CreateStack',
+        times: 1,
+        action: { kind: 'kill', when: 'after' },
       };
-      context.inject([
-        { service: 'cloudformation', operation: 'CreateStack', times: 1, action: { kind: 'kill', when: 'after' } },
-      ]);
+      const first = await spawnCloud({ stateDir, rules: [kill] });
       let interrupted: string;
       try {
-        const outcome = await context.deploy(names.stackName, dataTemplate(names));
+        const outcome = await harnessOver(first.target, context.harness.delivery, stateDir).runAction(
+          deployFiles(names, dataTemplate(names)),
+          { inputFile: 'deploy/app.json' },
+        );
         interrupted = describeOutcome(outcome);
       } catch (failure) {
         interrupted = `action lost the cloud (${(failure as Error).name})`;
       }
-      if (killedState === undefined) return { observed: interrupted, problems: ['the kill never happened'] };
-      await context.restartFrom(killedState);
-      const status = await stackStatus(context, names.stackName);
-      const again = await context.deploy(names.stackName, dataTemplate(names), {
-        onRollbackComplete: 'delete-and-recreate',
-      });
-      const rerun =
-        again.status === 'Succeeded'
-          ? { observed: describeOutcome(again), problems: [] }
-          : failedSaying(again, new RegExp(names.stackName), /(CREATE_FAILED|ROLLBACK)/, /(delete|retry|inspect)/i);
-      return merge({ observed: `interrupted: ${interrupted}; after restart stack ${status}`, problems: [] }, rerun);
+      const death = await Promise.race([first.exited, delay(30_000).then(() => undefined)]);
+      await first.target.close();
+      if (death?.signal !== 'SIGKILL') {
+        await first.stop();
+        return {
+          observed: interrupted,
+          problems: [`the cloud process did not die by SIGKILL: ${JSON.stringify(death)}`],
+        };
+      }
+      context.countExternalFault();
+      const staleLock = existsSync(path.join(stateDir, '.lock'));
+      const second = await spawnCloud({ stateDir, port: first.port });
+      try {
+        const holder = (
+          JSON.parse(readFileSync(path.join(stateDir, '.lock', 'owner.json'), 'utf8')) as { pid?: number }
+        ).pid;
+        const cloud = harnessOver(second.target, context.harness.delivery, stateDir);
+        const status = (await cloud.describeStack(names.stackName))?.StackStatus;
+        const again = await cloud.runAction(
+          deployFiles(names, dataTemplate(names), { onRollbackComplete: 'delete-and-recreate' }),
+          { inputFile: 'deploy/app.json' },
+        );
+        const rerun =
+          again.status === 'Succeeded'
+            ? { observed: describeOutcome(again), problems: [] }
+            : failedSaying(again, new RegExp(names.stackName), /(CREATE_FAILED|ROLLBACK)/, /(delete|retry|inspect)/i);
+        return merge(
+          {
+            observed: `interrupted: ${interrupted}; pid ${first.pid} SIGKILLed (stale lock left: ${staleLock}); restarted as pid ${second.pid} (lock held by ${holder}): stack ${status}`,
+            problems: [
+              ...(staleLock ? [] : ['the killed process left no lock to take over']),
+              ...(holder === second.pid ? [] : [`the lock is held by pid ${holder}, not the restarted cloud`]),
+            ],
+          },
+          rerun,
+        );
+      } finally {
+        await second.stop();
+      }
     },
   },
   {

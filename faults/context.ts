@@ -59,8 +59,6 @@ const boundedClose = (close: () => Promise<void>): Promise<void> =>
 export class FaultContext {
   harness!: Harness;
   faults: FaultInjector;
-  /** What an injected `kill` does (a case sets it; synchronous, as the process stops right there). */
-  onKill: (() => void) | undefined;
   /** State folders of clouds a restart left behind (removed by close). */
   private readonly leftovers: string[] = [];
   /** Faults injected by the injectors of clouds already restarted. */
@@ -77,7 +75,14 @@ export class FaultContext {
   }
 
   private newInjector(): FaultInjector {
-    return createFaultInjector({ onKill: () => this.onKill?.() });
+    // This process is the suite itself: an in-process `kill` only makes the cloud drop every request (a real kill is
+    // process-kill-mid-deploy's separate `pnpm cloud`).
+    return createFaultInjector({ onKill: () => undefined });
+  }
+
+  /** A fault a separate cloud process injected (its own plan, e.g. a kill seen by its exit signal). */
+  countExternalFault(): void {
+    this.retiredFaults += 1;
   }
 
   /** Faults injected so far, over every cloud this context ran. */
@@ -181,10 +186,11 @@ export class FaultContext {
     this.harness = harnessOver(release, old.delivery, stateDir);
   }
 
-  /** What a process killed at this instant leaves on disk (synchronous: nothing else runs meanwhile). */
+  /** A copy of the cloud's state (its delivery services deployed) in a new folder that close() removes. */
   snapshot(): string {
-    const stateDir = path.join(os.tmpdir(), `glue-cd-faults-killed-${randomUUID().slice(0, 8)}`);
+    const stateDir = path.join(os.tmpdir(), `glue-cd-faults-copy-${randomUUID().slice(0, 8)}`);
     this.snapshotInto(stateDir);
+    this.leftovers.push(stateDir, `${stateDir}.faults.json`);
     return stateDir;
   }
 
@@ -198,17 +204,8 @@ export class FaultContext {
     });
   }
 
-  /** Serves a snapshot taken by `snapshot()` (a kill) with a new cloud. */
-  async restartFrom(stateDir: string): Promise<void> {
-    const old = this.harness;
-    await this.retire(old);
-    const release = await startReleaseCloud({ stateDir, waitScale: 0.001, faults: this.faults });
-    this.harness = harnessOver(release, old.delivery, stateDir);
-  }
-
   /** The old process is gone: its answers are dropped from now on (a killed one already drops them). */
   private async retire(old: Harness): Promise<void> {
-    this.onKill = undefined;
     this.faults.killNow();
     this.retiredFaults += this.faults.injected().length;
     await boundedClose(() => old.release.close());

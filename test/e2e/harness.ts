@@ -15,6 +15,7 @@ import {
   type DeliveryServices,
   type InvokeActionOutcome,
   type ReleaseCloud,
+  type ReleaseTarget,
 } from '@glue-cd/release';
 import { zipSync, strToU8 } from 'fflate';
 import { randomUUID } from 'node:crypto';
@@ -31,8 +32,8 @@ const ARTIFACT_BUCKET = `glue-cd-pipeline-${STAGE}-artifacts`;
  * The pipeline's own services (orchestrator + trigger) packaged by `sls package` and deployed on a fresh local cloud;
  * `deploy` runs one CodePipeline Lambda invoke action against them with a build artifact made of `files`.
  */
-export interface Harness {
-  release: ReleaseCloud;
+export interface Harness<Release extends ReleaseTarget = ReleaseCloud> {
+  release: Release;
   delivery: DeliveryServices;
   runAction(files: Record<string, unknown>, userParameters: unknown): Promise<InvokeActionOutcome>;
   /** Uploads a build artifact zip made of `files` and returns its location. */
@@ -73,10 +74,14 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
 };
 
 /**
- * A harness over a cloud whose delivery services are deployed already: the one startHarness made, or a cloud
- * restarted on (a copy of) its state folder.
+ * A harness over a cloud whose delivery services are deployed already: the one startHarness made, a cloud restarted
+ * on (a copy of) its state folder, or a separate `pnpm cloud` process serving such a folder.
  */
-export const harnessOver = (release: ReleaseCloud, delivery: DeliveryServices, stateDir: string): Harness => {
+export const harnessOver = <Release extends ReleaseTarget>(
+  release: Release,
+  delivery: DeliveryServices,
+  stateDir: string,
+): Harness<Release> => {
   let artifacts = 0;
   const uploadArtifact = async (files: Record<string, unknown>) => {
     artifacts += 1;
@@ -100,8 +105,8 @@ export const harnessOver = (release: ReleaseCloud, delivery: DeliveryServices, s
     runAction: async (files, userParameters) =>
       runLambdaInvokeAction({
         clients: release.clients,
-        jobResult: async (jobId) => release.cloud.jobResults.get(jobId),
-        jobs: release.cloud.jobResults,
+        jobResult: (jobId) => release.connection.jobResult(jobId),
+        jobs: { createJob: (jobId, data) => release.connection.createJob(jobId, data) },
         functionName: delivery.triggerFunctionName,
         userParameters: JSON.stringify(userParameters),
         inputArtifacts: [await uploadArtifact(files)],

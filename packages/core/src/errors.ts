@@ -77,6 +77,11 @@ export class StackBusyError extends GlueCdError {
   static readonly policy = policy('StackBusyError', false, 'JobFailed');
 }
 
+/** The stack a deploy was about to create exists now (another deploy created it since): checked again, then updated. */
+export class StackCreatedMeanwhileError extends GlueCdError {
+  static readonly policy = policy('StackCreatedMeanwhileError', false, 'JobFailed');
+}
+
 /** AWS throttled an API call even after the SDK's own retries: the state retries the whole task later. */
 export class ThrottlingError extends GlueCdError {
   static readonly policy = policy('ThrottlingError', true, 'JobFailed');
@@ -100,6 +105,7 @@ export const NAMED_ERRORS: readonly NamedErrorClass[] = [
   UnsafeChangeSetError,
   StackOperationFailedError,
   StackBusyError,
+  StackCreatedMeanwhileError,
   ThrottlingError,
   TransientAwsError,
   BucketsNotEmptyYetError,

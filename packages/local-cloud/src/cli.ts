@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createFaultInjector, parseFaultPlan, type FaultRule } from './faults';
 import type { GlueJobEngine } from './glue';
 import { startLocalCloud, type LocalCloud } from './server';
 
@@ -11,6 +13,7 @@ export const CLOUD_USAGE = `pnpm cloud [-- options]   the local cloud as a long-
   --state-dir DIR   where everything persists (default ${DEFAULT_STATE_DIR}, relative to the repository)
   --wait-scale X    Step Functions Wait/Retry seconds are multiplied by X (default 0.01)
   --quiet           no request log
+  --faults FILE     inject the faults of a JSON plan ({"rules": [...]}, docs/faults.md); a \`kill\` SIGKILLs this process
   --help            this text`;
 
 export interface CloudCliSettings {
@@ -18,6 +21,8 @@ export interface CloudCliSettings {
   stateDir: string;
   waitScale?: number;
   quiet: boolean;
+  /** The fault plan of --faults, read and validated. */
+  faults?: { file: string; rules: FaultRule[]; seed?: number };
 }
 
 /** A command line the CLI refuses (exit code 2); the message names the flag. */
@@ -36,6 +41,7 @@ export const parseCloudArgs = (argv: readonly string[], baseDir: string): CloudC
         'state-dir': { type: 'string' },
         'wait-scale': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        faults: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -54,7 +60,23 @@ export const parseCloudArgs = (argv: readonly string[], baseDir: string): CloudC
     throw new CloudUsageError(`--wait-scale must be a number of 0 or more, got "${values['wait-scale']}"`);
   }
   if (values['state-dir'] === '') throw new CloudUsageError('--state-dir must not be empty');
+  let faults: CloudCliSettings['faults'];
+  if (values.faults !== undefined) {
+    const file = path.resolve(baseDir, values.faults);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CloudUsageError(`--faults: cannot read ${file}: ${(error as Error).message}`);
+    }
+    try {
+      faults = { file, ...parseFaultPlan(text, file) };
+    } catch (error) {
+      throw new CloudUsageError(`--faults: ${(error as Error).message}`);
+    }
+  }
   return {
+    ...(faults ? { faults } : {}),
     port,
     stateDir: path.resolve(baseDir, values['state-dir'] ?? DEFAULT_STATE_DIR),
     ...(waitScale === undefined ? {} : { waitScale }),
@@ -118,6 +140,15 @@ export const runCloudCli = async (
       jobEngines: options.jobEngines ?? [],
       ...(settings.waitScale === undefined ? {} : { waitScale: settings.waitScale }),
       ...(settings.quiet ? {} : { log: io.out }),
+      // A `kill` fault SIGKILLs this very process (the injector's default), as `kill -9` would.
+      ...(settings.faults
+        ? {
+            faults: createFaultInjector({
+              rules: settings.faults.rules,
+              ...(settings.faults.seed === undefined ? {} : { seed: settings.faults.seed }),
+            }),
+          }
+        : {}),
     });
   } catch (error) {
     const reason =
@@ -133,6 +164,9 @@ export const runCloudCli = async (
       `Local cloud on ${cloud.endpoint} (region us-east-1, account 000000000000, state in ${cloud.stateDir})`,
       `Serving: ${cloud.services().join(', ')}`,
       `Glue job engines: ${engines.join('; ') || 'none (every job run fails, naming its script)'}`,
+      ...(settings.faults
+        ? [`Fault injection: ${settings.faults.rules.length} rule(s) from ${settings.faults.file}`]
+        : []),
       '',
       'Point the AWS CLI, the SDKs and `sls invoke local` at it:',
       ...environmentLines(cloud).map((line) => `  ${line}`),

@@ -100,8 +100,11 @@ export interface RequestContext {
   authorize(operation: string, input: Record<string, unknown>): Promise<void>;
   /** Set only when a fault injector is on (src/faults.ts): called with the decoded call before it executes. */
   injectFault?(operation: string, input: Record<string, unknown>): Promise<void>;
-  /** What the server does with the answer once the call executed (set by an injected fault). */
-  afterwards?: 'drop' | 'kill';
+  /**
+   * What the server does with the answer once the call executed (set by an injected fault); `crash-caller`: the call
+   * did not execute, the Lambda invocation that signed it is killed.
+   */
+  afterwards?: 'drop' | 'kill' | 'crash-caller';
 }
 
 export interface LocalResponse {

@@ -1,5 +1,6 @@
 // Fault injection: the one hook through which the fault suite (`pnpm faults`) makes the local cloud misbehave the way
 // AWS does under load or failure. Off by default: with no injector the router and the Lambda runtime skip it entirely.
+import { z } from 'zod';
 import { AwsServiceError } from './aws-error';
 
 /** What an injected fault does to one matching call. */
@@ -12,6 +13,11 @@ export type FaultAction =
   | { kind: 'drop' }
   /** Call the plan's `onKill` (the process dies) before or after executing; every later request is dropped. */
   | { kind: 'kill'; when: 'before' | 'after' }
+  /**
+   * The Lambda invocation that made this call (signed with its role's key) is SIGKILLed instead of the call executing:
+   * a function that dies mid-way, e.g. the pipeline trigger after StartExecution and before answering its job.
+   */
+  | { kind: 'crash-caller' }
   /** Lambda runtime only: the function process exits (Runtime.ExitError) before running, or after it ran. */
   | { kind: 'crash'; when: 'before' | 'after' }
   /** Lambda runtime only: the function runs, then the invocation is reported timed out (Sandbox.Timedout). */
@@ -51,7 +57,7 @@ export interface FaultPlan {
   onKill?: (fault: InjectedFault) => void;
 }
 
-export type RequestFaultOutcome = 'execute' | 'drop-after' | 'kill-after';
+export type RequestFaultOutcome = 'execute' | 'drop-after' | 'kill-after' | 'crash-caller';
 
 export interface FaultInjector {
   /** Replaces the rules (and their counters); the seed restarts. */
@@ -86,7 +92,11 @@ const namesFunction = (wanted: string, actual: unknown): boolean =>
 const RUNTIME_KINDS = new Set<FaultAction['kind']>(['crash', 'timeout']);
 
 export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
-  let rules: { rule: FaultRule; seen: number; fired: number }[] = [];
+  let rules: { rule: FaultRule; seen: number; fired: number }[] = (plan.rules ?? []).map((rule) => ({
+    rule,
+    seen: 0,
+    fired: 0,
+  }));
   let random = seededRandom(plan.seed ?? 1);
   let killed = false;
   const log: InjectedFault[] = [];
@@ -152,6 +162,8 @@ export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
           if (action.when === 'after') return 'kill-after';
           killNow();
           return 'drop-after';
+        case 'crash-caller':
+          return 'crash-caller';
         default:
           return 'execute';
       }
@@ -170,3 +182,52 @@ export function createFaultInjector(plan: FaultPlan = {}): FaultInjector {
     injected: () => [...log],
   };
 }
+
+const FAULT_ACTION = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('error'),
+    code: z.string().min(1),
+    status: z.int().min(400).max(599),
+    message: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('delay'), ms: z.int().min(0) }),
+  z.object({ kind: z.literal('drop') }),
+  z.object({ kind: z.literal('kill'), when: z.enum(['before', 'after']) }),
+  z.object({ kind: z.literal('crash-caller') }),
+  z.object({ kind: z.literal('crash'), when: z.enum(['before', 'after']) }),
+  z.object({ kind: z.literal('timeout') }),
+]);
+
+/** A fault plan as a file holds it (`pnpm cloud --faults <file>`): JSON rules, no `match` predicates, no `onKill`. */
+const FAULT_PLAN_FILE = z.strictObject({
+  seed: z.int().optional(),
+  rules: z.array(
+    z.strictObject({
+      service: z.string().min(1),
+      operation: z.string().min(1).optional(),
+      functionName: z.string().min(1).optional(),
+      skip: z.int().min(0).optional(),
+      times: z.int().min(0).optional(),
+      probability: z.number().min(0).max(1).optional(),
+      action: FAULT_ACTION,
+    }),
+  ),
+});
+
+/** Reads a fault plan file's JSON, validated once; the error names the file and the field that is wrong. */
+export const parseFaultPlan = (text: string, source: string): { rules: FaultRule[]; seed?: number } => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`fault plan ${source} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = FAULT_PLAN_FILE.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.map(String).join('.') || '(top level)';
+    throw new Error(`fault plan ${source}: ${at}: ${issue?.message ?? 'invalid'}`);
+  }
+  const { seed, rules } = parsed.data;
+  return { rules: rules as FaultRule[], ...(seed === undefined ? {} : { seed }) };
+};

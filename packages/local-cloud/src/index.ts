@@ -15,6 +15,7 @@ export {
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
 export {
   createFaultInjector,
+  parseFaultPlan,
   type FaultAction,
   type FaultInjector,
   type FaultPlan,

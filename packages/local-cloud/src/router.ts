@@ -113,6 +113,15 @@ export async function routeRequest(
       const outcome = await faults.beforeCall(service, operation, input);
       if (outcome === 'drop-after') context.afterwards = 'drop';
       if (outcome === 'kill-after') context.afterwards = 'kill';
+      if (outcome === 'crash-caller') {
+        context.afterwards = 'crash-caller';
+        // Never executes: the server kills the caller and answers nothing.
+        throw new AwsServiceError(
+          'InternalFailure',
+          `Injected fault: the caller of ${service}:${operation} crashed`,
+          500,
+        );
+      }
     };
   }
   try {

@@ -303,13 +303,17 @@ async function startOnLockedFolder(
     const target = request.headers['x-amz-target'];
     const afterwards = request.context?.afterwards;
     if (afterwards !== undefined) {
-      // The call executed; its answer is lost (and with `kill` the process dies here).
+      // The call executed and its answer is lost (with `kill` the process dies here); with `crash-caller` its caller dies.
       logLine(
         log,
         'local-cloud',
         `fault: ${request.context?.service} ${request.method} ${request.path} → ${afterwards}`,
       );
       if (afterwards === 'kill') faults?.killNow();
+      if (afterwards === 'crash-caller') {
+        const killed = functions.crashInvocationsOf(request.context?.principal.accessKeyId ?? '');
+        logLine(log, 'local-cloud', `fault: ${killed} running Lambda invocation(s) of the caller killed`);
+      }
       incoming.socket.destroy();
       return;
     }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLOUD_USAGE, CloudUsageError, DEFAULT_PORT, parseCloudArgs, runCloudCli, type CloudCliIo } from '../src';
 import { removeDir, tempStateDir } from './helpers';
@@ -42,6 +43,44 @@ describe('parseCloudArgs', () => {
     // Assert
     expect(parse).toThrow(CloudUsageError);
     expect(parse).toThrow(message);
+  });
+});
+
+describe('parseCloudArgs --faults', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempStateDir();
+  });
+  afterAll(() => removeDir(dir));
+  const plan = (name: string, content: unknown): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+
+  it('reads and validates the plan file', () => {
+    const rules = [
+      { service: 'cloudformation', operation: 'CreateStack', times: 1, action: { kind: 'kill', when: 'after' } },
+    ];
+    const file = plan('kill.json', { seed: 7, rules });
+
+    expect(parseCloudArgs(['--faults', file], '/repo')).toEqual({
+      port: DEFAULT_PORT,
+      stateDir: path.resolve('/repo/.local-cloud'),
+      quiet: false,
+      faults: { file, seed: 7, rules },
+    });
+  });
+
+  it.each([
+    ['missing.json', undefined, '--faults: cannot read'],
+    ['not-json.json', '{rules', 'is not JSON'],
+    ['bad-kind.json', { rules: [{ service: 's3', action: { kind: 'explode' } }] }, 'rules.0.action.kind'],
+    ['extra-key.json', { rules: [], match: 'x' }, 'Unrecognized key'],
+  ])('refuses %s naming what is wrong', (name, content, message) => {
+    const file = content === undefined ? path.join(dir, name) : plan(name, content);
+    expect(() => parseCloudArgs(['--faults', file], '/repo')).toThrow(CloudUsageError);
+    expect(() => parseCloudArgs(['--faults', file], '/repo')).toThrow(message);
   });
 });
 

@@ -234,6 +234,39 @@ describe('local CloudFormation: creating stacks', () => {
     }
   });
 
+  it('creates one stack for two CreateStack calls of one name at once: the other is AlreadyExists', async () => {
+    // Arrange: two deploys racing to create the same new stack, each with its own token.
+    const template = json({ Resources: { A: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'raced' } } } });
+    await h.objects.createBucket('raced-templates');
+    await h.objects.putObject('raced-templates', 'app.json', Buffer.from(template));
+    // The state folder's store reads the object from disk: an I/O wait, during which the other call is served.
+    const read = h.objects.getObject.bind(h.objects);
+    jest
+      .spyOn(h.objects, 'getObject')
+      .mockImplementation(
+        async (bucket, key) => (await new Promise((resolve) => setTimeout(resolve, 50)), read(bucket, key)),
+      );
+    const create = (token: string) =>
+      h.cfn
+        .send(
+          new CreateStackCommand({
+            StackName: 'raced',
+            TemplateURL: 'https://raced-templates.s3.us-east-1.amazonaws.com/app.json',
+            ClientRequestToken: token,
+          }),
+        )
+        .catch((error: unknown) => error as Error);
+
+    // Act
+    const answers = await Promise.all([create('first'), create('second')]);
+
+    // Assert
+    const failures = answers.filter((answer) => answer instanceof Error);
+    expect(failures).toEqual([expect.objectContaining({ name: 'AlreadyExistsException' })]);
+    const { Stacks } = await h.cfn.send(new DescribeStacksCommand({}));
+    expect((Stacks ?? []).filter((stack) => stack.StackName === 'raced')).toHaveLength(1);
+  });
+
   it.each<[string, Record<string, unknown>, string | RegExp]>([
     [
       'a parameter value outside AllowedValues',

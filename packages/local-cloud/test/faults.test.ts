@@ -205,6 +205,30 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
     expect(await cloud.objects.getObject('faulty', 'from-lambda.txt')).toBeDefined();
   });
 
+  test('a crash of the caller: the invocation that made the call is killed, the call never executes', async () => {
+    // Arrange
+    faults.setRules([{ service: 's3', operation: 'PutObject', times: 1, action: { kind: 'crash-caller' } }]);
+    const lambda = new LambdaClient({});
+
+    // Act
+    const result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'probe',
+        Payload: Buffer.from(JSON.stringify({ action: 's3', bucket: 'faulty', key: 'never-written.txt' })),
+      }),
+    );
+    lambda.destroy();
+
+    // Assert
+    expect(result.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(Buffer.from(result.Payload ?? []).toString())).toMatchObject({
+      errorType: 'Runtime.ExitError',
+      errorMessage: expect.stringContaining('signal SIGKILL'),
+    });
+    expect(faults.injected().at(-1)).toMatchObject({ service: 's3', operation: 'PutObject', action: 'crash-caller' });
+    expect(await cloud.objects.getObject('faulty', 'never-written.txt')).toBeUndefined();
+  });
+
   test('a kill after the call: onKill runs once, and the dead cloud answers nothing more', async () => {
     // Arrange
     faults.setRules([

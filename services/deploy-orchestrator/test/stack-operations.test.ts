@@ -205,7 +205,7 @@ describe('createStack', () => {
     expect(operation).toMatchObject({ operation: 'create', stackId: STACK_ID });
   });
 
-  it("refuses a stack someone else created meanwhile (no event carries this execution's token)", async () => {
+  it("hands a stack someone else created meanwhile (no event carries this execution's token) back to be checked again", async () => {
     cfnMock
       .on(CreateStackCommand)
       .rejects(Object.assign(new Error('Stack [x] already exists'), { name: 'AlreadyExistsException' }))
@@ -231,7 +231,11 @@ describe('createStack', () => {
         {},
         { input, executionName: 'e1', template: { kind: 'body', templateBody: '{}', bytes: 2 }, outcome: 'created' },
       ),
-    ).rejects.toThrow(`stack ${STACK} already exists (created by someone else since it was checked)`);
+    ).rejects.toMatchObject({
+      // The state machine checks the stack again on this error (another deploy created it), then updates.
+      name: 'StackCreatedMeanwhileError',
+      message: expect.stringContaining(`stack ${STACK} already exists (created by someone else since it was checked)`),
+    });
   });
 
   it('says which suffix to change when the blue/green stack exists', async () => {

@@ -72,6 +72,11 @@ const LAMBDA_ERRORS = [
 ];
 // A function that crashed or timed out may have done its call: the tasks are idempotent, so they are run again.
 const CRASH_ERRORS = ['Sandbox.Timedout', 'Runtime.ExitError', 'Runtime.Unknown'];
+/** The errors a state routes somewhere else than DeployFailed (before its catch-all). */
+const ROUTED_ERRORS: Record<string, { ErrorEquals: string[]; ResultPath: null; Next: string }[]> = {
+  // Another deploy created the stack since CheckStack: check it again (wait while busy, then update).
+  CreateStack: [{ ErrorEquals: ['StackCreatedMeanwhileError'], ResultPath: null, Next: 'RecheckStack' }],
+};
 
 describe('deploy.asl.yaml structure', () => {
   const { definition } = loadDeployDefinition();
@@ -87,17 +92,20 @@ describe('deploy.asl.yaml structure', () => {
   });
 
   it.each(tasks.map(([name]) => name))(
-    '%s retries Lambda service errors, throttling and function crashes, and catches everything into DeployFailed',
+    '%s retries Lambda service errors, throttling and function crashes, and catches everything else into DeployFailed',
     (name) => {
       const state = definition.States[name] as {
         Retry: { ErrorEquals: string[] }[];
-        Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+        Catch: { ErrorEquals: string[]; Next: string; ResultPath: string | null }[];
       };
       const retried = state.Retry.flatMap((r) => r.ErrorEquals);
       expect(retried).toEqual(
         expect.arrayContaining([...LAMBDA_ERRORS, 'ThrottlingError', 'TransientAwsError', ...CRASH_ERRORS]),
       );
-      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeployFailed' }]);
+      expect(state.Catch).toEqual([
+        ...(ROUTED_ERRORS[name] ?? []),
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeployFailed' },
+      ]);
     },
   );
 
@@ -284,6 +292,19 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
     expect(run.output).toMatchObject({ outcome: 'no-changes' });
     expect(run.visited.filter((s) => s === 'WaitWhileStackBusy').length).toBeGreaterThanOrEqual(1);
     expect(run.visited).toContain('RecheckStack');
+  });
+
+  it('checks the stack again when another deploy created it since CheckStack found none, then finds no changes', async () => {
+    // Another deploy creates the stack (same template) just before this one's CreateStack: AlreadyExists, not ours.
+    const template = appTemplate();
+    cloud.when('CreateStack', async () => {
+      await cloud.givenStack(STACK, template);
+    });
+    const run = await runDeploy(deployInput(body(template)));
+    expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+    expect(run.output).toMatchObject({ outcome: 'no-changes' });
+    expect(run.visited).toEqual(expect.arrayContaining(['CreateStack', 'RecheckStack', 'CreateChangeSet']));
+    expect(await cloud.stacksNamed(STACK)).toEqual([{ id: expect.any(String), status: 'CREATE_COMPLETE' }]);
   });
 
   it('gives up on a stack that stays busy, after a bounded number of checks', async () => {

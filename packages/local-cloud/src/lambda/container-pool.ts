@@ -9,7 +9,8 @@ const IDLE_CONTAINER_MS = 5 * 60_000;
  */
 export class ContainerPool {
   private readonly idle = new Map<string, FunctionContainer[]>();
-  private readonly busy = new Set<FunctionContainer>();
+  // Running containers and the access key their code signs with (what a crash-caller fault finds them by).
+  private readonly busy = new Map<FunctionContainer, string>();
   private closed = false;
 
   /** The pool of one function version: its name and revision id. */
@@ -25,9 +26,16 @@ export class ContainerPool {
     return container;
   }
 
-  /** The container serves an invocation (close() kills it). */
-  enter(container: FunctionContainer): void {
-    this.busy.add(container);
+  /** The container serves an invocation whose code signs with `accessKeyId` (close() kills it). */
+  enter(container: FunctionContainer, accessKeyId: string): void {
+    this.busy.set(container, accessKeyId);
+  }
+
+  /** Kills the running invocations whose code signs with this key (a crash-caller fault); how many. */
+  killBusySignedBy(accessKeyId: string): number {
+    const callers = [...this.busy].filter(([, key]) => key === accessKeyId).map(([container]) => container);
+    for (const container of callers) container.kill();
+    return callers.length;
   }
 
   leave(container: FunctionContainer): void {
@@ -65,7 +73,7 @@ export class ContainerPool {
   /** Kills every container, busy or idle; nothing is parked afterwards. */
   close(): void {
     this.closed = true;
-    for (const container of this.busy) container.kill();
+    for (const container of this.busy.keys()) container.kill();
     for (const list of this.idle.values()) for (const container of list) container.kill();
     this.idle.clear();
   }

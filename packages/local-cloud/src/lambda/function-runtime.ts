@@ -28,6 +28,8 @@ export interface LocalFunctionRuntime extends FunctionRuntime {
   invoke(functionNameOrArn: string, payload: unknown): Promise<LocalInvokeResult>;
   getFunction(functionNameOrArn: string): FunctionRecord | undefined;
   listFunctions(): FunctionRecord[];
+  /** Fault injection (`crash-caller`): SIGKILLs the running invocations whose code signs with this key; how many. */
+  crashInvocationsOf(accessKeyId: string): number;
   /** Kills invocations still running (used by `LocalCloud.close()`). */
   close(): Promise<void>;
 }
@@ -137,11 +139,8 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     if (!existsSync(taskRoot)) await installPackage(stateDir, objects, def);
     const ids = invocationIds(randomUUID());
     const { requestId } = ids;
-    const env = invocationEnvironment(record, ids, {
-      taskRoot,
-      endpoint: options.endpoint(),
-      roleKey: options.credentialsForRole(def.role ?? NO_ROLE_ARN),
-    });
+    const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
+    const env = invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey });
     let eventJson: string;
     try {
       eventJson = JSON.stringify(payload === undefined ? {} : payload);
@@ -164,7 +163,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     const container =
       pool.take(key) ??
       new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
-    pool.enter(container);
+    pool.enter(container, roleKey.accessKeyId);
     let outcome: ContainerOutcome;
     try {
       outcome = await container.invoke(
@@ -211,6 +210,8 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       pool.retire(name);
       await rm(path.join(stateDir, 'lambda', name), { recursive: true, force: true });
     },
+
+    crashInvocationsOf: (accessKeyId) => pool.killBusySignedBy(accessKeyId),
 
     async close() {
       pool.close();

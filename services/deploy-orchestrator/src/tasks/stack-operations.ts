@@ -11,6 +11,7 @@ import {
   classifyStackStatus,
   operationOutcome,
   protectedStackPolicyBody,
+  StackCreatedMeanwhileError,
   StackOperationFailedError,
   type DeployInput,
   type OperationOutcome as Outcome,
@@ -127,10 +128,15 @@ export const createStack = async (
     if (existing?.StackId !== undefined && (await stackHasOperationWithToken(cfn, existing.StackId, token))) {
       return startOperation('create', event.outcome, stackName, existing.StackId, now);
     }
-    throw new StackOperationFailedError(
-      event.outcome === 'blue-green-created'
-        ? `blue/green stack ${stackName} already exists: choose another blueGreenSuffix or delete it`
-        : `stack ${stackName} already exists (created by someone else since it was checked): ${errorMessage(error)}`,
+    if (event.outcome === 'blue-green-created') {
+      throw new StackOperationFailedError(
+        `blue/green stack ${stackName} already exists: choose another blueGreenSuffix or delete it`,
+        { cause: error },
+      );
+    }
+    // Another deploy (a concurrent pipeline, a retried job) created it: the state machine checks the stack again.
+    throw new StackCreatedMeanwhileError(
+      `stack ${stackName} already exists (created by someone else since it was checked): ${errorMessage(error)}`,
       { cause: error },
     );
   }

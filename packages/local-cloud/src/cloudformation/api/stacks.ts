@@ -38,15 +38,23 @@ const now = (): string => new Date().toISOString();
 export async function createStack(ctx: ApiContext, input: CreateStackInput): Promise<CreateStackOutput> {
   const stackName = checkStackName(input.StackName);
   const token = checkToken(input.ClientRequestToken, 'clientRequestToken');
-  const existing = ctx.store.activeStack(stackName);
-  if (existing && servedToken(existing, 'CreateStack', token)) return { StackId: existing.stackId };
-  if (existing) throw cloudFormationError('AlreadyExistsException', `Stack [${stackName}] already exists`);
+  const existing = (): { StackId: string } | undefined => {
+    const stack = ctx.store.activeStack(stackName);
+    if (stack && servedToken(stack, 'CreateStack', token)) return { StackId: stack.stackId };
+    if (stack) throw cloudFormationError('AlreadyExistsException', `Stack [${stackName}] already exists`);
+    return undefined;
+  };
+  const served = existing();
+  if (served) return served;
   const body = await templateBody(ctx.deps.objects, input);
   const policy = await stackPolicyText(ctx, input.StackPolicyBody, input.StackPolicyURL);
   const identity = { stackName, stackId: stackArn(stackName) };
   const deployment = prepareDeployment(identity, body, input.Parameters);
   checkCapabilities(deployment.resources, input.Capabilities);
   checkImports(ctx.store, deployment, identity.stackId);
+  // Again after the awaits: a concurrent CreateStack of this name may have registered meanwhile (AWS's is atomic).
+  const raced = existing();
+  if (raced) return raced;
   const stack: StackRecord = {
     ...identity,
     status: 'CREATE_IN_PROGRESS',
