@@ -2,7 +2,7 @@
 // config/esbuild-plugins.cjs). Bundles do not depend on the stage; only the CloudFormation template does.
 const { createHash, randomUUID } = require('node:crypto');
 const { existsSync } = require('node:fs');
-const { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } = require('node:fs/promises');
+const { mkdir, readFile, readdir, rename, rm, stat, writeFile } = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -56,11 +56,12 @@ const findUp = (dir, name) => {
 };
 
 /**
- * What a build's output depends on besides its input files: esbuild's version, every build option but where the
- * output goes, the plugins (their names and this folder's plugin sources), the working folder, the entry and the
- * lockfile (which fixes what every bare import resolves to).
+ * What a build's output depends on besides its input files: esbuild's version, every build option but the output
+ * paths (the output folder counts relative to the working folder: source maps name sources relative to it), the
+ * plugins (their names and this folder's plugin sources), the working folder, the entry and the lockfile (which fixes
+ * what every bare import resolves to).
  */
-const buildKey = async (build, entry, workingDir) => {
+const buildKey = async (build, entry, workingDir, outDir) => {
   const {
     outdir: _o,
     outfile: _f,
@@ -83,6 +84,7 @@ const buildKey = async (build, entry, workingDir) => {
       plugins: (plugins ?? []).map((plugin) => plugin.name),
       pluginSources,
       workingDir,
+      outDir: path.relative(workingDir, outDir),
       entry,
       lockfile: lockRoot ? await hashFile(path.join(lockRoot, 'pnpm-lock.yaml')) : 'none',
     }),
@@ -114,6 +116,15 @@ const manifestOf = async (workingDir, inputs) => {
   };
 };
 
+/** The first input modified after `since` (ms), if any. */
+const firstChangedSince = async (workingDir, inputs, since) => {
+  for (const input of inputs) {
+    const info = await stat(path.resolve(workingDir, input)).catch(() => undefined);
+    if (!info || info.mtimeMs > since || info.ctimeMs > since) return input;
+  }
+  return undefined;
+};
+
 /** Whether every recorded input still hashes the same. */
 const manifestHolds = async (manifest) => {
   for (const [file, hash] of manifest.files) if ((await hashFile(file)) !== hash) return false;
@@ -141,21 +152,24 @@ const lookup = async (keyDir) => {
   return undefined;
 };
 
-/** Stores outputs (paths relative to outDir) under keyDir/<hash of the manifest>: temp folder, then rename. */
+/** Stores outputs (paths relative to outDir, with their sha256) under keyDir/<hash of the manifest>: temp folder, then rename. */
 const store = async (keyDir, outDir, outputs, manifest) => {
   await mkdir(keyDir, { recursive: true });
-  const body = { format: FORMAT, createdAt: new Date().toISOString(), outputs, ...manifest };
+  const body = { format: FORMAT, createdAt: new Date().toISOString(), ...manifest };
+  const hashed = [];
   const id = sha256(canonical({ outputs, ...manifest }));
   const entry = path.join(keyDir, id);
   if (existsSync(path.join(entry, MANIFEST))) return;
   const temp = path.join(keyDir, `.tmp-${randomUUID()}`);
   try {
     for (const output of outputs) {
+      const content = await readFile(path.join(outDir, output));
       const target = path.join(temp, FILES, output);
       await mkdir(path.dirname(target), { recursive: true });
-      await copyFile(path.join(outDir, output), target);
+      await writeFile(target, content);
+      hashed.push([output, sha256(content)]);
     }
-    await writeFile(path.join(temp, MANIFEST), `${JSON.stringify(body)}\n`);
+    await writeFile(path.join(temp, MANIFEST), `${JSON.stringify({ ...body, outputs: hashed })}\n`);
     await rename(temp, entry).catch((error) => {
       if (!['EEXIST', 'ENOTEMPTY'].includes(error.code)) throw error;
     });
@@ -199,7 +213,7 @@ const bundleCache = {
     const workingDir = absWorkingDir ?? process.cwd();
     const outDir = path.resolve(workingDir, outdir ?? path.dirname(outfile));
     const entry = entries[0];
-    const keyDir = path.join(root, await buildKey(build, entry, workingDir));
+    const keyDir = path.join(root, await buildKey(build, entry, workingDir, outDir));
     const hit = await lookup(keyDir);
     if (hit) {
       build.initialOptions.write = false;
@@ -209,16 +223,26 @@ const bundleCache = {
       build.onLoad({ filter: /.*/, namespace: NAME }, () => ({ contents: '', loader: 'js' }));
       build.onEnd(async (result) => {
         if (result.errors.length > 0) return;
-        for (const output of hit.manifest.outputs) {
+        for (const [output, hash] of hit.manifest.outputs) {
+          const content = await readFile(path.join(hit.dir, FILES, output));
+          // Checked before use: a damaged entry fails this build (the next one rebuilds), never ships.
+          if (sha256(content) !== hash) {
+            await rm(hit.dir, { recursive: true, force: true });
+            throw new Error(`bundle cache entry ${hit.dir} is damaged (${output}); it was removed: build again`);
+          }
           const target = path.join(outDir, output);
           await mkdir(path.dirname(target), { recursive: true });
-          await copyFile(path.join(hit.dir, FILES, output), target);
+          await writeFile(target, content);
         }
         log(`reused ${entry} (${hit.manifest.outputs.length} files, ${path.basename(hit.dir).slice(0, 12)})`);
       });
       return;
     }
     build.initialOptions.metafile = true;
+    let started = Date.now();
+    build.onStart(() => {
+      started = Date.now();
+    });
     build.onEnd(async (result) => {
       if (result.errors.length > 0 || !result.metafile) return;
       const metafiles = [result.metafile, ...(extraBuilds.get(build.initialOptions) ?? [])];
@@ -229,6 +253,12 @@ const bundleCache = {
       // An output outside the output folder, or a second build's, is not a bundle this cache understands.
       if (outputs.some((output) => output.startsWith('..'))) return;
       const inputs = metafiles.flatMap(fileInputs);
+      // An input changed while esbuild read it (as ccache's "too new" check): the output may match neither version.
+      const changedDuring = await firstChangedSince(workingDir, inputs, started);
+      if (changedDuring) {
+        log(`built ${entry}, not stored: ${changedDuring} changed during the build`);
+        return;
+      }
       try {
         await store(keyDir, outDir, [...new Set(outputs)].sort(), await manifestOf(workingDir, inputs));
         log(`built ${entry} and stored it`);
