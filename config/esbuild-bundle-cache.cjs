@@ -62,16 +62,10 @@ const findUp = (dir, name) => {
  * what every bare import resolves to).
  */
 const buildKey = async (build, entry, workingDir, outDir) => {
-  const {
-    outdir: _o,
-    outfile: _f,
-    plugins,
-    metafile: _m,
-    write: _w,
-    absWorkingDir: _a,
-    entryPoints: _e,
-    ...options
-  } = build.initialOptions;
+  // Where the output goes, and the flags plugins set for themselves, are not what it is.
+  const ignored = new Set(['outdir', 'outfile', 'plugins', 'metafile', 'write', 'absWorkingDir', 'entryPoints']);
+  const { plugins } = build.initialOptions;
+  const options = Object.fromEntries(Object.entries(build.initialOptions).filter(([name]) => !ignored.has(name)));
   const lockRoot = findUp(workingDir, 'pnpm-lock.yaml');
   const pluginSources = await Promise.all(
     ['esbuild-plugins.cjs', 'esbuild-bundle-cache.cjs'].map((file) => hashFile(path.join(__dirname, file))),
