@@ -60,6 +60,10 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
     DeployToProduction: role('PipelineRole'),
   });
   expect(summary.report.differences.filter((d) => /operator key/.test(d.difference))).toEqual([]);
+  // Each Invoke action says it called its function synchronously, once per job (CodePipeline's are async, retried).
+  expect(
+    summary.report.differences.filter((d) => /invoked synchronously/.test(d.difference)).map((d) => d.action),
+  ).toEqual(['DeployTestStack', 'PlanProduction', 'LiveTestCleanup', 'DeployToProduction']);
   expect(summary.outputVariables.DeployTestStack).toMatchObject({ stackName: TEST_STACK, outcome: 'created' });
   const trips = (await readFile(SAMPLE, 'utf8')).split(/\r?\n/).filter((line) => line.length > 0).length - 1;
   // AutomatedLiveTest ran buildspecs/live-test.yml: its CLI on the SDK backend against the local cloud's Glue/Athena.

@@ -1,3 +1,4 @@
+import { ViolationSchema } from '@glue-cd/core';
 import { z } from 'zod';
 import { PHASES } from './codebuild/buildspec';
 
@@ -149,15 +150,8 @@ export const StateMachineGraphSchema = z.object({
   transitions: z.array(StateTransitionSchema),
 });
 
-const ChangeRecordSchema = z.object({
-  logicalId: z.string(),
-  /** Logical ids of the nested stacks leading to the resource; empty for the root stack. */
-  stackPath: z.array(z.string()),
-  resourceType: z.string(),
-  action: z.string(),
-  replacement: z.string().optional(),
-  policyAction: z.string().optional(),
-  reason: z.string(),
+/** One change the verdict lists (core's Violation: logical id, stack path, type, action, replacement, reason). */
+const ChangeRecordSchema = ViolationSchema.extend({
   /** refused: a violation; accepted: destructive but allowed by the safety policy. */
   disposition: z.enum(['refused', 'accepted']),
 });

@@ -19,6 +19,10 @@ const functionNameOf = (value: unknown, exports: Record<string, string>): string
   throw new LambdaInvokeActionError(`FunctionName must be a literal or Fn::ImportValue, got ${JSON.stringify(value)}`);
 };
 
+/** CodePipeline invokes asynchronously, and Lambda retries a failed async invocation twice; the release does not. */
+export const invocationDifference = (functionName: string): string =>
+  `${functionName} is invoked synchronously, once per job: CodePipeline invokes it asynchronously and Lambda retries a failed invocation up to twice, so a crash that fails the job here may be retried on AWS`;
+
 /**
  * A Lambda Invoke action, as CodePipeline runs it: a job per invocation (a new job id each time the worker answers
  * with a continuation token), the declared input artifacts, the resolved UserParameters.
@@ -56,6 +60,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   const executionArns = firstJob ? [executionArnFor(delivery.stateMachineArn, executionNameForJob(firstJob))] : [];
   const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
   const runAs = pipelineRole ? { runAs: pipelineRole.roleArn } : {};
+  const differences = [invocationDifference(functionName)];
   if (outcome.status !== 'Succeeded') {
     return {
       ...runAs,
@@ -63,6 +68,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
       summary: 'failed',
       detail: `${outcome.message ?? 'no message'}\n(${calls})`,
       executionArns,
+      differences,
     };
   }
   const summary = outcome.summary ?? 'succeeded';
@@ -74,6 +80,7 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
     detail: plan ? `${calls}\n${plan.text}` : calls,
     outputVariables: outcome.outputVariables,
     executionArns,
+    differences,
     ...(plan ? { plan } : {}),
   };
 };
