@@ -36,9 +36,20 @@ const canonical = (value) =>
       : item,
   );
 
+/** Content hashes of this process by file identity (device, inode, size, mtime, ctime in ns), as ccache's inode cache. */
+const hashes = new Map();
+
 const hashFile = async (file) => {
+  const info = await stat(file, { bigint: true }).catch(() => undefined);
+  if (!info) return 'missing';
+  const identity = `${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+  const known = hashes.get(identity);
+  if (known) return known;
   const content = await readFile(file).catch(() => undefined);
-  return content === undefined ? 'missing' : sha256(content);
+  if (content === undefined) return 'missing';
+  const hash = sha256(content);
+  hashes.set(identity, hash);
+  return hash;
 };
 
 /** A folder's entry names, hashed: a file added beside a first-party input may change what an import resolves to. */
