@@ -3,6 +3,7 @@
 const { readFile } = require('node:fs/promises');
 const path = require('node:path');
 const { gzipSync } = require('node:zlib');
+const { bundleCache, recordExtraBuild } = require('./esbuild-bundle-cache.cjs');
 
 const SPEC_TABLE = path.join(__dirname, 'aws-service-spec-table.txt');
 const SPEC_TABLE_CODE = path.join(__dirname, 'aws-service-spec-table.cjs');
@@ -117,19 +118,24 @@ const lazyChunks = {
       const used = new Set(
         Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path.slice(2))),
       );
-      const plugins = (build.initialOptions.plugins ?? []).filter((plugin) => plugin.name !== LAZY_CHUNK);
+      // The chunks are outputs of this build: the bundle cache stores them with it (not as builds of their own).
+      const plugins = (build.initialOptions.plugins ?? []).filter(
+        (plugin) => plugin.name !== LAZY_CHUNK && plugin.name !== bundleCache.name,
+      );
       for (const [file, entry] of [...chunks].filter(([name]) => used.has(name))) {
-        await build.esbuild.build({
+        const chunk = await build.esbuild.build({
           ...build.initialOptions,
           entryPoints: [entry],
           outdir: undefined,
           outfile: path.join(directory, file),
-          metafile: false,
+          metafile: true,
           plugins,
         });
+        recordExtraBuild(build.initialOptions, chunk.metafile);
       }
     });
   },
 };
 
-module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials, lazyChunks];
+// The bundle cache last: its end callback sees the lazy chunks written.
+module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials, lazyChunks, bundleCache];

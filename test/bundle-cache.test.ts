@@ -1,0 +1,172 @@
+// The bundle cache (config/esbuild-bundle-cache.cjs): one esbuild build per function per content, whatever the stage.
+import { packageService, unzipArtifact } from '@glue-cd/release';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the plugin list serverless-esbuild loads
+const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as Plugin[];
+
+/** Every file under dir (relative path → content). */
+const filesOf = async (dir: string): Promise<Map<string, Buffer>> => {
+  const files = new Map<string, Buffer>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, full), await readFile(full));
+  }
+  return files;
+};
+
+/** Runs fn with GLUE_CD_CACHE_DIR set, and what the bundle cache printed meanwhile. */
+const withCache = async (cacheDir: string, fn: () => Promise<unknown>): Promise<string> => {
+  const previous = process.env.GLUE_CD_CACHE_DIR;
+  const printed: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    printed.push(String(chunk));
+    return true;
+  });
+  process.env.GLUE_CD_CACHE_DIR = cacheDir;
+  try {
+    await fn();
+  } finally {
+    write.mockRestore();
+    if (previous === undefined) delete process.env.GLUE_CD_CACHE_DIR;
+    else process.env.GLUE_CD_CACHE_DIR = previous;
+  }
+  return printed.join('');
+};
+
+describe('the bundle cache in esbuild (a project of two modules and a lazy chunk)', () => {
+  let project: string;
+  let cacheDir: string;
+  const outdir = (): string => path.join(project, '.esbuild/.build/src');
+
+  // The services' options (config/serverless.common.yml), as serverless-esbuild passes them for one function.
+  const bundle = async (cache: string): Promise<{ printed: string; files: Map<string, Buffer> }> => {
+    await rm(outdir(), { recursive: true, force: true });
+    const options: BuildOptions = {
+      absWorkingDir: project,
+      entryPoints: ['src/handler.ts'],
+      outdir: outdir(),
+      bundle: true,
+      minify: true,
+      keepNames: true,
+      mainFields: ['module', 'main'],
+      sourcemap: true,
+      sourcesContent: false,
+      target: 'node22',
+      platform: 'node',
+      format: 'cjs',
+      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
+      logLevel: 'silent',
+      plugins,
+    };
+    const printed = await withCache(cache, () => build(options));
+    return { printed, files: await filesOf(outdir()) };
+  };
+
+  beforeEach(async () => {
+    project = await mkdtemp(path.join(tmpdir(), 'glue-cd-bundle-cache-project-'));
+    cacheDir = await mkdtemp(path.join(tmpdir(), 'glue-cd-bundle-cache-'));
+    await mkdir(path.join(project, 'src'));
+    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `hello ${name}`;\n');
+    await writeFile(
+      path.join(project, 'src/handler.ts'),
+      [
+        "import { greet } from './greet';",
+        "export const handler = (text: string) => greet(String(require('yaml').parse(text).name));",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterEach(async () => {
+    await rm(project, { recursive: true, force: true });
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  test('a second build reuses the first, byte for byte what esbuild writes without the cache, lazy chunk included', async () => {
+    const first = await bundle(cacheDir);
+    expect(first.printed).toContain('bundle cache: built src/handler.ts and stored it');
+    const second = await bundle(cacheDir);
+    expect(second.printed).toContain('bundle cache: reused src/handler.ts (4 files');
+    const uncached = await bundle('off');
+    expect(uncached.printed).not.toContain('bundle cache');
+    expect([...uncached.files.keys()].sort()).toEqual([
+      'handler.js',
+      'handler.js.map',
+      'handler.yaml.js',
+      'handler.yaml.js.map',
+    ]);
+    expect(second.files).toEqual(uncached.files);
+    expect(first.files).toEqual(uncached.files);
+  });
+
+  test('changing an imported source file rebuilds, and the new output is what esbuild writes', async () => {
+    await bundle(cacheDir);
+    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `bonjour ${name}`;\n');
+    const changed = await bundle(cacheDir);
+    expect(changed.printed).toContain('bundle cache: built src/handler.ts');
+    expect(changed.files.get('handler.js')!.toString()).toContain('bonjour');
+    expect(changed.files).toEqual((await bundle('off')).files);
+    // Both versions are kept: going back to the first source reuses its bundle.
+    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `hello ${name}`;\n');
+    expect((await bundle(cacheDir)).printed).toContain('bundle cache: reused src/handler.ts');
+  });
+
+  test('a file added beside an input (it may change what an import resolves to) rebuilds', async () => {
+    await bundle(cacheDir);
+    await writeFile(path.join(project, 'src/greet.js'), "exports.greet = () => 'shadow';\n");
+    expect((await bundle(cacheDir)).printed).toContain('bundle cache: built src/handler.ts');
+  });
+
+  test('a damaged entry fails the build that finds it and is removed, so the next one rebuilds', async () => {
+    await bundle(cacheDir);
+    const [key] = await readdir(path.join(cacheDir, 'bundles'));
+    const [result] = await readdir(path.join(cacheDir, 'bundles', key!));
+    await writeFile(path.join(cacheDir, 'bundles', key!, result!, 'files/handler.js'), 'tampered');
+    await expect(bundle(cacheDir)).rejects.toThrow(/bundle cache entry .* is damaged \(handler\.js\)/);
+    expect((await bundle(cacheDir)).printed).toContain('bundle cache: built src/handler.ts');
+  });
+});
+
+describe('sls package at two stages (the pipeline trigger)', () => {
+  const SERVICE_DIR = path.join(REPO_ROOT, 'services/pipeline-trigger');
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'glue-cd-bundle-cache-sls-'));
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  /** `sls package` itself (no package cache), with the bundle cache GLUE_CD_CACHE_DIR names. */
+  const slsPackage = async (stage: string, cache: string) => {
+    const outDir = path.join(work, stage);
+    const packaged = await packageService({
+      repoRoot: REPO_ROOT,
+      serviceDir: SERVICE_DIR,
+      stage,
+      outDir,
+      cache: false,
+      env: { GLUE_CD_CACHE_DIR: cache },
+    });
+    const zip = path.join(work, `${stage}-zip`);
+    await unzipArtifact(await readFile(path.join(outDir, 'trigger.zip')), zip);
+    return { output: packaged.output, files: await filesOf(zip) };
+  };
+
+  test('the second stage reuses the first stage bundle; the zip holds what a build without the cache holds', async () => {
+    const cache = path.join(work, 'cache');
+    const first = await slsPackage('bc-one', cache);
+    expect(first.output).toContain('bundle cache: built src/handlers/trigger.ts and stored it');
+    const second = await slsPackage('bc-two', cache);
+    expect(second.output).toContain('bundle cache: reused src/handlers/trigger.ts (2 files');
+    const uncached = await slsPackage('bc-three', 'off');
+    expect(uncached.output).not.toContain('bundle cache');
+    expect([...uncached.files.keys()].sort()).toEqual(['src/handlers/trigger.js', 'src/handlers/trigger.js.map']);
+    expect(second.files).toEqual(uncached.files);
+  }, 300_000);
+});
