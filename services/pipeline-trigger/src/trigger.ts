@@ -5,7 +5,7 @@ import {
   type CodePipelineClient,
   type FailureType,
 } from '@aws-sdk/client-codepipeline';
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
@@ -27,7 +27,7 @@ import {
   type TokenKey,
 } from '@glue-cd/core';
 import type { CodePipelineEvent } from 'aws-lambda';
-import type { ArtifactCredentials } from './clients';
+import { artifactS3Sdk, type ArtifactCredentials } from './clients';
 import { buildDeployInput, loadDeployInputDocument, type ReadObject } from './deploy-input-document';
 import { answerForExecution, failed, inProgress, type JobAnswer } from './job-answer';
 import { Redactor } from './logging';
@@ -179,7 +179,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       try {
         const object = await withDeadline(
           signal,
-          s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal)),
+          s3.send(new (artifactS3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), sendOptions(signal)),
         );
         if (!object.Body) throw new Error('empty body');
         if (object.ContentLength !== undefined && object.ContentLength > maxBytes) {
