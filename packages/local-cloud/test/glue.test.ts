@@ -24,6 +24,8 @@ import {
   GetTableCommand,
   GetTablesCommand,
   GlueClient,
+  ListCrawlersCommand,
+  ListJobsCommand,
   StartCrawlerCommand,
   StartJobRunCommand,
   StopCrawlerCommand,
@@ -514,6 +516,62 @@ describe('Glue crawlers', () => {
       Version: 2,
       Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] },
     });
+  });
+});
+
+describe('Glue name listings', () => {
+  /** Every name a listing returns, page by page, with each page's size. */
+  const allPages = async (list: (token?: string) => Promise<{ names: string[]; next?: string }>) => {
+    const names: string[] = [];
+    const sizes: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await list(token);
+      names.push(...page.names);
+      sizes.push(page.names.length);
+      token = page.next;
+    } while (token);
+    return { names, sizes };
+  };
+
+  it('pages crawler and job names in order, two at a time, and refuses a token it did not give', async () => {
+    // Arrange
+    const mine = ['listing-c', 'listing-a', 'listing-b'];
+    for (const name of mine) {
+      await glue.send(
+        new CreateCrawlerCommand({
+          Name: name,
+          Role: 'r',
+          Targets: { S3Targets: [{ Path: 's3://raw-data/x/' }] },
+        }),
+      );
+      await glue.send(
+        new CreateJobCommand({
+          Name: name,
+          Role: 'r',
+          Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/echo.py' },
+        }),
+      );
+    }
+
+    // Act
+    const crawlers = await allPages(async (token) => {
+      const page = await glue.send(new ListCrawlersCommand({ MaxResults: 2, NextToken: token }));
+      return { names: page.CrawlerNames ?? [], next: page.NextToken };
+    });
+    const jobs = await allPages(async (token) => {
+      const page = await glue.send(new ListJobsCommand({ MaxResults: 2, NextToken: token }));
+      return { names: page.JobNames ?? [], next: page.NextToken };
+    });
+    const forged = await failure(glue.send(new ListJobsCommand({ NextToken: 'not-a-token' })));
+
+    // Assert
+    for (const listing of [crawlers, jobs]) {
+      expect(listing.names).toEqual([...listing.names].sort());
+      expect(listing.names.filter((name) => name.startsWith('listing-'))).toEqual([...mine].sort());
+      expect(Math.max(...listing.sizes)).toBe(2);
+    }
+    expect(forged).toMatchObject({ name: 'InvalidInputException' });
   });
 });
 

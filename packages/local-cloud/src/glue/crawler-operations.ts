@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { parseInput } from '../json-input';
 import type { JsonOperation } from '../json-protocol';
-import { pageByKey } from '../paging';
 import { CreateCrawlerSchema, Name, UpdateCrawlerSchema } from './crawler-definitions';
 import type { GlueCrawlers } from './crawlers';
 import { INVALID_INPUT } from './errors';
+import { namePage, NamePageInput } from './name-page';
 
 const median = (values: number[]): number => {
   if (values.length === 0) return 0;
@@ -19,18 +19,7 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
     parseInput(schema, input, INVALID_INPUT);
   const names = (): string[] => crawlers.names();
   // Get*/List* page through the names in order, up to 1000 at a time.
-  const namePage = (raw: unknown) => {
-    const input = parse(
-      z.object({ MaxResults: z.number().int().min(1).max(1000).optional(), NextToken: z.string().optional() }),
-      raw,
-    );
-    return pageByKey(names(), (name) => name, {
-      nextToken: input.NextToken,
-      maxResults: input.MaxResults,
-      defaultMax: 1000,
-      errorCode: INVALID_INPUT,
-    });
-  };
+  const namesPage = (raw: unknown) => namePage(names(), parse(NamePageInput, raw));
   return {
     CreateCrawler: async (raw) => {
       crawlers.create(parse(CreateCrawlerSchema, raw));
@@ -38,7 +27,7 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
     },
     GetCrawler: async (raw) => ({ Crawler: crawlers.get(parse(z.object({ Name }), raw).Name) }),
     GetCrawlers: async (raw) => {
-      const page = namePage(raw);
+      const page = namesPage(raw);
       return {
         Crawlers: page.items.map((name) => crawlers.get(name)),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -53,7 +42,7 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
       };
     },
     ListCrawlers: async (raw) => {
-      const page = namePage(raw);
+      const page = namesPage(raw);
       return { CrawlerNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
     UpdateCrawler: async (raw) => {
@@ -73,23 +62,11 @@ export const crawlerOperations = (crawlers: GlueCrawlers): Record<string, JsonOp
       return {};
     },
     GetCrawlerMetrics: async (raw) => {
-      const input = parse(
-        z.object({
-          CrawlerNameList: z.array(Name).max(100).optional(),
-          MaxResults: z.number().int().min(1).max(1000).optional(),
-          NextToken: z.string().optional(),
-        }),
-        raw,
-      );
+      const input = parse(NamePageInput.extend({ CrawlerNameList: z.array(Name).max(100).optional() }), raw);
       const selected = input.CrawlerNameList
         ? names().filter((name) => input.CrawlerNameList!.includes(name))
         : names();
-      const page = pageByKey(selected, (name) => name, {
-        nextToken: input.NextToken,
-        maxResults: input.MaxResults,
-        defaultMax: 1000,
-        errorCode: INVALID_INPUT,
-      });
+      const page = namePage(selected, input);
       return {
         CrawlerMetricsList: page.items.map((name) => {
           const { runtimes, lastRun } = crawlers.history(name);

@@ -4,6 +4,7 @@ import type { JsonOperation } from '../json-protocol';
 import { pageByKey } from '../paging';
 import { INVALID_INPUT } from './errors';
 import { JobDefinitionSchema, Name, StartJobRunSchema } from './job-definitions';
+import { namePage, NamePageInput } from './name-page';
 import type { GlueJobRun, GlueJobs } from './jobs';
 
 /** A run as the API shows it: without what the local engine reported. */
@@ -17,18 +18,7 @@ export const jobOperations = (jobs: GlueJobs): Record<string, JsonOperation> => 
   const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> =>
     parseInput(schema, input, INVALID_INPUT);
   // Get*/List* page through the names in order, up to 1000 at a time.
-  const namePage = (raw: unknown) => {
-    const input = parse(
-      z.object({ NextToken: z.string().optional(), MaxResults: z.number().int().min(1).max(1000).optional() }),
-      raw,
-    );
-    return pageByKey(jobs.jobNames(), (name) => name, {
-      nextToken: input.NextToken,
-      maxResults: input.MaxResults,
-      defaultMax: 1000,
-      errorCode: INVALID_INPUT,
-    });
-  };
+  const namesPage = (raw: unknown) => namePage(jobs.jobNames(), parse(NamePageInput, raw));
   return {
     CreateJob: async (raw) => {
       const input = parse(JobDefinitionSchema.extend({ Name, Tags: z.record(z.string(), z.string()).optional() }), raw);
@@ -38,14 +28,14 @@ export const jobOperations = (jobs: GlueJobs): Record<string, JsonOperation> => 
     },
     GetJob: async (raw) => ({ Job: jobs.getJob(parse(z.object({ JobName: Name }), raw).JobName) }),
     GetJobs: async (raw) => {
-      const page = namePage(raw);
+      const page = namesPage(raw);
       return {
         Jobs: page.items.map((name) => jobs.getJob(name)),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       };
     },
     ListJobs: async (raw) => {
-      const page = namePage(raw);
+      const page = namesPage(raw);
       return { JobNames: page.items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
     UpdateJob: async (raw) => {
