@@ -138,7 +138,8 @@ const where = (node: ts.Node, repoRoot: string): string => {
  * loaded on first use (`require(…) as typeof import(…)`), whose export is then followed like an import.
  */
 const constructedClass = (expression: ts.Expression): ts.Identifier | undefined => {
-  const inner = ts.skipParentheses(expression);
+  let inner = expression;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
   if (ts.isIdentifier(inner)) return inner;
   return ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.name) ? inner.name : undefined;
 };
