@@ -74,12 +74,15 @@ const lambdaEnvironmentCredentials = {
 
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
-// (and core's plan schema, which brings zod to a task that otherwise has none).
+// (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads).
 const LAZY_CHUNKS = {
   '@aws-cdk/cloudformation-diff': 'cloudformation-diff',
   yaml: 'yaml',
   './plan-schema': 'plan-schema',
+  './artifact-s3': 'artifact-s3',
 };
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeRegExp).join('|')})$`);
 
 /**
  * A library the code loads only when it needs it (`require('yaml')` inside a function: the template diff, a YAML
@@ -99,7 +102,7 @@ const lazyChunks = {
       ? path.basename(outfile, path.extname(outfile))
       : path.basename(entries[0], path.extname(entries[0]));
     const chunks = new Map();
-    build.onResolve({ filter: /^(@aws-cdk\/cloudformation-diff|yaml|\.\/plan-schema)$/ }, async (args) => {
+    build.onResolve({ filter: LAZY_CHUNK_FILTER }, async (args) => {
       if (args.kind !== 'require-call' || args.pluginData === LAZY_CHUNK) return undefined;
       const real = await build.resolve(args.path, {
         resolveDir: args.resolveDir,

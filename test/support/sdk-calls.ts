@@ -133,11 +133,23 @@ const where = (node: ts.Node, repoRoot: string): string => {
   return `${path.relative(repoRoot, file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
 };
 
+/**
+ * The class a `new` names: `new GetObjectCommand(`, or `new (sdk().GetObjectCommand)(` where `sdk()` is a module
+ * loaded on first use (`require(…) as typeof import(…)`), whose export is then followed like an import.
+ */
+const constructedClass = (expression: ts.Expression): ts.Identifier | undefined => {
+  let inner = expression;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  if (ts.isIdentifier(inner)) return inner;
+  return ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.name) ? inner.name : undefined;
+};
+
 /** The SDK calls reachable from each entry's export, by entry name. */
 export const sdkCallsOf = (entries: Entry[], repoRoot: string): Map<string, SdkCall[]> =>
   walkNews<SdkCall>(entries, repoRoot, (node, { checker, clientOf }) => {
-    const client = clientOf(checker.getSymbolAtLocation(node.expression));
-    const name = node.expression.getText();
+    const constructed = constructedClass(node.expression);
+    const client = constructed && clientOf(checker.getSymbolAtLocation(constructed));
+    const name = constructed?.text ?? '';
     if (!client || !name.endsWith('Command')) return undefined;
     const operation = name.slice(0, -'Command'.length);
     return { key: `${client}:${operation}`, value: { client, operation, at: where(node, repoRoot) } };

@@ -5,7 +5,7 @@ import {
   type CodePipelineClient,
   type FailureType,
 } from '@aws-sdk/client-codepipeline';
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
@@ -27,8 +27,9 @@ import {
   type TokenKey,
 } from '@glue-cd/core';
 import type { CodePipelineEvent } from 'aws-lambda';
-import type { ArtifactCredentials } from './clients';
-import { buildDeployInput, loadDeployInputDocument, type ReadObject } from './deploy-input-document';
+import { artifactS3Sdk, type ArtifactCredentials } from './clients';
+import type * as DeployInputDocument from './deploy-input-document';
+import type { ReadObject } from './deploy-input-document';
 import { answerForExecution, failed, inProgress, type JobAnswer } from './job-answer';
 import { Redactor } from './logging';
 import type { TokenKeySource } from './token-keys';
@@ -87,6 +88,14 @@ const resolveStateMachineArn = (job: PipelineJob, fallback: string | undefined):
   }
   return arn;
 };
+
+/**
+ * Reading and validating the deploy input (core's deploy input schema, its zod schemas, the artifact zip reader),
+ * required by a job's first invocation only: esbuild builds a required module into the bundle wrapped, so a cold
+ * start does not construct those schemas and a continuation poll never does.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const deployInputDocument = () => require('./deploy-input-document') as typeof DeployInputDocument;
 
 const isExecutionAlreadyExists = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ExecutionAlreadyExists';
@@ -179,7 +188,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
       try {
         const object = await withDeadline(
           signal,
-          s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal)),
+          s3.send(new (artifactS3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), sendOptions(signal)),
         );
         if (!object.Body) throw new Error('empty body');
         if (object.ContentLength !== undefined && object.ContentLength > maxBytes) {
@@ -218,6 +227,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
     signal: AbortSignal | undefined,
   ): Promise<JobAnswer> => {
     progress.step = 'reading the deploy input';
+    const { buildDeployInput, loadDeployInputDocument } = deployInputDocument();
     const input = buildDeployInput(await loadDeployInputDocument(job, objectReader(job, signal)), job);
     logger.appendKeys({ stackName: input.stackName });
     const executionName = executionNameForJob(job.jobId);
