@@ -153,20 +153,5 @@ export const harness = (
   return { trigger, sfnMock, codePipelineMock, s3Mock, secretsMock, artifactS3Factory, successes, failures };
 };
 
-/** Everything written to stdout/stderr while `run` runs (the Powertools Logger writes there). */
-export const captureOutput = async (run: () => Promise<unknown>): Promise<string> => {
-  const chunks: string[] = [];
-  const record = (chunk: unknown) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(record);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(record);
-  try {
-    await run();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return chunks.join('');
-};
+// The edge's capture of what the Powertools Logger writes: the trigger's logging tests read the same output.
+export { captureOutput } from '@glue-cd/lambda-edge/test/support';
