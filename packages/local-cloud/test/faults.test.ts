@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../src';
 import { createFaultInjector, type FaultInjector } from '../src';
-import { buildProbePackage, removeDir, startTestCloud } from './helpers';
+import { deployProbe, removeDir, startTestCloud } from './helpers';
 
 describe('fault injector: which calls a rule hits', () => {
   test('skip, times and a seeded probability decide the same way on every run', () => {
@@ -69,15 +69,7 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
     ({ cloud, restore } = await startTestCloud({ faults, iam: 'off' }));
     await cloud.objects.createBucket('faulty');
     await cloud.objects.createBucket('deployment-bucket');
-    await cloud.objects.putObject('deployment-bucket', 'probe.zip', buildProbePackage());
-    await cloud.functions.createFunction({
-      functionName: 'probe',
-      handler: 'src/handlers/probe.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 10,
-      environment: {},
-      code: { s3Bucket: 'deployment-bucket', s3Key: 'probe.zip' },
-    });
+    await deployProbe(cloud, { bucket: 'deployment-bucket' });
   });
   afterEach(() => faults.setRules([]));
   afterAll(async () => {

@@ -44,7 +44,7 @@ export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, f
  * The probe Lambda packaged the way `sls package` + serverless-esbuild do: a zip holding
  * `src/handlers/probe.js` and its source map (bundle, cjs, platform node).
  */
-export function buildProbePackage(): Uint8Array {
+function buildProbePackage(): Uint8Array {
   const result = buildSync({
     entryPoints: [path.join(__dirname, 'fixtures', 'probe-handler.ts')],
     bundle: true,
@@ -59,6 +59,41 @@ export function buildProbePackage(): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const file of result.outputFiles) files[`src/handlers/${path.basename(file.path)}`] = file.contents;
   return zipSync(files);
+}
+
+/** How a test deploys the probe Lambda: its package's bucket and key, and the function settings it varies. */
+export interface ProbeDeployment {
+  bucket: string;
+  key?: string;
+  functionName?: string;
+  role?: string;
+  timeoutSeconds?: number;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+/** Uploads the probe package to an existing bucket and creates the function from it, as a deploy of it would. */
+export async function deployProbe(
+  cloud: Pick<LocalCloud, 'objects' | 'functions'>,
+  {
+    bucket,
+    key = 'probe.zip',
+    functionName = 'probe',
+    timeoutSeconds = 10,
+    environment = {},
+    ...rest
+  }: ProbeDeployment,
+): Promise<void> {
+  await cloud.objects.putObject(bucket, key, buildProbePackage());
+  await cloud.functions.createFunction({
+    functionName,
+    handler: 'src/handlers/probe.handler',
+    runtime: 'nodejs22.x',
+    ...rest,
+    timeoutSeconds,
+    environment,
+    code: { s3Bucket: bucket, s3Key: key },
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createJsonService, iamRequestsOf, type LocalCloud } from '../src';
 import { handlerRequestsOf } from '../src/iam/cloudformation-handlers';
-import { buildProbePackage, removeDir, signedHeaders, startTestCloud } from './helpers';
+import { deployProbe, removeDir, signedHeaders, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let restore: () => void;
@@ -236,15 +236,11 @@ describe('IAM enforcement', () => {
   test('a Lambda runs with its execution role: what the role allows works, the rest is AccessDenied', async () => {
     // Arrange
     await cloud.objects.createBucket('code');
-    await cloud.objects.putObject('code', 'probe.zip', buildProbePackage());
-    await cloud.functions.createFunction({
+    await deployProbe(cloud, {
+      bucket: 'code',
       functionName: 'worker-probe',
-      handler: 'src/handlers/probe.handler',
-      runtime: 'nodejs22.x',
       role: roleArn('worker'),
       timeoutSeconds: 20,
-      environment: {},
-      code: { s3Bucket: 'code', s3Key: 'probe.zip' },
     });
     const lambda = new LambdaClient({});
     const invoke = async (key: string) => {

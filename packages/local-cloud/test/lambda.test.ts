@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../src';
 import { functionArn } from '../src';
-import { buildProbePackage, removeDir, startTestCloud } from './helpers';
+import { deployProbe, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let logs: string[];
@@ -35,16 +35,12 @@ beforeAll(async () => {
   ({ cloud, logs, restore } = await startTestCloud({ iam: 'off' }));
   lambda = new LambdaClient({});
   await cloud.objects.createBucket('deployment-bucket');
-  await cloud.objects.putObject('deployment-bucket', 'serverless/probe/probe.zip', buildProbePackage());
-  await cloud.functions.createFunction({
-    functionName: 'probe',
-    handler: 'src/handlers/probe.handler',
-    runtime: 'nodejs22.x',
+  await deployProbe(cloud, {
+    bucket: 'deployment-bucket',
+    key: 'serverless/probe/probe.zip',
     role: PROBE_ROLE,
-    timeoutSeconds: 10,
     memorySize: 256,
     environment: { GREETING: 'hello from the function environment', NODE_OPTIONS: '--enable-source-maps' },
-    code: { s3Bucket: 'deployment-bucket', s3Key: 'serverless/probe/probe.zip' },
   });
   await cloud.objects.createBucket('lambda-scratch');
 });

@@ -10,7 +10,7 @@ import {
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionArn, stateMachineArn } from '../src';
-import { buildProbePackage, removeDir, startTestCloud, tempStateDir } from './helpers';
+import { deployProbe, removeDir, startTestCloud, tempStateDir } from './helpers';
 
 const stateDir = tempStateDir();
 afterAll(() => removeDir(stateDir));
@@ -50,16 +50,8 @@ test('a restarted cloud on the same stateDir keeps buckets, functions, state mac
   try {
     const s3 = new S3Client({});
     await first.cloud.objects.createBucket('kept-bucket');
-    await first.cloud.objects.putObject('kept-bucket', 'probe.zip', buildProbePackage());
     await first.cloud.objects.putObject('kept-bucket', 'notes/readme.txt', new TextEncoder().encode('still here'));
-    await first.cloud.functions.createFunction({
-      functionName: 'probe',
-      handler: 'src/handlers/probe.handler',
-      runtime: 'nodejs22.x',
-      timeoutSeconds: 10,
-      environment: { GREETING: 'persisted environment' },
-      code: { s3Bucket: 'kept-bucket', s3Key: 'probe.zip' },
-    });
+    await deployProbe(first.cloud, { bucket: 'kept-bucket', environment: { GREETING: 'persisted environment' } });
     await first.cloud.stateMachines.createStateMachine({ name: 'echo', definition: JSON.stringify(echoMachine) });
     await first.cloud.stateMachines.createStateMachine({ name: 'slow', definition: JSON.stringify(slowMachine) });
     const sfn = new SFNClient({});

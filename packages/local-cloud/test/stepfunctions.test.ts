@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { LocalCloud } from '../src';
 import { functionArn, stateMachineArn } from '../src';
-import { buildProbePackage, removeDir, startTestCloud } from './helpers';
+import { deployProbe, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
 let restore: () => void;
@@ -127,15 +127,7 @@ beforeAll(async () => {
   ({ cloud, restore } = await startTestCloud({ waitScale: 0.01, iam: 'off' }));
   sfn = new SFNClient({});
   await cloud.objects.createBucket('artifacts');
-  await cloud.objects.putObject('artifacts', 'probe.zip', buildProbePackage());
-  await cloud.functions.createFunction({
-    functionName: 'probe',
-    handler: 'src/handlers/probe.handler',
-    runtime: 'nodejs22.x',
-    timeoutSeconds: 10,
-    environment: {},
-    code: { s3Bucket: 'artifacts', s3Key: 'probe.zip' },
-  });
+  await deployProbe(cloud, { bucket: 'artifacts' });
   await cloud.objects.createBucket('attempt-counters');
   await cloud.stateMachines.createStateMachine({ name: 'deploy', definition: JSON.stringify(deployDefinition) });
   await cloud.stateMachines.createStateMachine({
