@@ -75,13 +75,15 @@ const lambdaEnvironmentCredentials = {
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
 // (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads;
-// the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours).
+// the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours;
+// the orchestrator's unzip of artifact templates, fflate with its tables).
 const LAZY_CHUNKS = {
   '@aws-cdk/cloudformation-diff': 'cloudformation-diff',
   yaml: 'yaml',
   './plan-schema': 'plan-schema',
   './artifact-s3': 'artifact-s3',
   '@smithy/core/event-streams': 'event-streams',
+  './unzip': 'unzip',
 };
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeRegExp).join('|')})$`);
