@@ -133,15 +133,43 @@ const firstChangedSince = async (workingDir, inputs, since) => {
   return undefined;
 };
 
+/**
+ * Hashes and listings asked by the lookups in flight, by path: a service's functions are looked up together and share
+ * most of their inputs (the SDK), so each is read once, a snapshot as one lookup of them all would take.
+ */
+let asked;
+let lookupsInFlight = 0;
+const once = (what, compute) => {
+  if (!asked) return compute();
+  let answer = asked.get(what);
+  if (!answer) {
+    answer = compute();
+    asked.set(what, answer);
+  }
+  return answer;
+};
+
 /** Whether every recorded input still hashes the same. */
 const manifestHolds = async (manifest) => {
-  for (const [file, hash] of manifest.files) if ((await hashFile(file)) !== hash) return false;
-  for (const [dir, hash] of manifest.folders) if ((await hashListing(dir)) !== hash) return false;
+  for (const [file, hash] of manifest.files) if ((await once(`f${file}`, () => hashFile(file))) !== hash) return false;
+  for (const [dir, hash] of manifest.folders)
+    if ((await once(`d${dir}`, () => hashListing(dir))) !== hash) return false;
   return true;
 };
 
 /** The newest stored result of `keyDir` whose inputs are unchanged. */
 const lookup = async (keyDir) => {
+  lookupsInFlight += 1;
+  asked ??= new Map();
+  try {
+    return await newestHolding(keyDir);
+  } finally {
+    lookupsInFlight -= 1;
+    if (lookupsInFlight === 0) asked = undefined;
+  }
+};
+
+const newestHolding = async (keyDir) => {
   const names = await readdir(keyDir).catch(() => []);
   const results = [];
   for (const name of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
