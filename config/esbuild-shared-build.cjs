@@ -213,12 +213,23 @@ const sharedBuild = (lazy) => ({
     );
     build.onLoad({ filter: /.*/, namespace: STAND_IN }, () => ({ contents: '', loader: 'js' }));
 
-    const root = bundleCacheRoot();
-    const keyDir = root ? path.join(root, await buildKey(build, entry, workingDir, outDir)) : undefined;
-    const hit = keyDir ? await lookup(keyDir) : undefined;
-    if (hit) {
+    const leave = () => {
       member.batch.members.delete(member);
       member.batch.startWhenReady();
+    };
+    const root = bundleCacheRoot();
+    let keyDir;
+    let hit;
+    try {
+      keyDir = root ? path.join(root, await buildKey(build, entry, workingDir, outDir)) : undefined;
+      hit = keyDir ? await lookup(keyDir) : undefined;
+    } catch (error) {
+      // This build fails in its setup and never waits: the others must not wait for it.
+      leave();
+      throw error;
+    }
+    if (hit) {
+      leave();
       build.onEnd(async (result) => {
         if (result.errors.length > 0) return;
         await restore(hit, outDir);
@@ -234,7 +245,10 @@ const sharedBuild = (lazy) => ({
       if (member.batch.state !== 'open') open();
     });
     build.onEnd(async (result) => {
-      if (result.errors.length > 0) return undefined;
+      if (result.errors.length > 0) {
+        leave();
+        return undefined;
+      }
       const { batch } = member;
       let shared;
       try {
