@@ -26,16 +26,28 @@ export class CloudFormationEngine {
     this.api = { store, executor: new Executor(store, deps), deps, changeSetPageSize: deps.changeSetPageSize ?? 100 };
   }
 
-  createStack = (input: Api.CreateStackInput): Promise<Api.CreateStackOutput> => ACTIONS.CreateStack(this.api, input);
-  updateStack = (input: Api.UpdateStackInput): Promise<Api.UpdateStackOutput> => ACTIONS.UpdateStack(this.api, input);
-  deleteStack = (input: Api.DeleteStackInput): Promise<void> => ACTIONS.DeleteStack(this.api, input);
+  /** Runs an action; what it changed is on disk before its answer is (the store gathers the writes of operations). */
+  async answering<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } finally {
+      this.api.store.flush();
+    }
+  }
+
+  createStack = (input: Api.CreateStackInput): Promise<Api.CreateStackOutput> =>
+    this.answering(() => ACTIONS.CreateStack(this.api, input));
+  updateStack = (input: Api.UpdateStackInput): Promise<Api.UpdateStackOutput> =>
+    this.answering(() => ACTIONS.UpdateStack(this.api, input));
+  deleteStack = (input: Api.DeleteStackInput): Promise<void> =>
+    this.answering(() => ACTIONS.DeleteStack(this.api, input));
   describeStacks = (input: Api.DescribeStacksInput = {}): Promise<Api.DescribeStacksOutput> =>
     ACTIONS.DescribeStacks(this.api, input);
   listStacks = (input: Api.ListStacksInput = {}): Promise<Api.ListStacksOutput> => ACTIONS.ListStacks(this.api, input);
   createChangeSet = (input: Api.CreateChangeSetInput): Promise<Api.CreateChangeSetOutput> =>
-    ACTIONS.CreateChangeSet(this.api, input);
+    this.answering(() => ACTIONS.CreateChangeSet(this.api, input));
   executeChangeSet = (input: Api.ExecuteChangeSetInput): Promise<Api.ExecuteChangeSetOutput> =>
-    ACTIONS.ExecuteChangeSet(this.api, input);
+    this.answering(() => ACTIONS.ExecuteChangeSet(this.api, input));
 
   /** Each resource of a stack with its resolved properties (the local live test reads Glue definitions from here). */
   stackResources(stackName: string): StackResourceView[] {
