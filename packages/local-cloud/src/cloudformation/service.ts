@@ -16,7 +16,7 @@ export const createCloudFormationService = (
   const operations: Record<string, Operation> = Object.fromEntries(
     Object.entries(ACTIONS).map(([name, action]) => [
       name,
-      (input) => engine.answering(() => action(engine.api, input as never)),
+      (input) => engine.answering<unknown>(() => action(engine.api, input as never)),
     ]),
   );
   const handle = createQueryService({
