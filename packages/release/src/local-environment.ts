@@ -40,6 +40,11 @@ export interface ReleaseTarget {
   roleKeys?(roleArn: string): { credentials: CloudCredentials; environment: Record<string, string> };
   /** A live stack's resources with their resolved properties, as the local CloudFormation recorded them. */
   stackResources?(stackName: string): StackResourceView[];
+  /**
+   * Resolves when a Step Functions execution has ended (at once when it already has): a cloud in this process only,
+   * where CodePipeline's re-invoke of a polling job waits for it instead of a fixed delay.
+   */
+  executionEnded?(executionArn: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,9 @@ export const startReleaseCloud = async (options: {
       environment: cloud.environmentForRole(roleArn),
     }),
     stackResources: (stackName) => cloud.cloudFormation.stackResources(stackName),
+    executionEnded: async (executionArn) => {
+      await cloud.stateMachines.waitForExecution(executionArn);
+    },
     close: () => cloud.close(),
   };
 };

@@ -59,6 +59,9 @@ export interface ReleaseOptions {
   planOnly?: boolean;
 }
 
+/** CodePipeline's re-invoke delay for a continuation-token job here (cut short when the deploy execution ends). */
+export const DEFAULT_REINVOKE_MS = 1000;
+
 /** Why --plan skips an action: said in the report and the summary. */
 export const PLAN_ONLY_SKIP = '--plan: the release stops at the production plan (nothing is deployed)';
 
@@ -218,7 +221,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         logDir: runDir,
         skipList,
         sourceEdits: options.sourceEdits ?? {},
-        pollIntervalMs: options.pollIntervalMs ?? 150,
+        pollIntervalMs: options.pollIntervalMs ?? DEFAULT_REINVOKE_MS,
         clock,
       },
       undefined,
