@@ -45,6 +45,13 @@ export interface ReleaseTarget {
    * where CodePipeline's re-invoke of a polling job waits for it instead of a fixed delay.
    */
   executionEnded?(executionArn: string): Promise<void>;
+  /**
+   * Initializes up to `count` execution environments of a function before its invocations (the local Lambda's
+   * `functions.prewarm`); how many initialized. A cloud in this process only.
+   */
+  prewarm?(functionName: string, count: number): Promise<number>;
+  /** A deployed state machine's definition (ASL JSON), when this cloud runs in the process. */
+  stateMachineDefinition?(stateMachineArn: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -91,6 +98,8 @@ export const startReleaseCloud = async (options: {
     executionEnded: async (executionArn) => {
       await cloud.stateMachines.waitForExecution(executionArn);
     },
+    prewarm: (functionName, count) => cloud.functions.prewarm(functionName, count),
+    stateMachineDefinition: (arn) => cloud.stateMachines.getStateMachine(arn)?.definition,
     close: () => cloud.close(),
   };
 };

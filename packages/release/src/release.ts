@@ -16,6 +16,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
+import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
@@ -145,6 +146,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
+  let prewarming: Promise<PrewarmTarget[]> | undefined;
   try {
     // What the Build writes to: the deployment buckets exist before the pipeline starts.
     const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
@@ -195,6 +197,16 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       };
     });
     bootstrap.catch(() => undefined);
+    // The functions the run will invoke start their init now, beside the first stages (a printed difference).
+    prewarming = bootstrap.then(
+      (delivery) => {
+        const definition = release.stateMachineDefinition?.(delivery.stateMachineArn);
+        const targets = prewarmTargets(pipeline, delivery, definition);
+        return clock.time('prewarm Lambda', () => prewarmFunctions(release, targets));
+      },
+      () => [],
+    );
+    prewarming = prewarming.catch(() => []);
     // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
     const pipelineStack = await pipelineDeploy;
 
@@ -232,6 +244,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
 
     // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
     await bootstrap.catch(() => undefined);
+    const prewarmed = await prewarming;
     // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
@@ -258,6 +271,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         ...operationsDifferences([...deliveryPackages, { ...pipelinePackage, service: 'pipeline' }]).map(
           (difference) => ({ action: 'Bootstrap', difference }),
         ),
+        ...(prewarmed.length > 0 ? [{ action: 'Bootstrap', difference: prewarmDifference(prewarmed) }] : []),
         ...run.differences,
       ],
       executions,
@@ -280,6 +294,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   } finally {
     await bootstrap?.catch(() => undefined);
+    await prewarming;
     roles?.close();
     await release.close();
   }
