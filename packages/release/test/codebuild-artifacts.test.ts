@@ -130,7 +130,8 @@ describe('artifact zips', () => {
     expect(await readFile(path.join(target, 'naïve.txt'), 'utf8')).toBe('utf-8 name');
     // One flipped byte of the entry's data (right after its local header and name).
     const damaged = Uint8Array.from(await zipArtifact([{ name: 'data.bin', content: new Uint8Array(64).fill(7) }]));
-    damaged[30 + 'data.bin'.length] ^= 0xff;
+    const at = 30 + 'data.bin'.length;
+    damaged[at] = damaged[at]! ^ 0xff;
     await expect(unzipArtifact(damaged, path.join(dir, 'damaged'))).rejects.toThrow(
       /zip entry data.bin (fails its size or CRC-32 check|does not inflate)/,
     );
