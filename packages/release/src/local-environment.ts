@@ -50,6 +50,8 @@ export interface ReleaseTarget {
    * `functions.prewarm`); how many initialized. A cloud in this process only.
    */
   prewarm?(functionName: string, count: number): Promise<number>;
+  /** Loads the local CloudFormation's lazy indexes ahead of the first stack operation (a cloud in this process). */
+  warmUp?(): void;
   /** A deployed state machine's definition (ASL JSON), when this cloud runs in the process. */
   stateMachineDefinition?(stateMachineArn: string): string | undefined;
   close(): Promise<void>;
@@ -99,6 +101,7 @@ export const startReleaseCloud = async (options: {
       await cloud.stateMachines.waitForExecution(executionArn);
     },
     prewarm: (functionName, count) => cloud.functions.prewarm(functionName, count),
+    warmUp: () => cloud.cloudFormation.warmUp(),
     stateMachineDefinition: (arn) => cloud.stateMachines.getStateMachine(arn)?.definition,
     close: () => cloud.close(),
   };

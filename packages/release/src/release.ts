@@ -216,6 +216,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
+    let warmedUp = false;
     const runDir = path.join(options.reportDir, `release-${stamp}`);
     const run = await runPipeline(
       {
@@ -237,7 +238,19 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         clock,
       },
       undefined,
-      planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
+      {
+        ...(planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {}),
+        // Once the Source is done (it zips on this thread), the local CloudFormation loads its indexes beside the
+        // next stage, rather than in the first stack operation of the run.
+        onStage: (stage) => {
+          if (stage === pipeline.stages[0]?.name || warmedUp || !release.warmUp) return;
+          warmedUp = true;
+          // A failed warm-up costs nothing: the first stack operation loads (or fails) as it would have.
+          setImmediate(() =>
+            clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
+          );
+        },
+      },
     );
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);

@@ -3,6 +3,8 @@ import { ACTIONS, type ApiContext } from './api';
 import type { CloudFormationServiceDeps } from './deps';
 import { Executor } from './executor/executor';
 import { StackStore } from './store/store';
+import { warmTemplateDiff } from './change-set/changes';
+import { resourceSpec } from './model/spec';
 
 /** One resource of a stack as the engine holds it (for tests and the local release). */
 export interface StackResourceView {
@@ -63,6 +65,15 @@ export class CloudFormationEngine {
 
   exports(): Record<string, string> {
     return Object.fromEntries(this.api.store.exportList().map((e) => [e.name, e.value]));
+  }
+
+  /**
+   * Loads now what the first stack operation and the first change set of the process would load (the resource
+   * specification's index, the template diff's database: seconds of CPU), so that they do not wait for it.
+   */
+  warmUp(): void {
+    resourceSpec('AWS::S3::Bucket');
+    warmTemplateDiff();
   }
 
   /** Resolves when no stack operation or change set computation is running. */
