@@ -40,7 +40,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
-export const FIRST_POLL_INTERVAL_MS = 250;
+export const FIRST_POLL_INTERVAL_MS = 50;
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 const FAILED_JOB_STATES = new Set(['FAILED', 'TIMEOUT', 'ERROR', 'STOPPED', 'EXPIRED']);

@@ -19,6 +19,7 @@ export {
   type GlueEtlStackOutputs,
 } from './outputs';
 export {
+  QUERY_CONCURRENCY,
   formatLiveTestReport,
   runLiveTest,
   type LiveTestCheck,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { countCsvRecords } from '@glue-cd/data-lake';
-import type { LiveTestBackend, QueryRow } from './backend';
+import { concurrencyLimit, type LiveTestBackend, type QueryRow, type StoredObject } from './backend';
 import { parseGlueEtlStackOutputs, type GlueEtlStackOutputs } from './outputs';
 import type { ValidationRules, ValueRangeRule } from './validation';
 
@@ -71,6 +71,78 @@ const evaluate = async (
 const rangeText = ({ min, max }: ValueRangeRule): string => `[${min ?? '-inf'}, ${max ?? '+inf'}]`;
 
 /**
+ * The counts and the rules' queries are independent: this many run at once (Athena runs a workgroup's queries
+ * concurrently, with an account quota far above this), in the order of the rules.
+ */
+export const QUERY_CONCURRENCY = 4;
+
+/** requiredColumnsComplete: no null in any of the columns. */
+const requiredColumnsCheck = (
+  backend: LiveTestBackend,
+  outputs: GlueEtlStackOutputs,
+  table: string,
+  columns: string[],
+): Promise<LiveTestCheck> =>
+  evaluate('requiredColumnsComplete', `no null in ${columns.join(', ')}`, async () => {
+    const nullCounts = columns.map(
+      (column, index) => `SUM(CASE WHEN ${quoteIdentifier(column)} IS NULL THEN 1 ELSE 0 END) AS nulls_${index}`,
+    );
+    const [row] = await backend.query(
+      outputs.DataLakeDatabaseName,
+      `SELECT count(*) AS record_count, ${nullCounts.join(', ')} FROM ${table}`,
+    );
+    const total = numberFrom(row, 'record_count', 'requiredColumnsComplete');
+    const incomplete = columns
+      .map((column, index) => ({ column, nulls: sumFrom(row, `nulls_${index}`, 'requiredColumnsComplete') }))
+      .filter(({ nulls }) => nulls > 0);
+    const detail =
+      incomplete.length === 0
+        ? `${columns.length} columns have no null in ${total} records`
+        : incomplete.map(({ column, nulls }) => `${column}: ${nulls} nulls of ${total} records`).join('; ');
+    return {
+      passed: incomplete.length === 0,
+      actual: incomplete.length === 0 ? `no null in ${total} records` : detail,
+      detail,
+    };
+  });
+
+/** valueRange <column> [min, max]: every non-null value of the column within the range. */
+const valueRangeCheck = (
+  backend: LiveTestBackend,
+  outputs: GlueEtlStackOutputs,
+  table: string,
+  rule: ValueRangeRule,
+): Promise<LiveTestCheck> => {
+  const rangeName = `valueRange ${rule.column} ${rangeText(rule)}`;
+  return evaluate(rangeName, `every ${rule.column} value in ${rangeText(rule)}`, async () => {
+    const column = quoteIdentifier(rule.column);
+    const outside = [
+      rule.min !== undefined ? `${column} < ${rule.min}` : undefined,
+      rule.max !== undefined ? `${column} > ${rule.max}` : undefined,
+    ]
+      .filter((condition) => condition !== undefined)
+      .join(' OR ');
+    const [row] = await backend.query(
+      outputs.DataLakeDatabaseName,
+      `SELECT count(${column}) AS value_count, min(${column}) AS min_value, max(${column}) AS max_value, ` +
+        `SUM(CASE WHEN ${outside} THEN 1 ELSE 0 END) AS outside_count FROM ${table}`,
+    );
+    const values = numberFrom(row, 'value_count', rangeName);
+    const outsideCount = sumFrom(row, 'outside_count', rangeName);
+    const observed = `observed min ${String(row?.min_value)}, max ${String(row?.max_value)}`;
+    if (values === 0) {
+      const detail = `${rule.column} has no non-null values to check`;
+      return { passed: false, actual: detail, detail };
+    }
+    return {
+      passed: outsideCount === 0,
+      actual: `${outsideCount} of ${values} outside; ${observed}`,
+      detail: `${outsideCount} of ${values} ${rule.column} values outside ${rangeText(rule)} (${observed})`,
+    };
+  });
+};
+
+/**
  * The automated live test: seeds the sample CSV under the raw prefix, runs the raw crawler, the job and the data-lake
  * crawler, counts raw and transformed records with SQL through the backend and the rejects from the rejects CSV, and
  * evaluates every rule of validation.yaml. Crawler/job/seed failures throw named errors; rule failures are reported.
@@ -101,23 +173,34 @@ export const runLiveTest = async ({
   await backend.runCrawler(outputs.DataLakeCrawlerName);
   log({ event: 'crawler-succeeded', crawlerName: outputs.DataLakeCrawlerName });
 
+  const limited = concurrencyLimit(QUERY_CONCURRENCY);
   const countSql = `SELECT count(*) AS record_count FROM ${table}`;
-  const raw = numberFrom(
-    (await backend.query(outputs.RawDatabaseName, countSql))[0],
-    'record_count',
-    `raw count in ${outputs.RawDatabaseName}`,
-  );
-  const transformed = numberFrom(
-    (await backend.query(outputs.DataLakeDatabaseName, countSql))[0],
-    'record_count',
-    `transformed count in ${outputs.DataLakeDatabaseName}`,
-  );
-  const rejectObjects = (await backend.readObjects(outputs.DataLakeBucketName, dataset.rejectsPrefix)).filter(
-    ({ key }) => {
-      const name = basename(key);
-      return name.endsWith('.csv') && !name.startsWith('_') && !name.startsWith('.');
-    },
-  );
+  const counting = Promise.allSettled([
+    limited(() => backend.query(outputs.RawDatabaseName, countSql)).then((rows) =>
+      numberFrom(rows[0], 'record_count', `raw count in ${outputs.RawDatabaseName}`),
+    ),
+    limited(() => backend.query(outputs.DataLakeDatabaseName, countSql)).then((rows) =>
+      numberFrom(rows[0], 'record_count', `transformed count in ${outputs.DataLakeDatabaseName}`),
+    ),
+    limited(() => backend.readObjects(outputs.DataLakeBucketName, dataset.rejectsPrefix)),
+  ]);
+  // Each rule's check catches its own query failure (evaluate), so these never reject.
+  const ruleChecks = Promise.all([
+    ...(validation.requiredColumnsComplete.length > 0
+      ? [limited(() => requiredColumnsCheck(backend, outputs, table, validation.requiredColumnsComplete))]
+      : []),
+    ...validation.valueRanges.map((rule) => limited(() => valueRangeCheck(backend, outputs, table, rule))),
+  ]);
+  const [[rawCount, transformedCount, rejectListing], rules] = await Promise.all([counting, ruleChecks]);
+  // A count that failed aborts the report (the first one, in the order raw, transformed, rejects), as before.
+  for (const outcome of [rawCount, transformedCount, rejectListing])
+    if (outcome.status === 'rejected') throw outcome.reason;
+  const raw = (rawCount as PromiseFulfilledResult<number>).value;
+  const transformed = (transformedCount as PromiseFulfilledResult<number>).value;
+  const rejectObjects = (rejectListing as PromiseFulfilledResult<StoredObject[]>).value.filter(({ key }) => {
+    const name = basename(key);
+    return name.endsWith('.csv') && !name.startsWith('_') && !name.startsWith('.');
+  });
   const rejected = rejectObjects.reduce((sum, { text }) => sum + countCsvRecords(text), 0);
   log({ event: 'counted', raw, transformed, rejected });
 
@@ -145,66 +228,7 @@ export const runLiveTest = async ({
         : `; rejected ${rejected} exceeds maxRejected ${maxRejected}`) +
       (rejected > 0 ? ` (rejects: ${rejectObjects.map(({ key }) => key).join(', ')})` : ''),
   });
-
-  if (validation.requiredColumnsComplete.length > 0) {
-    const columns = validation.requiredColumnsComplete;
-    checks.push(
-      await evaluate('requiredColumnsComplete', `no null in ${columns.join(', ')}`, async () => {
-        const nullCounts = columns.map(
-          (column, index) => `SUM(CASE WHEN ${quoteIdentifier(column)} IS NULL THEN 1 ELSE 0 END) AS nulls_${index}`,
-        );
-        const [row] = await backend.query(
-          outputs.DataLakeDatabaseName,
-          `SELECT count(*) AS record_count, ${nullCounts.join(', ')} FROM ${table}`,
-        );
-        const total = numberFrom(row, 'record_count', 'requiredColumnsComplete');
-        const incomplete = columns
-          .map((column, index) => ({ column, nulls: sumFrom(row, `nulls_${index}`, 'requiredColumnsComplete') }))
-          .filter(({ nulls }) => nulls > 0);
-        const detail =
-          incomplete.length === 0
-            ? `${columns.length} columns have no null in ${total} records`
-            : incomplete.map(({ column, nulls }) => `${column}: ${nulls} nulls of ${total} records`).join('; ');
-        return {
-          passed: incomplete.length === 0,
-          actual: incomplete.length === 0 ? `no null in ${total} records` : detail,
-          detail,
-        };
-      }),
-    );
-  }
-
-  for (const rule of validation.valueRanges) {
-    const rangeName = `valueRange ${rule.column} ${rangeText(rule)}`;
-    checks.push(
-      await evaluate(rangeName, `every ${rule.column} value in ${rangeText(rule)}`, async () => {
-        const column = quoteIdentifier(rule.column);
-        const outside = [
-          rule.min !== undefined ? `${column} < ${rule.min}` : undefined,
-          rule.max !== undefined ? `${column} > ${rule.max}` : undefined,
-        ]
-          .filter((condition) => condition !== undefined)
-          .join(' OR ');
-        const [row] = await backend.query(
-          outputs.DataLakeDatabaseName,
-          `SELECT count(${column}) AS value_count, min(${column}) AS min_value, max(${column}) AS max_value, ` +
-            `SUM(CASE WHEN ${outside} THEN 1 ELSE 0 END) AS outside_count FROM ${table}`,
-        );
-        const values = numberFrom(row, 'value_count', rangeName);
-        const outsideCount = sumFrom(row, 'outside_count', rangeName);
-        const observed = `observed min ${String(row?.min_value)}, max ${String(row?.max_value)}`;
-        if (values === 0) {
-          const detail = `${rule.column} has no non-null values to check`;
-          return { passed: false, actual: detail, detail };
-        }
-        return {
-          passed: outsideCount === 0,
-          actual: `${outsideCount} of ${values} outside; ${observed}`,
-          detail: `${outsideCount} of ${values} ${rule.column} values outside ${rangeText(rule)} (${observed})`,
-        };
-      }),
-    );
-  }
+  checks.push(...rules);
 
   return {
     passed: checks.every((check) => check.passed),

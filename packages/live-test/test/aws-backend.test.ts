@@ -27,6 +27,7 @@ import {
   CrawlerRunError,
   JobRunError,
   LiveTestTimeoutError,
+  QUERY_CONCURRENCY,
   QueryError,
   createAwsBackend,
   loadValidationRules,
@@ -227,11 +228,13 @@ describe('AWS backend: job runs', () => {
     expect(clock.now() - started).toBe(20_000);
   });
 
-  it('without a fixed interval, polls soon and backs off to every 5 s (a short local run ends in under a second)', async () => {
+  it('without a fixed interval, polls after 50 ms and backs off to every 5 s (a short local run ends within a few polls)', async () => {
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_321' });
     const running = { JobRun: { JobRunState: 'RUNNING' as const } };
     glue
       .on(GetJobRunCommand)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
       .resolvesOnce(running)
       .resolvesOnce(running)
       .resolvesOnce(running)
@@ -254,10 +257,12 @@ describe('AWS backend: job runs', () => {
     expect(run).toEqual({ jobName: 'nyc-taxi', runId: 'jr_321', state: 'SUCCEEDED' });
     expect(sleeps).toEqual([
       FIRST_POLL_INTERVAL_MS,
-      500,
-      1_000,
-      2_000,
-      4_000,
+      100,
+      200,
+      400,
+      800,
+      1_600,
+      3_200,
       DEFAULT_POLL_INTERVAL_MS,
       DEFAULT_POLL_INTERVAL_MS,
     ]);
@@ -346,7 +351,7 @@ describe('AWS backend: S3', () => {
 });
 
 describe('runLiveTest with the AWS backend', () => {
-  it('seeds through the given S3 client, runs crawler, job, crawler in order and evaluates the rules on Athena answers', async () => {
+  it('seeds through the given S3 client, runs crawler, job, crawler in order and evaluates the rules on Athena answers, four queries at a time', async () => {
     const validation = await loadValidationRules(VALIDATION_FILE);
     const sample = await readSample();
     const records = String(sample.rows.length);
@@ -363,14 +368,25 @@ describe('runLiveTest with the AWS backend', () => {
     glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'SUCCEEDED' } });
     // Every query answers with the full record count, zero nulls and zero out-of-range values, with in-range extremes.
     const queries: { sql: string; database: string }[] = [];
+    const inFlight = new Set<string>();
+    let mostInFlight = 0;
     athena
       .on(StartQueryExecutionCommand)
       .callsFake((input: { QueryString: string; QueryExecutionContext: { Database: string } }) => {
         queries.push({ sql: input.QueryString, database: input.QueryExecutionContext.Database });
+        inFlight.add(`q-${queries.length}`);
+        mostInFlight = Math.max(mostInFlight, inFlight.size);
         return { QueryExecutionId: `q-${queries.length}` };
       });
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    // Each query is RUNNING at its first poll: the live test waits on several at once.
+    const polled = new Set<string>();
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+      const first = !polled.has(input.QueryExecutionId);
+      polled.add(input.QueryExecutionId);
+      return { QueryExecution: { Status: { State: first ? 'RUNNING' : 'SUCCEEDED' } } };
+    });
     athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) => {
+      inFlight.delete(input.QueryExecutionId);
       const sql = queries[Number(input.QueryExecutionId.slice(2)) - 1]?.sql ?? '';
       if (sql.includes('outside_count')) {
         return resultsPage(
@@ -419,6 +435,14 @@ describe('runLiveTest with the AWS backend', () => {
       { sql: 'SELECT count(*) AS record_count FROM "yellow_tripdata"', database: outputs.DataLakeDatabaseName },
     ]);
     expect(queries.slice(2).every((query) => query.database === outputs.DataLakeDatabaseName)).toBe(true);
+    // The counts and the rules' queries run together, QUERY_CONCURRENCY at a time; the checks keep the rules' order.
+    expect(mostInFlight).toBe(QUERY_CONCURRENCY);
+    expect(report.checks.map((check) => check.rule)).toEqual([
+      'seededRecordsCrawled',
+      'recordCount',
+      'requiredColumnsComplete',
+      ...validation.valueRanges.map((rule) => expect.stringMatching(new RegExp(`^valueRange ${rule.column} `))),
+    ]);
   });
 
   it('stops with the job failure when the Glue job run fails', async () => {

@@ -12,6 +12,7 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { createCloudFormationService } from '../src/cloudformation';
+import { StateFile } from '../src/cloudformation/store/state-file';
 import {
   FakeFunctionRuntime,
   FakeObjectStore,
@@ -218,6 +219,34 @@ describe('local CloudFormation: deleting, exports and persistence', () => {
       'retain DELETE_COMPLETE',
       'Keep DELETE_SKIPPED',
     ]);
+  });
+
+  it('has every change an answer reported on disk when the answer arrives, and writes an operation in few writes', async () => {
+    // Arrange
+    const file = path.join(h.stateDir, 'state', 'cloudformation.json');
+    const onDisk = () => JSON.parse(readFileSync(file, 'utf8')) as { stacks: { stackName: string; status: string }[] };
+    const manyBuckets = {
+      Resources: Object.fromEntries(
+        Array.from({ length: 30 }, (_, i) => [`Bucket${i}`, { Type: 'AWS::S3::Bucket', Properties: {} }]),
+      ),
+    };
+    const saves = jest.spyOn(StateFile.prototype, 'save');
+
+    // Act
+    await h.cfn.send(new CreateStackCommand({ StackName: 'answered', TemplateBody: json(manyBuckets) }));
+    const afterAnswer = onDisk().stacks.map((s) => s.stackName);
+    await h.engine.waitForIdle();
+    const afterOperation = onDisk().stacks.find((s) => s.stackName === 'answered')?.status;
+    const events = await h.cfn.send(new DescribeStackEventsCommand({ StackName: 'answered' }));
+    const writes = saves.mock.calls.length;
+    saves.mockRestore();
+
+    // Assert: each of the 62 events was a whole-file write before; now a write gathers those of 200 ms
+    expect(afterAnswer).toContain('answered');
+    expect(afterOperation).toBe('CREATE_COMPLETE');
+    expect(events.StackEvents).toHaveLength(62);
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(15);
   });
 
   it('persists stacks, change sets and exports: a new service over the same state folder sees them', async () => {

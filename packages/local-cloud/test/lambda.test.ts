@@ -227,6 +227,42 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     expect(afterUpdate.pid).not.toBe(firstBody.pid);
   });
 
+  test('prewarm runs the init before any invocation; the invocation takes that container; a failed init is reported by the invocation', async () => {
+    // Arrange: the module scope counts its inits (an init is the load of index.js)
+    const initOnce =
+      'const initializedAt = Date.now(); let calls = 0; globalThis.inits = (globalThis.inits ?? 0) + 1;' +
+      'exports.handler = async () => ({ pid: process.pid, initializedAt, calls: ++calls, inits: globalThis.inits });';
+    await cloud.functions.createFunction(inlineFunction('prewarmed', initOnce));
+    await cloud.functions.createFunction(inlineFunction('bad-init', 'throw new Error("init failed here");'));
+
+    // Act
+    const initialized = await cloud.functions.prewarm('prewarmed', 2);
+    const again = await cloud.functions.prewarm('prewarmed', 2);
+    const before = Date.now();
+    const [one, two] = await Promise.all([
+      cloud.functions.invoke('prewarmed', {}),
+      cloud.functions.invoke('prewarmed', {}),
+    ]);
+    const failedInit = await cloud.functions.prewarm('bad-init');
+    const reported = await cloud.functions.invoke('bad-init', {});
+    const unknown = await cloud.functions.prewarm('no-such-function').catch((error: unknown) => error);
+
+    // Assert: two containers initialized ahead, none more for the second call, both taken by the invocations
+    expect([initialized, again]).toEqual([2, 0]);
+    const bodies = [one, two].map(
+      (r) => JSON.parse(r!.payload) as { pid: number; initializedAt: number; calls: number },
+    );
+    expect(new Set(bodies.map((b) => b.pid)).size).toBe(2);
+    for (const body of bodies) {
+      expect(body).toMatchObject({ calls: 1, inits: 1 });
+      expect(body.initializedAt).toBeLessThanOrEqual(before);
+    }
+    expect(failedInit).toBe(0);
+    expect(reported.functionError).toBe('Unhandled');
+    expect(JSON.parse(reported.payload)).toMatchObject({ errorMessage: 'init failed here' });
+    expect(unknown).toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
   test('a runtime crash fails that invocation and the next one gets a fresh container', async () => {
     // Arrange
     await probeFunction('crasher');

@@ -32,7 +32,13 @@ export interface InvokeActionOptions {
   inputArtifacts: ArtifactLocation[];
   /** The keys the job hands the worker for its artifacts (issued by the local cloud). */
   artifactCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** How long after a continuation-token answer the next job is invoked (CodePipeline's re-invoke delay). */
   pollIntervalMs: number;
+  /**
+   * Resolves when what the worker waits for has happened (the local cloud's deploy execution ended): the next job is
+   * then invoked at once instead of after the rest of pollIntervalMs. A rejection waits the whole interval.
+   */
+  reinvokeEarly?: (jobIds: readonly string[]) => Promise<unknown>;
   maxInvocations: number;
   /** Called after each invocation, for progress output. */
   onInvocation?: (invocation: number, result: JobResult) => void;
@@ -88,7 +94,7 @@ export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promi
       };
     }
     continuationToken = result.continuationToken;
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+    await untilReinvoke(options, jobIds);
   }
   return {
     status: 'Failed',
@@ -97,6 +103,23 @@ export const runLambdaInvokeAction = async (options: InvokeActionOptions): Promi
     outputVariables: {},
     message: `still running after ${options.maxInvocations} invocations; CodePipeline would time the action out`,
   };
+};
+
+/** The re-invoke delay, cut short when `reinvokeEarly` resolves first. */
+const untilReinvoke = async (
+  options: Pick<InvokeActionOptions, 'pollIntervalMs' | 'reinvokeEarly'>,
+  jobIds: readonly string[],
+): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const interval = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, options.pollIntervalMs);
+  });
+  const early = options.reinvokeEarly?.(jobIds).then(
+    () => undefined,
+    () => interval,
+  );
+  await Promise.race(early ? [interval, early] : [interval]);
+  clearTimeout(timer);
 };
 
 /** GetJobDetails' pipelineContext for one run of an action: the same for all its jobs (continuations included). */

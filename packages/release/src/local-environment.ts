@@ -40,6 +40,20 @@ export interface ReleaseTarget {
   roleKeys?(roleArn: string): { credentials: CloudCredentials; environment: Record<string, string> };
   /** A live stack's resources with their resolved properties, as the local CloudFormation recorded them. */
   stackResources?(stackName: string): StackResourceView[];
+  /**
+   * Resolves when a Step Functions execution has ended (at once when it already has): a cloud in this process only,
+   * where CodePipeline's re-invoke of a polling job waits for it instead of a fixed delay.
+   */
+  executionEnded?(executionArn: string): Promise<void>;
+  /**
+   * Initializes up to `count` execution environments of a function before its invocations (the local Lambda's
+   * `functions.prewarm`); how many initialized. A cloud in this process only.
+   */
+  prewarm?(functionName: string, count: number): Promise<number>;
+  /** Loads the local CloudFormation's lazy indexes ahead of the first stack operation (a cloud in this process). */
+  warmUp?(): void;
+  /** A deployed state machine's definition (ASL JSON), when this cloud runs in the process. */
+  stateMachineDefinition?(stateMachineArn: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -83,6 +97,12 @@ export const startReleaseCloud = async (options: {
       environment: cloud.environmentForRole(roleArn),
     }),
     stackResources: (stackName) => cloud.cloudFormation.stackResources(stackName),
+    executionEnded: async (executionArn) => {
+      await cloud.stateMachines.waitForExecution(executionArn);
+    },
+    prewarm: (functionName, count) => cloud.functions.prewarm(functionName, count),
+    warmUp: () => cloud.cloudFormation.warmUp(),
+    stateMachineDefinition: (arn) => cloud.stateMachines.getStateMachine(arn)?.definition,
     close: () => cloud.close(),
   };
 };

@@ -16,6 +16,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
+import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
@@ -58,6 +59,9 @@ export interface ReleaseOptions {
    */
   planOnly?: boolean;
 }
+
+/** CodePipeline's re-invoke delay for a continuation-token job here (cut short when the deploy execution ends). */
+export const DEFAULT_REINVOKE_MS = 1000;
 
 /** Why --plan skips an action: said in the report and the summary. */
 export const PLAN_ONLY_SKIP = '--plan: the release stops at the production plan (nothing is deployed)';
@@ -142,6 +146,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
+  let prewarming: Promise<PrewarmTarget[]> | undefined;
   try {
     // What the Build writes to: the deployment buckets exist before the pipeline starts.
     const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
@@ -192,6 +197,16 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       };
     });
     bootstrap.catch(() => undefined);
+    // The functions the run will invoke start their init now, beside the first stages (a printed difference).
+    prewarming = bootstrap.then(
+      (delivery) => {
+        const definition = release.stateMachineDefinition?.(delivery.stateMachineArn);
+        const targets = prewarmTargets(pipeline, delivery, definition);
+        return clock.time('prewarm Lambda', () => prewarmFunctions(release, targets));
+      },
+      () => [],
+    );
+    prewarming = prewarming.catch(() => []);
     // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
     const pipelineStack = await pipelineDeploy;
 
@@ -201,6 +216,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
+    let warmedUp = false;
     const runDir = path.join(options.reportDir, `release-${stamp}`);
     const run = await runPipeline(
       {
@@ -218,17 +234,30 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         logDir: runDir,
         skipList,
         sourceEdits: options.sourceEdits ?? {},
-        pollIntervalMs: options.pollIntervalMs ?? 150,
+        pollIntervalMs: options.pollIntervalMs ?? DEFAULT_REINVOKE_MS,
         clock,
       },
       undefined,
-      planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {},
+      {
+        ...(planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {}),
+        // Once the Source is done (it zips on this thread), the local CloudFormation loads its indexes beside the
+        // next stage, rather than in the first stack operation of the run.
+        onStage: (stage) => {
+          if (stage === pipeline.stages[0]?.name || warmedUp || !release.warmUp) return;
+          warmedUp = true;
+          // A failed warm-up costs nothing: the first stack operation loads (or fails) as it would have.
+          setImmediate(() =>
+            clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
+          );
+        },
+      },
     );
     const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
     // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
     await bootstrap.catch(() => undefined);
+    const prewarmed = await prewarming;
     // A packaging that failed ends the release here, as it would have before the pipeline started.
     const deliveryPackages = await deliveryPackaging;
     const stateMachine = deployStateMachine(deliveryPackages);
@@ -255,6 +284,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         ...operationsDifferences([...deliveryPackages, { ...pipelinePackage, service: 'pipeline' }]).map(
           (difference) => ({ action: 'Bootstrap', difference }),
         ),
+        ...(prewarmed.length > 0 ? [{ action: 'Bootstrap', difference: prewarmDifference(prewarmed) }] : []),
         ...run.differences,
       ],
       executions,
@@ -277,6 +307,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     };
   } finally {
     await bootstrap?.catch(() => undefined);
+    await prewarming;
     roles?.close();
     await release.close();
   }

@@ -34,6 +34,8 @@ export interface RunPipelineOptions {
    * other action is recorded Skipped with `skipReason`.
    */
   only?: { action: PipelineAction; skipReason: string };
+  /** Called as each stage starts, with its name. */
+  onStage?: (stage: string) => void;
 }
 
 /**
@@ -91,6 +93,7 @@ export const runPipeline = async (
 
   for (const stage of pipeline.stages) {
     progress.stage(stage.name);
+    options.onStage?.(stage.name);
     for (const stageGroup of runOrderGroups(stage.actions)) {
       if (stopped) {
         for (const action of stageGroup)

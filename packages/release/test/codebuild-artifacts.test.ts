@@ -1,4 +1,4 @@
-import { unzipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,9 +108,36 @@ describe('artifact zips', () => {
     expect(new TextDecoder().decode(followed['bin/link'])).toBe('content of data/a.txt');
   });
 
-  it('refuse entries that would land outside the folder', async () => {
-    const zip = await zipArtifact([{ name: '../escape.txt', content: new Uint8Array([1]) }]);
+  it('refuse entries that would land outside the folder, writing nothing', async () => {
+    const zip = await zipArtifact([
+      { name: 'fine.txt', content: new Uint8Array([1]) },
+      { name: '../escape.txt', content: new Uint8Array([1]) },
+    ]);
     await expect(unzipArtifact(zip, path.join(dir, 'target'))).rejects.toThrow(/points outside the folder/);
+    await expect(lstat(path.join(dir, 'target'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('read zips other tools wrote (stored and deflated entries, UTF-8 names) and refuse damaged ones by name', async () => {
+    const text = 'a line that repeats\n'.repeat(200);
+    const foreign = zipSync({
+      'stored.txt': [strToU8('short'), { level: 0 }],
+      'dir/deflated.txt': [strToU8(text), { level: 9 }],
+      'naïve.txt': strToU8('utf-8 name'),
+    });
+    const target = path.join(dir, 'foreign');
+    expect(await unzipArtifact(foreign, target)).toBe(3);
+    expect(await readFile(path.join(target, 'dir/deflated.txt'), 'utf8')).toBe(text);
+    expect(await readFile(path.join(target, 'naïve.txt'), 'utf8')).toBe('utf-8 name');
+    // One flipped byte of the entry's data (right after its local header and name).
+    const damaged = Uint8Array.from(await zipArtifact([{ name: 'data.bin', content: new Uint8Array(64).fill(7) }]));
+    const at = 30 + 'data.bin'.length;
+    damaged[at] = damaged[at]! ^ 0xff;
+    await expect(unzipArtifact(damaged, path.join(dir, 'damaged'))).rejects.toThrow(
+      /zip entry data.bin (fails its size or CRC-32 check|does not inflate)/,
+    );
+    await expect(unzipArtifact(new Uint8Array(10), path.join(dir, 'none'))).rejects.toThrow(
+      'not a zip artifact: no end of central directory',
+    );
   });
 });
 

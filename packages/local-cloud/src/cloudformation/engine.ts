@@ -3,6 +3,8 @@ import { ACTIONS, type ApiContext } from './api';
 import type { CloudFormationServiceDeps } from './deps';
 import { Executor } from './executor/executor';
 import { StackStore } from './store/store';
+import { warmTemplateDiff } from './change-set/changes';
+import { resourceSpec } from './model/spec';
 
 /** One resource of a stack as the engine holds it (for tests and the local release). */
 export interface StackResourceView {
@@ -26,16 +28,28 @@ export class CloudFormationEngine {
     this.api = { store, executor: new Executor(store, deps), deps, changeSetPageSize: deps.changeSetPageSize ?? 100 };
   }
 
-  createStack = (input: Api.CreateStackInput): Promise<Api.CreateStackOutput> => ACTIONS.CreateStack(this.api, input);
-  updateStack = (input: Api.UpdateStackInput): Promise<Api.UpdateStackOutput> => ACTIONS.UpdateStack(this.api, input);
-  deleteStack = (input: Api.DeleteStackInput): Promise<void> => ACTIONS.DeleteStack(this.api, input);
+  /** Runs an action; what it changed is on disk before its answer is (the store gathers the writes of operations). */
+  async answering<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } finally {
+      this.api.store.flush();
+    }
+  }
+
+  createStack = (input: Api.CreateStackInput): Promise<Api.CreateStackOutput> =>
+    this.answering(() => ACTIONS.CreateStack(this.api, input));
+  updateStack = (input: Api.UpdateStackInput): Promise<Api.UpdateStackOutput> =>
+    this.answering(() => ACTIONS.UpdateStack(this.api, input));
+  deleteStack = (input: Api.DeleteStackInput): Promise<void> =>
+    this.answering(() => ACTIONS.DeleteStack(this.api, input));
   describeStacks = (input: Api.DescribeStacksInput = {}): Promise<Api.DescribeStacksOutput> =>
     ACTIONS.DescribeStacks(this.api, input);
   listStacks = (input: Api.ListStacksInput = {}): Promise<Api.ListStacksOutput> => ACTIONS.ListStacks(this.api, input);
   createChangeSet = (input: Api.CreateChangeSetInput): Promise<Api.CreateChangeSetOutput> =>
-    ACTIONS.CreateChangeSet(this.api, input);
+    this.answering(() => ACTIONS.CreateChangeSet(this.api, input));
   executeChangeSet = (input: Api.ExecuteChangeSetInput): Promise<Api.ExecuteChangeSetOutput> =>
-    ACTIONS.ExecuteChangeSet(this.api, input);
+    this.answering(() => ACTIONS.ExecuteChangeSet(this.api, input));
 
   /** Each resource of a stack with its resolved properties (the local live test reads Glue definitions from here). */
   stackResources(stackName: string): StackResourceView[] {
@@ -51,6 +65,15 @@ export class CloudFormationEngine {
 
   exports(): Record<string, string> {
     return Object.fromEntries(this.api.store.exportList().map((e) => [e.name, e.value]));
+  }
+
+  /**
+   * Loads now what the first stack operation and the first change set of the process would load (the resource
+   * specification's index, the template diff's database: seconds of CPU), so that they do not wait for it.
+   */
+  warmUp(): void {
+    resourceSpec('AWS::S3::Bucket');
+    warmTemplateDiff();
   }
 
   /** Resolves when no stack operation or change set computation is running. */

@@ -14,7 +14,10 @@ export const createCloudFormationService = (
 ): { handle: ServiceHandler; engine: CloudFormationEngine } => {
   const engine = new CloudFormationEngine(deps);
   const operations: Record<string, Operation> = Object.fromEntries(
-    Object.entries(ACTIONS).map(([name, action]) => [name, (input) => action(engine.api, input as never)]),
+    Object.entries(ACTIONS).map(([name, action]) => [
+      name,
+      (input) => engine.answering<unknown>(() => action(engine.api, input as never)),
+    ]),
   );
   const handle = createQueryService({
     serviceName: 'CloudFormation',

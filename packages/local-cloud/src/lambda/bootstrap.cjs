@@ -116,6 +116,17 @@ async function loadHandler(taskRoot, handlerSetting) {
 }
 
 process.on('message', async (invocation) => {
+  if (invocation.prewarm) {
+    // Init ahead of the first invocation (as provisioned concurrency does); a failed init ends this container, so
+    // the invocation that follows gets a fresh one and reports the failure with its own logs.
+    handlerPromise ??= loadHandler(invocation.prewarm.taskRoot, invocation.prewarm.handler);
+    handlerPromise.then(
+      () => process.send({ prewarmed: true }),
+      // An invocation already waiting on this init reports it and ends the container itself.
+      () => process.send({ prewarmed: false }, () => current || process.exit(0)),
+    );
+    return;
+  }
   const { requestId, taskRoot, handler: handlerSetting, eventJson, context: contextInfo, deadlineMs } = invocation;
   current = { requestId, settled: false };
   let handler;

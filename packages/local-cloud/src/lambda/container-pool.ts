@@ -26,6 +26,11 @@ export class ContainerPool {
     return container;
   }
 
+  /** How many live idle containers a version has. */
+  idleCount(key: string): number {
+    return (this.idle.get(key) ?? []).filter((container) => container.alive).length;
+  }
+
   /** The container serves an invocation whose code signs with `accessKeyId` (close() kills it). */
   enter(container: FunctionContainer, accessKeyId: string): void {
     this.busy.set(container, accessKeyId);

@@ -51,14 +51,22 @@ export class FunctionContainer {
     });
     this.child.stdout?.on('data', (chunk: Buffer) => this.onData('stdout', chunk.toString('utf8')));
     this.child.stderr?.on('data', (chunk: Buffer) => this.onData('stderr', chunk.toString('utf8')));
-    this.child.on('message', (message: { requestId?: string; ok?: boolean; payload?: string; exiting?: boolean }) => {
-      // A crashed runtime or a failed init retires the container: it must not take another invocation.
-      if (message.exiting) this.retiring = true;
-      if (this.sink && message.requestId === this.sink.requestId) {
-        this.sink.answer = { ok: message.ok === true, payload: String(message.payload) };
-        this.maybeSettle();
-      }
-    });
+    this.child.on(
+      'message',
+      (message: { requestId?: string; ok?: boolean; payload?: string; exiting?: boolean; prewarmed?: boolean }) => {
+        if (message.prewarmed !== undefined) {
+          if (!message.prewarmed) this.retiring = true;
+          this.settlePrewarm(message.prewarmed);
+          return;
+        }
+        // A crashed runtime or a failed init retires the container: it must not take another invocation.
+        if (message.exiting) this.retiring = true;
+        if (this.sink && message.requestId === this.sink.requestId) {
+          this.sink.answer = { ok: message.ok === true, payload: String(message.payload) };
+          this.maybeSettle();
+        }
+      },
+    );
     this.child.on('error', (error) => {
       this.onLog(`container error: ${error.message}`);
       // A process that never started emits no 'close': fail the invocation here instead of waiting forever.
@@ -76,6 +84,7 @@ export class FunctionContainer {
     });
     this.child.on('close', (code, signal) => {
       this.exited = true;
+      this.settlePrewarm(false);
       if (this.idleTimer) clearTimeout(this.idleTimer);
       for (const stream of ['stdout', 'stderr'] as const) {
         if (this.partial[stream] !== '') this.onLine(this.partial[stream]);
@@ -92,6 +101,25 @@ export class FunctionContainer {
   }
 
   private readonly onLog: (line: string) => void;
+  private prewarmed: ((initialized: boolean) => void) | undefined;
+
+  /**
+   * Runs the function's init (loads the handler) before any invocation, as provisioned concurrency does; resolves
+   * true when it succeeded, false when it failed (the container then ends) or the container died.
+   */
+  prewarm(init: { taskRoot: string; handler: string }): Promise<boolean> {
+    if (this.exited) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      this.prewarmed = resolve;
+      this.child.send({ prewarm: init });
+    });
+  }
+
+  private settlePrewarm(initialized: boolean): void {
+    const settle = this.prewarmed;
+    this.prewarmed = undefined;
+    settle?.(initialized);
+  }
 
   /** Whether the container can take another invocation. */
   get alive(): boolean {

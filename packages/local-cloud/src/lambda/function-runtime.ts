@@ -28,6 +28,11 @@ export interface LocalFunctionRuntime extends FunctionRuntime {
   invoke(functionNameOrArn: string, payload: unknown): Promise<LocalInvokeResult>;
   getFunction(functionNameOrArn: string): FunctionRecord | undefined;
   listFunctions(): FunctionRecord[];
+  /**
+   * Starts execution environments of a function before its invocations need them (up to `count` idle ones) and runs
+   * their init, as provisioned concurrency does; resolves with how many initialized. Node.js runtimes only.
+   */
+  prewarm(functionNameOrArn: string, count?: number): Promise<number>;
   /** Fault injection (`crash-caller`): SIGKILLs the running invocations whose code signs with this key; how many. */
   crashInvocationsOf(accessKeyId: string): number;
   /** Kills invocations still running (used by `LocalCloud.close()`). */
@@ -182,8 +187,34 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     return describeOutcome(record, requestId, outcome, started, log);
   };
 
+  const prewarm = async (identifier: string, count = 1): Promise<number> => {
+    const record = getFunction(identifier);
+    if (!record) throw notFound(functionNameOf(identifier));
+    const def = record.definition;
+    if (!def.runtime.startsWith('nodejs')) return 0;
+    const taskRoot = path.join(stateDir, record.codeDir);
+    if (!existsSync(taskRoot)) await installPackage(stateDir, objects, def);
+    const key = ContainerPool.key(def.functionName, record.revisionId);
+    const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
+    const initializing = Array.from({ length: Math.max(0, count - pool.idleCount(key)) }, () => {
+      const ids = invocationIds(randomUUID());
+      const env = invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey });
+      const container = new FunctionContainer({
+        cwd: taskRoot,
+        env,
+        onLog: (line) => log(`[${def.functionName}] ${line}`),
+      });
+      const initialized = container.prewarm({ taskRoot, handler: def.handler });
+      // Idle at once: an invocation arriving during the init takes it and waits for that init, as on Lambda.
+      pool.park(key, container);
+      return initialized;
+    });
+    return (await Promise.all(initializing)).filter(Boolean).length;
+  };
+
   return {
     invoke,
+    prewarm,
     getFunction,
     listFunctions: () =>
       Object.values(state.functions).sort((a, b) => a.definition.functionName.localeCompare(b.definition.functionName)),

@@ -24,6 +24,15 @@ export const invocationDifference = (functionName: string): string =>
   `${functionName} is invoked synchronously, once per job: CodePipeline invokes it asynchronously and Lambda retries a failed invocation up to twice, so a crash that fails the job here may be retried on AWS`;
 
 /**
+ * CodePipeline re-invokes a continuation-token job after a delay of its own choosing; here after the interval, or as
+ * soon as the deploy execution the job polls has ended.
+ */
+export const reinvokeDifference = (intervalMs: number, early: boolean): string =>
+  `a job answered with a continuation token is invoked again ${intervalMs} ms later${
+    early ? ', or as soon as the deploy execution it polls has ended' : ''
+  }: on AWS CodePipeline re-invokes it after a delay of its own (undocumented, not the worker's to choose), so each poll of the action takes longer there`;
+
+/**
  * A Lambda Invoke action, as CodePipeline runs it: a job per invocation (a new job id each time the worker answers
  * with a continuation token), the declared input artifacts, the resolved UserParameters.
  */
@@ -38,6 +47,10 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
   if (typeof userParameters !== 'string') throw new LambdaInvokeActionError('UserParameters must be a string');
   // CodePipeline invokes with its role and hands the worker artifact credentials of that role.
   const pipelineRole = environment.roles?.pipeline;
+  // The trigger names the deploy execution after the action's first job.
+  const executionArnOf = (jobId: string | undefined): string =>
+    executionArnFor(delivery.stateMachineArn, executionNameForJob(jobId ?? ''));
+  const executionEnded = environment.release.executionEnded?.bind(environment.release);
   const outcome = await runLambdaInvokeAction({
     clients: pipelineRole?.clients ?? environment.release.clients,
     jobResult: (jobId) => environment.release.connection.jobResult(jobId),
@@ -54,13 +67,17 @@ export const lambdaInvokeAction: ActionRunner = async ({ action, configuration, 
     inputArtifacts,
     artifactCredentials: pipelineRole?.credentials ?? environment.release.artifactCredentials,
     pollIntervalMs: environment.pollIntervalMs,
+    ...(executionEnded ? { reinvokeEarly: (jobIds) => executionEnded(executionArnOf(jobIds[0])) } : {}),
     maxInvocations: 2000,
   });
   const firstJob = outcome.jobIds[0];
-  const executionArns = firstJob ? [executionArnFor(delivery.stateMachineArn, executionNameForJob(firstJob))] : [];
+  const executionArns = firstJob ? [executionArnOf(firstJob)] : [];
   const calls = `${outcome.invocations} invocation${outcome.invocations === 1 ? '' : 's'} of ${functionName}`;
   const runAs = pipelineRole ? { runAs: pipelineRole.roleArn } : {};
-  const differences = [invocationDifference(functionName)];
+  const differences = [
+    invocationDifference(functionName),
+    ...(outcome.invocations > 1 ? [reinvokeDifference(environment.pollIntervalMs, executionEnded !== undefined)] : []),
+  ];
   if (outcome.status !== 'Succeeded') {
     return {
       ...runAs,

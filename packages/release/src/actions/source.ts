@@ -72,8 +72,9 @@ export const sourceAction: ActionRunner = async ({ action, configuration }, envi
     ...files.filter((file) => !edited.has(file)).map((file) => ({ name: file, file: path.join(repoRoot, file) })),
     ...edits.map(([name, text]) => ({ name, content: new TextEncoder().encode(text) })),
   ];
-  const zip = await zipArtifact(entries, { symlinks: true });
-  const [commitId, log, branch, status] = await Promise.all([
+  // The revision's facts are asked beside the zipping.
+  const [zip, commitId, log, branch, status] = await Promise.all([
+    zipArtifact(entries, { symlinks: true }),
     git(repoRoot, ['rev-parse', 'HEAD']),
     git(repoRoot, ['log', '-1', '--format=%s%x00%aI']),
     git(repoRoot, ['rev-parse', '--abbrev-ref', 'HEAD']),

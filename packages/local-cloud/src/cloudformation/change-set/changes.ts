@@ -77,6 +77,14 @@ const resourceChange = (change: ResourceChange): Change => ({
   ResourceChange: change,
 });
 
+/** Loads the template diff's resource database (a second or more on first use) by diffing two one-bucket templates. */
+export const warmTemplateDiff = (): void => {
+  const bucket = (name: string) => ({
+    Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: name } } },
+  });
+  fullDiff(bucket('before'), bucket('after'));
+};
+
 /**
  * The ResourceChanges CloudFormation would report between two templates: fullDiff of @aws-cdk/cloudformation-diff,
  * nested property paths upgraded from the resource specification, and resources whose properties refer to a

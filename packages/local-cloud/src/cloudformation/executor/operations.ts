@@ -35,7 +35,8 @@ export class OperationRunner {
       )
       .finally(() => {
         this.running.delete(tracked);
-        this.store.persist();
+        // The end of an operation is on disk before anyone learns of it.
+        this.store.flush();
       });
     this.running.add(tracked);
   }
@@ -48,5 +49,6 @@ export class OperationRunner {
   /** Resolves when no stack operation or change set computation is running. */
   async waitForIdle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    this.store.flush();
   }
 }

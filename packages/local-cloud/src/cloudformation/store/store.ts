@@ -20,25 +20,44 @@ export interface ExportEntry {
 
 const now = (): string => new Date().toISOString();
 
+/** How long the changes of a running operation gather before they are written (each write is the whole file). */
+export const PERSIST_COALESCE_MS = 200;
+
 /**
  * Every stack (deleted ones too), change set and export of the local CloudFormation, with their events; persisted to
- * `<stateDir>/state/cloudformation.json` after every change.
+ * `<stateDir>/state/cloudformation.json`: at the latest PERSIST_COALESCE_MS after a change, and before every API
+ * answer and at the end of every operation (`flush`), so nothing an answer reported is ever lost.
  */
 export class StackStore {
   readonly stacks: StackRecord[];
   readonly changeSets: ChangeSetRecord[];
   private readonly file: StateFile;
   private eventCounter = 0;
+  private pendingWrite: NodeJS.Timeout | undefined;
 
   constructor(stateDir: string) {
     this.file = new StateFile(stateDir);
     const state = this.file.load();
     this.stacks = state.stacks;
     this.changeSets = state.changeSets;
-    this.persist();
+    // Written at once: a state the load repaired (interrupted operations) is on disk before any request.
+    this.write();
   }
 
+  /** Records that the state changed: written with the other changes of the next PERSIST_COALESCE_MS (or a flush). */
   persist(): void {
+    this.pendingWrite ??= setTimeout(() => this.flush(), PERSIST_COALESCE_MS);
+  }
+
+  /** Writes the state now when a change is pending. */
+  flush(): void {
+    if (this.pendingWrite === undefined) return;
+    clearTimeout(this.pendingWrite);
+    this.write();
+  }
+
+  private write(): void {
+    this.pendingWrite = undefined;
     this.file.save({ stacks: this.stacks, changeSets: this.changeSets });
   }
 
