@@ -8,10 +8,8 @@ import {
   templateDiffReport,
   type TemplateDocument,
 } from '@glue-cd/core';
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   installedSpecTable,
@@ -20,6 +18,7 @@ import {
   SPEC_TABLE_FILE,
   specTableCode,
 } from '../../../scripts/spec-table';
+import { bundleAsServices } from './support/bundle';
 
 interface SpecResource {
   cloudFormationType: string;
@@ -80,27 +79,10 @@ describe('the embedded service spec table', () => {
     };
 
     beforeAll(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-table-'));
-      const entry = path.join(dir, 'entry.ts');
-      writeFileSync(
-        entry,
+      dir = await bundleAsServices(
         `export { ConfigurationError, parsePlanDocument, parseTemplateBody, templateDiffReport } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))};\n`,
+        { prefix: 'glue-cd-spec-table-', nodePath: path.join(REPO_ROOT, 'packages/core/node_modules') },
       );
-      // The plugins the services' bundles are built with (config/serverless.common.yml).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
-      await build({
-        entryPoints: [entry],
-        outfile: path.join(dir, 'bundle.js'),
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        mainFields: ['module', 'main'],
-        nodePaths: [path.join(REPO_ROOT, 'packages/core/node_modules')],
-        plugins,
-        logLevel: 'error',
-      });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       bundled = require(path.join(dir, 'bundle.js')) as typeof bundled;
     });
@@ -215,26 +197,10 @@ describe('the schemas a Lambda parses with, bundled', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bundled-schemas-'));
-    const entry = path.join(dir, 'entry.ts');
-    writeFileSync(
-      entry,
+    dir = await bundleAsServices(
       `export { parseDeployInput } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src/deploy-input'))};\n`,
+      { prefix: 'glue-cd-bundled-schemas-', nodePath: path.join(REPO_ROOT, 'packages/core/node_modules') },
     );
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
-    await build({
-      entryPoints: [entry],
-      outfile: path.join(dir, 'bundle.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      mainFields: ['module', 'main'],
-      nodePaths: [path.join(REPO_ROOT, 'packages/core/node_modules')],
-      plugins,
-      logLevel: 'error',
-    });
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,37 +2,13 @@
 // (which its protocols `import()` only for an operation with an event stream) and the orchestrator's unzip (fflate,
 // whose decoding tables are built when it loads). Each is a file of its own beside the bundle, and still loads from
 // there when it is needed.
-import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { bundleAsServices, SERVICE_DIR } from './support/bundle';
 
-const SERVICE_DIR = path.resolve(__dirname, '..');
-const REPO_ROOT = path.resolve(SERVICE_DIR, '../..');
-
-/** Bundles `source` as the services do (their plugins) into a new folder. */
-const bundle = async (source: string): Promise<string> => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-lazy-chunks-'));
-  const entry = path.join(dir, 'entry.ts');
-  writeFileSync(entry, source);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
-  await build({
-    entryPoints: [entry],
-    outfile: path.join(dir, 'bundle.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    nodePaths: [path.join(SERVICE_DIR, 'node_modules')],
-    plugins: plugins as never[],
-    logLevel: 'error',
-  });
-  return dir;
-};
+const bundle = (source: string) => bundleAsServices(source, { prefix: 'glue-cd-lazy-chunks-' });
 
 /** Runs `lines` in a node process of its own: what a Lambda runs (jest's module registry has no dynamic import). */
 const runNode = (lines: string[]) =>
