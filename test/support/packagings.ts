@@ -1,14 +1,16 @@
-// Every `sls package` the tests ask for, with the very arguments they pass, so jest's global setup makes each one
-// once, in parallel, into the run's package cache before any test starts; the tests then copy them from the cache
-// (packageService keys a package by the content hash of its inputs, its stage, arguments and environment).
-import { deploymentBucketFor, packageService, type PackageServiceOptions } from '@glue-cd/release';
+// Every `sls package` the tests ask for, with the very arguments they pass, so the run's warm-up (jest's global
+// setup, warm-up.ts) makes each one once, beside the tests that need none, into the run's package cache; a test file
+// listed in `usedBy` waits for its packagings, then copies them from the cache (packageService keys a package by the
+// content hash of its inputs, its stage, arguments and environment). A file missing here packages on its own.
+import { deploymentBucketFor, type PackageServiceOptions } from '@glue-cd/release';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 export type TestPackaging = Omit<PackageServiceOptions, 'repoRoot' | 'outDir' | 'cache'>;
 
-/** A packaging and the test files that ask for it (repo-relative): a run of other tests does not make it. */
+/** A packaging and the files that ask for it (repo-relative): a run of other tests does not make it; the test files
+ * among them wait for it. */
 export interface WarmedPackaging {
   packaging: TestPackaging;
   usedBy: string[];
@@ -50,10 +52,10 @@ const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts',
 
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
   // Each service's own package test, as `pnpm package` would (the services' default bucket).
-  ...delivery('test', false, [
+  ...[
     'services/deploy-orchestrator/test/package.test.ts',
     'services/pipeline-trigger/test/serverless-package.test.ts',
-  ]),
+  ].map((test) => ({ packaging: { serviceDir: path.dirname(path.dirname(test)), stage: 'test' }, usedBy: [test] })),
   ...Object.values(PIPELINE_PACKAGINGS).map((packaging) => ({ packaging, usedBy: ['test/pipeline.test.ts'] })),
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: GLUE_ETL_TEST_BUCKET },
@@ -67,9 +69,12 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
   },
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
-    // The local-cloud test deploys the test stage under its boundary, which allows that stage's bucket only.
+    // The local-cloud test and the live-test buildspec's deploy the test stage under its boundary, which allows
+    // that stage's bucket only.
     usedBy:
-      stage === 'test' ? [...PACKAGED_TEMPLATES, 'services/glue-etl/test/local-cloud.test.ts'] : PACKAGED_TEMPLATES,
+      stage === 'test'
+        ? [...PACKAGED_TEMPLATES, 'services/glue-etl/test/local-cloud.test.ts', 'test/e2e/live-test-buildspec.test.ts']
+        : PACKAGED_TEMPLATES,
   })),
   // The end-to-end runs: the harness's services (stage e2e) and the release's (stage local).
   ...delivery('e2e', true, E2E_HARNESS),
@@ -81,34 +86,19 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
 ];
 
 /** The packagings a run needs: all of them, or those of the test files its path patterns select. */
-export const packagingsFor = (testPathPatterns: string[]): TestPackaging[] =>
+export const packagingsFor = (testPathPatterns: string[]): WarmedPackaging[] =>
   TEST_PACKAGINGS.filter(
     ({ usedBy }) =>
       testPathPatterns.length === 0 ||
       usedBy.some((file) =>
         testPathPatterns.some((pattern) => new RegExp(pattern, 'i').test(path.join(REPO_ROOT, file))),
       ),
-  ).map(({ packaging }) => packaging);
+  );
 
-/** Makes the given packagings, two at a time (a 2-core machine), into the cache GLUE_CD_CACHE_DIR names. */
-export const warmPackagings = async (
-  packagings: TestPackaging[],
-  outRoot: string,
-): Promise<{ packaged: number; cached: number }> => {
-  const queue = packagings.map((packaging, index) => ({ packaging, index }));
-  let packaged = 0;
-  let cached = 0;
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const result = await packageService({
-        repoRoot: REPO_ROOT,
-        ...next.packaging,
-        outDir: path.join(outRoot, String(next.index)),
-      });
-      if (result.cached) cached += 1;
-      else packaged += 1;
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return { packaged, cached };
-};
+/** How a packaging reads in the run's log: `<service folder>@<stage>`, then its bucket and arguments when given. */
+export const packagingLabel = ({ serviceDir, stage, deploymentBucket, extraArgs }: TestPackaging): string =>
+  [
+    `${serviceDir === '.' ? 'pipeline' : path.basename(serviceDir)}@${stage}`,
+    ...(deploymentBucket ? [`bucket ${deploymentBucket}`] : []),
+    ...(extraArgs?.length ? [`${extraArgs.length} params`] : []),
+  ].join(' ');
