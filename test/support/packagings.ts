@@ -16,30 +16,34 @@ export interface WarmedPackaging {
   usedBy: string[];
 }
 
-const PIPELINE_PARAMS = [
+/** The parameters test/pipeline.test.ts packages the pipeline with, beside the defaults. */
+export const PIPELINE_PARAMS = [
   '--param=connectionArn=arn:aws:codeconnections:eu-west-1:123456789012:connection/11111111-2222-3333-4444-555555555555',
   '--param=repository=acme/glue-etl',
   '--param=branch=release',
 ];
 
-/** The packagings of test/pipeline.test.ts: the defaults, and with every parameter given. */
-export const PIPELINE_PACKAGINGS = {
-  defaults: { serviceDir: '.', stage: 'test' },
-  withParams: { serviceDir: '.', stage: 'test', extraArgs: PIPELINE_PARAMS },
-} satisfies Record<string, TestPackaging>;
-
-/** The Glue ETL service as services/glue-etl/test packages it (its own deployment bucket name). */
+/** Where services/glue-etl/test/serverless-template.test.ts packages prod: not its default bucket. */
 export const GLUE_ETL_TEST_BUCKET = 'glue-cd-jest-deployments';
 
-const delivery = (stage: string, bucket: boolean, usedBy: string[]): WarmedPackaging[] =>
-  ['services/deploy-orchestrator', 'services/pipeline-trigger'].map((serviceDir) => ({
-    packaging: { serviceDir, stage, ...(bucket ? { deploymentBucket: deploymentBucketFor(stage) } : {}) },
-    usedBy,
-  }));
+/**
+ * The stage of the delivery services (orchestrator, trigger, pipeline) in every test: the release's. Their stage
+ * only names things, so one packaging each serves the release, the e2e harness, the packaged-template checks and the
+ * services' own package tests (which prove each name comes from the stage).
+ */
+export const DELIVERY_STAGE = 'local';
 
-const PACKAGED_TEMPLATES = ['test/packaged-templates.test.ts'];
-// The pipeline stack's template at stage ci, deployed with one role statement cut.
-const CODEBUILD_ROLE = ['packages/release/test/codebuild-role.test.ts'];
+const delivery = (serviceDir: string, usedBy: string[], extraArgs?: string[]): WarmedPackaging => ({
+  packaging: {
+    serviceDir,
+    stage: DELIVERY_STAGE,
+    deploymentBucket: deploymentBucketFor(DELIVERY_STAGE),
+    ...(extraArgs ? { extraArgs } : {}),
+  },
+  usedBy,
+});
+
+const PACKAGED_TEMPLATES = 'test/packaged-templates.test.ts';
 const E2E_HARNESS = [
   'test/e2e/deploy-scenarios.test.ts',
   'test/e2e/deploy-scenarios-recovery.test.ts',
@@ -51,37 +55,40 @@ const E2E_HARNESS = [
 const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts', 'test/e2e/release-fixture.ts'];
 
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
-  // Each service's own package test, as `pnpm package` would (the services' default bucket).
-  ...[
-    'services/deploy-orchestrator/test/package.test.ts',
-    'services/pipeline-trigger/test/serverless-package.test.ts',
-  ].map((test) => ({ packaging: { serviceDir: path.dirname(path.dirname(test)), stage: 'test' }, usedBy: [test] })),
-  ...Object.values(PIPELINE_PACKAGINGS).map((packaging) => ({ packaging, usedBy: ['test/pipeline.test.ts'] })),
-  ...['test', 'prod'].map((stage) => ({
-    packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: GLUE_ETL_TEST_BUCKET },
-    usedBy: ['services/glue-etl/test/serverless-template.test.ts'],
-  })),
-  // Every deployed template, as the Build and the bootstrap package them.
-  ...delivery('ci', true, PACKAGED_TEMPLATES),
-  {
-    packaging: { serviceDir: '.', stage: 'ci', deploymentBucket: deploymentBucketFor('ci') },
-    usedBy: [...PACKAGED_TEMPLATES, ...CODEBUILD_ROLE],
-  },
+  ...['services/deploy-orchestrator', 'services/pipeline-trigger'].map((serviceDir) =>
+    delivery(serviceDir, [
+      `${serviceDir}/test/${serviceDir.endsWith('orchestrator') ? 'package' : 'serverless-package'}.test.ts`,
+      PACKAGED_TEMPLATES,
+      ...E2E_HARNESS,
+      ...RELEASE,
+    ]),
+  ),
+  // The pipeline stack's template: deployed with one role statement cut by codebuild-role.test.ts.
+  delivery('.', [
+    'test/pipeline.test.ts',
+    PACKAGED_TEMPLATES,
+    'packages/release/test/codebuild-role.test.ts',
+    ...RELEASE,
+  ]),
+  delivery('.', ['test/pipeline.test.ts'], PIPELINE_PARAMS),
+  // The application stages, as the Build packages them (each in its own deployment bucket). The local-cloud test and
+  // the live-test buildspec's deploy the test stage under its boundary, which allows that stage's bucket only.
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
-    // The local-cloud test and the live-test buildspec's deploy the test stage under its boundary, which allows
-    // that stage's bucket only.
-    usedBy:
-      stage === 'test'
-        ? [...PACKAGED_TEMPLATES, 'services/glue-etl/test/local-cloud.test.ts', 'test/e2e/live-test-buildspec.test.ts']
-        : PACKAGED_TEMPLATES,
+    usedBy: [
+      PACKAGED_TEMPLATES,
+      ...(stage === 'test'
+        ? [
+            'services/glue-etl/test/serverless-template.test.ts',
+            'services/glue-etl/test/local-cloud.test.ts',
+            'test/e2e/live-test-buildspec.test.ts',
+          ]
+        : []),
+    ],
   })),
-  // The end-to-end runs: the harness's services (stage e2e) and the release's (stage local).
-  ...delivery('e2e', true, E2E_HARNESS),
-  ...delivery('local', true, RELEASE),
   {
-    packaging: { serviceDir: '.', stage: 'local', deploymentBucket: deploymentBucketFor('local') },
-    usedBy: RELEASE,
+    packaging: { serviceDir: 'services/glue-etl', stage: 'prod', deploymentBucket: GLUE_ETL_TEST_BUCKET },
+    usedBy: ['services/glue-etl/test/serverless-template.test.ts'],
   },
 ];
 
