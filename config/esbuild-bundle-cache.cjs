@@ -1,14 +1,13 @@
-// The bundle cache: one esbuild build per function per content on a machine, whatever the stage (the last plugin of
-// config/esbuild-plugins.cjs). Bundles do not depend on the stage; only the CloudFormation template does.
+// The bundle cache: one esbuild build per function per content on a machine, whatever the stage (used by the shared
+// build, config/esbuild-shared-build.cjs). Bundles do not depend on the stage; only the CloudFormation template does.
 const { createHash, randomUUID } = require('node:crypto');
 const { existsSync } = require('node:fs');
 const { mkdir, readFile, readdir, rename, rm, stat, writeFile } = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 
-const NAME = 'glue-cd-bundle-cache';
 /** Bumped when what an entry holds, or how keys are made, changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Results kept per key (one per distinct set of inputs); the oldest go first. */
 const MAX_RESULTS_PER_KEY = 4;
 const MANIFEST = 'manifest.json';
@@ -79,7 +78,9 @@ const buildKey = async (build, entry, workingDir, outDir) => {
   const options = Object.fromEntries(Object.entries(build.initialOptions).filter(([name]) => !ignored.has(name)));
   const lockRoot = findUp(workingDir, 'pnpm-lock.yaml');
   const pluginSources = await Promise.all(
-    ['esbuild-plugins.cjs', 'esbuild-bundle-cache.cjs'].map((file) => hashFile(path.join(__dirname, file))),
+    ['esbuild-plugins.cjs', 'esbuild-bundle-cache.cjs', 'esbuild-shared-build.cjs'].map((file) =>
+      hashFile(path.join(__dirname, file)),
+    ),
   );
   return sha256(
     canonical({
@@ -90,14 +91,16 @@ const buildKey = async (build, entry, workingDir, outDir) => {
       pluginSources,
       workingDir,
       outDir: path.relative(workingDir, outDir),
+      // Names the outputs when set (the entry does otherwise).
+      outfile: build.initialOptions.outfile ? path.basename(build.initialOptions.outfile) : null,
       entry,
       lockfile: lockRoot ? await hashFile(path.join(lockRoot, 'pnpm-lock.yaml')) : 'none',
     }),
   );
 };
 
-/** File inputs of a metafile (paths relative to the working folder); plugin namespaces are covered by the key. */
-const fileInputs = (metafile) => Object.keys(metafile.inputs).filter((input) => !/^[a-z][\w-]*:/i.test(input));
+/** Whether a metafile input is a file (a path relative to the working folder); plugin namespaces are covered by the key. */
+const isFileInput = (input) => !/^[a-z][\w-]*:/i.test(input);
 
 /**
  * The manifest of a build: every input file with its content hash, and for inputs outside node_modules the listing
@@ -130,15 +133,43 @@ const firstChangedSince = async (workingDir, inputs, since) => {
   return undefined;
 };
 
+/**
+ * Hashes and listings asked by the lookups in flight, by path: a service's functions are looked up together and share
+ * most of their inputs (the SDK), so each is read once, a snapshot as one lookup of them all would take.
+ */
+let asked;
+let lookupsInFlight = 0;
+const once = (what, compute) => {
+  if (!asked) return compute();
+  let answer = asked.get(what);
+  if (!answer) {
+    answer = compute();
+    asked.set(what, answer);
+  }
+  return answer;
+};
+
 /** Whether every recorded input still hashes the same. */
 const manifestHolds = async (manifest) => {
-  for (const [file, hash] of manifest.files) if ((await hashFile(file)) !== hash) return false;
-  for (const [dir, hash] of manifest.folders) if ((await hashListing(dir)) !== hash) return false;
+  for (const [file, hash] of manifest.files) if ((await once(`f${file}`, () => hashFile(file))) !== hash) return false;
+  for (const [dir, hash] of manifest.folders)
+    if ((await once(`d${dir}`, () => hashListing(dir))) !== hash) return false;
   return true;
 };
 
 /** The newest stored result of `keyDir` whose inputs are unchanged. */
 const lookup = async (keyDir) => {
+  lookupsInFlight += 1;
+  asked ??= new Map();
+  try {
+    return await newestHolding(keyDir);
+  } finally {
+    lookupsInFlight -= 1;
+    if (lookupsInFlight === 0) asked = undefined;
+  }
+};
+
+const newestHolding = async (keyDir) => {
   const names = await readdir(keyDir).catch(() => []);
   const results = [];
   for (const name of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
@@ -192,86 +223,40 @@ const store = async (keyDir, outDir, outputs, manifest) => {
     await rm(path.join(keyDir, n), { recursive: true, force: true });
 };
 
-/** Extra builds a plugin made for a build (the lazy chunks), by the build's options object: their metafiles. */
-const extraBuilds = new WeakMap();
-/** Called by a plugin that writes more outputs for a build (with `metafile: true`): they are cached with it. */
-const recordExtraBuild = (initialOptions, metafile) => {
-  const list = extraBuilds.get(initialOptions) ?? [];
-  list.push(metafile);
-  extraBuilds.set(initialOptions, list);
-};
-
 const log = (line) => process.stdout.write(`bundle cache: ${line}\n`);
 
-/**
- * Reuses the outputs of an earlier build with the same key (buildKey) whose recorded input files all still hash the
- * same (manifest mode, as ccache); any doubt is a rebuild. A hit skips esbuild's work (the entry becomes an empty
- * module, nothing written) and copies the stored files, byte for byte, where esbuild would have written them.
- */
-const bundleCache = {
-  name: NAME,
-  async setup(build) {
-    const root = bundleCacheRoot();
-    const { entryPoints, outdir, outfile, absWorkingDir } = build.initialOptions;
-    const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
-    if (!root || entries.length !== 1 || typeof entries[0] !== 'string' || build.initialOptions.write === false) return;
-    const workingDir = absWorkingDir ?? process.cwd();
-    const outDir = path.resolve(workingDir, outdir ?? path.dirname(outfile));
-    const entry = entries[0];
-    const keyDir = path.join(root, await buildKey(build, entry, workingDir, outDir));
-    const hit = await lookup(keyDir);
-    if (hit) {
-      build.initialOptions.write = false;
-      build.onResolve({ filter: /.*/ }, (args) =>
-        args.kind === 'entry-point' ? { path: entry, namespace: NAME } : undefined,
-      );
-      build.onLoad({ filter: /.*/, namespace: NAME }, () => ({ contents: '', loader: 'js' }));
-      build.onEnd(async (result) => {
-        if (result.errors.length > 0) return;
-        for (const [output, hash] of hit.manifest.outputs) {
-          const content = await readFile(path.join(hit.dir, FILES, output));
-          // Checked before use: a damaged entry fails this build (the next one rebuilds), never ships.
-          if (sha256(content) !== hash) {
-            await rm(hit.dir, { recursive: true, force: true });
-            throw new Error(`bundle cache entry ${hit.dir} is damaged (${output}); it was removed: build again`);
-          }
-          const target = path.join(outDir, output);
-          await mkdir(path.dirname(target), { recursive: true });
-          await writeFile(target, content);
-        }
-        log(`reused ${entry} (${hit.manifest.outputs.length} files, ${path.basename(hit.dir).slice(0, 12)})`);
-      });
-      return;
+/** Copies a stored result's files where esbuild would have written them; a damaged entry is removed and fails the build. */
+const restore = async (hit, outDir) => {
+  for (const [output, hash] of hit.manifest.outputs) {
+    const content = await readFile(path.join(hit.dir, FILES, output));
+    // Checked before use: a damaged entry fails this build (the next one rebuilds), never ships.
+    if (sha256(content) !== hash) {
+      await rm(hit.dir, { recursive: true, force: true });
+      throw new Error(`bundle cache entry ${hit.dir} is damaged (${output}); it was removed: build again`);
     }
-    build.initialOptions.metafile = true;
-    let started = Date.now();
-    build.onStart(() => {
-      started = Date.now();
-    });
-    build.onEnd(async (result) => {
-      if (result.errors.length > 0 || !result.metafile) return;
-      const metafiles = [result.metafile, ...(extraBuilds.get(build.initialOptions) ?? [])];
-      extraBuilds.delete(build.initialOptions);
-      const outputs = metafiles
-        .flatMap((metafile) => Object.keys(metafile.outputs))
-        .map((output) => path.relative(outDir, path.resolve(workingDir, output)).split(path.sep).join('/'));
-      // An output outside the output folder, or a second build's, is not a bundle this cache understands.
-      if (outputs.some((output) => output.startsWith('..'))) return;
-      const inputs = metafiles.flatMap(fileInputs);
-      // An input changed while esbuild read it (as ccache's "too new" check): the output may match neither version.
-      const changedDuring = await firstChangedSince(workingDir, inputs, started);
-      if (changedDuring) {
-        log(`built ${entry}, not stored: ${changedDuring} changed during the build`);
-        return;
-      }
-      try {
-        await store(keyDir, outDir, [...new Set(outputs)].sort(), await manifestOf(workingDir, inputs));
-        log(`built ${entry} and stored it`);
-      } catch (error) {
-        log(`could not store ${entry}: ${error.message}`);
-      }
-    });
-  },
+    const target = path.join(outDir, output);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
 };
 
-module.exports = { bundleCache, bundleCacheRoot, recordExtraBuild };
+/**
+ * Stores what one entry's build wrote (outputs relative to outDir) under keyDir, with the manifest of its input files
+ * (relative to the working folder), unless one of them changed since `started` (ms).
+ */
+const remember = async ({ keyDir, entry, workingDir, outDir, outputs, inputs, started }) => {
+  // An input changed while esbuild read it (as ccache's "too new" check): the output may match neither version.
+  const changedDuring = await firstChangedSince(workingDir, inputs, started);
+  if (changedDuring) {
+    log(`built ${entry}, not stored: ${changedDuring} changed during the build`);
+    return;
+  }
+  try {
+    await store(keyDir, outDir, [...new Set(outputs)].sort(), await manifestOf(workingDir, inputs));
+    log(`built ${entry} and stored it`);
+  } catch (error) {
+    log(`could not store ${entry}: ${error.message}`);
+  }
+};
+
+module.exports = { bundleCacheRoot, buildKey, canonical, isFileInput, lookup, remember, restore };

@@ -3,7 +3,7 @@
 const { readFile } = require('node:fs/promises');
 const path = require('node:path');
 const { gzipSync } = require('node:zlib');
-const { bundleCache, recordExtraBuild } = require('./esbuild-bundle-cache.cjs');
+const { sharedBuild } = require('./esbuild-shared-build.cjs');
 
 const SPEC_TABLE = path.join(__dirname, 'aws-service-spec-table.txt');
 const SPEC_TABLE_CODE = path.join(__dirname, 'aws-service-spec-table.cjs');
@@ -87,21 +87,15 @@ const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeReg
 /**
  * A library the code loads only when it needs it (`require('yaml')` inside a function: the template diff, a YAML
  * template) is built into `<bundle>.<chunk>.js` beside the bundle instead of into it, so a cold start neither reads
- * nor compiles it. serverless-esbuild zips such a file with its function only (names starting with another
- * function's bundle name are left out of that function's zip). A static `import` of the library still bundles it.
+ * nor compiles it. The bundle requires it by its own file name (`__filename`), so a module's code is the same in every
+ * bundle and one build makes all of a service's bundles; the shared build (config/esbuild-shared-build.cjs) then builds
+ * the chunks each bundle still requires after tree shaking. serverless-esbuild zips such a file with its function only
+ * (names starting with another function's bundle name are left out of that function's zip). A static `import` of the
+ * library still bundles it.
  */
 const lazyChunks = {
   name: LAZY_CHUNK,
   setup(build) {
-    const { entryPoints, outdir, outfile } = build.initialOptions;
-    const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
-    // One entry per build (serverless-esbuild builds each function on its own); otherwise bundle as usual.
-    if (entries.length !== 1 || typeof entries[0] !== 'string') return;
-    const directory = outdir ?? path.dirname(outfile);
-    const bundleName = outfile
-      ? path.basename(outfile, path.extname(outfile))
-      : path.basename(entries[0], path.extname(entries[0]));
-    const chunks = new Map();
     build.onResolve({ filter: LAZY_CHUNK_FILTER }, async (args) => {
       if (args.kind !== 'require-call' || args.pluginData === LAZY_CHUNK) return undefined;
       const real = await build.resolve(args.path, {
@@ -110,35 +104,23 @@ const lazyChunks = {
         pluginData: LAZY_CHUNK,
       });
       if (real.errors.length > 0) return { errors: real.errors };
-      const file = `${bundleName}.${LAZY_CHUNKS[args.path]}.js`;
-      chunks.set(file, real.path);
-      return { path: `./${file}`, external: true };
+      return { path: `${LAZY_CHUNKS[args.path]}:${real.path}`, namespace: LAZY_CHUNK };
     });
-    // The output's imports say which chunks survived tree shaking (every reachable module's requires are resolved).
-    build.initialOptions.metafile = true;
-    build.onEnd(async (result) => {
-      if (result.errors.length > 0 || chunks.size === 0) return;
-      const used = new Set(
-        Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path.slice(2))),
-      );
-      // The chunks are outputs of this build: the bundle cache stores them with it (not as builds of their own).
-      const plugins = (build.initialOptions.plugins ?? []).filter(
-        (plugin) => plugin.name !== LAZY_CHUNK && plugin.name !== bundleCache.name,
-      );
-      for (const [file, entry] of [...chunks].filter(([name]) => used.has(name))) {
-        const chunk = await build.esbuild.build({
-          ...build.initialOptions,
-          entryPoints: [entry],
-          outdir: undefined,
-          outfile: path.join(directory, file),
-          metafile: true,
-          plugins,
-        });
-        recordExtraBuild(build.initialOptions, chunk.metafile);
-      }
-    });
+    build.onLoad({ filter: /.*/, namespace: LAZY_CHUNK }, (args) => ({
+      contents: `module.exports = require(__filename.replace(/\\.[cm]?js$/, '') + ${JSON.stringify(`.${args.path.slice(0, args.path.indexOf(':'))}.js`)});`,
+      loader: 'js',
+    }));
   },
 };
 
-// The bundle cache last: its end callback sees the lazy chunks written.
-module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials, lazyChunks, bundleCache];
+/** The chunks an output of a build with lazyChunks requires, from its metafile entry: [chunk name, module path]. */
+const lazyChunksOf = (output) =>
+  Object.keys(output.inputs)
+    .filter((input) => input.startsWith(`${LAZY_CHUNK}:`))
+    .map((input) => {
+      const chunk = input.slice(LAZY_CHUNK.length + 1);
+      return [chunk.slice(0, chunk.indexOf(':')), chunk.slice(chunk.indexOf(':') + 1)];
+    });
+
+// The shared build last: it takes each function's build over (bundle cache, one build for all, lazy chunks).
+module.exports = [embedAwsServiceSpec, lambdaEnvironmentCredentials, sharedBuild({ lazyChunks, lazyChunksOf })];

@@ -1,6 +1,7 @@
 // The bundle cache (config/esbuild-bundle-cache.cjs): one esbuild build per function per content, whatever the stage.
 import { packageService, unzipArtifact } from '@glue-cd/release';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,6 +131,123 @@ describe('the bundle cache in esbuild (a project of two modules and a lazy chunk
     await writeFile(path.join(cacheDir, 'bundles', key!, result!, 'files/handler.js'), 'tampered');
     await expect(bundle(cacheDir)).rejects.toThrow(/bundle cache entry .* is damaged \(handler\.js\)/);
     expect((await bundle(cacheDir)).printed).toContain('bundle cache: built src/handler.ts');
+  });
+});
+
+describe('the shared build (several functions built together, as serverless-esbuild starts them)', () => {
+  let project: string;
+  let cacheDir: string;
+  const outdir = (): string => path.join(project, '.esbuild/.build/src');
+
+  // One esbuild build per entry, all started at once with the services' options, as serverless-esbuild does.
+  const bundle = async (
+    entries: string[],
+    cache: string,
+  ): Promise<{ printed: string; files: Map<string, Buffer>; errors: string[] }> => {
+    await rm(outdir(), { recursive: true, force: true });
+    const options = (entry: string): BuildOptions => ({
+      absWorkingDir: project,
+      entryPoints: [entry],
+      outdir: outdir(),
+      bundle: true,
+      minify: true,
+      keepNames: true,
+      sourcemap: true,
+      sourcesContent: false,
+      target: 'node22',
+      platform: 'node',
+      format: 'cjs',
+      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
+      logLevel: 'silent',
+      plugins,
+    });
+    const errors: string[] = [];
+    const printed = await withCache(cache, () =>
+      Promise.all(
+        entries.map((entry) =>
+          build(options(entry)).catch((error: { errors?: { text: string }[] }) => {
+            errors.push(...(error.errors ?? []).map((message) => message.text));
+          }),
+        ),
+      ),
+    );
+    return { printed, files: existsSync(outdir()) ? await filesOf(outdir()) : new Map(), errors };
+  };
+
+  beforeEach(async () => {
+    project = await mkdtemp(path.join(tmpdir(), 'glue-cd-shared-build-project-'));
+    cacheDir = await mkdtemp(path.join(tmpdir(), 'glue-cd-shared-build-cache-'));
+    await mkdir(path.join(project, 'src'));
+    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `hello ${name}`;\n');
+    // `a` loads YAML lazily, `b` does not: only a's zip may hold a chunk.
+    await writeFile(
+      path.join(project, 'src/a.ts'),
+      "import { greet } from './greet';\nexport const handler = (text: string) => greet(String(require('yaml').parse(text).name));\n",
+    );
+    await writeFile(
+      path.join(project, 'src/b.ts'),
+      "import { greet } from './greet';\nexport const handler = (name: string) => greet(name.toUpperCase());\n",
+    );
+  });
+
+  afterEach(async () => {
+    await rm(project, { recursive: true, force: true });
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  test('builds every entry in one build, byte for byte what each entry built alone writes', async () => {
+    const together = await bundle(['src/a.ts', 'src/b.ts'], 'off');
+    expect(together.errors).toEqual([]);
+    expect(together.printed).toContain('esbuild: built 2 bundles in one build');
+    expect([...together.files.keys()].sort()).toEqual([
+      'a.js',
+      'a.js.map',
+      'a.yaml.js',
+      'a.yaml.js.map',
+      'b.js',
+      'b.js.map',
+    ]);
+    const alone = new Map([...(await bundle(['src/a.ts'], 'off')).files, ...(await bundle(['src/b.ts'], 'off')).files]);
+    expect(together.files).toEqual(alone);
+  });
+
+  test('a bundle loads its lazy chunk by its own file name, from wherever it is unpacked', async () => {
+    const { files } = await bundle(['src/a.ts', 'src/b.ts'], 'off');
+    const task = await mkdtemp(path.join(tmpdir(), 'glue-cd-shared-build-task-'));
+    try {
+      for (const name of ['a.js', 'a.yaml.js']) await writeFile(path.join(task, name), files.get(name)!);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle as Lambda loads it
+      const { handler } = require(path.join(task, 'a.js')) as { handler: (text: string) => string };
+      expect(handler('name: yaml')).toBe('hello yaml');
+    } finally {
+      await rm(task, { recursive: true, force: true });
+    }
+  });
+
+  test('each entry is cached on its own: a later build of one entry reuses it, a changed input rebuilds only its users', async () => {
+    const first = await bundle(['src/a.ts', 'src/b.ts'], cacheDir);
+    expect(first.printed).toContain('bundle cache: built src/a.ts and stored it');
+    expect(first.printed).toContain('bundle cache: built src/b.ts and stored it');
+    expect((await bundle(['src/b.ts'], cacheDir)).printed).toContain('bundle cache: reused src/b.ts (2 files');
+    await writeFile(
+      path.join(project, 'src/b.ts'),
+      "import { greet } from './greet';\nexport const handler = (name: string) => greet(name.toLowerCase());\n",
+    );
+    const changed = await bundle(['src/a.ts', 'src/b.ts'], cacheDir);
+    expect(changed.printed).toContain('bundle cache: reused src/a.ts (4 files');
+    expect(changed.printed).toContain('bundle cache: built src/b.ts and stored it');
+    expect(changed.files).toEqual((await bundle(['src/a.ts', 'src/b.ts'], 'off')).files);
+  });
+
+  test('an error in one entry fails every build of the batch, naming the error', async () => {
+    await writeFile(
+      path.join(project, 'src/b.ts'),
+      "import { missing } from './nowhere';\nexport const handler = missing;\n",
+    );
+    const broken = await bundle(['src/a.ts', 'src/b.ts'], 'off');
+    expect(broken.errors.join('\n')).toMatch(/Could not resolve "\.\/nowhere"/);
+    expect(broken.errors.length).toBeGreaterThanOrEqual(2);
+    expect(broken.files.size).toBe(0);
   });
 });
 
