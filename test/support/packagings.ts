@@ -54,6 +54,7 @@ const E2E_HARNESS = [
 ];
 const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts', 'test/e2e/release-fixture.ts'];
 
+// In the order the warm-up makes them: first those of the slowest files, which the sequencer starts first.
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
   ...['services/deploy-orchestrator', 'services/pipeline-trigger'].map((serviceDir) =>
     delivery(serviceDir, [
