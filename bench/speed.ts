@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { median, timeProcess, type FigureVsFloor } from './figures';
+import { childrenCpuMs, median, timeProcess, type FigureVsFloor } from './figures';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 /** Runs of each process figure (alternating with its floor); BENCH_RUNS overrides. */
@@ -63,26 +63,56 @@ const deployedHandlers = (packaged: PackagedService[], workDir: string): Deploye
       }),
   );
 
-/** A process and its floor in turns, so a drifting machine moves both alike; medians in ms. */
+/** CPU time (user + sys) a call's child processes used, in ms (undefined where the OS does not say). */
+const childCpu = <T>(call: () => T): { result: T; cpuMs?: number } => {
+  const before = childrenCpuMs();
+  const result = call();
+  const after = childrenCpuMs();
+  return before === undefined || after === undefined ? { result } : { result, cpuMs: after - before };
+};
+
+/**
+ * A process and its floor in turns, so a drifting machine moves both alike; wall medians in ms, and the mean CPU
+ * time (user + sys) of each (the OS counts it in 10 ms ticks: the sum over all runs, divided).
+ */
 const paired = (
   run: () => { ms: number; status: number | null; output: string },
   floor: () => { ms: number; status: number | null; output: string },
   okStatuses: (number | null)[] = [0],
-): { value: number; floor: number; error?: string } => {
+): { value: number; floor: number; cpu?: { value: number; floor: number }; error?: string } => {
   run();
   floor();
   const values: number[] = [];
   const floors: number[] = [];
+  let cpu: { value: number; floor: number } | undefined = { value: 0, floor: 0 };
   for (let i = 0; i < RUNS; i += 1) {
-    const a = run();
-    if (!okStatuses.includes(a.status)) {
-      return { value: Number.NaN, floor: Number.NaN, error: `exit ${a.status}: ${a.output.trim().split('\n').pop()}` };
+    const a = childCpu(run);
+    if (!okStatuses.includes(a.result.status)) {
+      const error = `exit ${a.result.status}: ${a.result.output.trim().split('\n').pop()}`;
+      return { value: Number.NaN, floor: Number.NaN, error };
     }
-    values.push(a.ms);
-    floors.push(floor().ms);
+    values.push(a.result.ms);
+    const b = childCpu(floor);
+    floors.push(b.result.ms);
+    cpu =
+      cpu && a.cpuMs !== undefined && b.cpuMs !== undefined
+        ? { value: cpu.value + a.cpuMs, floor: cpu.floor + b.cpuMs }
+        : undefined;
   }
-  return { value: median(values), floor: median(floors) };
+  return {
+    value: median(values),
+    floor: median(floors),
+    ...(cpu ? { cpu: { value: cpu.value / RUNS, floor: cpu.floor / RUNS } } : {}),
+  };
 };
+
+/** `cpu (user+sys, mean of 9) 80 ms vs 30 ms (+50 ms)`: what a busy machine changes least. */
+const cpuDetail = (cpu: { value: number; floor: number } | undefined): { detail?: string } =>
+  cpu
+    ? {
+        detail: `cpu (user+sys, mean of ${RUNS}) ${cpu.value.toFixed(0)} ms vs ${cpu.floor.toFixed(0)} ms (+${(cpu.value - cpu.floor).toFixed(0)} ms)`,
+      }
+    : {};
 
 export const handlerFigures = async (): Promise<FigureVsFloor[]> => {
   const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-handlers-'));
@@ -92,7 +122,7 @@ export const handlerFigures = async (): Promise<FigureVsFloor[]> => {
     const figures: FigureVsFloor[] = [];
     for (const handler of deployedHandlers(packaged, path.join(workDir, 'task'))) {
       const options = { cwd: handler.cwd, env: handler.env };
-      const init = paired(
+      const { cpu, ...init } = paired(
         () => timeProcess(process.execPath, ['-e', `require(${JSON.stringify(handler.file)})`], options),
         () => timeProcess(process.execPath, ['-e', '0'], options),
       );
@@ -102,6 +132,7 @@ export const handlerFigures = async (): Promise<FigureVsFloor[]> => {
         floorName: 'node -e 0',
         unit: 'ms',
         target: { kind: 'over', limit: 50 },
+        ...cpuDetail(cpu),
       });
       figures.push({
         name: `${handler.name}: bundle`,
@@ -171,7 +202,7 @@ export const inspectFigures = async (): Promise<FigureVsFloor[]> => {
       floors.push(timed(readAndParse));
     }
     // Exit 1 is the verdict "would delete or replace resources" (the page has removals): a finished run.
-    const cli = paired(
+    const { cpu: cliCpu, ...cli } = paired(
       () => timeProcess(process.execPath, [path.join(REPO_ROOT, 'packages/core/bin/glue-cd.cjs'), 'inspect', file]),
       () =>
         timeProcess(process.execPath, [
@@ -195,6 +226,7 @@ export const inspectFigures = async (): Promise<FigureVsFloor[]> => {
         floorName: 'node reading + parsing it',
         unit: 'ms',
         target: { kind: 'ratio', limit: 3 },
+        ...cpuDetail(cliCpu),
       },
     ];
   } finally {

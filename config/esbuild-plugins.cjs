@@ -74,12 +74,16 @@ const lambdaEnvironmentCredentials = {
 
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
-// (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads).
+// (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads;
+// the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours;
+// the orchestrator's unzip of artifact templates, fflate with its tables).
 const LAZY_CHUNKS = {
   '@aws-cdk/cloudformation-diff': 'cloudformation-diff',
   yaml: 'yaml',
   './plan-schema': 'plan-schema',
   './artifact-s3': 'artifact-s3',
+  '@smithy/core/event-streams': 'event-streams',
+  './unzip': 'unzip',
 };
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeRegExp).join('|')})$`);
@@ -97,7 +101,9 @@ const lazyChunks = {
   name: LAZY_CHUNK,
   setup(build) {
     build.onResolve({ filter: LAZY_CHUNK_FILTER }, async (args) => {
-      if (args.kind !== 'require-call' || args.pluginData === LAZY_CHUNK) return undefined;
+      // A dynamic `import()` bundled in place makes esbuild wrap it and every module it shares with the bundle for
+      // lazy initialisation: compiled twice, run through wrappers.
+      if (!['require-call', 'dynamic-import'].includes(args.kind) || args.pluginData === LAZY_CHUNK) return undefined;
       const real = await build.resolve(args.path, {
         resolveDir: args.resolveDir,
         kind: args.kind,

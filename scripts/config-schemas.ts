@@ -16,7 +16,7 @@ export interface GeneratedSchema {
   description: string;
   /** Where the zod schema is declared, for the generated file's $comment. */
   source: string;
-  schema: z.ZodType;
+  schema: z.core.$ZodType;
   /** input: what a file may say (fields with defaults are optional); output: what a program prints. */
   io: 'input' | 'output';
   /** The repository files that follow it (paths from the repository root). */

@@ -281,13 +281,16 @@ describe('sls package at two stages (the pipeline trigger)', () => {
     const first = await slsPackage('bc-one', cache);
     expect(first.output).toContain('bundle cache: built src/handlers/trigger.ts and stored it');
     const second = await slsPackage('bc-two', cache);
-    // The bundle, its lazy S3 chunk (trigger.artifact-s3.js) and their maps.
-    expect(second.output).toContain('bundle cache: reused src/handlers/trigger.ts (4 files');
+    // The bundle, its lazy chunks (trigger.artifact-s3.js: S3; trigger.event-streams.js: the SDK's event streams)
+    // and their maps.
+    expect(second.output).toContain('bundle cache: reused src/handlers/trigger.ts (6 files');
     const uncached = await slsPackage('bc-three', 'off');
     expect(uncached.output).not.toContain('bundle cache');
     expect([...uncached.files.keys()].sort()).toEqual([
       'src/handlers/trigger.artifact-s3.js',
       'src/handlers/trigger.artifact-s3.js.map',
+      'src/handlers/trigger.event-streams.js',
+      'src/handlers/trigger.event-streams.js.map',
       'src/handlers/trigger.js',
       'src/handlers/trigger.js.map',
     ]);

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
 import { ConfigurationError, ContinuationTokenError } from './errors';
+import * as z from './zod-mini';
 
 // CodePipeline stores the token between invocations; its API caps it at 2048 characters.
 export const CONTINUATION_TOKEN_LIMIT = 2048;
@@ -41,25 +41,23 @@ export interface ContinuationState {
   binding: JobBinding;
 }
 
-const JobBindingSchema = z
-  .object({
-    pipelineName: z.string().min(1).max(100),
-    stage: z.string().min(1).max(100),
-    action: z.string().min(1).max(100),
-    pipelineExecutionId: z.string().min(1).max(100),
-  })
-  .strict();
+const name = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
-const ContinuationStateSchema = z
-  .object({
-    executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/),
-    executionName: z.string().min(1).max(80),
-    jobId: z.string().min(1).max(100),
-    startedAt: z.string().datetime(),
-    polls: z.number().int().nonnegative(),
-    binding: JobBindingSchema,
-  })
-  .strict();
+const JobBindingSchema = z.strictObject({
+  pipelineName: name(100),
+  stage: name(100),
+  action: name(100),
+  pipelineExecutionId: name(100),
+});
+
+const ContinuationStateSchema = z.strictObject({
+  executionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/)),
+  executionName: name(80),
+  jobId: name(100),
+  startedAt: z.iso.datetime(),
+  polls: z.int().check(z.nonnegative()),
+  binding: JobBindingSchema,
+});
 
 const hmac = (secret: Uint8Array, text: string): Buffer => createHmac('sha256', secret).update(text).digest();
 

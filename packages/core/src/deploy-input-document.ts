@@ -1,17 +1,22 @@
-import * as z from 'zod';
 import { checkDeployInputRules, DeployInputSchema } from './deploy-input';
+import * as z from './zod-mini';
 
 const fields = DeployInputSchema.shape;
+
+/** A copy of the schema with a description (what an editor shows): classic zod's `.describe()`. */
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description));
 
 /** The pipeline trigger's shorthand for a template inside the action's first input artifact. */
 export const ArtifactPathTemplateSchema = z
   .strictObject({
     artifactPath: z
       .string()
-      .regex(/\S/, 'must be a non-empty path inside the input artifact')
-      .describe("Path of the template inside the action's first input artifact (the Build output zip)"),
+      .check(
+        z.regex(/\S/, 'must be a non-empty path inside the input artifact'),
+        z.describe("Path of the template inside the action's first input artifact (the Build output zip)"),
+      ),
   })
-  .describe('Expanded by the pipeline trigger to { artifact: <first input artifact>, path: artifactPath }');
+  .check(z.describe('Expanded by the pipeline trigger to { artifact: <first input artifact>, path: artifactPath }'));
 
 /**
  * A deploy input file (`deploy/*.json`, named by the Invoke action's `UserParameters.inputFile`): the deploy input
@@ -22,44 +27,52 @@ export const DeployInputDocumentSchema = z
   .strictObject({
     // Every field of the deploy input, so a new one reaches the file schema; then the descriptions editors show.
     ...fields,
-    $schema: z.string().optional().describe('The JSON Schema of this file, for editors; ignored by the pipeline'),
-    environmentName: fields.environmentName.describe(
+    $schema: described(z.optional(z.string()), 'The JSON Schema of this file, for editors; ignored by the pipeline'),
+    environmentName: described(
+      fields.environmentName,
       'Environment the stack belongs to (lower-case, e.g. test, prod); protected environments refuse broadening by default',
     ),
-    stackName: fields.stackName.describe('CloudFormation stack to deploy, plan or delete'),
-    action: fields.action.describe(
+    stackName: described(fields.stackName, 'CloudFormation stack to deploy, plan or delete'),
+    action: described(
+      fields.action,
       'deploy (default): change set, safety verdict, execute; plan: judge and store the plan, change nothing; delete: delete the stack',
     ),
-    template: z
-      .union([ArtifactPathTemplateSchema, ...fields.template.unwrap().options])
-      .optional()
-      .describe(
-        'Where the template is: { artifactPath }, { artifact, path }, { url } (https:// or s3://) or { body }; required unless action is delete',
-      ),
-    parameters: fields.parameters.describe('CloudFormation parameters; numbers and booleans are passed as strings'),
-    capabilities: fields.capabilities.describe('Capabilities the change set may use (default: all three)'),
-    onUnsafeChange: fields.onUnsafeChange.describe(
+    template: described(
+      z.optional(z.union([ArtifactPathTemplateSchema, ...fields.template.def.innerType.def.options])),
+      'Where the template is: { artifactPath }, { artifact, path }, { url } (https:// or s3://) or { body }; required unless action is delete',
+    ),
+    parameters: described(fields.parameters, 'CloudFormation parameters; numbers and booleans are passed as strings'),
+    capabilities: described(fields.capabilities, 'Capabilities the change set may use (default: all three)'),
+    onUnsafeChange: described(
+      fields.onUnsafeChange,
       'fail (default): refuse a change set that deletes or replaces resources; blue-green: deploy a new stack beside it',
     ),
-    onRollbackComplete: fields.onRollbackComplete.describe(
+    onRollbackComplete: described(
+      fields.onRollbackComplete,
       'A stack in ROLLBACK_COMPLETE (a failed first create): delete and recreate it (default) or fail',
     ),
-    safetyPolicy: fields.safetyPolicy.describe(
+    safetyPolicy: described(
+      fields.safetyPolicy,
       'Destructive changes to accept by logical id or type; stateful types (buckets, databases, tables …) stay refused',
     ),
-    onBroadening: fields.onBroadening.describe(
+    onBroadening: described(
+      fields.onBroadening,
       'Security broadening (wider IAM, bucket or key policies, security groups, public access): fail, approve (with approvedPlan) or allow; unset: fail in protected environments, allow elsewhere',
     ),
-    approvedPlan: fields.approvedPlan.describe(
+    approvedPlan: described(
+      fields.approvedPlan,
       'With onBroadening approve: s3://<staging bucket>/plans/<stack>/<execution>.json written by a plan action',
     ),
-    tags: fields.tags.describe('Stack tags'),
-    blueGreenSuffix: fields.blueGreenSuffix.describe('Suffix of the new stack name when onUnsafeChange is blue-green'),
-    pipeline: z
-      .strictObject({ pipelineName: z.string().optional() })
-      .optional()
-      .describe('Set by the pipeline trigger (the job id); a file may only name the pipeline'),
+    tags: described(fields.tags, 'Stack tags'),
+    blueGreenSuffix: described(
+      fields.blueGreenSuffix,
+      'Suffix of the new stack name when onUnsafeChange is blue-green',
+    ),
+    pipeline: described(
+      z.optional(z.strictObject({ pipelineName: z.optional(z.string()) })),
+      'Set by the pipeline trigger (the job id); a file may only name the pipeline',
+    ),
   })
-  .superRefine((input, ctx) => checkDeployInputRules(input, ctx));
+  .check(z.superRefine((input, ctx) => checkDeployInputRules(input, ctx)));
 
 export type DeployInputDocument = z.input<typeof DeployInputDocumentSchema>;

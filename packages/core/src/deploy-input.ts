@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { ON_BROADENING, type OnBroadening } from './change-set/deploy-verdict';
 import { SafetyPolicySchema } from './change-set/safety-policy-schema';
 import { ConfigurationError, formatIssuePath } from './errors';
+import * as z from './zod-mini';
 
 export const DEPLOY_ACTIONS = ['deploy', 'delete', 'plan'] as const;
 export type DeployAction = (typeof DEPLOY_ACTIONS)[number];
@@ -13,19 +13,17 @@ export type Capability = (typeof CAPABILITIES)[number];
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 const TemplateSourceSchema = z.union([
-  z.object({ url: z.string().regex(/^(https?|s3):\/\/\S+$/, 'must be an https:// or s3:// URL') }).strict(),
-  z
-    .object({
-      artifact: z.object({ bucket: z.string().min(3), key: z.string().min(1) }).strict(),
-      path: z.string().min(1),
-    })
-    .strict(),
-  z.object({ body: z.string().min(1) }).strict(),
+  z.strictObject({ url: z.string().check(z.regex(/^(https?|s3):\/\/\S+$/, 'must be an https:// or s3:// URL')) }),
+  z.strictObject({
+    artifact: z.strictObject({ bucket: z.string().check(z.minLength(3)), key: z.string().check(z.minLength(1)) }),
+    path: z.string().check(z.minLength(1)),
+  }),
+  z.strictObject({ body: z.string().check(z.minLength(1)) }),
 ]);
 export type TemplateSource = z.infer<typeof TemplateSourceSchema>;
 
 // CodePipeline JSON may carry numbers or booleans; CloudFormation parameters are strings.
-const ParameterValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const ParameterValue = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 
 /** The rules across fields of a deploy input (the state machine's and a deploy file's), as zod issues. */
 export const checkDeployInputRules = (
@@ -36,7 +34,7 @@ export const checkDeployInputRules = (
     onBroadening?: OnBroadening;
     approvedPlan?: string;
   },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void => {
   if (input.action !== 'delete' && input.template === undefined) {
     ctx.addIssue({ code: 'custom', path: ['template'], message: `is required when action is ${input.action}` });
@@ -55,38 +53,38 @@ export const checkDeployInputRules = (
 };
 
 export const DeployInputSchema = z
-  .object({
-    environmentName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'),
-    stackName: z.string().regex(STACK_NAME, 'must be a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]{0,127})'),
+  .strictObject({
+    environmentName: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -')),
+    stackName: z
+      .string()
+      .check(z.regex(STACK_NAME, 'must be a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]{0,127})')),
     /** `plan` creates and judges the change set, stores the plan in S3 and deletes the change set. */
-    action: z.enum(DEPLOY_ACTIONS).default('deploy'),
-    template: TemplateSourceSchema.optional(),
-    parameters: z.record(z.string(), ParameterValue).default({}),
-    capabilities: z.array(z.enum(CAPABILITIES)).default([...CAPABILITIES]),
-    onUnsafeChange: z.enum(['fail', 'blue-green']).default('fail'),
-    onRollbackComplete: z.enum(['delete-and-recreate', 'fail']).default('delete-and-recreate'),
-    safetyPolicy: SafetyPolicySchema.optional(),
+    action: z._default(z.enum(DEPLOY_ACTIONS), 'deploy'),
+    template: z.optional(TemplateSourceSchema),
+    parameters: z._default(z.record(z.string(), ParameterValue), {}),
+    capabilities: z._default(z.array(z.enum(CAPABILITIES)), [...CAPABILITIES]),
+    onUnsafeChange: z._default(z.enum(['fail', 'blue-green']), 'fail'),
+    onRollbackComplete: z._default(z.enum(['delete-and-recreate', 'fail']), 'delete-and-recreate'),
+    safetyPolicy: z.optional(SafetyPolicySchema),
     /** Security broadening: unset means fail in a protected environment, allow elsewhere (resolved by ValidateInput). */
-    onBroadening: z.enum(ON_BROADENING).optional(),
+    onBroadening: z.optional(z.enum(ON_BROADENING)),
     /** With onBroadening approve: the plan (`s3://<staging bucket>/plans/<stack>/<execution>.json`) that approves. */
-    approvedPlan: z
-      .string()
-      .regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json')
-      .optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    approvedPlan: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json'),
+        ),
+    ),
+    tags: z._default(z.record(z.string(), z.string()), {}),
     /** Suffix of the new stack's name when blue/green deploys beside an unsafe change. */
-    blueGreenSuffix: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/)
-      .optional(),
+    blueGreenSuffix: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/))),
     /** Set by the pipeline trigger: which CodePipeline job started this deploy. */
-    pipeline: z
-      .object({ jobId: z.string().min(1), pipelineName: z.string().optional() })
-      .strict()
-      .optional(),
+    pipeline: z.optional(
+      z.strictObject({ jobId: z.string().check(z.minLength(1)), pipelineName: z.optional(z.string()) }),
+    ),
   })
-  .strict()
-  .superRefine((input, ctx) => checkDeployInputRules(input, ctx));
+  .check(z.superRefine((input, ctx) => checkDeployInputRules(input, ctx)));
 
 export type DeployInput = z.output<typeof DeployInputSchema>;
 

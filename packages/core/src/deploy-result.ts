@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { VerdictSummarySchema } from './change-set/verdict-schemas';
 import { PlanReferenceSchema } from './plan-schema';
+import * as z from './zod-mini';
 
 export const DEPLOY_OUTCOMES = [
   'created',
@@ -15,16 +15,16 @@ export const DEPLOY_OUTCOMES = [
 /** The deploy state machine's output: what happened to which stack. */
 export const DeployResultSchema = z.object({
   outcome: z.enum(DEPLOY_OUTCOMES),
-  stackName: z.string().min(1),
-  stackId: z.string().optional(),
-  outputs: z.record(z.string(), z.string()).default({}),
+  stackName: z.string().check(z.minLength(1)),
+  stackId: z.optional(z.string()),
+  outputs: z._default(z.record(z.string(), z.string()), {}),
   /** The change set's verdict, bounded: counts, the first violations, and where the full verdict is (S3). */
-  verdict: VerdictSummarySchema.optional(),
+  verdict: z.optional(VerdictSummarySchema),
   /** For outcome planned: where the plan is, what it counts, and a one-paragraph summary. */
-  plan: PlanReferenceSchema.optional(),
-  changeSetName: z.string().optional(),
+  plan: z.optional(PlanReferenceSchema),
+  changeSetName: z.optional(z.string()),
   /** What a deploy engineer should know beyond the outcome (e.g. a delete of a stack that was already gone). */
-  note: z.string().optional(),
+  note: z.optional(z.string()),
 });
 
 export type DeployOutcome = (typeof DEPLOY_OUTCOMES)[number];

@@ -1,26 +1,29 @@
 // The plan document's schema, apart from plan.ts: a Lambda loads it (and zod) only when it reads a plan, and the
 // bundles build it into a chunk of its own (config/esbuild-plugins.cjs). Errors are the caller's, so that their class
 // is the caller's bundle's.
-import * as z from 'zod';
 import { BroadeningItemSchema, VerdictSummarySchema } from './change-set/verdict-schemas';
 import { formatIssuePath } from './errors';
+import * as z from './zod-mini';
+
+const count = () => z.int().check(z.nonnegative());
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 export const PlanCountsSchema = z.object({
-  added: z.number().int().nonnegative(),
-  modified: z.number().int().nonnegative(),
-  replaced: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
-  broadening: z.number().int().nonnegative(),
+  added: count(),
+  modified: count(),
+  replaced: count(),
+  removed: count(),
+  broadening: count(),
 });
 
 /** The plan document the `plan` action writes to `s3://<staging bucket>/plans/<stack>/<execution>.json`. */
 export const PlanDocumentSchema = z.object({
   kind: z.literal('glue-cd-plan'),
   version: z.literal(1),
-  stackName: z.string().min(1),
-  environmentName: z.string().min(1),
-  executionName: z.string().min(1),
-  changeSetName: z.string().min(1),
+  stackName: nonEmpty(),
+  environmentName: nonEmpty(),
+  executionName: nonEmpty(),
+  changeSetName: nonEmpty(),
   changeSetType: z.enum(['CREATE', 'UPDATE']),
   createdAt: z.string(),
   counts: PlanCountsSchema,

@@ -151,7 +151,8 @@ export const StateMachineGraphSchema = z.object({
 });
 
 /** One change the verdict lists (core's Violation: logical id, stack path, type, action, replacement, reason). */
-const ChangeRecordSchema = ViolationSchema.extend({
+const ChangeRecordSchema = z.object({
+  ...ViolationSchema.shape,
   /** refused: a violation; accepted: destructive but allowed by the safety policy. */
   disposition: z.enum(['refused', 'accepted']),
 });

@@ -1,8 +1,15 @@
 // What config/esbuild-plugins.cjs does to core in a bundle: the service spec is a table, which must say what the
 // installed database says; the template diff, the YAML parser and the plan schema are lazy chunks beside the bundle,
 // and behave as the unbundled core the other tests run.
-import { parsePlanDocument, parseTemplateBody, templateDiffReport, type TemplateDocument } from '@glue-cd/core';
+import {
+  parseDeployInput,
+  parsePlanDocument,
+  parseTemplateBody,
+  templateDiffReport,
+  type TemplateDocument,
+} from '@glue-cd/core';
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -201,5 +208,57 @@ describe('the embedded service spec table', () => {
       expect(expected.text).toMatch(/BucketName \(requires replacement\)/);
       expect(bundled.templateDiffReport(before, after)).toEqual(expected);
     });
+  });
+});
+
+describe('the schemas a Lambda parses with, bundled', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bundled-schemas-'));
+    const entry = path.join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      `export { parseDeployInput } from ${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src/deploy-input'))};\n`,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const plugins = require(path.join(REPO_ROOT, 'config/esbuild-plugins.cjs')) as never[];
+    await build({
+      entryPoints: [entry],
+      outfile: path.join(dir, 'bundle.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      nodePaths: [path.join(REPO_ROOT, 'packages/core/node_modules')],
+      plugins,
+      logLevel: 'error',
+    });
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("hold zod/mini only, and name what is wrong in classic zod's English", () => {
+    const bundle = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
+    expect(bundle).toContain('"ZodMiniType"');
+    expect(bundle).not.toContain('"ZodType"');
+    // A process of its own: zod keeps its locale on globalThis, which this test's classic zod has set already.
+    const script = [
+      `const { parseDeployInput } = require(${JSON.stringify(path.join(dir, 'bundle.js'))});`,
+      "try { parseDeployInput({ environmentName: 'test', action: 'plan', tags: [] }); } catch (error) {",
+      '  process.stdout.write(error.message);',
+      '}',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    let unbundled = '';
+    try {
+      parseDeployInput({ environmentName: 'test', action: 'plan', tags: [] });
+    } catch (error) {
+      unbundled = (error as Error).message;
+    }
+    expect(unbundled).toMatch(/stackName: Invalid input: expected string, received undefined/);
+    expect(run.stdout).toBe(unbundled);
   });
 });

@@ -1,12 +1,16 @@
 import type { FailureType } from '@aws-sdk/client-codepipeline';
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import {
-  DeployResultSchema,
-  formatIssuePath,
-  truncateFailureMessage,
-  type ContinuationState,
-  type DeployResult,
-} from '@glue-cd/core';
+import { formatIssuePath, truncateFailureMessage, type ContinuationState, type DeployResult } from '@glue-cd/core';
+import type * as DeployResultModule from '@glue-cd/core/src/deploy-result';
+
+/**
+ * The deploy result's schema (with the verdict's and the plan's), required when an execution has succeeded (once a
+ * deploy): esbuild builds a required module into the bundle wrapped, so a cold start does not construct them. By path:
+ * through core's index every module of core would be wrapped.
+ */
+const deployResultSchema = () =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('@glue-cd/core/src/deploy-result') as typeof DeployResultModule).DeployResultSchema;
 
 // CodePipeline API limits (PutJobSuccessResult / PutJobFailureResult).
 export const SUMMARY_LIMIT = 2048;
@@ -153,7 +157,7 @@ export const answerForExecution = (
           executionArn,
         );
       }
-      const parsed = DeployResultSchema.safeParse(json);
+      const parsed = deployResultSchema().safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return failed(

@@ -1,12 +1,10 @@
 // A safety policy as input (deploy input, `glue-cd inspect --policy`), apart from safety-policy.ts: the verdict
 // needs the policy, not zod.
-import * as z from 'zod';
+import * as z from '../zod-mini';
 
-export const SafetyPolicySchema = z
-  .object({
-    allowedLogicalIds: z.array(z.string().min(1)).optional(),
-    allowedResourceTypes: z.array(z.string().regex(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/)).optional(),
-    protectedResourceTypes: z.array(z.string().min(1)).optional(),
-    conditionalReplacement: z.enum(['unsafe', 'allow']).optional(),
-  })
-  .strict();
+export const SafetyPolicySchema = z.strictObject({
+  allowedLogicalIds: z.optional(z.array(z.string().check(z.minLength(1)))),
+  allowedResourceTypes: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/)))),
+  protectedResourceTypes: z.optional(z.array(z.string().check(z.minLength(1)))),
+  conditionalReplacement: z.optional(z.enum(['unsafe', 'allow'])),
+});

@@ -1,12 +1,14 @@
 // The verdict as data (the state machine's $.changeSet.verdict, plans, `glue-cd inspect --format json`): apart from
 // deploy-verdict.ts, so a task that only formats a verdict does not build zod schemas at cold start.
-import * as z from 'zod';
+import * as z from '../zod-mini';
 import { BROADENING_KINDS } from './broadening-item';
 import { BROADENING_VERDICT, ON_BROADENING } from './deploy-verdict';
 import { SAFE_VERDICT, UNSAFE_VERDICT } from './verdict';
 
+const count = () => z.int().check(z.nonnegative());
+
 export const BroadeningItemSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   kind: z.enum(BROADENING_KINDS),
   stackPath: z.array(z.string()),
   description: z.string(),
@@ -18,8 +20,8 @@ export const ViolationSchema = z.object({
   stackPath: z.array(z.string()),
   resourceType: z.string(),
   action: z.string(),
-  replacement: z.string().optional(),
-  policyAction: z.string().optional(),
+  replacement: z.optional(z.string()),
+  policyAction: z.optional(z.string()),
   reason: z.string(),
 });
 
@@ -29,19 +31,19 @@ export const VerdictSummarySchema = z.object({
   /** What refused the change set; only `destructive` alone can go blue/green (a new stack would broaden too). */
   refusal: z.enum(['none', 'destructive', 'broadening', 'destructive-and-broadening']),
   counts: z.object({
-    inspectedChanges: z.number().int().nonnegative(),
-    violations: z.number().int().nonnegative(),
-    accepted: z.number().int().nonnegative(),
-    broadening: z.number().int().nonnegative(),
-    refusedBroadening: z.number().int().nonnegative(),
+    inspectedChanges: count(),
+    violations: count(),
+    accepted: count(),
+    broadening: count(),
+    refusedBroadening: count(),
   }),
   /** The first violations (at most VERDICT_SUMMARY_ITEMS). */
   violations: z.array(ViolationSchema),
   /** The first refused broadenings (at most VERDICT_SUMMARY_ITEMS). */
   broadening: z.array(BroadeningItemSchema),
   onBroadening: z.enum(ON_BROADENING),
-  broadeningReason: z.string().optional(),
+  broadeningReason: z.optional(z.string()),
   /** The full verdict: `s3://<staging bucket>/verdicts/<stack>/<execution>/verdict.json`. */
-  location: z.string().optional(),
+  location: z.optional(z.string()),
 });
 export type VerdictSummary = z.output<typeof VerdictSummarySchema>;

@@ -1,43 +1,50 @@
 import type { CodePipelineEvent } from 'aws-lambda';
-import * as z from 'zod';
 import type { JobBinding } from '../continuation-token';
 import { ConfigurationError, formatIssuePath, JobDetailsError } from '../errors';
+import * as z from '../zod-mini';
 
 /** UserParameters of a Lambda invoke action that drives the deploy state machine. */
 export const UserParametersSchema = z
-  .object({
-    stateMachineArn: z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/,
-        'must be a state machine ARN',
-      )
-      .optional(),
+  .strictObject({
+    stateMachineArn: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/,
+            'must be a state machine ARN',
+          ),
+        ),
+    ),
     /** The deploy input, inline. */
-    input: z.record(z.string(), z.unknown()).optional(),
+    input: z.optional(z.record(z.string(), z.unknown())),
     /** A JSON deploy input file: a path inside the first input artifact, or an s3://bucket/key URL. */
-    inputFile: z.string().min(1).optional(),
+    inputFile: z.optional(z.string().check(z.minLength(1))),
     /** `plan`: plan the document's deploy (same settings, one declaration) instead of running it. */
-    action: z.literal('plan', 'can only be "plan" (plan the deploy the input describes)').optional(),
+    action: z.optional(z.literal('plan', 'can only be "plan" (plan the deploy the input describes)')),
     /**
      * The plan a reviewer approved (`#{<plan action namespace>.PlanUrl}`): used as the deploy's approvedPlan when its
      * input says `"onBroadening": "approve"` and names no plan itself; ignored otherwise.
      */
-    approvedPlan: z
-      .string()
-      .regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json')
-      .optional(),
+    approvedPlan: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^s3:\/\/[^/\s]+\/plans\/[^\s]+\.json$/, 'must be s3://<bucket>/plans/<stack>/<execution>.json'),
+        ),
+    ),
   })
-  .strict()
-  .superRefine((parameters, ctx) => {
-    const given = [parameters.input, parameters.inputFile].filter((value) => value !== undefined).length;
-    if (given !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of "input" (inline) or "inputFile"' });
-    }
-    if (parameters.action === 'plan' && parameters.approvedPlan !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'a plan action approves nothing: drop it' });
-    }
-  });
+  .check(
+    z.superRefine((parameters, ctx) => {
+      const given = [parameters.input, parameters.inputFile].filter((value) => value !== undefined).length;
+      if (given !== 1) {
+        ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of "input" (inline) or "inputFile"' });
+      }
+      if (parameters.action === 'plan' && parameters.approvedPlan !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['approvedPlan'], message: 'a plan action approves nothing: drop it' });
+      }
+    }),
+  );
 export type UserParameters = z.output<typeof UserParametersSchema>;
 
 export interface ArtifactRef {
@@ -93,7 +100,7 @@ export const parseUserParameters = (text: string | undefined): UserParameters =>
   return parsed.data;
 };
 
-const text = z.string().min(1, 'must be a non-empty string');
+const text = z.string().check(z.minLength(1, 'must be a non-empty string'));
 
 const ArtifactSchema = z.object({
   name: text,
@@ -110,16 +117,16 @@ const JobEventSchema = z.object({
     accountId: text,
     data: z.object({
       actionConfiguration: z.object({
-        configuration: z.object({ FunctionName: text, UserParameters: z.string().optional() }),
+        configuration: z.object({ FunctionName: text, UserParameters: z.optional(z.string()) }),
       }),
-      inputArtifacts: z.array(ArtifactSchema).nullish(),
+      inputArtifacts: z.nullish(z.array(ArtifactSchema)),
       artifactCredentials: z.object({
         accessKeyId: text,
         secretAccessKey: text,
-        sessionToken: z.string().optional(),
+        sessionToken: z.optional(z.string()),
       }),
       // A present token, even "", marks a continuation: it must never be mistaken for a first invocation.
-      continuationToken: z.string().optional(),
+      continuationToken: z.optional(z.string()),
     }),
   }),
 });
@@ -178,7 +185,7 @@ export const parsePipelineJob = (event: CodePipelineEvent): PipelineJob => {
 
 const JobDetailsSchema = z.object({
   jobDetails: z.object({
-    id: z.string().optional(),
+    id: z.optional(z.string()),
     data: z.object({
       pipelineContext: z.object({
         pipelineName: text,

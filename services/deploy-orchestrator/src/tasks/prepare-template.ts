@@ -1,8 +1,11 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, parseS3Url, type TemplateSource, errorMessage, errorName } from '@glue-cd/core';
-import { unzipSync } from 'fflate';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
+import type * as Unzip from './unzip';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const unzipSync = (zip: Uint8Array) => (require('./unzip') as typeof Unzip).unzipSync(zip);
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3 (limit 1 MB). */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;

@@ -39,7 +39,7 @@ export const InspectReportSchema = z.object({
   violations: z.array(ViolationSchema).describe('Changes that delete or replace a resource, refused'),
   accepted: z.array(ViolationSchema).describe('Destructive changes the safety policy allow-lists'),
   broadening: z
-    .array(BroadeningItemSchema.extend({ refused: z.boolean() }))
+    .array(z.object({ ...BroadeningItemSchema.shape, refused: z.boolean() }))
     .describe('Security broadening between the current and the new templates (only when templates were read)'),
   onBroadening: z.enum(ON_BROADENING),
   broadeningReason: z.string().optional(),
