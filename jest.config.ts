@@ -28,6 +28,11 @@ const project = (displayName: string, dir: string): Config => ({
   transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
   moduleNameMapper: { '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src') },
   setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
+  // A file's CPU time (with GLUE_CD_TEST_TIMINGS); a file that needs packagings of the run's warm-up waits for them
+  // first (test/support/global-setup.ts).
+  setupFilesAfterEnv: ['file-timings.ts', 'wait-for-packagings.ts'].map((file) =>
+    path.join(repoRoot, 'test/support', file),
+  ),
 });
 
 const config: Config = {
@@ -39,6 +44,10 @@ const config: Config = {
   // One package cache per run, filled before the tests with every packaging they ask for (test/support/packagings.ts).
   globalSetup: path.join(repoRoot, 'test/support/global-setup.ts'),
   globalTeardown: path.join(repoRoot, 'test/support/global-teardown.ts'),
+  // The slowest files first (jest's times from this machine's last run, else test/support/durations.json).
+  testSequencer: path.join(repoRoot, 'test/support/sequencer.cjs'),
+  // One more line at the end: the run's time and its slowest files (every file's time with GLUE_CD_TEST_TIMINGS).
+  reporters: ['default', path.join(repoRoot, 'test/support/timings-reporter.cjs')],
   transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
 };
 

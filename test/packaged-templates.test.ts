@@ -20,6 +20,7 @@ import {
   type SimulatedRole,
 } from './support/iam-simulation';
 import { sdkCallsOf, type SdkCall } from './support/sdk-calls';
+import { DELIVERY_STAGE } from './support/packagings';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 interface Environment {
@@ -52,7 +53,7 @@ const tasks = require('../services/deploy-orchestrator/tasks.js') as {
 const REPO = path.resolve(__dirname, '..');
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
-const STAGE = 'ci';
+const STAGE = DELIVERY_STAGE;
 const ENVS = environments();
 const envNamed = (name: string): Environment => ENVS.find((env) => env.name === name) as Environment;
 

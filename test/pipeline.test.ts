@@ -7,7 +7,7 @@ import {
   type UserParameters,
 } from '@glue-cd/core';
 import { DEFAULT_JUNIT_FILE, OUTPUT_ENVIRONMENT_VARIABLES } from '@glue-cd/live-test';
-import { packageService } from '@glue-cd/release';
+import { deploymentBucketFor, packageService } from '@glue-cd/release';
 import { parseCliOptions } from '../packages/live-test/src/cli';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -17,12 +17,13 @@ import { parse as parseYaml } from 'yaml';
 import { zipSync } from 'fflate';
 import { buildDeployInput, loadDeployInputDocument } from '../services/pipeline-trigger/src/deploy-input-document';
 import { outputVariablesFor } from '../services/pipeline-trigger/src/job-answer';
+import { DELIVERY_STAGE, PIPELINE_PARAMS } from './support/packagings';
 
 // The top-level serverless.yml (the AWS delivery pipeline), packaged offline exactly as an operator would package it,
 // checked against the deploy input files, the buildspecs and the Glue ETL stack's outputs.
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const STAGE = 'test';
+const STAGE = DELIVERY_STAGE;
 const TRIGGER_EXPORT = `glue-cd-pipeline-trigger-${STAGE}`;
 
 interface Resource {
@@ -65,7 +66,16 @@ interface Buildspec {
 
 /** `sls package` at the repo root, offline (no AWS_* variables), one packaging of the folder at a time. */
 const slsPackage = async (outDir: string, extraArgs: string[] = []): Promise<string> =>
-  (await packageService({ repoRoot: REPO_ROOT, serviceDir: '.', stage: STAGE, outDir, extraArgs })).output;
+  (
+    await packageService({
+      repoRoot: REPO_ROOT,
+      serviceDir: '.',
+      stage: STAGE,
+      outDir,
+      extraArgs,
+      deploymentBucket: deploymentBucketFor(STAGE),
+    })
+  ).output;
 
 const readTemplate = async (dir: string): Promise<Template> =>
   JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
@@ -177,14 +187,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-pipeline-'));
   const defaults = path.join(workDir, 'defaults');
   const withParams = path.join(workDir, 'params');
-  await Promise.all([
-    slsPackage(defaults),
-    slsPackage(withParams, [
-      '--param=connectionArn=arn:aws:codeconnections:eu-west-1:123456789012:connection/11111111-2222-3333-4444-555555555555',
-      '--param=repository=acme/glue-etl',
-      '--param=branch=release',
-    ]),
-  ]);
+  await Promise.all([slsPackage(defaults), slsPackage(withParams, PIPELINE_PARAMS)]);
   template = await readTemplate(defaults);
   packagedFiles = await readdir(defaults);
   overridden = await readTemplate(withParams);

@@ -3,7 +3,7 @@
 // the delivery services are shared by this file's tests; every test arranges its own stacks (own names) and checks
 // that arrangement first. Rollback and duplicate-job scenarios: deploy-scenarios-recovery.test.ts.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { dataTemplate } from './harness';
+import { dataTemplate, STAGE } from './harness';
 import { names, scenarioActions, useHarness } from './scenarios';
 
 jest.setTimeout(240_000);
@@ -22,7 +22,9 @@ describe('deploying an application stack through the pipeline trigger and the de
     expect(outcome.outputVariables).toEqual({
       stackName,
       outcome: 'created',
-      executionArn: expect.stringMatching(/^arn:aws:states:us-east-1:000000000000:execution:glue-cd-deploy-e2e:/),
+      executionArn: expect.stringMatching(
+        new RegExp(`^arn:aws:states:us-east-1:000000000000:execution:glue-cd-deploy-${STAGE}:`),
+      ),
       DataBucketName: bucketName,
     });
     expect((await harness.describeStack(stackName))?.StackStatus).toBe('CREATE_COMPLETE');

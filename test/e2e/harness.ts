@@ -22,9 +22,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DELIVERY_STAGE } from '../support/packagings';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-const STAGE = 'e2e';
+export const STAGE = DELIVERY_STAGE;
 // The artifact store the pipeline of this stage names (serverless.yml): the orchestrator may read build artifacts there only.
 const ARTIFACT_BUCKET = `glue-cd-pipeline-${STAGE}-artifacts`;
 

@@ -1,13 +1,19 @@
-// jest globalSetup: one package cache for the run (a temp folder, unless GLUE_CD_CACHE_DIR names one), filled with
-// every packaging the selected tests ask for (test/support/packagings.ts) before they start; tests copy from it.
-import { mkdtemp, rm } from 'node:fs/promises';
+// jest globalSetup: one package cache for the run (a temp folder, unless GLUE_CD_CACHE_DIR names one), and the
+// warm-up of every packaging the selected tests ask for (test/support/packagings.ts), started here and left running:
+// the tests that need no package start at once; those that do wait for theirs (wait-for-packagings.ts).
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { packagingsFor, warmPackagings } from './packagings';
+import { packagingsFor } from './packagings';
 import { TEST_RUN_DIR } from './run-dir';
+import { startWarmUp, WARM_UP_DIR, type WarmUpSummary } from './warm-up';
 
 /** Set when the run made its own cache, which global-teardown.ts removes. */
 export const OWNED_CACHE = 'GLUE_CD_TEST_OWNED_CACHE_DIR';
+
+/** Where the warm-up's end is kept for global-teardown.ts (the same process: jest's own). */
+export const WARM_UP = Symbol.for('glue-cd.test.warm-up');
+type WithWarmUp = typeof globalThis & { [WARM_UP]?: Promise<WarmUpSummary> };
 
 /** The part of jest's global config read here (jest 30 keeps the patterns in a TestPathPatterns object). */
 interface GlobalConfig {
@@ -21,7 +27,8 @@ const patternsOf = (config: GlobalConfig): string[] => {
 
 export default async (globalConfig: GlobalConfig): Promise<void> => {
   // Fixtures several test files share (the first release) are made once per run in this folder.
-  process.env[TEST_RUN_DIR] = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-run-'));
+  const runDir = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-run-'));
+  process.env[TEST_RUN_DIR] = runDir;
   if (process.env.GLUE_CD_CACHE_DIR === undefined) {
     const dir = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-cache-'));
     process.env.GLUE_CD_CACHE_DIR = dir;
@@ -29,15 +36,15 @@ export default async (globalConfig: GlobalConfig): Promise<void> => {
   }
   const packagings = packagingsFor(patternsOf(globalConfig));
   if (packagings.length === 0) return;
-  const outRoot = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-packages-'));
-  const began = Date.now();
-  try {
-    const { packaged, cached } = await warmPackagings(packagings, outRoot);
+  const dir = path.join(runDir, 'warm-up');
+  process.env[WARM_UP_DIR] = dir;
+  const finished = await startWarmUp(packagings, dir);
+  (globalThis as WithWarmUp)[WARM_UP] = finished().then((summary) => {
     process.stdout.write(
-      `\npackaged ${packaged} service(s), ${cached} unchanged, in ${((Date.now() - began) / 1000).toFixed(1)} s ` +
-        `(package cache ${process.env.GLUE_CD_CACHE_DIR})\n`,
+      `\npackaging warm-up: ${summary.packaged} packaged, ${summary.cached} unchanged` +
+        `${summary.failed ? `, ${summary.failed} FAILED` : ''} in ${summary.seconds} s ` +
+        `(package cache ${process.env.GLUE_CD_CACHE_DIR}): ${summary.lines.join(', ')}\n`,
     );
-  } finally {
-    await rm(outRoot, { recursive: true, force: true });
-  }
+    return summary;
+  });
 };

@@ -1,43 +1,49 @@
-// Every `sls package` the tests ask for, with the very arguments they pass, so jest's global setup makes each one
-// once, in parallel, into the run's package cache before any test starts; the tests then copy them from the cache
-// (packageService keys a package by the content hash of its inputs, its stage, arguments and environment).
-import { deploymentBucketFor, packageService, type PackageServiceOptions } from '@glue-cd/release';
+// Every `sls package` the tests ask for, with the very arguments they pass, so the run's warm-up (jest's global
+// setup, warm-up.ts) makes each one once, beside the tests that need none, into the run's package cache; a test file
+// listed in `usedBy` waits for its packagings, then copies them from the cache (packageService keys a package by the
+// content hash of its inputs, its stage, arguments and environment). A file missing here packages on its own.
+import { deploymentBucketFor, type PackageServiceOptions } from '@glue-cd/release';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 export type TestPackaging = Omit<PackageServiceOptions, 'repoRoot' | 'outDir' | 'cache'>;
 
-/** A packaging and the test files that ask for it (repo-relative): a run of other tests does not make it. */
+/** A packaging and the files that ask for it (repo-relative): a run of other tests does not make it; the test files
+ * among them wait for it. */
 export interface WarmedPackaging {
   packaging: TestPackaging;
   usedBy: string[];
 }
 
-const PIPELINE_PARAMS = [
+/** The parameters test/pipeline.test.ts packages the pipeline with, beside the defaults. */
+export const PIPELINE_PARAMS = [
   '--param=connectionArn=arn:aws:codeconnections:eu-west-1:123456789012:connection/11111111-2222-3333-4444-555555555555',
   '--param=repository=acme/glue-etl',
   '--param=branch=release',
 ];
 
-/** The packagings of test/pipeline.test.ts: the defaults, and with every parameter given. */
-export const PIPELINE_PACKAGINGS = {
-  defaults: { serviceDir: '.', stage: 'test' },
-  withParams: { serviceDir: '.', stage: 'test', extraArgs: PIPELINE_PARAMS },
-} satisfies Record<string, TestPackaging>;
-
-/** The Glue ETL service as services/glue-etl/test packages it (its own deployment bucket name). */
+/** Where services/glue-etl/test/serverless-template.test.ts packages prod: not its default bucket. */
 export const GLUE_ETL_TEST_BUCKET = 'glue-cd-jest-deployments';
 
-const delivery = (stage: string, bucket: boolean, usedBy: string[]): WarmedPackaging[] =>
-  ['services/deploy-orchestrator', 'services/pipeline-trigger'].map((serviceDir) => ({
-    packaging: { serviceDir, stage, ...(bucket ? { deploymentBucket: deploymentBucketFor(stage) } : {}) },
-    usedBy,
-  }));
+/**
+ * The stage of the delivery services (orchestrator, trigger, pipeline) in every test: the release's. Their stage
+ * only names things, so one packaging each serves the release, the e2e harness, the packaged-template checks and the
+ * services' own package tests (which prove each name comes from the stage).
+ */
+export const DELIVERY_STAGE = 'local';
 
-const PACKAGED_TEMPLATES = ['test/packaged-templates.test.ts'];
-// The pipeline stack's template at stage ci, deployed with one role statement cut.
-const CODEBUILD_ROLE = ['packages/release/test/codebuild-role.test.ts'];
+const delivery = (serviceDir: string, usedBy: string[], extraArgs?: string[]): WarmedPackaging => ({
+  packaging: {
+    serviceDir,
+    stage: DELIVERY_STAGE,
+    deploymentBucket: deploymentBucketFor(DELIVERY_STAGE),
+    ...(extraArgs ? { extraArgs } : {}),
+  },
+  usedBy,
+});
+
+const PACKAGED_TEMPLATES = 'test/packaged-templates.test.ts';
 const E2E_HARNESS = [
   'test/e2e/deploy-scenarios.test.ts',
   'test/e2e/deploy-scenarios-recovery.test.ts',
@@ -48,67 +54,59 @@ const E2E_HARNESS = [
 ];
 const RELEASE = ['test/e2e/release.test.ts', 'test/e2e/release-changes.test.ts', 'test/e2e/release-fixture.ts'];
 
+// In the order the warm-up makes them: first those of the slowest files, which the sequencer starts first.
 export const TEST_PACKAGINGS: WarmedPackaging[] = [
-  // Each service's own package test, as `pnpm package` would (the services' default bucket).
-  ...delivery('test', false, [
-    'services/deploy-orchestrator/test/package.test.ts',
-    'services/pipeline-trigger/test/serverless-package.test.ts',
+  ...['services/deploy-orchestrator', 'services/pipeline-trigger'].map((serviceDir) =>
+    delivery(serviceDir, [
+      `${serviceDir}/test/${serviceDir.endsWith('orchestrator') ? 'package' : 'serverless-package'}.test.ts`,
+      PACKAGED_TEMPLATES,
+      ...E2E_HARNESS,
+      ...RELEASE,
+    ]),
+  ),
+  // The pipeline stack's template: deployed with one role statement cut by codebuild-role.test.ts.
+  delivery('.', [
+    'test/pipeline.test.ts',
+    PACKAGED_TEMPLATES,
+    'packages/release/test/codebuild-role.test.ts',
+    ...RELEASE,
   ]),
-  ...Object.values(PIPELINE_PACKAGINGS).map((packaging) => ({ packaging, usedBy: ['test/pipeline.test.ts'] })),
-  ...['test', 'prod'].map((stage) => ({
-    packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: GLUE_ETL_TEST_BUCKET },
-    usedBy: ['services/glue-etl/test/serverless-template.test.ts'],
-  })),
-  // Every deployed template, as the Build and the bootstrap package them.
-  ...delivery('ci', true, PACKAGED_TEMPLATES),
-  {
-    packaging: { serviceDir: '.', stage: 'ci', deploymentBucket: deploymentBucketFor('ci') },
-    usedBy: [...PACKAGED_TEMPLATES, ...CODEBUILD_ROLE],
-  },
+  delivery('.', ['test/pipeline.test.ts'], PIPELINE_PARAMS),
+  // The application stages, as the Build packages them (each in its own deployment bucket). The local-cloud test and
+  // the live-test buildspec's deploy the test stage under its boundary, which allows that stage's bucket only.
   ...['test', 'prod'].map((stage) => ({
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
-    // The local-cloud test deploys the test stage under its boundary, which allows that stage's bucket only.
-    usedBy:
-      stage === 'test' ? [...PACKAGED_TEMPLATES, 'services/glue-etl/test/local-cloud.test.ts'] : PACKAGED_TEMPLATES,
+    usedBy: [
+      PACKAGED_TEMPLATES,
+      ...(stage === 'test'
+        ? [
+            'services/glue-etl/test/serverless-template.test.ts',
+            'services/glue-etl/test/local-cloud.test.ts',
+            'test/e2e/live-test-buildspec.test.ts',
+          ]
+        : []),
+    ],
   })),
-  // The end-to-end runs: the harness's services (stage e2e) and the release's (stage local).
-  ...delivery('e2e', true, E2E_HARNESS),
-  ...delivery('local', true, RELEASE),
   {
-    packaging: { serviceDir: '.', stage: 'local', deploymentBucket: deploymentBucketFor('local') },
-    usedBy: RELEASE,
+    packaging: { serviceDir: 'services/glue-etl', stage: 'prod', deploymentBucket: GLUE_ETL_TEST_BUCKET },
+    usedBy: ['services/glue-etl/test/serverless-template.test.ts'],
   },
 ];
 
 /** The packagings a run needs: all of them, or those of the test files its path patterns select. */
-export const packagingsFor = (testPathPatterns: string[]): TestPackaging[] =>
+export const packagingsFor = (testPathPatterns: string[]): WarmedPackaging[] =>
   TEST_PACKAGINGS.filter(
     ({ usedBy }) =>
       testPathPatterns.length === 0 ||
       usedBy.some((file) =>
         testPathPatterns.some((pattern) => new RegExp(pattern, 'i').test(path.join(REPO_ROOT, file))),
       ),
-  ).map(({ packaging }) => packaging);
+  );
 
-/** Makes the given packagings, two at a time (a 2-core machine), into the cache GLUE_CD_CACHE_DIR names. */
-export const warmPackagings = async (
-  packagings: TestPackaging[],
-  outRoot: string,
-): Promise<{ packaged: number; cached: number }> => {
-  const queue = packagings.map((packaging, index) => ({ packaging, index }));
-  let packaged = 0;
-  let cached = 0;
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const result = await packageService({
-        repoRoot: REPO_ROOT,
-        ...next.packaging,
-        outDir: path.join(outRoot, String(next.index)),
-      });
-      if (result.cached) cached += 1;
-      else packaged += 1;
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return { packaged, cached };
-};
+/** How a packaging reads in the run's log: `<service folder>@<stage>`, then its bucket and arguments when given. */
+export const packagingLabel = ({ serviceDir, stage, deploymentBucket, extraArgs }: TestPackaging): string =>
+  [
+    `${serviceDir === '.' ? 'pipeline' : path.basename(serviceDir)}@${stage}`,
+    ...(deploymentBucket ? [`bucket ${deploymentBucket}`] : []),
+    ...(extraArgs?.length ? [`${extraArgs.length} params`] : []),
+  ].join(' ');

@@ -20,13 +20,14 @@ import {
   type PipelineStack,
   type ReleaseCloud,
 } from '../src';
+import { DELIVERY_STAGE } from '../../../test/support/packagings';
 
 // The pipeline stack's packaged template, deployed to the local cloud as the release's Bootstrap does: a CodeBuild
 // build acts as its project's ServiceRole, so a statement missing from BuildProjectRole fails the build command with
 // AWS's AccessDenied naming the action. The build's command is the Build's upload of Glue job files, in small.
 
 const REPO = path.resolve(__dirname, '../../..');
-const STAGE = 'ci';
+const STAGE = DELIVERY_STAGE;
 const PROJECT = `glue-cd-pipeline-${STAGE}-build`;
 const TEST_BUCKET = 'glue-cd-deployments-test';
 const S3_CLIENT = require.resolve('@aws-sdk/client-s3');
@@ -206,9 +207,9 @@ test('a build acts as its project ServiceRole, and a statement missing from it f
   const denied = await run(cut, 'denied.py');
 
   // Assert
-  expect(buildRole).toMatch(/^arn:aws:iam::000000000000:role\/glue-cd-pipeline-ci-BuildProjectRole-/);
+  expect(buildRole).toMatch(new RegExp(`^arn:aws:iam::000000000000:role/glue-cd-pipeline-${STAGE}-BuildProjectRole-`));
   expect(cut.roles?.projects[PROJECT]?.roleArn).toBe(buildRole);
-  expect(intact.artifactBucket).toBe('glue-cd-pipeline-ci-artifacts-000000000000');
+  expect(intact.artifactBucket).toBe(`glue-cd-pipeline-${STAGE}-artifacts-000000000000`);
   expect(allowed.records.map((r) => [r.action, r.status, r.runAs])).toEqual([
     ['Source', 'Succeeded', intact.roles?.pipeline.roleArn],
     ['Build', 'Succeeded', buildRole],
@@ -237,10 +238,10 @@ test('the source download is the project role’s too: without the artifact stat
   expect(build?.runAs).toBe(cut.roles?.projects[PROJECT]?.roleArn);
   expect(build?.commands).toBeUndefined();
   expect(build?.detail).toContain(
-    'DOWNLOAD_SOURCE: CLIENT_ERROR: AccessDenied: User: arn:aws:sts::000000000000:assumed-role/glue-cd-pipeline-ci-BuildProjectRole-',
+    `DOWNLOAD_SOURCE: CLIENT_ERROR: AccessDenied: User: arn:aws:sts::000000000000:assumed-role/glue-cd-pipeline-${STAGE}-BuildProjectRole-`,
   );
   expect(build?.detail).toContain(
-    'is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::glue-cd-pipeline-ci-artifacts-000000000000/',
+    `is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::glue-cd-pipeline-${STAGE}-artifacts-000000000000/`,
   );
   expect(await uploaded('never.py')).toBe(false);
 });

@@ -1,11 +1,12 @@
 // `sls package` of this service works offline and yields the template the issue asks for.
 import { spawnSync } from 'node:child_process';
-import { packageService, withFolderLock } from '@glue-cd/release';
+import { deploymentBucketFor, packageService, withFolderLock } from '@glue-cd/release';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { taskHandlers } from '../src/handlers';
+import { DELIVERY_STAGE } from '../../../test/support/packagings';
 
 const serviceDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(serviceDir, '../..');
@@ -32,14 +33,19 @@ const statementsOf = (template: Template): { Action?: unknown; Effect?: string }
     return documents.flatMap((d) => d.Statement);
   });
 
-describe('sls package --stage test', () => {
+// The release's stage (its package is the run's warm-up); every name below proves it comes from the stage.
+const STAGE = DELIVERY_STAGE;
+
+describe(`sls package --stage ${STAGE}`, () => {
   let outDir: string;
   let template: Template;
 
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(tmpdir(), 'deploy-orchestrator-package-'));
     // Offline (no AWS_* variables), one packaging of the folder at a time.
-    template = (await packageService({ repoRoot, serviceDir, stage: 'test', outDir })).template as Template;
+    const deploymentBucket = deploymentBucketFor(STAGE);
+    template = (await packageService({ repoRoot, serviceDir, stage: STAGE, outDir, deploymentBucket }))
+      .template as Template;
   }, 300_000);
 
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -50,7 +56,7 @@ describe('sls package --stage test', () => {
   it('defines the deploy state machine under its stage name, with its own role', () => {
     const machine = template.Resources.DeployStateMachine;
     expect(machine?.Type).toBe('AWS::StepFunctions::StateMachine');
-    expect(machine?.Properties.StateMachineName).toBe('glue-cd-deploy-test');
+    expect(machine?.Properties.StateMachineName).toBe(`glue-cd-deploy-${STAGE}`);
     expect(machine?.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['DeployStateMachineRole', 'Arn'] });
   });
 
@@ -140,7 +146,7 @@ describe('sls package --stage test', () => {
     expect(template.Outputs.DeployStateMachineArn).toEqual({
       Description: expect.any(String),
       Value: { Ref: 'DeployStateMachine' },
-      Export: { Name: 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' },
+      Export: { Name: `glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn` },
     });
     expect(template.Outputs.DeployStateMachineName?.Value).toEqual({ 'Fn::GetAtt': ['DeployStateMachine', 'Name'] });
   });

@@ -1,7 +1,5 @@
 import { parseS3Url as parseS3UrlOrUndefined, type S3Location } from '@glue-cd/core';
 import { packageService } from '@glue-cd/release';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
@@ -47,26 +45,12 @@ export const workloadBoundaryTemplate = (stage: string): Template => {
 };
 
 /**
- * `sls package --stage <stage> --package <outDir>`, offline and without AWS credentials, run on a private copy of
- * the service (next to a copy of config/): osls stages every package through `<service>/.serverless`, so two
- * packagings in the real folder at once (another stage, another test, a colleague's run) would clobber each other.
+ * `sls package --stage <stage> --package <outDir>`, offline and without AWS credentials: packageService packages one
+ * stage at a time in the service folder (osls stages every package through `<service>/.serverless`) and reuses the
+ * run's warm-up from the package cache (test/support/packagings.ts).
  */
-export const packageStage = async (stage: string, outDir: string, deploymentBucket: string): Promise<Template> => {
-  const sandbox = await mkdtemp(path.join(tmpdir(), 'glue-etl-service-'));
-  try {
-    const cwd = path.join(sandbox, path.relative(repoRoot, serviceDir));
-    await cp(serviceDir, cwd, {
-      recursive: true,
-      filter: (source) => !/(^|[\\/])(node_modules|test|\.serverless)$/.test(path.relative(serviceDir, source)),
-    });
-    for (const shared of ['config', 'scripts', 'glue-jobs']) {
-      await cp(path.join(repoRoot, shared), path.join(sandbox, shared), { recursive: true });
-    }
-    return (await packageService({ repoRoot, serviceDir: cwd, stage, outDir, deploymentBucket })).template as Template;
-  } finally {
-    await rm(sandbox, { recursive: true, force: true });
-  }
-};
+export const packageStage = async (stage: string, outDir: string, deploymentBucket: string): Promise<Template> =>
+  (await packageService({ repoRoot, serviceDir, stage, outDir, deploymentBucket })).template as Template;
 
 export const resourcesOfType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);

@@ -21,12 +21,16 @@ import {
   roleAllows,
   toList,
 } from './cloudformation';
+import { GLUE_ETL_TEST_BUCKET } from '../../../test/support/packagings';
 
-const deploymentBucket = 'glue-cd-jest-deployments';
 const account = '111122223333';
 const region = 'eu-west-1';
 const stages = ['test', 'prod'] as const;
 type Stage = (typeof stages)[number];
+
+// The test stage in its own deployment bucket (the run's warm-up, shared with the tests that deploy it); prod in
+// another one, proving GLUE_CD_DEPLOYMENT_BUCKET wins over the default (test/support/packagings.ts).
+const deploymentBuckets: Record<Stage, string> = { test: 'glue-cd-deployments-test', prod: GLUE_ETL_TEST_BUCKET };
 
 const templates = {} as Record<Stage, Template>;
 let workDir: string;
@@ -35,7 +39,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'glue-etl-package-'));
   await Promise.all(
     stages.map(async (stage) => {
-      templates[stage] = await packageStage(stage, path.join(workDir, stage), deploymentBucket);
+      templates[stage] = await packageStage(stage, path.join(workDir, stage), deploymentBuckets[stage]);
     }),
   );
 }, 120_000);
@@ -229,12 +233,14 @@ describe.each(stages)('glue-etl packaged for stage %s', (stage) => {
     expect(['4.0', '5.0']).toContain(job.GlueVersion);
     expect(job.MaxRetries).toBe(0);
     expect(job.Role).toBe(resolverFor(stage)({ 'Fn::GetAtt': ['JobRole', 'Arn'] }));
-    expect(command.ScriptLocation).toBe(`s3://${deploymentBucket}/glue-jobs/${glueJobsVersion()}/nyc-taxi/job.py`);
+    expect(command.ScriptLocation).toBe(
+      `s3://${deploymentBuckets[stage]}/glue-jobs/${glueJobsVersion()}/nyc-taxi/job.py`,
+    );
     expect(args).toMatchObject({
       '--source_path': `s3://${raw}/nyc-taxi/yellow_tripdata/`,
       '--target_path': `s3://${lake}/nyc-taxi/yellow_tripdata/`,
       '--rejects_path': `s3://${lake}/rejects/nyc-taxi/yellow_tripdata/`,
-      '--mapping_path': `s3://${deploymentBucket}/glue-jobs/${glueJobsVersion()}/nyc-taxi/mapping.json`,
+      '--mapping_path': `s3://${deploymentBuckets[stage]}/glue-jobs/${glueJobsVersion()}/nyc-taxi/mapping.json`,
       '--job-language': 'python',
       '--enable-continuous-cloudwatch-log': 'true',
     });
@@ -269,11 +275,13 @@ describe.each(stages)('glue-etl packaged for stage %s', (stage) => {
     expect(
       allows(
         's3:GetObject',
-        `arn:aws:s3:::${deploymentBucket}/${parseS3Url((job.Command as { ScriptLocation: string }).ScriptLocation).key}`,
+        `arn:aws:s3:::${deploymentBuckets[stage]}/${parseS3Url((job.Command as { ScriptLocation: string }).ScriptLocation).key}`,
       ),
     ).toBe(true);
     expect(allows('s3:GetObject', objectArn(args['--mapping_path'] as string, ''))).toBe(true);
-    expect(allows('s3:GetObject', `arn:aws:s3:::${deploymentBucket}/serverless/other-service/code.zip`)).toBe(false);
+    expect(allows('s3:GetObject', `arn:aws:s3:::${deploymentBuckets[stage]}/serverless/other-service/code.zip`)).toBe(
+      false,
+    );
     expect(allows('s3:PutObject', objectArn(args['--target_path'] as string, 'part-0.parquet'))).toBe(true);
     expect(allows('s3:PutObject', objectArn(args['--rejects_path'] as string, 'part-0.csv'))).toBe(true);
     expect(allows('s3:PutObject', `arn:aws:s3:::${raw}/nyc-taxi/yellow_tripdata/2024-01.csv`)).toBe(false);

@@ -1,7 +1,8 @@
-import { packageService } from '@glue-cd/release';
+import { deploymentBucketFor, packageService } from '@glue-cd/release';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DELIVERY_STAGE } from '../../../test/support/packagings';
 
 const SERVICE_DIR = path.join(__dirname, '..');
 const REPO_ROOT = path.join(SERVICE_DIR, '../..');
@@ -19,7 +20,10 @@ interface Template {
 
 const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 
-describe('sls package --stage test (offline, no AWS credentials)', () => {
+// The release's stage (its package is the run's warm-up); every name below proves it comes from the stage.
+const STAGE = DELIVERY_STAGE;
+
+describe(`sls package --stage ${STAGE} (offline, no AWS credentials)`, () => {
   let packageDir: string;
   let template: Template;
 
@@ -28,7 +32,13 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     // No AWS credentials (packageService drops AWS_*), no local override: the template must not need AWS to build.
     delete process.env.GLUE_CD_LOCAL_DEPLOY_STATE_MACHINE_ARN;
     template = (
-      await packageService({ repoRoot: REPO_ROOT, serviceDir: SERVICE_DIR, stage: 'test', outDir: packageDir })
+      await packageService({
+        repoRoot: REPO_ROOT,
+        serviceDir: SERVICE_DIR,
+        stage: STAGE,
+        outDir: packageDir,
+        deploymentBucket: deploymentBucketFor(STAGE),
+      })
     ).template as Template;
   }, 300_000);
 
@@ -46,7 +56,7 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     expect(fn?.Role).toEqual({ 'Fn::GetAtt': ['PipelineTriggerRole', 'Arn'] });
     expect(fn?.Timeout).toBeLessThanOrEqual(60);
     expect((fn?.Environment as { Variables: Record<string, unknown> }).Variables.DEPLOY_STATE_MACHINE_ARN).toEqual({
-      'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn',
+      'Fn::ImportValue': `glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn`,
     });
     // One role only: ours, not the framework's shared one.
     expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::IAM::Role')).toHaveLength(1);
@@ -63,13 +73,13 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     expect(byAction('states:StartExecution')).toEqual([
       expect.objectContaining({
         Effect: 'Allow',
-        Resource: { 'Fn::ImportValue': 'glue-cd-deploy-orchestrator-test-DeployStateMachineArn' },
+        Resource: { 'Fn::ImportValue': `glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn` },
       }),
     ]);
     expect(byAction('states:DescribeExecution')).toEqual([
       expect.objectContaining({
         Resource: {
-          'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:glue-cd-deploy-test:*',
+          'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:glue-cd-deploy-${STAGE}:*`,
         },
       }),
     ]);
@@ -77,8 +87,7 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
       expect(byAction(action)).toHaveLength(1);
     }
     expect(byAction('logs:PutLogEvents')[0]?.Resource).toEqual({
-      'Fn::Sub':
-        'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/glue-cd-pipeline-trigger-test-trigger:*',
+      'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/glue-cd-pipeline-trigger-${STAGE}-trigger:*`,
     });
     // Only the CodePipeline job-worker calls (no resource-level permissions in AWS) use Resource "*".
     const wildcardResources = statements()
@@ -111,13 +120,13 @@ describe('sls package --stage test (offline, no AWS credentials)', () => {
     expect(template.Outputs.TriggerFunctionArn).toEqual(
       expect.objectContaining({
         Value: { 'Fn::GetAtt': ['TriggerLambdaFunction', 'Arn'] },
-        Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionArn' },
+        Export: { Name: `glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionArn` },
       }),
     );
     expect(template.Outputs.TriggerFunctionName).toEqual(
       expect.objectContaining({
         Value: { Ref: 'TriggerLambdaFunction' },
-        Export: { Name: 'glue-cd-pipeline-trigger-test-TriggerFunctionName' },
+        Export: { Name: `glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionName` },
       }),
     );
   });

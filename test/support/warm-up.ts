@@ -1,0 +1,122 @@
+// The run's packaging warm-up: jest's global setup starts it and returns, so the tests that need no package run
+// while it packages; a test file that needs packagings waits (wait-for-packagings.ts) until its own are in the
+// package cache. Each packaging's outcome is a JSON file in the warm-up folder, written once it is settled.
+import { packageService } from '@glue-cd/release';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { packagingLabel, REPO_ROOT, type WarmedPackaging } from './packagings';
+
+/** The environment variable naming the run's warm-up folder (set by global-setup.ts). */
+export const WARM_UP_DIR = 'GLUE_CD_TEST_WARM_UP_DIR';
+
+const MANIFEST = 'manifest.json';
+
+interface ManifestEntry {
+  label: string;
+  usedBy: string[];
+  /** The file its outcome is written to, in the warm-up folder. */
+  outcome: string;
+}
+
+type Outcome = { ok: true; seconds: number; cached: boolean } | { ok: false; seconds: number; error: string };
+
+export interface WarmUpSummary {
+  packaged: number;
+  cached: number;
+  failed: number;
+  seconds: number;
+  /** One `<label> <seconds> s` per packaging, in the order they were made. */
+  lines: string[];
+}
+
+/**
+ * Writes the manifest, then makes the packagings in the given order, two at a time (a 2-core machine), never two of
+ * one service folder at once (sls packages them one after the other anyway: packageService's folder lock).
+ */
+export const startWarmUp = async (
+  packagings: WarmedPackaging[],
+  dir: string,
+): Promise<() => Promise<WarmUpSummary>> => {
+  await mkdir(dir, { recursive: true });
+  const entries: ManifestEntry[] = packagings.map(({ packaging, usedBy }, index) => ({
+    label: packagingLabel(packaging),
+    usedBy,
+    outcome: `${index}.json`,
+  }));
+  await writeFile(path.join(dir, MANIFEST), JSON.stringify(entries));
+  const began = Date.now();
+  const outRoot = await mkdtemp(path.join(tmpdir(), 'glue-cd-test-packages-'));
+  const queue = packagings.map((warmed, index) => ({ ...warmed, index }));
+  const busy = new Set<string>();
+  const lines: string[] = [];
+  const counts = { packaged: 0, cached: 0, failed: 0 };
+  const waiting: (() => void)[] = [];
+
+  const makeOne = async (next: (typeof queue)[number]): Promise<void> => {
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+    let outcome: Outcome;
+    try {
+      const result = await packageService({
+        repoRoot: REPO_ROOT,
+        ...next.packaging,
+        outDir: path.join(outRoot, String(next.index)),
+      });
+      outcome = { ok: true, seconds: seconds(), cached: result.cached };
+      counts[result.cached ? 'cached' : 'packaged'] += 1;
+    } catch (error) {
+      outcome = { ok: false, seconds: seconds(), error: error instanceof Error ? error.message : String(error) };
+      counts.failed += 1;
+    }
+    lines.push(`${entries[next.index]!.label} ${outcome.seconds} s${outcome.ok ? '' : ' FAILED'}`);
+    // Renamed into place: a waiting test never reads half an outcome.
+    const file = path.join(dir, entries[next.index]!.outcome);
+    await writeFile(`${file}.tmp`, JSON.stringify(outcome));
+    await rename(`${file}.tmp`, file);
+  };
+
+  const worker = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const at = queue.findIndex(({ packaging }) => !busy.has(packaging.serviceDir));
+      if (at < 0) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
+      const [next] = queue.splice(at, 1);
+      busy.add(next!.packaging.serviceDir);
+      try {
+        await makeOne(next!);
+      } finally {
+        busy.delete(next!.packaging.serviceDir);
+        waiting.splice(0).forEach((resolve) => resolve());
+      }
+    }
+  };
+  const done = Promise.all([worker(), worker()]).finally(() => rm(outRoot, { recursive: true, force: true }));
+  return async () => {
+    await done;
+    return { ...counts, seconds: Math.round((Date.now() - began) / 100) / 10, lines };
+  };
+};
+
+/** The warm-up's packagings the test file needs (repo-relative path), by label. */
+const neededBy = async (dir: string, testFile: string): Promise<ManifestEntry[]> => {
+  const entries = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as ManifestEntry[];
+  return entries.filter(({ usedBy }) => usedBy.includes(testFile));
+};
+
+/**
+ * Resolves once every packaging the test file needs is in the package cache; rejects naming the packaging that
+ * failed, with sls's own message. Polls the outcome files (written by another process: jest's own).
+ */
+export const waitForPackagings = async (dir: string, testPath: string, pollMs = 100): Promise<void> => {
+  const testFile = path.relative(REPO_ROOT, testPath).split(path.sep).join('/');
+  for (const entry of await neededBy(dir, testFile)) {
+    const file = path.join(dir, entry.outcome);
+    while (!existsSync(file)) await new Promise((resolve) => setTimeout(resolve, pollMs));
+    const outcome = JSON.parse(await readFile(file, 'utf8')) as Outcome;
+    if (!outcome.ok) throw new Error(`the run's packaging ${entry.label} failed:\n${outcome.error}`);
+  }
+};
