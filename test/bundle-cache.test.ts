@@ -40,6 +40,35 @@ const withCache = async (cacheDir: string, fn: () => Promise<unknown>): Promise<
   return printed.join('');
 };
 
+/** The services' esbuild options (config/serverless.common.yml), as serverless-esbuild passes them for one function. */
+const serviceBuildOptions = (project: string, outdir: string, entry: string): BuildOptions => ({
+  absWorkingDir: project,
+  entryPoints: [entry],
+  outdir,
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  mainFields: ['module', 'main'],
+  sourcemap: true,
+  sourcesContent: false,
+  target: 'node22',
+  platform: 'node',
+  format: 'cjs',
+  nodePaths: [path.join(REPO_ROOT, 'node_modules')],
+  logLevel: 'silent',
+  plugins,
+});
+
+/** A temp project holding `sources` (src/<name> → text, greet.ts beside them) and an empty cache folder. */
+const newProject = async (label: string, sources: Record<string, string>) => {
+  const project = await mkdtemp(path.join(tmpdir(), `glue-cd-${label}-project-`));
+  const cacheDir = await mkdtemp(path.join(tmpdir(), `glue-cd-${label}-cache-`));
+  await mkdir(path.join(project, 'src'));
+  const files = { 'greet.ts': 'export const greet = (name: string) => `hello ${name}`;\n', ...sources };
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(project, 'src', name), text);
+  return { project, cacheDir };
+};
+
 describe('the bundle cache in esbuild (a project of two modules and a lazy chunk)', () => {
   let project: string;
   let cacheDir: string;
@@ -48,40 +77,19 @@ describe('the bundle cache in esbuild (a project of two modules and a lazy chunk
   // The services' options (config/serverless.common.yml), as serverless-esbuild passes them for one function.
   const bundle = async (cache: string): Promise<{ printed: string; files: Map<string, Buffer> }> => {
     await rm(outdir(), { recursive: true, force: true });
-    const options: BuildOptions = {
-      absWorkingDir: project,
-      entryPoints: ['src/handler.ts'],
-      outdir: outdir(),
-      bundle: true,
-      minify: true,
-      keepNames: true,
-      mainFields: ['module', 'main'],
-      sourcemap: true,
-      sourcesContent: false,
-      target: 'node22',
-      platform: 'node',
-      format: 'cjs',
-      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
-      logLevel: 'silent',
-      plugins,
-    };
+    const options = serviceBuildOptions(project, outdir(), 'src/handler.ts');
     const printed = await withCache(cache, () => build(options));
     return { printed, files: await filesOf(outdir()) };
   };
 
   beforeEach(async () => {
-    project = await mkdtemp(path.join(tmpdir(), 'glue-cd-bundle-cache-project-'));
-    cacheDir = await mkdtemp(path.join(tmpdir(), 'glue-cd-bundle-cache-'));
-    await mkdir(path.join(project, 'src'));
-    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `hello ${name}`;\n');
-    await writeFile(
-      path.join(project, 'src/handler.ts'),
-      [
+    ({ project, cacheDir } = await newProject('bundle-cache', {
+      'handler.ts': [
         "import { greet } from './greet';",
         "export const handler = (text: string) => greet(String(require('yaml').parse(text).name));",
         '',
       ].join('\n'),
-    );
+    }));
   });
 
   afterEach(async () => {
@@ -145,22 +153,7 @@ describe('the shared build (several functions built together, as serverless-esbu
     cache: string,
   ): Promise<{ printed: string; files: Map<string, Buffer>; errors: string[] }> => {
     await rm(outdir(), { recursive: true, force: true });
-    const options = (entry: string): BuildOptions => ({
-      absWorkingDir: project,
-      entryPoints: [entry],
-      outdir: outdir(),
-      bundle: true,
-      minify: true,
-      keepNames: true,
-      sourcemap: true,
-      sourcesContent: false,
-      target: 'node22',
-      platform: 'node',
-      format: 'cjs',
-      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
-      logLevel: 'silent',
-      plugins,
-    });
+    const options = (entry: string): BuildOptions => serviceBuildOptions(project, outdir(), entry);
     const errors: string[] = [];
     const printed = await withCache(cache, () =>
       Promise.all(
@@ -175,19 +168,12 @@ describe('the shared build (several functions built together, as serverless-esbu
   };
 
   beforeEach(async () => {
-    project = await mkdtemp(path.join(tmpdir(), 'glue-cd-shared-build-project-'));
-    cacheDir = await mkdtemp(path.join(tmpdir(), 'glue-cd-shared-build-cache-'));
-    await mkdir(path.join(project, 'src'));
-    await writeFile(path.join(project, 'src/greet.ts'), 'export const greet = (name: string) => `hello ${name}`;\n');
     // `a` loads YAML lazily, `b` does not: only a's zip may hold a chunk.
-    await writeFile(
-      path.join(project, 'src/a.ts'),
-      "import { greet } from './greet';\nexport const handler = (text: string) => greet(String(require('yaml').parse(text).name));\n",
-    );
-    await writeFile(
-      path.join(project, 'src/b.ts'),
-      "import { greet } from './greet';\nexport const handler = (name: string) => greet(name.toUpperCase());\n",
-    );
+    ({ project, cacheDir } = await newProject('shared-build', {
+      'a.ts':
+        "import { greet } from './greet';\nexport const handler = (text: string) => greet(String(require('yaml').parse(text).name));\n",
+      'b.ts': "import { greet } from './greet';\nexport const handler = (name: string) => greet(name.toUpperCase());\n",
+    }));
   });
 
   afterEach(async () => {
