@@ -2,25 +2,13 @@
 // while it packages; a test file that needs packagings waits (wait-for-packagings.ts) until its own are in the
 // package cache. Each packaging's outcome is a JSON file in the warm-up folder, written once it is settled.
 import { packageService } from '@glue-cd/release';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { packagingLabel, REPO_ROOT, type WarmedPackaging } from './packagings';
+import { MANIFEST, type ManifestEntry, type Outcome } from './warm-up-wait';
 
-/** The environment variable naming the run's warm-up folder (set by global-setup.ts). */
-export const WARM_UP_DIR = 'GLUE_CD_TEST_WARM_UP_DIR';
-
-const MANIFEST = 'manifest.json';
-
-interface ManifestEntry {
-  label: string;
-  usedBy: string[];
-  /** The file its outcome is written to, in the warm-up folder. */
-  outcome: string;
-}
-
-type Outcome = { ok: true; seconds: number; cached: boolean } | { ok: false; seconds: number; error: string };
+export { WARM_UP_DIR } from './warm-up-wait';
 
 export interface WarmUpSummary {
   packaged: number;
@@ -99,24 +87,4 @@ export const startWarmUp = async (
     await done;
     return { ...counts, seconds: Math.round((Date.now() - began) / 100) / 10, lines };
   };
-};
-
-/** The warm-up's packagings the test file needs (repo-relative path), by label. */
-const neededBy = async (dir: string, testFile: string): Promise<ManifestEntry[]> => {
-  const entries = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as ManifestEntry[];
-  return entries.filter(({ usedBy }) => usedBy.includes(testFile));
-};
-
-/**
- * Resolves once every packaging the test file needs is in the package cache; rejects naming the packaging that
- * failed, with sls's own message. Polls the outcome files (written by another process: jest's own).
- */
-export const waitForPackagings = async (dir: string, testPath: string, pollMs = 100): Promise<void> => {
-  const testFile = path.relative(REPO_ROOT, testPath).split(path.sep).join('/');
-  for (const entry of await neededBy(dir, testFile)) {
-    const file = path.join(dir, entry.outcome);
-    while (!existsSync(file)) await new Promise((resolve) => setTimeout(resolve, pollMs));
-    const outcome = JSON.parse(await readFile(file, 'utf8')) as Outcome;
-    if (!outcome.ok) throw new Error(`the run's packaging ${entry.label} failed:\n${outcome.error}`);
-  }
 };
