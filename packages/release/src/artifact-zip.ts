@@ -1,6 +1,7 @@
 import { chmod, lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { mapConcurrently } from './concurrency';
 
 /** One file of a pipeline artifact: its path inside the zip and the file it comes from (or its content). */
 export type ArtifactEntry = { name: string; file: string } | { name: string; content: Uint8Array; mode?: number };
@@ -68,16 +69,7 @@ export const zipArtifact = async (
 ): Promise<Uint8Array> => {
   if (entries.length > 0xffff)
     throw new ArtifactZipError(`${entries.length} files: more than a zip without zip64 holds`);
-  const members: ZipMember[] = new Array(entries.length);
-  let next = 0;
-  const reader = async (): Promise<void> => {
-    while (next < entries.length) {
-      const index = next;
-      next += 1;
-      members[index] = await memberOf(entries[index]!, options.symlinks === true);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, entries.length) }, reader));
+  const members = await mapConcurrently(entries, READ_PARALLEL, (entry) => memberOf(entry, options.symlinks === true));
 
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
@@ -221,21 +213,14 @@ export const unzipArtifact = async (zip: Uint8Array, dir: string): Promise<numbe
   );
   for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
   const files = unpacked.filter(({ entry }) => !entry.name.endsWith('/'));
-  let next = 0;
-  const writer = async (): Promise<void> => {
-    while (next < files.length) {
-      const { entry, target, content } = files[next]!;
-      next += 1;
-      const { mode } = entry;
-      if (mode !== undefined && (mode & S_IFMT) === S_IFLNK) {
-        await symlink(content.toString('utf8'), target);
-      } else {
-        await writeFile(target, content);
-        if (mode !== undefined && (mode & 0o777) !== 0) await chmod(target, mode & 0o7777);
-      }
+  await mapConcurrently(files, READ_PARALLEL, async ({ entry, target, content }) => {
+    const { mode } = entry;
+    if (mode !== undefined && (mode & S_IFMT) === S_IFLNK) {
+      await symlink(content.toString('utf8'), target);
+    } else {
+      await writeFile(target, content);
+      if (mode !== undefined && (mode & 0o777) !== 0) await chmod(target, mode & 0o7777);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, files.length) }, writer));
-  const count = files.length;
-  return count;
+  });
+  return files.length;
 };

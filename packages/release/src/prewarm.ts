@@ -1,3 +1,4 @@
+import { mapConcurrently } from './concurrency';
 import type { DeliveryServices } from './delivery-services';
 import type { ReleaseTarget } from './local-environment';
 import type { PipelineDefinition } from './pipeline-definition';
@@ -120,17 +121,9 @@ export const prewarmFunctions = async (
 ): Promise<PrewarmTarget[]> => {
   const { prewarm } = release;
   if (!prewarm) return [];
-  const initialized: (PrewarmTarget | undefined)[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < targets.length) {
-      const index = next;
-      next += 1;
-      const target = targets[index]!;
-      const count = await prewarm.call(release, target.functionName, target.count).catch(() => 0);
-      if (count > 0) initialized[index] = { functionName: target.functionName, count };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, targets.length) }, worker));
+  const initialized = await mapConcurrently(targets, parallel, async ({ functionName, count }) => {
+    const started = await prewarm.call(release, functionName, count).catch(() => 0);
+    return started > 0 ? { functionName, count: started } : undefined;
+  });
   return initialized.filter((target) => target !== undefined);
 };
