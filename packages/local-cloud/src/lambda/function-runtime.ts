@@ -128,6 +128,26 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     return Object.hasOwn(state.functions, name) ? state.functions[name] : undefined;
   };
 
+  /** The function's code folder, unpacked again when it is gone (a state folder copied without it). */
+  const codeFolder = async (record: FunctionRecord): Promise<string> => {
+    const taskRoot = path.join(stateDir, record.codeDir);
+    if (!existsSync(taskRoot)) await installPackage(stateDir, objects, record.definition);
+    return taskRoot;
+  };
+
+  /** A new execution environment of the function: a Node.js process in its code folder, with its role's key. */
+  const newContainer = (
+    record: FunctionRecord,
+    ids: ReturnType<typeof invocationIds>,
+    taskRoot: string,
+    roleKey: ReturnType<FunctionRuntimeOptions['credentialsForRole']>,
+  ): FunctionContainer =>
+    new FunctionContainer({
+      cwd: taskRoot,
+      env: invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey }),
+      onLog: (line) => log(`[${record.definition.functionName}] ${line}`),
+    });
+
   const invoke = async (identifier: string, payload: unknown): Promise<LocalInvokeResult> => {
     const record = getFunction(identifier);
     if (!record) throw notFound(functionNameOf(identifier));
@@ -140,12 +160,10 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
         { Type: 'User' },
       );
     }
-    const taskRoot = path.join(stateDir, record.codeDir);
-    if (!existsSync(taskRoot)) await installPackage(stateDir, objects, def);
+    const taskRoot = await codeFolder(record);
     const ids = invocationIds(randomUUID());
     const { requestId } = ids;
     const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
-    const env = invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey });
     let eventJson: string;
     try {
       eventJson = JSON.stringify(payload === undefined ? {} : payload);
@@ -165,9 +183,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       return describeOutcome(record, requestId, exited, started, log);
     }
     const key = ContainerPool.key(def.functionName, record.revisionId);
-    const container =
-      pool.take(key) ??
-      new FunctionContainer({ cwd: taskRoot, env, onLog: (line) => log(`[${def.functionName}] ${line}`) });
+    const container = pool.take(key) ?? newContainer(record, ids, taskRoot, roleKey);
     pool.enter(container, roleKey.accessKeyId);
     let outcome: ContainerOutcome;
     try {
@@ -192,18 +208,11 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
     if (!record) throw notFound(functionNameOf(identifier));
     const def = record.definition;
     if (!def.runtime.startsWith('nodejs')) return 0;
-    const taskRoot = path.join(stateDir, record.codeDir);
-    if (!existsSync(taskRoot)) await installPackage(stateDir, objects, def);
+    const taskRoot = await codeFolder(record);
     const key = ContainerPool.key(def.functionName, record.revisionId);
     const roleKey = options.credentialsForRole(def.role ?? NO_ROLE_ARN);
     const initializing = Array.from({ length: Math.max(0, count - pool.idleCount(key)) }, () => {
-      const ids = invocationIds(randomUUID());
-      const env = invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey });
-      const container = new FunctionContainer({
-        cwd: taskRoot,
-        env,
-        onLog: (line) => log(`[${def.functionName}] ${line}`),
-      });
+      const container = newContainer(record, invocationIds(randomUUID()), taskRoot, roleKey);
       const initialized = container.prewarm({ taskRoot, handler: def.handler });
       // Idle at once: an invocation arriving during the init takes it and waits for that init, as on Lambda.
       pool.park(key, container);
