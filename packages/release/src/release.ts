@@ -198,15 +198,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     });
     bootstrap.catch(() => undefined);
     // The functions the run will invoke start their init now, beside the first stages (a printed difference).
-    prewarming = bootstrap.then(
-      (delivery) => {
+    // A failed bootstrap or prewarm prewarms nothing: the first invocations initialize, as on AWS.
+    prewarming = bootstrap
+      .then((delivery) => {
         const definition = release.stateMachineDefinition?.(delivery.stateMachineArn);
         const targets = prewarmTargets(pipeline, delivery, definition);
         return clock.time('prewarm Lambda', () => prewarmFunctions(release, targets));
-      },
-      () => [],
-    );
-    prewarming = prewarming.catch(() => []);
+      })
+      .catch((): PrewarmTarget[] => []);
     // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
     const pipelineStack = await pipelineDeploy;
 
