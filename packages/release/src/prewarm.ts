@@ -1,3 +1,4 @@
+import { functionNameOf } from '@glue-cd/local-cloud';
 import { mapConcurrently } from './concurrency';
 import type { DeliveryServices } from './delivery-services';
 import type { ReleaseTarget } from './local-environment';
@@ -27,8 +28,6 @@ interface AslMachine {
   States?: Record<string, AslState>;
 }
 
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[$A-Za-z0-9_-]+)?$/;
-
 /** The function a Task state invokes: a Lambda ARN as its Resource, or the lambda:invoke integration's FunctionName. */
 const taskFunction = (state: AslState): string | undefined => {
   if (typeof state.Resource !== 'string') return undefined;
@@ -36,7 +35,12 @@ const taskFunction = (state: AslState): string | undefined => {
     ? state.Parameters?.FunctionName
     : state.Resource;
   if (typeof target !== 'string') return undefined;
-  return LAMBDA_ARN.exec(target)?.[1] ?? (/^[A-Za-z0-9_-]{1,64}$/.test(target) ? target : undefined);
+  try {
+    // The name the local Lambda resolves it to (a function ARN, partial ARN or name, qualifiers included).
+    return functionNameOf(target);
+  } catch {
+    return undefined;
+  }
 };
 
 /**
