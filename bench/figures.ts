@@ -2,9 +2,9 @@
 // JSON, the cold run), their ratio, and the target it must meet. Minimal on purpose, so it can be unified with the
 // data-path benchmarks' shape later.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { procCpuSeconds } from '../scripts/proc-cpu';
 
 export interface FigureVsFloor {
   name: string;
@@ -62,23 +62,10 @@ export const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-// proc(5) reports times in USER_HZ ticks, 100 a second on Linux whatever the kernel's own HZ.
-const USER_HZ = 100;
-
-/**
- * CPU time (user + sys) of this process's finished children so far, in ms: Linux's /proc/self/stat cutime + cstime,
- * undefined elsewhere. A shared machine slows a process's wall time far more than its CPU time.
- */
+/** CPU time (user + sys) of this process's finished children so far, in ms; undefined where Linux's /proc is not. */
 export const childrenCpuMs = (): number | undefined => {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields after the command name, which may hold spaces: state is field 3, cutime and cstime are 16 and 17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[13]) + Number(fields[14]);
-    return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
-  } catch {
-    return undefined;
-  }
+  const cpu = procCpuSeconds();
+  return cpu === undefined ? undefined : cpu.children * 1000;
 };
 
 /** Wall time of one process, in ms. */

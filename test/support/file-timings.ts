@@ -1,19 +1,16 @@
 // jest setupFilesAfterEnv, when GLUE_CD_TEST_TIMINGS is set: the CPU seconds each test file's worker and the
 // processes it waited for (the local cloud's Lambda runtimes, sls, the CLIs) spent on it, for timings-reporter.cjs.
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { procCpuSeconds } from '../../scripts/proc-cpu';
 import { TEST_RUN_DIR } from './run-dir';
 
 /** This process's and its reaped children's user + system CPU seconds (Linux; elsewhere this process's only). */
 const cpuSeconds = (): number => {
-  try {
-    // Fields 14–17 of /proc/self/stat: utime, stime, cutime, cstime, in clock ticks (100 a second on Linux).
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100;
-  } catch {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1e6;
-  }
+  const cpu = procCpuSeconds();
+  if (cpu) return cpu.self + cpu.children;
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 };
 
 const runDir = process.env[TEST_RUN_DIR];
