@@ -119,6 +119,7 @@ const sdkPackageVersions = {
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
 // (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads;
+// the orchestrator's S3 SDK, for the invocations of its tasks that send S3 requests;
 // the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours;
 // the orchestrator's unzip of artifact templates, fflate with its tables).
 const LAZY_CHUNKS = {
@@ -126,6 +127,7 @@ const LAZY_CHUNKS = {
   yaml: 'yaml',
   './plan-schema': 'plan-schema',
   './artifact-s3': 'artifact-s3',
+  './s3-sdk': 's3-sdk',
   '@smithy/core/event-streams': 'event-streams',
   './unzip': 'unzip',
 };

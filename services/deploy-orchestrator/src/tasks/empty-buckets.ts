@@ -4,9 +4,9 @@ import {
   type CloudFormationClient,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StackOperationFailedError, BucketsNotEmptyYetError, errorMessage, errorName } from '@glue-cd/core';
 import type * as Yaml from 'yaml';
+import { s3Sdk, type S3Sender } from '../clients';
 import type { EmptiedBuckets, EmptyBucketsEvent } from '../state';
 
 /** S3 DeleteObjects takes at most 1000 keys. */
@@ -59,11 +59,12 @@ export const retainedLogicalIds = (templateBody: string, stackName: string): Set
 
 /** Deletes every object version and delete marker; returns how many were deleted. Stops at the deadline. */
 export const emptyBucket = async (
-  s3: S3Client,
+  s3: S3Sender,
   bucket: string,
   deadline: number,
   now: () => number,
 ): Promise<number> => {
+  const { DeleteObjectsCommand, ListObjectVersionsCommand } = s3Sdk();
   let deleted = 0;
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
@@ -119,7 +120,7 @@ const SAFETY_MARGIN_MS = 15_000;
  */
 export const emptyStackBuckets = async (
   cfn: CloudFormationClient,
-  s3: S3Client,
+  s3: S3Sender,
   event: EmptyBucketsEvent,
   options: EmptyBucketsOptions,
 ): Promise<EmptiedBuckets> => {

@@ -1,5 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, parseS3Url, type TemplateSource, errorMessage, errorName } from '@glue-cd/core';
+import { s3Sdk, type S3Sender } from '../clients';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
 import type * as Unzip from './unzip';
@@ -44,7 +44,8 @@ export const extractFromZip = (zip: Uint8Array, path: string, artifactName: stri
   return new TextDecoder().decode(file);
 };
 
-const readArtifact = async (s3: S3Client, bucket: string, key: string): Promise<Uint8Array> => {
+const readArtifact = async (s3: S3Sender, bucket: string, key: string): Promise<Uint8Array> => {
+  const { GetObjectCommand } = s3Sdk();
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (response.Body === undefined) throw new ConfigurationError(`artifact s3://${bucket}/${key} has no body`);
@@ -64,7 +65,7 @@ const stagingKey = (event: PrepareTemplateEvent, fileName: string): string =>
   `templates/${event.input.stackName}/${event.executionName}/${fileName}`;
 
 const bodyOrStaged = async (
-  s3: S3Client,
+  s3: S3Sender,
   settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
   body: string,
@@ -78,6 +79,7 @@ const bodyOrStaged = async (
   );
   // Keyed by stack and execution: a retried task overwrites the same object.
   const key = stagingKey(event, fileName);
+  const { PutObjectCommand } = s3Sdk();
   await s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
   );
@@ -89,7 +91,7 @@ const fileNameOf = (source: TemplateSource): string =>
 
 /** PrepareTemplate: resolves the input's TemplateSource into TemplateBody or TemplateURL. */
 export const prepareTemplate = async (
-  s3: S3Client,
+  s3: S3Sender,
   settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
 ): Promise<PreparedTemplate> => {
