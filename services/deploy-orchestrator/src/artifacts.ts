@@ -19,26 +19,28 @@ export const planKeys = (stackName: string, executionName: string): { json: stri
 export const s3Url = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
 export const putJson = async (s3: S3Sender, bucket: string, key: string, value: unknown): Promise<string> => {
-  const { PutObjectCommand } = s3Sdk();
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+    new (s3Sdk().PutObjectCommand)({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value),
+      ContentType: 'application/json',
+    }),
   );
   return s3Url(bucket, key);
 };
 
 export const putText = async (s3: S3Sender, bucket: string, key: string, text: string): Promise<string> => {
-  const { PutObjectCommand } = s3Sdk();
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'text/plain; charset=utf-8' }),
+    new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: text, ContentType: 'text/plain; charset=utf-8' }),
   );
   return s3Url(bucket, key);
 };
 
 /** The JSON object at `key`, or undefined when it does not exist. */
 export const getJson = async (s3: S3Sender, bucket: string, key: string): Promise<unknown> => {
-  const { GetObjectCommand } = s3Sdk();
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await s3.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
     const text = await response.Body?.transformToString('utf-8');
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch (error) {

@@ -64,7 +64,6 @@ export const emptyBucket = async (
   deadline: number,
   now: () => number,
 ): Promise<number> => {
-  const { DeleteObjectsCommand, ListObjectVersionsCommand } = s3Sdk();
   let deleted = 0;
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
@@ -75,7 +74,7 @@ export const emptyBucket = async (
       );
     }
     const page = await s3.send(
-      new ListObjectVersionsCommand({
+      new (s3Sdk().ListObjectVersionsCommand)({
         Bucket: bucket,
         KeyMarker: keyMarker,
         VersionIdMarker: versionIdMarker,
@@ -88,7 +87,7 @@ export const emptyBucket = async (
     for (let start = 0; start < objects.length; start += DELETE_BATCH_SIZE) {
       const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
       const result = await s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+        new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
       );
       const errors = result.Errors ?? [];
       if (errors.length > 0) {

@@ -45,9 +45,8 @@ export const extractFromZip = (zip: Uint8Array, path: string, artifactName: stri
 };
 
 const readArtifact = async (s3: S3Sender, bucket: string, key: string): Promise<Uint8Array> => {
-  const { GetObjectCommand } = s3Sdk();
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await s3.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
     if (response.Body === undefined) throw new ConfigurationError(`artifact s3://${bucket}/${key} has no body`);
     return await response.Body.transformToByteArray();
   } catch (error) {
@@ -79,9 +78,8 @@ const bodyOrStaged = async (
   );
   // Keyed by stack and execution: a retried task overwrites the same object.
   const key = stagingKey(event, fileName);
-  const { PutObjectCommand } = s3Sdk();
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
+    new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
   );
   return { kind: 'url', templateURL: s3HttpsUrl(bucket, key, settings.region), staged: true };
 };
