@@ -346,7 +346,7 @@ test("the Source's SHA-256 names its content: the same tree gives the same diges
     digests.push(artifacts.get('SourceOutput')?.sha256 ?? 'none');
     return 'stop';
   };
-  for (const edits of [{}, {}, { 'version.txt': '9' }]) {
+  for (const edits of [{}, {}, { 'version.txt': '9' }] as Record<string, string>[]) {
     await run([approval('Approve', 1, 'ok')], async () => true, edits, undefined, { afterStage });
   }
   expect(digests[0]).toMatch(/^[0-9a-f]{64}$/);

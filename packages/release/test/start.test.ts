@@ -241,7 +241,7 @@ describe('pnpm start -- --release-change', () => {
 
   test('a rerun with nothing to release says why and how to run it anyway, and exits 0', async () => {
     const io = terminal(false);
-    const unchanged = summaryOf(true);
+    const unchanged: ReleaseSummary = summaryOf(true);
     const reason =
       'nothing to release: the Source is the one of execution e-1 … `pnpm start -- --release-change` runs it again';
     unchanged.report = { ...unchanged.report, unchanged: reason };
