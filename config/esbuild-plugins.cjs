@@ -116,6 +116,32 @@ const sdkPackageVersions = {
   },
 };
 
+/** The SDK's default logger: `export class NoOpLogger {` in @smithy/core's client submodule. */
+const NO_OP_LOGGER_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]smithy-client[\\/]NoOpLogger\.js$/;
+const NO_OP_LOGGER_CLASS = 'export class NoOpLogger {';
+
+/**
+ * Bundles are minified without keepNames (config/serverless.common.yml), which renames classes; the SDK recognises
+ * its default logger by `logger.constructor.name === "NoOpLogger"` (its warnings then go to the console, and the HTTP
+ * handler keeps its own logger), so that class keeps its name as a static field. A changed module fails the build.
+ */
+const keepNoOpLoggerName = {
+  name: 'keep-no-op-logger-name',
+  setup(build) {
+    build.onLoad({ filter: NO_OP_LOGGER_MODULE }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.split(NO_OP_LOGGER_CLASS).length !== 2) {
+        return { errors: [{ text: `${args.path} no longer declares "${NO_OP_LOGGER_CLASS}": its name is not kept` }] };
+      }
+      return {
+        contents: source.replace(NO_OP_LOGGER_CLASS, `${NO_OP_LOGGER_CLASS}\n    static name = "NoOpLogger";`),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
 // (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads;
@@ -180,5 +206,6 @@ module.exports = [
   lambdaEnvironmentCredentials,
   treeShakeSdkSchemas,
   sdkPackageVersions,
+  keepNoOpLoggerName,
   sharedBuild({ lazyChunks, lazyChunksOf }),
 ];

@@ -47,7 +47,7 @@ const serviceBuildOptions = (project: string, outdir: string, entry: string): Bu
   outdir,
   bundle: true,
   minify: true,
-  keepNames: true,
+  keepNames: false,
   mainFields: ['module', 'main'],
   sourcemap: true,
   sourcesContent: false,
