@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigurationError, ContinuationTokenError } from './errors';
+import { count } from './schema-pieces';
 import * as z from './zod-mini';
 
 // CodePipeline stores the token between invocations; its API caps it at 2048 characters.
@@ -41,21 +42,21 @@ export interface ContinuationState {
   binding: JobBinding;
 }
 
-const name = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const name100 = z.string().check(z.minLength(1), z.maxLength(100));
 
 const JobBindingSchema = z.strictObject({
-  pipelineName: name(100),
-  stage: name(100),
-  action: name(100),
-  pipelineExecutionId: name(100),
+  pipelineName: name100,
+  stage: name100,
+  action: name100,
+  pipelineExecutionId: name100,
 });
 
 const ContinuationStateSchema = z.strictObject({
   executionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/)),
-  executionName: name(80),
-  jobId: name(100),
+  executionName: z.string().check(z.minLength(1), z.maxLength(80)),
+  jobId: name100,
   startedAt: z.iso.datetime(),
-  polls: z.int().check(z.nonnegative()),
+  polls: count,
   binding: JobBindingSchema,
 });
 

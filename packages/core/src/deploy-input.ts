@@ -1,6 +1,7 @@
 import { ON_BROADENING, type OnBroadening } from './change-set/deploy-verdict';
 import { SafetyPolicySchema } from './change-set/safety-policy-schema';
 import { ConfigurationError, formatIssuePath } from './errors';
+import { nonEmptyString } from './schema-pieces';
 import * as z from './zod-mini';
 
 export const DEPLOY_ACTIONS = ['deploy', 'delete', 'plan'] as const;
@@ -15,10 +16,10 @@ const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const TemplateSourceSchema = z.union([
   z.strictObject({ url: z.string().check(z.regex(/^(https?|s3):\/\/\S+$/, 'must be an https:// or s3:// URL')) }),
   z.strictObject({
-    artifact: z.strictObject({ bucket: z.string().check(z.minLength(3)), key: z.string().check(z.minLength(1)) }),
-    path: z.string().check(z.minLength(1)),
+    artifact: z.strictObject({ bucket: z.string().check(z.minLength(3)), key: nonEmptyString }),
+    path: nonEmptyString,
   }),
-  z.strictObject({ body: z.string().check(z.minLength(1)) }),
+  z.strictObject({ body: nonEmptyString }),
 ]);
 export type TemplateSource = z.infer<typeof TemplateSourceSchema>;
 
@@ -80,9 +81,7 @@ export const DeployInputSchema = z
     /** Suffix of the new stack's name when blue/green deploys beside an unsafe change. */
     blueGreenSuffix: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/))),
     /** Set by the pipeline trigger: which CodePipeline job started this deploy. */
-    pipeline: z.optional(
-      z.strictObject({ jobId: z.string().check(z.minLength(1)), pipelineName: z.optional(z.string()) }),
-    ),
+    pipeline: z.optional(z.strictObject({ jobId: nonEmptyString, pipelineName: z.optional(z.string()) })),
   })
   .check(z.superRefine((input, ctx) => checkDeployInputRules(input, ctx)));
 

@@ -1,5 +1,6 @@
 import { VerdictSummarySchema } from './change-set/verdict-schemas';
 import { PlanReferenceSchema } from './plan-schema';
+import { nonEmptyString } from './schema-pieces';
 import * as z from './zod-mini';
 
 export const DEPLOY_OUTCOMES = [
@@ -15,7 +16,7 @@ export const DEPLOY_OUTCOMES = [
 /** The deploy state machine's output: what happened to which stack. */
 export const DeployResultSchema = z.object({
   outcome: z.enum(DEPLOY_OUTCOMES),
-  stackName: z.string().check(z.minLength(1)),
+  stackName: nonEmptyString,
   stackId: z.optional(z.string()),
   outputs: z._default(z.record(z.string(), z.string()), {}),
   /** The change set's verdict, bounded: counts, the first violations, and where the full verdict is (S3). */

@@ -3,27 +3,25 @@
 // is the caller's bundle's.
 import { BroadeningItemSchema, VerdictSummarySchema } from './change-set/verdict-schemas';
 import { formatIssuePath } from './errors';
+import { count, nonEmptyString } from './schema-pieces';
 import * as z from './zod-mini';
 
-const count = () => z.int().check(z.nonnegative());
-const nonEmpty = () => z.string().check(z.minLength(1));
-
 export const PlanCountsSchema = z.object({
-  added: count(),
-  modified: count(),
-  replaced: count(),
-  removed: count(),
-  broadening: count(),
+  added: count,
+  modified: count,
+  replaced: count,
+  removed: count,
+  broadening: count,
 });
 
 /** The plan document the `plan` action writes to `s3://<staging bucket>/plans/<stack>/<execution>.json`. */
 export const PlanDocumentSchema = z.object({
   kind: z.literal('glue-cd-plan'),
   version: z.literal(1),
-  stackName: nonEmpty(),
-  environmentName: nonEmpty(),
-  executionName: nonEmpty(),
-  changeSetName: nonEmpty(),
+  stackName: nonEmptyString,
+  environmentName: nonEmptyString,
+  executionName: nonEmptyString,
+  changeSetName: nonEmptyString,
   changeSetType: z.enum(['CREATE', 'UPDATE']),
   createdAt: z.string(),
   counts: PlanCountsSchema,

@@ -1,14 +1,13 @@
 // The verdict as data (the state machine's $.changeSet.verdict, plans, `glue-cd inspect --format json`): apart from
 // deploy-verdict.ts, so a task that only formats a verdict does not build zod schemas at cold start.
+import { count, nonEmptyString } from '../schema-pieces';
 import * as z from '../zod-mini';
 import { BROADENING_KINDS } from './broadening-item';
 import { BROADENING_VERDICT, ON_BROADENING } from './deploy-verdict';
 import { SAFE_VERDICT, UNSAFE_VERDICT } from './verdict';
 
-const count = () => z.int().check(z.nonnegative());
-
 export const BroadeningItemSchema = z.object({
-  id: z.string().check(z.minLength(1)),
+  id: nonEmptyString,
   kind: z.enum(BROADENING_KINDS),
   stackPath: z.array(z.string()),
   description: z.string(),
@@ -31,11 +30,11 @@ export const VerdictSummarySchema = z.object({
   /** What refused the change set; only `destructive` alone can go blue/green (a new stack would broaden too). */
   refusal: z.enum(['none', 'destructive', 'broadening', 'destructive-and-broadening']),
   counts: z.object({
-    inspectedChanges: count(),
-    violations: count(),
-    accepted: count(),
-    broadening: count(),
-    refusedBroadening: count(),
+    inspectedChanges: count,
+    violations: count,
+    accepted: count,
+    broadening: count,
+    refusedBroadening: count,
   }),
   /** The first violations (at most VERDICT_SUMMARY_ITEMS). */
   violations: z.array(ViolationSchema),

@@ -1,6 +1,7 @@
 import type { CodePipelineEvent } from 'aws-lambda';
 import type { JobBinding } from '../continuation-token';
 import { ConfigurationError, formatIssuePath, JobDetailsError } from '../errors';
+import { nonEmptyString } from '../schema-pieces';
 import * as z from '../zod-mini';
 
 /** UserParameters of a Lambda invoke action that drives the deploy state machine. */
@@ -19,7 +20,7 @@ export const UserParametersSchema = z
     /** The deploy input, inline. */
     input: z.optional(z.record(z.string(), z.unknown())),
     /** A JSON deploy input file: a path inside the first input artifact, or an s3://bucket/key URL. */
-    inputFile: z.optional(z.string().check(z.minLength(1))),
+    inputFile: z.optional(nonEmptyString),
     /** `plan`: plan the document's deploy (same settings, one declaration) instead of running it. */
     action: z.optional(z.literal('plan', 'can only be "plan" (plan the deploy the input describes)')),
     /**
