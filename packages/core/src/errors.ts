@@ -111,6 +111,10 @@ export const NAMED_ERRORS: readonly NamedErrorClass[] = [
   BucketsNotEmptyYetError,
 ];
 
+// `sls invoke local` reports a failure's errorType as its class's name (Lambda: its `name`); bundles are minified
+// without keepNames, so each class is named by its code.
+for (const error of NAMED_ERRORS) Object.defineProperty(error, 'name', { value: error.policy.code });
+
 /** The policy of a named error by its code (a Step Functions Error name), if it is one of ours. */
 export const errorPolicy = (code: string): ErrorPolicy | undefined =>
   NAMED_ERRORS.find((error) => error.policy.code === code)?.policy;

@@ -67,6 +67,7 @@ describe('error types of a bundled task handler', () => {
       '    return { logger: cloudFormationClient().config.logger.constructor.name };',
       '  },',
       ');',
+      'export { NAMED_ERRORS };',
     ].join('\n');
     dir = await bundleAsServices(source, { prefix: 'glue-cd-error-types-', options: serviceCodeOptions() });
     server = createServer((request, response) => {
@@ -125,6 +126,12 @@ describe('error types of a bundled task handler', () => {
 
   it('is built minified without keepNames, as the services are', () => {
     expect(serviceCodeOptions()).toEqual({ minify: true, keepNames: false });
+  });
+
+  it('names each error class by its code, the errorType `sls invoke local` reports (the class name)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundled = require(path.join(dir, 'bundle.js')) as { NAMED_ERRORS: typeof NAMED_ERRORS };
+    expect(bundled.NAMED_ERRORS.map((error) => error.name)).toEqual(NAMED_ERRORS.map((error) => error.policy.code));
   });
 
   it('lists only names of our errors in the state machine, each a named error', () => {
