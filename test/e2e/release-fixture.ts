@@ -42,7 +42,7 @@ export const release = (options: {
     reportDir: options.reportDir,
     approver: approveAll(options.approve),
     progress: silentProgress,
-    pollIntervalMs: 20,
+    // pnpm start's re-invoke delay: the deploy execution's end cuts it short; 20 ms re-invoked the trigger ~60 times.
   });
 
 /** The cold release every release test starts from: its summary, state and reports, and the snapshot of its state. */
