@@ -2,7 +2,7 @@ import { ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import path from 'node:path';
 import type { CloudClients } from './clients';
 import { deployServiceStack, type StackDeployment } from './deploy-service';
-import { packageService, type PackagedService } from './package-services';
+import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
 /** The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs. */
@@ -11,7 +11,7 @@ export const DELIVERY_SERVICES = [
   { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
 ] as const;
 
-export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
+export { deploymentBucketFor } from './package-services';
 
 /** The application stages whose deployment buckets the bootstrap creates (docs/pipeline.md) and the Build fills. */
 export const APPLICATION_STAGES = ['test', 'prod'] as const;
