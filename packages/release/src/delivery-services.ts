@@ -5,10 +5,14 @@ import { deployServiceStack, type StackDeployment } from './deploy-service';
 import { packageService, type PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
-/** The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs. */
+/**
+ * The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs, in this order:
+ * the trigger imports the orchestrator's state machine ARN, so the orchestrator's packaging is the one the bootstrap
+ * waits for and the trigger's packages in the background (packageService's `background`).
+ */
 export const DELIVERY_SERVICES = [
-  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
-  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
+  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator', background: false },
+  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger', background: true },
 ] as const;
 
 export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
@@ -41,6 +45,7 @@ export const packageDeliveryServices = async (options: {
           stage: options.stage,
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
+          background: service.background,
         });
       return options.clock ? options.clock.time(`package ${path.basename(service.dir)}`, work) : work();
     }),

@@ -119,6 +119,8 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         stage: infraStage,
         outDir: path.join(buildDir, 'pipeline', infraStage),
         deploymentBucket: deploymentBucketFor(infraStage),
+        // Its stack comes last (it imports both services' exports): the orchestrator's packaging goes first.
+        background: true,
       }),
     );
     const definition = readPipelineDefinition(template.template);
