@@ -6,13 +6,12 @@ import { packageService, type PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
 /**
- * The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs, in this order:
- * the trigger imports the orchestrator's state machine ARN, so the orchestrator's packaging is the one the bootstrap
- * waits for and the trigger's packages in the background (packageService's `background`).
+ * The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs, in this order
+ * (the trigger imports the orchestrator's state machine ARN).
  */
 export const DELIVERY_SERVICES = [
-  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator', background: false },
-  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger', background: true },
+  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
+  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
 ] as const;
 
 export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
@@ -48,7 +47,6 @@ export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<
           stage: options.stage,
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
-          background: service.background,
         });
       const name = path.basename(service.dir);
       return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];

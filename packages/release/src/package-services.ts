@@ -48,12 +48,7 @@ export interface PackageServiceOptions {
   env?: Record<string, string>;
   /** Where packages are reused from by content hash of their inputs; default PackageCache.fromEnvironment(). */
   cache?: PackageCache | false;
-  /** A packaging off the critical path: sls (and the esbuild it starts) runs at nice BACKGROUND_NICENESS. */
-  background?: boolean;
 }
-
-/** The niceness of a background packaging: the packagings the next step waits for get the cores first. */
-export const BACKGROUND_NICENESS = 10;
 
 /** The environment sls packages with: the caller's, without any AWS_* variable, plus the packaging's own. */
 export const packagingEnvironment = (options: PackageServiceOptions): NodeJS.ProcessEnv => ({
@@ -79,7 +74,7 @@ export const packageService = async (options: PackageServiceOptions): Promise<Pa
   const runSls = async (target: string): Promise<string> => {
     await rm(target, { recursive: true, force: true });
     await mkdir(target, { recursive: true });
-    return slsPackage(repoRoot, cwd, serviceDir, stage, target, args, env, options.background === true);
+    return slsPackage(repoRoot, cwd, serviceDir, stage, target, args, env);
   };
 
   let key: PackagingKey | undefined;
@@ -143,7 +138,6 @@ const slsPackage = (
   outDir: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  background: boolean,
 ): Promise<string> =>
   withFolderLock(
     path.join(cwd, '.serverless-package.lock'),
@@ -154,14 +148,6 @@ const slsPackage = (
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
-        // Set before sls starts esbuild, which inherits it; a machine that refuses it packages at normal priority.
-        if (background && child.pid !== undefined) {
-          try {
-            os.setPriority(child.pid, BACKGROUND_NICENESS);
-          } catch {
-            // Not permitted here: the packaging only loses its place in the queue for the cores.
-          }
-        }
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));

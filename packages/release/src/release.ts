@@ -108,8 +108,12 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   // The pipeline's own services package beside the pipeline's packaging.
   const deliveryPackagings = startDeliveryPackagings({ repoRoot, buildDir, stage: infraStage, clock });
   const deliveryPackaging = Promise.all(deliveryPackagings.values());
-  let deliveryPackaged = false;
-  deliveryPackaging.then(() => (deliveryPackaged = true)).catch(() => undefined);
+  // The bootstrap's first stack operation waits for the orchestrator's package (the trigger's stack imports its ARN).
+  let orchestratorPackaged = false;
+  deliveryPackagings
+    .get('deploy-orchestrator')
+    ?.then(() => (orchestratorPackaged = true))
+    .catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
@@ -121,8 +125,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         stage: infraStage,
         outDir: path.join(buildDir, 'pipeline', infraStage),
         deploymentBucket: deploymentBucketFor(infraStage),
-        // Its stack comes last (it imports both services' exports): the orchestrator's packaging goes first.
-        background: true,
       }),
     );
     const definition = readPipelineDefinition(template.template);
@@ -148,9 +150,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })();
   clock.record('local cloud', cloudBegan);
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
-  // The local CloudFormation loads its indexes (a second of CPU, on this thread) where this thread only waits: beside
-  // the services' packaging while they package (a cold run; the Build then starts at once), else once the Source is
-  // done (below); either way before the first stack operation that needs them.
+  // The local CloudFormation loads its indexes (a second of CPU, on this thread) where this thread only waits: while
+  // the orchestrator still packages (sls ran for the pipeline: a cold run; the Build then starts at once), else once
+  // the Source is done (below); either way before the first stack operation that needs them.
   let warmedUp = false;
   const warmUp = () => {
     if (warmedUp || !release.warmUp) return;
@@ -160,7 +162,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
     );
   };
-  if (!deliveryPackaged) warmUp();
+  if (!pipelinePackage.cached && !orchestratorPackaged) warmUp();
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   let prewarming: Promise<PrewarmTarget[]> | undefined;
