@@ -5,8 +5,8 @@
 // after it ran (V8's cache then holds the functions compiled lazily, which are most of the cost). It changes no
 // output: the module is the same source, run the same way; V8 rejects a cache made by another V8 or other flags.
 // The cache is a tool cache, like osls's own: node_modules/.cache/osls-code-cache/ of this checkout, built by the
-// first packaging of each configuration schema (a fresh clone's first) and reused by the next; GLUE_CD_CACHE_DIR=off
-// (no caches at all) turns it off.
+// first packaging of each configuration schema (a fresh clone's first) and reused by the next (GLUE_CD_CODE_CACHE_DIR
+// puts it elsewhere); GLUE_CD_CACHE_DIR=off (no caches at all) turns it off.
 const { createHash, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
@@ -18,11 +18,13 @@ const GENERATED_VALIDATOR = '[generated-ajv-validate]';
 /** Caches kept: one per configuration schema (services with other plugins have other schemas); the oldest go. */
 const KEEP = 8;
 
-/** node_modules/.cache/osls-code-cache of the checkout (undefined: no caches). */
+/** GLUE_CD_CODE_CACHE_DIR, else node_modules/.cache/osls-code-cache of the checkout (undefined: no caches). */
 const cacheDir = (env = process.env) =>
   env.GLUE_CD_CACHE_DIR === 'off' || env.GLUE_CD_CACHE_DIR === ''
     ? undefined
-    : path.resolve(__dirname, '..', 'node_modules', '.cache', 'osls-code-cache');
+    : path.resolve(
+        env.GLUE_CD_CODE_CACHE_DIR || path.join(__dirname, '..', 'node_modules', '.cache', 'osls-code-cache'),
+      );
 
 /** The cache file of a source: its content hash and this Node's version and architecture (V8 checks its flags). */
 const cacheFile = (dir, source) =>
