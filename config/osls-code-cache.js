@@ -26,9 +26,15 @@ const cacheDir = (env = process.env) =>
         env.GLUE_CD_CODE_CACHE_DIR || path.join(__dirname, '..', 'node_modules', '.cache', 'osls-code-cache'),
       );
 
-/** The cache file of a source: its content hash and this Node's version and architecture (V8 checks its flags). */
-const cacheFile = (dir, source) =>
-  path.join(dir, `${createHash('sha256').update(`${process.version}\0${process.arch}\0${source}`).digest('hex')}.v8`);
+/**
+ * The cache file of a source: its content hash, this Node's version and architecture, and its flags (V8 rejects a
+ * cache made under other flags: runs with other flags keep caches of their own instead of replacing each other's).
+ */
+const cacheFile = (dir, source) => {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0');
+  const key = createHash('sha256').update(`${process.version}\0${process.arch}\0${flags}\0${source}`).digest('hex');
+  return path.join(dir, `${key}.v8`);
+};
 
 const readCache = (file) => {
   try {

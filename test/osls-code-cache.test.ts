@@ -96,6 +96,19 @@ describe('osls code cache plugin', () => {
     expect(cacheFiles()).toHaveLength(2);
   });
 
+  test('runs under other V8 flags keep a cache of their own, each accepted by its own kind of run', () => {
+    const otherFlags = { NODE_OPTIONS: '--max-semi-space-size=32' };
+    compileIn(VALIDATOR);
+    compileIn(VALIDATOR, otherFlags);
+    const files = cacheFiles();
+    expect(files).toHaveLength(2);
+    const made = files.map((file) => statSync(path.join(cache, file)).mtimeMs);
+    expect(compileIn(VALIDATOR, otherFlags)).toEqual(expected(VALIDATOR));
+    expect(compileIn(VALIDATOR)).toEqual(expected(VALIDATOR));
+    expect(cacheFiles()).toEqual(files);
+    expect(files.map((file) => statSync(path.join(cache, file)).mtimeMs)).toEqual(made);
+  });
+
   test('any other module is compiled by Node alone, with no cache', () => {
     expect(compileIn('validator.js')).toEqual(expected('validator.js'));
     expect(cacheFiles()).toEqual([]);
