@@ -13,8 +13,11 @@ export interface FigureVsFloor {
   floor?: number;
   floorName?: string;
   unit: 'ms' | 's' | 'KB';
-  /** `over`: value - floor ≤ limit; `ratio`: value / floor ≤ limit; `max`: value ≤ limit. */
-  target: { kind: 'over' | 'ratio' | 'max'; limit: number };
+  /**
+   * `over`: value - floor ≤ limit; `ratio`: value / floor ≤ limit; `max`: value ≤ limit; none: a figure shown beside
+   * the targeted ones to read them by (printed `info`, never short).
+   */
+  target?: { kind: 'over' | 'ratio' | 'max'; limit: number };
   /** Why a figure could not be measured (it is then short). */
   error?: string;
   /** A line that explains the figure (the release's time by phase), printed under it. */
@@ -26,6 +29,7 @@ export const ratioOf = (figure: FigureVsFloor): number | undefined =>
 
 export const meetsTarget = (figure: FigureVsFloor): boolean => {
   if (figure.error !== undefined || !Number.isFinite(figure.value)) return false;
+  if (!figure.target) return true;
   const { kind, limit } = figure.target;
   if (kind === 'max') return figure.value <= limit;
   if (figure.floor === undefined) return false;
@@ -35,11 +39,13 @@ export const meetsTarget = (figure: FigureVsFloor): boolean => {
 const number = (value: number, unit: FigureVsFloor['unit']): string => `${value.toFixed(unit === 's' ? 1 : 0)} ${unit}`;
 
 const targetText = ({ target, unit }: FigureVsFloor): string =>
-  target.kind === 'max'
-    ? `≤ ${number(target.limit, unit)}`
-    : target.kind === 'over'
-      ? `≤ floor + ${number(target.limit, unit)}`
-      : `≤ ${target.limit} × floor`;
+  !target
+    ? 'none (for reading the others)'
+    : target.kind === 'max'
+      ? `≤ ${number(target.limit, unit)}`
+      : target.kind === 'over'
+        ? `≤ floor + ${number(target.limit, unit)}`
+        : `≤ ${target.limit} × floor`;
 
 /** One line per figure: ok/short, the value, its floor and ratio, the target. */
 export const formatFigure = (figure: FigureVsFloor): string => {
@@ -54,7 +60,8 @@ export const formatFigure = (figure: FigureVsFloor): string => {
               }${number(figure.value - figure.floor, figure.unit)})`
             : ''
         }`;
-  return `${meetsTarget(figure) ? 'ok   ' : 'short'}  ${figure.name.padEnd(44)} ${measured}  target ${targetText(figure)}`;
+  const verdict = !figure.target && figure.error === undefined ? 'info ' : meetsTarget(figure) ? 'ok   ' : 'short';
+  return `${verdict}  ${figure.name.padEnd(44)} ${measured}  target ${targetText(figure)}`;
 };
 
 export const median = (values: number[]): number => {

@@ -243,8 +243,10 @@ const phaseLine = (output: string | undefined): { detail?: string } => {
 
 /**
  * `pnpm start -- --approve --fresh` with an empty package cache (cold), then `pnpm start -- --approve` again with
- * nothing changed (warm): the rerun reuses the packages, skips both operator stacks (their templates are unchanged),
- * reuses the Build's packages and its cfn-lint pass. Each figure is followed by that run's time by phase.
+ * nothing changed (warm): the rerun reuses the packages, finds every operator stack unchanged and stops after the
+ * Source (nothing to release: the last execution's Source, which succeeded). Then, for reading it, the whole pipeline
+ * again on the same Source (`--release-change`: the Build's packages and cfn-lint pass reused, the test stack made,
+ * live-tested and deleted again, production "no-changes"). Each figure is followed by that run's time by phase.
  */
 export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
   const workDir = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-release-'));
@@ -271,6 +273,8 @@ export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
       );
     const cold = start('--fresh');
     const warm = cold.status === 0 ? start() : undefined;
+    // The same unchanged Source through the whole pipeline (CodePipeline's "Release change"): what the skip saves.
+    const forced = warm?.status === 0 ? start('--release-change') : undefined;
     const coldError = cold.status === 0 ? undefined : `cold run exit ${cold.status}: ${lastLines(cold.output)}`;
     const warmError = warm && warm.status !== 0 ? `warm run exit ${warm.status}: ${lastLines(warm.output)}` : undefined;
     return [
@@ -291,6 +295,15 @@ export const releaseFigures = async (): Promise<FigureVsFloor[]> => {
         target: { kind: 'ratio', limit: 0.25 },
         ...(coldError || warmError ? { error: coldError ?? warmError } : {}),
         ...phaseLine(warm?.output),
+      },
+      {
+        name: 'release, rerun --release-change (no change)',
+        value: (forced?.ms ?? Number.NaN) / 1000,
+        floor: cold.ms / 1000,
+        floorName: 'cold',
+        unit: 's',
+        ...(forced && forced.status !== 0 ? { error: `exit ${forced.status}: ${lastLines(forced.output)}` } : {}),
+        ...phaseLine(forced?.output),
       },
     ];
   } finally {

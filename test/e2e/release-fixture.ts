@@ -33,10 +33,13 @@ export const release = (options: {
   sourceEdits?: Record<string, string>;
   /** `pnpm start -- --plan`: stop at the production plan. */
   planOnly?: boolean;
+  /** `pnpm start -- --release-change`: run the pipeline on an unchanged Source too. */
+  releaseChange?: boolean;
 }) =>
   runRelease({
     ...(options.sourceEdits ? { sourceEdits: options.sourceEdits } : {}),
     ...(options.planOnly ? { planOnly: true } : {}),
+    ...(options.releaseChange ? { releaseChange: true } : {}),
     repoRoot: REPO_ROOT,
     stateDir: options.stateDir,
     reportDir: options.reportDir,

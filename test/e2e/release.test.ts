@@ -172,12 +172,35 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   );
 });
 
-test('a second run on the same state finds production unchanged', async () => {
+test('a second run with no change starts no pipeline execution; --release-change runs it and finds production unchanged', async () => {
   const { stateDir, reportDir } = await releasedStateCopy(workDir(), released);
   const before = expectReleasedState(await releasedStacks(stateDir));
 
-  const summary = await release({ stateDir, reportDir, approve: true });
+  const rerun = await release({ stateDir, reportDir, approve: true });
 
+  expect(rerun.succeeded).toBe(true);
+  expect(rerun.report.unchanged).toMatch(
+    new RegExp(
+      `^nothing to release: the Source is the one of execution ${released.summary.report.pipelineExecutionId} `,
+    ),
+  );
+  expect(statuses(rerun)).toEqual({
+    Source: 'Succeeded',
+    Build: 'Skipped',
+    DeployTestStack: 'Skipped',
+    PlanProduction: 'Skipped',
+    AutomatedLiveTest: 'Skipped',
+    LiveTestApproval: 'Skipped',
+    LiveTestCleanup: 'Skipped',
+    DeployToProduction: 'Skipped',
+  });
+  expect(rerun.executions).toEqual([]);
+  expect(formatSummary(rerun).map((line) => line.text)).toContain(rerun.report.unchanged);
+  expect(await releasedStacks(stateDir)).toEqual({ prod: before, test: undefined });
+
+  const summary = await release({ stateDir, reportDir, approve: true, releaseChange: true });
+
+  expect(summary.report.unchanged).toBeUndefined();
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
   expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'no-changes' });
   const after = await releasedStacks(stateDir);
@@ -188,7 +211,8 @@ test('a rejected approval stops the release before production: the test stack st
   const { stateDir, reportDir } = await releasedStateCopy(workDir(), released);
   const before = expectReleasedState(await releasedStacks(stateDir));
 
-  const summary = await release({ stateDir, reportDir, approve: false });
+  // The same Source as the first release: --release-change, so that the pipeline runs up to the approval.
+  const summary = await release({ stateDir, reportDir, approve: false, releaseChange: true });
 
   expect(summary.succeeded).toBe(false);
   expect(statuses(summary)).toMatchObject({

@@ -24,6 +24,7 @@ export * from './pipeline-definition';
 export * from './pipeline-stack';
 export * from './pipeline-variables';
 export * from './progress';
+export * from './last-execution';
 export * from './release';
 export * from './report';
 export * from './report-schema';

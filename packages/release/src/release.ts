@@ -12,6 +12,7 @@ import {
   packageDeliveryServices,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
+import { readLastExecution, unchangedSince, writeLastExecution, type LastExecution } from './last-execution';
 import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import { packageService, type PackagedService } from './package-services';
@@ -32,6 +33,7 @@ import {
   type SetupRecord,
 } from './report-schema';
 import { runPipeline } from './run-pipeline';
+import type { PipelineArtifact } from './actions/types';
 
 export interface ReleaseOptions {
   repoRoot: string;
@@ -58,6 +60,11 @@ export interface ReleaseOptions {
    * `"action": "plan"`) and stop there; the other actions of its stage and everything after are Skipped.
    */
   planOnly?: boolean;
+  /**
+   * `pnpm start -- --release-change`: run the pipeline even when its Source is the one of the last execution, which
+   * succeeded (otherwise such a rerun stops after the Source: last-execution.ts).
+   */
+  releaseChange?: boolean;
 }
 
 /** CodePipeline's re-invoke delay for a continuation-token job here (cut short when the deploy execution ends). */
@@ -147,6 +154,13 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   let prewarming: Promise<PrewarmTarget[]> | undefined;
+  // Whether the pipeline goes past its Source (known once the Source is zipped): a rerun with nothing to release
+  // prewarms nothing. Without a succeeded last execution the answer is yes at once.
+  const lastExecution = readLastExecution(options.stateDir);
+  let decide: (goesOn: boolean) => void = () => undefined;
+  const decided = new Promise<boolean>((resolve) => {
+    decide = resolve;
+  });
   try {
     // What the Build writes to: the deployment buckets exist before the pipeline starts.
     const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
@@ -199,8 +213,12 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     bootstrap.catch(() => undefined);
     // The functions the run will invoke start their init now, beside the first stages (a printed difference).
     // A failed bootstrap or prewarm prewarms nothing: the first invocations initialize, as on AWS.
-    prewarming = bootstrap
-      .then((delivery) => {
+    const mayStopAfterSource = lastExecution.then(
+      ({ record }) => record?.status === 'Succeeded' && !options.releaseChange && !options.planOnly,
+    );
+    prewarming = Promise.all([bootstrap, mayStopAfterSource.then((may) => (may ? decided : true))])
+      .then(async ([delivery, goesOn]) => {
+        if (!goesOn) return [];
         const definition = release.stateMachineDefinition?.(delivery.stateMachineArn);
         const targets = prewarmTargets(pipeline, delivery, definition);
         return clock.time('prewarm Lambda', () => prewarmFunctions(release, targets));
@@ -216,6 +234,39 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
     let warmedUp = false;
+    let unchanged: string | undefined;
+    let started: LastExecution | undefined;
+    // After the Source: stop if it is the last succeeded execution's and the bootstrap changed nothing; otherwise
+    // record this execution as started (a crash leaves it InProgress, never taken for a success).
+    const afterSource = async (artifacts: ReadonlyMap<string, PipelineArtifact>): Promise<string | undefined> => {
+      const { record, unusable } = await lastExecution;
+      if (unusable) progress.step(unusable);
+      const sources = [...artifacts.values()];
+      const source = Object.fromEntries(sources.flatMap((a) => (a.sha256 ? [[a.name, a.sha256]] : [])));
+      if (record && !options.releaseChange) {
+        const delivery = await bootstrap?.catch(() => undefined);
+        unchanged = delivery
+          ? unchangedSince(record, {
+              pipeline: pipeline.name,
+              source,
+              bootstrap: [...delivery.deployments, pipelineStack.deployment],
+            })
+          : undefined;
+      }
+      decide(unchanged === undefined);
+      if (unchanged) return unchanged;
+      const commitId = sources.find((a) => a.revision)?.revision;
+      started = {
+        pipeline: pipeline.name,
+        pipelineExecutionId,
+        source,
+        ...(commitId ? { commitId } : {}),
+        status: 'InProgress',
+        startedAt: new Date().toISOString(),
+      };
+      await writeLastExecution(options.stateDir, started);
+      return undefined;
+    };
     const runDir = path.join(options.reportDir, `release-${stamp}`);
     const run = await runPipeline(
       {
@@ -238,7 +289,12 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       },
       undefined,
       {
-        ...(planAction ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } } : {}),
+        ...(planAction
+          ? { only: { action: planAction, skipReason: PLAN_ONLY_SKIP } }
+          : {
+              afterStage: async (stage, artifacts) =>
+                stage === pipeline.stages[0]?.name ? afterSource(artifacts) : undefined,
+            }),
         // Once the Source is done (it zips on this thread), the local CloudFormation loads its indexes beside the
         // next stage, rather than in the first stack operation of the run.
         onStage: (stage) => {
@@ -251,7 +307,10 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         },
       },
     );
-    const ran = run.records.filter((r) => r.status !== 'Skipped' || !planAction);
+    // A run that ended before its Source was judged (a failed Source) has nothing left to prewarm.
+    decide(false);
+    // --plan and a rerun with nothing to release skip actions on purpose: the run is judged on those that ran.
+    const ran = run.records.filter((r) => r.status !== 'Skipped' || !(planAction || unchanged));
     const planned = planAction === undefined || run.plans.some((plan) => plan.action === planAction.name);
 
     // A bootstrap the run never needed (an early failure) still finishes, and is reported, before the cloud stops.
@@ -290,10 +349,18 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       stateMachine,
       history,
       mode: planAction ? 'plan' : 'release',
+      ...(unchanged ? { unchanged } : {}),
       plans: run.plans,
       phases: clock.list(),
     } satisfies ReleaseReport);
     const { reportPath, jsonReportPath } = await writeReport(options.reportDir, stamp, report);
+    if (started) {
+      await writeLastExecution(options.stateDir, {
+        ...started,
+        status: report.succeeded ? 'Succeeded' : 'Failed',
+        finishedAt: report.finishedAt,
+      });
+    }
     return {
       succeeded: report.succeeded,
       setup,
@@ -305,6 +372,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       jsonReportPath,
     };
   } finally {
+    decide(false);
     await bootstrap?.catch(() => undefined);
     await prewarming;
     roles?.close();

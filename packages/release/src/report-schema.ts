@@ -277,6 +277,8 @@ export const ReleaseReportSchema = z.object({
   history: z.array(HistoryEntrySchema),
   /** `release`: the whole pipeline; `plan` (`pnpm start -- --plan`): up to the production plan, nothing deployed. */
   mode: z.enum(['release', 'plan']).optional(),
+  /** Why the run stopped after its Source: nothing to release since the last execution (last-execution.ts). */
+  unchanged: z.string().optional(),
   /** The plans the run made (PlanProduction), as the approval showed them. */
   plans: z.array(PlanRecordSchema).optional(),
   /** Where the time went: each phase's start and duration, in start order (parallel phases overlap). */

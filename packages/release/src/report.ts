@@ -336,6 +336,7 @@ export const renderReport = (report: ReleaseReport): string => {
     report.startedAt,
   )} → ${escapeHtml(report.finishedAt)} (${total})</p>
 ${stageStrip(report)}
+${report.unchanged ? `<p class="neutral">${escapeHtml(report.unchanged)}</p>` : ''}
 <nav class="toc"><a href="#actions">Pipeline actions</a><a href="#checks">Live test checks</a><a href="#executions">Deploy executions</a><a href="#differences">Differences from AWS</a><a href="#setup">Local setup</a><a href="#history">Earlier releases</a></nav></header>
 <h2 id="actions">Pipeline actions</h2>
 <table><tr><th>stage</th><th>action</th><th>status</th><th>time</th><th>detail</th></tr>

@@ -36,6 +36,11 @@ export interface RunPipelineOptions {
   only?: { action: PipelineAction; skipReason: string };
   /** Called as each stage starts, with its name. */
   onStage?: (stage: string) => void;
+  /**
+   * Called when a stage has succeeded, with the artifacts made so far: a reason ends the run there, every later action
+   * recorded Skipped with it (a rerun with nothing to release).
+   */
+  afterStage?: (stage: string, artifacts: ReadonlyMap<string, PipelineArtifact>) => Promise<string | undefined>;
 }
 
 /**
@@ -63,6 +68,7 @@ export const runPipeline = async (
   };
   const artifacts = new Map<string, PipelineArtifact>();
   let stopped = false;
+  let ended: string | undefined;
   const { only } = options;
   let reachedTarget = false;
   const outsideTarget = (action: PipelineAction): boolean => {
@@ -92,6 +98,11 @@ export const runPipeline = async (
   };
 
   for (const stage of pipeline.stages) {
+    if (ended) {
+      for (const action of runOrderGroups(stage.actions).flat())
+        record(run, action, { status: 'Skipped', summary: ended }, 0);
+      continue;
+    }
     progress.stage(stage.name);
     options.onStage?.(stage.name);
     for (const stageGroup of runOrderGroups(stage.actions)) {
@@ -130,6 +141,7 @@ export const runPipeline = async (
         if (action.namespace) run.namespaces[action.namespace] = { ...(outcome.outputVariables ?? {}) };
       }
     }
+    if (!stopped && !ended && options.afterStage) ended = await options.afterStage(stage.name, artifacts);
   }
   return run;
 };

@@ -16,6 +16,8 @@ export const START_USAGE = `pnpm start [-- options]
   --plan            plan production from the working tree and stop: Source, Build and the production plan run,
                     the plan is printed, nothing is deployed (exit 0 when the plan was made)
   --fresh           forget the local cloud's state first (stacks, buckets, executions)
+  --release-change  run the pipeline even if its Source is the one of the last execution, which succeeded
+                    (such a rerun otherwise stops after the Source: nothing to release)
   --state-dir DIR   local cloud state (default .local-cloud)
   --report-dir DIR  where the reports (latest.html, latest.json) and action logs go (default reports)
   --endpoint URL    release on an already running \`pnpm cloud\` (credentials: the AWS_* lines it printed)
@@ -34,6 +36,7 @@ export interface StartArguments {
   /** Stop at the production plan: nothing deployed. */
   plan: boolean;
   fresh: boolean;
+  releaseChange: boolean;
   stateDir: string;
   reportDir: string;
   endpoint?: string;
@@ -62,6 +65,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
         reject: { type: 'boolean', default: false },
         plan: { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
+        'release-change': { type: 'boolean', default: false },
         'state-dir': { type: 'string', default: path.join(repoRoot, '.local-cloud') },
         'report-dir': { type: 'string', default: path.join(repoRoot, 'reports') },
         endpoint: { type: 'string' },
@@ -77,6 +81,9 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
       `--plan stops before LiveTestApproval: --${values.approve ? 'approve' : 'reject'} has nothing to answer`,
     );
   }
+  if (values.plan && values['release-change']) {
+    throw new StartArgumentError('--plan always runs up to the production plan: --release-change has nothing to force');
+  }
   const { endpoint } = values;
   if (endpoint !== undefined) {
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))
@@ -91,6 +98,7 @@ export const parseStartArguments = (argv: string[], repoRoot: string): StartArgu
     approval: values.approve ? 'approve' : values.reject ? 'reject' : 'prompt',
     plan: values.plan,
     fresh: values.fresh,
+    releaseChange: values['release-change'],
     stateDir: path.resolve(values['state-dir']),
     reportDir: path.resolve(values['report-dir']),
     ...(endpoint !== undefined ? { endpoint } : {}),
@@ -150,6 +158,7 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
       approver: makeApprover(args.approval, { input: deps.stdin, output: stdout }),
       progress,
       ...(args.plan ? { planOnly: true } : {}),
+      ...(args.releaseChange ? { releaseChange: true } : {}),
       ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
     });
   } catch (error) {

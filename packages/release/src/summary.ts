@@ -53,6 +53,7 @@ export const formatSummary = (summary: ReleaseSummary): SummaryLine[] => {
     lines.push({ level: 'step', text: `plan ${head}` });
     for (const line of text) lines.push({ level: 'detail', text: line });
   }
+  if (summary.report.unchanged) lines.push({ level: 'step', text: summary.report.unchanged });
   if (planOnly) {
     lines.push({ level: 'step', text: 'nothing was deployed (--plan): the production stack is as it was' });
   }

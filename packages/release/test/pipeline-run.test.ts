@@ -1,4 +1,6 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +12,9 @@ import {
   startReleaseCloud,
   type ActionEnvironment,
   type Approver,
+  type PipelineArtifact,
   type PipelineRun,
+  type RunPipelineOptions,
   type ReleaseCloud,
 } from '../src';
 
@@ -170,6 +174,7 @@ const run = async (
   approver: Approver,
   sourceEdits: Record<string, string> = {},
   onlyAction?: string,
+  options: RunPipelineOptions = {},
 ): Promise<PipelineRun> => {
   const environment: ActionEnvironment = {
     release,
@@ -187,7 +192,10 @@ const run = async (
     pollIntervalMs: 10,
   };
   const target = environment.pipeline.stages.flatMap((stage) => stage.actions).find((a) => a.name === onlyAction);
-  return runPipeline(environment, undefined, target ? { only: { action: target, skipReason: 'not the target' } } : {});
+  return runPipeline(environment, undefined, {
+    ...options,
+    ...(target ? { only: { action: target, skipReason: 'not the target' } } : {}),
+  });
 };
 
 const statuses = (result: PipelineRun) => result.records.map((r) => `${r.action}:${r.status}`);
@@ -308,4 +316,40 @@ test('run up to one action: earlier stages, then that action alone; the rest rec
   ]);
   expect(asked).toEqual(['Target: target']);
   expect(result.records.find((r) => r.action === 'Later')?.detail).toBe('not the target');
+});
+
+test('a stage that ends the run: the later stages do not start, their actions are Skipped with its reason', async () => {
+  const asked: string[] = [];
+  const seen: { stage: string; artifacts: PipelineArtifact[] }[] = [];
+  const afterStage = async (stage: string, artifacts: ReadonlyMap<string, PipelineArtifact>) => {
+    seen.push({ stage, artifacts: [...artifacts.values()] });
+    return stage === 'Source' ? 'nothing to release' : undefined;
+  };
+  const result = await run([approval('Approve', 1, 'ok')], async (q) => (asked.push(q), true), {}, undefined, {
+    afterStage,
+  });
+  expect(statuses(result)).toEqual(['Source:Succeeded', 'Build:Skipped', 'Approve:Skipped']);
+  expect(result.records.slice(1).map((r) => r.detail)).toEqual(['nothing to release', 'nothing to release']);
+  expect(asked).toEqual([]);
+  // Asked once, after the Source, with its artifact: its SHA-256 is the zip's.
+  expect(seen.map((s) => s.stage)).toEqual(['Source']);
+  const [source] = seen[0]!.artifacts;
+  const zip = await (
+    await release.clients.s3.send(new GetObjectCommand({ Bucket: source!.bucket, Key: source!.key }))
+  ).Body!.transformToByteArray();
+  expect(source!.sha256).toBe(createHash('sha256').update(zip).digest('hex'));
+});
+
+test("the Source's SHA-256 names its content: the same tree gives the same digest, an edit another", async () => {
+  const digests: string[] = [];
+  const afterStage = async (stage: string, artifacts: ReadonlyMap<string, PipelineArtifact>) => {
+    digests.push(artifacts.get('SourceOutput')?.sha256 ?? 'none');
+    return 'stop';
+  };
+  for (const edits of [{}, {}, { 'version.txt': '9' }] as Record<string, string>[]) {
+    await run([approval('Approve', 1, 'ok')], async () => true, edits, undefined, { afterStage });
+  }
+  expect(digests[0]).toMatch(/^[0-9a-f]{64}$/);
+  expect(digests[1]).toBe(digests[0]);
+  expect(digests[2]).not.toBe(digests[0]);
 });

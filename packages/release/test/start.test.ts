@@ -141,6 +141,11 @@ describe('pnpm start: arguments', () => {
       '--plan stops before LiveTestApproval: --reject has nothing to answer',
     ],
     ['a misspelt --plan', ['--plans'], 'unknown option --plans'],
+    [
+      '--plan with --release-change',
+      ['--plan', '--release-change'],
+      '--plan always runs up to the production plan: --release-change has nothing to force',
+    ],
     ['--plan with a value', ['--plan=prod'], "Option '--plan' does not take an argument"],
     ['a positional argument', ['release'], "unexpected argument 'release' (options start with --)"],
     ['a flag without its value', ['--state-dir'], "Option '--state-dir <value>' argument missing"],
@@ -221,6 +226,35 @@ describe('pnpm start: arguments', () => {
       `pnpm start: --fresh: ${repoRoot} holds the checkout ${repoRoot}; not removed`,
     ]);
     expect(runRelease).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('pnpm start -- --release-change', () => {
+  test('asks the release to run the pipeline even on an unchanged Source; without it the release may stop', async () => {
+    const runRelease = jest.fn(async (_options: ReleaseOptions) => summaryOf(true));
+
+    expect(await run(['--', '--release-change'], runRelease)).toBe(EXIT.succeeded);
+    expect(await run(['--approve'], runRelease)).toBe(EXIT.succeeded);
+
+    expect(runRelease.mock.calls.map(([options]) => options.releaseChange)).toEqual([true, undefined]);
+  });
+
+  test('a rerun with nothing to release says why and how to run it anyway, and exits 0', async () => {
+    const io = terminal(false);
+    const unchanged: ReleaseSummary = summaryOf(true);
+    const reason =
+      'nothing to release: the Source is the one of execution e-1 … `pnpm start -- --release-change` runs it again';
+    unchanged.report = { ...unchanged.report, unchanged: reason };
+
+    expect(
+      await run(
+        [],
+        jest.fn(async () => unchanged),
+        io,
+      ),
+    ).toBe(EXIT.succeeded);
+
+    expect(io.out()).toContain(reason);
   });
 });
 

@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -85,10 +85,11 @@ export const sourceAction: ActionRunner = async ({ action, configuration }, envi
   // CodePipeline stores the source with its own role.
   const pipelineRole = environment.roles?.pipeline;
   const s3 = pipelineRole?.clients.s3 ?? environment.release.clients.s3;
+  const sha256 = createHash('sha256').update(zip).digest('hex');
   const outputArtifacts = Object.fromEntries(
     await Promise.all(
       action.outputArtifacts.map(
-        async (name) => [name, await putArtifact(environment, s3, name, zip, revision)] as const,
+        async (name) => [name, { ...(await putArtifact(environment, s3, name, zip, revision)), sha256 }] as const,
       ),
     ),
   );

@@ -12,6 +12,8 @@ import type { CommandRecord, PlanRecord, TestReportRecord } from '../report-sche
 /** An artifact in the pipeline's artifact store, with the source revision it comes from. */
 export interface PipelineArtifact extends ArtifactLocation {
   revision?: string;
+  /** SHA-256 of the zip (a Source's CODE_ZIP is deterministic): what an unchanged rerun is recognised by. */
+  sha256?: string;
 }
 
 /** What every action runner may use: the local cloud, the pipeline, the release's settings. */
