@@ -17,6 +17,8 @@ const vm = require('node:vm');
 const GENERATED_VALIDATOR = '[generated-ajv-validate]';
 /** Caches kept: one per configuration schema (services with other plugins have other schemas); the oldest go. */
 const KEEP = 8;
+/** The process's main module: what `require.main` is in every module Node compiles. */
+const MAIN = require.main;
 
 /** GLUE_CD_CODE_CACHE_DIR, else node_modules/.cache/osls-code-cache of the checkout (undefined: no caches). */
 const cacheDir = (env = process.env) =>
@@ -46,9 +48,9 @@ const readCache = (file) => {
 
 /** Written whole under a unique name and renamed: packagings running at once never read half a cache. */
 const writeCache = (dir, file, data) => {
+  const temp = `${file}.${randomUUID()}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${randomUUID()}.tmp`;
     fs.writeFileSync(temp, data);
     fs.renameSync(temp, file);
     const kept = fs
@@ -58,7 +60,12 @@ const writeCache = (dir, file, data) => {
       .sort((a, b) => b.at - a.at);
     for (const { name } of kept.slice(KEEP)) fs.rmSync(path.join(dir, name), { force: true });
   } catch {
-    // A cache that cannot be written costs the next run its compile time, nothing else.
+    // A cache that cannot be written costs the next run its compile time, nothing else (and never fails the run).
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Left for the folder's owner.
+    }
   }
 };
 
@@ -79,7 +86,7 @@ const install = (dir) => {
     const require = (id) => this.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
     require.cache = Module._cache;
-    require.main = process.mainModule;
+    require.main = MAIN;
     return wrapper.call(this.exports, this.exports, require, this, filename, path.dirname(filename));
   };
   cachedCompile.oslsCodeCache = true;
