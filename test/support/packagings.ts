@@ -78,6 +78,7 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
     usedBy: [
       PACKAGED_TEMPLATES,
+      'test/package-stages.test.ts',
       ...(stage === 'test'
         ? [
             'services/glue-etl/test/serverless-template.test.ts',

@@ -1,7 +1,7 @@
 // What the orchestrator keeps in the template staging bucket besides staged templates: verdicts (and the pages of a
 // change set read across invocations) and plans. One place for the keys, so IAM (tasks.js) and docs match.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, parseS3Url, errorName } from '@glue-cd/core';
+import { s3Sdk, type S3Sender } from './clients';
 
 export const VERDICTS_PREFIX = 'verdicts/';
 export const PLANS_PREFIX = 'plans/';
@@ -18,24 +18,29 @@ export const planKeys = (stackName: string, executionName: string): { json: stri
 
 export const s3Url = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
-export const putJson = async (s3: S3Client, bucket: string, key: string, value: unknown): Promise<string> => {
+export const putJson = async (s3: S3Sender, bucket: string, key: string, value: unknown): Promise<string> => {
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+    new (s3Sdk().PutObjectCommand)({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value),
+      ContentType: 'application/json',
+    }),
   );
   return s3Url(bucket, key);
 };
 
-export const putText = async (s3: S3Client, bucket: string, key: string, text: string): Promise<string> => {
+export const putText = async (s3: S3Sender, bucket: string, key: string, text: string): Promise<string> => {
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'text/plain; charset=utf-8' }),
+    new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: text, ContentType: 'text/plain; charset=utf-8' }),
   );
   return s3Url(bucket, key);
 };
 
 /** The JSON object at `key`, or undefined when it does not exist. */
-export const getJson = async (s3: S3Client, bucket: string, key: string): Promise<unknown> => {
+export const getJson = async (s3: S3Sender, bucket: string, key: string): Promise<unknown> => {
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await s3.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
     const text = await response.Body?.transformToString('utf-8');
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch (error) {

@@ -14,7 +14,13 @@ const bundle = (source: string) => bundleAsServices(source, { prefix: 'glue-cd-l
 const runNode = (lines: string[]) =>
   spawnSync(process.execPath, ['-e', lines.join('\n')], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    },
   });
 
 const scripts = (dir: string) =>
@@ -87,5 +93,62 @@ describe('prepareTemplate bundled', () => {
     expect(run.stdout).toBe(
       'Resources: {}\nDeployInput.template.path: missing.yaml is not in artifact BuildOutput (it holds 1 files: cfn/template.yaml)',
     );
+  });
+});
+
+describe('the tasks’ S3 SDK bundled', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await bundle(
+      [
+        `export { prepareTemplate } from ${JSON.stringify(path.join(SERVICE_DIR, 'src/tasks/prepare-template'))};`,
+        `export { lazyS3Client } from ${JSON.stringify(path.join(SERVICE_DIR, 'src/clients'))};`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('builds the S3 client and commands into a file of their own', () => {
+    expect(scripts(dir)).toEqual(['bundle.js', 'bundle.s3-sdk.js', 'bundle.unzip.js']);
+    const code = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
+    expect(code).toContain('".s3-sdk.js"');
+    expect(code).not.toMatch(/\b(S3Client|GetObjectCommand|PutObjectCommand) = class\b/);
+    expect(readFileSync(path.join(dir, 'bundle.s3-sdk.js'), 'utf8')).toMatch(/\bS3Client = class\b/);
+  });
+
+  it('loads it on the first S3 request only: a template body needs none, an artifact template reads S3 through it', () => {
+    const zip = zipSync({ 'cfn/app.json': new TextEncoder().encode('{"Resources":{}}') });
+    const run = runNode([
+      "const http = require('node:http');",
+      `const { prepareTemplate, lazyS3Client } = require(${JSON.stringify(path.join(dir, 'bundle.js'))});`,
+      "const s3Loaded = () => Object.keys(require.cache).some((file) => file.endsWith('.s3-sdk.js'));",
+      `const zip = Buffer.from(${JSON.stringify([...zip])});`,
+      'const requests = [];',
+      'const server = http.createServer((request, response) => {',
+      '  requests.push(`${request.method} ${request.url.split("?")[0]}`);',
+      "  response.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length }).end(zip);",
+      '});',
+      "const event = (template) => ({ input: { stackName: 'glue-cd-app-test', template }, executionName: 'e1' });",
+      "const settings = { region: 'us-east-1' };",
+      "server.listen(0, '127.0.0.1', async () => {",
+      '  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${server.address().port}`;',
+      '  const lines = [`loaded at init: ${s3Loaded()}`];',
+      "  const body = await prepareTemplate(lazyS3Client, settings, event({ body: '{}' }));",
+      '  lines.push(`${body.kind} without S3, loaded: ${s3Loaded()}`);',
+      "  const artifact = await prepareTemplate(lazyS3Client, settings, event({ artifact: { bucket: 'artifacts', key: 'build.zip' }, path: 'cfn/app.json' }));",
+      '  lines.push(`${artifact.kind} ${artifact.templateBody} from ${requests.join()}, loaded: ${s3Loaded()}`);',
+      "  process.stdout.write(lines.join('\\n'));",
+      '  server.close();',
+      '});',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n')).toEqual([
+      'loaded at init: false',
+      'body without S3, loaded: false',
+      'body {"Resources":{}} from GET /artifacts/build.zip, loaded: true',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { s3Client } from '../clients';
+import { lazyS3Client } from '../clients';
 import { readSettings } from '../settings';
 import type { PrepareTemplateEvent } from '../state';
 import { prepareTemplate } from '../tasks/prepare-template';
@@ -7,5 +7,5 @@ import { taskHandler } from './task-handler';
 export const handler = taskHandler(
   'prepareTemplate',
   (event: PrepareTemplateEvent) => ({ stackName: event.input.stackName, executionName: event.executionName }),
-  (event) => prepareTemplate(s3Client(), readSettings(), event),
+  (event) => prepareTemplate(lazyS3Client, readSettings(), event),
 );

@@ -7,7 +7,6 @@ import {
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   formatVerdictSummary,
   isEmptyChangeSet,
@@ -19,6 +18,7 @@ import {
   errorName,
 } from '@glue-cd/core';
 import { getJson, progressKey, putJson } from '../artifacts';
+import type { S3Sender } from '../clients';
 import { CHANGE_SET_POLLING, CHANGE_SET_READING, STACK_OPERATION_POLLING, waitSecondsAfter } from '../polling';
 import { requireStagingBucket, roleArnParameter, type OrchestratorSettings } from '../settings';
 import type {
@@ -146,7 +146,7 @@ type PollSettings = Pick<
 
 interface PollContext {
   cfn: CloudFormationClient;
-  s3: S3Client;
+  s3: S3Sender;
   settings: PollSettings;
   event: PollChangeSetEvent;
   budget: PollBudget;
@@ -241,7 +241,7 @@ const discardFailedChangeSet = async (ctx: PollContext): Promise<void> => {
  */
 export const pollChangeSet = async (
   cfn: CloudFormationClient,
-  s3: S3Client,
+  s3: S3Sender,
   settings: PollSettings,
   event: PollChangeSetEvent,
   budget: PollBudget = { remainingTimeMs: 60_000 },

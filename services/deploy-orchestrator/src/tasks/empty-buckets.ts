@@ -4,9 +4,9 @@ import {
   type CloudFormationClient,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StackOperationFailedError, BucketsNotEmptyYetError, errorMessage, errorName } from '@glue-cd/core';
 import type * as Yaml from 'yaml';
+import { s3Sdk, type S3Sender } from '../clients';
 import type { EmptiedBuckets, EmptyBucketsEvent } from '../state';
 
 /** S3 DeleteObjects takes at most 1000 keys. */
@@ -59,7 +59,7 @@ export const retainedLogicalIds = (templateBody: string, stackName: string): Set
 
 /** Deletes every object version and delete marker; returns how many were deleted. Stops at the deadline. */
 export const emptyBucket = async (
-  s3: S3Client,
+  s3: S3Sender,
   bucket: string,
   deadline: number,
   now: () => number,
@@ -74,7 +74,7 @@ export const emptyBucket = async (
       );
     }
     const page = await s3.send(
-      new ListObjectVersionsCommand({
+      new (s3Sdk().ListObjectVersionsCommand)({
         Bucket: bucket,
         KeyMarker: keyMarker,
         VersionIdMarker: versionIdMarker,
@@ -87,7 +87,7 @@ export const emptyBucket = async (
     for (let start = 0; start < objects.length; start += DELETE_BATCH_SIZE) {
       const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
       const result = await s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+        new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
       );
       const errors = result.Errors ?? [];
       if (errors.length > 0) {
@@ -119,7 +119,7 @@ const SAFETY_MARGIN_MS = 15_000;
  */
 export const emptyStackBuckets = async (
   cfn: CloudFormationClient,
-  s3: S3Client,
+  s3: S3Sender,
   event: EmptyBucketsEvent,
   options: EmptyBucketsOptions,
 ): Promise<EmptiedBuckets> => {

@@ -1,5 +1,4 @@
 import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   changeSetVerdict,
   deployVerdict,
@@ -22,12 +21,13 @@ import {
   errorMessage,
 } from '@glue-cd/core';
 import { approvedPlanLocation, getJson, planKeys, putJson, putText, s3Url, verdictKey } from '../artifacts';
+import type { S3Sender } from '../clients';
 import type { ChangeSetState } from '../state';
 import { toChangeSetTree, type ReadProgress } from './change-set-reader';
 
 export interface JudgeContext {
   cfn: CloudFormationClient;
-  s3: S3Client;
+  s3: S3Sender;
   stagingBucket: string;
   input: DeployInput;
   executionName: string;

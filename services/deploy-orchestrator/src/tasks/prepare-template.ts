@@ -1,5 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, parseS3Url, type TemplateSource, errorMessage, errorName } from '@glue-cd/core';
+import { s3Sdk, type S3Sender } from '../clients';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
 import type * as Unzip from './unzip';
@@ -44,9 +44,9 @@ export const extractFromZip = (zip: Uint8Array, path: string, artifactName: stri
   return new TextDecoder().decode(file);
 };
 
-const readArtifact = async (s3: S3Client, bucket: string, key: string): Promise<Uint8Array> => {
+const readArtifact = async (s3: S3Sender, bucket: string, key: string): Promise<Uint8Array> => {
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await s3.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
     if (response.Body === undefined) throw new ConfigurationError(`artifact s3://${bucket}/${key} has no body`);
     return await response.Body.transformToByteArray();
   } catch (error) {
@@ -64,7 +64,7 @@ const stagingKey = (event: PrepareTemplateEvent, fileName: string): string =>
   `templates/${event.input.stackName}/${event.executionName}/${fileName}`;
 
 const bodyOrStaged = async (
-  s3: S3Client,
+  s3: S3Sender,
   settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
   body: string,
@@ -79,7 +79,7 @@ const bodyOrStaged = async (
   // Keyed by stack and execution: a retried task overwrites the same object.
   const key = stagingKey(event, fileName);
   await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
+    new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
   );
   return { kind: 'url', templateURL: s3HttpsUrl(bucket, key, settings.region), staged: true };
 };
@@ -89,7 +89,7 @@ const fileNameOf = (source: TemplateSource): string =>
 
 /** PrepareTemplate: resolves the input's TemplateSource into TemplateBody or TemplateURL. */
 export const prepareTemplate = async (
-  s3: S3Client,
+  s3: S3Sender,
   settings: Pick<OrchestratorSettings, 'templateStagingBucket' | 'region'>,
   event: PrepareTemplateEvent,
 ): Promise<PreparedTemplate> => {
