@@ -161,17 +161,23 @@ const readDeployInput = async (
   return { raw, input: buildDeployInput(raw, job) };
 };
 
-/** `sls package --stage <s> --package <dir>` commands of a buildspec, with <dir> relative to the repo root. */
+// The Build's packaging script: which stages it packages, into which folders (packaged/<stage>/<service name>).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parseArguments: packageStagesArguments } = require('../scripts/package-stages.js') as {
+  parseArguments: (args: string[], cwd: string) => { service: string; stages: { stage: string; outDir: string }[] };
+};
+
+/** The packagings of a buildspec's `node scripts/package-stages.js` commands, with <dir> relative to the repo root. */
 const packageCommands = (buildspec: Buildspec): { stage: string; outDir: string }[] =>
   Object.values(buildspec.phases)
     .flatMap((phase) => phase.commands ?? [])
     .flatMap((command) => {
-      const match = /^\(?\s*(?:cd\s+(\S+)\s*&&\s*)?.*\bsls package\b.*--stage\s+(\S+).*--package\s+([^\s)]+)/.exec(
-        command,
-      );
-      if (!match) return [];
-      const [, cwd = '.', stage, outDir] = match;
-      return [{ stage: stage!, outDir: path.posix.normalize(path.posix.join(cwd, outDir!)) }];
+      const words = command.trim().split(/\s+/);
+      if (words[0] !== 'node' || words[1] !== 'scripts/package-stages.js') return [];
+      return packageStagesArguments(words.slice(2), REPO_ROOT).stages.map(({ stage, outDir }) => ({
+        stage,
+        outDir: path.relative(REPO_ROOT, outDir).split(path.sep).join('/'),
+      }));
     });
 
 /** Whether a CodeBuild artifacts glob (`dir/**\/*`) covers a file path. */
@@ -395,7 +401,7 @@ describe('the build produces what the deploy files point at', () => {
       { stage: 'prod', outDir: 'packaged/prod/glue-etl' },
     ]);
     for (const command of Object.values(build.phases).flatMap((phase) => phase.commands ?? [])) {
-      if (/\bsls package\b/.test(command)) expect(command).toMatch(/cd services\/glue-etl\b/);
+      if (/\b(sls package|package-stages)\b/.test(command)) expect(command).toMatch(/ services\/glue-etl /);
     }
   });
 
@@ -420,7 +426,7 @@ describe('the build produces what the deploy files point at', () => {
     expect(commands).toEqual(
       expect.arrayContaining(['npm i -g pnpm@10.34.9', 'pnpm install --frozen-lockfile', 'pnpm test']),
     );
-    const firstPackage = commands.findIndex((c) => /\bsls package\b/.test(c));
+    const firstPackage = commands.findIndex((c) => /\b(sls package|package-stages)\b/.test(c));
     expect(firstPackage).toBeGreaterThan(commands.indexOf('pnpm test'));
   });
 

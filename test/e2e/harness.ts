@@ -6,8 +6,10 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { executionArnFor, executionNameForJob } from '@glue-cd/core';
 import type { FaultInjector } from '@glue-cd/local-cloud';
 import {
+  DEFAULT_REINVOKE_MS,
   deployDeliveryServices,
   packageDeliveryServices,
   runLambdaInvokeAction,
@@ -112,7 +114,15 @@ export const harnessOver = <Release extends ReleaseTarget>(
         userParameters: JSON.stringify(userParameters),
         inputArtifacts: [await uploadArtifact(files)],
         artifactCredentials: release.artifactCredentials,
-        pollIntervalMs: 20,
+        // As the release does: the next job once the deploy execution has ended (a cloud in this process), instead of
+        // re-invoking the trigger every 20 ms while it runs.
+        ...(release.executionEnded
+          ? {
+              pollIntervalMs: DEFAULT_REINVOKE_MS,
+              reinvokeEarly: (jobIds: readonly string[]) =>
+                release.executionEnded!(executionArnFor(delivery.stateMachineArn, executionNameForJob(jobIds[0]!))),
+            }
+          : { pollIntervalMs: 20 }),
         maxInvocations: 3000,
       }),
     describeStack: async (stackName) => {

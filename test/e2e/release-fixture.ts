@@ -45,7 +45,7 @@ export const release = (options: {
     reportDir: options.reportDir,
     approver: approveAll(options.approve),
     progress: silentProgress,
-    pollIntervalMs: 20,
+    // No pollIntervalMs: pnpm start's re-invoke delay, cut short as the deploy execution ends (20 ms: ~60 invocations).
   });
 
 /** The cold release every release test starts from: its summary, state and reports, and the snapshot of its state. */

@@ -2,7 +2,8 @@
 // setup, warm-up.ts) makes each one once, beside the tests that need none, into the run's package cache; a test file
 // listed in `usedBy` waits for its packagings, then copies them from the cache (packageService keys a package by the
 // content hash of its inputs, its stage, arguments and environment). A file missing here packages on its own.
-import { deploymentBucketFor, type PackageServiceOptions } from '@glue-cd/release';
+// The packaging module alone, not the package index: jest's own process loads this file for its global setup.
+import { deploymentBucketFor, type PackageServiceOptions } from '@glue-cd/release/src/package-services';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -78,6 +79,7 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
     packaging: { serviceDir: 'services/glue-etl', stage, deploymentBucket: deploymentBucketFor(stage) },
     usedBy: [
       PACKAGED_TEMPLATES,
+      'test/package-stages.test.ts',
       ...(stage === 'test'
         ? [
             'services/glue-etl/test/serverless-template.test.ts',

@@ -1,7 +1,7 @@
 // The run's packaging warm-up: jest's global setup starts it and returns, so the tests that need no package run
 // while it packages; a test file that needs packagings waits (wait-for-packagings.ts) until its own are in the
 // package cache. Each packaging's outcome is a JSON file in the warm-up folder, written once it is settled.
-import { packageService } from '@glue-cd/release';
+import { packageService } from '@glue-cd/release/src/package-services';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -2,16 +2,19 @@ import { ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import path from 'node:path';
 import type { CloudClients } from './clients';
 import { deployServiceStack, type StackDeployment } from './deploy-service';
-import { packageService, type PackagedService } from './package-services';
+import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
-/** The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs. */
+/**
+ * The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs, in this order
+ * (the trigger imports the orchestrator's state machine ARN).
+ */
 export const DELIVERY_SERVICES = [
   { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
   { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
 ] as const;
 
-export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
+export { deploymentBucketFor } from './package-services';
 
 /** The application stages whose deployment buckets the bootstrap creates (docs/pipeline.md) and the Build fills. */
 export const APPLICATION_STAGES = ['test', 'prod'] as const;
@@ -25,14 +28,17 @@ export interface DeliveryServices {
   triggerFunctionName: string;
 }
 
-export const packageDeliveryServices = async (options: {
+export interface DeliveryPackagingOptions {
   repoRoot: string;
   buildDir: string;
   stage: string;
   /** Times each packaging as `package <service>`. */
   clock?: PhaseClock;
-}): Promise<PackagedService[]> =>
-  Promise.all(
+}
+
+/** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
+export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<string, Promise<PackagedService>> =>
+  new Map(
     DELIVERY_SERVICES.map((service) => {
       const work = () =>
         packageService({
@@ -42,21 +48,29 @@ export const packageDeliveryServices = async (options: {
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
         });
-      return options.clock ? options.clock.time(`package ${path.basename(service.dir)}`, work) : work();
+      const name = path.basename(service.dir);
+      return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];
     }),
   );
 
-/** Deploys the orchestrator, then the trigger (it imports the state machine's ARN), like `sls deploy` would. */
+export const packageDeliveryServices = async (options: DeliveryPackagingOptions): Promise<PackagedService[]> =>
+  Promise.all(startDeliveryPackagings(options).values());
+
+/**
+ * Deploys the orchestrator, then the trigger (it imports the state machine's ARN), like `sls deploy` would; given
+ * packagings still running (startDeliveryPackagings), each stack waits for its own package only.
+ */
 export const deployDeliveryServices = async (
   clients: CloudClients,
-  packaged: PackagedService[],
+  packaged: PackagedService[] | ReadonlyMap<string, Promise<PackagedService>>,
   stage: string,
   /** Times each stack's deploy as `bootstrap <stack>`. */
   clock?: PhaseClock,
 ): Promise<DeliveryServices> => {
   const deployments: StackDeployment[] = [];
   for (const service of DELIVERY_SERVICES) {
-    const match = packaged.find((p) => p.service === path.basename(service.dir));
+    const name = path.basename(service.dir);
+    const match = Array.isArray(packaged) ? packaged.find((p) => p.service === name) : await packaged.get(name);
     if (!match) throw new Error(`${service.dir} was not packaged`);
     const stackName = `${service.stackPrefix}-${stage}`;
     const deploy = () => deployServiceStack(clients, match, stackName);

@@ -50,6 +50,9 @@ export interface PackageServiceOptions {
   cache?: PackageCache | false;
 }
 
+/** The deployment bucket of a stage's packages (GLUE_CD_DEPLOYMENT_BUCKET). */
+export const deploymentBucketFor = (stage: string): string => `glue-cd-deployments-${stage}`;
+
 /** The environment sls packages with: the caller's, without any AWS_* variable, plus the packaging's own. */
 export const packagingEnvironment = (options: PackageServiceOptions): NodeJS.ProcessEnv => ({
   ...withoutAwsCredentials({ ...process.env, ...options.env }),

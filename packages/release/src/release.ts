@@ -9,7 +9,7 @@ import {
   deploymentBucketFor,
   type DeliveryServices,
   listExports,
-  packageDeliveryServices,
+  startDeliveryPackagings,
 } from './delivery-services';
 import { ensureBucket } from './deploy-service';
 import { readLastExecution, unchangedSince, writeLastExecution, type LastExecution } from './last-execution';
@@ -113,8 +113,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
   };
 
   // The pipeline's own services package beside the pipeline's packaging.
-  const deliveryPackaging = packageDeliveryServices({ repoRoot, buildDir, stage: infraStage, clock });
-  deliveryPackaging.catch(() => undefined);
+  const deliveryPackagings = startDeliveryPackagings({ repoRoot, buildDir, stage: infraStage, clock });
+  const deliveryPackaging = Promise.all(deliveryPackagings.values());
+  // The bootstrap's first stack operation waits for the orchestrator's package (the trigger's stack imports its ARN).
+  let orchestratorPackaged = false;
+  deliveryPackagings
+    .get('deploy-orchestrator')
+    ?.then(() => (orchestratorPackaged = true))
+    .catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
@@ -151,6 +157,19 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })();
   clock.record('local cloud', cloudBegan);
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
+  // The local CloudFormation loads its indexes (a second of CPU, on this thread) where this thread only waits: while
+  // the orchestrator still packages (sls ran for the pipeline: a cold run; the Build then starts at once), else once
+  // the Source is done (below); either way before the first stack operation that needs them.
+  let warmedUp = false;
+  const warmUp = () => {
+    if (warmedUp || !release.warmUp) return;
+    warmedUp = true;
+    // A failed warm-up costs nothing: the first stack operation loads (or fails) as it would have.
+    setImmediate(() =>
+      clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
+    );
+  };
+  if (!pipelinePackage.cached && !orchestratorPackaged) warmUp();
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   let prewarming: Promise<PrewarmTarget[]> | undefined;
@@ -180,9 +199,8 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           : 'the services, then the pipeline stack'
       })`,
     );
-    const deliveryDeploy = deliveryPackaging.then((packaged) =>
-      deployDeliveryServices(release.clients, packaged, infraStage, clock),
-    );
+    // The orchestrator's stack deploys once its own package is there, the trigger's packaging still running.
+    const deliveryDeploy = deployDeliveryServices(release.clients, deliveryPackagings, infraStage, clock);
     deliveryDeploy.catch(() => undefined);
     const pipelineDeploy = (beside ? Promise.resolve() : deliveryDeploy.then(() => undefined)).then(() =>
       clock.time('bootstrap pipeline stack', () => deployPipelineStack(release, pipelinePackage, infraStage)),
@@ -233,7 +251,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
     const skipList = options.skipList ?? localSkipList();
     const pipelineExecutionId = randomUUID();
-    let warmedUp = false;
     let unchanged: string | undefined;
     let started: LastExecution | undefined;
     // After the Source: stop if it is the last succeeded execution's and the bootstrap changed nothing; otherwise
@@ -298,12 +315,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
         // Once the Source is done (it zips on this thread), the local CloudFormation loads its indexes beside the
         // next stage, rather than in the first stack operation of the run.
         onStage: (stage) => {
-          if (stage === pipeline.stages[0]?.name || warmedUp || !release.warmUp) return;
-          warmedUp = true;
-          // A failed warm-up costs nothing: the first stack operation loads (or fails) as it would have.
-          setImmediate(() =>
-            clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
-          );
+          if (stage !== pipeline.stages[0]?.name) warmUp();
         },
       },
     );

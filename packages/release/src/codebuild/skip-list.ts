@@ -7,8 +7,8 @@ import {
   linkedInstall,
   LOCKFILE_CHECK,
   rememberedLint,
-  reusedPackage,
-  SLS_PACKAGE_COMMAND,
+  PACKAGE_STAGES_COMMAND,
+  reusedPackages,
   type StandIn,
 } from './stand-ins';
 
@@ -77,13 +77,13 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
       reason: 'a pip install would change this machine: its cfn-lint is used',
     },
     {
-      command: SLS_PACKAGE_COMMAND,
-      display: '(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)',
+      command: PACKAGE_STAGES_COMMAND,
+      display: 'node scripts/package-stages.js <service> <stage>...',
       reason:
-        'reused when unchanged: the package made from the same inputs (content hash of the service, the shared ' +
-        'config, the workspace packages, the lockfile, the stage and the variables its configuration reads) is ' +
-        'copied from the package cache; new inputs run it',
-      standIn: reusedPackage(cache),
+        "reused when unchanged: each stage's package made from the same inputs (content hash of the service, the " +
+        'shared config, the workspace packages, the lockfile, the stage and the variables its configuration reads) ' +
+        'is copied from the package cache; when one is missing the command runs as written',
+      standIn: reusedPackages(cache),
     },
     {
       command: CFN_LINT_COMMAND,

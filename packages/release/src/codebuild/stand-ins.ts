@@ -168,44 +168,61 @@ export const linkedInstall =
     return { action: 'skip', detail: `${checked}; ${linked} packages linked from ${context.checkout}` };
   };
 
-/** `(cd <service> && npx --no-install sls package --stage <stage> --package <dir>)`, as the Build writes it. */
-export const SLS_PACKAGE_COMMAND =
-  /^\(\s*cd\s+(\S+)\s*&&\s*(?:npx --no-install\s+)?sls package --stage (\S+) --package ([^\s)]+)\s*\)$/;
+/** `node scripts/package-stages.js <service> <stage>...`, as the Build writes it: each stage into packaged/<stage>/<name>. */
+export const PACKAGE_STAGES_COMMAND = /^node scripts\/package-stages\.js\s+(\S+)((?:\s+[A-Za-z0-9-]+)+)\s*$/;
+
+/** What scripts/package-stages.js printed for one stage (its `--- sls package --stage <stage> …` section). */
+export const stageSection = (output: string, stage: string): string => {
+  const sections = output.split(/^(?=--- sls package --stage )/m);
+  return sections.find((section) => section.startsWith(`--- sls package --stage ${stage} `)) ?? output;
+};
 
 /**
- * A packaging reused by content hash: the key of its real inputs (packagingKey over the source, with the build's
- * values of the variables its configuration reads) names a package made before, which is copied to `--package`;
- * an unknown key runs the command as written and keeps its package.
+ * Packagings reused by content hash: for each stage, the key of its real inputs (packagingKey over the source, with
+ * the build's values of the variables its configuration reads) names a package made before, which is copied to
+ * packaged/<stage>/<service folder name>. When every stage's package is there the command is not run; otherwise it
+ * runs as written (every stage, side by side) and each stage's package is kept.
  */
-export const reusedPackage =
+export const reusedPackages =
   (cache: PackageCache | undefined): StandIn =>
   async (context) => {
-    const match = SLS_PACKAGE_COMMAND.exec(context.command.trim());
+    const match = PACKAGE_STAGES_COMMAND.exec(context.command.trim());
     if (!cache || !match) return { action: 'run' };
-    const [, dir, stage, out] = match as unknown as [string, string, string, string];
+    const [, dir, stageWords] = match as unknown as [string, string, string];
     const serviceDir = path.resolve(context.cwd, dir);
-    const outDir = path.resolve(serviceDir, out);
-    const env = await context.variables([...(await packagingEnvNames(serviceDir))]);
-    const key = await packagingKey({ projectRoot: context.sourceDir, serviceDir, stage, env });
-    const hit = await cache.restore(key.key, outDir);
-    if (hit) {
-      return {
-        action: 'skip',
-        detail: `package ${key.key.slice(0, 16)} (${key.files} input files, stage ${stage}) from ${cache.root}`,
-      };
+    const names = await packagingEnvNames(serviceDir);
+    const env = await context.variables([...names]);
+    const stages = await Promise.all(
+      stageWords
+        .trim()
+        .split(/\s+/)
+        .map(async (stage) => ({
+          stage,
+          outDir: path.resolve(context.cwd, 'packaged', stage, path.basename(serviceDir)),
+          key: await packagingKey({ projectRoot: context.sourceDir, serviceDir, stage, env }),
+        })),
+    );
+    const restored = await Promise.all(stages.map(({ key, outDir }) => cache.restore(key.key, outDir)));
+    const describe = ({ stage, key }: (typeof stages)[number]) =>
+      `package ${key.key.slice(0, 16)} (${key.files} input files, stage ${stage})`;
+    if (restored.every(Boolean)) {
+      return { action: 'skip', detail: `${stages.map(describe).join(', ')} from ${cache.root}` };
     }
+    const missing = stages.filter((_, i) => !restored[i]);
     return {
       action: 'run',
-      detail: `no package ${key.key.slice(0, 16)} in ${cache.root}: packaged`,
+      detail: `no ${missing.map(describe).join(', ')} in ${cache.root}: packaged`,
       after: async (outcome) => {
         if (outcome.exitCode !== 0) return undefined;
-        await cache.store(key.key, outDir, {
-          service: key.service,
-          stage,
-          output: outcome.output,
-          createdAt: new Date().toISOString(),
-        });
-        return `kept as package ${key.key.slice(0, 16)}`;
+        for (const { stage, key, outDir } of stages) {
+          await cache.store(key.key, outDir, {
+            service: key.service,
+            stage,
+            output: stageSection(outcome.output, stage),
+            createdAt: new Date().toISOString(),
+          });
+        }
+        return `kept as ${stages.map(({ stage, key }) => `package ${key.key.slice(0, 16)} (${stage})`).join(', ')}`;
       },
     };
   };
