@@ -45,6 +45,11 @@ export interface LocalCloudOptions {
   host?: '127.0.0.1';
   /** Step Functions Wait seconds (and Retry intervals) are multiplied by this: 0.01 makes a 30 s Wait take 300 ms. */
   waitScale?: number;
+  /**
+   * CloudFormation's pause between the status steps of a stack operation or change set, per resource (default 20 ms,
+   * so that a poller sees the IN_PROGRESS statuses). Only pacing: every status and event is recorded whatever it is.
+   */
+  stackStepMs?: number;
   /** Days a closed Step Functions execution is kept before it is pruned (AWS: 90). */
   executionRetentionDays?: number;
   /** Larger request bodies are refused with 413 RequestEntityTooLarge (default 128 MiB). */
@@ -147,6 +152,7 @@ const createLocalServices = (
       iam.current?.require({ kind: 'role', arn: roleArn }, requests, service),
     log,
     ...(options.changeSetPageSize === undefined ? {} : { changeSetPageSize: options.changeSetPageSize }),
+    ...(options.stackStepMs === undefined ? {} : { stepDelayMs: options.stackStepMs }),
   });
 
   const services = new Map<string, ServiceHandler>([

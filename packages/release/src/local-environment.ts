@@ -67,6 +67,8 @@ export const startReleaseCloud = async (options: {
   stateDir: string;
   port?: number;
   waitScale?: number;
+  /** The local CloudFormation's pause per status step (LocalCloudOptions.stackStepMs; default 20 ms). */
+  stackStepMs?: number;
   log?: (line: string) => void;
   /** Fault injection for the fault suite (`pnpm faults`); off by default. */
   faults?: FaultInjector;
@@ -76,6 +78,7 @@ export const startReleaseCloud = async (options: {
     port: options.port ?? 0,
     jobEngines: PROJECT_JOB_ENGINES,
     ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
+    ...(options.stackStepMs !== undefined ? { stackStepMs: options.stackStepMs } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
   });

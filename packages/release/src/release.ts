@@ -54,6 +54,8 @@ export interface ReleaseOptions {
   env?: NodeJS.ProcessEnv;
   port?: number;
   waitScale?: number;
+  /** The local CloudFormation's pause per resource step (default 0 here; the cloud's own default is 20 ms). */
+  stackStepMs?: number;
   pollIntervalMs?: number;
   /**
    * `pnpm start -- --plan`: run the pipeline up to its production plan (the Lambda invoke action with
@@ -153,6 +155,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           stateDir: options.stateDir,
           ...(options.port !== undefined ? { port: options.port } : {}),
           waitScale: options.waitScale ?? 0.01,
+          // No pause between a stack's resource steps: nothing in the release polls for an IN_PROGRESS status, and
+          // the 20 ms per resource added ~1.3 s to the orchestrator's 67-resource stack alone.
+          stackStepMs: options.stackStepMs ?? 0,
         });
       })();
   clock.record('local cloud', cloudBegan);
