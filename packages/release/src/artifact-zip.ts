@@ -40,6 +40,26 @@ const crc32 =
     return (crc ^ 0xffffffff) >>> 0;
   });
 
+/**
+ * The fields the local header (at 4) and the central directory header (at 6) share, in the same order: version needed,
+ * flags, method, time, date, CRC-32, compressed size, size, name length.
+ */
+const writeSharedFields = (
+  header: Buffer,
+  at: number,
+  fields: { method: number; crc: number; compressedSize: number; size: number; nameLength: number },
+): void => {
+  header.writeUInt16LE(20, at);
+  header.writeUInt16LE(UTF8_NAMES, at + 2);
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.compressedSize, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
+};
+
 interface ZipMember {
   name: Uint8Array;
   content: Uint8Array;
@@ -80,30 +100,14 @@ export const zipArtifact = async (
     const data = method === DEFLATED ? deflated : content;
     const crc = crc32(content);
     if (offset + 30 + name.length + data.length > 0xffffffff) throw new ArtifactZipError('the zip would pass 4 GB');
+    const fields = { method, crc, compressedSize: data.length, size: content.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(LOCAL_HEADER, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(content.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeSharedFields(local, 4, fields);
     const header = Buffer.alloc(46);
     header.writeUInt32LE(CENTRAL_HEADER, 0);
     header.writeUInt16LE((UNIX << 8) | 20, 4);
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(UTF8_NAMES, 8);
-    header.writeUInt16LE(method, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(data.length, 20);
-    header.writeUInt32LE(content.length, 24);
-    header.writeUInt16LE(name.length, 28);
+    writeSharedFields(header, 6, fields);
     header.writeUInt32LE(((mode & 0xffff) << 16) >>> 0, 38);
     header.writeUInt32LE(offset, 42);
     parts.push(local, name, data);
