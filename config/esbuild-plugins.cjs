@@ -157,6 +157,11 @@ const LAZY_CHUNKS = {
   '@smithy/core/event-streams': 'event-streams',
   './unzip': 'unzip',
 };
+/** A lazy chunk module's path in its namespace, `<chunk name>:<module path>`, as [chunk name, module path]. */
+const chunkPathParts = (chunkPath) => {
+  const colon = chunkPath.indexOf(':');
+  return [chunkPath.slice(0, colon), chunkPath.slice(colon + 1)];
+};
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeRegExp).join('|')})$`);
 
@@ -185,7 +190,7 @@ const lazyChunks = {
       return { path: `${LAZY_CHUNKS[args.path]}:${real.path}`, namespace: LAZY_CHUNK };
     });
     build.onLoad({ filter: /.*/, namespace: LAZY_CHUNK }, (args) => ({
-      contents: `module.exports = require(__filename.replace(/\\.[cm]?js$/, '') + ${JSON.stringify(`.${args.path.slice(0, args.path.indexOf(':'))}.js`)});`,
+      contents: `module.exports = require(__filename.replace(/\\.[cm]?js$/, '') + ${JSON.stringify(`.${chunkPathParts(args.path)[0]}.js`)});`,
       loader: 'js',
     }));
   },
@@ -195,10 +200,7 @@ const lazyChunks = {
 const lazyChunksOf = (output) =>
   Object.keys(output.inputs)
     .filter((input) => input.startsWith(`${LAZY_CHUNK}:`))
-    .map((input) => {
-      const chunk = input.slice(LAZY_CHUNK.length + 1);
-      return [chunk.slice(0, chunk.indexOf(':')), chunk.slice(chunk.indexOf(':') + 1)];
-    });
+    .map((input) => chunkPathParts(input.slice(LAZY_CHUNK.length + 1)));
 
 // The shared build last: it takes each function's build over (bundle cache, one build for all, lazy chunks).
 module.exports = [
