@@ -18,6 +18,7 @@ export * from './plan';
 export * from './plan-schema';
 export * from './stack-protection';
 export * from './stack-status';
+export * from './concurrency';
 export * from './s3-location';
 export * from './codepipeline/artifact-zip';
 export * from './template/parse-template';

@@ -34,23 +34,3 @@ export interface LiveTestBackend {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Runs at most `limit` tasks at a time, in the order they are handed in: a freed slot passes straight to the next
- * waiting task, so no newcomer can jump the queue past the limit.
- */
-export const concurrencyLimit = (limit: number) => {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < limit) active += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
-};

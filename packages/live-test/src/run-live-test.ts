@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { countCsvRecords } from '@glue-cd/data-lake';
-import { concurrencyLimit, type LiveTestBackend, type QueryRow, type StoredObject } from './backend';
+import { concurrencyLimit } from '@glue-cd/core';
+import type { LiveTestBackend, QueryRow, StoredObject } from './backend';
 import { parseGlueEtlStackOutputs, type GlueEtlStackOutputs } from './outputs';
 import type { ValidationRules, ValueRangeRule } from './validation';
 

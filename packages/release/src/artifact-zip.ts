@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { mapConcurrently } from './concurrency';
+import { mapConcurrently } from '@glue-cd/core';
 
 /** One file of a pipeline artifact: its path inside the zip and the file it comes from (or its content). */
 export type ArtifactEntry = { name: string; file: string } | { name: string; content: Uint8Array; mode?: number };

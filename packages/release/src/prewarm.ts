@@ -1,5 +1,5 @@
 import { functionNameOf } from '@glue-cd/local-cloud';
-import { mapConcurrently } from './concurrency';
+import { mapConcurrently } from '@glue-cd/core';
 import type { DeliveryServices } from './delivery-services';
 import type { ReleaseTarget } from './local-environment';
 import type { PipelineDefinition } from './pipeline-definition';
