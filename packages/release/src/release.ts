@@ -236,6 +236,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     bootstrap.catch(() => undefined);
     // The functions the run will invoke start their init now, beside the first stages (a printed difference).
     // A failed bootstrap or prewarm prewarms nothing: the first invocations initialize, as on AWS.
+    // Whether this run may stop after its Source (the prewarm waits for that decision; afterSource makes it).
     const mayStopAfterSource = lastExecution.then(
       ({ record }) => record?.status === 'Succeeded' && !options.releaseChange && !options.planOnly,
     );
@@ -265,7 +266,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       if (unusable) progress.step(unusable);
       const sources = [...artifacts.values()];
       const source = Object.fromEntries(sources.flatMap((a) => (a.sha256 ? [[a.name, a.sha256]] : [])));
-      if (record && !options.releaseChange) {
+      if (await mayStopAfterSource) {
         const delivery = await bootstrap?.catch(() => undefined);
         unchanged = delivery
           ? unchangedSince(record, {
