@@ -160,7 +160,9 @@ export class FunctionContainer {
     this.idleTimer.unref();
   }
 
+  /** SIGKILLs the process; retired at once, not when it is gone: a dying container never takes another invocation. */
   kill(): void {
+    this.retiring = true;
     if (!this.exited) this.child.kill('SIGKILL');
   }
 
