@@ -164,7 +164,7 @@ describe('a protected (prod) stack through the pipeline', () => {
 
     // Outside the pipeline, without an override: the stored stack policy denies Update:Replace on the bucket.
     await update();
-    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60 }, { StackName: stackName }).catch(
+    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName }).catch(
       () => undefined,
     );
     const denied = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
@@ -177,7 +177,7 @@ describe('a protected (prod) stack through the pipeline', () => {
         Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: 'LogicalResourceId/DataBucket' }],
       }),
     });
-    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60 }, { StackName: stackName });
+    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
 
     expect(await harness.bucketKeys(`${bucketName}-v2`)).toEqual([]);
     expect(await readObject(bucketName, 'raw/a.csv')).toBe('a\n1\n');
