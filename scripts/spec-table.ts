@@ -14,6 +14,7 @@ export const SPEC_TABLE_FILE = path.join(REPO_ROOT, 'config/aws-service-spec-tab
 export { SPEC_EXTRACT_FILE };
 
 interface SpecTableCode {
+  SPEC_PACKAGE: string;
   tableFromDatabase(db: unknown): string;
   databaseFromTable(text: string): {
     lookup(entity: 'resource', key: 'cloudFormationType', operator: 'equals', value: string): unknown[];
@@ -22,6 +23,8 @@ interface SpecTableCode {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const specTableCode = require(path.join(REPO_ROOT, 'config/aws-service-spec-table.cjs')) as SpecTableCode;
+/** `@aws-cdk/aws-service-spec`, the name the stand-in answers to. */
+export const { SPEC_PACKAGE } = specTableCode;
 
 /**
  * The installed package's folder, as cloudformation-diff (a dependency of packages/core) resolves it. Through its

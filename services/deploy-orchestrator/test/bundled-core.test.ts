@@ -18,6 +18,7 @@ import {
   installedSpecTable,
   loadInstalledSpec,
   REPO_ROOT,
+  SPEC_PACKAGE,
   SPEC_TABLE_FILE,
   specTableCode,
 } from '../../../scripts/spec-table';
@@ -49,11 +50,11 @@ const facts = (resource: SpecResource | undefined) =>
 const reportFromDatabase = (...args: Parameters<typeof templateDiffReport>): ReturnType<typeof templateDiffReport> => {
   let report: ReturnType<typeof templateDiffReport> | undefined;
   jest.isolateModules(() => {
-    jest.doMock('@aws-cdk/aws-service-spec', () => installedSpecModule());
+    jest.doMock(SPEC_PACKAGE, () => installedSpecModule());
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     report = (require('@glue-cd/core') as typeof import('@glue-cd/core')).templateDiffReport(...args);
   });
-  jest.dontMock('@aws-cdk/aws-service-spec');
+  jest.dontMock(SPEC_PACKAGE);
   return report!;
 };
 
@@ -221,7 +222,7 @@ describe('the embedded service spec table', () => {
           `const [before, after] = JSON.parse(${JSON.stringify(JSON.stringify([before, after]))});`,
           'const report = templateDiffReport(before, after);',
           "const database = Object.keys(require.cache).filter((file) => file.includes('aws-service-spec/lib'));",
-          "process.stdout.write(JSON.stringify({ resolved: require.resolve('@aws-cdk/aws-service-spec'), database, report }));",
+          `process.stdout.write(JSON.stringify({ resolved: require.resolve(${JSON.stringify(SPEC_PACKAGE)}), database, report }));`,
         ].join('\n'),
       );
 
@@ -232,7 +233,7 @@ describe('the embedded service spec table', () => {
       rmSync(work, { recursive: true, force: true });
 
       // Assert
-      expect(require.resolve('@aws-cdk/aws-service-spec')).toBe(table);
+      expect(require.resolve(SPEC_PACKAGE)).toBe(table);
       expect(templateDiffReport(before, after)).toEqual(expectedReport());
       expect(child.stderr).toBe('');
       expect(JSON.parse(child.stdout)).toEqual({
