@@ -34,6 +34,8 @@ export interface DeliveryPackagingOptions {
   stage: string;
   /** Times each packaging as `package <service>`. */
   clock?: PhaseClock;
+  /** At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path. */
+  background?: boolean;
 }
 
 /** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
@@ -47,6 +49,7 @@ export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<
           stage: options.stage,
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
+          ...(options.background ? { background: true } : {}),
         });
       const name = path.basename(service.dir);
       return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];

@@ -114,8 +114,16 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
-  // The pipeline's own services package beside the pipeline's packaging.
-  const deliveryPackagings = startDeliveryPackagings({ repoRoot, buildDir, stage: infraStage, clock });
+  // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
+  // imports nothing of theirs (config/delivery-names.js), so its packaging, its stack, the Source and the Build come
+  // first and the services only need to be deployed by the first Lambda invoke action.
+  const deliveryPackagings = startDeliveryPackagings({
+    repoRoot,
+    buildDir,
+    stage: infraStage,
+    clock,
+    background: true,
+  });
   const deliveryPackaging = Promise.all(deliveryPackagings.values());
   // The bootstrap's first stack operation waits for the orchestrator's package (the trigger's stack imports its ARN).
   let orchestratorPackaged = false;
