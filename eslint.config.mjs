@@ -7,6 +7,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/.serverless/**',
       '**/.esbuild/**',
+      // sls package's folder lock (package-services.ts): made and removed while the jest warm-up packages.
+      '**/.serverless-package.lock*/**',
       '**/dist/**',
       '.local-cloud/**',
       'reports/**',
