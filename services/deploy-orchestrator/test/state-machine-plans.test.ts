@@ -232,6 +232,8 @@ describe('bounded state', () => {
 
   it('reads a change set across invocations when time runs short, resuming from the cursor in the state', async () => {
     await cloud.givenStack(STACK, withQueues(appTemplate(), 35, 30));
+    // The change set's computation in steps of 20 ms, as by default in the local cloud: the first check finds it running.
+    cloud.stepDelay(20);
 
     // Less than the reading reserve left: one page (10 changes) per invocation, then one invocation to judge.
     const run = await runDeploy(deployInput(body(withQueues(appTemplate(), 35, 60))), { remainingTimeMs: 19_000 });
