@@ -19,7 +19,8 @@ jest.setTimeout(240_000);
 let harness: Harness;
 // Packaging the delivery services (sls package, esbuild) is most of the time on a loaded machine.
 beforeAll(async () => {
-  harness = await startHarness();
+  // Nothing here catches a stack mid-operation (the waiters read the final status): no pause between stack steps.
+  harness = await startHarness({ stackStepMs: 0 });
 }, 600_000);
 afterAll(async () => harness?.close());
 
