@@ -4,7 +4,8 @@
 
 const { allow, arn, getAtt, secureBucket, serviceRole, sub } = require('./config/iam');
 const { environment, environments, resourceArns } = require('./config/environments');
-const { notificationTopicExport, pipelineFailureRuleName } = require('./config/notifications');
+const { notificationTopicArn, triggerFunctionArn } = require('./config/delivery-names');
+const { pipelineFailureRuleName } = require('./config/notifications');
 
 /** Writing to one CodeBuild project's log group. */
 const projectLogs = (logGroupId) =>
@@ -47,7 +48,7 @@ const pipelineNotifications = (stage) => ({
       Targets: [
         {
           Id: 'notify',
-          Arn: { 'Fn::ImportValue': notificationTopicExport(stage) },
+          Arn: notificationTopicArn(stage),
           InputTransformer: {
             InputPathsMap: {
               pipeline: '$.detail.pipeline',
@@ -84,7 +85,7 @@ const pipelineNotifications = (stage) => ({
 /** The report group buildspecs/live-test.yml names `checks`: CodeBuild uses `<project name>-checks` when it exists. */
 const liveTestReportGroupName = (liveTestProjectName) => `${liveTestProjectName}-checks`;
 
-const resourcesFor = ({ stage, connectionArn, triggerExport, liveTestProjectName }) => {
+const resourcesFor = ({ stage, connectionArn, liveTestProjectName }) => {
   const test = resourceArns(environment('test'));
   const deploymentBuckets = environments().map((env) => env.deploymentBucket);
   const sourceConnectionArn = sourceConnectionArnOf(connectionArn);
@@ -206,9 +207,7 @@ const resourcesFor = ({ stage, connectionArn, triggerExport, liveTestProjectName
             ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
             [getAtt('BuildProject'), getAtt('LiveTestProject')],
           ),
-          allow('PipelineTrigger', 'lambda:InvokeFunction', {
-            'Fn::ImportValue': `${triggerExport}-TriggerFunctionArn`,
-          }),
+          allow('PipelineTrigger', 'lambda:InvokeFunction', triggerFunctionArn(stage)),
           allow('ApprovalNotification', 'sns:Publish', { Ref: 'ApprovalTopic' }),
         ],
       }),
@@ -224,7 +223,6 @@ module.exports = {
     resourcesFor({
       stage: await resolveVariable('sls:stage'),
       connectionArn: await resolveVariable('self:custom.source.connectionArn'),
-      triggerExport: await resolveVariable('self:custom.triggerExport'),
       liveTestProjectName: await resolveVariable('self:custom.liveTestProjectName'),
     }),
   /** `${file(./pipeline-resources.js):sourceConnectionArn}`: the given ARN, or a Ref to the created connection. */

@@ -122,6 +122,34 @@ describe('cfn-lint (CI machines have it preinstalled; the Build runs `pip instal
   }, 120_000);
 });
 
+describe('the delivery stacks find each other by name, so they deploy in any order', () => {
+  it('no delivery stack imports an export (the exports stay, for operators)', () => {
+    for (const name of ['orchestrator', 'trigger', 'pipeline']) {
+      expect({ name, imports: JSON.stringify(templates[name]).includes('Fn::ImportValue') }).toEqual({
+        name,
+        imports: false,
+      });
+    }
+  });
+
+  it('each name one stack builds is the resource the other stack creates', () => {
+    // The state machine the trigger starts, and the topic the pipeline's failure rule publishes to: the orchestrator's.
+    expect(orchestrator().ref('DeployStateMachine')).toBe(stateMachineArn);
+    expect(orchestrator().ref('NotificationTopic')).toBe(notificationTopicArn);
+    const triggerFunction = templates.trigger!.Resources.TriggerLambdaFunction!;
+    const environment = trigger().resolve(triggerFunction.Properties?.Environment) as { Variables: object };
+    expect(environment.Variables).toMatchObject({ DEPLOY_STATE_MACHINE_ARN: stateMachineArn });
+    // The function the pipeline's invoke actions name and may invoke: the trigger's.
+    expect(trigger().getAtt('TriggerLambdaFunction', 'Arn')).toBe(triggerFunctionArn);
+    const invokes = (templates.pipeline!.Resources.Pipeline!.Properties!.Stages as { Actions: object[] }[])
+      .flatMap((stage) => stage.Actions as { ActionTypeId: { Provider: string }; Configuration: object }[])
+      .filter((action) => action.ActionTypeId.Provider === 'Lambda')
+      .map((action) => pipeline().resolve(action.Configuration) as { FunctionName: string });
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const invoke of invokes) expect(invoke.FunctionName).toBe(trigger().ref('TriggerLambdaFunction'));
+  });
+});
+
 describe('project rules', () => {
   it.each(PACKAGES.map((p) => [p.name, p.kind] as const))('%s has no finding', async (name, kind) => {
     expect(await checkTemplate(templates[name] as never, kind)).toEqual([]);
@@ -134,17 +162,12 @@ const resolverOf = (name: string, stackName: string, imports: Record<string, str
   makeResolver(templates[name] as Template, { stackName, account: ACCOUNT, region: REGION, imports });
 const orchestrator = () => resolverOf('orchestrator', `glue-cd-deploy-orchestrator-${STAGE}`);
 const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:glue-cd-deploy-${STAGE}`;
-const trigger = () =>
-  resolverOf('trigger', `glue-cd-pipeline-trigger-${STAGE}`, {
-    [`glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn`]: stateMachineArn,
-  });
+// No import: the delivery stacks find each other's resources by name (config/delivery-names.js); a template that
+// imported an export would fail to resolve here ("no such export in the test context").
+const trigger = () => resolverOf('trigger', `glue-cd-pipeline-trigger-${STAGE}`);
 const notificationTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:glue-cd-notifications-${STAGE}`;
-const pipeline = () =>
-  resolverOf('pipeline', `glue-cd-pipeline-${STAGE}`, {
-    [`glue-cd-deploy-orchestrator-${STAGE}-NotificationTopicArn`]: notificationTopicArn,
-    [`glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionArn`]: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:glue-cd-pipeline-trigger-${STAGE}-trigger`,
-    [`glue-cd-pipeline-trigger-${STAGE}-TriggerFunctionName`]: `glue-cd-pipeline-trigger-${STAGE}-trigger`,
-  });
+const triggerFunctionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:glue-cd-pipeline-trigger-${STAGE}-trigger`;
+const pipeline = () => resolverOf('pipeline', `glue-cd-pipeline-${STAGE}`);
 const blueGreen = (env: Environment) => `${env.stackName}-bg-0a1b2c3d4e`;
 const application = (env: Environment, stackName = env.stackName) => resolverOf(`glue-etl-${env.name}`, stackName);
 

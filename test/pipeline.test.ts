@@ -24,7 +24,7 @@ import { DELIVERY_STAGE, PIPELINE_PARAMS } from './support/packagings';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const STAGE = DELIVERY_STAGE;
-const TRIGGER_EXPORT = `glue-cd-pipeline-trigger-${STAGE}`;
+const TRIGGER_STACK = `glue-cd-pipeline-trigger-${STAGE}`;
 
 interface Resource {
   Type: string;
@@ -346,9 +346,9 @@ describe('Lambda invoke actions drive the pipeline trigger with deploy input fil
     ],
   ];
 
-  it.each(cases)('%s invokes the trigger function imported from its stack', (name) => {
+  it.each(cases)('%s invokes the trigger function by its name (config/delivery-names.js), not an import', (name) => {
     const configuration = actionNamed(template, name).Configuration!;
-    expect(configuration.FunctionName).toEqual({ 'Fn::ImportValue': `${TRIGGER_EXPORT}-TriggerFunctionName` });
+    expect(configuration.FunctionName).toBe(`${TRIGGER_STACK}-trigger`);
   });
 
   it.each(cases)(
@@ -637,7 +637,9 @@ describe('least privilege', () => {
         statement: expect.objectContaining({
           Effect: 'Allow',
           Action: ['lambda:InvokeFunction'],
-          Resource: { 'Fn::ImportValue': `${TRIGGER_EXPORT}-TriggerFunctionArn` },
+          Resource: {
+            'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${TRIGGER_STACK}-trigger`,
+          },
         }),
       },
     ]);

@@ -2,9 +2,10 @@
 // loggingConfig in serverless.yml writes there), an alarm on failed executions, and the encrypted notification topic
 // that receives the alarm, refused deploys (an EventBridge rule on FAILED executions with UnsafeChangeSetError) and
 // the pipeline's failed actions (pipeline-resources.js). The topic lives here, with most of its publishers: the
-// orchestrator is deployed first and is used without the pipeline too, so the pipeline imports the topic.
+// orchestrator is used without the pipeline too; the pipeline finds the topic by its name (config/delivery-names.js).
 
 const { allow, arn, deny, getAtt, ref, sub } = require('../../config/iam');
+const { deployStateMachineName, notificationTopicName } = require('../../config/delivery-names');
 const {
   notificationTopicExport,
   pipelineFailureRuleName,
@@ -46,7 +47,7 @@ const eventMessage = (paths, template) => ({
 });
 
 const resourcesFor = ({ stage, notificationEmail }) => {
-  const stateMachineName = `glue-cd-deploy-${stage}`;
+  const stateMachineName = deployStateMachineName(stage);
   const topicArn = ref('NotificationTopic');
   const accountRoot = sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root');
   const Resources = {
@@ -83,7 +84,7 @@ const resourcesFor = ({ stage, notificationEmail }) => {
     NotificationTopic: {
       Type: 'AWS::SNS::Topic',
       Properties: {
-        TopicName: `glue-cd-notifications-${stage}`,
+        TopicName: notificationTopicName(stage),
         DisplayName: 'glue-cd',
         KmsMasterKeyId: ref('NotificationKey'),
       },

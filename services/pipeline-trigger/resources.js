@@ -1,6 +1,7 @@
 // The trigger's role and its token key, built with config/iam.js. The function starts and polls executions of its
 // stage's deploy state machine, answers CodePipeline jobs, and reads the key that signs its continuation tokens.
 
+const { deployStateMachineName, triggerFunctionName } = require('../../config/delivery-names');
 const { allow, arn, functionRoleExtensions, lambdaLogs, serviceRole } = require('../../config/iam');
 
 const resourcesFor = ({ stage, stateMachineArn }) => ({
@@ -17,9 +18,13 @@ const resourcesFor = ({ stage, stateMachineArn }) => ({
       services: 'lambda.amazonaws.com',
       policyName: 'glue-cd-pipeline-trigger',
       statements: [
-        lambdaLogs(`glue-cd-pipeline-trigger-${stage}-trigger`),
+        lambdaLogs(triggerFunctionName(stage)),
         allow('StartDeploy', 'states:StartExecution', stateMachineArn),
-        allow('PollDeploy', 'states:DescribeExecution', arn.regional('states', `execution:glue-cd-deploy-${stage}:*`)),
+        allow(
+          'PollDeploy',
+          'states:DescribeExecution',
+          arn.regional('states', `execution:${deployStateMachineName(stage)}:*`),
+        ),
         // CodePipeline's job-worker actions support no resource-level permissions.
         allow(
           'AnswerCodePipelineJobs',

@@ -1,13 +1,13 @@
 import { ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import path from 'node:path';
 import type { CloudClients } from './clients';
-import { deployServiceStack, type StackDeployment } from './deploy-service';
+import { deployServiceStack, importsOf, type StackDeployment } from './deploy-service';
 import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
 /**
- * The pipeline's own services, deployed once by an operator (`sls deploy`) before the pipeline runs, in this order
- * (the trigger imports the orchestrator's state machine ARN).
+ * The pipeline's own services, deployed once by an operator (`sls deploy`), in any order: neither imports the other's
+ * exports (each finds the other's resources by name, config/delivery-names.js).
  */
 export const DELIVERY_SERVICES = [
   { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
@@ -22,7 +22,7 @@ export const APPLICATION_STAGES = ['test', 'prod'] as const;
 export interface DeliveryServices {
   stage: string;
   deployments: StackDeployment[];
-  /** What the pipeline's Lambda invoke actions import: `glue-cd-pipeline-trigger-<stage>-TriggerFunctionName`. */
+  /** The services' exports (`glue-cd-pipeline-trigger-<stage>-TriggerFunctionName`, …), as CloudFormation lists them. */
   exports: Record<string, string>;
   stateMachineArn: string;
   triggerFunctionName: string;
@@ -34,6 +34,8 @@ export interface DeliveryPackagingOptions {
   stage: string;
   /** Times each packaging as `package <service>`. */
   clock?: PhaseClock;
+  /** At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path. */
+  background?: boolean;
 }
 
 /** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
@@ -47,6 +49,7 @@ export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<
           stage: options.stage,
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
+          ...(options.background ? { background: true } : {}),
         });
       const name = path.basename(service.dir);
       return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];
@@ -57,8 +60,9 @@ export const packageDeliveryServices = async (options: DeliveryPackagingOptions)
   Promise.all(startDeliveryPackagings(options).values());
 
 /**
- * Deploys the orchestrator, then the trigger (it imports the state machine's ARN), like `sls deploy` would; given
- * packagings still running (startDeliveryPackagings), each stack waits for its own package only.
+ * Deploys each service as soon as its own package is there (packagings may still run: startDeliveryPackagings), like
+ * an operator's `sls deploy` of each. A service whose template imports another's export waits for that stack; the
+ * delivery services import none of each other's (config/delivery-names.js), so their stacks deploy side by side.
  */
 export const deployDeliveryServices = async (
   clients: CloudClients,
@@ -67,15 +71,23 @@ export const deployDeliveryServices = async (
   /** Times each stack's deploy as `bootstrap <stack>`. */
   clock?: PhaseClock,
 ): Promise<DeliveryServices> => {
-  const deployments: StackDeployment[] = [];
+  const stacks: { stackName: string; deployed: Promise<StackDeployment> }[] = [];
   for (const service of DELIVERY_SERVICES) {
     const name = path.basename(service.dir);
-    const match = Array.isArray(packaged) ? packaged.find((p) => p.service === name) : await packaged.get(name);
-    if (!match) throw new Error(`${service.dir} was not packaged`);
     const stackName = `${service.stackPrefix}-${stage}`;
-    const deploy = () => deployServiceStack(clients, match, stackName);
-    deployments.push(await (clock ? clock.time(`bootstrap ${stackName}`, deploy) : deploy()));
+    const earlier = [...stacks];
+    const deployed = (async () => {
+      const match = Array.isArray(packaged) ? packaged.find((p) => p.service === name) : await packaged.get(name);
+      if (!match) throw new Error(`${service.dir} was not packaged`);
+      const imports = importsOf(match.template);
+      const exporters = earlier.filter((other) => imports.some((i) => i.startsWith(`${other.stackName}-`)));
+      await Promise.all(exporters.map((other) => other.deployed));
+      const deploy = () => deployServiceStack(clients, match, stackName);
+      return clock ? clock.time(`bootstrap ${stackName}`, deploy) : deploy();
+    })();
+    stacks.push({ stackName, deployed });
   }
+  const deployments = await Promise.all(stacks.map((stack) => stack.deployed));
   const stackExports = await listExports(clients);
   const stateMachineArn = requireExport(stackExports, `glue-cd-deploy-orchestrator-${stage}-DeployStateMachineArn`);
   const triggerFunctionName = requireExport(stackExports, `glue-cd-pipeline-trigger-${stage}-TriggerFunctionName`);

@@ -214,3 +214,19 @@ const waitForOperation = async (
     await sleep(pollMs);
   }
 };
+
+/** The export names a template imports (`Fn::ImportValue` of a literal name); a computed name is returned as `''`. */
+export const importsOf = (template: unknown): string[] => {
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'Fn::ImportValue') names.add(typeof inner === 'string' ? inner : '');
+        else walk(inner);
+      }
+    }
+  };
+  walk(template);
+  return [...names].sort();
+};

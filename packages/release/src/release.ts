@@ -11,7 +11,7 @@ import {
   listExports,
   startDeliveryPackagings,
 } from './delivery-services';
-import { ensureBucket } from './deploy-service';
+import { ensureBucket, importsOf } from './deploy-service';
 import { readLastExecution, unchangedSince, writeLastExecution, type LastExecution } from './last-execution';
 import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
@@ -19,7 +19,7 @@ import { packageService, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
 import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
-import { deployPipelineStack, importsOf, type PipelineRoles } from './pipeline-stack';
+import { deployPipelineStack, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
 import { renderReport } from './report';
 import { collectExecutions } from './report/executions';
@@ -114,8 +114,16 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
-  // The pipeline's own services package beside the pipeline's packaging.
-  const deliveryPackagings = startDeliveryPackagings({ repoRoot, buildDir, stage: infraStage, clock });
+  // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
+  // imports nothing of theirs (config/delivery-names.js), so its packaging, its stack, the Source and the Build come
+  // first and the services only need to be deployed by the first Lambda invoke action.
+  const deliveryPackagings = startDeliveryPackagings({
+    repoRoot,
+    buildDir,
+    stage: infraStage,
+    clock,
+    background: true,
+  });
   const deliveryPackaging = Promise.all(deliveryPackagings.values());
   // The bootstrap's first stack operation waits for the orchestrator's package (the trigger's stack imports its ARN).
   let orchestratorPackaged = false;
@@ -186,16 +194,17 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     decide = resolve;
   });
   try {
-    // What the Build writes to: the deployment buckets exist before the pipeline starts.
+    // What the Build writes to: the deployment buckets exist before the pipeline starts (made beside its stack).
     const deploymentBuckets = APPLICATION_STAGES.map(deploymentBucketFor);
-    await clock.time('buckets', async () => {
+    const buckets = clock.time('buckets', async () => {
       for (const bucket of deploymentBuckets) await ensureBucket(release.clients, bucket);
     });
-    // The pipeline stack imports the orchestrator's and the trigger's exports: on a new cloud it waits for their
-    // stacks, as an operator's bootstrap does; on a cloud that already exports them (exports never change while
-    // imported) it deploys beside their packaging, and the first stages start once it is there.
+    buckets.catch(() => undefined);
+    // The pipeline stack finds the services' resources by name (config/delivery-names.js): it deploys beside their
+    // packaging, and the first stages start once it is there. A template that imports an export waits for the
+    // services' stacks on a new cloud, as an operator's bootstrap would (exports never change while imported).
     const imports = importsOf(pipelinePackage.template);
-    const exported = await listExports(release.clients);
+    const exported = imports.length > 0 ? await listExports(release.clients) : {};
     const beside = imports.every((name) => exported[name] !== undefined);
     progress.stage(
       `Bootstrap (stage ${infraStage}), as an operator does once: docs/pipeline.md (${
@@ -249,7 +258,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })
       .catch((): PrewarmTarget[] => []);
     // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
-    const pipelineStack = await pipelineDeploy;
+    const [pipelineStack] = await Promise.all([pipelineDeploy, buckets]);
 
     const planAction = options.planOnly ? planActionOf(pipeline) : undefined;
     if (options.planOnly && !planAction) {

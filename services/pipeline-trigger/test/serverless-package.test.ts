@@ -22,6 +22,9 @@ const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 
 // The release's stage (its package is the run's warm-up); every name below proves it comes from the stage.
 const STAGE = DELIVERY_STAGE;
+const STATE_MACHINE_ARN = {
+  'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:glue-cd-deploy-${STAGE}`,
+};
 
 describe(`sls package --stage ${STAGE} (offline, no AWS credentials)`, () => {
   let packageDir: string;
@@ -50,14 +53,16 @@ describe(`sls package --stage ${STAGE} (offline, no AWS credentials)`, () => {
       (policy) => policy.PolicyDocument.Statement,
     );
 
-  test('the function runs the trigger handler with its own role and the imported state machine ARN', () => {
+  test('the function runs the trigger handler with its own role and the state machine ARN built from its name', () => {
     const fn = template.Resources.TriggerLambdaFunction?.Properties;
     expect(fn?.Handler).toBe('src/handlers/trigger.handler');
     expect(fn?.Role).toEqual({ 'Fn::GetAtt': ['PipelineTriggerRole', 'Arn'] });
     expect(fn?.Timeout).toBeLessThanOrEqual(60);
-    expect((fn?.Environment as { Variables: Record<string, unknown> }).Variables.DEPLOY_STATE_MACHINE_ARN).toEqual({
-      'Fn::ImportValue': `glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn`,
-    });
+    // Not imported from the orchestrator's stack (config/delivery-names.js): the stacks deploy in any order.
+    expect(fn?.FunctionName).toBe(`glue-cd-pipeline-trigger-${STAGE}-trigger`);
+    expect((fn?.Environment as { Variables: Record<string, unknown> }).Variables.DEPLOY_STATE_MACHINE_ARN).toEqual(
+      STATE_MACHINE_ARN,
+    );
     // One role only: ours, not the framework's shared one.
     expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::IAM::Role')).toHaveLength(1);
   });
@@ -73,7 +78,7 @@ describe(`sls package --stage ${STAGE} (offline, no AWS credentials)`, () => {
     expect(byAction('states:StartExecution')).toEqual([
       expect.objectContaining({
         Effect: 'Allow',
-        Resource: { 'Fn::ImportValue': `glue-cd-deploy-orchestrator-${STAGE}-DeployStateMachineArn` },
+        Resource: STATE_MACHINE_ARN,
       }),
     ]);
     expect(byAction('states:DescribeExecution')).toEqual([

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
@@ -237,10 +237,18 @@ const CFN_LINT_LOOKUP_ENV = ['PATH', 'HOME'];
 const CFN_LINT_PYTHON_ENV = ['PYENV_ROOT', 'PYENV_VERSION', 'VIRTUAL_ENV', 'PYTHONPATH', 'PYTHONHOME'];
 const PYTHON_SHEBANG = /^#!\s*(\S*python[\d.]*)\s*$/;
 
-const spawnText = (file: string, args: string[], cwd: string, env: Record<string, string>): string | undefined => {
-  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', timeout: 30_000 });
-  return result.status === 0 ? result.stdout.trim() : undefined;
-};
+// Not spawnSync: the release's thread also serves the local cloud while the Build runs.
+const spawnText = (
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    execFile(file, args, { cwd, env, encoding: 'utf8', timeout: 30_000 }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim()),
+    );
+  });
 
 /**
  * Which cfn-lint the command would run: the executable on the build's PATH (through a pyenv shim to the real script),
@@ -257,14 +265,14 @@ export const cfnLintIdentity = async (cwd: string, env: Record<string, string>):
   let script = await realpath(onPath);
   let head = (await readFile(script, 'utf8').catch(() => '')).slice(0, 2048);
   if (/libexec\/pyenv"? exec/.test(head)) {
-    const resolved = spawnText('pyenv', ['which', 'cfn-lint'], cwd, env);
+    const resolved = await spawnText('pyenv', ['which', 'cfn-lint'], cwd, env);
     if (!resolved) return undefined;
     script = await realpath(resolved);
     head = (await readFile(script, 'utf8').catch(() => '')).slice(0, 2048);
   }
   const python = PYTHON_SHEBANG.exec(head.split('\n')[0] ?? '')?.[1];
   if (!python) return undefined;
-  const found = spawnText(
+  const found = await spawnText(
     python,
     ['-c', "import importlib.metadata as m; d = m.distribution('cfn-lint'); print(d.version, d.locate_file(''))"],
     cwd,
