@@ -43,7 +43,7 @@ import { STAGING_BUCKET } from './run-deploy';
  * still keep a stack busy for dozens of sequential timer turns (the busy-stack tests); the other tests wait a tenth as
  * long. A test that must catch a change set mid-computation (two steps) asks for longer steps (`stepDelay`).
  */
-const STACK_STEP_MS = 2;
+export const STACK_STEP_MS = 2;
 
 /** The bucket test artifacts (template zips) are uploaded to. */
 export const ARTIFACT_BUCKET = 'glue-cd-orchestrator-test-artifacts';
