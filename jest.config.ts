@@ -22,6 +22,15 @@ const workspaces = [
 
 const repoRoot = __dirname;
 
+// cloudformation-diff's service spec database: the verified table instead (config/aws-service-spec-embedded.cjs; the
+// same stand-in as scripts/register-ts.cjs gives the run-ts processes).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SPEC_PACKAGE, EMBEDDED_SPEC_MODULE } = require('./config/aws-service-spec-table.cjs') as {
+  SPEC_PACKAGE: string;
+  EMBEDDED_SPEC_MODULE: string;
+};
+const exactly = (name: string) => `^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`;
+
 const project = (displayName: string, dir: string): Config => ({
   displayName,
   rootDir: path.join(repoRoot, dir),
@@ -29,7 +38,10 @@ const project = (displayName: string, dir: string): Config => ({
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // Type checking is `pnpm typecheck`; jest only transpiles, file by file, with esbuild (scripts/transpile-ts.cjs).
   transform: { '^.+\\.ts$': path.join(repoRoot, 'scripts/jest-transform.cjs') },
-  moduleNameMapper: { '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src') },
+  moduleNameMapper: {
+    '^@glue-cd/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src'),
+    [exactly(SPEC_PACKAGE)]: EMBEDDED_SPEC_MODULE,
+  },
   setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
   // A file's CPU time (with GLUE_CD_TEST_TIMINGS); a file that needs packagings of the run's warm-up waits for them
   // first (test/support/global-setup.ts).

@@ -1,11 +1,18 @@
 // The facts @aws-cdk/cloudformation-diff reads from @aws-cdk/aws-service-spec's 2.6 MB database, as one line per
 // resource type (config/aws-service-spec-table.txt, `pnpm spec-table` writes it): the resource's scrutiny type, and
 // each property's name, whether changing it replaces the resource, and its scrutiny type. The bundles embed this
-// instead of the database (config/esbuild-plugins.cjs); services/deploy-orchestrator/test/service-spec-table.test.ts
-// checks that it says what the installed database says.
+// instead of the database (config/esbuild-plugins.cjs), and so do the repo's Node processes
+// (aws-service-spec-embedded.cjs); services/deploy-orchestrator/test/bundled-core.test.ts checks that it says what the
+// installed database says.
 //
 // Line: `<type>[#<resource scrutiny>] <property>[!|?][#<property scrutiny>],...` with `!` for causesReplacement
 // "yes" and `?` for "maybe" (anything else updates in place).
+
+const path = require('node:path');
+
+/** The package cloudformation-diff loads the database from, and what stands in for it in the repo's Node processes. */
+const SPEC_PACKAGE = '@aws-cdk/aws-service-spec';
+const EMBEDDED_SPEC_MODULE = path.join(__dirname, 'aws-service-spec-embedded.cjs');
 
 const REPLACEMENT_MARK = { yes: '!', maybe: '?' };
 const REPLACEMENT_OF_MARK = { '!': 'yes', '?': 'maybe' };
@@ -65,4 +72,11 @@ const databaseFromTable = (text) => {
   };
 };
 
-module.exports = { tableFromDatabase, databaseFromTable };
+/** What the package exports (the part cloudformation-diff calls), answered from the table `readTable` returns. */
+const serviceSpecExports = (readTable) => {
+  let db;
+  const loadAwsServiceSpecSync = () => (db ??= databaseFromTable(readTable().trimEnd()));
+  return { loadAwsServiceSpecSync, loadAwsServiceSpec: async () => loadAwsServiceSpecSync() };
+};
+
+module.exports = { SPEC_PACKAGE, EMBEDDED_SPEC_MODULE, tableFromDatabase, databaseFromTable, serviceSpecExports };

@@ -7,6 +7,9 @@ const { sharedBuild } = require('./esbuild-shared-build.cjs');
 
 const SPEC_TABLE = path.join(__dirname, 'aws-service-spec-table.txt');
 const SPEC_TABLE_CODE = path.join(__dirname, 'aws-service-spec-table.cjs');
+const { SPEC_PACKAGE } = require(SPEC_TABLE_CODE);
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * @aws-cdk/aws-service-spec (behind @aws-cdk/cloudformation-diff, the deploy orchestrator's security diff) reads its
@@ -18,8 +21,8 @@ const SPEC_TABLE_CODE = path.join(__dirname, 'aws-service-spec-table.cjs');
 const embedAwsServiceSpec = {
   name: 'embed-aws-service-spec',
   setup(build) {
-    build.onResolve({ filter: /^@aws-cdk\/aws-service-spec$/ }, () => ({
-      path: '@aws-cdk/aws-service-spec',
+    build.onResolve({ filter: new RegExp(`^${escapeRegExp(SPEC_PACKAGE)}$`) }, () => ({
+      path: SPEC_PACKAGE,
       namespace: 'embedded-aws-service-spec',
     }));
     build.onLoad({ filter: /.*/, namespace: 'embedded-aws-service-spec' }, () => ({
@@ -27,12 +30,9 @@ const embedAwsServiceSpec = {
       loader: 'js',
       contents: [
         "const { gunzipSync } = require('node:zlib');",
-        `const { databaseFromTable } = require(${JSON.stringify(SPEC_TABLE_CODE)});`,
+        `const { serviceSpecExports } = require(${JSON.stringify(SPEC_TABLE_CODE)});`,
         `const compressed = require(${JSON.stringify(SPEC_TABLE)});`,
-        'let db;',
-        "const load = () => (db ??= databaseFromTable(gunzipSync(compressed).toString('utf8')));",
-        'exports.loadAwsServiceSpecSync = load;',
-        'exports.loadAwsServiceSpec = async () => load();',
+        "module.exports = serviceSpecExports(() => gunzipSync(compressed).toString('utf8'));",
       ].join('\n'),
     }));
     build.onLoad({ filter: /aws-service-spec-table\.txt$/ }, async (args) => ({
@@ -162,7 +162,6 @@ const chunkPathParts = (chunkPath) => {
   const colon = chunkPath.indexOf(':');
   return [chunkPath.slice(0, colon), chunkPath.slice(colon + 1)];
 };
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const LAZY_CHUNK_FILTER = new RegExp(`^(${Object.keys(LAZY_CHUNKS).map(escapeRegExp).join('|')})$`);
 
 /**

@@ -2,9 +2,11 @@
 // (scripts/transpile-ts.cjs; types are `pnpm typecheck`'s job) and kept by content hash in the temp folder, so a
 // rerun starts no compiler at all. Stack traces point at the TypeScript lines.
 const fs = require('node:fs');
+const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const { transpile, transpileKey } = require('./transpile-ts.cjs');
+const { SPEC_PACKAGE, EMBEDDED_SPEC_MODULE } = require('../config/aws-service-spec-table.cjs');
 
 const cacheDir = path.join(os.tmpdir(), `glue-cd-transpiled-${os.userInfo().uid}`);
 
@@ -31,4 +33,10 @@ const load = (module, filename) => {
 if (!require.extensions['.ts']) {
   process.setSourceMapsEnabled(true);
   require.extensions['.ts'] = load;
+  // cloudformation-diff's service spec database: the verified table instead, as in jest (its moduleNameMapper) and in
+  // the bundles (config/aws-service-spec-embedded.cjs).
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    return request === SPEC_PACKAGE ? EMBEDDED_SPEC_MODULE : resolveFilename.call(this, request, ...rest);
+  };
 }

@@ -1,6 +1,7 @@
 // What config/esbuild-plugins.cjs does to core in a bundle: the service spec is a table, which must say what the
-// installed database says; the template diff, the YAML parser and the plan schema are lazy chunks beside the bundle,
-// and behave as the unbundled core the other tests run.
+// installed database says (as it does for the unbundled core in jest and in the processes scripts/register-ts.cjs
+// starts); the template diff, the YAML parser and the plan schema are lazy chunks beside the bundle, and behave as the
+// unbundled core the other tests run.
 import {
   parseDeployInput,
   parsePlanDocument,
@@ -9,12 +10,15 @@ import {
   type TemplateDocument,
 } from '@glue-cd/core';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  installedSpecModule,
   installedSpecTable,
   loadInstalledSpec,
   REPO_ROOT,
+  SPEC_PACKAGE,
   SPEC_TABLE_FILE,
   specTableCode,
 } from '../../../scripts/spec-table';
@@ -41,6 +45,18 @@ const facts = (resource: SpecResource | undefined) =>
       ]),
     ),
   };
+
+/** templateDiffReport of the core as jest loads it, but with the installed database behind cloudformation-diff. */
+const reportFromDatabase = (...args: Parameters<typeof templateDiffReport>): ReturnType<typeof templateDiffReport> => {
+  let report: ReturnType<typeof templateDiffReport> | undefined;
+  jest.isolateModules(() => {
+    jest.doMock(SPEC_PACKAGE, () => installedSpecModule());
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    report = (require('@glue-cd/core') as typeof import('@glue-cd/core')).templateDiffReport(...args);
+  });
+  jest.dontMock(SPEC_PACKAGE);
+  return report!;
+};
 
 describe('the embedded service spec table', () => {
   const spec = loadInstalledSpec() as unknown as {
@@ -179,8 +195,11 @@ describe('the embedded service spec table', () => {
       expect(() => parsePlanDocument(bad, 's3://b/plans/x.json')).toThrow((thrown as Error).message);
     });
 
+    let fromDatabase: ReturnType<typeof templateDiffReport> | undefined;
+    const expectedReport = () => (fromDatabase ??= reportFromDatabase(before, after));
+
     it('gives the same broadening and text as the database', () => {
-      const expected = templateDiffReport(before, after);
+      const expected = expectedReport();
       expect(expected.broadening.map((b) => b.kind).sort()).toEqual([
         'iam-statement',
         'iam-statement',
@@ -189,6 +208,39 @@ describe('the embedded service spec table', () => {
       ]);
       expect(expected.text).toMatch(/BucketName \(requires replacement\)/);
       expect(bundled.templateDiffReport(before, after)).toEqual(expected);
+    });
+
+    it('stands in for the database in jest and in the processes run-ts starts, with the same diff', () => {
+      // Arrange
+      const table = path.join(REPO_ROOT, 'config/aws-service-spec-embedded.cjs');
+      const work = mkdtempSync(path.join(tmpdir(), 'glue-cd-spec-stand-in-'));
+      const script = path.join(work, 'diff.ts');
+      writeFileSync(
+        script,
+        [
+          `const { templateDiffReport } = require(${JSON.stringify(path.join(REPO_ROOT, 'packages/core/src'))});`,
+          `const [before, after] = JSON.parse(${JSON.stringify(JSON.stringify([before, after]))});`,
+          'const report = templateDiffReport(before, after);',
+          "const database = Object.keys(require.cache).filter((file) => file.includes('aws-service-spec/lib'));",
+          `process.stdout.write(JSON.stringify({ resolved: require.resolve(${JSON.stringify(SPEC_PACKAGE)}), database, report }));`,
+        ].join('\n'),
+      );
+
+      // Act
+      const child = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/run-ts.cjs'), script], {
+        encoding: 'utf8',
+      });
+      rmSync(work, { recursive: true, force: true });
+
+      // Assert
+      expect(require.resolve(SPEC_PACKAGE)).toBe(table);
+      expect(templateDiffReport(before, after)).toEqual(expectedReport());
+      expect(child.stderr).toBe('');
+      expect(JSON.parse(child.stdout)).toEqual({
+        resolved: table,
+        database: [],
+        report: expectedReport(),
+      });
     });
   });
 });

@@ -69,7 +69,7 @@ export class CloudFormationEngine {
 
   /**
    * Loads now what the first stack operation and the first change set of the process would load (the resource
-   * specification's index, the template diff's database: seconds of CPU), so that they do not wait for it.
+   * specification's extract, the template diff and its table: ~0.1 CPU-s), so that they do not wait for it.
    */
   warmUp(): void {
     resourceSpec('AWS::S3::Bucket');

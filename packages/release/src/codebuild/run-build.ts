@@ -2,7 +2,7 @@ import type { CommandRecord } from '../report-schema';
 import { PHASES, ignoredKeys, type Buildspec, type BuildspecPhase, type PhaseName } from './buildspec';
 import { ShellSession } from './shell-session';
 import { skipRuleFor, type SkipRule } from './skip-list';
-import type { StandInDecision } from './stand-ins';
+import type { BuildScratch, StandInDecision } from './stand-ins';
 
 export interface PhaseRecord {
   phase: PhaseName;
@@ -102,8 +102,25 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
   let stopped: string | undefined; // why the remaining phases do not run
   let timedOut = false;
   let failure: string | undefined;
+  // What skip rules start for this build before its first command (cfn-lint started ahead), closed at its end.
+  const scratch: BuildScratch = new Map();
+  const allCommands = PHASES.flatMap((phase) => [
+    ...(buildspec.phases?.[phase]?.commands ?? []),
+    ...(buildspec.phases?.[phase]?.finally ?? []),
+  ]);
+  for (const rule of options.skipList) {
+    const started = rule.atBuildStart?.({
+      commands: allCommands,
+      sourceDir: options.sourceDir,
+      env: session.startEnvironment,
+      scratch,
+    });
+    if (started) line(`local release: ${started}`);
+  }
+  const aborted = new AbortController();
   const timer = setTimeout(() => {
     timedOut = true;
+    aborted.abort();
     session.close();
   }, options.timeoutMs);
 
@@ -139,6 +156,8 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
             ...(options.checkout !== undefined ? { checkout: options.checkout } : {}),
             run: (text) => session.run(text),
             variables: (names) => session.readVariables(names),
+            environment: () => session.environment(),
+            scratch,
           })
         : skip
           ? { action: 'skip', detail: '' }
@@ -168,7 +187,9 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
         continue;
       }
       line(`Running command ${command}${decision.detail ? ` (local release: ${decision.detail})` : ''}`);
-      const outcome = await session.run(command);
+      const outcome = decision.instead
+        ? await decision.instead((text) => options.log(text), aborted.signal)
+        : await session.run(command);
       const durationMs = Date.now() - began;
       const after = decision.after ? await decision.after(outcome) : undefined;
       if (after) line(`local release: ${after}`);
@@ -260,6 +281,7 @@ export const runBuild = async (options: BuildOptions): Promise<BuildResult> => {
     };
   } finally {
     clearTimeout(timer);
+    for (const work of scratch.values()) work.close();
     session.close();
   }
 };

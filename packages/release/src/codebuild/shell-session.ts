@@ -54,6 +54,11 @@ export class ShellSession {
 
   constructor(private readonly options: ShellSessionOptions) {}
 
+  /** The environment the shell starts with (before any command's `export`). */
+  get startEnvironment(): Record<string, string> {
+    return this.options.env;
+  }
+
   private get exportsFile(): string {
     return path.join(this.options.stateDir, 'exports.sh');
   }
@@ -162,6 +167,19 @@ export class ShellSession {
       ),
     ].join('\n');
     await this.run(script, { quiet: true });
+    const text = existsSync(file) ? await readFile(file, 'utf8') : '';
+    return Object.fromEntries(
+      text
+        .split('\0')
+        .filter((entry) => entry.includes('='))
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
+  }
+
+  /** The environment a command run now would get (the shell's exported variables), by name. */
+  async environment(): Promise<Record<string, string>> {
+    const file = path.join(this.options.stateDir, 'environment');
+    await this.run(`env -0 > ${quote(file)}`, { quiet: true });
     const text = existsSync(file) ? await readFile(file, 'utf8') : '';
     return Object.fromEntries(
       text

@@ -9,6 +9,8 @@ import {
   rememberedLint,
   PACKAGE_STAGES_COMMAND,
   reusedPackages,
+  startLintAhead,
+  type BuildStart,
   type StandIn,
 } from './stand-ins';
 
@@ -27,6 +29,11 @@ export interface SkipRule {
    * is recorded like any other), fail it (a check failed), or skip it with what it did instead.
    */
   standIn?: StandIn;
+  /**
+   * Work started when a build begins, before its first command, for the stand-in to use (BuildStart.scratch); what it
+   * started, for the build log.
+   */
+  atBuildStart?: (build: BuildStart) => string | undefined;
 }
 
 /** The version of the pnpm on PATH: read from its package.json next to the executable, else asked. */
@@ -90,8 +97,11 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
       display: 'cfn-lint <files>',
       reason:
         'remembered when it passed: the same cfn-lint (version and installation) on the same files, configuration ' +
-        'and Python variables (content hash) passed before, so it is not linted again; new inputs or a finding lint',
+        'and Python variables (content hash) passed before, so it is not linted again; new inputs or a finding lint ' +
+        '(by the same cfn-lint started ahead, its imports done while the build began, when the directory and ' +
+        'environment are those it started with)',
       standIn: rememberedLint(cache),
+      ...(cache ? { atBuildStart: startLintAhead } : {}),
     },
   ];
 };

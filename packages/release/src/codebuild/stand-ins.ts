@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PackageCache, packagingEnvNames, packagingKey } from '../package-cache';
+import { startCfnLintAhead, type CfnLintAhead } from './cfn-lint-ahead';
 import type { CommandOutcome } from './shell-session';
 
 /** What a stand-in sees of the build when a skip-list command comes up. */
@@ -19,13 +20,37 @@ export interface StandInContext {
   run(command: string): Promise<CommandOutcome>;
   /** Values of the session's variables by name. */
   variables(names: string[]): Promise<Record<string, string>>;
+  /** The environment a command run now would get. */
+  environment?(): Promise<Record<string, string>>;
+  /** What a skip rule started for this build (BuildStart.scratch). */
+  scratch?: BuildScratch;
+}
+
+/** Work a skip rule started for one build (a process started ahead), by name; the build closes each at its end. */
+export type BuildScratch = Map<string, { close(): void }>;
+
+/** What a skip rule sees when the build starts (SkipRule.atBuildStart): before its first command. */
+export interface BuildStart {
+  /** Every command of the buildspec, in order. */
+  commands: string[];
+  /** CODEBUILD_SRC_DIR, where the first command starts. */
+  sourceDir: string;
+  /** The environment the build's shell starts with. */
+  env: Record<string, string>;
+  scratch: BuildScratch;
 }
 
 /** What becomes of the command: not run (why), failed (a check of the stand-in), or run as written. */
 export type StandInDecision =
   | { action: 'skip'; detail: string }
   | { action: 'fail'; exitCode: number; output: string; detail: string }
-  | { action: 'run'; detail?: string; after?: (outcome: CommandOutcome) => Promise<string | undefined> };
+  | {
+      action: 'run';
+      detail?: string;
+      after?: (outcome: CommandOutcome) => Promise<string | undefined>;
+      /** Runs the command another way with the same outcome (cfn-lint started ahead), instead of in the shell. */
+      instead?: (log: (text: string) => void, signal: AbortSignal) => Promise<CommandOutcome>;
+    };
 
 export type StandIn = (context: StandInContext) => Promise<StandInDecision>;
 
@@ -256,6 +281,15 @@ const spawnText = (
  * bare interpreter start, not cfn-lint's own (its import alone takes seconds).
  */
 export const cfnLintIdentity = async (cwd: string, env: Record<string, string>): Promise<string | undefined> => {
+  const found = await cfnLintInstallation(cwd, env);
+  return found && `${found.script}\0${found.python}\0${found.distribution}`;
+};
+
+/** cfnLintIdentity's parts: the script, its Python, and `<version> <location>` of the distribution it imports. */
+const cfnLintInstallation = async (
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ script: string; python: string; distribution: string } | undefined> => {
   const onPath = (env.PATH ?? '')
     .split(path.delimiter)
     .filter(Boolean)
@@ -278,7 +312,7 @@ export const cfnLintIdentity = async (cwd: string, env: Record<string, string>):
     cwd,
     env,
   );
-  return found ? `${script}\0${python}\0${found}` : undefined;
+  return found ? { script, python, distribution: found } : undefined;
 };
 
 /**
@@ -329,9 +363,15 @@ export const rememberedLint =
         detail: `cfn-lint ${version} passed before on these files and configuration (check ${key.slice(0, 16)})`,
       };
     }
+    const ahead = await aheadFor(context, identity);
     return {
       action: 'run',
-      detail: `no cfn-lint ${version} pass on these files (check ${key.slice(0, 16)}): linted`,
+      detail: `no cfn-lint ${version} pass on these files (check ${key.slice(0, 16)}): linted${
+        ahead
+          ? ' by the cfn-lint started ahead (imported while the build began; same installation, directory and environment)'
+          : ''
+      }`,
+      ...(ahead ? { instead: (log, signal) => ahead.lint.run(words, ahead.env, log, signal) } : {}),
       after: async (outcome) => {
         if (outcome.exitCode !== 0) return undefined;
         await cache.rememberPassed(key, `cfn-lint ${version}: ${command}`);
@@ -339,3 +379,64 @@ export const rememberedLint =
       },
     };
   };
+
+const AHEAD = 'cfn-lint-ahead';
+// Variables the shell itself sets for each command: not part of what the build chose.
+const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
+
+interface AheadEntry {
+  identity: Promise<string | undefined>;
+  ahead: Promise<CfnLintAhead | undefined>;
+  close(): void;
+}
+
+const sameEnvironment = (a: Record<string, string>, b: Readonly<Record<string, string>>): boolean => {
+  const chosen = (env: Readonly<Record<string, string>>) =>
+    Object.entries(env)
+      .filter(([name]) => !SHELL_VARIABLES.has(name))
+      .sort(([x], [y]) => (x < y ? -1 : 1));
+  return JSON.stringify(chosen(a)) === JSON.stringify(chosen(b));
+};
+
+/** The cfn-lint started ahead for this build, if it is the command's cfn-lint, directory and environment. */
+const aheadFor = async (
+  context: StandInContext,
+  identity: string,
+): Promise<{ lint: CfnLintAhead; env: Record<string, string> } | undefined> => {
+  const entry = context.scratch?.get(AHEAD) as AheadEntry | undefined;
+  if (!entry || !context.environment) return undefined;
+  context.scratch!.delete(AHEAD);
+  const [started, ahead, env] = await Promise.all([entry.identity, entry.ahead, context.environment()]);
+  if (ahead && started === identity && ahead.cwd === context.cwd && sameEnvironment(env, ahead.env)) {
+    return { lint: ahead, env };
+  }
+  entry.close();
+  return undefined;
+};
+
+/**
+ * SkipRule.atBuildStart of the cfn-lint rule: a build with a cfn-lint command starts that cfn-lint ahead
+ * (cfn-lint-ahead.ts), so its imports are done by the time the command comes (rememberedLint hands it the command
+ * when nothing changed in between; unused, it is stopped when the build ends).
+ */
+export const startLintAhead = (build: BuildStart): string | undefined => {
+  if (!build.commands.some((command) => CFN_LINT_COMMAND.test(command.trim()))) return undefined;
+  const installation = cfnLintInstallation(build.sourceDir, build.env);
+  let started: CfnLintAhead | undefined;
+  let closed = false;
+  const ahead = installation.then((found) => {
+    if (!found || closed) return undefined;
+    started = startCfnLintAhead(found.python, found.script, build.sourceDir, build.env);
+    return started;
+  });
+  const entry: AheadEntry = {
+    identity: installation.then((found) => found && `${found.script}\0${found.python}\0${found.distribution}`),
+    ahead,
+    close: () => {
+      closed = true;
+      started?.close();
+    },
+  };
+  build.scratch.set(AHEAD, entry);
+  return 'cfn-lint started ahead, importing while the first commands run (it answers the cfn-lint command if the directory and environment are still those of now)';
+};

@@ -1,80 +1,44 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import {
+  decodeSpecLine,
+  type ExtractProperty,
+  type ExtractResource,
+  type ReplacementRequirement,
+} from './spec-extract';
 
-/** Whether changing a property replaces the resource, as the CloudFormation resource specification says. */
-export type ReplacementRequirement = 'yes' | 'maybe' | 'no';
+export type { ReplacementRequirement } from './spec-extract';
 
-// The slice of @aws-cdk/service-spec-types this engine reads (that package is not a direct dependency).
-interface SpecType {
-  type: string;
-  reference?: { $ref: string };
-  element?: SpecType;
-  inner?: SpecType[];
-}
-interface SpecProperty {
-  type: SpecType;
-  causesReplacement?: ReplacementRequirement;
-}
-interface SpecResource {
-  cloudFormationType: string;
-  properties: Record<string, SpecProperty>;
-  attributes: Record<string, unknown>;
-  arnTemplate?: string;
-}
-interface SpecTypeDefinition {
-  properties: Record<string, SpecProperty>;
-}
+/** spec-extract.txt, `pnpm spec-table` writes it from the installed @aws-cdk/aws-service-spec (spec-extract.ts). */
+export const SPEC_EXTRACT_FILE = path.join(__dirname, 'spec-extract.txt');
 
-/** The entity collections of the package's database file (`db.json.gz`, what `loadAwsServiceSpecSync` reads). */
-interface SpecFile {
-  schema: {
-    resource: { entities: (SpecResource & { $id: string })[] };
-    typeDefinition: { entities: (SpecTypeDefinition & { $id: string })[] };
-  };
-}
-
-interface SpecIndex {
-  resources: Map<string, SpecResource>;
-  typeDefinitions: Map<string, SpecTypeDefinition>;
-}
-
-let index: SpecIndex | undefined;
-// Read once per process, on first use. Only the resources and type definitions are indexed: hydrating the whole
-// database (its relationships, metrics, events) with loadAwsServiceSpecSync took several seconds per process.
-const specIndex = (): SpecIndex => {
-  if (index === undefined) {
-    const file = path.join(path.dirname(require.resolve('@aws-cdk/aws-service-spec')), '..', 'db.json.gz');
-    const { schema } = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as SpecFile;
-    index = {
-      // The first entity of a type, as the database's lookup answered.
-      resources: new Map(schema.resource.entities.reverse().map((resource) => [resource.cloudFormationType, resource])),
-      typeDefinitions: new Map(schema.typeDefinition.entities.map((definition) => [definition.$id, definition])),
-    };
+let lines: Map<string, string> | undefined;
+const decoded = new Map<string, ExtractResource | undefined>();
+// Read once per process, on first use (~0.4 MB, a few ms); a type's line is decoded when first asked for, not the
+// 2.6 MB database: its gunzip and JSON.parse cost ~0.4 CPU-s per process.
+const lineOf = (resourceType: string): string | undefined => {
+  if (lines === undefined) {
+    lines = new Map();
+    for (const line of readFileSync(SPEC_EXTRACT_FILE, 'utf8').split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab > 0) lines.set(line.slice(0, tab), line);
+    }
   }
-  return index;
+  return lines.get(resourceType);
 };
 
-/** The specification of a resource type, or undefined for a type the specification does not know. */
-export const resourceSpec = (resourceType: string): SpecResource | undefined => specIndex().resources.get(resourceType);
+/** What the specification says of a resource type, or undefined for a type it does not know. */
+export const resourceSpec = (resourceType: string): ExtractResource | undefined => {
+  if (!decoded.has(resourceType)) {
+    const line = lineOf(resourceType);
+    decoded.set(resourceType, line === undefined ? undefined : decodeSpecLine(line));
+  }
+  return decoded.get(resourceType);
+};
 
 const RANK: Record<ReplacementRequirement, number> = { no: 0, maybe: 1, yes: 2 };
 const stronger = (a: ReplacementRequirement, b: ReplacementRequirement): ReplacementRequirement =>
   RANK[b] > RANK[a] ? b : a;
-
-const typeDefinitionProperties = (type: SpecType | undefined): Record<string, SpecProperty> | undefined => {
-  if (!type) return undefined;
-  if (type.type === 'ref' && type.reference) {
-    return specIndex().typeDefinitions.get(type.reference.$ref)?.properties;
-  }
-  if (type.type === 'union') {
-    for (const inner of type.inner ?? []) {
-      const found = typeDefinitionProperties(inner);
-      if (found) return found;
-    }
-  }
-  return undefined;
-};
 
 /**
  * The replacement requirement of a change at a property path (`['DatabaseInput', 'Name']`); the strongest along the
@@ -84,31 +48,30 @@ export const replacementForPath = (
   resourceType: string,
   path: readonly string[],
 ): ReplacementRequirement | undefined => {
-  const resource = resourceSpec(resourceType);
   const first = path[0];
-  if (!resource || first === undefined) return undefined;
-  let property = resource.properties[first];
+  let property: ExtractProperty | undefined =
+    first === undefined ? undefined : resourceSpec(resourceType)?.properties.get(first);
   if (!property) return undefined;
   let requirement: ReplacementRequirement = property.causesReplacement ?? 'no';
-  let type: SpecType | undefined = property.type;
+  // A list index or a map key: the next property is on the element type.
+  let skip = property.skip;
   for (const segment of path.slice(1)) {
-    // A list index or a map key: the next property is on the element type.
-    if (type && (type.type === 'array' || type.type === 'map')) {
-      type = type.element;
+    if (skip > 0) {
+      skip -= 1;
       continue;
     }
-    property = typeDefinitionProperties(type)?.[segment];
+    property = property.definition?.get(segment);
     if (!property) break;
     requirement = stronger(requirement, property.causesReplacement ?? 'no');
-    type = property.type;
+    skip = property.skip;
   }
   return requirement;
 };
 
 /** Attribute names the specification lists for Fn::GetAtt on a resource type. */
 export const specAttributes = (resourceType: string): string[] | undefined => {
-  const resource = resourceSpec(resourceType);
-  return resource ? Object.keys(resource.attributes ?? {}) : undefined;
+  const attributes = resourceSpec(resourceType)?.attributes;
+  return attributes && [...attributes];
 };
 
 /** The ARN template of a resource type (`arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`). */
