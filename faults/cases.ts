@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { FaultRule } from '@glue-cd/local-cloud';
+import { LOCAL_WAITER_DELAYS, type FaultRule } from '@glue-cd/local-cloud';
 import { codePipelineJobEvent, localPipelineContext, type InvokeActionOutcome } from '@glue-cd/release';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -335,7 +335,10 @@ const crawlerRole = async (context: FaultContext, names: Names): Promise<string>
       }),
     }),
   );
-  await waitUntilStackCreateComplete({ client: cloudFormation, maxWaitTime: 60, minDelay: 1 }, { StackName });
+  await waitUntilStackCreateComplete(
+    { client: cloudFormation, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+    { StackName },
+  );
   return `arn:aws:iam::000000000000:role/${roleName}`;
 };
 
@@ -886,7 +889,7 @@ export const FAULT_CASES: FaultCase[] = [
         }),
       );
       await waitUntilChangeSetCreateComplete(
-        { client: cloudFormation, maxWaitTime: 60, minDelay: 1 },
+        { client: cloudFormation, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
         { StackName: names.stackName, ChangeSetName: changeSetName },
       );
       const outside = cloudFormation.send(

@@ -57,6 +57,11 @@ export interface Harness<Release extends ReleaseTarget = ReleaseCloud> {
 export interface HarnessOptions {
   /** Fault injection in the local cloud (the fault suite, faults/); off by default. */
   faults?: FaultInjector;
+  /**
+   * The local CloudFormation's pause per status step (default 20 ms, so a racing caller can catch a stack mid-operation,
+   * as the fault suite's races do); 0 as `pnpm start` runs it, when nothing must (every status is still recorded).
+   */
+  stackStepMs?: number;
 }
 
 export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
@@ -64,6 +69,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
   const release = await startReleaseCloud({
     stateDir,
     waitScale: 0.001,
+    ...(options.stackStepMs !== undefined ? { stackStepMs: options.stackStepMs } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const packaged = await packageDeliveryServices({

@@ -10,6 +10,7 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { LOCAL_WAITER_DELAYS } from '@glue-cd/local-cloud';
 import { randomUUID } from 'node:crypto';
 import { dataTemplate, startHarness, type Harness } from './harness';
 
@@ -18,7 +19,8 @@ jest.setTimeout(240_000);
 let harness: Harness;
 // Packaging the delivery services (sls package, esbuild) is most of the time on a loaded machine.
 beforeAll(async () => {
-  harness = await startHarness();
+  // Nothing here catches a stack mid-operation (the waiters read the final status): no pause between stack steps.
+  harness = await startHarness({ stackStepMs: 0 });
 }, 600_000);
 afterAll(async () => harness?.close());
 
@@ -164,9 +166,10 @@ describe('a protected (prod) stack through the pipeline', () => {
 
     // Outside the pipeline, without an override: the stored stack policy denies Update:Replace on the bucket.
     await update();
-    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName }).catch(
-      () => undefined,
-    );
+    await waitUntilStackUpdateComplete(
+      { client: cfn, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+      { StackName: stackName },
+    ).catch(() => undefined);
     const denied = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
     expect(denied?.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(await harness.bucketKeys(`${bucketName}-v2`)).toBeUndefined();
@@ -177,7 +180,10 @@ describe('a protected (prod) stack through the pipeline', () => {
         Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: 'LogicalResourceId/DataBucket' }],
       }),
     });
-    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
+    await waitUntilStackUpdateComplete(
+      { client: cfn, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+      { StackName: stackName },
+    );
 
     expect(await harness.bucketKeys(`${bucketName}-v2`)).toEqual([]);
     expect(await readObject(bucketName, 'raw/a.csv')).toBe('a\n1\n');

@@ -7,7 +7,8 @@ import { dataTemplate, startHarness, type Harness } from './harness';
 export const useHarness = (): (() => Harness) => {
   let harness: Harness | undefined;
   beforeAll(async () => {
-    harness = await startHarness();
+    // No scenario catches a stack mid-operation: its steps take no pause, as in `pnpm start`.
+    harness = await startHarness({ stackStepMs: 0 });
   });
   afterAll(async () => harness?.close());
   return () => {

@@ -13,6 +13,7 @@ export {
   type LocalCloudOptions,
 } from './server';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES } from './router';
+export { LOCAL_RETRY_STEP_MS, LOCAL_WAITER_DELAYS, localRetryStrategy } from './sdk-pacing';
 export {
   createFaultInjector,
   parseFaultPlan,

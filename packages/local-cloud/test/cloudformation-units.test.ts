@@ -319,3 +319,29 @@ describe('AWS Query envelopes from the handler', () => {
     }
   });
 });
+
+describe('the pause between stack status steps', () => {
+  it('is changed by setStepDelay, which refuses anything but milliseconds >= 0', () => {
+    // Arrange
+    const stateDir = mkdtempSync(`${tmpdir()}/local-cfn-step-`);
+    try {
+      const { engine } = createCloudFormationService({
+        stateDir,
+        objects: new FakeObjectStore(),
+        functions: new FakeFunctionRuntime(),
+        stateMachines: new FakeStateMachineRegistry(),
+      });
+
+      // Act
+      const set = (ms: number) => () => engine.setStepDelay(ms);
+
+      // Assert
+      expect(set(0)).not.toThrow();
+      expect(set(2)).not.toThrow();
+      expect(set(-1)).toThrow('a stack step delay is a number of milliseconds >= 0, not -1');
+      expect(set(Number.NaN)).toThrow('a stack step delay is a number of milliseconds >= 0, not NaN');
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../src';
-import { createFaultInjector, type FaultInjector } from '../src';
+import { createFaultInjector, localRetryStrategy, type FaultInjector } from '../src';
 import { deployProbe, removeDir, startTestCloud } from './helpers';
 
 describe('fault injector: which calls a rule hits', () => {
@@ -58,6 +58,7 @@ describe('fault injector: which calls a rule hits', () => {
   });
 });
 
+// The S3 clients retry as the SDK decides, with the local pauses (localRetryStrategy) instead of its seconds of backoff.
 describe('fault injector in the local cloud, seen by the real SDK clients', () => {
   let cloud: LocalCloud;
   let restore: () => void;
@@ -92,7 +93,7 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
         },
       },
     ]);
-    const s3 = new S3Client({ forcePathStyle: true });
+    const s3 = new S3Client({ forcePathStyle: true, retryStrategy: localRetryStrategy() });
 
     // Act
     const put = await s3.send(
@@ -123,7 +124,7 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
         },
       },
     ]);
-    const s3 = new S3Client({ forcePathStyle: true });
+    const s3 = new S3Client({ forcePathStyle: true, retryStrategy: localRetryStrategy() });
 
     // Act
     const failure = (await s3
@@ -146,7 +147,7 @@ describe('fault injector in the local cloud, seen by the real SDK clients', () =
         action: { kind: 'drop' },
       },
     ]);
-    const s3 = new S3Client({ forcePathStyle: true });
+    const s3 = new S3Client({ forcePathStyle: true, retryStrategy: localRetryStrategy() });
 
     // Act
     const put = await s3.send(

@@ -9,6 +9,7 @@ import {
   waitUntilStackUpdateComplete,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_WAITER_DELAYS } from '../src';
 
 // The repository's copy of the real NYC TLC sample (glue-jobs/nyc-taxi/sample/SOURCE.md).
 export const SAMPLE_FILE = path.resolve(
@@ -134,11 +135,17 @@ export const declareRoles = async (stackName: string, roles: Record<string, Test
     await cfn.send(
       new UpdateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }),
     );
-    await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
+    await waitUntilStackUpdateComplete(
+      { client: cfn, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+      { StackName: stackName },
+    );
   } else {
     await cfn.send(
       new CreateStackCommand({ StackName: stackName, TemplateBody, Capabilities: ['CAPABILITY_NAMED_IAM'] }),
     );
-    await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 60, minDelay: 1 }, { StackName: stackName });
+    await waitUntilStackCreateComplete(
+      { client: cfn, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+      { StackName: stackName },
+    );
   }
 };

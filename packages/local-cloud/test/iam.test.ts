@@ -9,7 +9,7 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { createJsonService, iamRequestsOf, type LocalCloud } from '../src';
+import { createJsonService, iamRequestsOf, LOCAL_WAITER_DELAYS, type LocalCloud } from '../src';
 import { handlerRequestsOf } from '../src/iam/cloudformation-handlers';
 import { deployProbe, removeDir, signedHeaders, startTestCloud } from './helpers';
 
@@ -145,7 +145,7 @@ beforeAll(async () => {
       Capabilities: ['CAPABILITY_NAMED_IAM'],
     }),
   );
-  await waitUntilStackCreateComplete({ client, maxWaitTime: 60, minDelay: 1 }, { StackName: 'roles' });
+  await waitUntilStackCreateComplete({ client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS }, { StackName: 'roles' });
   client.destroy();
 });
 
@@ -170,7 +170,7 @@ describe('IAM enforcement', () => {
         Capabilities: ['CAPABILITY_NAMED_IAM'],
       }),
     );
-    await waitUntilStackUpdateComplete({ client, maxWaitTime: 60, minDelay: 1 }, { StackName: 'roles' });
+    await waitUntilStackUpdateComplete({ client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS }, { StackName: 'roles' });
     const denied = await refusal(reader.send(new GetObjectCommand({ Bucket: 'iam-data', Key: 'reports/q1.csv' })));
     await client.send(
       new UpdateStackCommand({
@@ -179,7 +179,7 @@ describe('IAM enforcement', () => {
         Capabilities: ['CAPABILITY_NAMED_IAM'],
       }),
     );
-    await waitUntilStackUpdateComplete({ client, maxWaitTime: 60, minDelay: 1 }, { StackName: 'roles' });
+    await waitUntilStackUpdateComplete({ client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS }, { StackName: 'roles' });
     client.destroy();
 
     // Assert
@@ -324,7 +324,10 @@ describe('IAM enforcement', () => {
         RoleARN: roleArn('deployer'),
       }),
     );
-    await waitUntilStackCreateComplete({ client, maxWaitTime: 60, minDelay: 1 }, { StackName: 'as-role-ok' });
+    await waitUntilStackCreateComplete(
+      { client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
+      { StackName: 'as-role-ok' },
+    );
     await client.send(
       new CreateStackCommand({
         StackName: 'as-role-denied',
@@ -333,7 +336,7 @@ describe('IAM enforcement', () => {
       }),
     );
     const failed = await waitUntilStackCreateComplete(
-      { client, maxWaitTime: 60, minDelay: 1 },
+      { client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
       { StackName: 'as-role-denied' },
     ).catch((error: Error) => error);
     const events = await client.send(new DescribeStackEventsCommand({ StackName: 'as-role-denied' }));

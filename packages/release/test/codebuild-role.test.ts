@@ -1,5 +1,6 @@
 import { CreateStackCommand, waitUntilStackCreateComplete } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { LOCAL_WAITER_DELAYS } from '@glue-cd/local-cloud';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -179,7 +180,7 @@ beforeAll(async () => {
     }),
   );
   await waitUntilStackCreateComplete(
-    { client: release.clients.cloudFormation, maxWaitTime: 60, minDelay: 1 },
+    { client: release.clients.cloudFormation, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS },
     { StackName: 'delivery-exports' },
   );
 }, 180_000);

@@ -26,7 +26,7 @@ import {
   withIamStarOnJobRole,
   withQueues,
 } from './support/fixtures';
-import { OrchestratorCloud, type Template } from './support/local-cloud';
+import { OrchestratorCloud, STACK_STEP_MS, type Template } from './support/local-cloud';
 import { runDeploy, STAGING_BUCKET, STATE_LIMIT_BYTES } from './support/run-deploy';
 
 logger.setLogLevel('SILENT');
@@ -232,6 +232,10 @@ describe('bounded state', () => {
 
   it('reads a change set across invocations when time runs short, resuming from the cursor in the state', async () => {
     await cloud.givenStack(STACK, withQueues(appTemplate(), 35, 30));
+    // The change set computed in steps of 50 ms, so that the first checks find it running even when the first poll is
+    // slow (a cold module load); the update in the usual 2 ms steps again, well within the checks of an instant-wait run.
+    cloud.stepDelay(50);
+    cloud.when('ExecuteChangeSet', async () => cloud.stepDelay(STACK_STEP_MS));
 
     // Less than the reading reserve left: one page (10 changes) per invocation, then one invocation to judge.
     const run = await runDeploy(deployInput(body(withQueues(appTemplate(), 35, 60))), { remainingTimeMs: 19_000 });

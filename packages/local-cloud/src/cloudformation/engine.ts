@@ -80,4 +80,9 @@ export class CloudFormationEngine {
   waitForIdle(): Promise<void> {
     return this.api.executor.runner.waitForIdle();
   }
+
+  /** Changes the pause between status steps (LocalCloudOptions.stackStepMs), from the next step on. */
+  setStepDelay(ms: number): void {
+    this.api.executor.runner.setStepDelay(ms);
+  }
 }

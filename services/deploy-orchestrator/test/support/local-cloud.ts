@@ -26,6 +26,7 @@ import {
 import { createClientFactory } from '@glue-cd/lambda-edge';
 import {
   createFaultInjector,
+  localRetryStrategy,
   startLocalCloud,
   type FaultInjector,
   type FaultRule,
@@ -36,6 +37,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { SDK_DEADLINES, useAwsClients } from '../../src/clients';
 import { STAGING_BUCKET } from './run-deploy';
+
+/**
+ * The local CloudFormation's pause per status step in these tests: 2 ms, not the cloud's default 20. A dozen resources
+ * still keep a stack busy for dozens of sequential timer turns (the busy-stack tests); the other tests wait a tenth as
+ * long. A test that must catch a change set mid-computation (two steps) asks for longer steps (`stepDelay`).
+ */
+export const STACK_STEP_MS = 2;
 
 /** The bucket test artifacts (template zips) are uploaded to. */
 export const ARTIFACT_BUCKET = 'glue-cd-orchestrator-test-artifacts';
@@ -89,6 +97,7 @@ export class OrchestratorCloud {
       stateDir,
       port: 0,
       faults,
+      stackStepMs: STACK_STEP_MS,
       ...options,
       authorize: async ({ service, operation, input }) => {
         const self = ref.self;
@@ -113,7 +122,13 @@ export class OrchestratorCloud {
     ref.self = self;
     await s3.send(new CreateBucketCommand({ Bucket: STAGING_BUCKET }));
     await s3.send(new CreateBucketCommand({ Bucket: ARTIFACT_BUCKET }));
-    useAwsClients({ cloudFormation: factory.create(CloudFormationClient), s3: factory.s3(S3Client) });
+    // The tasks' CloudFormation client retries as the SDK decides, SDK_DEADLINES.maxAttempts times, but with the local
+    // pauses instead of the SDK's backoff (a throttled call spent ~1.5 s per invocation in it).
+    const retryStrategy = localRetryStrategy(SDK_DEADLINES.maxAttempts);
+    useAwsClients({
+      cloudFormation: factory.create(CloudFormationClient, { retryStrategy }),
+      s3: factory.s3(S3Client),
+    });
     return self;
   }
 
@@ -125,6 +140,11 @@ export class OrchestratorCloud {
   /** Fault rules for the next calls (the cloud's fault hook, as `pnpm faults` uses it). */
   inject(rules: FaultRule[]): void {
     this.faults.setRules(rules);
+  }
+
+  /** The pause per status step of the stack operations and change sets that follow, in this test. */
+  stepDelay(ms: number): void {
+    this.cloud.cloudFormation.setStepDelay(ms);
   }
 
   /** Runs `work` once, when the cloud next receives `operation` (before it executes). */
@@ -145,6 +165,7 @@ export class OrchestratorCloud {
   /** Deletes every stack and staged object and forgets calls and faults: each test starts from an empty cloud. */
   async reset(): Promise<void> {
     this.faults.setRules([]);
+    this.cloud.cloudFormation.setStepDelay(STACK_STEP_MS);
     this.onCall.clear();
     await this.quietly(async () => {
       await this.cloud.cloudFormation.waitForIdle();

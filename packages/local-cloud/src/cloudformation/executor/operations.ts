@@ -16,8 +16,13 @@ export class OperationRunner {
   constructor(
     private readonly store: StackStore,
     private readonly log: LogSink,
-    private readonly stepDelayMs: number,
+    private stepDelayMs: number,
   ) {}
+
+  setStepDelay(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`a stack step delay is a number of milliseconds >= 0, not ${ms}`);
+    this.stepDelayMs = ms;
+  }
 
   track(operation: Promise<unknown>, stack?: StackRecord): void {
     const tracked: Promise<void> = operation
