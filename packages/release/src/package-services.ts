@@ -56,8 +56,8 @@ export interface PackageServiceOptions {
 }
 
 /**
- * How much lower a background packaging's priority is (a nice value: 0 normal, 19 lowest). 5, not 10: measured on 2 cores,
- * at 10 the orchestrator's packaging ended 1-3 s after the Build and the first invoke action waited for it.
+ * How much lower a background packaging's priority is (a nice value: 0 normal, 19 lowest). 5, not 10: measured on 2
+ * cores, at 10 the orchestrator's packaging ended 1-3 s after the Build and the first invoke action waited for it.
  */
 export const BACKGROUND_NICENESS = 5;
 
