@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { CommandOutcome } from './shell-session';
+import { signalNumber, type CommandOutcome } from './shell-session';
 
 /**
  * cfn-lint started ahead: the Python the installed `cfn-lint` script runs, started when the build starts, imports
@@ -84,7 +84,7 @@ export const startCfnLintAhead = (
     child.on('close', (code, signal) => {
       // It ended before the ready line (an import failed): what it printed is the command's output.
       if (!imported) take(head);
-      resolve(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1));
+      resolve(code ?? 128 + signalNumber(signal));
     });
   });
   let used = false;

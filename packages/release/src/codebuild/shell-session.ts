@@ -167,26 +167,14 @@ export class ShellSession {
       ),
     ].join('\n');
     await this.run(script, { quiet: true });
-    const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-    return Object.fromEntries(
-      text
-        .split('\0')
-        .filter((entry) => entry.includes('='))
-        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-    );
+    return readAssignments(file);
   }
 
   /** The environment a command run now would get (the shell's exported variables), by name. */
   async environment(): Promise<Record<string, string>> {
     const file = path.join(this.options.stateDir, 'environment');
     await this.run(`env -0 > ${quote(file)}`, { quiet: true });
-    const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-    return Object.fromEntries(
-      text
-        .split('\0')
-        .filter((entry) => entry.includes('='))
-        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-    );
+    return readAssignments(file);
   }
 
   /** The shell's expansion of a word (artifacts.name), e.g. `build-$(date +%Y)`. */
@@ -263,5 +251,17 @@ export class ShellSession {
   }
 }
 
+/** `name=value` entries a command wrote NUL-separated (printf '%s=%s\0', `env -0`), by name; none if no file. */
+const readAssignments = async (file: string): Promise<Record<string, string>> => {
+  const text = existsSync(file) ? await readFile(file, 'utf8') : '';
+  return Object.fromEntries(
+    text
+      .split('\0')
+      .filter((entry) => entry.includes('='))
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+};
+
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
-const signalNumber = (signal: NodeJS.Signals | null): number => (signal ? (SIGNALS[signal] ?? 1) : 1);
+/** A signal's number, as a shell's `128 + n` exit status reports it (1 for one not listed). */
+export const signalNumber = (signal: NodeJS.Signals | null): number => (signal ? (SIGNALS[signal] ?? 1) : 1);

@@ -282,14 +282,22 @@ const spawnText = (
  */
 export const cfnLintIdentity = async (cwd: string, env: Record<string, string>): Promise<string | undefined> => {
   const found = await cfnLintInstallation(cwd, env);
-  return found && `${found.script}\0${found.python}\0${found.distribution}`;
+  return found && identityOf(found);
 };
+
+interface CfnLintInstallation {
+  script: string;
+  python: string;
+  distribution: string;
+}
+
+const identityOf = (found: CfnLintInstallation): string => `${found.script}\0${found.python}\0${found.distribution}`;
 
 /** cfnLintIdentity's parts: the script, its Python, and `<version> <location>` of the distribution it imports. */
 const cfnLintInstallation = async (
   cwd: string,
   env: Record<string, string>,
-): Promise<{ script: string; python: string; distribution: string } | undefined> => {
+): Promise<CfnLintInstallation | undefined> => {
   const onPath = (env.PATH ?? '')
     .split(path.delimiter)
     .filter(Boolean)
@@ -430,7 +438,7 @@ export const startLintAhead = (build: BuildStart): string | undefined => {
     return started;
   });
   const entry: AheadEntry = {
-    identity: installation.then((found) => found && `${found.script}\0${found.python}\0${found.distribution}`),
+    identity: installation.then((found) => found && identityOf(found)),
     ahead,
     close: () => {
       closed = true;
