@@ -125,12 +125,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     background: true,
   });
   const deliveryPackaging = Promise.all(deliveryPackagings.values());
-  // The bootstrap's first stack operation waits for the orchestrator's package (the trigger's stack imports its ARN).
-  let orchestratorPackaged = false;
-  deliveryPackagings
-    .get('deploy-orchestrator')
-    ?.then(() => (orchestratorPackaged = true))
-    .catch(() => undefined);
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
@@ -170,9 +164,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       })();
   clock.record('local cloud', cloudBegan);
   progress.done(`${options.endpoint ? 'reached' : 'listening on'} ${release.connection.endpoint}`);
-  // The local CloudFormation loads its indexes (a second of CPU, on this thread) where this thread only waits: while
-  // the orchestrator still packages (sls ran for the pipeline: a cold run; the Build then starts at once), else once
-  // the Source is done (below); either way before the first stack operation that needs them.
+  // The local CloudFormation loads its indexes (~0.1 CPU-s, on this thread) once the Source is done (below), beside the
+  // next stage, rather than in the run's first change set. On a new cloud the pipeline stack, deployed at once, loads
+  // them itself: this thread has no wait before it to hide them in.
   let warmedUp = false;
   const warmUp = () => {
     if (warmedUp || !release.warmUp) return;
@@ -182,7 +176,6 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       clock.time('warm up local CloudFormation', async () => release.warmUp?.()).catch(() => undefined),
     );
   };
-  if (!pipelinePackage.cached && !orchestratorPackaged) warmUp();
   let roles: PipelineRoles | undefined;
   let bootstrap: Promise<DeliveryServices> | undefined;
   let prewarming: Promise<PrewarmTarget[]> | undefined;
