@@ -21,6 +21,13 @@ import {
 // Each run also installs and packages inside the Build buildspec; shared machines are slow.
 jest.setTimeout(900_000);
 
+// A safe change (a crawler's description), applied by one test and only planned by another: the same edit, so the
+// second Build finds both stages' packages and the cfn-lint pass in the run's package cache instead of redoing them.
+const SAFE_EDIT: [string, string] = [
+  'Description: Catalogues the raw NYC yellow taxi CSV.',
+  'Description: Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
+];
+
 const workDir = useWorkDir();
 let released: FirstRelease;
 beforeAll(async () => {
@@ -30,13 +37,9 @@ beforeAll(async () => {
 test('after a safe template change, production is updated in place', async () => {
   const { stateDir, reportDir } = await releasedStateCopy(workDir(), released);
   const before = expectReleasedState(await releasedStacks(stateDir));
-  const [from, to] = [
-    'Description: Catalogues the raw NYC yellow taxi CSV.',
-    'Description: Catalogues the raw NYC yellow taxi CSV as landed by the producers.',
-  ];
   expect(JSON.stringify(before.template)).not.toContain('as landed by the producers');
 
-  const summary = await release({ stateDir, reportDir, approve: true, sourceEdits: await glueEtlEdit(from, to) });
+  const summary = await release({ stateDir, reportDir, approve: true, sourceEdits: await glueEtlEdit(...SAFE_EDIT) });
 
   expect(summary.actions.filter((s) => s.status !== 'Succeeded')).toEqual([]);
   expect(summary.outputVariables.DeployToProduction).toMatchObject({ stackName: PROD_STACK, outcome: 'updated' });
@@ -96,16 +99,12 @@ test('after a destructive template change, production refuses it, lists the viol
 test('pnpm start -- --plan plans production from the working tree and deploys nothing', async () => {
   const { stateDir, reportDir } = await releasedStateCopy(workDir(), released);
   const before = expectReleasedState(await releasedStacks(stateDir));
-  const [from, to] = [
-    'Description: Catalogues the raw NYC yellow taxi CSV.',
-    'Description: Catalogues the raw NYC yellow taxi CSV, planned only.',
-  ];
 
   const summary = await release({
     stateDir,
     reportDir,
     approve: true,
-    sourceEdits: await glueEtlEdit(from, to),
+    sourceEdits: await glueEtlEdit(...SAFE_EDIT),
     planOnly: true,
   });
 
