@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,7 +13,17 @@ export const SAMPLE_FILE = resolve(
 );
 export const MAPPING_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'mapping.json');
 
-export const makeTempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), `${prefix}-`));
+// The folders makeTempDir made for this test file (each file loads its own copy of this module), removed after its
+// tests: nothing a test wrote is left in the temp folder.
+const madeDirs: string[] = [];
+afterAll(() => Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** A new temp folder for a test, removed after the test file's tests. */
+export const makeTempDir = async (prefix: string): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
+};
 
 /** Copies the sample into `<dir>/<folder>/` and returns the folder. */
 export const copySampleInto = async (dir: string, folder = 'yellow_tripdata'): Promise<string> => {
