@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Hash } from '@smithy/hash-node';
@@ -6,6 +7,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { buildSync } from 'esbuild';
 import { zipSync } from 'fflate';
+import { TEST_RUN_DIR } from '../../../test/support/run-dir';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../src';
 
 export const tempStateDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'local-cloud-test-'));
@@ -44,9 +46,11 @@ export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, f
  * The probe Lambda packaged the way `sls package` + serverless-esbuild do: a zip holding
  * `src/handlers/probe.js` and its source map (bundle, cjs, platform node).
  */
+const PROBE_HANDLER = path.join(__dirname, 'fixtures', 'probe-handler.ts');
+
 function buildProbePackage(): Uint8Array {
   const result = buildSync({
-    entryPoints: [path.join(__dirname, 'fixtures', 'probe-handler.ts')],
+    entryPoints: [PROBE_HANDLER],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -59,6 +63,28 @@ function buildProbePackage(): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const file of result.outputFiles) files[`src/handlers/${path.basename(file.path)}`] = file.contents;
   return zipSync(files);
+}
+
+let probePackage: Uint8Array | undefined;
+
+/**
+ * The probe package, built once per jest run and kept in the run's folder (test/support/run-dir.ts; once per process
+ * without one): a build bundles the S3 client and deflates it with its map, ~3 CPU-s, and five test files deploy it.
+ */
+function probePackageOnce(): Uint8Array {
+  if (probePackage) return probePackage;
+  const runDir = process.env[TEST_RUN_DIR];
+  const source = createHash('sha256').update(readFileSync(PROBE_HANDLER)).digest('hex').slice(0, 16);
+  const kept = runDir && path.join(runDir, `local-cloud-probe-${source}.zip`);
+  if (kept && existsSync(kept)) return (probePackage = new Uint8Array(readFileSync(kept)));
+  probePackage = buildProbePackage();
+  if (kept) {
+    // Written aside, then renamed: a test file in another worker never reads half a zip.
+    const partial = `${kept}.${process.pid}`;
+    writeFileSync(partial, probePackage);
+    renameSync(partial, kept);
+  }
+  return probePackage;
 }
 
 /** How a test deploys the probe Lambda: its package's bucket and key, and the function settings it varies. */
@@ -84,7 +110,7 @@ export async function deployProbe(
     ...rest
   }: ProbeDeployment,
 ): Promise<void> {
-  await cloud.objects.putObject(bucket, key, buildProbePackage());
+  await cloud.objects.putObject(bucket, key, probePackageOnce());
   await cloud.functions.createFunction({
     functionName,
     handler: 'src/handlers/probe.handler',
