@@ -43,6 +43,8 @@ const project = (displayName: string, dir: string): Config => ({
     [exactly(SPEC_PACKAGE)]: EMBEDDED_SPEC_MODULE,
   },
   setupFiles: [path.join(repoRoot, 'jest.setup.ts')],
+  // jest's runtime, with each module compiled once per worker, not once per test file (V8 code cache).
+  runtime: path.join(repoRoot, 'test/support/code-cache-runtime.cjs'),
   // A file's CPU time (with GLUE_CD_TEST_TIMINGS); a file that needs packagings of the run's warm-up waits for them
   // first (test/support/global-setup.ts).
   setupFilesAfterEnv: ['file-timings.ts', 'wait-for-packagings.ts'].map((file) =>
