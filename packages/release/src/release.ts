@@ -118,13 +118,15 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
 
   // The Build's packagings (its package-stages commands) start now from the working tree, at normal priority: the
   // Build's stand-in takes them from the package cache, or waits for them, when their key is the one it computes over
-  // its own source (codebuild/packagings-ahead.ts). Only with the default skip list, whose stand-in uses this cache.
+  // its own source (codebuild/packagings-ahead.ts). Only with the default skip list, whose stand-in uses this cache,
+  // and a Source that is the working tree (an edited one would not match: the work would be lost).
   const cache = options.skipList ? undefined : PackageCache.fromEnvironment();
+  const edited = Object.keys(options.sourceEdits ?? {}).length > 0;
   const aheadPackagings = startBuildPackagingsAhead({
     repoRoot,
     buildDir,
     region: releaseRegion(options.endpoint, options.env ?? process.env),
-    cache,
+    cache: edited ? undefined : cache,
     clock,
   }).catch(() => []);
   // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
