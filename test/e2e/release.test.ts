@@ -133,6 +133,9 @@ test('the first run deploys the test stack, live-tests it, cleans it up and crea
   expect(expected).toContainEqual(['install', 'pnpm install --frozen-lockfile', null]);
   expect(skipRuleFor('pnpm install --frozen-lockfile', skipList)?.reason).toContain(LOCKFILE_CHECK);
   expect(expected).toContainEqual(['pre_build', 'pnpm test', null]);
+  // The release packaged glue-etl's stages ahead from the working tree with the Build's variables
+  // (codebuild/packagings-ahead.ts): the Build, on the same source, took them from the cache instead of packaging.
+  expect(expected).toContainEqual(['build', 'node scripts/package-stages.js services/glue-etl test prod', null]);
   const latest = ReleaseReportSchema.parse(
     JSON.parse(await readFile(path.join(released.reportDir, 'latest.json'), 'utf8')),
   );

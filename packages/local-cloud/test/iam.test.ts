@@ -181,9 +181,12 @@ describe('IAM enforcement', () => {
     );
     await waitUntilStackUpdateComplete({ client, maxWaitTime: 60, ...LOCAL_WAITER_DELAYS }, { StackName: 'roles' });
     client.destroy();
+    // The statement back, the same request is allowed again (verdicts are remembered per policies and request).
+    const again = await reader.send(new GetObjectCommand({ Bucket: 'iam-data', Key: 'reports/q1.csv' }));
 
     // Assert
     expect(await allowed.Body?.transformToString()).toBe('a,b\n1,2\n');
+    expect(await again.Body?.transformToString()).toBe('a,b\n1,2\n');
     expect(denied.name).toBe('AccessDenied');
     expect(denied.$metadata.httpStatusCode).toBe(403);
     expect(denied.message).toBe(

@@ -408,6 +408,15 @@ describe('local Step Functions through a plain SFNClient', () => {
     const notJson = await cloud.stateMachines
       .createStateMachine({ name: 'broken', definition: '{' })
       .catch((error: unknown) => error);
+    // The schema check (one compiled validator per process) judges each definition on its own, before and after.
+    const badPath = JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', OutputPath: 'no path', End: true } } });
+    const schemaInvalid = await cloud.stateMachines
+      .createStateMachine({ name: 'broken', definition: badPath })
+      .catch((error: unknown) => error);
+    const validAfter = await cloud.stateMachines.createStateMachine({
+      name: 'valid-after-invalid',
+      definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', OutputPath: '$.x', End: true } } }),
+    });
     const viaApi = await sfn
       .send(
         new CreateStateMachineCommand({
@@ -427,6 +436,11 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(notJson).toMatchObject({
       name: 'InvalidDefinition',
     });
+    expect(schemaInvalid).toMatchObject({
+      name: 'InvalidDefinition',
+      message: expect.stringContaining('/States/A/OutputPath is invalid'),
+    });
+    expect(validAfter).toEqual({ stateMachineArn: stateMachineArn('valid-after-invalid') });
     expect(viaApi).toBeInstanceOf(InvalidDefinition);
   });
 

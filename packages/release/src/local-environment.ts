@@ -1,4 +1,5 @@
 import {
+  LOCAL_REGION,
   startLocalCloud,
   type StackResourceView,
   type FaultInjector,
@@ -120,6 +121,13 @@ const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as c
  * An already running `pnpm cloud` at `endpoint`, with the credentials it printed (AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN, from `env`). Closing it leaves the cloud running.
  */
+/**
+ * The region of the cloud a release runs on, its builds' AWS_REGION: a running `pnpm cloud`'s from the caller's
+ * AWS_REGION (or AWS_DEFAULT_REGION), a cloud the release starts its own.
+ */
+export const releaseRegion = (endpoint: string | undefined, env: NodeJS.ProcessEnv): string =>
+  endpoint ? (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1') : LOCAL_REGION;
+
 export const connectReleaseCloud = async (endpoint: string, env: NodeJS.ProcessEnv): Promise<ReleaseTarget> => {
   const missing = CREDENTIAL_VARIABLES.filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -127,7 +135,7 @@ export const connectReleaseCloud = async (endpoint: string, env: NodeJS.ProcessE
       `--endpoint ${endpoint}: ${missing.join(' and ')} not set; paste the export lines \`pnpm cloud\` printed`,
     );
   }
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = releaseRegion(endpoint, env);
   const credentials = {
     accessKeyId: env.AWS_ACCESS_KEY_ID!,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,

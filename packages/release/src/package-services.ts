@@ -46,6 +46,8 @@ export interface PackageServiceOptions {
   extraArgs?: string[];
   /** More environment for sls (never AWS credentials: they are removed). */
   env?: Record<string, string>;
+  /** AWS_REGION for sls (not a credential): a packaging made for a build has the build's region. */
+  region?: string;
   /** Where packages are reused from by content hash of their inputs; default PackageCache.fromEnvironment(). */
   cache?: PackageCache | false;
   /**
@@ -70,10 +72,17 @@ export const packagingEnvironment = (options: PackageServiceOptions): NodeJS.Pro
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
   ...(options.deploymentBucket !== undefined ? { GLUE_CD_DEPLOYMENT_BUCKET: options.deploymentBucket } : {}),
+  ...(options.region !== undefined ? { AWS_REGION: options.region } : {}),
 });
 
 // Packagings of one process by key: tests and the release ask for the same package at once.
 const inFlight = new Map<string, Promise<{ output: string; cached: boolean }>>();
+
+/**
+ * The packaging of this key running in this process, if any (settles once its package is in the cache, or failed):
+ * the Build's package-stages stand-in waits for one the release started ahead instead of packaging again.
+ */
+export const packagingInFlight = (key: string): Promise<unknown> | undefined => inFlight.get(key);
 
 /**
  * `sls package --stage <stage> --package <outDir>` in a service folder, offline; or, when the content hash of its

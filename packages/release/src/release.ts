@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Approver } from './approval';
+import { startBuildPackagingsAhead } from './codebuild/packagings-ahead';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
   APPLICATION_STAGES,
@@ -13,8 +14,9 @@ import {
 } from './delivery-services';
 import { ensureBucket, importsOf } from './deploy-service';
 import { readLastExecution, unchangedSince, writeLastExecution, type LastExecution } from './last-execution';
-import { connectReleaseCloud, startReleaseCloud } from './local-environment';
+import { connectReleaseCloud, releaseRegion, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
+import { PackageCache } from './package-cache';
 import { packageService, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
 import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
@@ -114,6 +116,19 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
+  // The Build's packagings (its package-stages commands) start now from the working tree, at normal priority: the
+  // Build's stand-in takes them from the package cache, or waits for them, when their key is the one it computes over
+  // its own source (codebuild/packagings-ahead.ts). Only with the default skip list, whose stand-in uses this cache,
+  // and a Source that is the working tree (an edited one would not match: the work would be lost).
+  const cache = options.skipList ? undefined : PackageCache.fromEnvironment();
+  const edited = Object.keys(options.sourceEdits ?? {}).length > 0;
+  const aheadPackagings = startBuildPackagingsAhead({
+    repoRoot,
+    buildDir,
+    region: releaseRegion(options.endpoint, options.env ?? process.env),
+    cache: edited ? undefined : cache,
+    clock,
+  }).catch(() => []);
   // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
   // imports nothing of theirs (config/delivery-names.js), so its packaging, its stack, the Source and the Build come
   // first and the services only need to be deployed by the first Lambda invoke action.
@@ -257,7 +272,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     if (options.planOnly && !planAction) {
       throw new Error(`--plan: pipeline ${pipeline.name} has no plan action (a Lambda invoke with "action": "plan")`);
     }
-    const skipList = options.skipList ?? localSkipList();
+    const skipList = options.skipList ?? localSkipList({ cache });
     const pipelineExecutionId = randomUUID();
     let unchanged: string | undefined;
     let started: LastExecution | undefined;
@@ -395,6 +410,9 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     decide(false);
     await bootstrap?.catch(() => undefined);
     await prewarming;
+    // A packaging started ahead for a Build that never came (an early failure, a rerun with nothing to release) ends
+    // before the release does; its package stays in the cache for the next run.
+    await Promise.all((await aheadPackagings).map((ahead) => ahead.done));
     roles?.close();
     await release.close();
   }

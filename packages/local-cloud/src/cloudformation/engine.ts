@@ -5,6 +5,7 @@ import { Executor } from './executor/executor';
 import { StackStore } from './store/store';
 import { warmTemplateDiff } from './change-set/changes';
 import { resourceSpec } from './model/spec';
+import { warmUpDefinitionCheck } from '../stepfunctions/definitions';
 
 /** One resource of a stack as the engine holds it (for tests and the local release). */
 export interface StackResourceView {
@@ -69,11 +70,13 @@ export class CloudFormationEngine {
 
   /**
    * Loads now what the first stack operation and the first change set of the process would load (the resource
-   * specification's extract, the template diff and its table: ~0.1 CPU-s), so that they do not wait for it.
+   * specification's extract, the template diff and its table: ~0.1 CPU-s), and the state machine definition check
+   * (~0.3 CPU-s), so that they do not wait for it.
    */
   warmUp(): void {
     resourceSpec('AWS::S3::Bucket');
     warmTemplateDiff();
+    warmUpDefinitionCheck();
   }
 
   /** Resolves when no stack operation or change set computation is running. */

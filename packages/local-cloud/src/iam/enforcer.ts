@@ -46,6 +46,10 @@ const bucketOfArn = (resource: string): string | undefined =>
 
 type Verdict = { allowed: true } | { allowed: false; reason: string };
 
+type Simulation = Parameters<typeof runSimulation>[0];
+/** Simulations remembered per enforcer; past this many the memory starts over (a long-running `pnpm cloud`). */
+const MAX_REMEMBERED_SIMULATIONS = 5000;
+
 export const createIamEnforcer = (options: IamEnforcerOptions): IamEnforcer => {
   const wildcardOnly = new Map<string, Promise<boolean>>();
   const isWildcardOnly = (action: string): Promise<boolean> => {
@@ -56,6 +60,21 @@ export const createIamEnforcer = (options: IamEnforcerOptions): IamEnforcer => {
         isWildcardOnlyAction(service, name).catch(() => false),
       );
     return wildcardOnly.get(action)!;
+  };
+
+  // A simulation is a pure function of its input (the request, its context and every policy): the same input again,
+  // a poll asking the same thing, gets the verdict already reached.
+  const simulations = new Map<string, ReturnType<typeof runSimulation>>();
+  const simulateOnce = (input: Simulation): ReturnType<typeof runSimulation> => {
+    const key = JSON.stringify(input);
+    let result = simulations.get(key);
+    if (!result) {
+      if (simulations.size >= MAX_REMEMBERED_SIMULATIONS) simulations.clear();
+      result = runSimulation(input, { simulationMode: 'Strict' });
+      simulations.set(key, result);
+      result.catch(() => simulations.delete(key));
+    }
+    return result;
   };
 
   const judge = async (
@@ -70,31 +89,28 @@ export const createIamEnforcer = (options: IamEnforcerOptions): IamEnforcer => {
     const bucket = bucketOfArn(resource);
     const resourcePolicy = bucket === undefined ? undefined : bucketPolicy(bucket, resources);
     const simulate = async (withBoundary: boolean) =>
-      runSimulation(
-        {
-          request: {
-            principal: roleArn,
-            action: request.action,
-            resource: { resource, accountId: LOCAL_ACCOUNT_ID },
-            contextVariables: {
-              // The loopback link is plain HTTP; it stands for AWS's TLS endpoints (bucket policies deny non-TLS).
-              'aws:SecureTransport': 'true',
-              'aws:PrincipalArn': roleArn,
-              'aws:PrincipalAccount': LOCAL_ACCOUNT_ID,
-              'aws:RequestedRegion': LOCAL_REGION,
-              ...request.context,
-            },
+      simulateOnce({
+        request: {
+          principal: roleArn,
+          action: request.action,
+          resource: { resource, accountId: LOCAL_ACCOUNT_ID },
+          contextVariables: {
+            // The loopback link is plain HTTP; it stands for AWS's TLS endpoints (bucket policies deny non-TLS).
+            'aws:SecureTransport': 'true',
+            'aws:PrincipalArn': roleArn,
+            'aws:PrincipalAccount': LOCAL_ACCOUNT_ID,
+            'aws:RequestedRegion': LOCAL_REGION,
+            ...request.context,
           },
-          identityPolicies: role.policies,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          ...(withBoundary && role.boundary
-            ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: role.boundary }] }
-            : {}),
-          ...(resourcePolicy ? { resourcePolicy } : {}),
         },
-        { simulationMode: 'Strict' },
-      );
+        identityPolicies: role.policies,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(withBoundary && role.boundary
+          ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: role.boundary }] }
+          : {}),
+        ...(resourcePolicy ? { resourcePolicy } : {}),
+      });
     const result = await simulate(true);
     if (result.resultType === 'error') {
       logLine(options.log, 'iam', `cannot evaluate ${request.action} on ${resource}`, { errors: result.errors });

@@ -89,7 +89,8 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
       reason:
         "reused when unchanged: each stage's package made from the same inputs (content hash of the service, the " +
         'shared config, the workspace packages, the lockfile, the stage and the variables its configuration reads) ' +
-        'is copied from the package cache; when one is missing the command runs as written',
+        'is copied from the package cache (the release starts these packagings from the working tree as it begins, ' +
+        'and the stand-in waits for one of the same key still running); when one is missing the command runs as written',
       standIn: reusedPackages(cache),
     },
     {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PackageCache, packagingEnvNames, packagingKey } from '../package-cache';
+import { packagingInFlight } from '../package-services';
 import { startCfnLintAhead, type CfnLintAhead } from './cfn-lint-ahead';
 import type { CommandOutcome } from './shell-session';
 
@@ -227,11 +228,19 @@ export const reusedPackages =
           key: await packagingKey({ projectRoot: context.sourceDir, serviceDir, stage, env }),
         })),
     );
+    // A packaging of the same key still running in this process (the release's, started ahead: packagings-ahead.ts)
+    // is waited for; whatever it ends with, the cache decides below.
+    const ahead = stages.map(({ key }) => packagingInFlight(key.key));
+    const waitedMs = Date.now();
+    await Promise.all(ahead.map((work) => work?.catch(() => undefined)));
+    const waited = ahead.some(Boolean)
+      ? ` (waited ${((Date.now() - waitedMs) / 1000).toFixed(1)} s for its packaging started ahead)`
+      : '';
     const restored = await Promise.all(stages.map(({ key, outDir }) => cache.restore(key.key, outDir)));
     const describe = ({ stage, key }: (typeof stages)[number]) =>
       `package ${key.key.slice(0, 16)} (${key.files} input files, stage ${stage})`;
     if (restored.every(Boolean)) {
-      return { action: 'skip', detail: `${stages.map(describe).join(', ')} from ${cache.root}` };
+      return { action: 'skip', detail: `${stages.map(describe).join(', ')} from ${cache.root}${waited}` };
     }
     const missing = stages.filter((_, i) => !restored[i]);
     return {
