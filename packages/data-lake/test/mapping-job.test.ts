@@ -182,11 +182,13 @@ describe('runMappingJob value rules', () => {
 
   it('keeps quoted fields with commas and newlines, and counts blank lines as nothing', async () => {
     const dir = await makeTempDir('job-quotes');
+    // Outside the source folder (the job reads all of it), in a temp folder of its own (not a fixed /tmp path).
+    const out = await makeTempDir('job-quotes-out');
     await writeFile(join(dir, 'input.csv'), `${header}\r\n1,,,,,,,"a, b"\r\n\r\n2,,,,,,,"line1\nline2"\n`);
     const result = await runMappingJob({
       sourcePath: dir,
-      targetPath: join(dir, '..', 'out-quotes'),
-      rejectsPath: join(dir, '..', 'rejects-quotes'),
+      targetPath: join(out, 'out-quotes'),
+      rejectsPath: join(out, 'rejects-quotes'),
       mapping,
     });
     expect(result).toMatchObject({ rawRecords: 2, transformedRecords: 2, rejectedRecords: 0 });
