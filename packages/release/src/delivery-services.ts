@@ -2,17 +2,11 @@ import { ListExportsCommand } from '@aws-sdk/client-cloudformation';
 import path from 'node:path';
 import type { CloudClients } from './clients';
 import { deployServiceStack, importsOf, type StackDeployment } from './deploy-service';
-import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
+import { DELIVERY_SERVICES, startDeliveryPackagings, type DeliveryPackagingOptions } from './delivery-packagings';
+import type { PackagedService } from './package-services';
 import type { PhaseClock } from './phases';
 
-/**
- * The pipeline's own services, deployed once by an operator (`sls deploy`), in any order: neither imports the other's
- * exports (each finds the other's resources by name, config/delivery-names.js).
- */
-export const DELIVERY_SERVICES = [
-  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
-  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
-] as const;
+export { DELIVERY_SERVICES, startDeliveryPackagings, type DeliveryPackagingOptions } from './delivery-packagings';
 
 export { deploymentBucketFor } from './package-services';
 
@@ -27,34 +21,6 @@ export interface DeliveryServices {
   stateMachineArn: string;
   triggerFunctionName: string;
 }
-
-export interface DeliveryPackagingOptions {
-  repoRoot: string;
-  buildDir: string;
-  stage: string;
-  /** Times each packaging as `package <service>`. */
-  clock?: PhaseClock;
-  /** At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path. */
-  background?: boolean;
-}
-
-/** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
-export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<string, Promise<PackagedService>> =>
-  new Map(
-    DELIVERY_SERVICES.map((service) => {
-      const work = () =>
-        packageService({
-          repoRoot: options.repoRoot,
-          serviceDir: service.dir,
-          stage: options.stage,
-          outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
-          deploymentBucket: deploymentBucketFor(options.stage),
-          ...(options.background ? { background: true } : {}),
-        });
-      const name = path.basename(service.dir);
-      return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];
-    }),
-  );
 
 export const packageDeliveryServices = async (options: DeliveryPackagingOptions): Promise<PackagedService[]> =>
   Promise.all(startDeliveryPackagings(options).values());

@@ -26,6 +26,7 @@ export * from './pipeline-variables';
 export * from './progress';
 export * from './last-execution';
 export * from './release';
+export * from './release-packagings';
 export * from './report';
 export * from './report-schema';
 export * from './report/choice-rules';

@@ -1,5 +1,4 @@
 import {
-  LOCAL_REGION,
   startLocalCloud,
   type StackResourceView,
   type FaultInjector,
@@ -12,6 +11,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type CloudCredentials, makeCloudClients, type CloudClients } from './clients';
 import { PROJECT_JOB_ENGINES } from './job-engines';
+import { releaseRegion } from './release-packagings';
 
 /** What the release's actions need of a local cloud, in this process or a separate `pnpm cloud`. */
 export interface CloudConnection {
@@ -121,13 +121,6 @@ const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as c
  * An already running `pnpm cloud` at `endpoint`, with the credentials it printed (AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN, from `env`). Closing it leaves the cloud running.
  */
-/**
- * The region of the cloud a release runs on, its builds' AWS_REGION: a running `pnpm cloud`'s from the caller's
- * AWS_REGION (or AWS_DEFAULT_REGION), a cloud the release starts its own.
- */
-export const releaseRegion = (endpoint: string | undefined, env: NodeJS.ProcessEnv): string =>
-  endpoint ? (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1') : LOCAL_REGION;
-
 export const connectReleaseCloud = async (endpoint: string, env: NodeJS.ProcessEnv): Promise<ReleaseTarget> => {
   const missing = CREDENTIAL_VARIABLES.filter((name) => !env[name]);
   if (missing.length > 0) {

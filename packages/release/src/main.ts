@@ -14,9 +14,16 @@ const repoRoot =
 
 start(process.argv.slice(2), {
   // Loaded once there is a release to run: `--help` and argument errors answer without loading the local cloud
-  // (require: a CommonJS package's `import()` would bypass the ts-node hook of scripts/run-ts.cjs).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  runRelease: (options: ReleaseOptions) => (require('./release') as typeof import('./release')).runRelease(options),
+  // (require: a CommonJS package's `import()` would bypass the ts-node hook of scripts/run-ts.cjs). The packagings
+  // start first (release-packagings.ts, no SDK or cloud in it): the second of loading the release's modules on one
+  // core runs beside them.
+  runRelease: (options: ReleaseOptions) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const early = require('./release-packagings') as typeof import('./release-packagings');
+    const packagings = early.startReleasePackagings(options);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./release') as typeof import('./release')).runRelease({ ...options, packagings });
+  },
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Approver } from './approval';
-import { startBuildPackagingsAhead } from './codebuild/packagings-ahead';
 import { describeSkipList, localSkipList, type SkipRule } from './codebuild/skip-list';
 import {
   APPLICATION_STAGES,
@@ -10,15 +9,13 @@ import {
   deploymentBucketFor,
   type DeliveryServices,
   listExports,
-  startDeliveryPackagings,
 } from './delivery-services';
 import { ensureBucket, importsOf } from './deploy-service';
 import { readLastExecution, unchangedSince, writeLastExecution, type LastExecution } from './last-execution';
-import { connectReleaseCloud, releaseRegion, startReleaseCloud } from './local-environment';
+import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
-import { PackageCache } from './package-cache';
-import { packageService, type PackagedService } from './package-services';
-import { PhaseClock } from './phases';
+import type { PackagedService } from './package-services';
+import { startReleasePackagings, type ReleasePackagings } from './release-packagings';
 import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import { deployPipelineStack, type PipelineRoles } from './pipeline-stack';
@@ -69,6 +66,8 @@ export interface ReleaseOptions {
    * succeeded (otherwise such a rerun stops after the Source: last-execution.ts).
    */
   releaseChange?: boolean;
+  /** The release's packagings, already started (release-packagings.ts); unset, runRelease starts them. */
+  packagings?: ReleasePackagings;
 }
 
 /** CodePipeline's re-invoke delay for a continuation-token job here (cut short when the deploy execution ends). */
@@ -97,11 +96,11 @@ export interface ReleaseSummary {
 export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummary> => {
   const { progress, repoRoot } = options;
   const infraStage = options.infraStage ?? 'local';
-  const startedAt = new Date();
+  // Started by the caller before this module loaded (main.ts), or now.
+  const packagings = options.packagings ?? startReleasePackagings(options);
+  const { startedAt, clock, cache } = packagings;
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const buildDir = path.join(options.stateDir, 'build');
   const setup: SetupRecord[] = [];
-  const clock = new PhaseClock(startedAt.getTime());
   const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
     const began = Date.now();
     try {
@@ -116,43 +115,14 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     }
   };
 
-  // The Build's packagings (its package-stages commands) start now from the working tree, at normal priority: the
-  // Build's stand-in takes them from the package cache, or waits for them, when their key is the one it computes over
-  // its own source (codebuild/packagings-ahead.ts). Only with the default skip list, whose stand-in uses this cache,
-  // and a Source that is the working tree (an edited one would not match: the work would be lost).
-  const cache = options.skipList ? undefined : PackageCache.fromEnvironment();
-  const edited = Object.keys(options.sourceEdits ?? {}).length > 0;
-  const aheadPackagings = startBuildPackagingsAhead({
-    repoRoot,
-    buildDir,
-    region: releaseRegion(options.endpoint, options.env ?? process.env),
-    cache: edited ? undefined : cache,
-    clock,
-  }).catch(() => []);
-  // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
-  // imports nothing of theirs (config/delivery-names.js), so its packaging, its stack, the Source and the Build come
-  // first and the services only need to be deployed by the first Lambda invoke action.
-  const deliveryPackagings = startDeliveryPackagings({
-    repoRoot,
-    buildDir,
-    stage: infraStage,
-    clock,
-    background: true,
-  });
+  const aheadPackagings = packagings.ahead;
+  const deliveryPackagings = packagings.delivery;
   const deliveryPackaging = Promise.all(deliveryPackagings.values());
   const reuse = (p: PackagedService) => (p.cached ? ' (unchanged: from the package cache)' : '');
 
   progress.stage('Package the pipeline (sls package, offline)');
   const { pipeline, pipelinePackage } = await step('Package', async () => {
-    const template = await clock.time('package pipeline', () =>
-      packageService({
-        repoRoot,
-        serviceDir: '.',
-        stage: infraStage,
-        outDir: path.join(buildDir, 'pipeline', infraStage),
-        deploymentBucket: deploymentBucketFor(infraStage),
-      }),
-    );
+    const template = await packagings.pipeline;
     const definition = readPipelineDefinition(template.template);
     return {
       value: { pipeline: definition, pipelinePackage: template },

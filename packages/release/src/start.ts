@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { makeApprover, type ApprovalMode } from './approval';
 import { consoleProgress } from './progress';
 import type { ReleaseOptions, ReleaseSummary } from './release';
-import { formatSummary } from './summary';
+import type { formatSummary as FormatSummary } from './summary';
 
 /** `pnpm start`'s exit codes. */
 export const EXIT = { succeeded: 0, releaseFailed: 1, couldNotRun: 2 } as const;
@@ -166,6 +166,9 @@ export const start = async (argv: string[], deps: StartDependencies): Promise<nu
     return EXIT.couldNotRun;
   }
   progress.stage('Summary');
+  // Loaded now: the summary reaches most of the pipeline's actions, which main.ts loads after the packagings start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { formatSummary } = require('./summary') as { formatSummary: typeof FormatSummary };
   for (const line of formatSummary(summary)) progress[line.level](line.text);
   return summary.succeeded ? EXIT.succeeded : EXIT.releaseFailed;
 };

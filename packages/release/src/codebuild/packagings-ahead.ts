@@ -50,10 +50,7 @@ export const buildspecPackagings = async (
   return [...found.values()];
 };
 
-/**
- * Starts the Build's packagings ahead (see above) at normal priority: the Build waits for them, the delivery
- * services' packagings (background) are needed later. `region` is the builds' AWS_REGION.
- */
+/** Starts the Build's packagings ahead (see above). `region` is the builds' AWS_REGION. */
 export const startBuildPackagingsAhead = async (options: {
   repoRoot: string;
   buildDir: string;
@@ -62,6 +59,8 @@ export const startBuildPackagingsAhead = async (options: {
   env?: NodeJS.ProcessEnv;
   /** Times each as `package <service> <stage> (ahead)`. */
   clock?: PhaseClock;
+  /** At a lower CPU priority (PackageServiceOptions.background). */
+  background?: boolean;
 }): Promise<AheadPackaging[]> => {
   if (!options.cache) return [];
   const image = imageEnvironment(options.env ?? process.env, options.repoRoot);
@@ -76,6 +75,7 @@ export const startBuildPackagingsAhead = async (options: {
         env: { ...image, ...variables },
         region: options.region,
         cache: options.cache!,
+        ...(options.background ? { background: true } : {}),
       });
     const phase = `package ${path.basename(service)} ${stage} (ahead)`;
     return {

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
+import type { PhaseClock } from './phases';
+
+// The delivery services and their packagings, apart from their deploy (delivery-services.ts): what a release starts
+// before it loads the local cloud and the SDK (release-packagings.ts).
+
+/**
+ * The pipeline's own services, deployed once by an operator (`sls deploy`), in any order: neither imports the other's
+ * exports (each finds the other's resources by name, config/delivery-names.js).
+ */
+export const DELIVERY_SERVICES = [
+  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
+  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
+] as const;
+
+export interface DeliveryPackagingOptions {
+  repoRoot: string;
+  buildDir: string;
+  stage: string;
+  /** Times each packaging as `package <service>`. */
+  clock?: PhaseClock;
+  /** At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path. */
+  background?: boolean;
+}
+
+/** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
+export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<string, Promise<PackagedService>> =>
+  new Map(
+    DELIVERY_SERVICES.map((service) => {
+      const work = () =>
+        packageService({
+          repoRoot: options.repoRoot,
+          serviceDir: service.dir,
+          stage: options.stage,
+          outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
+          deploymentBucket: deploymentBucketFor(options.stage),
+          ...(options.background ? { background: true } : {}),
+        });
+      const name = path.basename(service.dir);
+      return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];
+    }),
+  );
