@@ -36,6 +36,8 @@ export const deployDeliveryServices = async (
   stage: string,
   /** Times each stack's deploy as `bootstrap <stack>`. */
   clock?: PhaseClock,
+  /** Called as each stack is deployed, with its package (the release prewarms its functions then). */
+  onDeployed?: (packaged: PackagedService, deployment: StackDeployment) => void,
 ): Promise<DeliveryServices> => {
   const stacks: { stackName: string; deployed: Promise<StackDeployment> }[] = [];
   for (const service of DELIVERY_SERVICES) {
@@ -49,7 +51,9 @@ export const deployDeliveryServices = async (
       const exporters = earlier.filter((other) => imports.some((i) => i.startsWith(`${other.stackName}-`)));
       await Promise.all(exporters.map((other) => other.deployed));
       const deploy = () => deployServiceStack(clients, match, stackName);
-      return clock ? clock.time(`bootstrap ${stackName}`, deploy) : deploy();
+      const deployment = await (clock ? clock.time(`bootstrap ${stackName}`, deploy) : deploy());
+      onDeployed?.(match, deployment);
+      return deployment;
     })();
     stacks.push({ stackName, deployed });
   }

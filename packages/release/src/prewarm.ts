@@ -105,13 +105,25 @@ export const prewarmTargets = (
   return targets;
 };
 
+/** The functions a packaged template declares, by name (AWS::Lambda::Function FunctionName). */
+export const declaredFunctions = (template: {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}): Set<string> =>
+  new Set(
+    Object.values(template.Resources).flatMap((resource) =>
+      resource.Type === 'AWS::Lambda::Function' && typeof resource.Properties?.FunctionName === 'string'
+        ? [resource.Properties.FunctionName]
+        : [],
+    ),
+  );
+
 /** The difference the release prints when it prewarmed: what, and what AWS does instead. */
 export const prewarmDifference = (initialized: PrewarmTarget[]): string =>
   `Lambda: ${initialized.reduce((sum, t) => sum + t.count, 0)} execution environments (${initialized
     .map((t) => (t.count > 1 ? `${t.functionName} ×${t.count}` : t.functionName))
     .join(
       ', ',
-    )}) were initialized right after the bootstrap, beside the first stages, as provisioned concurrency would: on AWS without it, the first invocations of each function pay its cold start (init)`;
+    )}) were initialized right after the bootstrap of their stack, beside the first stages, as provisioned concurrency would: on AWS without it, the first invocations of each function pay its cold start (init)`;
 
 /**
  * Initializes the targets' execution environments on a local cloud in this process, two at a time (the machine's

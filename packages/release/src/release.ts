@@ -16,7 +16,7 @@ import { connectReleaseCloud, startReleaseCloud } from './local-environment';
 import { operationsDifferences } from './operations-differences';
 import type { PackagedService } from './package-services';
 import { startReleasePackagings, type ReleasePackagings } from './release-packagings';
-import { prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
+import { declaredFunctions, prewarmDifference, prewarmFunctions, prewarmTargets, type PrewarmTarget } from './prewarm';
 import { planActionOf, readPipelineDefinition } from './pipeline-definition';
 import { deployPipelineStack, type PipelineRoles } from './pipeline-stack';
 import type { Progress } from './progress';
@@ -191,8 +191,30 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
           : 'the services, then the pipeline stack'
       })`,
     );
+    // Whether this run may stop after its Source (the prewarm waits for that decision; afterSource makes it).
+    const mayStopAfterSource = lastExecution.then(
+      ({ record }) => record?.status === 'Succeeded' && !options.releaseChange && !options.planOnly,
+    );
+    const goesOn = mayStopAfterSource.then((may) => (may ? decided : true));
+    // The functions the run will invoke start their init beside the first stages (a printed difference): the
+    // pipeline's invoke actions' functions as soon as the stack declaring them is deployed, the deploy state
+    // machine's task functions once it is there. A failed bootstrap or prewarm prewarms nothing: the first
+    // invocations initialize, as on AWS.
+    const prewarms: Promise<PrewarmTarget[]>[] = [];
+    const prewarm = (phase: string, targets: () => PrewarmTarget[]) =>
+      prewarms.push(
+        goesOn
+          .then((go) => (go ? clock.time(phase, () => prewarmFunctions(release, targets())) : []))
+          .catch((): PrewarmTarget[] => []),
+      );
+    const invoked = prewarmTargets(pipeline, { exports: {} }, undefined);
+    const onDeployed = (packaged: PackagedService) => {
+      const declared = declaredFunctions(packaged.template);
+      if (invoked.some((target) => declared.has(target.functionName)))
+        prewarm(`prewarm Lambda (${packaged.service})`, () => invoked.filter((t) => declared.has(t.functionName)));
+    };
     // The orchestrator's stack deploys once its own package is there, the trigger's packaging still running.
-    const deliveryDeploy = deployDeliveryServices(release.clients, deliveryPackagings, infraStage, clock);
+    const deliveryDeploy = deployDeliveryServices(release.clients, deliveryPackagings, infraStage, clock, onDeployed);
     deliveryDeploy.catch(() => undefined);
     const pipelineDeploy = (beside ? Promise.resolve() : deliveryDeploy.then(() => undefined)).then(() =>
       clock.time('bootstrap pipeline stack', () => deployPipelineStack(release, pipelinePackage, infraStage)),
@@ -221,20 +243,26 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
       };
     });
     bootstrap.catch(() => undefined);
-    // The functions the run will invoke start their init now, beside the first stages (a printed difference).
-    // A failed bootstrap or prewarm prewarms nothing: the first invocations initialize, as on AWS.
-    // Whether this run may stop after its Source (the prewarm waits for that decision; afterSource makes it).
-    const mayStopAfterSource = lastExecution.then(
-      ({ record }) => record?.status === 'Succeeded' && !options.releaseChange && !options.planOnly,
-    );
-    prewarming = Promise.all([bootstrap, mayStopAfterSource.then((may) => (may ? decided : true))])
-      .then(async ([delivery, goesOn]) => {
-        if (!goesOn) return [];
+    // The rest (the state machine's task functions, an invoke action's function no stack declared by name) once
+    // the whole bootstrap is there.
+    const bootstrapping = bootstrap;
+    const firstPrewarms = bootstrapping
+      .catch(() => undefined)
+      .then(() => Promise.all(prewarms))
+      .then((done) => done.flat());
+    prewarming = firstPrewarms.then(async (first) => {
+      try {
+        const [delivery, go] = await Promise.all([bootstrapping, goesOn]);
+        const done = new Set(first.map((target) => target.functionName));
         const definition = release.stateMachineDefinition?.(delivery.stateMachineArn);
-        const targets = prewarmTargets(pipeline, delivery, definition);
-        return clock.time('prewarm Lambda', () => prewarmFunctions(release, targets));
-      })
-      .catch((): PrewarmTarget[] => []);
+        const rest = prewarmTargets(pipeline, delivery, definition).filter((t) => !done.has(t.functionName));
+        const more =
+          go && rest.length > 0 ? await clock.time('prewarm Lambda', () => prewarmFunctions(release, rest)) : [];
+        return [...first, ...more];
+      } catch {
+        return first;
+      }
+    });
     // The artifact bucket and the roles every action acts as: nothing runs before the pipeline stack is there.
     const [pipelineStack] = await Promise.all([pipelineDeploy, buckets]);
 

@@ -1,5 +1,5 @@
 import type { PipelineAction, PipelineDefinition } from '../src/pipeline-definition';
-import { prewarmDifference, prewarmFunctions, prewarmTargets, taskFunctions } from '../src/prewarm';
+import { declaredFunctions, prewarmDifference, prewarmFunctions, prewarmTargets, taskFunctions } from '../src/prewarm';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 
@@ -105,6 +105,21 @@ describe('prewarming the functions a release will invoke', () => {
         { functionName: 'trigger', count: 2 },
         { functionName: 'validate', count: 1 },
       ]),
-    ).toMatch(/^Lambda: 3 execution environments \(trigger ×2, validate\) were initialized right after the bootstrap/);
+    ).toMatch(
+      /^Lambda: 3 execution environments \(trigger ×2, validate\) were initialized right after the bootstrap of their stack/,
+    );
   });
+});
+
+test('declaredFunctions: the names a packaged template gives its functions, nothing else', () => {
+  const template = {
+    Resources: {
+      TriggerLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'glue-cd-trigger' } },
+      // A function whose name CloudFormation makes up: not known before the stack is there.
+      Unnamed: { Type: 'AWS::Lambda::Function', Properties: {} },
+      Named: { Type: 'AWS::SNS::Topic', Properties: { FunctionName: 'not-a-function' } },
+      Computed: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: { 'Fn::Sub': '${AWS::StackName}-x' } } },
+    },
+  };
+  expect([...declaredFunctions(template)]).toEqual(['glue-cd-trigger']);
 });
