@@ -10,8 +10,10 @@ import type { PhaseClock } from './phases';
  * exports (each finds the other's resources by name, config/delivery-names.js).
  */
 export const DELIVERY_SERVICES = [
-  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator' },
-  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger' },
+  // The longest packaging (13 bundles) and the first invoke action's last wait: it keeps the normal priority in a
+  // background start (on 2 cores, 5 alternated cold releases: 21.7 s mean against 23.2 s at nice 5).
+  { dir: 'services/deploy-orchestrator', stackPrefix: 'glue-cd-deploy-orchestrator', longest: true },
+  { dir: 'services/pipeline-trigger', stackPrefix: 'glue-cd-pipeline-trigger', longest: false },
 ] as const;
 
 export interface DeliveryPackagingOptions {
@@ -20,7 +22,10 @@ export interface DeliveryPackagingOptions {
   stage: string;
   /** Times each packaging as `package <service>`. */
   clock?: PhaseClock;
-  /** At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path. */
+  /**
+   * At a lower CPU priority (PackageServiceOptions.background): packagings off the release's critical path; the
+   * longest one keeps the normal priority.
+   */
   background?: boolean;
 }
 
@@ -35,7 +40,7 @@ export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<
           stage: options.stage,
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
-          ...(options.background ? { background: true } : {}),
+          ...(options.background && !service.longest ? { background: true } : {}),
         });
       const name = path.basename(service.dir);
       return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];

@@ -50,9 +50,10 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
   const clock = new PhaseClock(startedAt.getTime());
   const stage = options.infraStage ?? 'local';
   const buildDir = path.join(options.stateDir, 'build');
-  // The pipeline's own services package beside the pipeline's packaging, at a lower priority: the pipeline stack
-  // imports nothing of theirs (config/delivery-names.js), so its packaging, its stack, the Source and the Build come
-  // first and the services only need to be deployed by the first Lambda invoke action.
+  // The pipeline's own services package beside the pipeline's packaging, at a lower priority but for the longest
+  // (the orchestrator's): the pipeline stack imports nothing of theirs (config/delivery-names.js), so its packaging,
+  // its stack, the Source and the Build come first and the services only need to be deployed by the first Lambda
+  // invoke action.
   const delivery = startDeliveryPackagings({ repoRoot: options.repoRoot, buildDir, stage, clock, background: true });
   const pipeline = clock.time('package pipeline', () =>
     packageService({
