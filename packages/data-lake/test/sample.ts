@@ -1,5 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -13,17 +12,7 @@ export const SAMPLE_FILE = resolve(
 );
 export const MAPPING_FILE = resolve(REPO_ROOT, 'glue-jobs', 'nyc-taxi', 'mapping.json');
 
-// The folders makeTempDir made for this test file (each file loads its own copy of this module), removed after its
-// tests: nothing a test wrote is left in the temp folder.
-const madeDirs: string[] = [];
-afterAll(() => Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))));
-
-/** A new temp folder for a test, removed after the test file's tests. */
-export const makeTempDir = async (prefix: string): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
-  madeDirs.push(dir);
-  return dir;
-};
+export { makeTempDir } from '../../../test/support/temp-dirs';
 
 /** Copies the sample into `<dir>/<folder>/` and returns the folder. */
 export const copySampleInto = async (dir: string, folder = 'yellow_tripdata'): Promise<string> => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GetCrawlerCommand, StartCrawlerCommand, type Crawler, type GlueClient } from '@aws-sdk/client-glue';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
@@ -26,17 +25,7 @@ export const MAPPING_FILE = join(JOB_DIR, 'mapping.json');
 export const VALIDATION_FILE = join(JOB_DIR, 'validation.yaml');
 export const JOB_SCRIPT = join(JOB_DIR, 'job.py');
 
-// The folders makeTempDir made for this test file (each file loads its own copy of this module), removed after its
-// tests: nothing a test wrote is left in the temp folder.
-const madeDirs: string[] = [];
-afterAll(() => Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))));
-
-/** A new temp folder for a test, removed after the test file's tests. */
-export const makeTempDir = async (prefix: string): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
-  madeDirs.push(dir);
-  return dir;
-};
+export { makeTempDir } from '../../../test/support/temp-dirs';
 
 /** The sample parsed independently of the engines: no quotes in it (asserted), one record per non-empty line. */
 export const readSample = async (): Promise<{ header: string[]; rows: string[][] }> => {
