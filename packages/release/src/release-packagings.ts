@@ -34,6 +34,8 @@ export interface ReleasePackagings {
   /** When the release started: the origin of its phases. */
   startedAt: Date;
   clock: PhaseClock;
+  /** The stage the pipeline's own services were packaged for (ReleasePackagingOptions.infraStage). */
+  stage: string;
   /** The package cache of the packagings and of the Build's stand-ins (undefined: none). */
   cache: PackageCache | undefined;
   /** The pipeline's own template (top-level serverless.yml), at normal priority: the Source waits for its stack. */
@@ -87,5 +89,5 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
     })
     .catch((): AheadPackaging[] => []);
   for (const work of [pipeline, ...delivery.values()]) work.catch(() => undefined);
-  return { startedAt, clock, cache, pipeline, delivery, ahead };
+  return { startedAt, clock, stage, cache, pipeline, delivery, ahead };
 };

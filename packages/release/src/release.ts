@@ -95,10 +95,9 @@ export interface ReleaseSummary {
  */
 export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummary> => {
   const { progress, repoRoot } = options;
-  const infraStage = options.infraStage ?? 'local';
-  // Started by the caller before this module loaded (main.ts), or now.
+  // Started by the caller before this module loaded (main.ts), or now; the services deploy for the stage packaged.
   const packagings = options.packagings ?? startReleasePackagings(options);
-  const { startedAt, clock, cache } = packagings;
+  const { startedAt, clock, cache, stage: infraStage } = packagings;
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const setup: SetupRecord[] = [];
   const step = async <T>(name: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
@@ -201,17 +200,17 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     // machine's task functions once it is there. A failed bootstrap or prewarm prewarms nothing: the first
     // invocations initialize, as on AWS.
     const prewarms: Promise<PrewarmTarget[]>[] = [];
-    const prewarm = (phase: string, targets: () => PrewarmTarget[]) =>
-      prewarms.push(
-        goesOn
-          .then((go) => (go ? clock.time(phase, () => prewarmFunctions(release, targets())) : []))
-          .catch((): PrewarmTarget[] => []),
-      );
     const invoked = prewarmTargets(pipeline, { exports: {} }, undefined);
     const onDeployed = (packaged: PackagedService) => {
       const declared = declaredFunctions(packaged.template);
-      if (invoked.some((target) => declared.has(target.functionName)))
-        prewarm(`prewarm Lambda (${packaged.service})`, () => invoked.filter((t) => declared.has(t.functionName)));
+      const targets = invoked.filter((target) => declared.has(target.functionName));
+      if (targets.length === 0) return;
+      const phase = `prewarm Lambda (${packaged.service})`;
+      prewarms.push(
+        goesOn
+          .then((go) => (go ? clock.time(phase, () => prewarmFunctions(release, targets)) : []))
+          .catch((): PrewarmTarget[] => []),
+      );
     };
     // The orchestrator's stack deploys once its own package is there, the trigger's packaging still running.
     const deliveryDeploy = deployDeliveryServices(release.clients, deliveryPackagings, infraStage, clock, onDeployed);

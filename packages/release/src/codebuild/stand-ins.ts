@@ -231,10 +231,10 @@ export const reusedPackages =
     // A packaging of the same key still running in this process (the release's, started ahead: packagings-ahead.ts)
     // is waited for; whatever it ends with, the cache decides below.
     const ahead = stages.map(({ key }) => packagingInFlight(key.key));
-    const waitedMs = Date.now();
+    const waitStarted = Date.now();
     await Promise.all(ahead.map((work) => work?.catch(() => undefined)));
     const waited = ahead.some(Boolean)
-      ? ` (waited ${((Date.now() - waitedMs) / 1000).toFixed(1)} s for its packaging started ahead)`
+      ? ` (waited ${((Date.now() - waitStarted) / 1000).toFixed(1)} s for its packaging started ahead)`
       : '';
     const restored = await Promise.all(stages.map(({ key, outDir }) => cache.restore(key.key, outDir)));
     const describe = ({ stage, key }: (typeof stages)[number]) =>
