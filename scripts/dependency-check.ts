@@ -51,7 +51,8 @@ const SOURCE = /\.(?:[cm]?[jt]s|tsx)$/;
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'dist', 'coverage', 'reports']);
 const BUILTINS = new Set(builtinModules);
 // Files whose text names the tools they run (binaries, presets, plugins): a devDependency named there is used.
-const TOOL_FILES = /(^|\/)(serverless\.ya?ml|jest\.config\.[cm]?[jt]s|eslint\.config\.[cm]?js|tsconfig[\w.]*\.json)$/;
+const TOOL_FILES =
+  /(^|\/)(serverless\.ya?ml|jest\.config\.[cm]?[jt]s|eslint\.config\.[cm]?js|tsconfig[\w.]*\.json|\.prettierrc(\.json|\.ya?ml)?)$/;
 const TOOL_DIRS = ['buildspecs', '.ci'];
 const REQUIRE_CALLS = new Set(['require', 'require.resolve', 'import', 'jest.mock', 'jest.requireActual']);
 

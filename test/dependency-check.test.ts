@@ -110,10 +110,19 @@ describe('the dependency check', () => {
   test('tools count when scripts or config name them (binary or package), and nowhere else', () => {
     cleanRepo();
     write('jest.config.ts', 'export default {};\n');
+    // A prettier plugin is named by prettier's configuration.
+    write('.prettierrc.json', JSON.stringify({ plugins: ['@prettier/plugin-oxc'] }));
     manifest('', {
       name: 'repo',
       scripts: { test: 'jest' },
-      devDependencies: { typescript: '5', jest: '30', '@types/node': '20', '@types/jest': '30', 'ts-jest': '29' },
+      devDependencies: {
+        typescript: '5',
+        jest: '30',
+        '@types/node': '20',
+        '@types/jest': '30',
+        'ts-jest': '29',
+        '@prettier/plugin-oxc': '0',
+      },
     });
     expect(problems()).toEqual([
       'package.json: ts-jest: declared in devDependencies but never imported nor named as a tool in scripts or config',
