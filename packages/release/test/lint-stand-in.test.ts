@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CFN_LINT_COMMAND, PackageCache, rememberedLint, type StandInContext } from '../src';
+import { CFN_LINT_COMMAND, PackageCache, rememberedLint, type BuildScratch, type StandInContext } from '../src';
 
 let root: string;
 let bin: string;
@@ -51,11 +51,12 @@ const runs = async (): Promise<number> =>
 const env = (dir = work) => ({ PATH: `${dir}/node_modules/.bin:${bin}:${process.env.PATH ?? ''}`, HOME: root });
 
 /** What the local CodeBuild does with a stand-in's decision: skip, or run the command and hand its outcome over. */
-const build = async (command = 'cfn-lint -- a.json b.json', dir = work) => {
+const build = async (command = 'cfn-lint -- a.json b.json', dir = work, scratch?: BuildScratch) => {
   const context: StandInContext = {
     command,
     sourceDir: dir,
     cwd: dir,
+    ...(scratch ? { scratch } : {}),
     run: () => Promise.reject(new Error('the lint stand-in runs nothing in the session')),
     variables: async (names) => Object.fromEntries(Object.entries(env(dir)).filter(([name]) => names.includes(name))),
   };
@@ -77,6 +78,15 @@ test('a pass is remembered: the same files, configuration and cfn-lint are not l
     ),
   });
   expect(await runs()).toBe(1);
+});
+
+test('a remembered pass stops the cfn-lint started ahead at once (not at the end of the build)', async () => {
+  await build();
+  const ahead = { close: jest.fn() };
+  const scratch: BuildScratch = new Map([['cfn-lint-ahead', ahead]]);
+  expect((await build(undefined, work, scratch)).decision.action).toBe('skip');
+  expect(ahead.close).toHaveBeenCalledTimes(1);
+  expect(scratch.size).toBe(0);
 });
 
 test("another build's source folder with the same files (and its own PATH entries) finds the pass", async () => {

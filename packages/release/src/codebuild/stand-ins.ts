@@ -375,6 +375,9 @@ export const rememberedLint =
     const key = hash.digest('hex');
     const version = identity.split('\0')[2]?.split(' ')[0] ?? '';
     if (await cache.passed(key)) {
+      // Nothing left to lint: a cfn-lint started ahead stops now (its imports are CPU), not when the build ends.
+      context.scratch?.get(AHEAD)?.close();
+      context.scratch?.delete(AHEAD);
       return {
         action: 'skip',
         detail: `cfn-lint ${version} passed before on these files and configuration (check ${key.slice(0, 16)})`,
