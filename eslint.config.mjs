@@ -19,6 +19,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    // No rule here reads JSDoc; TypeScript's parser then skips it (~2 CPU-s of the lint, alternated runs).
+    languageOptions: { parserOptions: { jsDocParsingMode: 'none' } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
