@@ -1,9 +1,11 @@
 // The Build buildspec's upload of the Glue job files (what `aws s3 sync` did, on the SDK so that the same line runs on
 // CodeBuild, a laptop and the local release with nothing but node and pnpm):
-//   node scripts/run-ts.cjs scripts/upload-glue-jobs.ts --bucket glue-cd-deployments-test [--version <content version>]
-// Uploads scripts/glue-jobs-version.js's file list to s3://<bucket>/glue-jobs/<version>/, only objects whose content
-// differs (ETag = MD5 of a single-part upload). Needs s3:ListBucket (prefix glue-jobs/*) and s3:PutObject there.
-// Exit codes: 0 uploaded or unchanged, 1 the upload failed, 2 bad arguments.
+//   node scripts/run-ts.cjs scripts/upload-glue-jobs.ts --bucket <bucket> [--bucket <bucket> …] [--version <version>]
+// Uploads scripts/glue-jobs-version.js's file list to s3://<bucket>/glue-jobs/<version>/ of each bucket (side by side,
+// one process and client for all: the Build names both stages' buckets), only objects whose content differs (ETag =
+// MD5 of a single-part upload). Needs s3:ListBucket (prefix glue-jobs/*) and s3:PutObject there.
+// Exit codes: 0 uploaded or unchanged in every bucket, 1 the upload to any bucket failed (each bucket's outcome is
+// printed), 2 bad arguments.
 import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,31 +28,38 @@ export class UsageError extends Error {
 }
 
 export interface UploadArguments {
-  bucket: string;
+  /** Each deployment bucket to upload to, in the order given. */
+  buckets: string[];
   version?: string;
 }
 
-const USAGE = 'usage: upload-glue-jobs.ts --bucket <deployment bucket> [--version <content version>]';
+const USAGE =
+  'usage: upload-glue-jobs.ts --bucket <deployment bucket> [--bucket <another> …] [--version <content version>]';
 
 /** The flags the buildspec passes; an unknown or missing flag is a UsageError naming it. */
 export const parseArguments = (argv: string[]): UploadArguments => {
-  let values: { bucket?: string; version?: string };
+  let values: { bucket?: string[]; version?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { bucket: { type: 'string' }, version: { type: 'string' } },
+      options: { bucket: { type: 'string', multiple: true }, version: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  if (!values.bucket) throw new UsageError(`--bucket is required\n${USAGE}`);
+  const buckets = values.bucket ?? [];
+  if (buckets.length === 0) throw new UsageError(`--bucket is required\n${USAGE}`);
+  const twice = buckets.find((bucket, at) => buckets.indexOf(bucket) !== at);
+  if (twice !== undefined) throw new UsageError(`--bucket ${twice} is given twice\n${USAGE}`);
+  const empty = buckets.find((bucket) => bucket.trim() === '');
+  if (empty !== undefined) throw new UsageError(`--bucket must name a bucket, got '${empty}'\n${USAGE}`);
   // An empty --version is what `--version ${GLUE_JOBS_VERSION}` gives when the variable was never set.
   if (values.version !== undefined && !/^[0-9a-f]{12}$/.test(values.version)) {
     throw new UsageError(`--version must be the 12-hex-digit content version, got '${values.version}'\n${USAGE}`);
   }
-  return { bucket: values.bucket, ...(values.version !== undefined ? { version: values.version } : {}) };
+  return { buckets, ...(values.version !== undefined ? { version: values.version } : {}) };
 };
 
 export interface UploadResult {
@@ -131,18 +140,26 @@ export const main = async (argv: string[]): Promise<number> => {
     console.error((error as Error).message);
     return 2;
   }
-  try {
-    const result = await uploadGlueJobs({ s3: new S3Client({}), ...args });
-    console.log(
-      `${result.prefix}: ${result.uploaded.length} uploaded${
-        result.uploaded.length > 0 ? ` (${result.uploaded.join(', ')})` : ''
-      }, ${result.unchanged.length} unchanged`,
-    );
-    return 0;
-  } catch (error) {
-    console.error(`${(error as Error).name}: ${(error as Error).message}`);
-    return 1;
+  const s3 = new S3Client({});
+  const outcomes = await Promise.allSettled(
+    args.buckets.map((bucket) =>
+      uploadGlueJobs({ s3, bucket, ...(args.version !== undefined ? { version: args.version } : {}) }),
+    ),
+  );
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') {
+      const result = outcome.value;
+      console.log(
+        `${result.prefix}: ${result.uploaded.length} uploaded${
+          result.uploaded.length > 0 ? ` (${result.uploaded.join(', ')})` : ''
+        }, ${result.unchanged.length} unchanged`,
+      );
+    } else {
+      const error = outcome.reason as Error;
+      console.error(`${error.name}: ${error.message}`);
+    }
   }
+  return outcomes.every((outcome) => outcome.status === 'fulfilled') ? 0 : 1;
 };
 
 // scripts/run-ts.cjs requires the entry (so require.main is the runner) and sets argv[1] to it.

@@ -95,8 +95,7 @@ describe('buildspec command lines', () => {
   it('the upload lines pass the version the build exported, for each deployment bucket', () => {
     const version = execFileSync('node', ['scripts/glue-jobs-version.js'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     expect(all.filter((i) => i.entry === 'scripts/upload-glue-jobs.ts').map(parseWithCli)).toEqual([
-      { bucket: 'glue-cd-deployments-test', version },
-      { bucket: 'glue-cd-deployments-prod', version },
+      { buckets: ['glue-cd-deployments-test', 'glue-cd-deployments-prod'], version },
     ]);
   });
 

@@ -432,15 +432,9 @@ describe('the build produces what the deploy files point at', () => {
 
   it('uploads glue-jobs/ to each stage’s deployment bucket, where the Glue job reads its script', () => {
     const commands = Object.values(build.phases).flatMap((phase) => phase.commands ?? []);
-    for (const stage of ['test', 'prod']) {
-      expect(commands).toContainEqual(
-        expect.stringMatching(
-          new RegExp(
-            `^node scripts/run-ts.cjs scripts/upload-glue-jobs.ts --bucket glue-cd-deployments-${stage} --version "\\$\\{GLUE_JOBS_VERSION\\}"$`,
-          ),
-        ),
-      );
-    }
+    expect(commands.filter((command) => command.includes('upload-glue-jobs'))).toEqual([
+      'node scripts/run-ts.cjs scripts/upload-glue-jobs.ts --bucket glue-cd-deployments-test --bucket glue-cd-deployments-prod --version "${GLUE_JOBS_VERSION}"',
+    ]);
   });
 
   it('the CodeBuild projects use these buildspecs', () => {

@@ -102,9 +102,45 @@ describe('upload-glue-jobs', () => {
     [['--bucket', 'b', '--version', ''], /--version must be the 12-hex-digit content version, got ''/],
     [['--bucket', 'b', '--dry-run'], /Unknown option '--dry-run'/],
     [['--bucket', 'b', 'extra'], /Unexpected argument 'extra'/],
+    [['--bucket', 'b', '--bucket', 'b'], /--bucket b is given twice/],
+    [['--bucket', ' '], /--bucket must name a bucket, got ' '/],
   ])('parseArguments(%j) is a usage error', (argv, message) => {
     expect(() => parseArguments(argv)).toThrow(UsageError);
     expect(() => parseArguments(argv)).toThrow(message);
+  });
+
+  it('parseArguments takes --bucket once per deployment bucket, in order', () => {
+    expect(parseArguments(['--bucket', 'a', '--bucket', 'b', '--version', '0123456789ab'])).toEqual({
+      buckets: ['a', 'b'],
+      version: '0123456789ab',
+    });
+  });
+
+  it('uploads to every bucket it names; one that fails fails the command, and the others are still uploaded and reported', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    const environment = { ...process.env };
+    Object.assign(process.env, cloud.environment());
+    const second = `${bucket}-second`;
+    await s3.send(new CreateBucketCommand({ Bucket: second }));
+    try {
+      expect(await main(['--bucket', bucket, '--bucket', 'glue-cd-deployments-nope', '--bucket', second])).toBe(1);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+      process.env = environment;
+    }
+    const version = glueJobsVersion();
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^s3://${bucket}/glue-jobs/${version}/: \\d+ uploaded`)),
+      expect.stringMatching(new RegExp(`^s3://${second}/glue-jobs/${version}/: \\d+ uploaded`)),
+    ]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^UploadGlueJobsError: bucket glue-cd-deployments-nope does not exist/),
+    ]);
+    expect(await keys(`glue-jobs/${version}/`)).toHaveLength(jobFiles().length);
   });
 
   it('exits 2 on bad arguments and 1 when the upload fails, printing why', async () => {
