@@ -142,9 +142,7 @@ export const main = async (argv: string[]): Promise<number> => {
   }
   const s3 = new S3Client({});
   const outcomes = await Promise.allSettled(
-    args.buckets.map((bucket) =>
-      uploadGlueJobs({ s3, bucket, ...(args.version !== undefined ? { version: args.version } : {}) }),
-    ),
+    args.buckets.map((bucket) => uploadGlueJobs({ s3, bucket, version: args.version })),
   );
   for (const outcome of outcomes) {
     if (outcome.status === 'fulfilled') {

@@ -2,9 +2,9 @@
 // the same text in two folders (a build's copy of the source) is one cache entry, and a trace from either copy names
 // that copy's own file and TypeScript line.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempDir } from './support/temp-dirs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { transpile, transpileKey } = require('../scripts/transpile-ts.cjs') as {
@@ -25,9 +25,8 @@ const SOURCE = [
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-transpile-'));
+  dir = await makeTempDir('glue-cd-transpile');
 });
-afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 test('the same text in another folder transpiles to the same output under the same key', () => {
   const a = path.join(dir, 'checkout', 'scripts', 'check.ts');

@@ -2,9 +2,9 @@
 // Ajv's standalone code, stored per user in the OS temp folder by the first process that compiles it. The stored code
 // must judge every definition as the compiled one does, be read back instead of compiled, and never be taken from a
 // folder that is not this user's alone, nor when it does not load.
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempDir } from '../../../test/support/temp-dirs';
 
 type Validator = (definition: unknown, options?: { checkPaths: boolean; checkArn: boolean }) => unknown;
 
@@ -12,14 +12,11 @@ type Validator = (definition: unknown, options?: { checkPaths: boolean; checkArn
 let tmp: string;
 let store: string;
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-asl-'));
+  tmp = await makeTempDir('glue-cd-asl');
   store = path.join(tmp, 'store');
 });
 afterEach(() => {
   delete process.env.ASL_VALIDATOR_STANDALONE;
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
 });
 
 /**

@@ -244,6 +244,7 @@ export const runRelease = async (options: ReleaseOptions): Promise<ReleaseSummar
     bootstrap.catch(() => undefined);
     // The rest (the state machine's task functions, an invoke action's function no stack declared by name) once
     // the whole bootstrap is there.
+    // A const for the callback below (`bootstrap` is a `let`, which TypeScript does not narrow inside it).
     const bootstrapping = bootstrap;
     const firstPrewarms = bootstrapping
       .catch(() => undefined)
