@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,20 +57,35 @@ export interface PackagingKey {
 
 const toPosix = (relative: string): string => relative.split(path.sep).join('/');
 
-/** Every file under `entry` (a file or a folder), skipping NOT_INPUTS folders; paths relative to root. */
-const filesUnder = async (root: string, entry: string): Promise<string[]> => {
+/**
+ * Every file under `entry` (a file or a folder), skipping NOT_INPUTS folders; paths relative to root. Synchronous, as
+ * is the hashing below: a key reads ~350 small files, and a promise per file made each key ~0.4 s of wall time on the
+ * release's critical path (the packagings start once their keys are known), ~20 ms read in one go.
+ */
+const filesUnder = (root: string, entry: string): string[] => {
   const full = path.join(root, entry);
-  const info = await stat(full).catch(() => undefined);
+  const info = statSync(full, { throwIfNoEntry: false });
   if (!info) return [];
   if (!info.isDirectory()) return [toPosix(entry)];
   const found: string[] = [];
-  for (const child of await readdir(full, { withFileTypes: true })) {
+  for (const child of readdirSync(full, { withFileTypes: true })) {
     if (NOT_INPUTS.has(child.name)) continue;
     const relative = path.join(entry, child.name);
-    if (child.isDirectory()) found.push(...(await filesUnder(root, relative)));
+    if (child.isDirectory()) found.push(...filesUnder(root, relative));
     else if (child.isFile() || child.isSymbolicLink()) found.push(toPosix(relative));
   }
   return found;
+};
+
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** The file's content hash, or `missing` (a dangling link, a file removed while listing). */
+const fileDigest = (file: string): string => {
+  try {
+    return sha256(readFileSync(file));
+  } catch {
+    return 'missing';
+  }
 };
 
 const FILE_REFERENCE = /\$\{file\(([^)]+)\)/g;
@@ -109,8 +124,6 @@ const configurationFiles = async (serviceDir: string): Promise<{ files: string[]
 export const packagingEnvNames = async (serviceDir: string): Promise<Set<string>> =>
   (await configurationFiles(path.resolve(serviceDir))).envNames;
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
 /**
  * The content hash of a packaging's real inputs: the service folder, the shared inputs (SHARED_PACKAGING_INPUTS),
  * any configuration file its serverless.yml reaches outside them, the stage, the extra arguments, the values of the
@@ -129,18 +142,14 @@ export const packagingKey = async (input: PackagingKeyInput): Promise<PackagingK
       if (child.isFile()) entries.add(child.name);
     }
   } else {
-    for (const file of await filesUnder(projectRoot, service)) entries.add(file);
+    for (const file of filesUnder(projectRoot, service)) entries.add(file);
   }
-  for (const shared of SHARED_PACKAGING_INPUTS)
-    for (const file of await filesUnder(projectRoot, shared)) entries.add(file);
+  for (const shared of SHARED_PACKAGING_INPUTS) for (const file of filesUnder(projectRoot, shared)) entries.add(file);
   for (const file of configFiles) entries.add(toPosix(path.relative(projectRoot, file)));
 
   const manifest = createHash('sha256');
   const sorted = [...entries].sort();
-  for (const file of sorted) {
-    const content = await readFile(path.join(projectRoot, file)).catch(() => undefined);
-    manifest.update(`${file}\0${content === undefined ? 'missing' : sha256(content)}\n`);
-  }
+  for (const file of sorted) manifest.update(`${file}\0${fileDigest(path.join(projectRoot, file))}\n`);
   const env = Object.fromEntries(
     [...envNames].sort().flatMap((name) => (input.env[name] !== undefined ? [[name, input.env[name]!] as const] : [])),
   );

@@ -69,10 +69,17 @@ afterEach(async () => rm(root, { recursive: true, force: true }));
 const runs = async (): Promise<string[]> =>
   (await readFile(path.join(root, 'runs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).sort();
 
-/** The Build's source: a copy of the working tree (the Source artifact), with its variables. */
+/**
+ * The Build's source: a copy of the working tree (the Source artifact), with its variables. Without the packagings'
+ * folder locks, as the Source leaves them out (git-ignored): they come and go while a packaging ahead runs.
+ */
 const standIn = async (variables: Record<string, string>) => {
   const source = path.join(root, 'build', 'src');
-  await cp(repo, source, { recursive: true, verbatimSymlinks: true });
+  await cp(repo, source, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (file) => !path.basename(file).startsWith('.serverless-package.lock'),
+  });
   const context: StandInContext = {
     command: COMMAND,
     sourceDir: source,
