@@ -25,6 +25,8 @@ export interface FolderLockOptions {
   pollIntervalMs?: number;
   /** What holds such a lock, for the error about an unreadable one (default "a glue-cd process"). */
   what?: string;
+  /** Called once, when the lock is first found held by a live holder: the wait begins. */
+  onWait?: () => void;
 }
 
 const OWNER_FILE = 'owner.json';
@@ -132,6 +134,7 @@ export const acquireFolderLock = async (lockDir: string, options: FolderLockOpti
   const { timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, pollIntervalMs = 100, what = 'a glue-cd process' } = options;
   const deadline = Date.now() + timeoutMs;
   const me = newOwner();
+  let waiting = false;
   for (;;) {
     if (await claim(lockDir, me)) break;
     const holder = await readOwner(lockDir);
@@ -144,6 +147,10 @@ export const acquireFolderLock = async (lockDir: string, options: FolderLockOpti
     if (ownerIsGone(holder)) {
       await takeOver(lockDir, holder);
       continue;
+    }
+    if (!waiting) {
+      waiting = true;
+      options.onWait?.();
     }
     if (Date.now() >= deadline) {
       throw new FolderLockError(

@@ -27,12 +27,15 @@ export interface DeliveryPackagingOptions {
    * longest one keeps the normal priority.
    */
   background?: boolean;
+  /** Called with the service folder name as its packaging is underway (PackageServiceOptions.onUnderway). */
+  onUnderway?: (service: string) => void;
 }
 
 /** Each delivery service's packaging, all started at once, by service folder name (`deploy-orchestrator`, …). */
 export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<string, Promise<PackagedService>> =>
   new Map(
     DELIVERY_SERVICES.map((service) => {
+      const name = path.basename(service.dir);
       const work = () =>
         packageService({
           repoRoot: options.repoRoot,
@@ -41,8 +44,8 @@ export const startDeliveryPackagings = (options: DeliveryPackagingOptions): Map<
           outDir: path.join(options.buildDir, 'services', options.stage, path.basename(service.dir)),
           deploymentBucket: deploymentBucketFor(options.stage),
           ...(options.background && !service.longest ? { background: true } : {}),
+          ...(options.onUnderway ? { onUnderway: () => options.onUnderway!(name) } : {}),
         });
-      const name = path.basename(service.dir);
       return [name, options.clock ? options.clock.time(`package ${name}`, work) : work()];
     }),
   );

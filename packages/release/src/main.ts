@@ -17,10 +17,12 @@ start(process.argv.slice(2), {
   // (require: a CommonJS package's `import()` would bypass the ts-node hook of scripts/run-ts.cjs). The packagings
   // start first (release-packagings.ts, no SDK or cloud in it): the second of loading the release's modules on one
   // core runs beside them.
-  runRelease: (options: ReleaseOptions) => {
+  runRelease: async (options: ReleaseOptions) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const early = require('./release-packagings') as typeof import('./release-packagings');
     const packagings = early.startReleasePackagings(options);
+    // Their sls processes first (a few event-loop turns of keys and locks), then the second of loading on one core.
+    await packagings.underway;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('./release') as typeof import('./release')).runRelease({ ...options, packagings });
   },

@@ -55,6 +55,12 @@ export interface PackageServiceOptions {
    * work that waits on nothing else gets the cores first. The package is the same.
    */
   background?: boolean;
+  /**
+   * Called once the packaging needs no more of this process's time to get going: sls started (or waiting for another
+   * packaging of its folder to end), the package found in the cache or being made by the same packaging in flight, or
+   * a failure. A release loads its own modules only then: that second of loading blocks the event loop.
+   */
+  onUnderway?: () => void;
 }
 
 /**
@@ -89,6 +95,22 @@ export const packagingInFlight = (key: string): Promise<unknown> | undefined => 
  * inputs (packagingKey) is in the cache, a copy of the package it made then.
  */
 export const packageService = async (options: PackageServiceOptions): Promise<PackagedService> => {
+  let underway = options.onUnderway;
+  const nowUnderway = () => {
+    underway?.();
+    underway = undefined;
+  };
+  try {
+    return await packageServiceUnderway(options, nowUnderway);
+  } finally {
+    nowUnderway();
+  }
+};
+
+const packageServiceUnderway = async (
+  options: PackageServiceOptions,
+  nowUnderway: () => void,
+): Promise<PackagedService> => {
   const { repoRoot, serviceDir, stage, outDir } = options;
   const cwd = path.resolve(repoRoot, serviceDir);
   const env = packagingEnvironment(options);
@@ -97,7 +119,7 @@ export const packageService = async (options: PackageServiceOptions): Promise<Pa
   const runSls = async (target: string): Promise<string> => {
     await rm(target, { recursive: true, force: true });
     await mkdir(target, { recursive: true });
-    return slsPackage(repoRoot, cwd, serviceDir, stage, target, args, env, options.background ?? false);
+    return slsPackage(repoRoot, cwd, serviceDir, stage, target, args, env, options.background ?? false, nowUnderway);
   };
 
   let key: PackagingKey | undefined;
@@ -112,7 +134,8 @@ export const packageService = async (options: PackageServiceOptions): Promise<Pa
     } else {
       const id = key.key;
       let shared = inFlight.get(id);
-      if (!shared) {
+      if (shared) nowUnderway();
+      else {
         shared = (async () => {
           const staging = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-package-'));
           try {
@@ -162,6 +185,7 @@ const slsPackage = (
   args: string[],
   env: NodeJS.ProcessEnv,
   background: boolean,
+  started: () => void,
 ): Promise<string> =>
   withFolderLock(
     path.join(cwd, '.serverless-package.lock'),
@@ -172,6 +196,7 @@ const slsPackage = (
         const [command, ...commandArgs] =
           background && process.platform !== 'win32' ? ['nice', '-n', String(BACKGROUND_NICENESS), ...sls] : sls;
         const child = spawn(command!, commandArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        started();
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -184,6 +209,7 @@ const slsPackage = (
               ),
         );
       }),
+    { onWait: started },
   );
 
 // Packaging must never reach a real account, whatever the caller's shell has: no AWS_* variable gets through.

@@ -2,7 +2,7 @@ import path from 'node:path';
 // The constants alone (not the cloud's index): this module loads before the local cloud does.
 import { LOCAL_REGION } from '@glue-cd/local-cloud/src/contracts';
 import type { AheadPackaging } from './codebuild/packagings-ahead';
-import { startDeliveryPackagings } from './delivery-packagings';
+import { DELIVERY_SERVICES, startDeliveryPackagings } from './delivery-packagings';
 import { PackageCache } from './package-cache';
 import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
@@ -44,6 +44,11 @@ export interface ReleasePackagings {
   delivery: Map<string, Promise<PackagedService>>;
   /** The Build's packagings started ahead (codebuild/packagings-ahead.ts). */
   ahead: Promise<AheadPackaging[]>;
+  /**
+   * Settles once every packaging is underway (PackageServiceOptions.onUnderway): main.ts loads the release's modules
+   * only then, so that the packagings' sls processes start before, not after, that second on one core.
+   */
+  underway: Promise<void>;
 }
 
 /** Starts every packaging of a release (see above); each failure is the release's to report where it is awaited. */
@@ -56,7 +61,21 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
   // (the orchestrator's): the pipeline stack imports nothing of theirs (config/delivery-names.js), so its packaging,
   // its stack, the Source and the Build come first and the services only need to be deployed by the first Lambda
   // invoke action.
-  const delivery = startDeliveryPackagings({ repoRoot: options.repoRoot, buildDir, stage, clock, background: true });
+  const underway: Promise<void>[] = [];
+  const nextUnderway = (): (() => void) => {
+    let resolve!: () => void;
+    underway.push(new Promise<void>((settle) => (resolve = settle)));
+    return resolve;
+  };
+  const deliveryUnderway = new Map(DELIVERY_SERVICES.map(({ dir }) => [path.basename(dir), nextUnderway()]));
+  const delivery = startDeliveryPackagings({
+    repoRoot: options.repoRoot,
+    buildDir,
+    stage,
+    clock,
+    background: true,
+    onUnderway: (name) => deliveryUnderway.get(name)?.(),
+  });
   const pipeline = clock.time('package pipeline', () =>
     packageService({
       repoRoot: options.repoRoot,
@@ -64,6 +83,7 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
       stage,
       outDir: path.join(buildDir, 'pipeline', stage),
       deploymentBucket: deploymentBucketFor(stage),
+      onUnderway: nextUnderway(),
     }),
   );
   // The Build's packagings (its package-stages commands) start now from the working tree, at the services' priority:
@@ -89,5 +109,9 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
     })
     .catch((): AheadPackaging[] => []);
   for (const work of [pipeline, ...delivery.values()]) work.catch(() => undefined);
-  return { startedAt, clock, stage, cache, pipeline, delivery, ahead };
+  const allUnderway = Promise.all([
+    ...underway,
+    ahead.then((packagings) => Promise.all(packagings.map((packaging) => packaging.underway))),
+  ]).then(() => undefined);
+  return { startedAt, clock, stage, cache, pipeline, delivery, ahead, underway: allUnderway };
 };

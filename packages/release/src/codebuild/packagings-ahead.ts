@@ -21,6 +21,8 @@ export interface AheadPackaging {
   stage: string;
   /** Settles when the package is in the cache; a failure is the Build's to report (the command runs as written). */
   done: Promise<PackagedService | PackagingError>;
+  /** Settles once the packaging is underway (PackageServiceOptions.onUnderway). */
+  underway: Promise<void>;
 }
 
 /** Each (service folder, stage) a package-stages command of the working tree's buildspecs packages, once. */
@@ -65,6 +67,8 @@ export const startBuildPackagingsAhead = async (options: {
   if (!options.cache) return [];
   const image = imageEnvironment(options.env ?? process.env, options.repoRoot);
   return (await buildspecPackagings(options.repoRoot)).map(({ service, stage, variables }) => {
+    let nowUnderway!: () => void;
+    const underway = new Promise<void>((resolve) => (nowUnderway = resolve));
     const work = () =>
       packageService({
         repoRoot: options.repoRoot,
@@ -76,11 +80,13 @@ export const startBuildPackagingsAhead = async (options: {
         region: options.region,
         cache: options.cache!,
         ...(options.background ? { background: true } : {}),
+        onUnderway: nowUnderway,
       });
     const phase = `package ${path.basename(service)} ${stage} (ahead)`;
     return {
       service,
       stage,
+      underway,
       done: (options.clock ? options.clock.time(phase, work) : work()).catch((error: unknown) =>
         error instanceof PackagingError ? error : new PackagingError(`${service} (stage ${stage}): ${String(error)}`),
       ),
