@@ -130,8 +130,9 @@ test('a release’s packagings are all underway, those started ahead for the Bui
     let underway = false;
     void packagings.underway.then(() => (underway = true));
     await until('every packaging to be underway', () => underway);
-    // The pipeline, both delivery services and one of the Build's two stages have started sls; the other stage
-    // waits for the folder lock of services/etl.
+    // The pipeline, both delivery services and one of the Build's two stages have started sls (each records it
+    // a moment later, from its shell); the other stage waits for the folder lock of services/etl.
+    await until('four sls to record their start', async () => (await started()).length === 4);
     const running = await started();
     expect(running).toEqual(
       expect.arrayContaining(['deploy-orchestrator local', 'pipeline-trigger local', 'repo local']),
