@@ -1,6 +1,9 @@
 // Lets Node require .ts files (the repo runs TypeScript without a build step): each file is transpiled by esbuild
 // (scripts/transpile-ts.cjs; types are `pnpm typecheck`'s job) and kept by content hash in the temp folder, so a
-// rerun starts no compiler at all. Stack traces point at the TypeScript lines.
+// rerun starts no compiler at all. Stack traces point at the TypeScript lines: a frame in a .ts file is mapped through
+// that file's inline source map when a stack is formatted (not Node's source map support, which reads and parses the
+// map of every module as it loads, node_modules' included: ~10 % of a process's module loading).
+const { Buffer } = require('node:buffer');
 const fs = require('node:fs');
 const Module = require('node:module');
 const os = require('node:os');
@@ -27,11 +30,52 @@ const load = (module, filename) => {
       // A read-only temp folder only costs the next run a transpile.
     }
   }
+  transpiled.set(filename, code);
   module._compile(code, filename);
 };
 
+/** The transpiled code of each .ts file loaded, by file name: its inline source map is parsed on a first trace. */
+const transpiled = new Map();
+const sourceMaps = new Map();
+const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
+
+/** `file:line:column` of a generated position in a .ts file, as its TypeScript; undefined when not mapped. */
+const tsPosition = (file, line, column) => {
+  if (!sourceMaps.has(file)) {
+    const payload = INLINE_MAP.exec(transpiled.get(file) ?? '')?.[1];
+    sourceMaps.set(file, payload && new Module.SourceMap(JSON.parse(Buffer.from(payload, 'base64').toString('utf8'))));
+  }
+  const entry = sourceMaps.get(file)?.findEntry(line - 1, column - 1);
+  return entry && entry.originalLine !== undefined
+    ? `${file}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
+    : undefined;
+};
+
+/** V8's frame text, with a .ts file's generated position replaced by its TypeScript one. */
+const mappedFrame = (callSite) => {
+  const text = String(callSite);
+  const file = callSite.getFileName();
+  if (!file || !transpiled.has(file)) return text;
+  const generated = `${file}:${callSite.getLineNumber()}:${callSite.getColumnNumber()}`;
+  const mapped = tsPosition(file, callSite.getLineNumber(), callSite.getColumnNumber());
+  const at = text.lastIndexOf(generated);
+  return mapped && at >= 0 ? text.slice(0, at) + mapped + text.slice(at + generated.length) : text;
+};
+
+/** Node's stack format (`<name>: <message>` then `    at <frame>` lines), with TypeScript positions. */
+const prepareStackTrace = (error, callSites) => {
+  let head;
+  try {
+    head = Error.prototype.toString.call(error);
+  } catch {
+    head = '<error>';
+  }
+  return callSites.length === 0 ? head : `${head}\n    at ${callSites.map(mappedFrame).join('\n    at ')}`;
+};
+
 if (!require.extensions['.ts']) {
-  process.setSourceMapsEnabled(true);
+  // Node's own default is a function too (ErrorPrepareStackTrace): this replaces it, as any userland formatter does.
+  Error.prepareStackTrace = prepareStackTrace;
   require.extensions['.ts'] = load;
   // cloudformation-diff's service spec database: the verified table instead, as in jest (its moduleNameMapper) and in
   // the bundles (config/aws-service-spec-embedded.cjs).
