@@ -13,6 +13,52 @@ const { SPEC_PACKAGE, EMBEDDED_SPEC_MODULE } = require('../config/aws-service-sp
 
 const cacheDir = path.join(os.tmpdir(), `glue-cd-transpiled-${os.userInfo().uid}`);
 
+/** The transpiled code of each .ts file loaded, by file name: its inline source map is parsed on a first trace. */
+const transpiled = new Map();
+const sourceMaps = new Map();
+const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
+
+/** `file:line:column` of a generated position in a .ts file, as its TypeScript; undefined when not mapped. */
+const tsPosition = (file, line, column) => {
+  if (!sourceMaps.has(file)) {
+    const payload = INLINE_MAP.exec(transpiled.get(file) ?? '')?.[1];
+    sourceMaps.set(file, payload && new Module.SourceMap(JSON.parse(Buffer.from(payload, 'base64').toString('utf8'))));
+  }
+  const entry = sourceMaps.get(file)?.findEntry(line - 1, column - 1);
+  return entry && entry.originalLine !== undefined
+    ? `${file}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
+    : undefined;
+};
+
+/** V8's frame text, with a .ts file's generated position replaced by its TypeScript one (as is if it cannot be). */
+const mappedFrame = (callSite) => {
+  const text = String(callSite);
+  try {
+    const file = callSite.getFileName();
+    if (!file || !transpiled.has(file)) return text;
+    const generated = `${file}:${callSite.getLineNumber()}:${callSite.getColumnNumber()}`;
+    const mapped = tsPosition(file, callSite.getLineNumber(), callSite.getColumnNumber());
+    const at = text.lastIndexOf(generated);
+    return mapped && at >= 0 ? text.slice(0, at) + mapped + text.slice(at + generated.length) : text;
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * Node's own formatter (Error.prepareStackTrace's default since Node 20: the head, `TypeError [ERR_…]: …` for Node's
+ * errors, then the frames joined as text), handed the frames mapped.
+ */
+const nodePrepareStackTrace = Error.prepareStackTrace;
+const prepareStackTrace = (error, callSites) =>
+  nodePrepareStackTrace(
+    error,
+    callSites.map((callSite) => {
+      const text = mappedFrame(callSite);
+      return { toString: () => text };
+    }),
+  );
+
 const load = (module, filename) => {
   const source = fs.readFileSync(filename, 'utf8');
   const cached = path.join(cacheDir, `${transpileKey(source, filename)}.js`);
@@ -34,48 +80,10 @@ const load = (module, filename) => {
   module._compile(code, filename);
 };
 
-/** The transpiled code of each .ts file loaded, by file name: its inline source map is parsed on a first trace. */
-const transpiled = new Map();
-const sourceMaps = new Map();
-const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
-
-/** `file:line:column` of a generated position in a .ts file, as its TypeScript; undefined when not mapped. */
-const tsPosition = (file, line, column) => {
-  if (!sourceMaps.has(file)) {
-    const payload = INLINE_MAP.exec(transpiled.get(file) ?? '')?.[1];
-    sourceMaps.set(file, payload && new Module.SourceMap(JSON.parse(Buffer.from(payload, 'base64').toString('utf8'))));
-  }
-  const entry = sourceMaps.get(file)?.findEntry(line - 1, column - 1);
-  return entry && entry.originalLine !== undefined
-    ? `${file}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
-    : undefined;
-};
-
-/** V8's frame text, with a .ts file's generated position replaced by its TypeScript one. */
-const mappedFrame = (callSite) => {
-  const text = String(callSite);
-  const file = callSite.getFileName();
-  if (!file || !transpiled.has(file)) return text;
-  const generated = `${file}:${callSite.getLineNumber()}:${callSite.getColumnNumber()}`;
-  const mapped = tsPosition(file, callSite.getLineNumber(), callSite.getColumnNumber());
-  const at = text.lastIndexOf(generated);
-  return mapped && at >= 0 ? text.slice(0, at) + mapped + text.slice(at + generated.length) : text;
-};
-
-/** Node's stack format (`<name>: <message>` then `    at <frame>` lines), with TypeScript positions. */
-const prepareStackTrace = (error, callSites) => {
-  let head;
-  try {
-    head = Error.prototype.toString.call(error);
-  } catch {
-    head = '<error>';
-  }
-  return callSites.length === 0 ? head : `${head}\n    at ${callSites.map(mappedFrame).join('\n    at ')}`;
-};
-
 if (!require.extensions['.ts']) {
-  // Node's own default is a function too (ErrorPrepareStackTrace): this replaces it, as any userland formatter does.
-  Error.prepareStackTrace = prepareStackTrace;
+  // Unless Node maps every frame itself already (--enable-source-maps), and where it has the default formatter.
+  if (typeof nodePrepareStackTrace === 'function' && !process.sourceMapsEnabled)
+    Error.prepareStackTrace = prepareStackTrace;
   require.extensions['.ts'] = load;
   // cloudformation-diff's service spec database: the verified table instead, as in jest (its moduleNameMapper) and in
   // the bundles (config/aws-service-spec-embedded.cjs).

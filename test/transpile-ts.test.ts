@@ -54,3 +54,27 @@ test('a trace from either copy names that copy and the TypeScript line', async (
     expect(trace.stderr).toContain(`at check (${files[index]}:3:32)`);
   }
 });
+
+test('a trace is Node’s format: an async frame mapped too, and Node’s own errors keep their code in the head', async () => {
+  const file = path.join(dir, 'async', 'check.ts');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(
+    file,
+    [
+      'type Value = number; // no JavaScript: every later line moves up one',
+      'const later = async (value: Value): Promise<string> => {',
+      '  await new Promise((resolve) => setTimeout(resolve, 1));',
+      "  return require('node:path').join(value) as string;",
+      '};',
+      'later(5).catch((error: Error) => {',
+      '  process.stdout.write(error.stack ?? "");',
+      '});',
+      '',
+    ].join('\n'),
+  );
+
+  const trace = spawnSync(process.execPath, [RUN_TS, file], { encoding: 'utf8' });
+
+  expect(trace.stdout.split('\n')[0]).toMatch(/^TypeError \[ERR_INVALID_ARG_TYPE\]: The "path" argument/);
+  expect(trace.stdout).toContain(`at later (${file}:4:31)`);
+});
