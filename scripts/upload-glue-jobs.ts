@@ -95,42 +95,60 @@ const existingETags = async (s3: S3Client, bucket: string, prefix: string): Prom
   return etags;
 };
 
-/** Uploads the job files under their content version; files whose object already has the same content are left. */
+/** The job files at their content version, read once for every bucket they go to: each file's body and ETag. */
+export interface GlueJobFiles {
+  version: string;
+  files: { name: string; body: Buffer; etag: string }[];
+}
+
+/** Reads the job files of `root` (default: the repository's glue-jobs/), checking `version` when one is given. */
+export const readGlueJobs = async (root: string = versioning.GLUE_JOBS, version?: string): Promise<GlueJobFiles> => {
+  const actual = versioning.glueJobsVersion(root);
+  if (version !== undefined && version !== actual) {
+    throw new UploadGlueJobsError(
+      `--version ${version} is not the content version of ${root} (${actual}): the template would point at other files`,
+    );
+  }
+  const names = versioning.jobFiles(root);
+  if (names.length === 0) throw new UploadGlueJobsError(`no job files under ${root}`);
+  const files: GlueJobFiles['files'] = [];
+  for (const name of names) {
+    const body = await readFile(path.join(root, name));
+    files.push({ name, body, etag: md5ETag(body) });
+  }
+  return { version: actual, files };
+};
+
+/** Uploads read job files to one bucket, under their version; objects already holding the same content are left. */
+export const uploadJobFiles = async (s3: S3Client, bucket: string, jobs: GlueJobFiles): Promise<UploadResult> => {
+  const prefix = `glue-jobs/${jobs.version}/`;
+  const etags = await existingETags(s3, bucket, prefix);
+  const result: UploadResult = { prefix: `s3://${bucket}/${prefix}`, uploaded: [], unchanged: [] };
+  for (const file of jobs.files) {
+    const key = `${prefix}${file.name}`;
+    if (etags.get(key) === file.etag) {
+      result.unchanged.push(file.name);
+      continue;
+    }
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: file.body }));
+    } catch (error) {
+      throw new UploadGlueJobsError(`cannot upload s3://${bucket}/${key}: ${describe(error)}`);
+    }
+    result.uploaded.push(file.name);
+  }
+  return result;
+};
+
+/** readGlueJobs then uploadJobFiles, for one bucket. */
 export const uploadGlueJobs = async (options: {
   s3: S3Client;
   bucket: string;
   version?: string;
   /** The glue-jobs folder (default: the repository's). */
   root?: string;
-}): Promise<UploadResult> => {
-  const root = options.root ?? versioning.GLUE_JOBS;
-  const version = versioning.glueJobsVersion(root);
-  if (options.version !== undefined && options.version !== version) {
-    throw new UploadGlueJobsError(
-      `--version ${options.version} is not the content version of ${root} (${version}): the template would point at other files`,
-    );
-  }
-  const files = versioning.jobFiles(root);
-  if (files.length === 0) throw new UploadGlueJobsError(`no job files under ${root}`);
-  const prefix = `glue-jobs/${version}/`;
-  const etags = await existingETags(options.s3, options.bucket, prefix);
-  const result: UploadResult = { prefix: `s3://${options.bucket}/${prefix}`, uploaded: [], unchanged: [] };
-  for (const file of files) {
-    const body = await readFile(path.join(root, file));
-    const key = `${prefix}${file}`;
-    if (etags.get(key) === md5ETag(body)) {
-      result.unchanged.push(file);
-      continue;
-    }
-    try {
-      await options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body }));
-    } catch (error) {
-      throw new UploadGlueJobsError(`cannot upload s3://${options.bucket}/${key}: ${describe(error)}`);
-    }
-    result.uploaded.push(file);
-  }
-  return result;
-};
+}): Promise<UploadResult> =>
+  uploadJobFiles(options.s3, options.bucket, await readGlueJobs(options.root, options.version));
 
 export const main = async (argv: string[]): Promise<number> => {
   let args: UploadArguments;
@@ -140,10 +158,17 @@ export const main = async (argv: string[]): Promise<number> => {
     console.error((error as Error).message);
     return 2;
   }
+  const printError = (error: unknown) => console.error(`${(error as Error).name}: ${(error as Error).message}`);
+  let jobs: GlueJobFiles;
+  try {
+    jobs = await readGlueJobs(undefined, args.version);
+  } catch (error) {
+    printError(error);
+    return 1;
+  }
+  // Read once, uploaded to every bucket side by side on one client.
   const s3 = new S3Client({});
-  const outcomes = await Promise.allSettled(
-    args.buckets.map((bucket) => uploadGlueJobs({ s3, bucket, version: args.version })),
-  );
+  const outcomes = await Promise.allSettled(args.buckets.map((bucket) => uploadJobFiles(s3, bucket, jobs)));
   for (const outcome of outcomes) {
     if (outcome.status === 'fulfilled') {
       const result = outcome.value;
@@ -152,10 +177,7 @@ export const main = async (argv: string[]): Promise<number> => {
           result.uploaded.length > 0 ? ` (${result.uploaded.join(', ')})` : ''
         }, ${result.unchanged.length} unchanged`,
       );
-    } else {
-      const error = outcome.reason as Error;
-      console.error(`${error.name}: ${error.message}`);
-    }
+    } else printError(outcome.reason);
   }
   return outcomes.every((outcome) => outcome.status === 'fulfilled') ? 0 : 1;
 };
