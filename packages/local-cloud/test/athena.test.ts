@@ -25,14 +25,8 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../src';
-import {
-  declareRoles,
-  eventually,
-  GLUE_TEST_STATEMENTS,
-  sampleFacts,
-  uploadSample,
-  type SampleFacts,
-} from './glue-fixtures';
+import { declareRoles, GLUE_TEST_STATEMENTS, sampleFacts, uploadSample, type SampleFacts } from './glue-fixtures';
+import { eventually } from '../../../test/support/eventually';
 import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;

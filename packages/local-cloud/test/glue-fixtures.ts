@@ -51,21 +51,6 @@ export const uploadSample = async (s3: S3Client, bucket: string, prefix: string)
   );
 };
 
-/** Polls `check` until it returns a value (the services run crawls, jobs and queries in the background). */
-export const eventually = async <T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 /** An IAM policy statement of the roles these tests declare. */
 export interface TestStatement {
   Sid: string;

@@ -38,7 +38,8 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type GlueJobEngine, type LocalCloud } from '../src';
-import { declareRoles, eventually, GLUE_TEST_STATEMENTS, sampleFacts, uploadSample } from './glue-fixtures';
+import { eventually } from '../../../test/support/eventually';
+import { declareRoles, GLUE_TEST_STATEMENTS, sampleFacts, uploadSample } from './glue-fixtures';
 import { crashedCopyOf, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;

@@ -28,7 +28,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { GlueJobEngine, LocalCloud } from '../src';
-import { declareRoles, eventually, uploadSample, type TestStatement } from './glue-fixtures';
+import { eventually } from '../../../test/support/eventually';
+import { declareRoles, uploadSample, type TestStatement } from './glue-fixtures';
 import { removeDir, startTestCloud } from './helpers';
 
 // Crawls act as the crawler's Role, job runs as the job's Role, queries as their caller: each role below is allowed

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { eventually } from '../../../test/support/eventually';
 import { PackageCache } from '../src/package-cache';
 import { packageService, type PackageServiceOptions, PackagingError } from '../src/package-services';
 import { startReleasePackagings } from '../src/release-packagings';
@@ -55,13 +56,9 @@ afterEach(async () => rm(root, { recursive: true, force: true }));
 const started = async (): Promise<string[]> =>
   (await readFile(path.join(root, 'started'), 'utf8').catch(() => '')).split('\n').filter(Boolean).sort();
 
-/** Resolves when `check` holds (polled), or fails after 10 s naming what was awaited. */
-const until = async (what: string, check: () => Promise<boolean> | boolean): Promise<void> => {
-  for (const deadline = Date.now() + 10_000; !(await check());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+/** Resolves once `check` holds (polled by eventually), or fails after 10 s naming what was awaited. */
+const until = (what: string, check: () => boolean | Promise<boolean>) =>
+  eventually(async () => ((await check()) ? true : undefined), what, 10_000);
 
 /** A packaging of services/app with a count of its onUnderway calls and whether it has settled. */
 const observed = (options: Partial<PackageServiceOptions> = {}) => {
