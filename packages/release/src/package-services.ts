@@ -84,6 +84,13 @@ export const packagingEnvironment = (options: PackageServiceOptions): NodeJS.Pro
 // Packagings of one process by key: tests and the release ask for the same package at once.
 const inFlight = new Map<string, Promise<{ output: string; cached: boolean }>>();
 
+/** An onUnderway callback (PackageServiceOptions) and the promise it settles. */
+export const underwaySignal = (): { onUnderway: () => void; underway: Promise<void> } => {
+  let onUnderway!: () => void;
+  const underway = new Promise<void>((resolve) => (onUnderway = resolve));
+  return { onUnderway, underway };
+};
+
 /**
  * The packaging of this key running in this process, if any (settles once its package is in the cache, or failed):
  * the Build's package-stages stand-in waits for one the release started ahead instead of packaging again.

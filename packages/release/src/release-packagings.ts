@@ -4,7 +4,7 @@ import { LOCAL_REGION } from '@glue-cd/local-cloud/src/contracts';
 import type { AheadPackaging } from './codebuild/packagings-ahead';
 import { DELIVERY_SERVICES, startDeliveryPackagings } from './delivery-packagings';
 import { PackageCache } from './package-cache';
-import { deploymentBucketFor, packageService, type PackagedService } from './package-services';
+import { deploymentBucketFor, packageService, underwaySignal, type PackagedService } from './package-services';
 import { PhaseClock } from './phases';
 
 // What a release packages, started before the release loads the local cloud, the SDK and the pipeline's actions
@@ -61,21 +61,16 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
   // (the orchestrator's): the pipeline stack imports nothing of theirs (config/delivery-names.js), so its packaging,
   // its stack, the Source and the Build come first and the services only need to be deployed by the first Lambda
   // invoke action.
-  const underway: Promise<void>[] = [];
-  const nextUnderway = (): (() => void) => {
-    let resolve!: () => void;
-    underway.push(new Promise<void>((settle) => (resolve = settle)));
-    return resolve;
-  };
-  const deliveryUnderway = new Map(DELIVERY_SERVICES.map(({ dir }) => [path.basename(dir), nextUnderway()]));
+  const deliveryUnderway = new Map(DELIVERY_SERVICES.map(({ dir }) => [path.basename(dir), underwaySignal()]));
   const delivery = startDeliveryPackagings({
     repoRoot: options.repoRoot,
     buildDir,
     stage,
     clock,
     background: true,
-    onUnderway: (name) => deliveryUnderway.get(name)?.(),
+    onUnderway: (name) => deliveryUnderway.get(name)?.onUnderway(),
   });
+  const pipelineUnderway = underwaySignal();
   const pipeline = clock.time('package pipeline', () =>
     packageService({
       repoRoot: options.repoRoot,
@@ -83,7 +78,7 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
       stage,
       outDir: path.join(buildDir, 'pipeline', stage),
       deploymentBucket: deploymentBucketFor(stage),
-      onUnderway: nextUnderway(),
+      onUnderway: pipelineUnderway.onUnderway,
     }),
   );
   // The Build's packagings (its package-stages commands) start now from the working tree, at the services' priority:
@@ -109,9 +104,10 @@ export const startReleasePackagings = (options: ReleasePackagingOptions): Releas
     })
     .catch((): AheadPackaging[] => []);
   for (const work of [pipeline, ...delivery.values()]) work.catch(() => undefined);
-  const allUnderway = Promise.all([
-    ...underway,
+  const underway = Promise.all([
+    pipelineUnderway.underway,
+    ...[...deliveryUnderway.values()].map((signal) => signal.underway),
     ahead.then((packagings) => Promise.all(packagings.map((packaging) => packaging.underway))),
   ]).then(() => undefined);
-  return { startedAt, clock, stage, cache, pipeline, delivery, ahead, underway: allUnderway };
+  return { startedAt, clock, stage, cache, pipeline, delivery, ahead, underway };
 };

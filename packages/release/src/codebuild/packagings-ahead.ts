@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packageService, PackagingError, type PackagedService } from '../package-services';
+import { packageService, PackagingError, underwaySignal, type PackagedService } from '../package-services';
 import type { PackageCache } from '../package-cache';
 import type { PhaseClock } from '../phases';
 import { parseBuildspec } from './buildspec';
@@ -67,8 +67,7 @@ export const startBuildPackagingsAhead = async (options: {
   if (!options.cache) return [];
   const image = imageEnvironment(options.env ?? process.env, options.repoRoot);
   return (await buildspecPackagings(options.repoRoot)).map(({ service, stage, variables }) => {
-    let nowUnderway!: () => void;
-    const underway = new Promise<void>((resolve) => (nowUnderway = resolve));
+    const { onUnderway, underway } = underwaySignal();
     const work = () =>
       packageService({
         repoRoot: options.repoRoot,
@@ -80,7 +79,7 @@ export const startBuildPackagingsAhead = async (options: {
         region: options.region,
         cache: options.cache!,
         ...(options.background ? { background: true } : {}),
-        onUnderway: nowUnderway,
+        onUnderway,
       });
     const phase = `package ${path.basename(service)} ${stage} (ahead)`;
     return {
