@@ -9,6 +9,8 @@ const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const { transpile, transpileKey } = require('./transpile-ts.cjs');
+// Every module of a TypeScript command (its .ts files as transpiled, node_modules') compiles from the V8 code cache.
+require('./code-cache.cjs').install();
 const { SPEC_PACKAGE, EMBEDDED_SPEC_MODULE } = require('../config/aws-service-spec-table.cjs');
 
 const cacheDir = path.join(os.tmpdir(), `glue-cd-transpiled-${os.userInfo().uid}`);

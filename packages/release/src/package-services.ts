@@ -34,6 +34,13 @@ export class PackagingError extends Error {
 
 const slsBin = (repoRoot: string): string => path.join(repoRoot, 'node_modules', '.bin', 'sls');
 
+/**
+ * sls's NODE_OPTIONS: the caller's, preloading scripts/code-cache.cjs (a V8 code cache for the modules sls loads,
+ * ~0.4 CPU-s of each packaging; it changes no output). Set at the spawn: it is no input of the packaging key.
+ */
+const slsNodeOptions = (repoRoot: string, nodeOptions = ''): string =>
+  `${nodeOptions} --require ${JSON.stringify(path.join(repoRoot, 'scripts', 'code-cache.cjs'))}`.trim();
+
 export interface PackageServiceOptions {
   repoRoot: string;
   serviceDir: string;
@@ -202,7 +209,11 @@ const slsPackage = (
         // `nice` starts sls (every thread of it, and the esbuild it starts) at the lower priority; Windows has none.
         const [command, ...commandArgs] =
           background && process.platform !== 'win32' ? ['nice', '-n', String(BACKGROUND_NICENESS), ...sls] : sls;
-        const child = spawn(command!, commandArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(command!, commandArgs, {
+          cwd,
+          env: { ...env, NODE_OPTIONS: slsNodeOptions(repoRoot, env.NODE_OPTIONS) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         started();
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
