@@ -5,6 +5,16 @@ const path = require('node:path');
 const { gzipSync } = require('node:zlib');
 const { sharedBuild } = require('./esbuild-shared-build.cjs');
 
+// esbuild's Go runtime collects garbage each time its heap doubles (GOGC=100): the orchestrator's build (13 bundles
+// from one parse of the SDK and the diff engine) spends ~1 of its ~4 CPU-s in the collector. Unless the caller set
+// either variable, esbuild runs with the collector off until its heap reaches 1 GiB (GOGC=off with GOMEMLIMIT, Go's
+// memory-limit mode): that build peaks at ~540 MB instead of ~290 MB, in 3.1–3.3 CPU-s instead of 4.0–4.3. Set when
+// sls loads this file, before the first build starts esbuild's service process (which inherits the environment).
+if (process.env.GOGC === undefined && process.env.GOMEMLIMIT === undefined) {
+  process.env.GOGC = 'off';
+  process.env.GOMEMLIMIT = '1GiB';
+}
+
 const SPEC_TABLE = path.join(__dirname, 'aws-service-spec-table.txt');
 const SPEC_TABLE_CODE = path.join(__dirname, 'aws-service-spec-table.cjs');
 const { SPEC_PACKAGE } = require(SPEC_TABLE_CODE);
