@@ -3,10 +3,20 @@
 // cfn-lint (CI machines have it preinstalled, as the packaged-templates test says): the answer must be the one the
 // command gives when run as written, exit code and output, and an unused one must not outlive its build.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { localSkipList, PackageCache, parseBuildspec, runBuild } from '../src';
+import {
+  announceLintInputs,
+  localSkipList,
+  PackageCache,
+  parseBuildspec,
+  rememberedLint,
+  runBuild,
+  startLintAhead,
+  type BuildScratch,
+} from '../src';
 
 let root: string;
 let sourceDir: string;
@@ -15,11 +25,13 @@ beforeEach(async () => {
   sourceDir = path.join(root, 'src');
   await mkdir(sourceDir);
   // A finding cfn-lint reports (E3002: an unknown property), so output and exit code both have something to say.
-  await writeFile(
-    path.join(sourceDir, 'bad.json'),
-    JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: { NoSuchProperty: 1 } } } }),
-  );
+  await writeFile(path.join(sourceDir, 'bad.json'), BAD);
+  await writeFile(path.join(sourceDir, 'good.json'), GOOD);
+  await writeFile(path.join(sourceDir, 'other.json'), GOOD);
 });
+
+const BAD = JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: { NoSuchProperty: 1 } } } });
+const GOOD = JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket' } } });
 afterEach(async () => rm(root, { recursive: true, force: true }));
 
 // HOME as the caller's: a pyenv shim finds its Python through it.
@@ -52,6 +64,70 @@ const lintOf = ({ result }: Awaited<ReturnType<typeof build>>) => {
   const lint = result.commands.find((command) => command.command.startsWith('cfn-lint'));
   return { exitCode: lint?.exitCode, output: lint?.outputTail?.trim() };
 };
+const lintStatus = ({ result }: Awaited<ReturnType<typeof build>>) =>
+  result.commands.find((command) => command.command.startsWith('cfn-lint'))?.status;
+
+test('every file passing alone (each linted in a fork of the one started ahead) is the command passing', async () => {
+  const [alone, written] = await Promise.all([
+    build(['cfn-lint -- good.json other.json']),
+    build(['export GLUE_CD_CHANGED=1', 'cfn-lint -- good.json other.json']),
+  ]);
+  expect(alone.log).toContain('each file passed cfn-lint');
+  expect(lintStatus(alone)).toBe('skipped');
+  expect(lintStatus(written)).not.toBe('skipped');
+  // Nothing printed: no output at all.
+  expect(lintOf(written)).toEqual({ exitCode: 0, output: undefined });
+});
+
+test('a file with a finding runs the command as written, by the one started ahead: the same exit and output', async () => {
+  const [mixed, written] = await Promise.all([
+    build(['cfn-lint -- good.json bad.json other.json']),
+    build(['export GLUE_CD_CHANGED=1', 'cfn-lint -- good.json bad.json other.json']),
+  ]);
+  expect(mixed.log).not.toContain('each file passed cfn-lint');
+  expect(mixed.log).toContain('linted by the cfn-lint started ahead');
+  expect(lintOf(mixed)).toEqual(lintOf(written));
+  expect(lintOf(written)).toEqual({ exitCode: 2, output: expect.stringContaining('E3002') });
+});
+
+test('a file announced complete is linted then, and again at the command when it changed since', async () => {
+  /** `landed.json` with `landed` when announced (if it is), then `now` when the command comes: what became of it. */
+  const lint = async (landed: string | undefined, now: string) => {
+    await writeFile(path.join(sourceDir, 'landed.json'), landed ?? now);
+    const scratch: BuildScratch = new Map();
+    const env = environment();
+    startLintAhead({ commands: ['cfn-lint -- landed.json'], sourceDir, env, scratch });
+    // Settles once the lint it started has ended.
+    if (landed !== undefined) await announceLintInputs(scratch, sourceDir);
+    await writeFile(path.join(sourceDir, 'landed.json'), now);
+    try {
+      const decision = await rememberedLint(new PackageCache(path.join(root, `cache-${randomUUID()}`)))({
+        command: 'cfn-lint -- landed.json',
+        sourceDir,
+        cwd: sourceDir,
+        scratch,
+        run: () => Promise.reject(new Error('not run here')),
+        variables: async (names) =>
+          Object.fromEntries(names.flatMap((name) => (name in env ? [[name, env[name as keyof typeof env]]] : []))),
+        environment: async () => env,
+      });
+      // Run as the build runs it: by the one started ahead, which then ends.
+      const outcome =
+        decision.action === 'run' && decision.instead
+          ? await decision.instead(() => undefined, new AbortController().signal)
+          : undefined;
+      return { action: decision.action, exitCode: outcome?.exitCode };
+    } finally {
+      for (const work of scratch.values()) work.close();
+    }
+  };
+  // Linted alone at the command: it passes, so the command is skipped.
+  expect(await lint(undefined, GOOD)).toEqual({ action: 'skip', exitCode: undefined });
+  // Announced with a finding, then mended: the early lint was of other content, so the command runs (and passes).
+  expect(await lint(BAD, GOOD)).toEqual({ action: 'run', exitCode: 0 });
+  // Announced clean, then broken: the early pass no longer holds, and the command reports the finding.
+  expect(await lint(GOOD, BAD)).toEqual({ action: 'run', exitCode: 2 });
+}, 60_000);
 
 test('the build’s cfn-lint command is answered by the cfn-lint started ahead, as the command answers', async () => {
   // The same lint twice: once answered ahead, once with an export in between, which runs the command as written.

@@ -98,9 +98,10 @@ export const localSkipList = (options: { cache?: PackageCache | undefined } = {}
       display: 'cfn-lint <files>',
       reason:
         'remembered when it passed: the same cfn-lint (version and installation) on the same files, configuration ' +
-        'and Python variables (content hash) passed before, so it is not linted again; new inputs or a finding lint ' +
-        '(by the same cfn-lint started ahead, its imports done while the build began, when the directory and ' +
-        'environment are those it started with)',
+        'and Python variables (content hash) passed before, so it is not linted again; new inputs lint by the same ' +
+        'cfn-lint started ahead (its imports done while the build began, when the directory and environment are ' +
+        'those it started with), a file at a time as each package lands: every file passing alone is the command ' +
+        'passing (cfn-lint lints each template on its own), and a finding runs the command as written',
       standIn: rememberedLint(cache),
       ...(cache ? { atBuildStart: startLintAhead } : {}),
     },

@@ -229,14 +229,21 @@ export const reusedPackages =
         })),
     );
     // A packaging of the same key still running in this process (the release's, started ahead: packagings-ahead.ts)
-    // is waited for; whatever it ends with, the cache decides below.
+    // is waited for; whatever it ends with, the cache decides. Each stage is restored as soon as its own packaging
+    // is done, and announced to the build's cfn-lint started ahead, which lints its template meanwhile.
     const ahead = stages.map(({ key }) => packagingInFlight(key.key));
     const waitStarted = Date.now();
-    await Promise.all(ahead.map((work) => work?.catch(() => undefined)));
+    const restored = await Promise.all(
+      stages.map(async ({ key, outDir }, index) => {
+        await ahead[index]?.catch(() => undefined);
+        const done = await cache.restore(key.key, outDir);
+        if (done) void announceLintInputs(context.scratch, outDir);
+        return done;
+      }),
+    );
     const waited = ahead.some(Boolean)
       ? ` (waited ${((Date.now() - waitStarted) / 1000).toFixed(1)} s for its packaging started ahead)`
       : '';
-    const restored = await Promise.all(stages.map(({ key, outDir }) => cache.restore(key.key, outDir)));
     const describe = ({ stage, key }: (typeof stages)[number]) =>
       `package ${key.key.slice(0, 16)} (${key.files} input files, stage ${stage})`;
     if (restored.every(Boolean)) {
@@ -384,6 +391,15 @@ export const rememberedLint =
       };
     }
     const ahead = await aheadFor(context, identity);
+    const alone = ahead && (await passedFileByFile(ahead.entry, command, context.cwd));
+    if (alone) {
+      ahead.lint.close();
+      await cache.rememberPassed(key, `cfn-lint ${version}: ${command}`);
+      return {
+        action: 'skip',
+        detail: `each file passed cfn-lint ${version} alone, linted by the cfn-lint started ahead as its package landed or now (${alone}); cfn-lint lints each template on its own, so the command passes: pass remembered (check ${key.slice(0, 16)})`,
+      };
+    }
     return {
       action: 'run',
       detail: `no cfn-lint ${version} pass on these files (check ${key.slice(0, 16)}): linted${
@@ -400,6 +416,24 @@ export const rememberedLint =
     };
   };
 
+/**
+ * Whether every file of the command passed alone (exit 0, nothing printed) as it is now: then the command passes,
+ * as cfn-lint lints each template on its own and prints nothing for one that passes. Its files, each with when it was
+ * linted; undefined when one did not pass, changed since, or could not be linted alone (the command then runs).
+ */
+const passedFileByFile = async (entry: AheadEntry, command: string, cwd: string): Promise<string | undefined> => {
+  const files = lintFiles(command);
+  if (!files || files.length === 0) return undefined;
+  const lints = await Promise.all(files.map((word) => entry.lintAlone(word)));
+  for (const [index, word] of files.entries()) {
+    const lint = lints[index];
+    if (!lint || lint.outcome.exitCode !== 0 || lint.outcome.output.trim() !== '') return undefined;
+    const content = await readFile(path.resolve(cwd, word)).catch(() => undefined);
+    if (!content || createHash('sha256').update(content).digest('hex') !== lint.hash) return undefined;
+  }
+  return files.join(', ');
+};
+
 const AHEAD = 'cfn-lint-ahead';
 // Variables the shell itself sets for each command: not part of what the build chose.
 const SHELL_VARIABLES = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
@@ -408,7 +442,35 @@ interface AheadEntry {
   identity: Promise<string | undefined>;
   ahead: Promise<CfnLintAhead | undefined>;
   close(): void;
+  /**
+   * Files under `dir` are complete (a package restored there): each the cfn-lint command names is linted alone now.
+   * Settles when those lints have.
+   */
+  announce(dir: string): Promise<void>;
+  /** The lint of one file of the command (its word) alone, started now unless a package brought it already. */
+  lintAlone(word: string): Promise<LintAlone | undefined>;
 }
+
+/** A file of the lint command linted on its own: its content's hash and the outcome. */
+interface LintAlone {
+  hash: string;
+  outcome: CommandOutcome;
+}
+
+/** The lint command's files when it can be linted a file at a time: only `--` besides them (no option). */
+const lintFiles = (command: string): string[] | undefined => {
+  const words = command.trim().split(/\s+/).slice(1);
+  return words.every((word) => word === '--' || !word.startsWith('-'))
+    ? words.filter((word) => word !== '--')
+    : undefined;
+};
+
+/**
+ * Announces to the build's cfn-lint started ahead (if any) that the files under `dir` are complete; settles when the
+ * lints that started have (nobody needs to wait: the cfn-lint command does).
+ */
+export const announceLintInputs = async (scratch: BuildScratch | undefined, dir: string): Promise<void> =>
+  (scratch?.get(AHEAD) as AheadEntry | undefined)?.announce(dir);
 
 const sameEnvironment = (a: Record<string, string>, b: Readonly<Record<string, string>>): boolean => {
   const chosen = (env: Readonly<Record<string, string>>) =>
@@ -422,13 +484,13 @@ const sameEnvironment = (a: Record<string, string>, b: Readonly<Record<string, s
 const aheadFor = async (
   context: StandInContext,
   identity: string,
-): Promise<{ lint: CfnLintAhead; env: Record<string, string> } | undefined> => {
+): Promise<{ lint: CfnLintAhead; env: Record<string, string>; entry: AheadEntry } | undefined> => {
   const entry = context.scratch?.get(AHEAD) as AheadEntry | undefined;
   if (!entry || !context.environment) return undefined;
   context.scratch!.delete(AHEAD);
   const [started, ahead, env] = await Promise.all([entry.identity, entry.ahead, context.environment()]);
   if (ahead && started === identity && ahead.cwd === context.cwd && sameEnvironment(env, ahead.env)) {
-    return { lint: ahead, env };
+    return { lint: ahead, env, entry };
   }
   entry.close();
   return undefined;
@@ -440,7 +502,8 @@ const aheadFor = async (
  * when nothing changed in between; unused, it is stopped when the build ends).
  */
 export const startLintAhead = (build: BuildStart): string | undefined => {
-  if (!build.commands.some((command) => CFN_LINT_COMMAND.test(command.trim()))) return undefined;
+  const command = build.commands.find((line) => CFN_LINT_COMMAND.test(line.trim()));
+  if (command === undefined) return undefined;
   const installation = cfnLintInstallation(build.sourceDir, build.env);
   let started: CfnLintAhead | undefined;
   let closed = false;
@@ -449,6 +512,21 @@ export const startLintAhead = (build: BuildStart): string | undefined => {
     started = startCfnLintAhead(found.python, found.script, build.sourceDir, build.env);
     return started;
   });
+  const files = lintFiles(command) ?? [];
+  const alone = new Map<string, Promise<LintAlone | undefined>>();
+  const lintAlone = (word: string): Promise<LintAlone | undefined> => {
+    let lint = alone.get(word);
+    if (!lint) {
+      lint = (async () => {
+        const content = await readFile(path.resolve(build.sourceDir, word)).catch(() => undefined);
+        const lint = await ahead;
+        const outcome = content && (await lint?.probe(['--', word]));
+        return outcome && { hash: createHash('sha256').update(content).digest('hex'), outcome };
+      })();
+      alone.set(word, lint);
+    }
+    return lint;
+  };
   const entry: AheadEntry = {
     identity: installation.then((found) => found && identityOf(found)),
     ahead,
@@ -456,6 +534,16 @@ export const startLintAhead = (build: BuildStart): string | undefined => {
       closed = true;
       started?.close();
     },
+    announce: async (dir) => {
+      const lints = files
+        .filter((word) => {
+          const file = path.resolve(build.sourceDir, word);
+          return isInside(dir, file) && existsSync(file);
+        })
+        .map((word) => lintAlone(word));
+      await Promise.all(lints);
+    },
+    lintAlone,
   };
   build.scratch.set(AHEAD, entry);
   return 'cfn-lint started ahead, importing while the first commands run (it answers the cfn-lint command if the directory and environment are still those of now)';
