@@ -133,6 +133,7 @@ const install = (dir = cacheDir()) => {
   if (compile.glueCdCodeCache) return true;
   if (dir === undefined) return false;
   const made = [];
+  const flags = v8Flags();
   const cachedCompile = function (content, filename, format) {
     // ES modules (require(esm)), type-stripped TypeScript, anything but a string, and a module that may call
     // import(): Node's own compile (on Node 20 a vm.Script's import() needs an experimental loader, and a script
@@ -141,7 +142,7 @@ const install = (dir = cacheDir()) => {
       return compile.call(this, content, filename, format);
     // Node strips a hashbang line only at the start of a file; inside the wrapper it becomes a comment.
     const source = content.startsWith('#!') ? `//${content.slice(2)}` : content;
-    const file = cacheFile(dir, filename, source);
+    const file = cacheFile(dir, filename, source, flags);
     const cachedData = readCache(file);
     let script;
     try {

@@ -418,8 +418,8 @@ export const rememberedLint =
 
 /**
  * Whether every file of the command passed alone (exit 0, nothing printed) as it is now: then the command passes,
- * as cfn-lint lints each template on its own and prints nothing for one that passes. Its files, each with when it was
- * linted; undefined when one did not pass, changed since, or could not be linted alone (the command then runs).
+ * as cfn-lint lints each template on its own and prints nothing for one that passes. The files, listed; undefined
+ * when one did not pass, changed since, or could not be linted alone (the command then runs as written).
  */
 const passedFileByFile = async (entry: AheadEntry, command: string, cwd: string): Promise<string | undefined> => {
   const files = lintFiles(command);
@@ -519,8 +519,8 @@ export const startLintAhead = (build: BuildStart): string | undefined => {
     if (!lint) {
       lint = (async () => {
         const content = await readFile(path.resolve(build.sourceDir, word)).catch(() => undefined);
-        const lint = await ahead;
-        const outcome = content && (await lint?.probe(['--', word]));
+        const linter = await ahead;
+        const outcome = content && (await linter?.probe(['--', word]));
         return outcome && { hash: createHash('sha256').update(content).digest('hex'), outcome };
       })();
       alone.set(word, lint);
