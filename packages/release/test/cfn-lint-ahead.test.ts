@@ -67,38 +67,34 @@ const lintOf = ({ result }: Awaited<ReturnType<typeof build>>) => {
 const lintStatus = ({ result }: Awaited<ReturnType<typeof build>>) =>
   result.commands.find((command) => command.command.startsWith('cfn-lint'))?.status;
 
-test('every file passing alone (each linted in a fork of the one started ahead) is the command passing', async () => {
-  const [alone, written] = await Promise.all([
+test('the build’s cfn-lint command is answered by the cfn-lint started ahead, as the command answers', async () => {
+  // Each file linted alone in a fork of the one started ahead: all passing is the command passing (skipped); one with
+  // a finding runs the command, by the one started ahead, which answers as the command run as written (an export in
+  // between) does.
+  const [alone, ahead, written] = await Promise.all([
     build(['cfn-lint -- good.json other.json']),
-    build(['export GLUE_CD_CHANGED=1', 'cfn-lint -- good.json other.json']),
-  ]);
-  expect(alone.log).toContain('each file passed cfn-lint');
-  expect(lintStatus(alone)).toBe('skipped');
-  expect(lintStatus(written)).not.toBe('skipped');
-  // Nothing printed: no output at all.
-  expect(lintOf(written)).toEqual({ exitCode: 0, output: undefined });
-});
-
-test('a file with a finding runs the command as written, by the one started ahead: the same exit and output', async () => {
-  const [mixed, written] = await Promise.all([
     build(['cfn-lint -- good.json bad.json other.json']),
     build(['export GLUE_CD_CHANGED=1', 'cfn-lint -- good.json bad.json other.json']),
   ]);
-  expect(mixed.log).not.toContain('each file passed cfn-lint');
-  expect(mixed.log).toContain('linted by the cfn-lint started ahead');
-  expect(lintOf(mixed)).toEqual(lintOf(written));
+  expect(alone.log).toContain('each file passed cfn-lint');
+  expect(lintStatus(alone)).toBe('skipped');
+
+  expect(ahead.log).not.toContain('each file passed cfn-lint');
+  expect(ahead.log).toContain('linted by the cfn-lint started ahead');
+  expect(written.log).not.toContain('linted by the cfn-lint started ahead');
+  expect(lintOf(ahead)).toEqual(lintOf(written));
   expect(lintOf(written)).toEqual({ exitCode: 2, output: expect.stringContaining('E3002') });
 });
 
 test('a file announced complete is linted then, and again at the command when it changed since', async () => {
-  /** `landed.json` with `landed` when announced (if it is), then `now` when the command comes: what became of it. */
-  const lint = async (landed: string | undefined, now: string) => {
-    await writeFile(path.join(sourceDir, 'landed.json'), landed ?? now);
+  /** `landed.json` with `landed` when announced, then `now` when the command comes: what became of the command. */
+  const lint = async (landed: string, now: string) => {
+    await writeFile(path.join(sourceDir, 'landed.json'), landed);
     const scratch: BuildScratch = new Map();
     const env = environment();
     startLintAhead({ commands: ['cfn-lint -- landed.json'], sourceDir, env, scratch });
     // Settles once the lint it started has ended.
-    if (landed !== undefined) await announceLintInputs(scratch, sourceDir);
+    await announceLintInputs(scratch, sourceDir);
     await writeFile(path.join(sourceDir, 'landed.json'), now);
     try {
       const decision = await rememberedLint(new PackageCache(path.join(root, `cache-${randomUUID()}`)))({
@@ -121,26 +117,12 @@ test('a file announced complete is linted then, and again at the command when it
       for (const work of scratch.values()) work.close();
     }
   };
-  // Linted alone at the command: it passes, so the command is skipped.
-  expect(await lint(undefined, GOOD)).toEqual({ action: 'skip', exitCode: undefined });
-  // Announced with a finding, then mended: the early lint was of other content, so the command runs (and passes).
+  // Announced with a finding, then mended: the early lint was of other content, so the command runs (and passes);
+  // linted alone only at the command, it would have been skipped (the test above).
   expect(await lint(BAD, GOOD)).toEqual({ action: 'run', exitCode: 0 });
   // Announced clean, then broken: the early pass no longer holds, and the command reports the finding.
   expect(await lint(GOOD, BAD)).toEqual({ action: 'run', exitCode: 2 });
 }, 60_000);
-
-test('the build’s cfn-lint command is answered by the cfn-lint started ahead, as the command answers', async () => {
-  // The same lint twice: once answered ahead, once with an export in between, which runs the command as written.
-  const [ahead, written] = await Promise.all([
-    build(['cfn-lint -- bad.json']),
-    build(['export GLUE_CD_CHANGED=1', 'cfn-lint -- bad.json']),
-  ]);
-
-  expect(ahead.log).toContain('linted by the cfn-lint started ahead');
-  expect(written.log).not.toContain('linted by the cfn-lint started ahead');
-  expect(lintOf(ahead)).toEqual(lintOf(written));
-  expect(lintOf(written)).toEqual({ exitCode: 2, output: expect.stringContaining('E3002') });
-});
 
 test('a build without a cfn-lint command starts none, and one the build never used is stopped with it', async () => {
   const pythons = () =>
