@@ -14,8 +14,9 @@
 // A tool cache like osls's own ~/.serverless: node_modules/.cache/glue-cd-code-cache/ of this checkout, one file per
 // module (file name, content, Node version, architecture and V8 flags), written whole under a unique name and renamed (processes
 // running at once never read half a file); the newest 8,000 are kept (GLUE_CD_CODE_CACHE_ENTRIES: another number).
-// GLUE_CD_CODE_CACHE_DIR puts it elsewhere; GLUE_CD_CACHE_DIR=off (no caches at all) turns it off. It never fails a
-// process: a cache that cannot be read or written costs a compile.
+// GLUE_CD_CODE_CACHE_DIR puts it elsewhere; GLUE_CD_CACHE_DIR=off (no caches at all) turns it off, and so does a
+// cache folder inside a CodeBuild build's source (never read again: see cacheDir). It never fails a process: a cache
+// that cannot be read or written costs a compile.
 'use strict';
 const { createHash, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
@@ -30,13 +31,34 @@ const maxEntries = (env = process.env) =>
   /^[1-9][0-9]*$/.test(env.GLUE_CD_CODE_CACHE_ENTRIES ?? '') ? Number(env.GLUE_CD_CODE_CACHE_ENTRIES) : MAX_ENTRIES;
 const SUFFIX = '.v8';
 
-/** GLUE_CD_CODE_CACHE_DIR, else node_modules/.cache/glue-cd-code-cache of the checkout (undefined: no cache). */
-const cacheDir = (env = process.env) =>
-  env.GLUE_CD_CACHE_DIR === 'off' || env.GLUE_CD_CACHE_DIR === ''
-    ? undefined
-    : path.resolve(
-        env.GLUE_CD_CODE_CACHE_DIR || path.join(__dirname, '..', 'node_modules', '.cache', 'glue-cd-code-cache'),
-      );
+/** The real path of `file`, or of its nearest folder that exists with the rest appended (links resolved). */
+const realPath = (file) => {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    const parent = path.dirname(file);
+    return parent === file ? file : path.join(realPath(parent), path.basename(file));
+  }
+};
+
+/**
+ * GLUE_CD_CODE_CACHE_DIR, else node_modules/.cache/glue-cd-code-cache of the checkout; undefined (no cache) when
+ * caches are off, or when it would be inside a CodeBuild build's source folder (CODEBUILD_SRC_DIR): a build starts
+ * from a new source folder, so a cache there would be written (~1 s of each process that loads a tool) and never
+ * read. The local release's builds link the checkout's packages into their source but not node_modules/.cache, so
+ * they run as on CodeBuild.
+ */
+const cacheDir = (env = process.env) => {
+  if (env.GLUE_CD_CACHE_DIR === 'off' || env.GLUE_CD_CACHE_DIR === '') return undefined;
+  const dir = path.resolve(
+    env.GLUE_CD_CODE_CACHE_DIR || path.join(__dirname, '..', 'node_modules', '.cache', 'glue-cd-code-cache'),
+  );
+  if (env.CODEBUILD_SRC_DIR) {
+    const relative = path.relative(realPath(path.resolve(env.CODEBUILD_SRC_DIR)), realPath(dir));
+    if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) return undefined;
+  }
+  return dir;
+};
 
 /**
  * The process's flags as V8 sees them: its execArgv and NODE_OPTIONS without the modules they preload (`--require`

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -216,6 +217,18 @@ describe('code cache', () => {
     expect(files).toContain(
       path.basename(cacheFile(cache, path.join(dir, 'helper.cjs'), `module.exports = 'helper';`, '')),
     );
+  });
+
+  test('a cache inside a CodeBuild source folder (never read again) is off; one reached through a link out of it is on', () => {
+    const source = path.join(work, 'codebuild-src');
+    mkdirSync(source);
+    const inside = path.join(source, 'node_modules', '.cache', 'code');
+    expect(run(dir, inside, { env: { CODEBUILD_SRC_DIR: source } })).toMatchObject({ helper: 'helper', self: true });
+    expect(readdirSync(source)).toEqual([]);
+    // The local release's build folders link node_modules entries to the checkout's.
+    symlinkSync(work, path.join(source, 'linked'));
+    run(dir, path.join(source, 'linked', 'cache'), { env: { CODEBUILD_SRC_DIR: source } });
+    expect(cacheFiles().length).toBeGreaterThan(0);
   });
 
   test('GLUE_CD_CACHE_DIR=off (no caches) turns it off', () => {
