@@ -129,6 +129,16 @@ const manifestOf = async (workingDir, inputs, since) => {
   };
 };
 
+/** The answer `answers` keeps for `what`, computed (and kept) the first time it is asked. */
+const askOnce = (answers, what, compute) => {
+  let answer = answers.get(what);
+  if (!answer) {
+    answer = compute();
+    answers.set(what, answer);
+  }
+  return answer;
+};
+
 /**
  * What is asked of the inputs after the build that started at `since` (their stats, hashes and folder listings), asked
  * once: the functions of a shared build end together and share most of their inputs (the SDK), so 13 functions stat
@@ -137,12 +147,7 @@ const manifestOf = async (workingDir, inputs, since) => {
 let afterBuild = { since: undefined, answers: new Map() };
 const onceAfter = (since, what, compute) => {
   if (afterBuild.since !== since) afterBuild = { since, answers: new Map() };
-  let answer = afterBuild.answers.get(what);
-  if (!answer) {
-    answer = compute();
-    afterBuild.answers.set(what, answer);
-  }
-  return answer;
+  return askOnce(afterBuild.answers, what, compute);
 };
 
 /** The first input modified after `since` (ms, when the build started), if any. */
@@ -161,15 +166,7 @@ const firstChangedSince = async (workingDir, inputs, since) => {
  */
 let asked;
 let lookupsInFlight = 0;
-const once = (what, compute) => {
-  if (!asked) return compute();
-  let answer = asked.get(what);
-  if (!answer) {
-    answer = compute();
-    asked.set(what, answer);
-  }
-  return answer;
-};
+const once = (what, compute) => (asked ? askOnce(asked, what, compute) : compute());
 
 /** Whether every recorded input still hashes the same. */
 const manifestHolds = async (manifest) => {
