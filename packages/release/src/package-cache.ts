@@ -77,7 +77,8 @@ const filesUnder = (root: string, entry: string): string[] => {
   return found;
 };
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+/** Hex SHA-256 of text or bytes. */
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** The file's content hash, or `missing` (a dangling link, a file removed while listing). */
 const fileDigest = (file: string): string => {

@@ -137,10 +137,12 @@ export const startCfnLintAhead = (
     answerProbes(head.slice(at + ready.length + 1));
   });
   child.stderr!.on('data', (text: string) => take(text));
+  let ended = false;
   const exited = new Promise<number>((resolve) => {
     child.on('close', (code, signal) => {
       // It ended before the ready line (an import failed): what it printed is the command's output.
       if (!imported) take(head);
+      ended = true;
       for (const answer of probes.values()) answer(undefined);
       resolve(code ?? 128 + signalNumber(signal));
     });
@@ -148,16 +150,19 @@ export const startCfnLintAhead = (
   let used = false;
   let probeDir: Promise<string> | undefined;
   let probeCount = 0;
+  const removeProbeDir = () => void probeDir?.then((dir) => rm(dir, { recursive: true, force: true }));
   const close = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    void probeDir?.then((dir) => rm(dir, { recursive: true, force: true }));
+    removeProbeDir();
   };
   const probe = async (args: string[]): Promise<CommandOutcome | undefined> => {
-    if (used || child.exitCode !== null || child.signalCode !== null) return undefined;
+    if (used || ended) return undefined;
     probeDir ??= mkdtemp(path.join(tmpdir(), 'glue-cd-cfn-lint-probe-'));
     const id = (probeCount += 1);
     const file = path.join(await probeDir, `${id}.txt`);
     const exitCode = await new Promise<number | undefined>((resolve) => {
+      // It may have ended (or the command begun) while the folder was made: no answer would come.
+      if (used || ended) return resolve(undefined);
       probes.set(id, resolve);
       child.stdin!.write(`${JSON.stringify({ probe: id, output: file, cwd, env, script, args })}\n`);
     });
@@ -185,7 +190,7 @@ export const startCfnLintAhead = (
         return { exitCode, output, shellExited: false };
       } finally {
         signal?.removeEventListener('abort', abort);
-        void probeDir?.then((dir) => rm(dir, { recursive: true, force: true }));
+        removeProbeDir();
       }
     },
   };

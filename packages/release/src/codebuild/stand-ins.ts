@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { PackageCache, packagingEnvNames, packagingKey } from '../package-cache';
+import { PackageCache, packagingEnvNames, packagingKey, sha256 } from '../package-cache';
 import { packagingInFlight } from '../package-services';
 import { startCfnLintAhead, type CfnLintAhead } from './cfn-lint-ahead';
 import type { CommandOutcome } from './shell-session';
@@ -429,7 +429,7 @@ const passedFileByFile = async (entry: AheadEntry, command: string, cwd: string)
     const lint = lints[index];
     if (!lint || lint.outcome.exitCode !== 0 || lint.outcome.output.trim() !== '') return undefined;
     const content = await readFile(path.resolve(cwd, word)).catch(() => undefined);
-    if (!content || createHash('sha256').update(content).digest('hex') !== lint.hash) return undefined;
+    if (!content || sha256(content) !== lint.hash) return undefined;
   }
   return files.join(', ');
 };
@@ -521,7 +521,7 @@ export const startLintAhead = (build: BuildStart): string | undefined => {
         const content = await readFile(path.resolve(build.sourceDir, word)).catch(() => undefined);
         const linter = await ahead;
         const outcome = content && (await linter?.probe(['--', word]));
-        return outcome && { hash: createHash('sha256').update(content).digest('hex'), outcome };
+        return outcome && { hash: sha256(content), outcome };
       })();
       alone.set(word, lint);
     }
