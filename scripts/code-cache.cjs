@@ -1,22 +1,23 @@
 // A V8 code cache for the CommonJS modules of this repo's tool processes: sls (preloaded by the release's packagings
 // and scripts/package-stages.js, and installed by the osls plugin config/osls-code-cache.js where sls runs without
-// it), and every TypeScript command (scripts/register-ts.cjs: the release, the Build's commands, the live test, the
-// CLI). Each module is compiled with the code V8 made for it the last time that source ran, instead of parsed and
-// compiled anew: a packaging loads ~1,000–1,700 modules (osls, its plugins, the SDK, serverless-esbuild), and
-// compiling them is ~0.4 CPU-s of each sls. Node 22 has a compile cache of its own (module.enableCompileCache); Node
-// 20 has none, and this is the same idea with Node's public pieces: vm.Script with `cachedData`.
+// it), and every TypeScript command run from the checkout (scripts/register-ts.cjs: the release, the CLI, the bench).
+// Each module is compiled with the code V8 made for it the last time that source ran, instead of parsed and compiled
+// anew: a packaging loads ~1,000–1,700 modules (osls, its plugins, the SDK, serverless-esbuild), and compiling them is
+// ~0.4 CPU-s of each sls. Node 22 has a compile cache of its own (module.enableCompileCache); Node 20 has none, and
+// this is the same idea with Node's public pieces: vm.Script with `cachedData`.
 //
 // It changes no output: a module is the same source, run as Node runs it (its own require, exports, __filename,
 // __dirname, `this`, the same line and column in stack traces; one that calls import() is Node's to compile); V8
-// rejects a cache made by another V8 or under other flags, and the module is then compiled as before. A cache is taken when the process exits, after
-// the module ran, so it holds the functions V8 compiled lazily as they were called (most of the cost).
+// rejects a cache made by another V8 or under other flags, and the module is then compiled as before. A cache is
+// taken when the process exits, after the module ran, so it holds the functions V8 compiled lazily as they were
+// called (most of the cost).
 //
 // A tool cache like osls's own ~/.serverless: node_modules/.cache/glue-cd-code-cache/ of this checkout, one file per
-// module (file name, content, Node version, architecture and V8 flags), written whole under a unique name and renamed (processes
-// running at once never read half a file); the newest 8,000 are kept (GLUE_CD_CODE_CACHE_ENTRIES: another number).
-// GLUE_CD_CODE_CACHE_DIR puts it elsewhere; GLUE_CD_CACHE_DIR=off (no caches at all) turns it off, and so does a
-// cache folder inside a CodeBuild build's source (never read again: see cacheDir). It never fails a process: a cache
-// that cannot be read or written costs a compile.
+// module (file name, content, Node version, architecture and V8 flags), written whole under a unique name and renamed
+// (processes running at once never read half a file); the newest 8,000 are kept (GLUE_CD_CODE_CACHE_ENTRIES: another
+// number). GLUE_CD_CODE_CACHE_DIR puts it elsewhere; GLUE_CD_CACHE_DIR=off (no caches at all) turns it off, and so
+// does a cache folder inside a CodeBuild build's source (never read again: see cacheDir). It never fails a process:
+// a cache that cannot be read or written costs a compile.
 'use strict';
 const { createHash, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
@@ -121,7 +122,11 @@ const writeCaches = (dir, made) => {
       fs.writeFileSync(temp, script.createCachedData());
       fs.renameSync(temp, file);
     } catch {
-      fs.rmSync(temp, { force: true });
+      try {
+        fs.rmSync(temp, { force: true });
+      } catch {
+        // Left for the folder's owner: an exit handler that throws would change the process's exit code.
+      }
     }
   }
   try {
