@@ -5,6 +5,7 @@ import {
   DEPLOY_INPUT_FILE_LIMIT,
   normaliseZipPath,
   readZipEntry,
+  readZipFiles,
 } from '../src';
 import { rawZip, textEntry, zerosEntry } from './support/zip-bomb';
 
@@ -79,7 +80,7 @@ describe('readZipEntry', () => {
         const entry = textEntry('deploy/test.json', '{"stackName":"x"}', 0);
         return rawZip([{ ...entry, data: strToU8('{"stackName":"y"}') }]);
       },
-      /fails its CRC-32 check/,
+      /fails its size or CRC-32 check/,
     ],
     [
       'an entry that does not inflate',
@@ -105,5 +106,51 @@ describe('readZipEntry', () => {
     const run = () => readZipEntry(make(), 'deploy/test.json', options);
     expect(run).toThrow(ConfigurationError);
     expect(run).toThrow(message);
+  });
+});
+
+describe('readZipFiles', () => {
+  const whole = { describeZip: 'the package', maxBytes: 4 * 1024 * 1024 };
+
+  test('inflates every entry, folders included, with the Unix mode a zip made on Unix stores', () => {
+    const zip = rawZip([
+      { ...textEntry('bin/run', '#!/bin/sh\necho hi\n'), mode: 0o100755 },
+      { ...textEntry('bin/', '', 0), mode: 0o040755 },
+      { ...textEntry('link', 'bin/run', 0), mode: 0o120777 },
+      textEntry('README.md', '# from an MS-DOS zip'),
+    ]);
+    expect(readZipFiles(zip, whole).map(({ name, mode, content }) => [name, mode, text(content)])).toEqual([
+      ['bin/run', 0o100755, '#!/bin/sh\necho hi\n'],
+      ['bin/', 0o040755, ''],
+      ['link', 0o120777, 'bin/run'],
+      ['README.md', undefined, '# from an MS-DOS zip'],
+    ]);
+  });
+
+  test('the cap is on all entries together: honest sizes fail before anything is inflated', () => {
+    // Two entries of 3 MiB each: each under the 4 MiB cap, together over it. The first does not even inflate, which
+    // only an attempt to inflate it would find.
+    const zip = rawZip([{ ...zerosEntry('a.bin', 3), data: new Uint8Array([0xff, 0xff]) }, zerosEntry('b.bin', 3)]);
+    expect(() => readZipFiles(zip, whole)).toThrow(
+      new ConfigurationError('the package expands to more than 4194304 bytes, the most it may hold'),
+    );
+    const tooLarge = new Error('Unzipped size must be smaller than 4194304 bytes');
+    expect(() => readZipFiles(zip, { ...whole, tooLarge: () => tooLarge })).toThrow(tooLarge);
+    expect(readZipFiles(rawZip([zerosEntry('a.bin', 2), zerosEntry('b.bin', 2)]), whole)).toHaveLength(2);
+  });
+
+  test('entries that lie about their sizes stop at the cap, without expanding the rest', () => {
+    // The second claims 100 bytes, which would fit beside the first's 3 MiB, and expands to 256 MiB.
+    const zip = rawZip([zerosEntry('a.bin', 3), zerosEntry('bomb.bin', 256, 100)]);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => readZipFiles(zip, whole)).toThrow('the package expands to more than 4194304 bytes');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  test('a damaged entry is named', () => {
+    const entry = textEntry('data.json', '{"a":1}', 0);
+    expect(() => readZipFiles(rawZip([{ ...entry, data: strToU8('{"a":2}') }]), whole)).toThrow(
+      'the package is not a readable zip: "data.json" fails its size or CRC-32 check (corrupt or altered)',
+    );
   });
 });

@@ -1,5 +1,10 @@
-import { Inflate } from 'fflate';
+import zlib from 'node:zlib';
 import { ConfigurationError } from '../errors';
+
+// The one zip reader: a file of an input artifact in the Lambdas (the trigger's deploy input, the orchestrator's
+// template), whole artifacts in the local release's CodeBuild and function packages in the local cloud's Lambda. Every
+// zip is read without trusting it: sizes come from the central directory, inflating (Node's zlib) stops at a cap, and
+// each entry's size and CRC-32 are checked; every problem is a ConfigurationError naming the zip and the entry.
 
 // Caps on what one entry of an artifact zip may expand to, so a zip bomb fails fast instead of exhausting memory.
 /** A deploy input JSON file. */
@@ -9,8 +14,6 @@ export const CLOUDFORMATION_TEMPLATE_LIMIT = 1_000_000;
 
 // How many entry names a "not found" error lists, so the message stays readable.
 const LISTED_ENTRIES = 20;
-// Compressed bytes inflated per step: deflate expands at most ~1032:1, so one step yields at most ~1 MiB.
-const INFLATE_STEP = 1024;
 
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -19,6 +22,9 @@ const CENTRAL_HEADER = 0x02014b50;
 const LOCAL_HEADER = 0x04034b50;
 const ZIP64_EXTRA = 0x0001;
 const U32_MAX = 0xffffffff;
+const UNIX = 3;
+const STORED = 0;
+const DEFLATED = 8;
 
 export interface ReadZipEntryOptions {
   /** Names the archive in errors, e.g. `input artifact BuildOutput (s3://bucket/key)`. */
@@ -35,35 +41,35 @@ interface CentralEntry {
   compressedSize: number;
   size: number;
   localHeaderOffset: number;
+  /** st_mode (type and permission bits) when the zip was made on Unix. */
+  mode?: number;
 }
 
 /** A path as written in a deploy input (`./deploy/prod.json`, `/deploy/prod.json`) as it is stored in a zip. */
 export const normaliseZipPath = (path: string): string => path.replace(/\\/g, '/').replace(/^(\.\/|\/)+/, '');
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n += 1) {
+let crcTable: Uint32Array | undefined;
+const tableCrc32 = (data: Uint8Array): number => {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-const crc32 = (chunks: readonly Uint8Array[]): number => {
+    return c >>> 0;
+  });
   let crc = U32_MAX;
-  for (const chunk of chunks) {
-    for (let i = 0; i < chunk.length; i += 1) crc = (CRC_TABLE[(crc ^ chunk[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
-  }
+  for (let i = 0; i < data.length; i += 1) crc = (crcTable[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
   return (crc ^ U32_MAX) >>> 0;
 };
+
+/** CRC-32 as zip stores it: zlib's native one (Node ≥ 20.15, Lambda's nodejs22.x), else a table one. */
+export const crc32: (data: Uint8Array) => number =
+  (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? tableCrc32;
 
 class ZipReader {
   private readonly view: DataView;
 
   constructor(
     private readonly zip: Uint8Array,
-    private readonly describeZip: string,
+    readonly describeZip: string,
   ) {
     this.view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   }
@@ -155,6 +161,8 @@ class ZipReader {
         compressedSize,
         size,
         localHeaderOffset,
+        // Made on Unix (version made by, high byte 3): st_mode in the high half of the external attributes.
+        ...(this.u16(at + 4) >> 8 === UNIX ? { mode: this.u32(at + 38) >>> 16 } : {}),
       });
       at += 46 + nameLength + extraLength + commentLength;
     }
@@ -177,42 +185,51 @@ const tooLarge = (path: string, describeZip: string, maxBytes: number): Configur
     `"${path}" in ${describeZip} is larger than ${maxBytes} bytes uncompressed, the most this file may have`,
   );
 
-/** Inflates `compressed`, stopping as soon as the output passes `maxBytes`; memory stays near `maxBytes`. */
-const inflateCapped = (compressed: Uint8Array, maxBytes: number, onTooLarge: () => Error): Uint8Array[] => {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let over = false;
-  const inflate = new Inflate((chunk) => {
-    total += chunk.length;
-    if (total > maxBytes) over = true;
-    else chunks.push(chunk);
-  });
-  for (let at = 0; at < compressed.length && !over; at += INFLATE_STEP) {
-    const end = Math.min(at + INFLATE_STEP, compressed.length);
-    inflate.push(compressed.subarray(at, end), end === compressed.length);
+/**
+ * One entry's bytes, at most `maxBytes` of them (else `onTooLarge()`): stored, or inflated by zlib, which stops once
+ * its output passes the cap, so memory stays near `maxBytes` whatever the entry claims. Checked against the size and
+ * CRC-32 the central directory gives.
+ */
+const inflateEntry = (
+  reader: ZipReader,
+  entry: CentralEntry,
+  maxBytes: number,
+  onTooLarge: () => Error,
+): Uint8Array => {
+  if (entry.flags & 0x1) throw new ConfigurationError(`"${entry.name}" in ${reader.describeZip} is encrypted`);
+  // The declared size is only a first check: what really comes out is counted below.
+  if (entry.size > maxBytes) throw onTooLarge();
+  const compressed = reader.data(entry);
+  let content: Uint8Array;
+  if (entry.method === STORED) content = compressed;
+  else if (entry.method === DEFLATED) {
+    try {
+      // maxOutputLength must be at least 1; an empty entry inflates to nothing either way.
+      content = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, maxBytes) });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw onTooLarge();
+      reader.fail(`"${entry.name}" does not inflate: ${(error as Error).message}`, error);
+    }
+  } else {
+    throw new ConfigurationError(
+      `"${entry.name}" in ${reader.describeZip} uses compression method ${entry.method}; only stored (0) and deflate (8) are read`,
+    );
   }
-  if (over) throw onTooLarge();
-  return chunks;
-};
-
-const concat = (chunks: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
+  if (content.length > maxBytes) throw onTooLarge();
+  if (content.length !== entry.size || crc32(content) !== entry.crc) {
+    reader.fail(`"${entry.name}" fails its size or CRC-32 check (corrupt or altered)`);
   }
-  return out;
+  return content;
 };
 
 /**
- * Reads one file out of a zip without trusting it: only that entry is inflated, in small steps, and reading stops
- * with a ConfigurationError naming the entry and the cap once it passes `maxBytes`. Missing, duplicated, encrypted
- * or corrupt entries are ConfigurationErrors too.
+ * Reads one file out of a zip without trusting it: only that entry is inflated, and reading stops with a
+ * ConfigurationError naming the entry and the cap once it passes `maxBytes`. Missing, duplicated, encrypted or corrupt
+ * entries are ConfigurationErrors too.
  */
 export const readZipEntry = (zip: Uint8Array, path: string, options: ReadZipEntryOptions): Uint8Array => {
   const { describeZip, maxBytes } = options;
-  const reader: ZipReader = new ZipReader(zip, describeZip);
+  const reader = new ZipReader(zip, describeZip);
   const wanted = normaliseZipPath(path);
   const entries = reader.entries();
   const matches = entries.filter((entry) => entry.name === wanted);
@@ -227,27 +244,39 @@ export const readZipEntry = (zip: Uint8Array, path: string, options: ReadZipEntr
   if (matches.length > 1) {
     throw new ConfigurationError(`"${path}" is in ${describeZip} ${matches.length} times; which one is meant?`);
   }
-  const entry = matches[0]!;
-  if (entry.flags & 0x1) throw new ConfigurationError(`"${path}" in ${describeZip} is encrypted`);
-  // The declared size is only a first check: the inflate below counts what really comes out.
-  if (entry.size > maxBytes) throw tooLarge(path, describeZip, maxBytes);
-  const compressed = reader.data(entry);
-  let chunks: Uint8Array[];
-  if (entry.method === 0) {
-    if (compressed.length > maxBytes) throw tooLarge(path, describeZip, maxBytes);
-    chunks = [compressed];
-  } else if (entry.method === 8) {
-    try {
-      chunks = inflateCapped(compressed, maxBytes, () => tooLarge(path, describeZip, maxBytes));
-    } catch (error) {
-      if (error instanceof ConfigurationError) throw error;
-      reader.fail(`"${path}" does not inflate: ${(error as Error).message}`, error);
-    }
-  } else {
-    throw new ConfigurationError(
-      `"${path}" in ${describeZip} uses compression method ${entry.method}; only stored (0) and deflate (8) are read`,
-    );
-  }
-  if (crc32(chunks) !== entry.crc) reader.fail(`"${path}" fails its CRC-32 check (corrupt or altered)`);
-  return concat(chunks);
+  return inflateEntry(reader, matches[0]!, maxBytes, () => tooLarge(path, describeZip, maxBytes));
+};
+
+/** One entry of a whole zip: a folder when its name ends with `/`. */
+export interface ZipFile {
+  name: string;
+  /** st_mode (type and permission bits) when the zip was made on Unix. */
+  mode?: number;
+  content: Uint8Array;
+}
+
+export interface ReadZipFilesOptions extends ReadZipEntryOptions {
+  /** The error for a zip that expands past `maxBytes` (default: a ConfigurationError naming the zip and the cap). */
+  tooLarge?: () => Error;
+}
+
+/**
+ * Every entry of a zip, inflated, without trusting it: `maxBytes` caps all of them together (the declared sizes are
+ * checked before anything is inflated, and each entry inflates into what is left). Names are as stored: a caller that
+ * writes them to disk checks where they point.
+ */
+export const readZipFiles = (zip: Uint8Array, options: ReadZipFilesOptions): ZipFile[] => {
+  const { describeZip, maxBytes } = options;
+  const reader = new ZipReader(zip, describeZip);
+  const entries = reader.entries();
+  const whole =
+    options.tooLarge ??
+    (() => new ConfigurationError(`${describeZip} expands to more than ${maxBytes} bytes, the most it may hold`));
+  if (entries.reduce((sum, entry) => sum + entry.size, 0) > maxBytes) throw whole();
+  let left = maxBytes;
+  return entries.map((entry) => {
+    const content = inflateEntry(reader, entry, left, whole);
+    left -= content.length;
+    return { name: entry.name, ...(entry.mode === undefined ? {} : { mode: entry.mode }), content };
+  });
 };

@@ -10,6 +10,8 @@ export interface RawZipEntry {
   crc: number;
   /** What the central directory claims the entry expands to (an attacker may lie). */
   declaredSize: number;
+  /** st_mode, stored as a zip made on Unix stores it; without it, the zip is marked as made on MS-DOS. */
+  mode?: number;
 }
 
 /** A zip written byte by byte, so tests can give it dishonest headers. */
@@ -30,7 +32,7 @@ export const rawZip = (entries: readonly RawZipEntry[]): Uint8Array => {
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(entry.mode === undefined ? 20 : (3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x800, 8);
     central.writeUInt16LE(entry.method, 10);
@@ -38,6 +40,7 @@ export const rawZip = (entries: readonly RawZipEntry[]): Uint8Array => {
     central.writeUInt32LE(entry.data.length, 20);
     central.writeUInt32LE(Math.min(entry.declaredSize, 0xffffffff), 24);
     central.writeUInt16LE(name.length, 28);
+    if (entry.mode !== undefined) central.writeUInt32LE((entry.mode << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, Buffer.from(entry.data));
     centrals.push(central, name);
