@@ -156,8 +156,7 @@ const LAZY_CHUNK = 'lazy-chunk';
 /** Libraries our code loads with `require()` on first use, each into a file of its own beside the bundle. */
 // (and core's plan schema, which brings zod to a task that otherwise has none; the trigger's S3 SDK, for artifact reads;
 // the orchestrator's S3 SDK, for the invocations of its tasks that send S3 requests;
-// the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours;
-// the orchestrator's unzip of artifact templates, fflate with its tables).
+// the SDK's event stream serde, which its protocols `import()` only for an operation with an event stream: none of ours).
 const LAZY_CHUNKS = {
   '@aws-cdk/cloudformation-diff': 'cloudformation-diff',
   yaml: 'yaml',
@@ -165,7 +164,6 @@ const LAZY_CHUNKS = {
   './artifact-s3': 'artifact-s3',
   './s3-sdk': 's3-sdk',
   '@smithy/core/event-streams': 'event-streams',
-  './unzip': 'unzip',
 };
 /** A lazy chunk module's path in its namespace, `<chunk name>:<module path>`, as [chunk name, module path]. */
 const chunkPathParts = (chunkPath) => {

@@ -1,7 +1,7 @@
 // Lazy chunks config/esbuild-plugins.cjs makes of what a cold start does not need: the SDK's event stream serde
-// (which its protocols `import()` only for an operation with an event stream) and the orchestrator's unzip (fflate,
-// whose decoding tables are built when it loads). Each is a file of its own beside the bundle, and still loads from
-// there when it is needed.
+// (which its protocols `import()` only for an operation with an event stream) and the tasks' S3 SDK. Each is a file of
+// its own beside the bundle, and still loads from there when it is needed. The template's zip reader (core's, on
+// Node's zlib) is small and stays in the bundle.
 import { zipSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -73,15 +73,15 @@ describe('prepareTemplate bundled', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('builds the unzip (fflate) into a file of its own', () => {
-    expect(scripts(dir)).toEqual(['bundle.js', 'bundle.unzip.js']);
-    expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).toContain('".unzip.js"');
-    // fflate's decoding table (rev = new u16(32768)) is built in the chunk only.
-    expect(readFileSync(path.join(dir, 'bundle.js'), 'utf8')).not.toContain('32768');
-    expect(readFileSync(path.join(dir, 'bundle.unzip.js'), 'utf8')).toContain('32768');
+  it("holds the zip reader itself, on Node's zlib: no chunk, no fflate", () => {
+    expect(scripts(dir)).toEqual(['bundle.js']);
+    const code = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
+    expect(code).toContain('require("node:zlib")');
+    // fflate's decoding table (rev = new u16(32768)).
+    expect(code).not.toContain('32768');
   });
 
-  it('reads a template from an artifact zip through it, and names a file the zip does not hold', () => {
+  it('reads a template from an artifact zip, and names a file the zip does not hold', () => {
     const zip = zipSync({ 'cfn/template.yaml': new TextEncoder().encode('Resources: {}\n') });
     const run = runNode([
       `const { extractFromZip } = require(${JSON.stringify(path.join(dir, 'bundle.js'))});`,
@@ -91,7 +91,7 @@ describe('prepareTemplate bundled', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe(
-      'Resources: {}\nDeployInput.template.path: missing.yaml is not in artifact BuildOutput (it holds 1 files: cfn/template.yaml)',
+      'Resources: {}\nDeployInput.template.path: "missing.yaml" is not in artifact BuildOutput; it holds cfn/template.yaml',
     );
   });
 });
@@ -112,7 +112,7 @@ describe('the tasks’ S3 SDK bundled', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('builds the S3 client and commands into a file of their own', () => {
-    expect(scripts(dir)).toEqual(['bundle.js', 'bundle.s3-sdk.js', 'bundle.unzip.js']);
+    expect(scripts(dir)).toEqual(['bundle.js', 'bundle.s3-sdk.js']);
     const code = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
     expect(code).toContain('".s3-sdk.js"');
     expect(code).not.toMatch(/\b(S3Client|GetObjectCommand|PutObjectCommand) = class\b/);

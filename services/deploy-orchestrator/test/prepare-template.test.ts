@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ConfigurationError, parseDeployInput } from '@glue-cd/core';
+import { CLOUDFORMATION_TEMPLATE_LIMIT, ConfigurationError, parseDeployInput } from '@glue-cd/core';
+import { rawZip, zerosEntry } from '../../../packages/core/test/support/zip-bomb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { prepareTemplate, TEMPLATE_BODY_LIMIT_BYTES, templateUrl } from '../src/tasks/prepare-template';
 import { deployInput, TEMPLATE, zipOf } from './support/fixtures';
@@ -46,7 +47,21 @@ describe('prepareTemplate', () => {
     );
     await expect(prepared).rejects.toBeInstanceOf(ConfigurationError);
     await expect(prepared).rejects.toThrow(
-      'DeployInput.template.path: cfn/app.json is not in artifact s3://glue-cd-artifacts/b.zip (it holds 1 files: cfn/other.json)',
+      'DeployInput.template.path: "cfn/app.json" is not in artifact s3://glue-cd-artifacts/b.zip; it holds cfn/other.json',
+    );
+  });
+
+  it('reads no more of a template than CloudFormation takes: a zip bomb is refused at the cap', async () => {
+    // 256 MiB of zeros in ~262 KB, claiming to be 100 bytes.
+    s3Mock.on(GetObjectCommand).resolves(artifactBody(rawZip([zerosEntry('cfn/app.json', 256, 100)])));
+    const prepared = prepareTemplate(
+      s3,
+      settings,
+      event({ artifact: { bucket: 'glue-cd-artifacts', key: 'bomb.zip' }, path: 'cfn/app.json' }),
+    );
+    await expect(prepared).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(prepared).rejects.toThrow(
+      `DeployInput.template.path: "cfn/app.json" in artifact s3://glue-cd-artifacts/bomb.zip is larger than ${CLOUDFORMATION_TEMPLATE_LIMIT} bytes uncompressed`,
     );
   });
 

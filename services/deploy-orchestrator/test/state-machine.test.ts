@@ -464,7 +464,7 @@ describe('deploy state machine on aws-local-stepfunctions', () => {
       deployInput({ template: { artifact: { bucket: ARTIFACT_BUCKET, key: 'build.zip' }, path: 'cfn/app.json' } }),
     );
     expect(run.error).toBe('ConfigurationError');
-    expect(run.cause).toContain(`cfn/app.json is not in artifact s3://${ARTIFACT_BUCKET}/build.zip`);
+    expect(run.cause).toContain(`"cfn/app.json" is not in artifact s3://${ARTIFACT_BUCKET}/build.zip`);
   });
 });
 

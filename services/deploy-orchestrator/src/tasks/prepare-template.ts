@@ -1,11 +1,8 @@
-import { ConfigurationError, parseS3Url, type TemplateSource, errorMessage, errorName } from '@glue-cd/core';
+import { ConfigurationError, parseS3Url, type TemplateSource, errorName } from '@glue-cd/core';
+import { CLOUDFORMATION_TEMPLATE_LIMIT, readZipEntry } from '@glue-cd/core/src/codepipeline/artifact-zip';
 import { s3Sdk, type S3Sender } from '../clients';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
-import type * as Unzip from './unzip';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const unzipSync = (zip: Uint8Array) => (require('./unzip') as typeof Unzip).unzipSync(zip);
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3 (limit 1 MB). */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
@@ -22,26 +19,21 @@ export const templateUrl = (url: string, region: string): string => {
   return url;
 };
 
-/** One file from a zip artifact, or a ConfigurationError naming the path, the artifact and what it holds. */
+/**
+ * One file from a zip artifact, read by core's zip reader (only that entry inflated, capped at the largest template
+ * CloudFormation takes), or a ConfigurationError naming the input field, the path, the artifact and what is wrong.
+ */
 export const extractFromZip = (zip: Uint8Array, path: string, artifactName: string): string => {
-  const wanted = path.replace(/^\.?\//, '');
-  let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(zip);
-  } catch (error) {
-    throw new ConfigurationError(`artifact ${artifactName} is not a readable zip: ${errorMessage(error)}`, {
-      cause: error,
+    const file = readZipEntry(zip, path, {
+      describeZip: `artifact ${artifactName}`,
+      maxBytes: CLOUDFORMATION_TEMPLATE_LIMIT,
     });
+    return new TextDecoder().decode(file);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ConfigurationError(`DeployInput.template.path: ${error.message}`, { cause: error });
   }
-  const file = files[wanted];
-  if (file === undefined) {
-    const names = Object.keys(files).filter((name) => !name.endsWith('/'));
-    const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? ', …' : '');
-    throw new ConfigurationError(
-      `DeployInput.template.path: ${path} is not in artifact ${artifactName} (it holds ${names.length} files: ${shown || 'none'})`,
-    );
-  }
-  return new TextDecoder().decode(file);
 };
 
 const readArtifact = async (s3: S3Sender, bucket: string, key: string): Promise<Uint8Array> => {
