@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../src';
 import { functionArn } from '../src';
+import { rawZip, textEntry, zerosEntry } from '../../core/test/support/zip-bomb';
 import { deployProbe, removeDir, startTestCloud } from './helpers';
 
 let cloud: LocalCloud;
@@ -364,6 +365,51 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     expect(ghost).toMatchObject({
       name: 'ResourceNotFoundException',
     });
+  });
+
+  test("a package past Lambda's unzipped limit, a damaged one and one escaping its folder are refused, naming why", async () => {
+    // Arrange: 250 MiB + 1 of zeros in ~256 KB (the limit is 262,144,000 bytes), honest about its size, then lying
+    // about it (it claims 100 bytes: only inflating finds out, and that stops at the limit).
+    const fromS3 = async (functionName: string, zip: Uint8Array) => {
+      await cloud.objects.putObject('deployment-bucket', `bad/${functionName}.zip`, zip);
+      return cloud.functions
+        .createFunction({
+          functionName,
+          handler: 'index.handler',
+          runtime: 'nodejs22.x',
+          timeoutSeconds: 3,
+          environment: {},
+          code: { s3Bucket: 'deployment-bucket', s3Key: `bad/${functionName}.zip` },
+        })
+        .catch((error: unknown) => error);
+    };
+    const entry = textEntry('index.js', 'exports.handler = async () => 1;', 0);
+
+    // Act
+    const bomb = await fromS3('bomb', rawZip([zerosEntry('index.js', 251)]));
+    const liar = await fromS3('liar', rawZip([zerosEntry('index.js', 251, 100)]));
+    const damaged = await fromS3('damaged', rawZip([{ ...entry, data: new TextEncoder().encode('exports.x = 2;') }]));
+    const escaping = await fromS3('escaping', rawZip([{ ...entry, name: '../../outside.js' }]));
+
+    // Assert
+    const tooLarge = {
+      name: 'InvalidParameterValueException',
+      message: 'Unzipped size must be smaller than 262144000 bytes',
+    };
+    expect(bomb).toMatchObject(tooLarge);
+    expect(liar).toMatchObject(tooLarge);
+    expect(damaged).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message:
+        'Could not unzip uploaded file of damaged: the package of damaged is not a readable zip: "index.js" fails its size or CRC-32 check (corrupt or altered)',
+    });
+    expect(escaping).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: 'The deployment package of escaping has an unsafe entry path "../../outside.js"',
+    });
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName)).not.toEqual(
+      expect.arrayContaining(['bomb']),
+    );
   });
 
   test('a handler that is not exported is Runtime.HandlerNotFound; updateFunction takes effect on the next invoke', async () => {

@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { mapConcurrently } from '@glue-cd/core';
+import { ConfigurationError, crc32, mapConcurrently, readZipFiles, type ZipFile } from '@glue-cd/core';
 
 /** One file of a pipeline artifact: its path inside the zip and the file it comes from (or its content). */
 export type ArtifactEntry = { name: string; file: string } | { name: string; content: Uint8Array; mode?: number };
@@ -25,20 +25,6 @@ const CENTRAL_HEADER = 0x02014b50;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 // Files read (zipping) or written (unzipping) at once: enough to hide the file system's latency, few enough for the descriptor table.
 const READ_PARALLEL = 16;
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-/** zlib's native crc32 (Node ≥ 20.15), else a table one. */
-const crc32 =
-  (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ??
-  ((data: Uint8Array): number => {
-    let crc = 0xffffffff;
-    for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-  });
 
 /**
  * The fields the local header (at 4) and the central directory header (at 6) share, in the same order: version needed,
@@ -124,84 +110,18 @@ export const zipArtifact = async (
   return new Uint8Array(Buffer.concat([...parts, ...central, end]));
 };
 
-interface CentralEntry {
-  name: string;
-  method: number;
-  flags: number;
-  compressedSize: number;
-  size: number;
-  crc: number;
-  /** st_mode when the zip was made on Unix. */
-  mode?: number;
-  localOffset: number;
-}
-
-/** The central directory: every entry with its sizes, method and (Unix) mode. */
-const centralDirectory = (zip: Buffer): CentralEntry[] => {
-  let end = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i -= 1) {
-    if (zip.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new ArtifactZipError('not a zip artifact: no end of central directory');
-  const count = zip.readUInt16LE(end + 10);
-  let offset = zip.readUInt32LE(end + 16);
-  const entries: CentralEntry[] = [];
-  for (let n = 0; n < count; n += 1) {
-    if (offset + 46 > zip.length || zip.readUInt32LE(offset) !== CENTRAL_HEADER) {
-      throw new ArtifactZipError(`not a zip artifact: central directory entry ${n} is damaged`);
-    }
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const entry: CentralEntry = {
-      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
-      flags: zip.readUInt16LE(offset + 8),
-      method: zip.readUInt16LE(offset + 10),
-      crc: zip.readUInt32LE(offset + 16),
-      compressedSize: zip.readUInt32LE(offset + 20),
-      size: zip.readUInt32LE(offset + 24),
-      localOffset: zip.readUInt32LE(offset + 42),
-      ...(zip.readUInt16LE(offset + 4) >> 8 === UNIX ? { mode: zip.readUInt32LE(offset + 38) >>> 16 } : {}),
-    };
-    entries.push(entry);
-    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
-  }
-  return entries;
-};
-
-/** One entry's bytes: stored or deflated, checked against its CRC-32. */
-const entryContent = (zip: Buffer, entry: CentralEntry): Buffer => {
-  if (entry.flags & 1) throw new ArtifactZipError(`zip entry ${entry.name} is encrypted`);
-  if (entry.compressedSize === 0xffffffff || entry.size === 0xffffffff || entry.localOffset === 0xffffffff) {
-    throw new ArtifactZipError(`zip entry ${entry.name} needs zip64, which artifacts do not use`);
-  }
-  const at = entry.localOffset;
-  if (at + 30 > zip.length || zip.readUInt32LE(at) !== LOCAL_HEADER) {
-    throw new ArtifactZipError(`not a zip artifact: the local header of ${entry.name} is damaged`);
-  }
-  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
-  const data = zip.subarray(start, start + entry.compressedSize);
-  if (data.length !== entry.compressedSize) throw new ArtifactZipError(`zip entry ${entry.name} is truncated`);
-  let content: Buffer;
-  if (entry.method === STORED) content = data;
-  else if (entry.method === DEFLATED) {
-    try {
-      content = zlib.inflateRawSync(data);
-    } catch (error) {
-      throw new ArtifactZipError(`zip entry ${entry.name} does not inflate: ${(error as Error).message}`);
-    }
-  } else throw new ArtifactZipError(`zip entry ${entry.name} uses compression method ${entry.method}`);
-  if (content.length !== entry.size || crc32(content) !== entry.crc) {
-    throw new ArtifactZipError(`zip entry ${entry.name} fails its size or CRC-32 check`);
-  }
-  return content;
-};
+/** The most an artifact may expand to when unpacked (all its files): a zip bomb stops there, with its name. */
+export const ARTIFACT_UNZIPPED_LIMIT = 1024 ** 3;
 
 /** Unpacks an artifact zip into a folder (which must stay the root of every entry), modes and links included. */
 export const unzipArtifact = async (zip: Uint8Array, dir: string): Promise<number> => {
-  const bytes = Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
-  const entries = centralDirectory(bytes);
+  let entries: ZipFile[];
+  try {
+    entries = readZipFiles(zip, { describeZip: 'the artifact', maxBytes: ARTIFACT_UNZIPPED_LIMIT });
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new ArtifactZipError(error.message, { cause: error });
+    throw error;
+  }
   const root = path.resolve(dir);
   // Every entry is checked before anything is written: a hostile zip leaves nothing behind.
   const unpacked = entries.map((entry) => {
@@ -209,7 +129,7 @@ export const unzipArtifact = async (zip: Uint8Array, dir: string): Promise<numbe
     if (target !== root && !target.startsWith(root + path.sep)) {
       throw new ArtifactZipError(`zip entry ${entry.name} points outside the folder it is unpacked into`);
     }
-    return { entry, target, content: entryContent(bytes, entry) };
+    return { entry, target };
   });
   // Folders first (each once), then the files, READ_PARALLEL at a time.
   const folders = new Set(
@@ -217,10 +137,10 @@ export const unzipArtifact = async (zip: Uint8Array, dir: string): Promise<numbe
   );
   for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
   const files = unpacked.filter(({ entry }) => !entry.name.endsWith('/'));
-  await mapConcurrently(files, READ_PARALLEL, async ({ entry, target, content }) => {
-    const { mode } = entry;
+  await mapConcurrently(files, READ_PARALLEL, async ({ entry, target }) => {
+    const { mode, content } = entry;
     if (mode !== undefined && (mode & S_IFMT) === S_IFLNK) {
-      await symlink(content.toString('utf8'), target);
+      await symlink(Buffer.from(content).toString('utf8'), target);
     } else {
       await writeFile(target, content);
       if (mode !== undefined && (mode & 0o777) !== 0) await chmod(target, mode & 0o7777);

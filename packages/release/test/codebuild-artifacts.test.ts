@@ -2,7 +2,10 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { rawZip, zerosEntry } from '../../core/test/support/zip-bomb';
 import {
+  ARTIFACT_UNZIPPED_LIMIT,
+  ArtifactZipError,
   buildEnvironment,
   globMatcher,
   imageEnvironment,
@@ -133,11 +136,23 @@ describe('artifact zips', () => {
     const at = 30 + 'data.bin'.length;
     damaged[at] = damaged[at]! ^ 0xff;
     await expect(unzipArtifact(damaged, path.join(dir, 'damaged'))).rejects.toThrow(
-      /zip entry data.bin (fails its size or CRC-32 check|does not inflate)/,
+      /^the artifact is not a readable zip: "data.bin" (fails its size or CRC-32 check|does not inflate)/,
     );
     await expect(unzipArtifact(new Uint8Array(10), path.join(dir, 'none'))).rejects.toThrow(
-      'not a zip artifact: no end of central directory',
+      'the artifact is not a readable zip: no end of central directory record',
     );
+    await expect(lstat(path.join(dir, 'damaged'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuse a zip bomb by its size before inflating it, and write nothing', async () => {
+    // 1 GiB and 1 MiB of zeros in ~1 MB: past what an artifact may expand to.
+    const bomb = rawZip([zerosEntry('zeros.bin', ARTIFACT_UNZIPPED_LIMIT / 1024 ** 2 + 1)]);
+    const error = await unzipArtifact(bomb, path.join(dir, 'bomb')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ArtifactZipError);
+    expect((error as Error).message).toBe(
+      `the artifact expands to more than ${ARTIFACT_UNZIPPED_LIMIT} bytes, the most it may hold`,
+    );
+    await expect(lstat(path.join(dir, 'bomb'))).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
+import { ConfigurationError, readZipFiles } from '@glue-cd/core';
 import { AwsServiceError } from '../aws-error';
 import type { LocalFunctionDefinition, ObjectStore } from '../contracts';
 
@@ -14,6 +14,9 @@ export interface InstalledPackage {
   /** The extracted code, relative to the state folder: `lambda/<functionName>/<hash>`. */
   codeDir: string;
 }
+
+/** Lambda's limit on a deployment package's unzipped size (layers aside), and the error CreateFunction gives over it. */
+export const UNZIPPED_PACKAGE_LIMIT = 262_144_000;
 
 const isZip = (bytes: Uint8Array): boolean =>
   bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
@@ -50,14 +53,19 @@ async function loadPackage(
       return { bytes: source, files: { 'index.js': source } };
     }
   }
-  let entries: Record<string, Uint8Array>;
+  let entries: ReturnType<typeof readZipFiles>;
   try {
-    entries = unzipSync(bytes);
+    entries = readZipFiles(bytes, {
+      describeZip: `the package of ${def.functionName}`,
+      maxBytes: UNZIPPED_PACKAGE_LIMIT,
+      tooLarge: () => invalid(`Unzipped size must be smaller than ${UNZIPPED_PACKAGE_LIMIT} bytes`),
+    });
   } catch (error) {
-    throw invalid(`Could not unzip uploaded file of ${def.functionName}: ${(error as Error).message}`);
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw invalid(`Could not unzip uploaded file of ${def.functionName}: ${error.message}`);
   }
   const files: Record<string, Uint8Array> = {};
-  for (const [name, content] of Object.entries(entries)) {
+  for (const { name, content } of entries) {
     if (name.endsWith('/')) continue;
     const normalized = path.posix.normalize(name);
     if (normalized.startsWith('../') || path.posix.isAbsolute(normalized))
