@@ -1,4 +1,5 @@
 export * from './clients';
 export * from './handler';
 export * from './logger';
+export * from './object-body';
 export * from './redaction';

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CLOUDFORMATION_TEMPLATE_LIMIT, ConfigurationError, parseDeployInput } from '@glue-cd/core';
+import { ARTIFACT_ZIP_LIMIT, CLOUDFORMATION_TEMPLATE_LIMIT, ConfigurationError, parseDeployInput } from '@glue-cd/core';
 import { rawZip, zerosEntry } from '../../../packages/core/test/support/zip-bomb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { prepareTemplate, TEMPLATE_BODY_LIMIT_BYTES, templateUrl } from '../src/tasks/prepare-template';
@@ -63,6 +63,42 @@ describe('prepareTemplate', () => {
     await expect(prepared).rejects.toThrow(
       `DeployInput.template.path: "cfn/app.json" in artifact s3://glue-cd-artifacts/bomb.zip is larger than ${CLOUDFORMATION_TEMPLATE_LIMIT} bytes uncompressed`,
     );
+  });
+
+  it('refuses an artifact over the 64 MiB a Lambda downloads, from its Content-Length or while it streams', async () => {
+    const neverRead = async (): Promise<Uint8Array> => {
+      throw new Error('the body was read');
+    };
+    let chunksRead = 0;
+    const streamed = {
+      transformToByteArray: neverRead,
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          chunksRead += 1;
+          yield new Uint8Array(1024 * 1024);
+        }
+      },
+    };
+    s3Mock
+      .on(GetObjectCommand, { Key: 'declared.zip' })
+      .resolves({ Body: { transformToByteArray: neverRead }, ContentLength: ARTIFACT_ZIP_LIMIT + 1 } as never)
+      .on(GetObjectCommand, { Key: 'streamed.zip' })
+      .resolves({ Body: streamed } as never);
+    const prepare = (key: string) =>
+      prepareTemplate(s3, settings, event({ artifact: { bucket: 'glue-cd-artifacts', key }, path: 'cfn/app.json' }));
+
+    await expect(prepare('declared.zip')).rejects.toThrow(
+      new ConfigurationError(
+        `DeployInput.template.artifact: s3://glue-cd-artifacts/declared.zip is ${ARTIFACT_ZIP_LIMIT + 1} bytes, over the ${ARTIFACT_ZIP_LIMIT}-byte limit for this file`,
+      ),
+    );
+    await expect(prepare('streamed.zip')).rejects.toThrow(
+      new ConfigurationError(
+        `DeployInput.template.artifact: s3://glue-cd-artifacts/streamed.zip is more than ${ARTIFACT_ZIP_LIMIT} bytes, over the ${ARTIFACT_ZIP_LIMIT}-byte limit for this file`,
+      ),
+    );
+    // It stopped at the first chunk past the cap.
+    expect(chunksRead).toBe(ARTIFACT_ZIP_LIMIT / (1024 * 1024) + 1);
   });
 
   it('names a missing artifact object', async () => {

@@ -1,13 +1,10 @@
 // Core's modules by path, not its index: trigger.ts requires this module on first use, and esbuild wraps what a
 // required module imports; through the index that would be all of core, in every bundle of the trigger.
 import type { PipelineJob } from '@glue-cd/core';
-import { DEPLOY_INPUT_FILE_LIMIT, readZipEntry } from '@glue-cd/core/src/codepipeline/artifact-zip';
+import { ARTIFACT_ZIP_LIMIT, DEPLOY_INPUT_FILE_LIMIT, readZipEntry } from '@glue-cd/core/src/codepipeline/artifact-zip';
 import { parseDeployInput, type DeployInput } from '@glue-cd/core/src/deploy-input';
 import { ConfigurationError } from '@glue-cd/core/src/errors';
 import { parseS3Url, type S3Location } from '@glue-cd/core/src/s3-location';
-
-// An input artifact zip is downloaded whole (its directory is at the end); larger ones are refused, not read.
-export const ARTIFACT_ZIP_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Reads one S3 object with the job's artifact credentials; rejects with the S3 error, or with a ConfigurationError

@@ -5,7 +5,7 @@ import {
   type CodePipelineClient,
   type FailureType,
 } from '@aws-sdk/client-codepipeline';
-import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
@@ -26,6 +26,7 @@ import {
   type PipelineJob,
   type TokenKey,
 } from '@glue-cd/core';
+import { readObjectBody } from '@glue-cd/lambda-edge';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { artifactS3Sdk, type ArtifactCredentials } from './clients';
 import type * as DeployInputDocument from './deploy-input-document';
@@ -122,39 +123,6 @@ const abortError = (signal: AbortSignal): Error => {
   return error;
 };
 
-const tooLarge = (url: string, size: number | 'more', maxBytes: number) =>
-  new ConfigurationError(
-    `${url} is ${size === 'more' ? `more than ${maxBytes}` : size} bytes, over the ${maxBytes}-byte limit for this file`,
-  );
-
-/** An S3 body read chunk by chunk: stops as soon as it passes `maxBytes` or the deadline passes. */
-const readBody = async (
-  body: NonNullable<GetObjectCommandOutput['Body']>,
-  url: string,
-  maxBytes: number,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> => {
-  if (!(Symbol.asyncIterator in body)) {
-    const bytes = await body.transformToByteArray();
-    if (bytes.length > maxBytes) throw tooLarge(url, bytes.length, maxBytes);
-    return bytes;
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const stream = body as AsyncIterable<Uint8Array> & { destroy?: () => void };
-  try {
-    for await (const chunk of stream) {
-      signal?.throwIfAborted();
-      total += chunk.length;
-      if (total > maxBytes) throw tooLarge(url, 'more', maxBytes);
-      chunks.push(chunk);
-    }
-  } finally {
-    stream.destroy?.();
-  }
-  return new Uint8Array(Buffer.concat(chunks, total));
-};
-
 /** How far a job got: what to answer if the Lambda's time runs short. */
 interface Progress {
   step: string;
@@ -190,11 +158,7 @@ export const makeTrigger = (deps: TriggerDependencies) => {
           signal,
           s3.send(new (artifactS3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), sendOptions(signal)),
         );
-        if (!object.Body) throw new Error('empty body');
-        if (object.ContentLength !== undefined && object.ContentLength > maxBytes) {
-          throw tooLarge(url, object.ContentLength, maxBytes);
-        }
-        return await withDeadline(signal, readBody(object.Body, url, maxBytes, signal));
+        return await withDeadline(signal, readObjectBody(object, url, maxBytes, signal));
       } catch (error) {
         if (error instanceof ConfigurationError) throw error;
         const wrapped = new Error(`cannot read ${url}: ${error instanceof Error ? error.message : String(error)}`, {

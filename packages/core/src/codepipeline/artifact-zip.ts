@@ -6,6 +6,12 @@ import { ConfigurationError } from '../errors';
 // zip is read without trusting it: sizes come from the central directory, inflating (Node's zlib) stops at a cap, and
 // each entry's size and CRC-32 are checked; every problem is a ConfigurationError naming the zip and the entry.
 
+/**
+ * An input artifact zip a Lambda reads (its directory is at its end, so it is downloaded whole): larger ones are
+ * refused from their Content-Length, or as soon as the download passes this, never read whole.
+ */
+export const ARTIFACT_ZIP_LIMIT = 64 * 1024 * 1024;
+
 // Caps on what one entry of an artifact zip may expand to, so a zip bomb fails fast instead of exhausting memory.
 /** A deploy input JSON file. */
 export const DEPLOY_INPUT_FILE_LIMIT = 5 * 1024 * 1024;

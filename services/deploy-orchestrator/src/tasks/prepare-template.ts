@@ -1,5 +1,10 @@
 import { ConfigurationError, parseS3Url, type TemplateSource, errorName } from '@glue-cd/core';
-import { CLOUDFORMATION_TEMPLATE_LIMIT, readZipEntry } from '@glue-cd/core/src/codepipeline/artifact-zip';
+import {
+  ARTIFACT_ZIP_LIMIT,
+  CLOUDFORMATION_TEMPLATE_LIMIT,
+  readZipEntry,
+} from '@glue-cd/core/src/codepipeline/artifact-zip';
+import { readObjectBody } from '@glue-cd/lambda-edge';
 import { s3Sdk, type S3Sender } from '../clients';
 import { requireStagingBucket, type OrchestratorSettings } from '../settings';
 import type { PrepareTemplateEvent, PreparedTemplate } from '../state';
@@ -40,7 +45,8 @@ const readArtifact = async (s3: S3Sender, bucket: string, key: string): Promise<
   try {
     const response = await s3.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
     if (response.Body === undefined) throw new ConfigurationError(`artifact s3://${bucket}/${key} has no body`);
-    return await response.Body.transformToByteArray();
+    // Refused from its Content-Length, or as soon as the download passes the cap: never read whole into memory.
+    return await readObjectBody(response, `DeployInput.template.artifact: s3://${bucket}/${key}`, ARTIFACT_ZIP_LIMIT);
   } catch (error) {
     if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NoSuchBucket') {
       throw new ConfigurationError(
