@@ -90,9 +90,12 @@ export const timeProcess = (
   };
 };
 
-/** The machine's load when a figure was taken (a shared machine's figures are only as quiet as it was). */
+/**
+ * The machine's load when a figure was taken (a shared machine's figures are only as quiet as it was), and the Node
+ * that took it (the handlers' init too: Lambda runs them on the Node their Runtime declares).
+ */
 export const loadLine = (): string =>
   `load average ${os
     .loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')} on ${os.cpus().length} cores`;
+    .join(' ')} on ${os.cpus().length} cores, Node ${process.version}`;

@@ -909,8 +909,13 @@ describe('operations of the deploy state machine (packaged templates)', () => {
 
   it('tells the local release what of it the local cloud only records (printed as differences)', () => {
     const packaged = { service: 'deploy-orchestrator', template: templates.orchestrator } as unknown as PackagedService;
-    const differences = operationsDifferences([packaged]);
+    // On a machine with the Node its functions declare (nodejs22.x), only the operations resources.
+    const differences = operationsDifferences([packaged], 'v22.11.0');
     expect(differences).toHaveLength(6);
+    expect(operationsDifferences([packaged], 'v20.20.2')).toEqual([
+      ...differences,
+      "deploy-orchestrator: 13 functions declare Runtime nodejs22.x: the local Lambda runs them on this machine's Node v20.20.2",
+    ]);
     expect(differences).toEqual(
       expect.arrayContaining([
         expect.stringContaining(`glue-cd-deploy-${STAGE}: LoggingConfiguration ignored`),

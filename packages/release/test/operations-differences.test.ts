@@ -52,8 +52,21 @@ describe('operationsDifferences', () => {
   it('has nothing to say about a state machine without logging or tracing, or a stack without operations', () => {
     const plain = service('pipeline-trigger', {
       Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { TracingConfiguration: { Enabled: false } } },
-      Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x' } },
     });
-    expect(operationsDifferences([plain])).toEqual([]);
+    expect(operationsDifferences([plain], 'v22.23.5')).toEqual([]);
+  });
+
+  it("says which functions declare a Node other than this machine's, once per runtime", () => {
+    const functions = service('deploy-orchestrator', {
+      A: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x' } },
+      B: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x' } },
+      C: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x' } },
+      D: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs24.x' } },
+    });
+    expect(operationsDifferences([functions], 'v20.20.2')).toEqual([
+      "deploy-orchestrator: 2 functions declare Runtime nodejs22.x: the local Lambda runs them on this machine's Node v20.20.2",
+      "deploy-orchestrator: 1 function declares Runtime nodejs24.x: the local Lambda runs it on this machine's Node v20.20.2",
+    ]);
   });
 });
