@@ -283,6 +283,44 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     expect(next.invocationsInThisContainer).toBe(1);
   });
 
+  // Lambda's sandbox kills a function past its MemorySize; the local Lambda reads a process's resident memory from
+  // Linux's /proc (elsewhere it cannot, and enforces nothing).
+  (existsSync('/proc/self/status') ? test : test.skip)(
+    'a function past its MemorySize is killed while it holds the memory (Runtime.OutOfMemory), and REPORT says what it used',
+    async () => {
+      // Arrange: 128 MB, Lambda's default MemorySize.
+      await probeFunction('hungry');
+
+      // Act
+      const within = await cloud.functions.invoke('hungry', { action: 'allocate', mb: 8 });
+      const held = await cloud.functions.invoke('hungry', { action: 'allocate', mb: 160, ms: 2000 });
+      const next = JSON.parse((await cloud.functions.invoke('hungry', { action: 'count' })).payload) as {
+        invocationsInThisContainer: number;
+      };
+      // Answered at once: no sample may see it, the process's peak does.
+      const spike = await cloud.functions.invoke('hungry', { action: 'allocate', mb: 160 });
+
+      // Assert
+      expect(within.functionError).toBeUndefined();
+      const used = Number(/\tMax Memory Used: (\d+) MB\n/.exec(within.logs)?.[1]);
+      expect(used).toBeGreaterThan(8);
+      expect(used).toBeLessThan(128);
+      for (const killed of [held, spike]) {
+        expect(killed.functionError).toBe('Unhandled');
+        expect(JSON.parse(killed.payload)).toEqual({
+          errorType: 'Runtime.OutOfMemory',
+          errorMessage: `RequestId: ${killed.requestId} Error: Runtime exited with error: signal: killed`,
+        });
+        expect(Number(/\tMax Memory Used: (\d+) MB\n/.exec(killed.logs)?.[1])).toBeGreaterThan(128);
+      }
+      // Held for 2 s, it was killed while it held the memory, not when it answered.
+      expect(held.logs).toContain('probe allocate');
+      expect(held.logs).not.toContain('released');
+      // The killed container is gone: the next invocation starts a fresh one.
+      expect(next.invocationsInThisContainer).toBe(1);
+    },
+  );
+
   test('callback-style handlers and inline ZipFile source work', async () => {
     // Arrange
     await probeFunction('callback-style', { handler: 'src/handlers/probe.callbackHandler', timeoutSeconds: 3 });

@@ -1,14 +1,31 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const BOOTSTRAP = path.join(__dirname, 'bootstrap.cjs');
 /** Written by bootstrap.cjs after an invocation's last output line: `\u001eLOCAL_CLOUD_END:<requestId>\u001e`. */
 const END_MARKER = '\u001eLOCAL_CLOUD_END:';
 
-export type ContainerOutcome =
+/** How often a running invocation's memory is read against the function's MemorySize. */
+const MEMORY_SAMPLE_MS = 20;
+
+/** The outcome of one invocation; `maxMemoryUsedMb` is the process's peak resident memory, where the OS tells it. */
+export type ContainerOutcome = (
   | { kind: 'answered'; ok: boolean; payload: string; output: string }
   | { kind: 'timed-out'; output: string }
-  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string };
+  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string; outOfMemory?: boolean }
+) & { maxMemoryUsedMb?: number };
+
+/** A process's resident memory now (VmRSS) or at its peak (VmHWM), in KiB, from Linux's /proc; undefined elsewhere. */
+export const residentKb = (pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined => {
+  if (pid === undefined) return undefined;
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 export interface InvocationMessage {
   requestId: string;
@@ -25,6 +42,10 @@ interface Sink {
   answer?: { ok: boolean; payload: string };
   logsComplete: boolean;
   timedOut: boolean;
+  /** Set when the process passed the function's MemorySize: it is killed, as Lambda's sandbox kills it. */
+  outOfMemory: boolean;
+  /** The highest resident memory read so far, in KiB. */
+  peakKb?: number;
   settle: (outcome: ContainerOutcome) => void;
 }
 
@@ -40,8 +61,22 @@ export class FunctionContainer {
   private retiring = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: { cwd: string; env: Record<string, string>; onLog: (line: string) => void }) {
+  /** The function's MemorySize in KiB: a process resident past it is killed (Runtime.OutOfMemory). */
+  private readonly memoryLimitKb: number | undefined;
+  private readonly memorySampleMs: number;
+
+  constructor(options: {
+    cwd: string;
+    env: Record<string, string>;
+    onLog: (line: string) => void;
+    /** The function's MemorySize: enforced where the OS tells a process's resident memory (Linux). */
+    memorySizeMb?: number;
+    /** How often a running invocation's memory is read (default 20 ms); its peak is read when it answers anyway. */
+    memorySampleMs?: number;
+  }) {
     this.onLog = options.onLog;
+    this.memorySampleMs = options.memorySampleMs ?? MEMORY_SAMPLE_MS;
+    this.memoryLimitKb = options.memorySizeMb === undefined ? undefined : options.memorySizeMb * 1024;
     this.child = fork(BOOTSTRAP, [], {
       cwd: options.cwd,
       env: options.env,
@@ -94,9 +129,11 @@ export class FunctionContainer {
       if (!sink) return;
       this.sink = undefined;
       const output = sink.lines.join('\n');
-      if (sink.timedOut) sink.settle({ kind: 'timed-out', output });
-      else if (sink.answer) sink.settle({ kind: 'answered', ...sink.answer, output });
-      else sink.settle({ kind: 'exited', code, signal, output });
+      const memory = sink.peakKb === undefined ? {} : { maxMemoryUsedMb: Math.ceil(sink.peakKb / 1024) };
+      if (sink.outOfMemory) sink.settle({ kind: 'exited', code, signal, output, outOfMemory: true, ...memory });
+      else if (sink.timedOut) sink.settle({ kind: 'timed-out', output, ...memory });
+      else if (sink.answer) sink.settle({ kind: 'answered', ...sink.answer, output, ...memory });
+      else sink.settle({ kind: 'exited', code, signal, output, ...memory });
     });
   }
 
@@ -136,18 +173,39 @@ export class FunctionContainer {
         if (this.sink) this.sink.timedOut = true;
         this.kill();
       }, timeoutMs);
+      const sampler =
+        this.memoryLimitKb === undefined
+          ? undefined
+          : setInterval(() => this.checkMemory('VmRSS'), this.memorySampleMs);
       this.sink = {
         requestId: message.requestId,
         lines: [],
         logsComplete: false,
         timedOut: false,
+        outOfMemory: false,
         settle: (outcome) => {
           clearTimeout(timer);
+          clearInterval(sampler);
           resolve(outcome);
         },
       };
       this.child.send(message);
     });
+  }
+
+  /**
+   * Reads the process's resident memory (now, or its peak since it started, init included) into the invocation's peak;
+   * past the function's MemorySize the invocation is out of memory and the process is killed. True when it was.
+   */
+  private checkMemory(field: 'VmRSS' | 'VmHWM'): boolean {
+    const sink = this.sink;
+    const kb = residentKb(this.child.pid, field);
+    if (!sink || kb === undefined) return false;
+    sink.peakKb = Math.max(sink.peakKb ?? 0, kb);
+    if (this.memoryLimitKb === undefined || kb <= this.memoryLimitKb || sink.outOfMemory) return false;
+    sink.outOfMemory = true;
+    this.kill();
+    return true;
   }
 
   /** Parks an idle container: it no longer keeps the parent process alive and retires after `idleMs`. */
@@ -206,7 +264,10 @@ export class FunctionContainer {
   private maybeSettle(): void {
     const sink = this.sink;
     if (!sink?.answer || !sink.logsComplete) return;
+    // A peak between two samples still passed the MemorySize: Lambda would have killed the process at that moment.
+    if (this.checkMemory('VmHWM')) return;
     this.sink = undefined;
-    sink.settle({ kind: 'answered', ...sink.answer, output: sink.lines.join('\n') });
+    const memory = sink.peakKb === undefined ? {} : { maxMemoryUsedMb: Math.ceil(sink.peakKb / 1024) };
+    sink.settle({ kind: 'answered', ...sink.answer, output: sink.lines.join('\n'), ...memory });
   }
 }

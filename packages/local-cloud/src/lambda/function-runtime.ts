@@ -10,7 +10,13 @@ import { readJsonState, stateFile, writeJsonState } from '../persistence';
 import { FunctionContainer, type ContainerOutcome } from './container';
 import { ContainerPool } from './container-pool';
 import { installPackage, type InstalledPackage } from './function-package';
-import { describeOutcome, invocationEnvironment, invocationIds, invocationMessage } from './invocation';
+import {
+  DEFAULT_MEMORY_SIZE_MB,
+  describeOutcome,
+  invocationEnvironment,
+  invocationIds,
+  invocationMessage,
+} from './invocation';
 
 /** What the local Lambda keeps per function (persisted in `<stateDir>/state/lambda.json`). */
 export interface FunctionRecord extends InstalledPackage {
@@ -146,6 +152,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       cwd: taskRoot,
       env: invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey }),
       onLog: (line) => log(`[${record.definition.functionName}] ${line}`),
+      memorySizeMb: record.definition.memorySize ?? DEFAULT_MEMORY_SIZE_MB,
     });
 
   const invoke = async (identifier: string, payload: unknown): Promise<LocalInvokeResult> => {

@@ -3,6 +3,9 @@ import { LOCAL_REGION } from '../contracts';
 import { BOOTSTRAP, type ContainerOutcome, type InvocationMessage } from './container';
 import type { FunctionRecord, LocalInvokeResult } from './function-runtime';
 
+/** Lambda's MemorySize when a function names none. */
+export const DEFAULT_MEMORY_SIZE_MB = 128;
+
 /** The names one invocation is known by: its request id and the log stream Lambda would write it to. */
 export interface InvocationIds {
   requestId: string;
@@ -35,7 +38,7 @@ export const invocationEnvironment = (
     AWS_SECRET_ACCESS_KEY: roleKey.secretAccessKey,
     AWS_LAMBDA_FUNCTION_NAME: def.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? 128),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? DEFAULT_MEMORY_SIZE_MB),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: ids.logStream,
     AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime}`,
@@ -61,7 +64,7 @@ export const invocationMessage = (
       functionName: def.functionName,
       functionVersion: '$LATEST',
       invokedFunctionArn: record.functionArn,
-      memoryLimitInMB: String(def.memorySize ?? 128),
+      memoryLimitInMB: String(def.memorySize ?? DEFAULT_MEMORY_SIZE_MB),
       awsRequestId: ids.requestId,
       logGroupName: `/aws/lambda/${def.functionName}`,
       logStreamName: ids.logStream,
@@ -91,6 +94,15 @@ export const describeOutcome = (
       functionError: 'Unhandled',
       payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message }),
     };
+  } else if (outcome.outOfMemory) {
+    // Lambda's sandbox kills a function past its MemorySize; Node.js runtimes report it so.
+    result = {
+      functionError: 'Unhandled',
+      payload: JSON.stringify({
+        errorType: 'Runtime.OutOfMemory',
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+      }),
+    };
   } else {
     const status = outcome.signal ? `signal ${outcome.signal}` : `exit status ${outcome.code ?? 'unknown'}`;
     result = {
@@ -104,7 +116,8 @@ export const describeOutcome = (
   const output = outcome.output === '' ? '' : `${outcome.output}\n`;
   const logs =
     `START RequestId: ${requestId} Version: $LATEST\n${output}${extraLog}END RequestId: ${requestId}\n` +
-    `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${def.memorySize ?? 128} MB\n`;
+    `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${def.memorySize ?? DEFAULT_MEMORY_SIZE_MB} MB` +
+    `${outcome.maxMemoryUsedMb === undefined ? '' : `\tMax Memory Used: ${outcome.maxMemoryUsedMb} MB`}\n`;
   if (result.functionError)
     log(`[${def.functionName}] invocation ${requestId} failed: ${result.payload.slice(0, 500)}`);
   return { statusCode: 200, ...result, logs, requestId };
