@@ -526,6 +526,44 @@ describe('local Step Functions through a plain SFNClient', () => {
     expect(record.cause).toContain('arn:aws:states:::glue:startJobRun.sync');
   });
 
+  // A Lambda task's result is held to Step Functions' 256 KiB payload quota as AWS holds it: terminal, not taken by a
+  // Catch on States.ALL (state inputs and outputs: stepfunctions-limits.test.ts).
+  test('a Lambda result past 256 KiB fails the execution with States.DataLimitExceeded, which no Catch takes', async () => {
+    // Arrange
+    const definition = {
+      StartAt: 'Large',
+      States: {
+        Large: {
+          Type: 'Task',
+          Resource: PROBE,
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          Next: 'Done',
+        },
+        Caught: { Type: 'Succeed' },
+        Done: { Type: 'Succeed' },
+      },
+    };
+    await cloud.stateMachines.createStateMachine({ name: 'large', definition: JSON.stringify(definition) });
+
+    // Act
+    const fits = await start('fits', { action: 'large', kb: 200 }, 'large');
+    const large = await start('too-large', { action: 'large', kb: 300 }, 'large');
+    const records = await Promise.all(
+      [fits, large].map(({ executionArn }) => cloud.stateMachines.waitForExecution(executionArn!)),
+    );
+
+    // Assert
+    expect(records.map((record) => record.status)).toEqual(['SUCCEEDED', 'FAILED']);
+    expect(enteredStates(await history(fits.executionArn!))).toEqual(['Large', 'Done']);
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn: large.executionArn }))).toMatchObject({
+      error: 'States.DataLimitExceeded',
+      cause: `The state/task '${PROBE}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+    });
+    const events = await history(large.executionArn!);
+    expect(enteredStates(events)).toEqual(['Large']);
+    expect(events.at(-1)?.type).toBe('ExecutionFailed');
+  });
+
   test('an Error-less Fail state fails without error or cause, as on AWS', async () => {
     // Arrange
     await cloud.stateMachines.createStateMachine({
