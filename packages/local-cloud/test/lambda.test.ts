@@ -389,6 +389,21 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
       .createFunction({ ...inlineFunction('bad-timeout', ''), timeoutSeconds: 0 })
       .catch((error: unknown) => error);
     const ghost = await cloud.functions.updateFunction(inlineFunction('ghost', '')).catch((error: unknown) => error);
+    const reserved = await cloud.functions
+      .createFunction(
+        inlineFunction('reserved', '', 'index.handler', { AWS_REGION: 'eu-west-1', STAGE: 'x', TZ: 'UTC' }),
+      )
+      .catch((error: unknown) => error);
+    // {"BIG":"…"}: 10 bytes of JSON around the value.
+    const fourKb = (name: string, bytes: number) =>
+      cloud.functions
+        .createFunction(inlineFunction(name, '', 'index.handler', { BIG: 'x'.repeat(bytes - 10) }))
+        .catch((error: unknown) => error);
+    const atLimit = await fourKb('env-4096', 4096);
+    const overLimit = await fourKb('env-4097', 4097);
+    const tooLittle = await cloud.functions
+      .createFunction({ ...inlineFunction('tiny', ''), memorySize: 64 })
+      .catch((error: unknown) => error);
 
     // Assert
     expect(duplicate).toMatchObject({ name: 'ResourceConflictException', message: 'Function already exist: probe' });
@@ -402,6 +417,21 @@ describe('local Lambda runtime through a plain LambdaClient', () => {
     });
     expect(ghost).toMatchObject({
       name: 'ResourceNotFoundException',
+    });
+    // Lambda sets these itself (TZ may be set), and takes at most 4 KB of variables, measured as their JSON.
+    expect(reserved).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringMatching(/contains reserved keys .* Reserved keys used in this request: AWS_REGION$/),
+    });
+    expect(atLimit).toEqual({ functionArn: functionArn('env-4096') });
+    expect(overLimit).toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining('exceeded the 4KB limit. String measured: {"BIG":"xxx'),
+    });
+    expect(tooLittle).toMatchObject({
+      name: 'ValidationException',
+      message:
+        "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
     });
   });
 

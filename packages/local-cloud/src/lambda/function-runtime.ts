@@ -82,6 +82,30 @@ export function functionNameOf(identifier: string): string {
   return match[1];
 }
 
+/** Variables the Lambda runtime sets itself: a function's configuration may not set them. */
+const RESERVED_ENVIRONMENT = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+/** Lambda's limit on a function's environment variables, measured as their JSON. */
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+
 const notFound = (name: string): AwsServiceError =>
   new AwsServiceError('ResourceNotFoundException', `Function not found: ${functionArn(name)}`, 404, { Type: 'User' });
 
@@ -98,9 +122,29 @@ function validateDefinition(def: LocalFunctionDefinition): void {
       `Timeout ${def.timeoutSeconds} of ${def.functionName} is invalid: it must be between 1 and 900 seconds`,
     );
   }
+  const memorySize = def.memorySize ?? DEFAULT_MEMORY_SIZE_MB;
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${memorySize}' at 'memorySize' failed to satisfy constraint: Member must have value ${memorySize < 128 ? 'greater than or equal to 128' : 'less than or equal to 10240'}`,
+      400,
+    );
+  }
   for (const [name, value] of Object.entries(def.environment)) {
     if (typeof value !== 'string')
       throw invalid(`Environment variable ${name} of ${def.functionName} must be a string`);
+  }
+  const reserved = Object.keys(def.environment).filter((name) => RESERVED_ENVIRONMENT.has(name));
+  if (reserved.length > 0) {
+    throw invalid(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+    );
+  }
+  const measured = JSON.stringify(def.environment);
+  if (Buffer.byteLength(measured) > ENVIRONMENT_LIMIT_BYTES) {
+    throw invalid(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+    );
   }
 }
 
