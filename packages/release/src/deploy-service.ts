@@ -92,6 +92,49 @@ export const uploadFunctionCode = async (
   return uploaded;
 };
 
+/** The file `sls package` leaves beside the package: where `sls deploy` uploads it (the parts read here). */
+interface ServerlessState {
+  service?: { provider?: { deploymentBucket?: unknown } };
+  package?: { artifactDirectoryName?: unknown };
+}
+
+/**
+ * Uploads the template where `sls deploy` does (the deployment bucket, beside the service's code) under a content-
+ * addressed key, and returns its TemplateURL: CloudFormation takes at most 51,200 bytes as TemplateBody, and the
+ * orchestrator's template is several times that.
+ */
+export const uploadTemplate = async (
+  clients: CloudClients,
+  packaged: PackagedService,
+  templateJson: string,
+): Promise<string> => {
+  const stateFile = path.join(packaged.dir, 'serverless-state.json');
+  let state: ServerlessState;
+  try {
+    state = JSON.parse(await readFile(stateFile, 'utf8')) as ServerlessState;
+  } catch (error) {
+    throw new ServiceDeployError(
+      `${packaged.service}: cannot read ${stateFile}, which says where sls deploys the template: ${(error as Error).message}`,
+    );
+  }
+  const bucket = state.service?.provider?.deploymentBucket;
+  const directory = state.package?.artifactDirectoryName;
+  if (typeof bucket !== 'string' || typeof directory !== 'string') {
+    throw new ServiceDeployError(
+      `${packaged.service}: ${stateFile} names no deployment bucket (service.provider.deploymentBucket) or artifact directory (package.artifactDirectoryName)`,
+    );
+  }
+  const digest = createHash('sha256').update(templateJson).digest('hex');
+  const key = `${path.posix.dirname(directory)}/template-${digest.slice(0, 32)}/compiled-cloudformation-template.json`;
+  await ensureBucket(clients, bucket);
+  if (!(await objectExists(clients, bucket, key))) {
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: templateJson, ContentType: 'application/json' }),
+    );
+  }
+  return `https://${bucket}.s3.amazonaws.com/${key}`;
+};
+
 export interface StackDeployment {
   stackName: string;
   outcome: 'created' | 'updated' | 'no-changes';
@@ -99,7 +142,8 @@ export interface StackDeployment {
 }
 
 /**
- * Deploys a packaged service straight through CloudFormation, as an operator's `sls deploy` would:
+ * Deploys a packaged service straight through CloudFormation, as an operator's `sls deploy` would (code and template
+ * uploaded to the deployment bucket, the template passed by TemplateURL):
  * the pipeline's own infrastructure (trigger, orchestrator) is not deployed by the pipeline.
  */
 export const deployServiceStack = async (
@@ -110,11 +154,11 @@ export const deployServiceStack = async (
 ): Promise<StackDeployment> => {
   const { template, uploads } = await contentAddressedTemplate(packaged);
   await uploadFunctionCode(clients, uploads);
-  const TemplateBody = JSON.stringify(template);
   const existing = await describeStackStatus(clients, stackName);
   if (classifyStackStatus(existing) === 'not-found') {
+    const TemplateURL = await uploadTemplate(clients, packaged, JSON.stringify(template));
     await clients.cloudFormation.send(
-      new CreateStackCommand({ StackName: stackName, TemplateBody, Capabilities: [...CAPABILITIES] }),
+      new CreateStackCommand({ StackName: stackName, TemplateURL, Capabilities: [...CAPABILITIES] }),
     );
     return { stackName, outcome: 'created', outputs: await waitForOperation(clients, stackName, 'create', pollMs) };
   }
@@ -123,12 +167,13 @@ export const deployServiceStack = async (
     return { stackName, outcome: 'no-changes', outputs: await stackOutputs(clients, stackName) };
   }
   const changeSetName = `release-${Date.now()}`;
+  const TemplateURL = await uploadTemplate(clients, packaged, JSON.stringify(template));
   await clients.cloudFormation.send(
     new CreateChangeSetCommand({
       StackName: stackName,
       ChangeSetName: changeSetName,
       ChangeSetType: 'UPDATE',
-      TemplateBody,
+      TemplateURL,
       Capabilities: [...CAPABILITIES],
     }),
   );

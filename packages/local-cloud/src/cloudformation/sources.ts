@@ -11,7 +11,14 @@ export async function documentAtUrl(objects: ObjectStore, url: string, what: str
   return Buffer.from(object).toString('utf8');
 }
 
-/** The template of a request: exactly one of TemplateBody and TemplateURL. */
+/** CloudFormation's template size quotas: in the request (TemplateBody), and read from S3 (TemplateURL). */
+export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
+export const TEMPLATE_URL_LIMIT_BYTES = 1_000_000;
+
+/**
+ * The template of a request: exactly one of TemplateBody (at most 51,200 bytes) and TemplateURL (at most 1 MB), as
+ * CloudFormation takes them: a larger template passes in S3 only (`sls deploy` uploads it, the orchestrator stages it).
+ */
 export async function templateBody(
   objects: ObjectStore,
   input: { TemplateBody?: string | undefined; TemplateURL?: string | undefined },
@@ -19,5 +26,17 @@ export async function templateBody(
   const hasBody = input.TemplateBody !== undefined && input.TemplateBody !== '';
   const hasUrl = input.TemplateURL !== undefined && input.TemplateURL !== '';
   if (hasBody === hasUrl) throw validationError('Exactly one of TemplateBody or TemplateUrl must be specified.');
-  return hasBody ? input.TemplateBody! : documentAtUrl(objects, input.TemplateURL!, 'template');
+  if (hasBody) {
+    if (Buffer.byteLength(input.TemplateBody!) > TEMPLATE_BODY_LIMIT_BYTES) {
+      throw validationError(
+        `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${TEMPLATE_BODY_LIMIT_BYTES}`,
+      );
+    }
+    return input.TemplateBody!;
+  }
+  const body = await documentAtUrl(objects, input.TemplateURL!, 'template');
+  if (Buffer.byteLength(body) > TEMPLATE_URL_LIMIT_BYTES) {
+    throw validationError(`Template may not exceed ${TEMPLATE_URL_LIMIT_BYTES} bytes in size.`);
+  }
+  return body;
 }
