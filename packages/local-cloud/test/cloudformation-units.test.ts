@@ -155,6 +155,35 @@ describe('templates', () => {
       'is not supported by the local cloud',
     );
   });
+
+  it("holds a template to CloudFormation's quotas: 500 resources, 200 outputs, parameters and mappings", () => {
+    // Arrange
+    const named = (count: number, value: (i: number) => unknown) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`N${i}`, value(i)]));
+    const template = (resources: number, section?: 'Outputs' | 'Parameters' | 'Mappings', count = 0) =>
+      JSON.stringify({
+        Resources: named(resources, () => ({ Type: 'AWS::CloudFormation::WaitConditionHandle' })),
+        ...(section === 'Outputs' ? { Outputs: named(count, () => ({ Value: 'v' })) } : {}),
+        ...(section === 'Parameters' ? { Parameters: named(count, () => ({ Type: 'String' })) } : {}),
+        ...(section === 'Mappings' ? { Mappings: named(count, () => ({ k: { v: 'x' } })) } : {}),
+      });
+
+    // Act + Assert: at each quota it parses, one more is refused naming the count.
+    expect(Object.keys(parseTemplate(template(500)).Resources)).toHaveLength(500);
+    expect(() => parseTemplate(template(501))).toThrow(
+      'Template format error: Number of resources, 501, is greater than maximum allowed, 500',
+    );
+    for (const [section, what] of [
+      ['Outputs', 'outputs'],
+      ['Parameters', 'parameters'],
+      ['Mappings', 'mappings'],
+    ] as const) {
+      expect(() => parseTemplate(template(1, section, 200))).not.toThrow();
+      expect(() => parseTemplate(template(1, section, 201))).toThrow(
+        `Template format error: Number of ${what}, 201, is greater than maximum allowed, 200`,
+      );
+    }
+  });
 });
 
 describe('replacement from the resource specification', () => {

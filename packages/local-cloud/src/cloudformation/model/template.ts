@@ -100,6 +100,14 @@ const splitGetAtt = (text: string): string[] => {
 };
 
 /** Parses a template body (JSON, or YAML with CloudFormation's short-form tags) and checks its shape. */
+/** CloudFormation's quotas on what one template declares. */
+const TEMPLATE_QUOTAS: [section: string, what: string, limit: number][] = [
+  ['Resources', 'resources', 500],
+  ['Outputs', 'outputs', 200],
+  ['Parameters', 'parameters', 200],
+  ['Mappings', 'mappings', 200],
+];
+
 export const parseTemplate = (body: string): Template => {
   let raw: unknown;
   const trimmed = body.trimStart();
@@ -126,6 +134,10 @@ export const parseTemplate = (body: string): Template => {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') ?? '';
     throw templateError(`${where ? `[/${where.replaceAll('.', '/')}] ` : ''}${issue?.message ?? 'invalid template'}`);
+  }
+  for (const [section, what, limit] of TEMPLATE_QUOTAS) {
+    const count = Object.keys((parsed.data as Record<string, object | undefined>)[section] ?? {}).length;
+    if (count > limit) throw templateError(`Number of ${what}, ${count}, is greater than maximum allowed, ${limit}`);
   }
   if (parsed.data.Transform !== undefined) {
     throw validationError(
