@@ -9,7 +9,7 @@ import {
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { classifyStackStatus, isEmptyChangeSet, operationOutcome } from '@glue-cd/core';
+import { classifyStackStatus, errorName, isEmptyChangeSet, operationOutcome } from '@glue-cd/core';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,11 +24,21 @@ export class ServiceDeployError extends Error {
 const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Creates the bucket unless it is there. Deploys run side by side (each stack's code and template go to the same
+ * deployment bucket): one that finds the bucket created by another in between is done too.
+ */
 export const ensureBucket = async (clients: CloudClients, bucket: string): Promise<void> => {
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
+    return;
+  } catch (error) {
+    if (!['NotFound', 'NoSuchBucket'].includes(errorName(error) ?? '')) throw error;
+  }
+  try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (errorName(error) !== 'BucketAlreadyOwnedByYou') throw error;
   }
 };
 

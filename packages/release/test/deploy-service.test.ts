@@ -5,7 +5,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { deployServiceStack, startReleaseCloud, type PackagedService, type ReleaseTarget } from '../src';
+import { deployServiceStack, ensureBucket, startReleaseCloud, type PackagedService, type ReleaseTarget } from '../src';
 
 let work: string;
 let release: ReleaseTarget & { close(): Promise<void> };
@@ -98,4 +98,10 @@ test('a package without the serverless-state.json sls leaves beside it is refuse
   await expect(deployServiceStack(release.clients, service({}, bare), 'glue-cd-probe-bare', 10)).rejects.toThrow(
     `probe: cannot read ${path.join(bare, 'serverless-state.json')}, which says where sls deploys the template`,
   );
+});
+
+test('deploys side by side ensure their bucket together: the one that finds it created in between is done too', async () => {
+  const buckets = Array.from({ length: 4 }, () => ensureBucket(release.clients, 'glue-cd-deployments-side-by-side'));
+  await expect(Promise.all(buckets)).resolves.toHaveLength(4);
+  await expect(ensureBucket(release.clients, 'glue-cd-deployments-side-by-side')).resolves.toBeUndefined();
 });
