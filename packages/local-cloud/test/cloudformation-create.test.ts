@@ -362,6 +362,61 @@ describe('local CloudFormation: creating stacks', () => {
     },
   };
 
+  it("fails a role or managed policy past IAM's quotas, as IAM refuses it, counting characters without whitespace", async () => {
+    // Arrange: statements of `size` characters (JSON without whitespace) in all.
+    const statement = (sid: string, padding: number) => ({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${'b'.repeat(padding)}/*`,
+    });
+    const documentOf = (size: number) => {
+      const bare = JSON.stringify({ Version: '2012-10-17', Statement: [statement('A', 0)] }).length;
+      return { Version: '2012-10-17', Statement: [statement('A', size - bare)] };
+    };
+    const trust = { Version: '2012-10-17', Statement: [] };
+    const roleWith = (...sizes: number[]) => ({
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: trust,
+        Policies: sizes.map((size, i) => ({ PolicyName: `p${i}`, PolicyDocument: documentOf(size) })),
+      },
+    });
+    const templates = {
+      fits: {
+        Resources: {
+          Role: roleWith(5_120, 5_120),
+          Policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(6_144) } },
+        },
+      },
+      role: { Resources: { Role: roleWith(5_120, 5_121) } },
+      policy: {
+        Resources: { Policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(6_145) } } },
+      },
+    };
+
+    // Act
+    const reasons: Record<string, string | undefined> = {};
+    for (const [name, template] of Object.entries(templates)) {
+      await h.cfn.send(
+        new CreateStackCommand({ StackName: name, TemplateBody: json(template), Capabilities: ['CAPABILITY_IAM'] }),
+      );
+      await h.engine.waitForIdle();
+      const { StackEvents } = await h.cfn.send(new DescribeStackEventsCommand({ StackName: name }));
+      reasons[name] = StackEvents!.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason;
+    }
+
+    // Assert
+    expect((await h.stack('fits')).StackStatus).toBe('CREATE_COMPLETE');
+    expect((await h.stack('role')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(reasons.role).toMatch(
+      /^Maximum policy size of 10240 bytes exceeded for role role-Role-\w+ \(Service: Iam, Status Code: 409, Error Code: LimitExceeded\)$/,
+    );
+    expect(reasons.policy).toBe(
+      'Cannot exceed quota for PolicySize: 6144 (Service: Iam, Status Code: 409, Error Code: LimitExceeded)',
+    );
+  });
+
   it('rolls a failed create back: the failed resource has its reason, created ones are deleted', async () => {
     // Act
     await h.cfn.send(new CreateStackCommand({ StackName: 'broken', TemplateBody: json(brokenTemplate) }));

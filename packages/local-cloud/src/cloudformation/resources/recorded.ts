@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { functionArn, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../contracts';
 import { specArnTemplate } from '../model/spec';
-import { generatedName, type Provisioner } from './types';
+import { generatedName, ResourceProvisioningError, type Provisioner } from './types';
 
 const ACCOUNT = LOCAL_ACCOUNT_ID;
 const REGION = LOCAL_REGION;
@@ -14,7 +14,42 @@ interface RecordedType {
   /** Fn::GetAtt attributes from the physical id. */
   attributes?: (physicalId: string, properties: Record<string, unknown>) => Record<string, unknown>;
   maxNameLength?: number;
+  /** What the service refuses of the resource (a quota), as its error: the resource fails with it. */
+  refusal?: (name: string, properties: Record<string, unknown>) => string | undefined;
 }
+
+// IAM's quotas, in characters of the policy JSON without whitespace, as IAM counts them.
+const ROLE_INLINE_POLICIES_LIMIT = 10_240;
+const MANAGED_POLICY_LIMIT = 6_144;
+const TRUST_POLICY_LIMIT = 2_048;
+const MANAGED_POLICIES_PER_ROLE = 10;
+
+const policySize = (document: unknown): number => JSON.stringify(document ?? {}).replace(/\s/g, '').length;
+const iamError = (message: string, status: number, code: string): string =>
+  `${message} (Service: Iam, Status Code: ${status}, Error Code: ${code})`;
+
+/** A role IAM would refuse: inline policies, trust policy or attached managed policies over IAM's quotas. */
+const roleRefusal = (name: string, properties: Record<string, unknown>): string | undefined => {
+  const inline = (Array.isArray(properties.Policies) ? properties.Policies : []).reduce<number>(
+    (sum, policy: unknown) => sum + policySize((policy as { PolicyDocument?: unknown } | null)?.PolicyDocument),
+    0,
+  );
+  if (inline > ROLE_INLINE_POLICIES_LIMIT) {
+    return iamError(
+      `Maximum policy size of ${ROLE_INLINE_POLICIES_LIMIT} bytes exceeded for role ${name}`,
+      409,
+      'LimitExceeded',
+    );
+  }
+  if (policySize(properties.AssumeRolePolicyDocument) > TRUST_POLICY_LIMIT) {
+    return iamError(`Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_LIMIT}`, 409, 'LimitExceeded');
+  }
+  const managed = Array.isArray(properties.ManagedPolicyArns) ? properties.ManagedPolicyArns.length : 0;
+  if (managed > MANAGED_POLICIES_PER_ROLE) {
+    return iamError(`Cannot exceed quota for PoliciesPerRole: ${MANAGED_POLICIES_PER_ROLE}`, 409, 'LimitExceeded');
+  }
+  return undefined;
+};
 
 const stableId = (prefix: string, seed: string): string =>
   prefix + createHash('sha256').update(seed).digest('hex').slice(0, 17).toUpperCase();
@@ -26,6 +61,7 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
   'AWS::IAM::Role': {
     nameProperty: ['RoleName'],
     maxNameLength: 64,
+    refusal: roleRefusal,
     attributes: (id, p) => ({
       Arn: `arn:aws:iam::${ACCOUNT}:role${typeof p.Path === 'string' ? p.Path : '/'}${id}`,
       RoleId: stableId('AROA', id),
@@ -35,6 +71,10 @@ const RECORDED_TYPES: Record<string, RecordedType> = {
     nameProperty: ['ManagedPolicyName'],
     physicalId: (name, p) => `arn:aws:iam::${ACCOUNT}:policy${typeof p.Path === 'string' ? p.Path : '/'}${name}`,
     attributes: (id) => ({ PolicyArn: id, PolicyId: stableId('ANPA', id) }),
+    refusal: (_name, p) =>
+      policySize(p.PolicyDocument) > MANAGED_POLICY_LIMIT
+        ? iamError(`Cannot exceed quota for PolicySize: ${MANAGED_POLICY_LIMIT}`, 409, 'LimitExceeded')
+        : undefined,
   },
   'AWS::IAM::Policy': { attributes: (id) => ({ Id: id }) },
   'AWS::IAM::InstanceProfile': {
@@ -159,11 +199,15 @@ export const recordedProvisioner: Provisioner = {
     const known = RECORDED_TYPES[ctx.resourceType];
     const namePath = known ? known.nameProperty : genericNameProperty(ctx.resourceType, properties);
     const name = (namePath && nameAt(properties, namePath)) ?? generatedName(ctx, known?.maxNameLength ?? 128);
+    const refusal = known?.refusal?.(name, properties);
+    if (refusal) throw new ResourceProvisioningError(refusal);
     const physicalId = known?.physicalId ? known.physicalId(name, properties) : name;
     return { physicalId, attributes: attributesFor(ctx.resourceType, physicalId, properties) };
   },
   // The physical id stays: a change of the name property is a replacement, which creates a new resource instead.
   async update(ctx, current, properties) {
+    const refusal = RECORDED_TYPES[ctx.resourceType]?.refusal?.(current.physicalId, properties);
+    if (refusal) throw new ResourceProvisioningError(refusal);
     return {
       physicalId: current.physicalId,
       attributes: attributesFor(ctx.resourceType, current.physicalId, properties),
