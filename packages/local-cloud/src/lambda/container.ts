@@ -16,16 +16,22 @@ export type ContainerOutcome = (
   | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string; outOfMemory?: boolean }
 ) & { maxMemoryUsedMb?: number };
 
+const STATUS_FIELDS = { VmRSS: /^VmRSS:\s+(\d+) kB$/m, VmHWM: /^VmHWM:\s+(\d+) kB$/m };
+
 /** A process's resident memory now (VmRSS) or at its peak (VmHWM), in KiB, from Linux's /proc; undefined elsewhere. */
-export const residentKb = (pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined => {
+export const residentKb = (pid: number | undefined, field: keyof typeof STATUS_FIELDS): number | undefined => {
   if (pid === undefined) return undefined;
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = STATUS_FIELDS[field].exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
   }
 };
+
+/** The outcome's `maxMemoryUsedMb`, from the invocation's peak (nothing where the OS did not tell it). */
+const memoryUsed = (peakKb: number | undefined): { maxMemoryUsedMb?: number } =>
+  peakKb === undefined ? {} : { maxMemoryUsedMb: Math.ceil(peakKb / 1024) };
 
 export interface InvocationMessage {
   requestId: string;
@@ -129,7 +135,7 @@ export class FunctionContainer {
       if (!sink) return;
       this.sink = undefined;
       const output = sink.lines.join('\n');
-      const memory = sink.peakKb === undefined ? {} : { maxMemoryUsedMb: Math.ceil(sink.peakKb / 1024) };
+      const memory = memoryUsed(sink.peakKb);
       if (sink.outOfMemory) sink.settle({ kind: 'exited', code, signal, output, outOfMemory: true, ...memory });
       else if (sink.timedOut) sink.settle({ kind: 'timed-out', output, ...memory });
       else if (sink.answer) sink.settle({ kind: 'answered', ...sink.answer, output, ...memory });
@@ -197,7 +203,7 @@ export class FunctionContainer {
    * Reads the process's resident memory (now, or its peak since it started, init included) into the invocation's peak;
    * past the function's MemorySize the invocation is out of memory and the process is killed. True when it was.
    */
-  private checkMemory(field: 'VmRSS' | 'VmHWM'): boolean {
+  private checkMemory(field: keyof typeof STATUS_FIELDS): boolean {
     const sink = this.sink;
     const kb = residentKb(this.child.pid, field);
     if (!sink || kb === undefined) return false;
@@ -267,7 +273,6 @@ export class FunctionContainer {
     // A peak between two samples still passed the MemorySize: Lambda would have killed the process at that moment.
     if (this.checkMemory('VmHWM')) return;
     this.sink = undefined;
-    const memory = sink.peakKb === undefined ? {} : { maxMemoryUsedMb: Math.ceil(sink.peakKb / 1024) };
-    sink.settle({ kind: 'answered', ...sink.answer, output: sink.lines.join('\n'), ...memory });
+    sink.settle({ kind: 'answered', ...sink.answer, output: sink.lines.join('\n'), ...memoryUsed(sink.peakKb) });
   }
 }
