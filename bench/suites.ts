@@ -1,5 +1,5 @@
 import { loadColumnMapping, runMappingJob } from '@glue-cd/data-lake';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dataPathSuite } from './data-path';
@@ -13,21 +13,26 @@ const sampleSuite: Suite = {
   name: 'data path: mapping job over the TLC sample',
   run: async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'glue-cd-bench-'));
-    const mapping = await loadColumnMapping(path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/mapping.json'));
-    return [
-      await timeBenchmark({
-        name: 'NYC taxi mapping job, 7,500 real TLC rows → Parquet',
-        targetMs: 2000,
-        runs: 5,
-        run: () =>
-          runMappingJob({
-            sourcePath: SAMPLE,
-            targetPath: path.join(work, 'target'),
-            rejectsPath: path.join(work, 'rejects'),
-            mapping,
-          }),
-      }),
-    ];
+    try {
+      const mapping = await loadColumnMapping(path.join(REPO_ROOT, 'glue-jobs/nyc-taxi/mapping.json'));
+      return [
+        await timeBenchmark({
+          name: 'NYC taxi mapping job, 7,500 real TLC rows → Parquet',
+          targetMs: 2000,
+          runs: 5,
+          run: () =>
+            runMappingJob({
+              sourcePath: SAMPLE,
+              targetPath: path.join(work, 'target'),
+              rejectsPath: path.join(work, 'rejects'),
+              mapping,
+            }),
+        }),
+      ];
+    } finally {
+      // Every run of `pnpm bench` made one more of these on the machine.
+      rmSync(work, { recursive: true, force: true });
+    }
   },
 };
 
