@@ -10,13 +10,7 @@ import { readJsonState, stateFile, writeJsonState } from '../persistence';
 import { FunctionContainer, type ContainerOutcome } from './container';
 import { ContainerPool } from './container-pool';
 import { installPackage, type InstalledPackage } from './function-package';
-import {
-  DEFAULT_MEMORY_SIZE_MB,
-  describeOutcome,
-  invocationEnvironment,
-  invocationIds,
-  invocationMessage,
-} from './invocation';
+import { describeOutcome, invocationEnvironment, invocationIds, invocationMessage, memorySizeOf } from './invocation';
 
 /** What the local Lambda keeps per function (persisted in `<stateDir>/state/lambda.json`). */
 export interface FunctionRecord extends InstalledPackage {
@@ -122,7 +116,7 @@ function validateDefinition(def: LocalFunctionDefinition): void {
       `Timeout ${def.timeoutSeconds} of ${def.functionName} is invalid: it must be between 1 and 900 seconds`,
     );
   }
-  const memorySize = def.memorySize ?? DEFAULT_MEMORY_SIZE_MB;
+  const memorySize = memorySizeOf(def);
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
     throw new AwsServiceError(
       'ValidationException',
@@ -196,7 +190,7 @@ export function createFunctionRuntime(options: FunctionRuntimeOptions): LocalFun
       cwd: taskRoot,
       env: invocationEnvironment(record, ids, { taskRoot, endpoint: options.endpoint(), roleKey }),
       onLog: (line) => log(`[${record.definition.functionName}] ${line}`),
-      memorySizeMb: record.definition.memorySize ?? DEFAULT_MEMORY_SIZE_MB,
+      memorySizeMb: memorySizeOf(record.definition),
     });
 
   const invoke = async (identifier: string, payload: unknown): Promise<LocalInvokeResult> => {

@@ -4,7 +4,11 @@ import { BOOTSTRAP, type ContainerOutcome, type InvocationMessage } from './cont
 import type { FunctionRecord, LocalInvokeResult } from './function-runtime';
 
 /** Lambda's MemorySize when a function names none. */
-export const DEFAULT_MEMORY_SIZE_MB = 128;
+const DEFAULT_MEMORY_SIZE_MB = 128;
+
+/** A function's MemorySize in MB: its own, or Lambda's default. */
+export const memorySizeOf = (def: { memorySize?: number | undefined }): number =>
+  def.memorySize ?? DEFAULT_MEMORY_SIZE_MB;
 
 /** The names one invocation is known by: its request id and the log stream Lambda would write it to. */
 export interface InvocationIds {
@@ -38,7 +42,7 @@ export const invocationEnvironment = (
     AWS_SECRET_ACCESS_KEY: roleKey.secretAccessKey,
     AWS_LAMBDA_FUNCTION_NAME: def.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? DEFAULT_MEMORY_SIZE_MB),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySizeOf(def)),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: ids.logStream,
     AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime}`,
@@ -64,7 +68,7 @@ export const invocationMessage = (
       functionName: def.functionName,
       functionVersion: '$LATEST',
       invokedFunctionArn: record.functionArn,
-      memoryLimitInMB: String(def.memorySize ?? DEFAULT_MEMORY_SIZE_MB),
+      memoryLimitInMB: String(memorySizeOf(def)),
       awsRequestId: ids.requestId,
       logGroupName: `/aws/lambda/${def.functionName}`,
       logStreamName: ids.logStream,
@@ -116,7 +120,7 @@ export const describeOutcome = (
   const output = outcome.output === '' ? '' : `${outcome.output}\n`;
   const logs =
     `START RequestId: ${requestId} Version: $LATEST\n${output}${extraLog}END RequestId: ${requestId}\n` +
-    `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${def.memorySize ?? DEFAULT_MEMORY_SIZE_MB} MB` +
+    `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${memorySizeOf(def)} MB` +
     `${outcome.maxMemoryUsedMb === undefined ? '' : `\tMax Memory Used: ${outcome.maxMemoryUsedMb} MB`}\n`;
   if (result.functionError)
     log(`[${def.functionName}] invocation ${requestId} failed: ${result.payload.slice(0, 500)}`);

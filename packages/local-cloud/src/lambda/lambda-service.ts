@@ -5,7 +5,7 @@ import { functionArn } from '../contracts';
 import { type LogSink, logLine } from '../log';
 import { createRestJsonService } from '../protocols/rest-json';
 import { functionNameOf, type FunctionRecord, type LocalFunctionRuntime } from './function-runtime';
-import { DEFAULT_MEMORY_SIZE_MB } from './invocation';
+import { memorySizeOf } from './invocation';
 
 /** Lambda returns at most the last 4 KB of the log in X-Amz-Log-Result. */
 const LOG_TAIL_BYTES = 4096;
@@ -24,7 +24,7 @@ export function functionConfiguration(record: FunctionRecord): Record<string, un
     CodeSize: record.codeSize,
     Description: '',
     Timeout: def.timeoutSeconds,
-    MemorySize: def.memorySize ?? DEFAULT_MEMORY_SIZE_MB,
+    MemorySize: memorySizeOf(def),
     LastModified: lambdaTimestamp(record.lastModified),
     CodeSha256: record.codeSha256,
     Version: '$LATEST',

@@ -99,7 +99,6 @@ const splitGetAtt = (text: string): string[] => {
   return dot < 0 ? [text] : [text.slice(0, dot), text.slice(dot + 1)];
 };
 
-/** Parses a template body (JSON, or YAML with CloudFormation's short-form tags) and checks its shape. */
 /** CloudFormation's quotas on what one template declares. */
 const TEMPLATE_QUOTAS: [section: string, what: string, limit: number][] = [
   ['Resources', 'resources', 500],
@@ -108,6 +107,7 @@ const TEMPLATE_QUOTAS: [section: string, what: string, limit: number][] = [
   ['Mappings', 'mappings', 200],
 ];
 
+/** Parses a template body (JSON, or YAML with CloudFormation's short-form tags) and checks its shape and quotas. */
 export const parseTemplate = (body: string): Template => {
   let raw: unknown;
   const trimmed = body.trimStart();
