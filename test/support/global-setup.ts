@@ -1,19 +1,22 @@
 // jest globalSetup: one package cache for the run (a temp folder, unless GLUE_CD_CACHE_DIR names one), and the
 // warm-up of every packaging the selected tests ask for (test/support/packagings.ts), started here and left running:
-// the tests that need no package start at once; those that do wait for theirs (wait-for-packagings.ts).
+// the tests that need no package start at once; those that do wait for theirs (wait-for-packagings.ts). Likewise
+// Debian's Chromium, when the browser test is selected and the machine has none (chromium.ts).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { packagingsFor } from './packagings';
+import { BROWSER_TEST, CHROMIUM, CHROMIUM_INSTALL, INSTALL_COMMAND, installBlocker, installChromium } from './chromium';
+import { packagingsFor, selects } from './packagings';
 import { TEST_RUN_DIR } from './run-dir';
 import { startWarmUp, WARM_UP_DIR, type WarmUpSummary } from './warm-up';
 
 /** Set when the run made its own cache, which global-teardown.ts removes. */
 export const OWNED_CACHE = 'GLUE_CD_TEST_OWNED_CACHE_DIR';
 
-/** Where the warm-up's end is kept for global-teardown.ts (the same process: jest's own). */
+/** Where the warm-up's end and the Chromium install's are kept for global-teardown.ts (the same process: jest's). */
 export const WARM_UP = Symbol.for('glue-cd.test.warm-up');
-type WithWarmUp = typeof globalThis & { [WARM_UP]?: Promise<WarmUpSummary> };
+export const CHROMIUM_INSTALLED = Symbol.for('glue-cd.test.chromium-install');
+type WithWarmUp = typeof globalThis & { [WARM_UP]?: Promise<WarmUpSummary>; [CHROMIUM_INSTALLED]?: Promise<void> };
 
 /** The part of jest's global config read here (jest 30 keeps the patterns in a TestPathPatterns object). */
 interface GlobalConfig {
@@ -34,7 +37,18 @@ export default async (globalConfig: GlobalConfig): Promise<void> => {
     process.env.GLUE_CD_CACHE_DIR = dir;
     process.env[OWNED_CACHE] = dir;
   }
-  const packagings = packagingsFor(patternsOf(globalConfig));
+  const patterns = patternsOf(globalConfig);
+  if (selects(patterns, BROWSER_TEST) && installBlocker() === undefined) {
+    const outcomeFile = path.join(runDir, 'chromium-install.json');
+    process.env[CHROMIUM_INSTALL] = outcomeFile;
+    process.stdout.write(`\nno Chromium at ${CHROMIUM} (${BROWSER_TEST}): \`${INSTALL_COMMAND}\` beside the tests\n`);
+    (globalThis as WithWarmUp)[CHROMIUM_INSTALLED] = installChromium(outcomeFile).then((outcome) => {
+      process.stdout.write(
+        `\nChromium install: ${outcome.ok ? 'done' : `FAILED (${BROWSER_TEST} says why)`} in ${outcome.seconds} s\n`,
+      );
+    });
+  }
+  const packagings = packagingsFor(patterns);
   if (packagings.length === 0) return;
   const dir = path.join(runDir, 'warm-up');
   process.env[WARM_UP_DIR] = dir;

@@ -95,15 +95,14 @@ export const TEST_PACKAGINGS: WarmedPackaging[] = [
   },
 ];
 
+/** Whether a run with jest's test path patterns (none: every file) runs the test file (repo-relative). */
+export const selects = (testPathPatterns: string[], file: string): boolean =>
+  testPathPatterns.length === 0 ||
+  testPathPatterns.some((pattern) => new RegExp(pattern, 'i').test(path.join(REPO_ROOT, file)));
+
 /** The packagings a run needs: all of them, or those of the test files its path patterns select. */
 export const packagingsFor = (testPathPatterns: string[]): WarmedPackaging[] =>
-  TEST_PACKAGINGS.filter(
-    ({ usedBy }) =>
-      testPathPatterns.length === 0 ||
-      usedBy.some((file) =>
-        testPathPatterns.some((pattern) => new RegExp(pattern, 'i').test(path.join(REPO_ROOT, file))),
-      ),
-  );
+  TEST_PACKAGINGS.filter(({ usedBy }) => usedBy.some((file) => selects(testPathPatterns, file)));
 
 /** How a packaging reads in the run's log: `<service folder>@<stage>`, then its bucket and arguments when given. */
 export const packagingLabel = ({ serviceDir, stage, deploymentBucket, extraArgs }: TestPackaging): string =>

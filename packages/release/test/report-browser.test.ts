@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { waitForChromium } from '../../../test/support/chromium';
 import { formatDuration } from '../src/report/format';
 import { ReleaseReportSchema, renderReport, visitsByState, type ReleaseReport } from '../src';
 
-// The HTML report as a reader gets it: rendered by Chromium (Debian's, driven by playwright-core; .ci/run installs
-// it) from a real release's JSON report (two runs on one state: the second refused a destructive change), trimmed:
+// The HTML report as a reader gets it: rendered by Chromium (Debian's, driven by playwright-core; a run that finds
+// none installs it beside the tests where it can, test/support/chromium.ts) from a real release's JSON report (two runs on one state: the second refused a destructive change), trimmed:
 // fixtures/release-report.json. The assertions read the DOM after layout and style.
 
 jest.setTimeout(180_000);
@@ -28,7 +28,6 @@ declare const getComputedStyle: (element: PageElement) => {
   color: string;
 };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIXTURE = path.join(__dirname, 'fixtures', 'release-report.json');
 
 let browser: Browser;
@@ -37,14 +36,15 @@ let report: ReleaseReport;
 let dir: string;
 const requests: string[] = [];
 
+// The wait for the run's own install of Chromium, when it started one, is bounded by that install.
+const INSTALL_WAIT_MS = 900_000;
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  }
+  const executablePath = await waitForChromium();
   report = ReleaseReportSchema.parse(JSON.parse(await readFile(FIXTURE, 'utf8')));
   dir = await mkdtemp(path.join(os.tmpdir(), 'glue-cd-report-browser-'));
   await writeFile(path.join(dir, 'latest.html'), renderReport(report));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage({ viewport: { width: 1300, height: 2000 } });
   // Self-contained: anything but the file itself is recorded and refused.
   await page.route('**/*', async (route) => {
@@ -54,7 +54,7 @@ beforeAll(async () => {
     return route.abort();
   });
   await page.goto(`file://${path.join(dir, 'latest.html')}`, { waitUntil: 'load' });
-});
+}, INSTALL_WAIT_MS);
 
 afterAll(async () => {
   await browser?.close();
