@@ -4,7 +4,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { INSTALL_COMMAND, installBlocker, installChromium, waitForChromium } from './support/chromium';
+import {
+  CHROMIUM_INSTALL,
+  INSTALL_COMMAND,
+  installBlocker,
+  installChromium,
+  waitForChromium,
+} from './support/chromium';
 import { selects } from './support/packagings';
 import { makeTempDir } from './support/temp-dirs';
 
@@ -18,6 +24,7 @@ describe('installBlocker', () => {
     const chromium = '/opt/x/chromium';
     expect(installBlocker({ chromium, exists: present(chromium, '/usr/bin/apt-get'), uid: 0 })).toBe('present');
     expect(installBlocker({ chromium, exists: present('/usr/bin/apt-get'), uid: 1000 })).toBe('not root');
+    expect(installBlocker({ chromium, exists: present('/usr/bin/apt-get'), uid: undefined })).toBe('not root');
     expect(installBlocker({ chromium, exists: present(), uid: 0 })).toBe('no apt-get');
     expect(installBlocker({ chromium, exists: present('/usr/bin/apt-get'), uid: 0 })).toBeUndefined();
   });
@@ -72,12 +79,19 @@ describe('waitForChromium', () => {
     await expect(waitForChromium({ chromium, outcomeFile: undefined })).resolves.toBe(chromium);
   });
 
-  it('without Chromium nor an install, names the path and the command to run', async () => {
+  it('without Chromium nor an install, names the path and the command to run (even in a run that installs one)', async () => {
     const dir = await makeTempDir('chromium-wait');
     const chromium = path.join(dir, 'chromium');
-    const refused = waitForChromium({ chromium, outcomeFile: undefined });
-    await expect(refused).rejects.toThrow(`no Chromium at ${chromium}`);
-    await expect(refused).rejects.toThrow(INSTALL_COMMAND);
+    const runs = process.env[CHROMIUM_INSTALL];
+    process.env[CHROMIUM_INSTALL] = path.join(dir, 'never-written.json');
+    try {
+      const refused = waitForChromium({ chromium, outcomeFile: undefined });
+      await expect(refused).rejects.toThrow(`no Chromium at ${chromium}`);
+      await expect(refused).rejects.toThrow(INSTALL_COMMAND);
+    } finally {
+      if (runs === undefined) delete process.env[CHROMIUM_INSTALL];
+      else process.env[CHROMIUM_INSTALL] = runs;
+    }
   });
 
   it("waits for the run's install, then answers with the Chromium it installed", async () => {

@@ -31,13 +31,17 @@ const missingMessage = (chromium: string): string =>
   `no Chromium at ${chromium}: install Debian's (\`${INSTALL_COMMAND}\`, as root) or set CHROMIUM_PATH; ` +
   '`pnpm test` installs it itself when it runs as root on a machine with apt-get';
 
+export interface InstallProbe {
+  chromium?: string;
+  exists?: (file: string) => boolean;
+  /** The process's user id; undefined where the OS has none (Windows). Default: this process's. */
+  uid?: number | undefined;
+}
+
 /** Why this run cannot install Chromium itself, `present` when there is nothing to install, undefined when it can. */
-export const installBlocker = ({
-  chromium = CHROMIUM,
-  exists = existsSync,
-  uid = process.getuid?.(),
-}: { chromium?: string; exists?: (file: string) => boolean; uid?: number | undefined } = {}):
-  'present' | 'not root' | 'no apt-get' | undefined => {
+export const installBlocker = (probe: InstallProbe = {}): 'present' | 'not root' | 'no apt-get' | undefined => {
+  const { chromium = CHROMIUM, exists = existsSync } = probe;
+  const uid = 'uid' in probe ? probe.uid : process.getuid?.();
   if (exists(chromium)) return 'present';
   if (uid !== 0) return 'not root';
   if (!exists(APT_GET)) return 'no apt-get';
@@ -90,11 +94,16 @@ export const installChromium = (outcomeFile: string, command = INSTALL_COMMAND):
  * Chromium's path once it is there: at once when it is; after the run's install (its outcome file, named by
  * CHROMIUM_INSTALL) when one was started. Rejects naming what is missing, or with the install's own output.
  */
-export const waitForChromium = async ({
-  chromium = CHROMIUM,
-  outcomeFile = process.env[CHROMIUM_INSTALL],
-  pollMs = 100,
-}: { chromium?: string; outcomeFile?: string | undefined; pollMs?: number } = {}): Promise<string> => {
+export const waitForChromium = async (
+  options: {
+    chromium?: string;
+    /** The install's outcome file; undefined when none was started. Default: CHROMIUM_INSTALL's. */
+    outcomeFile?: string | undefined;
+    pollMs?: number;
+  } = {},
+): Promise<string> => {
+  const { chromium = CHROMIUM, pollMs = 100 } = options;
+  const outcomeFile = 'outcomeFile' in options ? options.outcomeFile : process.env[CHROMIUM_INSTALL];
   if (existsSync(chromium)) return chromium;
   if (!outcomeFile) throw new Error(missingMessage(chromium));
   while (!existsSync(outcomeFile)) await new Promise((resolve) => setTimeout(resolve, pollMs));
