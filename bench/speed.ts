@@ -149,14 +149,13 @@ export const handlerFigures = async (): Promise<FigureVsFloor[]> => {
         () => timeProcess(process.execPath, ['-e', `${RUNTIME_CLIENT_PRELOAD};${requireHandler}`], options),
         () => timeProcess(process.execPath, ['-e', RUNTIME_CLIENT_PRELOAD], options),
       );
-      const details = [cpuDetail(cpu).detail, runtimeDetail(inRuntime)].filter(Boolean);
       figures.push({
         name: `${handler.name}: init`,
         ...init,
         floorName: 'node -e 0',
         unit: 'ms',
         target: { kind: 'over', limit: 50 },
-        ...(details.length > 0 ? { detail: details.join('; ') } : {}),
+        detail: [cpuDetail(cpu).detail, runtimeDetail(inRuntime)].filter(Boolean).join('; '),
       });
       figures.push({
         name: `${handler.name}: bundle`,

@@ -5,8 +5,8 @@
 // Node built-ins only: the browser test and jest's global setup both load it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
+import { awaitOutcome, writeOutcome } from './outcome-file';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -84,8 +84,7 @@ export const installChromium = (outcomeFile: string, command = INSTALL_COMMAND):
       ),
     );
   }).then(async (outcome) => {
-    await writeFile(`${outcomeFile}.tmp`, JSON.stringify(outcome));
-    await rename(`${outcomeFile}.tmp`, outcomeFile);
+    await writeOutcome(outcomeFile, outcome);
     return outcome;
   });
 };
@@ -106,8 +105,7 @@ export const waitForChromium = async (
   const outcomeFile = 'outcomeFile' in options ? options.outcomeFile : process.env[CHROMIUM_INSTALL];
   if (existsSync(chromium)) return chromium;
   if (!outcomeFile) throw new Error(missingMessage(chromium));
-  while (!existsSync(outcomeFile)) await new Promise((resolve) => setTimeout(resolve, pollMs));
-  const outcome = JSON.parse(await readFile(outcomeFile, 'utf8')) as InstallOutcome;
+  const outcome = await awaitOutcome<InstallOutcome>(outcomeFile, pollMs);
   if (!outcome.ok)
     throw new Error(`installing Chromium for this test failed after ${outcome.seconds} s: ${outcome.error}`);
   if (!existsSync(chromium)) {

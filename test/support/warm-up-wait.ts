@@ -1,9 +1,9 @@
 // The warm-up folder's format (a manifest of the run's packagings, one outcome file each) and the wait a test file
-// does on it. Node built-ins only: every test file loads this (jest setupFilesAfterEnv), and loading
+// does on it. Node built-ins only (and outcome-file.ts): every test file loads this (jest setupFilesAfterEnv), and loading
 // @glue-cd/release there cost each of the run's ~130 files its module graph again.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { awaitOutcome } from './outcome-file';
 
 /** The environment variable naming the run's warm-up folder (set by global-setup.ts). */
 export const WARM_UP_DIR = 'GLUE_CD_TEST_WARM_UP_DIR';
@@ -34,9 +34,7 @@ const neededBy = async (dir: string, testFile: string): Promise<ManifestEntry[]>
 export const waitForPackagings = async (dir: string, testPath: string, pollMs = 100): Promise<void> => {
   const testFile = path.relative(REPO_ROOT, testPath).split(path.sep).join('/');
   for (const entry of await neededBy(dir, testFile)) {
-    const file = path.join(dir, entry.outcome);
-    while (!existsSync(file)) await new Promise((resolve) => setTimeout(resolve, pollMs));
-    const outcome = JSON.parse(await readFile(file, 'utf8')) as Outcome;
+    const outcome = await awaitOutcome<Outcome>(path.join(dir, entry.outcome), pollMs);
     if (!outcome.ok) throw new Error(`the run's packaging ${entry.label} failed:\n${outcome.error}`);
   }
 };

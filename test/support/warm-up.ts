@@ -2,9 +2,10 @@
 // while it packages; a test file that needs packagings waits (wait-for-packagings.ts) until its own are in the
 // package cache. Each packaging's outcome is a JSON file in the warm-up folder, written once it is settled.
 import { packageService } from '@glue-cd/release/src/package-services';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeOutcome } from './outcome-file';
 import { packagingLabel, REPO_ROOT, type WarmedPackaging } from './packagings';
 import { MANIFEST, type ManifestEntry, type Outcome } from './warm-up-wait';
 
@@ -59,10 +60,7 @@ export const startWarmUp = async (
       counts.failed += 1;
     }
     lines.push(`${entries[next.index]!.label} ${outcome.seconds} s${outcome.ok ? '' : ' FAILED'}`);
-    // Renamed into place: a waiting test never reads half an outcome.
-    const file = path.join(dir, entries[next.index]!.outcome);
-    await writeFile(`${file}.tmp`, JSON.stringify(outcome));
-    await rename(`${file}.tmp`, file);
+    await writeOutcome(path.join(dir, entries[next.index]!.outcome), outcome);
   };
 
   const worker = async (): Promise<void> => {

@@ -7,8 +7,8 @@ import { formatDuration } from '../src/report/format';
 import { ReleaseReportSchema, renderReport, visitsByState, type ReleaseReport } from '../src';
 
 // The HTML report as a reader gets it: rendered by Chromium (Debian's, driven by playwright-core; a run that finds
-// none installs it beside the tests where it can, test/support/chromium.ts) from a real release's JSON report (two runs on one state: the second refused a destructive change), trimmed:
-// fixtures/release-report.json. The assertions read the DOM after layout and style.
+// none installs it beside the tests where it can, test/support/chromium.ts) from a real release's JSON report (two
+// runs on one state: the second refused a destructive change), trimmed: fixtures/release-report.json. The assertions read the DOM after layout and style.
 
 jest.setTimeout(180_000);
 
